@@ -1,0 +1,40 @@
+# crypto-advisor: every target sets up what it needs (.venv, tool venvs) on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP_QUIET := --quiet --disable-pip-version-check
+
+.PHONY: help venv demo test test-unit test-integration test-e2e lint bench clean
+
+help:  ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(VENV)/.installed: requirements/dev.txt layers/ingest/requirements.txt shared/pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_QUIET) --upgrade pip
+	$(PY) -m pip install $(PIP_QUIET) -r requirements/dev.txt -e shared
+	$(PY) -c "import crypto_advisor, ccxt, moto, samtranslator"
+	touch $@
+
+venv: $(VENV)/.installed  ## create .venv with the app, test and lint dependencies
+
+demo: venv  ## run the whole pipeline locally on the embedded AWS (no account, no network)
+	$(PY) -m crypto_advisor.local.demo
+
+test: venv  ## run the whole test suite (unit, integration, e2e)
+	$(PY) -m pytest
+
+test-unit: venv  ## unit tests: no sockets, no AWS
+	$(PY) -m pytest tests/unit
+
+test-integration: venv  ## handlers against the embedded AWS
+	$(PY) -m pytest tests/integration
+
+test-e2e: venv  ## the whole local pipeline
+	$(PY) -m pytest tests/e2e
+
+clean:  ## remove build output and local state (keeps the venvs)
+	rm -rf .aws-sam .local .pytest_cache
+
+-include mk/infra.mk

@@ -1,0 +1,101 @@
+"""The Candles table: the hot window of every series, and each series' ingest cursor.
+
+Items: ``series`` (the series key), ``ts`` (candle open time, ms), the prices as
+``Decimal``, and ``expires_at`` (epoch seconds) so DynamoDB's TTL keeps about
+``hot_window`` candles per series. The item at ``ts = 0`` (1970-01-01, never a
+real candle) is the series' cursor: the last candle whose update has been
+published to Kinesis. It moves only after the Kinesis write succeeded, so a run
+that fails half-way is redone in full by the next one (every write is
+idempotent), and no update is ever lost between the table and the stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import BotoCoreError, ClientError
+
+from crypto_advisor.adapters.errors import StorageError
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.series import Series
+
+CURSOR_TS = 0
+
+
+def _decimal(value: float) -> Decimal:
+    # str() keeps the shortest repr of the float, which is what the source sent.
+    return Decimal(str(value))
+
+
+def to_item(series: Series, candle: Candle, expires_at: int) -> dict[str, Any]:
+    return {
+        "series": series.key,
+        "ts": candle.ts,
+        "open": _decimal(candle.open),
+        "high": _decimal(candle.high),
+        "low": _decimal(candle.low),
+        "close": _decimal(candle.close),
+        "volume": _decimal(candle.volume),
+        "expires_at": expires_at,
+    }
+
+
+def from_item(item: dict[str, Any]) -> Candle:
+    return Candle(
+        int(item["ts"]),
+        float(item["open"]),
+        float(item["high"]),
+        float(item["low"]),
+        float(item["close"]),
+        float(item["volume"]),
+    )
+
+
+class CandleStore:
+    def __init__(self, table: Any, *, hot_window: int) -> None:
+        """``table`` is a boto3 ``dynamodb.Table`` resource."""
+        self._table = table
+        self._hot_window = hot_window
+
+    def cursor(self, series: Series) -> int | None:
+        """Open time of the last candle published for ``series``, or None if never ingested."""
+        try:
+            item = self._table.get_item(Key={"series": series.key, "ts": CURSOR_TS}, ConsistentRead=True).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"reading the cursor of {series.key}: {exc}") from exc
+        return int(item["last_ts"]) if item else None
+
+    def set_cursor(self, series: Series, last_ts: int, *, updated_at: int) -> None:
+        try:
+            self._table.put_item(
+                Item={"series": series.key, "ts": CURSOR_TS, "last_ts": last_ts, "updated_at": updated_at}
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"moving the cursor of {series.key} to {last_ts}: {exc}") from exc
+
+    def put(self, series: Series, candles: Sequence[Candle]) -> None:
+        """Write candles in batches of 25; the same candle twice is one item (same key)."""
+        tf_s = series.timeframe_ms // 1000
+        try:
+            with self._table.batch_writer(overwrite_by_pkeys=["series", "ts"]) as batch:
+                for candle in candles:
+                    batch.put_item(Item=to_item(series, candle, candle.ts // 1000 + self._hot_window * tf_s))
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"writing {len(candles)} candles of {series.key}: {exc}") from exc
+
+    def window(self, series: Series, *, since_ts: int = 1) -> list[Candle]:
+        """Candles of ``series`` from ``since_ts`` on, oldest first (one paginated Query)."""
+        candles: list[Candle] = []
+        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("series").eq(series.key) & Key("ts").gte(since_ts)}
+        try:
+            while True:
+                page = self._table.query(**kwargs)
+                candles.extend(from_item(item) for item in page["Items"])
+                if "LastEvaluatedKey" not in page:
+                    return candles
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"reading the window of {series.key}: {exc}") from exc

@@ -1,0 +1,209 @@
+"""CoinGecko candles for coins Kraken lacks, through pycoingecko.
+
+What the free API gives, and what we make of it (the truest candles it allows):
+
+* ``/coins/{id}/ohlc`` returns true OHLC, but its candle length follows ``days``:
+  1-2 days give 30-minute candles, 3-30 days 4-hour candles. Each row's
+  timestamp is the candle's *close* time. We ask for 30-minute candles for
+  30m and 1h series (two days of history) and 4-hour candles for 4h, 1d and 1w
+  series (thirty days), then aggregate whole buckets only: a 1h candle needs
+  both of its 30-minute halves, or it is not made.
+* ``/coins/{id}/market_chart`` has no per-candle volume, only the 24-hour
+  rolling volume sampled hourly. A candle's volume is estimated as that
+  rolling volume at the candle's close, scaled to the candle's length. It is an
+  estimate on a consistent scale (good for "volume against its average"), not
+  traded volume; the README says so.
+
+The demo API key, when configured, goes in the ``x-cg-demo-api-key`` header, so
+it never appears in a URL or a log line. Calls are spaced to respect the
+free tier's rate limit (30 calls a minute with a demo key, fewer without).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import requests
+from pycoingecko import CoinGeckoAPI
+
+from crypto_advisor.adapters.errors import (
+    MalformedResponseError,
+    SourceAuthError,
+    SourceError,
+    TransientSourceError,
+    UnknownSymbolError,
+)
+from crypto_advisor.adapters.retry import with_retry
+from crypto_advisor.contracts.series import TIMEFRAME_MS
+from crypto_advisor.contracts.watchlist import WatchedSeries
+
+_THIRTY_MIN = TIMEFRAME_MS["30m"]
+_FOUR_HOURS = TIMEFRAME_MS["4h"]
+_DAY = TIMEFRAME_MS["1d"]
+
+#: timeframe -> (days to ask /ohlc for, length of the candles that answer carries)
+OHLC_REQUEST: dict[str, tuple[int, int]] = {
+    "30m": (2, _THIRTY_MIN),
+    "1h": (2, _THIRTY_MIN),
+    "4h": (30, _FOUR_HOURS),
+    "1d": (30, _FOUR_HOURS),
+    "1w": (30, _FOUR_HOURS),
+}
+
+#: Seconds between calls: a demo key allows 30 a minute; the keyless API is stricter.
+MIN_INTERVAL_S = {"demo": 2.1, "public": 6.0}
+
+
+class RateLimiter:
+    """Spaces calls at least ``interval_s`` apart (one caller, so no locking)."""
+
+    def __init__(
+        self,
+        interval_s: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._interval = interval_s
+        self._clock = clock
+        self._sleep = sleep
+        self._last: float | None = None
+
+    def wait(self) -> None:
+        if self._last is not None:
+            remaining = self._interval - (self._clock() - self._last)
+            if remaining > 0:
+                self._sleep(remaining)
+        self._last = self._clock()
+
+
+def build_candles(
+    ohlc: Sequence[Sequence[Any]],
+    volumes: Sequence[Sequence[Any]],
+    *,
+    source_ms: int,
+    timeframe_ms: int,
+) -> list[list[Any]]:
+    """Aggregate CoinGecko OHLC rows (close-time stamped) into ``timeframe_ms`` candles.
+
+    Pure. Returns ``[open_ts, o, h, l, c, v]`` rows in time order; a bucket is
+    made only when every one of its ``timeframe_ms / source_ms`` parts is
+    present, so a partial first bucket never becomes a wrong candle. The
+    forming bucket at the end is returned like any other and screened out by
+    the caller, exactly as with an exchange.
+    """
+    if timeframe_ms % source_ms:
+        raise ValueError(f"cannot build {timeframe_ms} ms candles from {source_ms} ms ones")
+    parts_needed = timeframe_ms // source_ms
+    buckets: dict[int, dict[int, list[float]]] = {}
+    for row in ohlc:
+        if not isinstance(row, (list, tuple)) or len(row) < 5:
+            raise MalformedResponseError(f"coingecko ohlc row {row!r:.80} is not [time, open, high, low, close]")
+        open_ts = int(row[0]) - source_ms
+        bucket = open_ts - open_ts % timeframe_ms
+        buckets.setdefault(bucket, {})[open_ts] = [float(v) for v in row[1:5]]
+    volume_points = sorted((int(p[0]), float(p[1])) for p in volumes if isinstance(p, (list, tuple)) and len(p) >= 2)
+    candles: list[list[Any]] = []
+    for bucket in sorted(buckets):
+        parts = buckets[bucket]
+        if len(parts) < parts_needed:
+            continue
+        ordered = [parts[k] for k in sorted(parts)]
+        o = ordered[0][0]
+        h = max(p[1] for p in ordered)
+        lo = min(p[2] for p in ordered)
+        c = ordered[-1][3]
+        candles.append([bucket, o, h, lo, c, _volume_at(volume_points, bucket + timeframe_ms, timeframe_ms)])
+    return candles
+
+
+def _volume_at(points: Sequence[tuple[int, float]], close_ts: int, timeframe_ms: int) -> float:
+    """Rolling 24h volume at the last sample at or before ``close_ts``, scaled to one candle."""
+    chosen = None
+    for ts, value in points:
+        if ts > close_ts:
+            break
+        chosen = value
+    if chosen is None:
+        chosen = points[0][1] if points else 0.0
+    return chosen * timeframe_ms / _DAY
+
+
+def translate(exc: Exception, coin_id: str) -> SourceError:
+    """Map what requests / pycoingecko raise onto the project's errors."""
+    detail = f"coingecko {coin_id}: {type(exc).__name__}: {str(exc)[:300]}"
+    if isinstance(exc, json.JSONDecodeError):
+        return MalformedResponseError(detail)
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return TransientSourceError(detail)
+    status = None
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        status = exc.response.status_code
+    elif isinstance(exc, ValueError) and exc.args and isinstance(exc.args[0], dict):
+        # pycoingecko raises ValueError(<the JSON error body>)
+        body = exc.args[0]
+        nested = body.get("status") if isinstance(body.get("status"), dict) else {}
+        status = nested.get("error_code") or body.get("error_code")
+        if "coin not found" in json.dumps(body).lower():
+            status = 404
+    if status in (429,) or (isinstance(status, int) and status >= 500):
+        return TransientSourceError(detail)
+    if status == 404:
+        return UnknownSymbolError(detail)
+    if status in (401, 403) or (isinstance(status, int) and 10000 <= status < 11000):
+        return SourceAuthError(detail)
+    return SourceError(detail)
+
+
+class CoinGeckoSource:
+    """Closed candles for one CoinGecko coin per call, in the quote currency of the series."""
+
+    name = "coingecko"
+
+    def __init__(
+        self,
+        client: CoinGeckoAPI | None = None,
+        *,
+        demo_api_key: str | None = None,
+        limiter: RateLimiter | None = None,
+        attempts: int = 4,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client if client is not None else CoinGeckoAPI(retries=0)
+        if demo_api_key:
+            self._client.session.headers["x-cg-demo-api-key"] = demo_api_key
+        self._client.request_timeout = 15
+        self._limiter = limiter or RateLimiter(MIN_INTERVAL_S["demo" if demo_api_key else "public"], sleep=sleep)
+        self._attempts = attempts
+        self._sleep = sleep
+
+    @property
+    def max_candles(self) -> int:
+        return 2 * 48  # the shortest history it offers (30m/1h): two days
+
+    def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:
+        series = watched.series
+        coin_id = watched.coingecko_id or ""
+        if series.timeframe not in OHLC_REQUEST:
+            raise SourceError(f"coingecko {coin_id}: no {series.timeframe} candles on the free API")
+        days, source_ms = OHLC_REQUEST[series.timeframe]
+        vs = series.quote.lower()
+
+        def get(method: Callable[..., Any], **params: Any) -> Any:
+            self._limiter.wait()
+            try:
+                return method(id=coin_id, vs_currency=vs, days=days, **params)
+            except (requests.RequestException, ValueError) as exc:
+                raise translate(exc, coin_id) from exc
+
+        ohlc = with_retry(lambda: get(self._client.get_coin_ohlc_by_id), attempts=self._attempts, sleep=self._sleep)
+        chart = with_retry(
+            lambda: get(self._client.get_coin_market_chart_by_id), attempts=self._attempts, sleep=self._sleep
+        )
+        if not isinstance(ohlc, list) or not isinstance(chart, dict) or "total_volumes" not in chart:
+            raise MalformedResponseError(f"coingecko {coin_id}: answer is not shaped like the documented API")
+        rows = build_candles(ohlc, chart["total_volumes"], source_ms=source_ms, timeframe_ms=series.timeframe_ms)
+        return [row for row in rows if row[0] >= since_ms]

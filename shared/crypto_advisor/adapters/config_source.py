@@ -1,0 +1,43 @@
+"""Where configuration comes from: the watchlist file (bundled or in S3) and secrets."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from crypto_advisor.adapters.errors import ConfigError
+from crypto_advisor.contracts.watchlist import Watchlist, WatchlistError, parse_watchlist
+
+
+def read_text(uri: str, *, s3_client: Any = None) -> str:
+    """Text of ``file:///path`` or ``s3://bucket/key``."""
+    parsed = urlparse(uri)
+    try:
+        if parsed.scheme == "file":
+            with open(parsed.path, encoding="utf-8") as handle:
+                return handle.read()
+        if parsed.scheme == "s3":
+            if s3_client is None:
+                raise ConfigError(f"{uri}: an S3 client is needed to read it")
+            body = s3_client.get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))["Body"]
+            return body.read().decode("utf-8")
+    except (OSError, ClientError, BotoCoreError) as exc:
+        raise ConfigError(f"cannot read {uri}: {exc}") from exc
+    raise ConfigError(f"unsupported location {uri!r}; expected file:///path or s3://bucket/key")
+
+
+def load_watchlist(uri: str, *, s3_client: Any = None) -> Watchlist:
+    try:
+        return parse_watchlist(read_text(uri, s3_client=s3_client), origin=uri)
+    except WatchlistError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def read_secret(name: str, *, secrets_client: Any) -> str:
+    """A plain-string secret's value. The value is never logged; only the name appears in errors."""
+    try:
+        return secrets_client.get_secret_value(SecretId=name)["SecretString"]
+    except (ClientError, BotoCoreError, KeyError) as exc:
+        raise ConfigError(f"cannot read secret {name!r}: {type(exc).__name__}") from exc

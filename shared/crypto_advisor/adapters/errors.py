@@ -1,0 +1,40 @@
+"""The project's own errors for everything outside the process.
+
+Adapters catch their library's exceptions (ccxt, requests, botocore) and raise
+these, so the logic above them decides what to do from one small vocabulary:
+retry (``TransientSourceError``), report and move on (the rest).
+"""
+
+from __future__ import annotations
+
+
+class SourceError(Exception):
+    """A market-data source could not answer for one series."""
+
+    retryable = False
+
+
+class TransientSourceError(SourceError):
+    """Network trouble, rate limiting, the exchange down: worth another try."""
+
+    retryable = True
+
+
+class UnknownSymbolError(SourceError):
+    """The source does not list this market (delisted, misspelt, wrong id)."""
+
+
+class SourceAuthError(SourceError):
+    """The source refused our credentials."""
+
+
+class MalformedResponseError(SourceError):
+    """The source answered something that is not what its API documents."""
+
+
+class StorageError(Exception):
+    """S3, DynamoDB or Kinesis refused or failed a request."""
+
+
+class ConfigError(Exception):
+    """Settings or configuration that cannot be used; raised at start, before any work."""

@@ -1,0 +1,1 @@
+"""Data contracts: one module per contract, imported by everything else."""

@@ -1,0 +1,30 @@
+"""S3 key layout of the archive: Hive-style partitions Athena can query as they are.
+
+``raw/ohlcv/source=kraken/symbol=BTC-USD/timeframe=1h/date=2026-11-20/<first_ts>-<last_ts>.jsonl.gz``
+
+One object per series and UTC day per ingest write, named by the candle range
+it holds, so rewriting the same candles writes the same key (idempotent). The
+rare overlap between two objects (a run that failed after archiving) holds
+identical candles; readers de-duplicate on ``ts``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from crypto_advisor.contracts.series import Series
+
+OHLCV_PREFIX = "raw/ohlcv"
+
+
+def utc_date(ts_ms: int) -> str:
+    return datetime.fromtimestamp(ts_ms / 1000, tz=UTC).strftime("%Y-%m-%d")
+
+
+def series_prefix(series: Series) -> str:
+    return f"{OHLCV_PREFIX}/source={series.source}/symbol={series.symbol}/timeframe={series.timeframe}/"
+
+
+def ohlcv_key(series: Series, first_ts: int, last_ts: int) -> str:
+    """Key of the object holding candles ``first_ts..last_ts`` (all on one UTC day)."""
+    return f"{series_prefix(series)}date={utc_date(first_ts)}/{first_ts}-{last_ts}.jsonl.gz"

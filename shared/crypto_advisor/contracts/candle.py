@@ -1,0 +1,143 @@
+"""The candle contract and its validation.
+
+A candle is ``ts`` (open time, epoch milliseconds UTC) and ``open high low close
+volume`` as floats; ``Decimal`` appears only at the DynamoDB edge. Validation is
+pure: it takes what a source returned, the series' cursor and the clock, and
+splits the rows into accepted candles, the still-forming candle (expected, not
+an error), rows already stored, and rejected rows with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The one column order for OHLCV rows (ccxt's order too).
+COLUMNS: tuple[str, ...] = ("ts", "open", "high", "low", "close", "volume")
+
+
+@dataclass(frozen=True, slots=True)
+class Candle:
+    ts: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+    def as_row(self) -> list[float | int]:
+        return [self.ts, self.open, self.high, self.low, self.close, self.volume]
+
+    def as_dict(self) -> dict[str, float | int]:
+        return dict(zip(COLUMNS, self.as_row(), strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A row that did not become a candle, and why."""
+
+    ts: int | None
+    reason: str
+
+
+@dataclass(slots=True)
+class Screened:
+    """What :func:`screen` made of one answer from a source."""
+
+    accepted: list[Candle] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    forming: int = 0
+    already_stored: int = 0
+
+
+def check(row: Sequence[Any], timeframe_ms: int) -> tuple[Candle | None, str | None]:
+    """Turn one raw ``[ts, o, h, l, c, v]`` row into a candle, or say what is wrong.
+
+    Ordering, closedness and the cursor are judged by :func:`screen`, which sees
+    the neighbours; this function judges the row on its own.
+    """
+    if not isinstance(row, (list, tuple)) or len(row) < 6:
+        return None, f"expected [ts, open, high, low, close, volume], got {row!r:.80}"
+    raw_ts = row[0]
+    if isinstance(raw_ts, bool) or not isinstance(raw_ts, (int, float)) or not math.isfinite(raw_ts):
+        return None, f"timestamp {raw_ts!r} is not a number"
+    ts = int(raw_ts)
+    if ts != raw_ts or ts <= 0:
+        return None, f"timestamp {raw_ts!r} is not a positive whole number of milliseconds"
+    values: list[float] = []
+    for name, raw in zip(COLUMNS[1:], row[1:6], strict=True):
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            return None, f"{name} {raw!r} is not a number"
+        if not math.isfinite(value):
+            return None, f"{name} is {value}, not finite"
+        values.append(value)
+    o, h, lo, c, v = values
+    if min(o, h, lo, c) <= 0:
+        return None, f"prices must be > 0 (open={o}, high={h}, low={lo}, close={c})"
+    if v < 0:
+        return None, f"volume {v} is negative"
+    if not (lo <= min(o, c) and max(o, c) <= h):
+        return None, f"inconsistent range: need low <= open, close <= high (open={o}, high={h}, low={lo}, close={c})"
+    if ts % timeframe_ms:
+        return None, f"timestamp {ts} is not aligned to the {timeframe_ms // 1000}s timeframe"
+    return Candle(ts, o, h, lo, c, v), None
+
+
+def screen(
+    rows: Iterable[Sequence[Any]],
+    *,
+    timeframe_ms: int,
+    now_ms: int,
+    after_ts: int | None = None,
+) -> Screened:
+    """Split a source's answer into what may be stored and what may not.
+
+    ``after_ts`` is the last candle already stored for the series; rows at or
+    before it are counted as ``already_stored`` (sources overlap on purpose).
+    A candle is closed when ``ts + timeframe <= now``; the one that is not is
+    the forming candle exchanges return last, counted in ``forming`` and never
+    stored. Rows must be strictly increasing: a repeated or earlier timestamp
+    is rejected, the first one seen wins.
+    """
+    out = Screened()
+    last = after_ts
+    for row in rows:
+        candle, reason = check(row, timeframe_ms)
+        if candle is None:
+            ts = row[0] if isinstance(row, (list, tuple)) and row and isinstance(row[0], int) else None
+            out.rejected.append(Rejection(ts, reason or "invalid"))
+            continue
+        if after_ts is not None and candle.ts <= after_ts:
+            out.already_stored += 1
+            continue
+        if candle.ts + timeframe_ms > now_ms:
+            out.forming += 1
+            continue
+        if last is not None and candle.ts <= last:
+            out.rejected.append(Rejection(candle.ts, f"timestamp {candle.ts} does not follow {last}"))
+            continue
+        out.accepted.append(candle)
+        last = candle.ts
+    return out
+
+
+def missing_ranges(
+    candles: Sequence[Candle], *, timeframe_ms: int, after_ts: int | None
+) -> list[tuple[int, int]]:
+    """The ``(first_missing_ts, last_missing_ts)`` holes in a run of candles.
+
+    The run is taken to continue the series from ``after_ts``; a hole between
+    ``after_ts`` and the first candle counts too (that is downtime the source
+    could not fill).
+    """
+    gaps: list[tuple[int, int]] = []
+    previous = after_ts
+    for candle in candles:
+        if previous is not None and candle.ts - previous > timeframe_ms:
+            gaps.append((previous + timeframe_ms, candle.ts - timeframe_ms))
+        previous = candle.ts
+    return gaps

@@ -1,0 +1,34 @@
+"""What the ingest logic needs from the outside world; adapters (and test fakes) provide it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.candle_update import CandleUpdate
+from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.watchlist import WatchedSeries
+
+
+class MarketSource(Protocol):
+    name: str
+
+    @property
+    def max_candles(self) -> int: ...
+
+    def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]: ...
+
+
+class CandleStorePort(Protocol):
+    def cursor(self, series: Series) -> int | None: ...
+    def set_cursor(self, series: Series, last_ts: int, *, updated_at: int) -> None: ...
+    def put(self, series: Series, candles: Sequence[Candle]) -> None: ...
+
+
+class ArchivePort(Protocol):
+    def put(self, series: Series, candles: Sequence[Candle]) -> list[str]: ...
+
+
+class StreamPort(Protocol):
+    def publish(self, update: CandleUpdate) -> str: ...

@@ -1,0 +1,170 @@
+"""One ingest run: every watched series on its own, reported one by one.
+
+Per series: read the cursor; skip the source entirely while no new candle can
+have closed (most runs, for hourly series on a 5-minute schedule: this is what
+keeps the exchange calls and the bill small); otherwise fetch from the cursor,
+screen the answer, then archive to S3, write the table, publish one Kinesis
+record and only then move the cursor. Any failure stops that series alone: the
+cursor stays where it was, so the next run redoes the same idempotent writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from crypto_advisor.adapters.errors import SourceError, StorageError
+from crypto_advisor.contracts.candle import Rejection, missing_ranges, screen
+from crypto_advisor.contracts.candle_update import CandleUpdate
+from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist
+from crypto_advisor.ingest.ports import ArchivePort, CandleStorePort, MarketSource, StreamPort
+
+Status = Literal["stored", "up_to_date", "no_new_candles", "failed"]
+
+
+@dataclass
+class SeriesReport:
+    series: str
+    status: Status
+    stored: int = 0
+    first_ts: int | None = None
+    last_ts: int | None = None
+    forming: int = 0
+    already_stored: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    gaps: list[tuple[int, int]] = field(default_factory=list)
+    lagging: tuple[int, int] | None = None
+    archive_keys: list[str] = field(default_factory=list)
+    sequence_number: str | None = None
+    error: str | None = None
+    error_kind: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "series": self.series,
+            "status": self.status,
+            "stored": self.stored,
+            "first_ts": self.first_ts,
+            "last_ts": self.last_ts,
+            "forming": self.forming,
+            "already_stored": self.already_stored,
+            "rejected": [{"ts": r.ts, "reason": r.reason} for r in self.rejected],
+            "gaps": [list(g) for g in self.gaps],
+            "lagging": list(self.lagging) if self.lagging else None,
+            "archive_keys": self.archive_keys,
+            "error": self.error,
+            "error_kind": self.error_kind,
+        }
+
+
+@dataclass
+class RunReport:
+    now_ms: int
+    series: list[SeriesReport]
+
+    @property
+    def failed(self) -> list[SeriesReport]:
+        return [r for r in self.series if r.status == "failed"]
+
+    @property
+    def stored(self) -> int:
+        return sum(r.stored for r in self.series)
+
+    @property
+    def rejected(self) -> int:
+        return sum(len(r.rejected) for r in self.series)
+
+    def as_dict(self) -> dict:
+        return {
+            "now_ms": self.now_ms,
+            "stored": self.stored,
+            "rejected": self.rejected,
+            "failed": [r.series for r in self.failed],
+            "series": [r.as_dict() for r in self.series],
+        }
+
+
+@dataclass(frozen=True)
+class Stores:
+    candles: CandleStorePort
+    archive: ArchivePort
+    stream: StreamPort
+
+
+def next_fetch_from(watched: WatchedSeries, cursor: int | None, now_ms: int) -> int | None:
+    """Open time of the first candle worth fetching, or None while nothing new can have closed."""
+    tf = watched.series.timeframe_ms
+    if cursor is None:
+        last_closed_open = (now_ms // tf) * tf - tf
+        return last_closed_open - (watched.backfill_candles - 1) * tf
+    if cursor + 2 * tf > now_ms:
+        return None
+    return cursor + tf
+
+
+def ingest_series(watched: WatchedSeries, *, now_ms: int, source: MarketSource, stores: Stores) -> SeriesReport:
+    series = watched.series
+    cursor = stores.candles.cursor(series)
+    since = next_fetch_from(watched, cursor, now_ms)
+    if since is None:
+        return SeriesReport(series.key, "up_to_date", last_ts=cursor)
+
+    rows = source.fetch_ohlcv(watched, since_ms=since, now_ms=now_ms)
+    screened = screen(rows, timeframe_ms=series.timeframe_ms, now_ms=now_ms, after_ts=cursor)
+    accepted = [c for c in screened.accepted if c.ts >= since]
+    report = SeriesReport(
+        series.key,
+        "no_new_candles",
+        forming=screened.forming,
+        already_stored=screened.already_stored + len(screened.accepted) - len(accepted),
+        rejected=screened.rejected,
+    )
+    # Holes before or between the new candles are permanent (the cursor moves
+    # past them): they are gaps, reported and sent on to the analysis. A missing
+    # tail is a source lagging behind: the next run asks again.
+    tf = series.timeframe_ms
+    report.gaps = missing_ranges(accepted, timeframe_ms=tf, after_ts=cursor)
+    last_closed = (now_ms // tf) * tf - tf
+    tail_from = (accepted[-1].ts if accepted else since - tf) + tf
+    if tail_from <= last_closed:
+        report.lagging = (tail_from, last_closed)
+    if not accepted:
+        return report
+
+    report.archive_keys = stores.archive.put(series, accepted)
+    stores.candles.put(series, accepted)
+    update = CandleUpdate(
+        series=series.key,
+        candle_ts=[c.ts for c in accepted],
+        gaps=report.gaps,
+        ingested_at=now_ms,
+    )
+    report.sequence_number = stores.stream.publish(update)
+    stores.candles.set_cursor(series, accepted[-1].ts, updated_at=now_ms)
+    report.status = "stored"
+    report.stored = len(accepted)
+    report.first_ts = accepted[0].ts
+    report.last_ts = accepted[-1].ts
+    return report
+
+
+def run_ingest(
+    watchlist: Watchlist,
+    *,
+    now_ms: int,
+    sources: Mapping[str, MarketSource],
+    stores: Stores,
+) -> RunReport:
+    """Ingest every series; one failing series (source, storage, or a bug) never stops the others."""
+    reports = []
+    for watched in watchlist:
+        try:
+            reports.append(ingest_series(watched, now_ms=now_ms, source=sources[watched.series.source], stores=stores))
+        except (SourceError, StorageError) as exc:
+            reports.append(SeriesReport(watched.series.key, "failed", error=str(exc), error_kind=type(exc).__name__))
+        except Exception as exc:  # noqa: BLE001 - a bug in one series must not starve the others; reported below
+            reports.append(
+                SeriesReport(watched.series.key, "failed", error=f"{type(exc).__name__}: {exc}", error_kind="Bug")
+            )
+    return RunReport(now_ms=now_ms, series=reports)

@@ -1,0 +1,54 @@
+"""Builds the ingest dependencies from settings: the composition root of IngestFunction.
+
+Built once per container (cached on the settings) so the ccxt client keeps its
+loaded markets and the boto3 clients their connections between invocations.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import boto3
+
+from crypto_advisor.adapters.archive import CandleArchive
+from crypto_advisor.adapters.candle_store import CandleStore
+from crypto_advisor.adapters.coingecko import CoinGeckoSource
+from crypto_advisor.adapters.config_source import load_watchlist, read_secret
+from crypto_advisor.adapters.kraken import KrakenSource
+from crypto_advisor.adapters.update_stream import UpdateStream
+from crypto_advisor.contracts.watchlist import Watchlist
+from crypto_advisor.ingest.ports import MarketSource
+from crypto_advisor.ingest.run import Stores
+from crypto_advisor.settings import IngestSettings
+
+
+@dataclass(frozen=True)
+class IngestDeps:
+    watchlist: Watchlist
+    stores: Stores
+    sources: Mapping[str, MarketSource]
+
+
+@functools.lru_cache(maxsize=4)
+def ingest_deps(settings: IngestSettings) -> IngestDeps:
+    session = boto3.session.Session()
+    s3 = session.client("s3")
+    stores = Stores(
+        candles=CandleStore(session.resource("dynamodb").Table(settings.candles_table), hot_window=settings.hot_window_candles),
+        archive=CandleArchive(s3, settings.archive_bucket),
+        stream=UpdateStream(session.client("kinesis"), settings.candle_stream),
+    )
+    return IngestDeps(
+        watchlist=load_watchlist(settings.watchlist_uri, s3_client=s3),
+        stores=stores,
+        sources=real_sources(settings, session),
+    )
+
+
+def real_sources(settings: IngestSettings, session: boto3.session.Session) -> dict[str, MarketSource]:
+    key = None
+    if settings.coingecko_secret_name:
+        key = read_secret(settings.coingecko_secret_name, secrets_client=session.client("secretsmanager"))
+    return {"kraken": KrakenSource(), "coingecko": CoinGeckoSource(demo_api_key=key)}

@@ -1,0 +1,1 @@
+"""Local-only tooling: the embedded AWS, the simulated market, the demo. Never deployed."""

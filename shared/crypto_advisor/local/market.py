@@ -1,0 +1,158 @@
+"""A seeded synthetic market that behaves like the real sources.
+
+Prices follow a regime-switching random walk (calm ranges, trends up and down,
+volatility bursts) with volume that rises with the size of the move and the
+occasional spike, so every kind of trigger has something to fire on. The path
+of a symbol is a pure function of (seed, symbol, candle time): a later clock
+reveals new candles but never changes old ones, as with a real exchange.
+
+:class:`SimulatedSource` answers like the exchange it stands for: at most the
+source's history limit, newest last, the still-forming candle included, and an
+unknown symbol raises :class:`UnknownSymbolError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from crypto_advisor.adapters.errors import UnknownSymbolError
+from crypto_advisor.contracts.watchlist import WatchedSeries
+
+#: Starting prices of the symbols the simulated market lists.
+LISTED: dict[str, float] = {
+    "BTC-USD": 90_000.0,
+    "ETH-USD": 3_000.0,
+    "SOL-USD": 150.0,
+    "XRP-USD": 2.2,
+    "HYPE-USD": 35.0,
+    "ADA-USD": 0.6,
+    "DOGE-USD": 0.16,
+    "LINK-USD": 14.0,
+}
+
+#: Regimes: (drift per hour, volatility per hour, volume multiplier)
+REGIMES = (
+    (0.0, 0.004, 1.0),  # calm range
+    (0.0012, 0.006, 1.4),  # trend up
+    (-0.0012, 0.006, 1.4),  # trend down
+    (0.0, 0.016, 2.5),  # volatility burst
+)
+_HOUR = 3_600_000
+
+
+def _seed(*parts: object) -> int:
+    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "little")
+
+
+@dataclass
+class SimulatedMarket:
+    """Hourly base path per symbol from ``epoch_ms``; longer timeframes aggregate it."""
+
+    seed: int = 7
+    epoch_ms: int = 1_735_689_600_000  # 2025-01-01T00:00Z
+    #: (symbol, candle ts) -> what to corrupt, to show rejection: "high_below_low" or "negative_volume"
+    glitches: dict[tuple[str, int], str] = field(default_factory=dict)
+    _paths: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def hourly(self, symbol: str, upto_ms: int) -> np.ndarray:
+        """Rows [ts, o, h, l, c, v] of hourly candles from the epoch through ``upto_ms``."""
+        if symbol not in LISTED:
+            raise UnknownSymbolError(f"simulated market does not list {symbol}")
+        needed = (upto_ms - self.epoch_ms) // _HOUR + 1
+        path = self._paths.get(symbol)
+        if path is None or len(path) < needed:
+            path = self._generate(symbol, max(needed, 24 * 400))
+            self._paths[symbol] = path
+        return path[:needed]
+
+    def _generate(self, symbol: str, count: int) -> np.ndarray:
+        rng = np.random.default_rng(_seed(self.seed, symbol))
+        regime = 0
+        price = LISTED[symbol]
+        base_volume = 1_000_000 / price
+        rows = np.empty((count, 6))
+        for i in range(count):
+            if rng.random() < 0.02:  # on average a regime lasts about two days
+                regime = int(rng.integers(len(REGIMES)))
+            drift, vol, vol_mult = REGIMES[regime]
+            ret = drift + vol * rng.standard_t(4) / math.sqrt(2)
+            o = price
+            c = o * math.exp(ret)
+            wick = abs(rng.normal(0, vol * 0.6))
+            h = max(o, c) * math.exp(wick * rng.random())
+            lo = min(o, c) * math.exp(-wick * rng.random())
+            spike = 6.0 if rng.random() < 0.01 else 1.0
+            v = base_volume * vol_mult * spike * (1 + 40 * abs(ret)) * rng.lognormal(0, 0.3)
+            rows[i] = (self.epoch_ms + i * _HOUR, o, h, lo, c, v)
+            price = c
+        return rows
+
+    def candles(self, symbol: str, timeframe_ms: int, now_ms: int) -> list[list[Any]]:
+        """Every candle up to ``now_ms``, the last one still forming (built from the hours so far)."""
+        hours = self.hourly(symbol, now_ms)
+        if timeframe_ms < _HOUR:
+            raise ValueError("the simulated market starts at 1h candles")
+        step = timeframe_ms // _HOUR
+        out: list[list[Any]] = []
+        first = int(hours[0, 0])
+        start = first + (-first % timeframe_ms)
+        for begin in range(int((start - first) // _HOUR), len(hours), step):
+            chunk = hours[begin : begin + step]
+            row = [
+                int(chunk[0, 0]),
+                float(chunk[0, 1]),
+                float(chunk[:, 2].max()),
+                float(chunk[:, 3].min()),
+                float(chunk[-1, 4]),
+                float(chunk[:, 5].sum()),
+            ]
+            if len(chunk) < step or int(chunk[0, 0]) + timeframe_ms > now_ms:
+                row = self._forming(row, now_ms)
+            out.append(self._glitch(symbol, row))
+        return out
+
+    @staticmethod
+    def _forming(row: list[Any], now_ms: int) -> list[Any]:
+        """The current candle as an exchange shows it mid-period: fewer trades so far."""
+        elapsed = max(0.05, min(1.0, (now_ms - row[0]) / _HOUR))
+        return [row[0], row[1], row[2], row[3], row[4], row[5] * elapsed]
+
+    def _glitch(self, symbol: str, row: list[Any]) -> list[Any]:
+        kind = self.glitches.get((symbol, row[0]))
+        if kind == "high_below_low":
+            return [row[0], row[1], row[3] * 0.99, row[3], row[4], row[5]]
+        if kind == "negative_volume":
+            return [row[0], row[1], row[2], row[3], row[4], -row[5]]
+        return row
+
+
+class SimulatedSource:
+    """Stands in for one real source, with that source's history limit."""
+
+    def __init__(self, name: str, market: SimulatedMarket, *, max_candles: int) -> None:
+        self.name = name
+        self._market = market
+        self._max = max_candles
+
+    @property
+    def max_candles(self) -> int:
+        return self._max
+
+    def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:
+        series = watched.series
+        rows = self._market.candles(series.symbol, series.timeframe_ms, now_ms)
+        rows = [r for r in rows if r[0] <= now_ms][-self._max :]
+        return [list(r) for r in rows if r[0] >= since_ms]
+
+
+def simulated_sources(market: SimulatedMarket) -> dict[str, SimulatedSource]:
+    """The two sources with the history limits of the real ones (Kraken 720 candles, CoinGecko 2 days of 1h)."""
+    return {
+        "kraken": SimulatedSource("kraken", market, max_candles=720),
+        "coingecko": SimulatedSource("coingecko", market, max_candles=48),
+    }

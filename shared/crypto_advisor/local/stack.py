@@ -1,0 +1,146 @@
+"""The embedded AWS: moto in server mode, with the stack created from ``template.yaml`` itself.
+
+aws-sam-translator turns the SAM template into plain CloudFormation (no
+managed policies are looked up: there is no network); every function's code
+and every layer's content point at one placeholder object; moto's
+CloudFormation then creates the whole stack. What moto cannot create (alarms,
+the bucket policy, event-invoke configs) is left out with a warning by moto; it
+has no bearing on the data path. boto3 talks real HTTP to the server, so the
+code under test runs exactly as in AWS, with ``AWS_ENDPOINT_URL`` pointing at it.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import logging
+import socket
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from cfnlint.decode import decode_str
+from moto.server import ThreadedMotoServer
+from samtranslator.parser.parser import Parser
+from samtranslator.translator.translator import Translator
+
+REGION = "us-east-1"
+PLACEHOLDER_BUCKET = "local-placeholder-code"
+PLACEHOLDER_KEY = "placeholder.zip"
+CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    template, matches = decode_str(path.read_text())
+    if template is None:
+        raise ValueError(f"{path}: cannot parse: {matches}")
+    return template
+
+
+def to_cloudformation(sam_template: dict[str, Any], parameters: dict[str, str] | None = None) -> dict[str, Any]:
+    """SAM -> CloudFormation, with code locations replaced by the placeholder object."""
+    template = copy.deepcopy(sam_template)
+    placeholder = f"s3://{PLACEHOLDER_BUCKET}/{PLACEHOLDER_KEY}"
+    for resource in template.get("Resources", {}).values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Serverless::Function":
+            props["CodeUri"] = placeholder
+        elif resource["Type"] == "AWS::Serverless::LayerVersion":
+            props["ContentUri"] = placeholder
+    translator = Translator({}, Parser(), boto_session=boto3.session.Session(region_name=REGION))
+    return translator.translate(template, dict(parameters or {}))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class EmbeddedAws:
+    """A moto server on loopback; ``client``/``resource`` give boto3 objects bound to it."""
+
+    port: int = field(default_factory=free_port)
+    _server: ThreadedMotoServer | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> EmbeddedAws:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+        logging.getLogger("moto").setLevel(logging.ERROR)  # "no CloudFormation support for" alarms etc.
+        # moto warns (UserWarning) for each resource type it skips; the docstring above names them.
+        warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION, **CREDENTIALS)
+
+    def resource(self, service: str) -> Any:
+        return boto3.resource(service, endpoint_url=self.endpoint, region_name=REGION, **CREDENTIALS)
+
+    def environment(self) -> dict[str, str]:
+        """What a process needs so that boto3 talks to this server and nowhere else."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
+        }
+
+
+@dataclass
+class Stack:
+    """A stack created in the embedded AWS; names resolved from the stack's own outputs and resources."""
+
+    aws: EmbeddedAws
+    name: str
+    sam_template: dict[str, Any]
+    outputs: dict[str, str]
+    physical_ids: dict[str, str]
+
+    def function_logical_ids(self) -> list[str]:
+        return [k for k, r in self.sam_template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"]
+
+
+def deploy(
+    aws: EmbeddedAws, template_path: Path, *, name: str = "crypto-advisor", parameters: dict[str, str] | None = None
+) -> Stack:
+    sam_template = load_template(template_path)
+    cfn = to_cloudformation(sam_template, parameters)
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket=PLACEHOLDER_BUCKET)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README.txt", "placeholder: the local runtime calls the handlers in-process")
+    s3.put_object(Bucket=PLACEHOLDER_BUCKET, Key=PLACEHOLDER_KEY, Body=buffer.getvalue())
+    cloudformation = aws.client("cloudformation")
+    cloudformation.create_stack(
+        StackName=name,
+        TemplateBody=json.dumps(cfn),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()],
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    described = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    if described["StackStatus"] != "CREATE_COMPLETE":
+        raise RuntimeError(f"embedded stack {name}: {described['StackStatus']}: {described.get('StackStatusReason')}")
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    physical = {
+        r["LogicalResourceId"]: r.get("PhysicalResourceId", "")
+        for r in cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
+    }
+    return Stack(aws=aws, name=name, sam_template=sam_template, outputs=outputs, physical_ids=physical)

@@ -1,0 +1,39 @@
+"""Each function's settings: read from the environment once, validated, no silent defaults.
+
+The logic never reads ``os.environ``; handlers build one of these and pass on
+what is needed. A missing or malformed variable fails the cold start with a
+message naming it, instead of a KeyError deep inside a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from crypto_advisor.adapters.errors import ConfigError
+
+
+class IngestSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    archive_bucket: str = Field(alias="ARCHIVE_BUCKET", min_length=3)
+    candles_table: str = Field(alias="CANDLES_TABLE", min_length=3)
+    candle_stream: str = Field(alias="CANDLE_STREAM", min_length=1)
+    watchlist_uri: str = Field(alias="WATCHLIST_URI", pattern=r"^(file|s3)://")
+    coingecko_secret_name: str = Field(alias="COINGECKO_SECRET_NAME", default="")
+    hot_window_candles: int = Field(alias="HOT_WINDOW_CANDLES", ge=100)
+    #: Set only locally, where it points every client at the embedded AWS; part
+    #: of the settings so cached clients never outlive a change of endpoint.
+    aws_endpoint_url: str | None = Field(alias="AWS_ENDPOINT_URL", default=None)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> IngestSettings:
+        try:
+            return cls.model_validate({k: v for k, v in environ.items() if k in _INGEST_VARS})
+        except ValidationError as exc:
+            problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f"IngestFunction environment: {problems}") from None
+
+
+_INGEST_VARS = {field.alias for field in IngestSettings.model_fields.values()}

@@ -8,7 +8,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 .PHONY: help venv demo test test-unit test-integration test-e2e lint bench clean
 
 help:  ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
 $(VENV)/.installed: requirements/dev.txt layers/ingest/requirements.txt shared/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

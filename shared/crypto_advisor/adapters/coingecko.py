@@ -137,23 +137,30 @@ def translate(exc: Exception, coin_id: str) -> SourceError:
     detail = f"coingecko {coin_id}: {type(exc).__name__}: {str(exc)[:300]}"
     if isinstance(exc, json.JSONDecodeError):
         return MalformedResponseError(detail)
-    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+    # RetryError: pycoingecko mounts a urllib3 Retry with status_forcelist 502/503/504 even with retries=0, so
+    # those statuses arrive as "too many 503 error responses", never as an HTTPError
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.RetryError)):
         return TransientSourceError(detail)
-    status = None
-    if isinstance(exc, requests.HTTPError) and exc.response is not None:
-        status = exc.response.status_code
-    elif isinstance(exc, ValueError) and exc.args and isinstance(exc.args[0], dict):
-        # pycoingecko raises ValueError(<the JSON error body>)
+    # The HTTP status and CoinGecko's own error code are told apart: a code such as 10002 ("API Key Missing",
+    # sent with HTTP 401) is not an HTTP status and must not read as a 5xx.
+    http_status = None
+    api_code = None
+    # pycoingecko raises ValueError(<the JSON error body>) while handling the HTTPError, which stays its context
+    http_error = exc if isinstance(exc, requests.HTTPError) else exc.__context__
+    if isinstance(http_error, requests.HTTPError) and http_error.response is not None:
+        http_status = http_error.response.status_code
+    if isinstance(exc, ValueError) and exc.args and isinstance(exc.args[0], dict):
         body = exc.args[0]
-        nested = body.get("status") if isinstance(body.get("status"), dict) else {}
-        status = nested.get("error_code") or body.get("error_code")
         if "coin not found" in json.dumps(body).lower():
-            status = 404
-    if status in (429,) or (isinstance(status, int) and status >= 500):
+            return UnknownSymbolError(detail)
+        nested = body.get("status") if isinstance(body.get("status"), dict) else {}
+        api_code = nested.get("error_code") or body.get("error_code")
+    codes = [code for code in (http_status, api_code) if isinstance(code, int)]
+    if any(code == 429 or 500 <= code < 600 for code in codes):
         return TransientSourceError(detail)
-    if status == 404:
+    if 404 in codes:
         return UnknownSymbolError(detail)
-    if status in (401, 403) or (isinstance(status, int) and 10000 <= status < 11000):
+    if any(code in (401, 403) or 10000 <= code < 11000 for code in codes):
         return SourceAuthError(detail)
     return SourceError(detail)
 

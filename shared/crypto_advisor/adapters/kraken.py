@@ -4,6 +4,13 @@ Kraken's OHLC endpoint returns at most the 720 most recent candles of an
 interval whatever ``since`` asks for, with the still-forming candle last; the
 caller screens that one out. There is no pagination here on purpose: history
 beyond 720 candles comes from the archive, never from repeated calls.
+
+ccxt does not fail on a 200 answer that is not JSON (an HTML error page, a
+truncated body): it hands the text to its parsers, which read it as "no
+markets" or "no candles". The adapter therefore checks the JSON Kraken really
+sent (ccxt's ``last_json_response``) and the markets it loaded, so such an
+answer is a :class:`MalformedResponseError`, never an empty list or an
+unknown symbol.
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ from crypto_advisor.contracts.watchlist import WatchedSeries
 #: Kraken's documented cap on one OHLC answer.
 KRAKEN_MAX_CANDLES = 720
 
+#: Kraken's error for a pair it does not list ("EQuery:Unknown asset pair"); ccxt maps it to a bare ExchangeError.
+_UNKNOWN_PAIR = "EQuery:Unknown asset"
+
 
 def new_exchange(**overrides: Any) -> ccxt.kraken:
     """The ccxt client as production uses it: rate limiting on, a 10 s timeout."""
@@ -36,7 +46,7 @@ def new_exchange(**overrides: Any) -> ccxt.kraken:
 def translate(exc: Exception, pair: str) -> SourceError:
     """Map a ccxt exception onto the project's errors (order matters: subclasses first)."""
     detail = f"kraken {pair}: {type(exc).__name__}: {str(exc)[:300]}"
-    if isinstance(exc, ccxt.BadSymbol):
+    if isinstance(exc, ccxt.BadSymbol) or (isinstance(exc, ccxt.ExchangeError) and _UNKNOWN_PAIR in str(exc)):
         return UnknownSymbolError(detail)
     if isinstance(exc, (ccxt.AuthenticationError, ccxt.PermissionDenied, ccxt.AccountSuspended)):
         return SourceAuthError(detail)
@@ -63,21 +73,35 @@ class KrakenSource:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._exchange = exchange if exchange is not None else new_exchange()
+        # keep the parsed body of each answer, to tell "no candles" from "not JSON" (see the module docstring)
+        self._exchange.enableLastJsonResponse = True
         self._attempts = attempts
         self._sleep = sleep
+        self._reload_markets = False
 
     def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:
         """Rows ``[ts, o, h, l, c, v]`` from ``since_ms`` on, as Kraken sent them (forming candle included)."""
         pair = watched.series.pair
 
         def call() -> list[list[Any]]:
+            exchange = self._exchange
             try:
-                self._exchange.load_markets()
-                rows = self._exchange.fetch_ohlcv(
-                    pair, watched.series.timeframe, since=since_ms, limit=KRAKEN_MAX_CANDLES
-                )
+                exchange.load_markets(reload=self._reload_markets)
+                # Assets or AssetPairs that were not JSON leave ccxt with no markets: not an unknown symbol
+                self._reload_markets = not (exchange.markets and exchange.currencies)
+                if self._reload_markets:
+                    raise MalformedResponseError(f"kraken {pair}: Assets/AssetPairs answered no markets")
+                rows = exchange.fetch_ohlcv(pair, watched.series.timeframe, since=since_ms, limit=KRAKEN_MAX_CANDLES)
+                market_id = exchange.market(pair)["id"]
             except ccxt.BaseError as exc:
                 raise translate(exc, pair) from exc
+            answer = exchange.last_json_response
+            result = answer.get("result") if isinstance(answer, dict) else None
+            if not isinstance(result, dict) or not isinstance(result.get(market_id), list):
+                raise MalformedResponseError(
+                    f"kraken {pair}: OHLC answer is not {{'error': [], 'result': {{'{market_id}': [...]}}}}: "
+                    f"{str(exchange.last_http_response)[:120]!r}"
+                )
             if not isinstance(rows, list):
                 raise MalformedResponseError(f"kraken {pair}: expected a list of candles, got {type(rows).__name__}")
             return rows

@@ -108,8 +108,7 @@ def screen(
     for row in rows:
         candle, reason = check(row, timeframe_ms)
         if candle is None:
-            ts = row[0] if isinstance(row, (list, tuple)) and row and isinstance(row[0], int) else None
-            out.rejected.append(Rejection(ts, reason or "invalid"))
+            out.rejected.append(Rejection(_row_ts(row), reason or "invalid"))
             continue
         if after_ts is not None and candle.ts <= after_ts:
             out.already_stored += 1
@@ -125,9 +124,17 @@ def screen(
     return out
 
 
-def missing_ranges(
-    candles: Sequence[Candle], *, timeframe_ms: int, after_ts: int | None
-) -> list[tuple[int, int]]:
+def _row_ts(row: Any) -> int | None:
+    """The row's timestamp, when it is a whole number, so that its rejection can name it."""
+    if not isinstance(row, (list, tuple)) or not row:
+        return None
+    raw = row[0]
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw) or raw != int(raw):
+        return None
+    return int(raw)
+
+
+def missing_ranges(candles: Sequence[Candle], *, timeframe_ms: int, after_ts: int | None) -> list[tuple[int, int]]:
     """The ``(first_missing_ts, last_missing_ts)`` holes in a run of candles.
 
     The run is taken to continue the series from ``after_ts``; a hole between

@@ -10,9 +10,12 @@ The JSON Schema of this model is committed as ``schemas/candle-update.v1.json``
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from crypto_advisor.contracts.series import Series, SeriesError
 
 SCHEMA_NAME = "crypto-advisor/candle-update"
 
@@ -23,15 +26,27 @@ class CandleUpdate(BaseModel):
     schema_name: Literal["crypto-advisor/candle-update"] = Field(default=SCHEMA_NAME, alias="schema")
     version: Literal[1] = 1
     series: str = Field(pattern=r"^[a-z]+:[A-Z0-9]+-[A-Z0-9]+:[0-9]+[mhdw]$")
-    candle_ts: list[int] = Field(min_length=1, description="Open times (epoch ms) of the new closed candles, ascending.")
+    candle_ts: list[int] = Field(
+        min_length=1, description="Open times (epoch ms) of the new closed candles, ascending."
+    )
     gaps: list[tuple[int, int]] = Field(
         default_factory=list, description="[first_missing_ts, last_missing_ts] stretches the source could not fill."
     )
     ingested_at: int = Field(description="When the ingest run's clock read (epoch ms).")
 
+    @field_validator("series")
+    @classmethod
+    def _known_series(cls, value: str) -> str:
+        # The pattern fixes the shape; the source and timeframe must also be ones the project knows.
+        try:
+            Series.parse(value)
+        except SeriesError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
     @model_validator(mode="after")
     def _ascending(self) -> CandleUpdate:
-        if any(b <= a for a, b in zip(self.candle_ts, self.candle_ts[1:])):
+        if any(b <= a for a, b in pairwise(self.candle_ts)):
             raise ValueError("candle_ts must be strictly ascending")
         return self
 

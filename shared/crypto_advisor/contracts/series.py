@@ -43,18 +43,14 @@ def timeframe_ms(timeframe: str) -> int:
     try:
         return TIMEFRAME_MS[timeframe]
     except KeyError:
-        raise SeriesError(
-            f"unknown timeframe {timeframe!r}; expected one of {', '.join(TIMEFRAME_MS)}"
-        ) from None
+        raise SeriesError(f"unknown timeframe {timeframe!r}; expected one of {', '.join(TIMEFRAME_MS)}") from None
 
 
 def normalize_symbol(symbol: str) -> str:
     """``btc/usd`` or ``BTC-USD`` -> ``BTC-USD``; anything else is an error."""
     candidate = symbol.strip().upper().replace("/", "-")
     if not _SYMBOL.match(candidate):
-        raise SeriesError(
-            f"malformed symbol {symbol!r}; expected BASE/QUOTE such as BTC/USD"
-        )
+        raise SeriesError(f"malformed symbol {symbol!r}; expected BASE/QUOTE such as BTC/USD")
     return candidate
 
 

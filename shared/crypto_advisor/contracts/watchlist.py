@@ -148,7 +148,7 @@ def parse_watchlist(text: str, origin: str = "watchlist") -> Watchlist:
     try:
         parsed = _File.model_validate(document)
     except ValidationError as exc:
-        problems = [f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        problems = [f"{_where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
         raise WatchlistError(f"{origin}: " + "; ".join(problems)) from None
 
     problems: list[str] = []

@@ -36,7 +36,9 @@ def ingest_deps(settings: IngestSettings) -> IngestDeps:
     session = boto3.session.Session()
     s3 = session.client("s3")
     stores = Stores(
-        candles=CandleStore(session.resource("dynamodb").Table(settings.candles_table), hot_window=settings.hot_window_candles),
+        candles=CandleStore(
+            session.resource("dynamodb").Table(settings.candles_table), hot_window=settings.hot_window_candles
+        ),
         archive=CandleArchive(s3, settings.archive_bucket),
         stream=UpdateStream(session.client("kinesis"), settings.candle_stream),
     )

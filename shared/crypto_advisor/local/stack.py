@@ -123,7 +123,8 @@ def deploy(
     sam_template = load_template(template_path)
     cfn = to_cloudformation(sam_template, parameters)
     s3 = aws.client("s3")
-    s3.create_bucket(Bucket=PLACEHOLDER_BUCKET)
+    if PLACEHOLDER_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+        s3.create_bucket(Bucket=PLACEHOLDER_BUCKET)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("README.txt", "placeholder: the local runtime calls the handlers in-process")

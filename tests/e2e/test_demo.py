@@ -1,0 +1,33 @@
+"""The whole local pipeline, as `make demo` runs it."""
+
+from __future__ import annotations
+
+import json
+
+from crypto_advisor.local import demo
+from tests.conftest import REPO
+
+
+def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_path):
+    # When the demo runs end to end on the embedded AWS
+    summary = demo.run(tmp_path, REPO / "config" / "demo-watchlist.yaml")
+    by_series = {s["series"]: s for s in summary["series"]}
+    # Then the Kraken series hold 30 days of backfill plus the three-day outage, continuous
+    btc = by_series["kraken:BTC-USD:1h"]
+    assert btc["candles"] == 720 + 1 + 72
+    assert btc["last_ts"] - btc["first_ts"] == (btc["candles"] - 1) * 3_600_000
+    # ... every storing tick sent exactly one Kinesis record per series (4 ticks stored hourly candles)
+    assert btc["kinesis_records"] == 4 and btc["s3_objects"] > 30
+    # ... the corrupt ETH candle was rejected with its reason
+    assert any("inconsistent range" in r["reason"] for r in by_series["kraken:ETH-USD:1h"]["rejected"])
+    # ... the CoinGecko series reports the stretch its 2-day history could not fill
+    assert by_series["coingecko:HYPE-USD:1h"]["gaps"]
+    # ... and the unlisted pair failed alone
+    assert "LUNA-USD" in by_series["kraken:LUNA-USD:1h"]["failed"]
+    failed_elsewhere = [s for k, s in by_series.items() if s["failed"] and k != "kraken:LUNA-USD:1h"]
+    assert failed_elsewhere == []
+    # ... and the function's structured logs were written, as CloudWatch would hold them
+    lines = [json.loads(line) for line in (tmp_path / "logs" / "IngestFunction.log").read_text().splitlines()]
+    failures = [line for line in lines if line.get("message") == "series failed"]
+    assert failures and all(line["series"] == "kraken:LUNA-USD:1h" for line in failures)
+    assert any("CandlesStored" in line for line in lines)  # EMF metric lines

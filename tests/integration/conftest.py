@@ -51,7 +51,19 @@ class Deployed:
 
 
 @pytest.fixture
-def deployed(aws: EmbeddedAws, tmp_path: Path) -> Deployed:
-    """A fresh stack (its own bucket, table, stream) with the watchlist read from the bucket."""
-    stack = deploy(aws, REPO / "template.yaml", name=f"it-{next(_names)}", parameters={"WatchlistS3Key": WATCHLIST_KEY})
-    return Deployed(aws, stack, LocalRuntime(stack, repo_root=REPO, log_dir=tmp_path / "logs"))
+def deploy_stack(aws: EmbeddedAws, tmp_path: Path):
+    """Creates a fresh stack (its own bucket, table, stream) with the watchlist read from the bucket."""
+
+    def create(**parameters: str) -> Deployed:
+        name = f"it-{next(_names)}"
+        stack = deploy(
+            aws, REPO / "template.yaml", name=name, parameters={"WatchlistS3Key": WATCHLIST_KEY, **parameters}
+        )
+        return Deployed(aws, stack, LocalRuntime(stack, repo_root=REPO, log_dir=tmp_path / "logs"))
+
+    return create
+
+
+@pytest.fixture
+def deployed(deploy_stack) -> Deployed:
+    return deploy_stack()

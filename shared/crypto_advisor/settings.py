@@ -29,11 +29,26 @@ class IngestSettings(BaseModel):
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> IngestSettings:
-        try:
-            return cls.model_validate({k: v for k, v in environ.items() if k in _INGEST_VARS})
-        except ValidationError as exc:
-            problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
-            raise ConfigError(f"IngestFunction environment: {problems}") from None
+        return _from_env(cls, environ, "IngestFunction")
 
 
-_INGEST_VARS = {field.alias for field in IngestSettings.model_fields.values()}
+class AnalyzeSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    candles_table: str = Field(alias="CANDLES_TABLE", min_length=3)
+    signals_table: str = Field(alias="SIGNALS_TABLE", min_length=3)
+    watchlist_uri: str = Field(alias="WATCHLIST_URI", pattern=r"^(file|s3)://")
+    aws_endpoint_url: str | None = Field(alias="AWS_ENDPOINT_URL", default=None)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> AnalyzeSettings:
+        return _from_env(cls, environ, "AnalyzeFunction")
+
+
+def _from_env(model: type[BaseModel], environ: Mapping[str, str], function: str):
+    names = {field.alias for field in model.model_fields.values()}
+    try:
+        return model.model_validate({k: v for k, v in environ.items() if k in names})
+    except ValidationError as exc:
+        problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{function} environment: {problems}") from None

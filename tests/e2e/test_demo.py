@@ -12,12 +12,13 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     # When the demo runs end to end on the embedded AWS
     summary = demo.run(tmp_path, REPO / "config" / "demo-watchlist.yaml")
     by_series = {s["series"]: s for s in summary["series"]}
-    # Then the Kraken series hold 30 days of backfill plus the three-day outage, continuous
+    # Then the Kraken series hold the backfill (Kraken's 720 rows, the forming one excluded),
+    # the next hour, the three-day outage and 12 more hours, continuous
     btc = by_series["kraken:BTC-USD:1h"]
-    assert btc["candles"] == 720 + 1 + 72
+    assert btc["candles"] == 719 + 1 + 72 + 12
     assert btc["last_ts"] - btc["first_ts"] == (btc["candles"] - 1) * 3_600_000
-    # ... every storing tick sent exactly one Kinesis record per series (4 ticks stored hourly candles)
-    assert btc["kinesis_records"] == 4 and btc["s3_objects"] > 30
+    # ... every storing tick sent exactly one Kinesis record per series (15 ticks stored hourly candles)
+    assert btc["kinesis_records"] == 15 and btc["s3_objects"] > 30
     # ... the corrupt ETH candle was rejected with its reason
     assert any("inconsistent range" in r["reason"] for r in by_series["kraken:ETH-USD:1h"]["rejected"])
     # ... the CoinGecko series reports the stretch its 2-day history could not fill
@@ -26,6 +27,16 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     assert "LUNA-USD" in by_series["kraken:LUNA-USD:1h"]["failed"]
     failed_elsewhere = [s for k, s in by_series.items() if s["failed"] and k != "kraken:LUNA-USD:1h"]
     assert failed_elsewhere == []
+    # ... every update became exactly one signal, and the rules explained what they saw
+    signals = summary["signals"]
+    assert len({(s["series"], s["candle_ts"]) for s in signals}) == len(signals)
+    assert sum(1 for s in signals if s["series"] == "kraken:BTC-USD:1h") == 15
+    firings = [f for s in signals for f in s["firings"]]
+    assert firings and all(f["sentence"] for f in firings)
+    # ... and the ETH series, with a hole where the corrupt candle was, has its firings suppressed, not dropped
+    eth = [s for s in signals if s["series"] == "kraken:ETH-USD:1h" and not s["health"]["healthy"]]
+    assert eth and all(f["suppressed"] for s in eth for f in s["firings"])
+    assert summary["parked"] == []
     # ... and the function's structured logs were written, as CloudWatch would hold them
     lines = [json.loads(line) for line in (tmp_path / "logs" / "IngestFunction.log").read_text().splitlines()]
     failures = [line for line in lines if line.get("message") == "series failed"]

@@ -68,3 +68,21 @@ class CandleUpdate(BaseModel):
     @classmethod
     def json_schema(cls) -> dict:
         return cls.model_json_schema(by_alias=True)
+
+
+# The same contract as Lambda delivers it: a Kinesis event record whose base64
+# ``data`` is a CandleUpdate. Powertools' batch processor validates each record
+# against this model, so a malformed one fails alone.
+from aws_lambda_powertools.utilities.parser.models import (  # noqa: E402
+    KinesisDataStreamRecord,
+    KinesisDataStreamRecordPayload,
+)
+from pydantic import Json  # noqa: E402
+
+
+class CandleUpdatePayload(KinesisDataStreamRecordPayload):
+    data: Json[CandleUpdate]  # type: ignore[assignment]
+
+
+class CandleUpdateRecord(KinesisDataStreamRecord):
+    kinesis: CandleUpdatePayload

@@ -9,6 +9,8 @@ Format (YAML, documented in the README)::
       - {source: kraken, symbol: BTC/USD}
       - {source: kraken, symbol: ETH/USD, timeframe: 4h}
       - {source: coingecko, symbol: HYPE/USD, coingecko_id: hyperliquid}
+    rules:                     # optional: parameter overrides per trigger rule
+      rsi_oversold: {threshold: 25}
 
 Every problem is reported at once, each naming the entry (``series[2]``) and,
 when it can be told, the series it would have been.
@@ -109,6 +111,8 @@ class Watchlist(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     series: tuple[WatchedSeries, ...]
+    #: rule id -> parameter overrides for the trigger rules (checked by ``analysis.rules.build_rules``)
+    rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     def __iter__(self):  # type: ignore[override]
         return iter(self.series)
@@ -122,6 +126,7 @@ class _File(BaseModel):
 
     defaults: Defaults = Defaults()
     series: list[dict[str, Any]] = Field(min_length=1)
+    rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -182,4 +187,4 @@ def parse_watchlist(text: str, origin: str = "watchlist") -> Watchlist:
         )
     if problems:
         raise WatchlistError(f"{origin}: " + "; ".join(problems))
-    return Watchlist(series=tuple(watched))
+    return Watchlist(series=tuple(watched), rules=parsed.rules)

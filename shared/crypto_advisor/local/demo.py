@@ -2,12 +2,14 @@
 
 Creates the stack from ``template.yaml``, uploads the demo watchlist to the
 archive bucket (the ``WatchlistS3Key`` route a deployed user can take too),
-then invokes IngestFunction as its EventBridge schedule would at a few ticks
-of a simulated clock: the first run backfills, a repeated tick adds nothing,
-a tick inside the hour finds nothing closed, a three-day outage is caught up
-(fully for the Kraken series, and only as far as CoinGecko's two days reach
-for the CoinGecko one, which is reported as a gap). It ends with what landed
-per series, read back from the embedded AWS.
+then invokes IngestFunction as its EventBridge schedule would at ticks of a
+simulated clock: the first run backfills, a repeated tick adds nothing, a tick
+inside the hour finds nothing closed, a three-day outage is caught up (fully
+for the Kraken series, and only as far as CoinGecko's two days reach for the
+CoinGecko one, which is reported as a gap), then half a day of hourly ticks. After
+every tick the Kinesis stream is delivered to AnalyzeFunction as its event
+source mapping would. It ends with what landed per series, read back from the
+embedded AWS, and the signals with the rules' explanations.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from crypto_advisor.adapters.archive import CandleArchive
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
 from crypto_advisor.local.runtime import LocalRuntime, decode_records, read_stream
 from crypto_advisor.local.stack import EmbeddedAws, deploy
@@ -38,13 +41,14 @@ def iso(ts_ms: int | None) -> str:
 
 
 def demo_ticks() -> list[tuple[str, datetime]]:
+    resumed = START + timedelta(days=3, hours=1)
     return [
         ("first run: backfill", START),
         ("same tick again", START),
         ("5 minutes later", START + timedelta(minutes=5)),
         ("next hour", START + timedelta(hours=1)),
-        ("after a 3-day outage", START + timedelta(days=3, hours=1)),
-        ("next hour", START + timedelta(days=3, hours=2)),
+        ("after a 3-day outage", resumed),
+        *((f"hour {h} after the outage", resumed + timedelta(hours=h)) for h in range(1, 13)),
     ]
 
 
@@ -71,13 +75,17 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
         ticks = []
         for label, at in demo_ticks():
             result = runtime.tick("IngestFunction", at, sources=sources)
+            analysed = runtime.deliver_kinesis("AnalyzeFunction")
             statuses = Counter(s["status"] for s in result["series"])
             print(
-                f"tick {at:%Y-%m-%d %H:%M}Z  {label:<22} stored {result['stored']:>5}  "
-                f"rejected {result['rejected']}  " + "  ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
+                f"tick {at:%Y-%m-%d %H:%M}Z  {label:<25} stored {result['stored']:>5}  "
+                f"rejected {result['rejected']}  analysed batches {len(analysed)}  "
+                + "  ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
             )
             ticks.append({"label": label, "at": at.isoformat(), **result})
         summary = summarize(aws, stack.outputs, watchlist_path, ticks)
+        summary["signals"] = print_signals(aws, stack.outputs)
+        summary["parked"] = runtime.parked
     finally:
         aws.stop()
     out.mkdir(parents=True, exist_ok=True)
@@ -87,8 +95,41 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
     return summary
 
 
+def print_signals(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, Any]]:
+    """Every stored signal with firings, oldest first, with the rules' own explanations."""
+    table = aws.resource("dynamodb").Table(outputs["SignalsTableName"])
+    items, kwargs = [], {}
+    while True:
+        page = table.scan(**kwargs)
+        items.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    signals = sorted((Signal.from_json(i["body"]) for i in items), key=lambda s: (s.candle_ts, s.series))
+    firing = [s for s in signals if s.firings]
+    unhealthy = [s for s in signals if not s.health.healthy]
+    print(
+        f"\nsignals: {len(signals)} stored (one per series and analysed candle), {len(firing)} with firings, "
+        f"{len(unhealthy)} on unhealthy data (their firings suppressed, not dropped):"
+    )
+    for signal in firing:
+        print(f"  {iso(signal.candle_ts)}  {signal.series:<22} close {signal.close:,.4g}")
+        for f in signal.firings:
+            mark = "SUPPRESSED " if f.suppressed else ""
+            print(f"      {mark}{f.rule_id:<20} {f.direction:<8} sev {f.severity}  {f.sentence}")
+    by_series: dict[str, list[Signal]] = defaultdict(list)
+    for signal in unhealthy:
+        by_series[signal.series].append(signal)
+    for key, flagged in by_series.items():
+        print(
+            f"  {key}: {len(flagged)} unhealthy signals, {iso(flagged[0].candle_ts)} .. {iso(flagged[-1].candle_ts)}; "
+            f"first reason: {flagged[0].health.reasons[0]}"
+        )
+    return [s.model_dump(by_alias=True) for s in signals]
+
+
 def summarize(aws: EmbeddedAws, outputs: dict[str, str], watchlist_path: Path, ticks: list[dict]) -> dict[str, Any]:
-    watchlist = load_watchlist(f"file://{watchlist_path}")
+    watchlist = load_watchlist(watchlist_path.resolve().as_uri())
     store = CandleStore(aws.resource("dynamodb").Table(outputs["CandlesTableName"]), hot_window=10**6)
     archive = CandleArchive(aws.client("s3"), outputs["ArchiveBucketName"])
     records = decode_records(read_stream(aws.client("kinesis"), outputs["CandleStreamName"]))

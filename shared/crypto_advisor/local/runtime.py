@@ -11,6 +11,7 @@ so the local wiring is the deployed wiring.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import importlib.util
 import io
@@ -71,6 +72,9 @@ class LocalRuntime:
         self._lambda = stack.aws.client("lambda")
         self._events = stack.aws.client("events")
         self._modules: dict[str, ModuleType] = {}
+        self._checkpoints: dict[tuple[str, str], str] = {}
+        #: Batches an event source mapping gave up on (also sent to its on-failure queue), as in Lambda.
+        self.parked: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------- configuration
     def function_name(self, logical_id: str) -> str:
@@ -135,6 +139,107 @@ class LocalRuntime:
             handler = self._handler(logical_id)  # imported outside the capture: loggers bind stdout at import
             with self._captured_output(logical_id):
                 return handler(event, context, **collaborators)
+
+    # ------------------------------------------------------------- stream sources
+    def event_source_mappings(self, logical_id: str) -> list[dict[str, Any]]:
+        answer = self._lambda.list_event_source_mappings(FunctionName=self.function_name(logical_id))
+        return answer["EventSourceMappings"]
+
+    def deliver_kinesis(self, logical_id: str, **collaborators: Any) -> list[dict[str, Any]]:
+        """Feed every new Kinesis record to the function as its event source mapping would.
+
+        Batches of ``BatchSize`` records in the exact event shape Lambda
+        delivers; with ``ReportBatchItemFailures`` the checkpoint stops at the
+        first failed record and the batch is retried from there, at most
+        ``MaximumRetryAttempts`` times, after which the batch's records are
+        recorded in :attr:`parked` (the on-failure destination) and skipped.
+        Returns what each invocation returned.
+        """
+        results = []
+        for mapping in self.event_source_mappings(logical_id):
+            arn = mapping["EventSourceArn"]
+            if ":kinesis:" not in arn:
+                continue
+            stream = arn.rsplit("/", 1)[-1]
+            kinesis = self.stack.aws.client("kinesis")
+            for shard in kinesis.describe_stream(StreamName=stream)["StreamDescription"]["Shards"]:
+                results.extend(self._drain_shard(logical_id, mapping, kinesis, stream, shard["ShardId"], collaborators))
+        return results
+
+    def _drain_shard(self, logical_id, mapping, kinesis, stream, shard_id, collaborators) -> list[dict[str, Any]]:
+        key = (mapping["UUID"], shard_id)
+        results = []
+        retries_left = mapping.get("MaximumRetryAttempts", 10_000)
+        report_failures = "ReportBatchItemFailures" in mapping.get("FunctionResponseTypes", [])
+        while True:
+            after = self._checkpoints.get(key)
+            position = (
+                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": after}
+                if after
+                else {"ShardIteratorType": mapping.get("StartingPosition", "TRIM_HORIZON")}
+            )
+            iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard_id, **position)["ShardIterator"]
+            records = kinesis.get_records(ShardIterator=iterator, Limit=mapping.get("BatchSize", 100))["Records"]
+            if not records:
+                return results
+            event = {"Records": [self._kinesis_record(mapping, shard_id, r) for r in records]}
+            try:
+                response = self.invoke(logical_id, event, **collaborators) or {}
+                failed = [f["itemIdentifier"] for f in response.get("batchItemFailures", [])] if report_failures else []
+            except Exception:  # noqa: BLE001 - a function error fails the whole batch, as in Lambda
+                response, failed = {"error": "function error"}, [r["SequenceNumber"] for r in records]
+            results.append(response)
+            sequence_numbers = [r["SequenceNumber"] for r in records]
+            if not failed:
+                self._checkpoints[key] = sequence_numbers[-1]
+                retries_left = mapping.get("MaximumRetryAttempts", 10_000)
+                continue
+            first_failed = min(sequence_numbers.index(s) for s in failed if s in sequence_numbers)
+            if first_failed > 0:
+                self._checkpoints[key] = sequence_numbers[first_failed - 1]
+            if retries_left <= 0:
+                self._park(mapping, logical_id, shard_id, sequence_numbers[first_failed:])
+                self._checkpoints[key] = sequence_numbers[-1]
+                retries_left = mapping.get("MaximumRetryAttempts", 10_000)
+            else:
+                retries_left -= 1
+
+    def _park(self, mapping: dict[str, Any], logical_id: str, shard_id: str, sequence_numbers: list[str]) -> None:
+        """What Lambda sends to the on-failure destination: which records of which shard were given up."""
+        note = {
+            "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": mapping["FunctionArn"]},
+            "KinesisBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": sequence_numbers[0],
+                "endSequenceNumber": sequence_numbers[-1],
+                "batchSize": len(sequence_numbers),
+                "streamArn": mapping["EventSourceArn"],
+            },
+        }
+        self.parked.append({"function": logical_id, **note})
+        destination = mapping.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination", "")
+        if ":sqs:" in destination:
+            sqs = self.stack.aws.client("sqs")
+            url = sqs.get_queue_url(QueueName=destination.rsplit(":", 1)[-1])["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps(note))
+
+    def _kinesis_record(self, mapping: dict[str, Any], shard_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "kinesis": {
+                "kinesisSchemaVersion": "1.0",
+                "partitionKey": record["PartitionKey"],
+                "sequenceNumber": record["SequenceNumber"],
+                "data": base64.b64encode(record["Data"]).decode(),
+                "approximateArrivalTimestamp": record["ApproximateArrivalTimestamp"].timestamp(),
+            },
+            "eventSource": "aws:kinesis",
+            "eventVersion": "1.0",
+            "eventID": f"{shard_id}:{record['SequenceNumber']}",
+            "eventName": "aws:kinesis:record",
+            "invokeIdentityArn": f"arn:aws:iam::{ACCOUNT}:role/local",
+            "awsRegion": REGION,
+            "eventSourceARN": mapping["EventSourceArn"],
+        }
 
     def tick(self, logical_id: str, at: datetime, **collaborators: Any) -> Any:
         """One scheduled invocation at ``at``, as EventBridge would make it."""

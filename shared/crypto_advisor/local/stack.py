@@ -55,6 +55,19 @@ def to_cloudformation(sam_template: dict[str, Any], parameters: dict[str, str] |
     return translator.translate(template, dict(parameters or {}))
 
 
+def _leave_stream_delivery_to_the_runtime() -> None:
+    """Stop moto from invoking functions itself when a record reaches a mapped Kinesis stream.
+
+    moto would try to run the function in Docker on every ``put_record`` (and, with
+    no daemon, print errors from its server thread into whatever output is being
+    captured). The local runtime delivers stream records itself, in batches, with
+    the mapping's retry semantics (:meth:`LocalRuntime.deliver_kinesis`).
+    """
+    from moto.awslambda.models import LambdaBackend
+
+    LambdaBackend.send_kinesis_message = lambda self, **kwargs: None  # type: ignore[method-assign]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -73,8 +86,12 @@ class EmbeddedAws:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> EmbeddedAws:
+        _leave_stream_delivery_to_the_runtime()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-        logging.getLogger("moto").setLevel(logging.ERROR)  # "no CloudFormation support for" alarms etc.
+        # moto warns of each resource type its CloudFormation skips (alarms etc.), and on every record put
+        # to a stream with an event source mapping it tries to run the function in Docker (and fails
+        # without a daemon): the local runtime delivers stream records itself (runtime.deliver_kinesis).
+        logging.getLogger("moto").setLevel(logging.CRITICAL)
         # moto warns (UserWarning) for each resource type it skips; the docstring above names them.
         warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)

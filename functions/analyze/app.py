@@ -1,0 +1,39 @@
+"""AnalyzeFunction: Kinesis candle updates -> indicators, trigger rules, data health -> Signals.
+
+Each record is validated by Powertools' batch processor against the
+CandleUpdate contract and handled on its own: a malformed or failing record
+puts only its own sequence number in ``batchItemFailures`` (the event source
+mapping has ReportBatchItemFailures, bisection, bounded retries and an
+on-failure queue). A redelivered record finds its signal already stored and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from crypto_advisor.analysis.service import analyze_update
+from crypto_advisor.analysis.telemetry import record as record_outcome
+from crypto_advisor.analysis.wiring import analyze_deps
+from crypto_advisor.contracts.candle_update import CandleUpdateRecord
+from crypto_advisor.observability import logger, metrics, tracer
+from crypto_advisor.settings import AnalyzeSettings
+
+processor = BatchProcessor(event_type=EventType.KinesisDataStreams, model=CandleUpdateRecord)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deps = analyze_deps(AnalyzeSettings.from_env(os.environ))
+
+    def handle(record: CandleUpdateRecord) -> None:
+        outcome = analyze_update(record.kinesis.data, candles=deps.candles, signals=deps.signals, rules=deps.rules)
+        record_outcome(outcome)
+
+    return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

@@ -1,0 +1,42 @@
+"""Candles as a pandas frame: the one OHLCV frame shape the analysis works on.
+
+Columns are :data:`~crypto_advisor.contracts.candle.COLUMNS` in that order,
+``ts`` as int64 (epoch milliseconds) and the rest float64, on a RangeIndex,
+oldest candle first. The frames are built from candles that the candle contract
+has already validated; nothing here checks them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crypto_advisor.contracts.candle import COLUMNS, Candle
+
+PRICE_COLUMNS: tuple[str, ...] = COLUMNS[1:]
+
+
+def to_frame(candles: Sequence[Candle]) -> pd.DataFrame:
+    """The frame of a run of candles."""
+    return _build(
+        np.fromiter((c.ts for c in candles), dtype=np.int64, count=len(candles)),
+        np.array([(c.open, c.high, c.low, c.close, c.volume) for c in candles], dtype=np.float64).reshape(-1, 5),
+    )
+
+
+def from_rows(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """The frame of raw ``[ts, open, high, low, close, volume]`` rows (ccxt's order); extra fields are ignored."""
+    return _build(
+        np.fromiter((int(r[0]) for r in rows), dtype=np.int64, count=len(rows)),
+        np.array([r[1:6] for r in rows], dtype=np.float64).reshape(-1, 5),
+    )
+
+
+def _build(ts: np.ndarray, values: np.ndarray) -> pd.DataFrame:
+    data: dict[str, np.ndarray] = {"ts": ts}
+    for i, name in enumerate(PRICE_COLUMNS):
+        data[name] = np.ascontiguousarray(values[:, i])
+    return pd.DataFrame(data, index=pd.RangeIndex(len(ts)))

@@ -1,0 +1,182 @@
+"""Which indicators the analysis computes, with what parameters, under what column names.
+
+This is the one place that names indicator columns: :mod:`.indicators` (the fast
+path), :mod:`.indicators_reference` (the ``ta`` library, the reference of truth)
+and the trigger rules all take their names from here. Names carry the period
+they were computed with, built from :class:`IndicatorParams`, so the defaults
+give exactly :data:`INDICATOR_COLUMNS`:
+
+``ema_9 ema_21 ema_50 ema_200``, ``sma_5 sma_10 sma_20 sma_50 sma_200``
+    exponential (``ta``: span ``n``, not adjusted) and simple moving averages of close.
+``rsi_14``
+    Wilder's RSI of close.
+``mfi_14``
+    money flow index: the RSI of typical price weighted by volume (``ta.volume.MFIIndicator``).
+``macd macd_signal macd_hist``
+    EMA(12) - EMA(26) of close, its EMA(9), and their difference.
+``bb_upper bb_middle bb_lower bb_pctb bb_width``
+    Bollinger bands (SMA(20) +- 2 population standard deviations), %b
+    ``(close - lower) / (upper - lower)``, and width ``(upper - lower) / middle * 100``
+    (``ta``'s definition: percent of the middle band).
+``adx_14 plus_di_14 minus_di_14``
+    Wilder's average directional index and directional indicators, as ``ta`` computes them.
+``atr_14``
+    Wilder's average true range.
+``obv``, ``vpt``
+    on-balance volume and volume-price trend, cumulative from the first row of the frame
+    (their level depends on where the frame starts; their changes do not).
+``roc_12``
+    rate of change of close over 12 candles, in percent.
+``volatility_24``
+    sample standard deviation (ddof=1) of the log returns ``ln(close_t / close_t-1)`` of the
+    last 24 candles, per candle (not annualised).
+``volume_ma_20``
+    simple moving average of volume.
+``fib_high fib_low fib_236 fib_382 fib_500 fib_618 fib_786``
+    Fibonacci retracement levels of the last swing: ``fib_high`` and ``fib_low`` are the
+    highest high and the lowest low of the last ``fib_lookback`` candles, candle ``t``
+    included, and the level for ratio ``r`` is ``fib_high - r * (fib_high - fib_low)``
+    (``fib_236`` is the shallowest retracement from the high, ``fib_786`` the deepest).
+
+Every value at row ``t`` depends only on rows up to ``t``; rows before an
+indicator's first full window are NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Retracement ratios, as the ``fib_<ratio * 1000>`` columns name them.
+FIB_RATIOS: tuple[float, ...] = (0.236, 0.382, 0.5, 0.618, 0.786)
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorParams:
+    """Periods and factors of every indicator; the defaults are the project's standard set."""
+
+    ema_periods: tuple[int, ...] = (9, 21, 50, 200)
+    sma_periods: tuple[int, ...] = (5, 10, 20, 50, 200)
+    rsi: int = 14
+    mfi: int = 14
+    #: (fast, slow, signal)
+    macd: tuple[int, int, int] = (12, 26, 9)
+    #: (window, standard deviations)
+    bb: tuple[int, float] = (20, 2.0)
+    adx: int = 14
+    atr: int = 14
+    roc: int = 12
+    volatility_window: int = 24
+    volume_ma: int = 20
+    fib_lookback: int = 100
+
+    def __post_init__(self) -> None:
+        periods = {
+            "rsi": self.rsi,
+            "mfi": self.mfi,
+            "adx": self.adx,
+            "atr": self.atr,
+            "roc": self.roc,
+            "volume_ma": self.volume_ma,
+            "fib_lookback": self.fib_lookback,
+            "bb window": self.bb[0],
+            **{f"ema {p}": p for p in self.ema_periods},
+            **{f"sma {p}": p for p in self.sma_periods},
+            **{f"macd {p}": p for p in self.macd},
+        }
+        for name, value in periods.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} period must be a whole number >= 1, got {value!r}")
+        if self.volatility_window < 2:
+            raise ValueError(
+                f"volatility_window must be >= 2 (a sample standard deviation), got {self.volatility_window}"
+            )
+        if len(self.macd) != 3 or self.macd[0] >= self.macd[1]:
+            raise ValueError(f"macd must be (fast, slow, signal) with fast < slow, got {self.macd}")
+        if len(self.bb) != 2 or not self.bb[1] > 0:
+            raise ValueError(f"bb must be (window, standard deviations > 0), got {self.bb}")
+        names = self.columns
+        if len(set(names)) != len(names):
+            raise ValueError(f"repeated periods give repeated column names: {names}")
+
+    # One name per column, built from the parameters.
+
+    def ema_column(self, period: int) -> str:
+        return f"ema_{period}"
+
+    def sma_column(self, period: int) -> str:
+        return f"sma_{period}"
+
+    @staticmethod
+    def fib_column(ratio: float) -> str:
+        return f"fib_{round(ratio * 1000):03d}"
+
+    @property
+    def rsi_column(self) -> str:
+        return f"rsi_{self.rsi}"
+
+    @property
+    def mfi_column(self) -> str:
+        return f"mfi_{self.mfi}"
+
+    @property
+    def adx_column(self) -> str:
+        return f"adx_{self.adx}"
+
+    @property
+    def plus_di_column(self) -> str:
+        return f"plus_di_{self.adx}"
+
+    @property
+    def minus_di_column(self) -> str:
+        return f"minus_di_{self.adx}"
+
+    @property
+    def atr_column(self) -> str:
+        return f"atr_{self.atr}"
+
+    @property
+    def roc_column(self) -> str:
+        return f"roc_{self.roc}"
+
+    @property
+    def volatility_column(self) -> str:
+        return f"volatility_{self.volatility_window}"
+
+    @property
+    def volume_ma_column(self) -> str:
+        return f"volume_ma_{self.volume_ma}"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every indicator column, in the order the frames carry them."""
+        return (
+            *(self.ema_column(p) for p in self.ema_periods),
+            *(self.sma_column(p) for p in self.sma_periods),
+            self.rsi_column,
+            self.mfi_column,
+            "macd",
+            "macd_signal",
+            "macd_hist",
+            "bb_upper",
+            "bb_middle",
+            "bb_lower",
+            "bb_pctb",
+            "bb_width",
+            self.adx_column,
+            self.plus_di_column,
+            self.minus_di_column,
+            self.atr_column,
+            "obv",
+            "vpt",
+            self.roc_column,
+            self.volatility_column,
+            self.volume_ma_column,
+            "fib_high",
+            "fib_low",
+            *(self.fib_column(r) for r in FIB_RATIOS),
+        )
+
+
+#: The standard parameters and the columns they produce.
+DEFAULT_PARAMS = IndicatorParams()
+INDICATOR_COLUMNS: tuple[str, ...] = DEFAULT_PARAMS.columns

@@ -1,0 +1,206 @@
+"""Replay: the live analysis run candle by candle over history, and what each rule's firings were worth.
+
+Each step calls :func:`crypto_advisor.analysis.analyze.analyze` (the function
+AnalyzeFunction runs) on the candles up to that step only, so the replay sees
+exactly what the live alert would have seen. For every rule it reports how
+often it fired and, for horizons of 1, 4 and 24 candles, the share of firings
+followed by a move in the rule's direction against the unconditional share over
+every candle (the rule's edge, or lack of it), with the median forward return
+after its firings. Neutral rules (squeeze, ATR spike) have no direction: for
+them the share is of moves larger than the median absolute move, against the
+same share over every candle.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from crypto_advisor.analysis.analyze import WINDOW_CANDLES, analyze
+from crypto_advisor.analysis.rules import Rule
+from crypto_advisor.contracts.candle import Candle, screen
+from crypto_advisor.contracts.series import TIMEFRAME_MS, Series
+
+HORIZONS = (1, 4, 24)
+WEEK_MS = 7 * 86_400_000
+_TIME_COLUMNS = ("timestamp", "date", "datetime", "time", "ts", "open_time", "unix")
+
+
+class CsvError(ValueError):
+    """The CSV cannot be replayed; the message names the line or column."""
+
+
+def _parse_time(raw: str, line: int) -> int:
+    text = raw.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("/", "-"))
+        except ValueError:
+            raise CsvError(f"line {line}: cannot read time {raw!r}") from None
+        if parsed.tzinfo is None:
+            from datetime import UTC
+
+            parsed = parsed.replace(tzinfo=UTC)
+        return int(parsed.timestamp() * 1000)
+    return int(number * 1000) if number < 1e11 else int(number)  # seconds or milliseconds
+
+
+def read_csv(text: str) -> tuple[list[Candle], str]:
+    """Candles and the timeframe of a CSV export.
+
+    Columns (case-insensitive, any order, extra columns ignored): a time column
+    named timestamp, date, datetime, time, ts, open_time or unix (epoch seconds,
+    epoch milliseconds or ISO 8601, UTC assumed), and open, high, low, close,
+    volume. The timeframe is the most common step between rows; rows that fail
+    the candle contract are reported, not replayed.
+    """
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise CsvError("empty CSV: expected a header line")
+    names = {name.strip().lower(): name for name in reader.fieldnames}
+    time_column = next((names[c] for c in _TIME_COLUMNS if c in names), None)
+    missing = [c for c in ("open", "high", "low", "close", "volume") if c not in names]
+    if time_column is None or missing:
+        raise CsvError(
+            f"columns {reader.fieldnames}: need a time column ({', '.join(_TIME_COLUMNS)})"
+            + (f" and {', '.join(missing)}" if missing else "")
+        )
+    rows = []
+    for line, record in enumerate(reader, start=2):
+        rows.append(
+            [_parse_time(record[time_column], line)]
+            + [record[names[c]] for c in ("open", "high", "low", "close", "volume")]
+        )
+    rows.sort(key=lambda r: r[0])
+    if len(rows) < 3:
+        raise CsvError("need at least 3 candles")
+    step = statistics.mode(b[0] - a[0] for a, b in itertools.pairwise(rows))
+    timeframe = next((name for name, ms in TIMEFRAME_MS.items() if ms == step), None)
+    if timeframe is None:
+        raise CsvError(f"rows are {step} ms apart, which is no timeframe the project knows")
+    screened = screen(rows, timeframe_ms=step, now_ms=rows[-1][0] + step)
+    if screened.rejected:
+        first = screened.rejected[0]
+        raise CsvError(f"{len(screened.rejected)} invalid rows, first at ts {first.ts}: {first.reason}")
+    return screened.accepted, timeframe
+
+
+@dataclass
+class RuleStats:
+    rule_id: str
+    firings: int
+    per_week: float
+    horizons: dict[int, dict[str, float | int | None]]
+
+    def as_dict(self) -> dict:
+        return {
+            "rule_id": self.rule_id,
+            "firings": self.firings,
+            "per_week": self.per_week,
+            "horizons": {str(h): v for h, v in self.horizons.items()},
+        }
+
+
+def replay(series: Series, candles: Sequence[Candle], rules: Sequence[Rule], *, warmup: int = 200) -> dict:
+    """Run the analysis at every candle from ``warmup`` on; per-rule firing statistics."""
+    tf = series.timeframe_ms
+    closes = np.array([c.close for c in candles])
+    fired: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    steps = 0
+    for index in range(warmup, len(candles)):
+        window = candles[max(0, index - WINDOW_CANDLES + 1) : index + 1]
+        signal = analyze(series, window, candle_ts=candles[index].ts, now_ms=candles[index].ts + tf, rules=rules)
+        steps += 1
+        for firing in signal.firings:
+            fired[firing.rule_id].append((index, firing.direction))
+    weeks = max(steps * tf / WEEK_MS, 1e-9)
+    base = {h: _base_rates(closes, warmup, h) for h in HORIZONS}
+    stats = []
+    for rule in rules:
+        events = fired.get(rule.id, [])
+        horizons = {h: _edge(closes, events, h, base[h]) for h in HORIZONS}
+        stats.append(RuleStats(rule.id, len(events), round(len(events) / weeks, 3), horizons))
+    return {
+        "series": series.key,
+        "candles": len(candles),
+        "replayed": steps,
+        "from_ts": candles[warmup].ts if steps else None,
+        "to_ts": candles[-1].ts,
+        "rules": [s.as_dict() for s in stats],
+    }
+
+
+def _forward(closes: np.ndarray, index: int, horizon: int) -> float | None:
+    if index + horizon >= len(closes):
+        return None
+    return float(closes[index + horizon] / closes[index] - 1)
+
+
+def _base_rates(closes: np.ndarray, start: int, horizon: int) -> dict[str, float | None]:
+    returns = [r for i in range(start, len(closes)) if (r := _forward(closes, i, horizon)) is not None]
+    if not returns:
+        return {"up": None, "down": None, "big": None, "median_abs": None}
+    median_abs = float(np.median(np.abs(returns)))
+    return {
+        "up": float(np.mean([r > 0 for r in returns])),
+        "down": float(np.mean([r < 0 for r in returns])),
+        "big": float(np.mean([abs(r) > median_abs for r in returns])),
+        "median_abs": median_abs,
+    }
+
+
+def _edge(closes: np.ndarray, events: list[tuple[int, str]], horizon: int, base: dict) -> dict:
+    outcomes, hits, base_shares = [], 0, []
+    for index, direction in events:
+        r = _forward(closes, index, horizon)
+        if r is None:
+            continue
+        outcomes.append(r)
+        if direction == "bullish":
+            hits += r > 0
+            base_shares.append(base["up"])
+        elif direction == "bearish":
+            hits += r < 0
+            base_shares.append(base["down"])
+        else:
+            hits += abs(r) > (base["median_abs"] or 0.0)
+            base_shares.append(base["big"])
+    if not outcomes:
+        return {"n": 0, "hit_rate": None, "base_rate": None, "edge": None, "median_return": None}
+    hit_rate = hits / len(outcomes)
+    base_rate = float(np.mean([b for b in base_shares if b is not None])) if base_shares else None
+    return {
+        "n": len(outcomes),
+        "hit_rate": round(hit_rate, 4),
+        "base_rate": round(base_rate, 4) if base_rate is not None else None,
+        "edge": round(hit_rate - base_rate, 4) if base_rate is not None else None,
+        "median_return": round(float(np.median(outcomes)), 6),
+    }
+
+
+def format_table(report: dict) -> str:
+    lines = [
+        f"replay of {report['series']}: {report['replayed']} candles analysed (of {report['candles']})",
+        f"{'rule':<22}{'fired':>6}{'/week':>7}"
+        + "".join(f"{f'hit {h}':>9}{f'base {h}':>9}{f'med {h}':>9}" for h in HORIZONS),
+    ]
+    for rule in report["rules"]:
+        cells = ""
+        for h in HORIZONS:
+            stats = rule["horizons"][str(h)]
+            hit = "-" if stats["hit_rate"] is None else f"{stats['hit_rate']:.0%}"
+            base = "-" if stats["base_rate"] is None else f"{stats['base_rate']:.0%}"
+            med = "-" if stats["median_return"] is None else f"{stats['median_return']:+.2%}"
+            cells += f"{hit:>9}{base:>9}{med:>9}"
+        lines.append(f"{rule['rule_id']:<22}{rule['firings']:>6}{rule['per_week']:>7.2f}{cells}")
+    return "\n".join(lines)

@@ -1,0 +1,33 @@
+"""Log lines and metrics for each analysed update."""
+
+from __future__ import annotations
+
+from crypto_advisor.analysis.service import Outcome
+from crypto_advisor.observability import MetricUnit, logger, metrics
+
+
+def record(outcome: Outcome) -> None:
+    signal = outcome.signal
+    if not outcome.stored:
+        logger.info("signal already stored (redelivery)", series=signal.series, candle_ts=signal.candle_ts)
+        metrics.add_metric(name="SignalDuplicates", unit=MetricUnit.Count, value=1)
+        return
+    metrics.add_metric(name="SignalsStored", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="Firings", unit=MetricUnit.Count, value=len(signal.active_firings))
+    suppressed = len(signal.firings) - len(signal.active_firings)
+    metrics.add_metric(name="FiringsSuppressed", unit=MetricUnit.Count, value=suppressed)
+    if not signal.health.healthy:
+        metrics.add_metric(name="UnhealthySignals", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "unhealthy window", series=signal.series, candle_ts=signal.candle_ts, reasons=signal.health.reasons
+        )
+    for firing in signal.firings:
+        logger.info(
+            "rule fired",
+            series=signal.series,
+            candle_ts=signal.candle_ts,
+            rule=firing.rule_id,
+            direction=firing.direction,
+            suppressed=firing.suppressed,
+            sentence=firing.sentence,
+        )

@@ -1,0 +1,33 @@
+"""Builds AnalyzeFunction's dependencies once per container (cached on the settings)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import boto3
+
+from crypto_advisor.adapters.candle_store import CandleStore
+from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.adapters.signal_store import SignalStore
+from crypto_advisor.analysis.rules import Rule, build_rules
+from crypto_advisor.settings import AnalyzeSettings
+
+
+@dataclass(frozen=True)
+class AnalyzeDeps:
+    candles: CandleStore
+    signals: SignalStore
+    rules: tuple[Rule, ...]
+
+
+@functools.lru_cache(maxsize=4)
+def analyze_deps(settings: AnalyzeSettings) -> AnalyzeDeps:
+    session = boto3.session.Session()
+    dynamodb = session.resource("dynamodb")
+    watchlist = load_watchlist(settings.watchlist_uri, s3_client=session.client("s3"))
+    return AnalyzeDeps(
+        candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
+        signals=SignalStore(dynamodb.Table(settings.signals_table)),
+        rules=tuple(build_rules(watchlist.rules)),
+    )

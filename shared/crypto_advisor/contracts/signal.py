@@ -1,0 +1,62 @@
+"""The Signal: what the analysis concluded about one closed candle of one series (schema version 1).
+
+One per (series, candle ts), written with a conditional put so a redelivered
+Kinesis record changes nothing. It carries every firing with the values that
+made it fire, an indicator snapshot, the data-health verdict, and (later)
+predictions with their measured skill. Firings on unhealthy data are kept,
+marked ``suppressed`` with the reason, never dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FiringRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule_id: str
+    direction: Literal["bullish", "bearish", "neutral"]
+    severity: int = Field(ge=1, le=3)
+    value: float
+    threshold: float
+    distance: float
+    unit: str
+    sentence: str
+    suppressed: bool = False
+    suppressed_reason: str | None = None
+
+
+class Health(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    healthy: bool
+    reasons: list[str] = Field(default_factory=list)
+
+
+class Signal(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    schema_name: Literal["crypto-advisor/signal"] = Field(default="crypto-advisor/signal", alias="schema")
+    version: Literal[1] = 1
+    series: str
+    candle_ts: int
+    close: float
+    firings: list[FiringRecord] = Field(default_factory=list)
+    indicators: dict[str, float | None] = Field(default_factory=dict)
+    predictions: list[dict] = Field(default_factory=list)
+    health: Health
+    analyzed_at: int
+
+    @property
+    def active_firings(self) -> list[FiringRecord]:
+        return [f for f in self.firings if not f.suppressed]
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> Signal:
+        return cls.model_validate_json(data)

@@ -1,0 +1,93 @@
+"""AnalyzeFunction against the embedded AWS: Kinesis batches in, one Signal per (series, candle) out."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+
+import pytest
+
+from crypto_advisor.contracts.signal import Signal
+from crypto_advisor.local.market import SimulatedMarket, simulated_sources
+from tests.conftest import REPO
+from tests.integration.test_ingest_function import EVENT, EVENT_MS, HOUR, WATCHLIST
+
+KINESIS_EVENT = json.loads((REPO / "events" / "analyze-kinesis.json").read_text())
+
+
+def signals(deployed) -> list[dict]:
+    table = deployed.aws.resource("dynamodb").Table(deployed.stack.outputs["SignalsTableName"])
+    return sorted(table.scan()["Items"], key=lambda i: (i["series"], int(i["ts"])))
+
+
+@pytest.fixture
+def ingested(deployed):
+    """A stack whose Candles table holds the backfill of the three watched series (48 hours)."""
+    deployed.upload_watchlist(WATCHLIST)
+    deployed.runtime.invoke("IngestFunction", EVENT, sources=simulated_sources(SimulatedMarket(seed=11)))
+    return deployed
+
+
+def test_the_events_file_produces_one_signal_for_its_candle(ingested):
+    # When AnalyzeFunction receives events/analyze-kinesis.json
+    response = ingested.runtime.invoke("AnalyzeFunction", KINESIS_EVENT)
+    # Then no record failed and one signal exists for that series and candle, with its indicator snapshot
+    assert response == {"batchItemFailures": []}
+    items = signals(ingested)
+    assert [(i["series"], int(i["ts"])) for i in items] == [("kraken:BTC-USD:1h", EVENT_MS // HOUR * HOUR - HOUR)]
+    signal = Signal.from_json(items[0]["body"])
+    assert signal.indicators["sma_20"] is not None and signal.close > 0
+
+
+def test_redelivering_a_batch_leaves_the_signals_table_unchanged(ingested):
+    # Given a batch analysed once
+    ingested.runtime.invoke("AnalyzeFunction", KINESIS_EVENT)
+    before = signals(ingested)
+    # When Kinesis delivers the same batch again
+    response = ingested.runtime.invoke("AnalyzeFunction", KINESIS_EVENT)
+    # Then it succeeds and nothing changes
+    assert response == {"batchItemFailures": []}
+    assert signals(ingested) == before
+
+
+def test_a_poison_record_fails_alone(ingested):
+    # Given a batch of the good record and one whose data is not a CandleUpdate
+    event = copy.deepcopy(KINESIS_EVENT)
+    poison = copy.deepcopy(event["Records"][0])
+    poison["kinesis"]["sequenceNumber"] = "49656138339385327445622340134937036483539936311380299999"
+    poison["kinesis"]["data"] = base64.b64encode(b'{"schema": "something else"}').decode()
+    event["Records"].append(poison)
+    # When the batch is handled
+    response = ingested.runtime.invoke("AnalyzeFunction", event)
+    # Then only the poison record's sequence number is reported, and the good one was stored
+    assert response == {"batchItemFailures": [{"itemIdentifier": poison["kinesis"]["sequenceNumber"]}]}
+    assert len(signals(ingested)) == 1
+
+
+def test_the_event_source_mapping_delivers_every_update_once(ingested):
+    # When the runtime feeds the stream to AnalyzeFunction as the event source mapping does, twice
+    ingested.runtime.deliver_kinesis("AnalyzeFunction")
+    again = ingested.runtime.deliver_kinesis("AnalyzeFunction")
+    # Then each series got one signal (for its newest candle), and the second delivery had nothing new
+    assert {i["series"] for i in signals(ingested)} == {
+        "kraken:BTC-USD:1h",
+        "kraken:ETH-USD:1h",
+        "coingecko:HYPE-USD:1h",
+    }
+    assert again == [] and ingested.runtime.parked == []
+
+
+def test_a_window_with_a_gap_gives_an_unhealthy_signal(ingested):
+    # Given an update reporting a stretch the source could not fill inside the window
+    event = copy.deepcopy(KINESIS_EVENT)
+    update = json.loads(base64.b64decode(event["Records"][0]["kinesis"]["data"]))
+    update["gaps"] = [[update["candle_ts"][0] - 10 * HOUR, update["candle_ts"][0] - 8 * HOUR]]
+    event["Records"][0]["kinesis"]["data"] = base64.b64encode(json.dumps(update).encode()).decode()
+    # When it is analysed
+    ingested.runtime.invoke("AnalyzeFunction", event)
+    # Then the signal is stored, flagged unhealthy with the reason, and any firing is suppressed, not dropped
+    signal = Signal.from_json(signals(ingested)[0]["body"])
+    assert not signal.health.healthy
+    assert any("3 candles missing" in r for r in signal.health.reasons)
+    assert all(f.suppressed for f in signal.firings)

@@ -28,3 +28,11 @@ def series_prefix(series: Series) -> str:
 def ohlcv_key(series: Series, first_ts: int, last_ts: int) -> str:
     """Key of the object holding candles ``first_ts..last_ts`` (all on one UTC day)."""
     return f"{series_prefix(series)}date={utc_date(first_ts)}/{first_ts}-{last_ts}.jsonl.gz"
+
+
+STATS_PREFIX = "stats/replay"
+
+
+def replay_stats_key(series: Series) -> str:
+    """Where a series' per-rule replay figures live, for the notifier to quote."""
+    return f"{STATS_PREFIX}/source={series.source}/symbol={series.symbol}/timeframe={series.timeframe}/rules.json"

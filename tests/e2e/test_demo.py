@@ -37,6 +37,8 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     eth = [s for s in signals if s["series"] == "kraken:ETH-USD:1h" and not s["health"]["healthy"]]
     assert eth and all(f["suppressed"] for s in eth for f in s["firings"])
     assert summary["parked"] == []
+    # ... and the rules were replayed over the archive, every rule reported
+    assert summary["replay"]["series"] == "kraken:BTC-USD:1h" and len(summary["replay"]["rules"]) == 15
     # ... and the function's structured logs were written, as CloudWatch would hold them
     lines = [json.loads(line) for line in (tmp_path / "logs" / "IngestFunction.log").read_text().splitlines()]
     failures = [line for line in lines if line.get("message") == "series failed"]

@@ -9,7 +9,8 @@ for the Kraken series, and only as far as CoinGecko's two days reach for the
 CoinGecko one, which is reported as a gap), then half a day of hourly ticks. After
 every tick the Kinesis stream is delivered to AnalyzeFunction as its event
 source mapping would. It ends with what landed per series, read back from the
-embedded AWS, and the signals with the rules' explanations.
+embedded AWS, the signals with the rules' explanations, and a replay of the
+rules over the archived BTC candles with each rule's edge against the base rate.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from typing import Any
 from crypto_advisor.adapters.archive import CandleArchive
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.analysis.replay import format_table, replay
+from crypto_advisor.analysis.rules import build_rules
+from crypto_advisor.contracts.archive_keys import replay_stats_key
+from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
 from crypto_advisor.local.runtime import LocalRuntime, decode_records, read_stream
@@ -86,6 +91,7 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
         summary = summarize(aws, stack.outputs, watchlist_path, ticks)
         summary["signals"] = print_signals(aws, stack.outputs)
         summary["parked"] = runtime.parked
+        summary["replay"] = replay_from_archive(aws, bucket, Series.parse("kraken:BTC-USD:1h"))
     finally:
         aws.stop()
     out.mkdir(parents=True, exist_ok=True)
@@ -93,6 +99,19 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
     print(f"\nfunction logs (structured JSON, EMF metrics): {out / 'logs'}")
     print(f"summary as JSON: {out / 'ingest-summary.json'}")
     return summary
+
+
+def replay_from_archive(aws: EmbeddedAws, bucket: str, series: Series) -> dict[str, Any]:
+    """The rules replayed over the series' archived candles; the figures stored where the notifier reads them."""
+    candles = CandleArchive(aws.client("s3"), bucket).read(series)
+    report = replay(series, candles, build_rules(None), warmup=200)
+    key = replay_stats_key(series)
+    aws.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(report).encode())
+    print(
+        f"\nreplay of the rules over the archive (the same analysis, candle by candle), stored at s3://{bucket}/{key}:"
+    )
+    print(format_table(report))
+    return report
 
 
 def print_signals(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, Any]]:

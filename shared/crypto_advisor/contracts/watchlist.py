@@ -10,7 +10,7 @@ Format (YAML, documented in the README)::
       - {source: kraken, symbol: ETH/USD, timeframe: 4h}
       - {source: coingecko, symbol: HYPE/USD, coingecko_id: hyperliquid}
     rules:                     # optional: parameter overrides per trigger rule
-      rsi_oversold: {threshold: 25}
+      rsi_oversold: {level: 25}
 
 Every problem is reported at once, each naming the entry (``series[2]``) and,
 when it can be told, the series it would have been.

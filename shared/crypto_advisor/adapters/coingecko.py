@@ -187,10 +187,6 @@ class CoinGeckoSource:
         self._attempts = attempts
         self._sleep = sleep
 
-    @property
-    def max_candles(self) -> int:
-        return 2 * 48  # the shortest history it offers (30m/1h): two days
-
     def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:
         series = watched.series
         coin_id = watched.coingecko_id or ""

@@ -63,7 +63,6 @@ class KrakenSource:
     """Closed-candle history for one Kraken market per call."""
 
     name = "kraken"
-    max_candles = KRAKEN_MAX_CANDLES
 
     def __init__(
         self,

@@ -45,10 +45,3 @@ class SignalStore:
         except BotoCoreError as exc:
             raise StorageError(f"storing the signal of {signal.series} at {signal.candle_ts}: {exc}") from exc
         return True
-
-    def get(self, series: str, candle_ts: int) -> Signal | None:
-        try:
-            item = self._table.get_item(Key={"series": series, "ts": candle_ts}).get("Item")
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageError(f"reading the signal of {series} at {candle_ts}: {exc}") from exc
-        return Signal.from_json(item["body"]) if item else None

@@ -20,7 +20,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -48,8 +48,6 @@ def _parse_time(raw: str, line: int) -> int:
         except ValueError:
             raise CsvError(f"line {line}: cannot read time {raw!r}") from None
         if parsed.tzinfo is None:
-            from datetime import UTC
-
             parsed = parsed.replace(tzinfo=UTC)
         return int(parsed.timestamp() * 1000)
     return int(number * 1000) if number < 1e11 else int(number)  # seconds or milliseconds

@@ -46,11 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         except CsvError as exc:
             print(f"{args.csv}: {exc}", file=sys.stderr)
             return 2
-        source, symbol = ("csv", "UNKNOWN-USD")
-        if args.series:
-            parsed = Series.parse(args.series)
-            source, symbol = parsed.source, parsed.symbol
-        series = Series(source if source != "csv" else "kraken", symbol, timeframe)
+        named = Series.parse(args.series) if args.series else Series("kraken", "UNKNOWN-USD", timeframe)
+        series = Series(named.source, named.symbol, timeframe)  # the CSV's own timeframe wins
     else:
         series = Series.parse(args.series or "kraken:BTC-USD:1h")
         candles = demo_candles(series.symbol)

@@ -13,7 +13,8 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from aws_lambda_powertools.utilities.parser.models import KinesisDataStreamRecord, KinesisDataStreamRecordPayload
+from pydantic import BaseModel, ConfigDict, Field, Json, field_validator, model_validator
 
 from crypto_advisor.contracts.series import Series, SeriesError
 
@@ -73,11 +74,6 @@ class CandleUpdate(BaseModel):
 # The same contract as Lambda delivers it: a Kinesis event record whose base64
 # ``data`` is a CandleUpdate. Powertools' batch processor validates each record
 # against this model, so a malformed one fails alone.
-from aws_lambda_powertools.utilities.parser.models import (  # noqa: E402
-    KinesisDataStreamRecord,
-    KinesisDataStreamRecordPayload,
-)
-from pydantic import Json  # noqa: E402
 
 
 class CandleUpdatePayload(KinesisDataStreamRecordPayload):

@@ -14,9 +14,6 @@ from crypto_advisor.contracts.watchlist import WatchedSeries
 class MarketSource(Protocol):
     name: str
 
-    @property
-    def max_candles(self) -> int: ...
-
     def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]: ...
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import importlib.util
-import io
 import json
 import logging
 import os
@@ -282,4 +281,4 @@ def read_stream(aws_client: Any, stream_name: str) -> list[dict[str, Any]]:
 
 
 def decode_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [json.loads(io.BytesIO(r["Data"]).read()) for r in records]
+    return [json.loads(r["Data"]) for r in records]

@@ -10,7 +10,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-$(VENV)/.installed: requirements/dev.txt layers/ingest/requirements.txt layers/analysis/requirements.txt layers/analysis/requirements-pure.txt shared/pyproject.toml
+$(VENV)/.installed: requirements/dev.txt $(wildcard layers/*/requirements*.txt) shared/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(PIP_QUIET) --upgrade pip
 	$(PY) -m pip install $(PIP_QUIET) -r requirements/dev.txt -e shared

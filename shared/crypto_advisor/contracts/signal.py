@@ -2,8 +2,8 @@
 
 One per (series, candle ts), written with a conditional put so a redelivered
 Kinesis record changes nothing. It carries every firing with the values that
-made it fire, an indicator snapshot, the data-health verdict, and (later)
-predictions with their measured skill. Firings on unhealthy data are kept,
+made it fire, an indicator snapshot, the data-health verdict, the news mood
+with its top headlines, and (later) predictions with their measured skill. Firings on unhealthy data are kept,
 marked ``suppressed`` with the reason, never dropped.
 """
 
@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from crypto_advisor.contracts.news import NewsDigest
 
 
 class FiringRecord(BaseModel):
@@ -47,6 +49,8 @@ class Signal(BaseModel):
     firings: list[FiringRecord] = Field(default_factory=list)
     indicators: dict[str, float | None] = Field(default_factory=dict)
     predictions: list[dict] = Field(default_factory=list)
+    #: The news mood and top headlines at analysis time; None when the analysis had no news input.
+    news: NewsDigest | None = None
     health: Health
     analyzed_at: int
 

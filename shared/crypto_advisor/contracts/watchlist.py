@@ -11,6 +11,14 @@ Format (YAML, documented in the README)::
       - {source: coingecko, symbol: HYPE/USD, coingecko_id: hyperliquid}
     rules:                     # optional: parameter overrides per trigger rule
       rsi_oversold: {level: 25}
+    alerts:                    # optional: who gets emails and when (the alert policy)
+      recipients: [me@example.com]   # default: the stack's RecipientEmails parameter
+      min_severity: 2          # 1 info, 2 notable, 3 strong
+      cooldown: 6h             # per series and rule; m, h or d
+
+A series entry may carry its own ``alerts:`` (any of the three keys, the rest
+inherited) and a ``name:`` for the news query (default: a built-in name for
+common tickers, else the CoinGecko id, else the ticker).
 
 Every problem is reported at once, each naming the entry (``series[2]``) and,
 when it can be told, the series it would have been.
@@ -34,6 +42,89 @@ from crypto_advisor.contracts.series import (
 )
 
 _COINGECKO_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+_DURATION = re.compile(r"^(\d+)\s*([mhd])$")
+_UNIT_MS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+#: Names the news query uses for common tickers (NewsAPI matches words, and
+#: "BTC" alone misses most articles about Bitcoin).
+KNOWN_COIN_NAMES: dict[str, str] = {
+    "BTC": "Bitcoin",
+    "XBT": "Bitcoin",
+    "ETH": "Ethereum",
+    "SOL": "Solana",
+    "XRP": "XRP",
+    "ADA": "Cardano",
+    "DOGE": "Dogecoin",
+    "DOT": "Polkadot",
+    "LTC": "Litecoin",
+    "AVAX": "Avalanche",
+    "LINK": "Chainlink",
+    "HYPE": "Hyperliquid",
+}
+
+
+def parse_duration_ms(text: str) -> int:
+    """``30m``, ``6h``, ``2d`` -> milliseconds; ``0`` means none."""
+    value = str(text).strip().lower()
+    if value in ("0", "0m", "0h", "0d"):
+        return 0
+    match = _DURATION.match(value)
+    if not match:
+        raise ValueError(f"malformed duration {text!r}; expected a number and m, h or d, e.g. 6h")
+    return int(match.group(1)) * _UNIT_MS[match.group(2)]
+
+
+class AlertPolicyOverrides(BaseModel):
+    """The ``alerts:`` mapping as written (top level or per series): every key optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recipients: list[str] | None = None
+    min_severity: int | None = Field(default=None, ge=1, le=3)
+    cooldown: str | None = None
+
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        bad = [v for v in value if not isinstance(v, str) or not _EMAIL.match(v.strip())]
+        if bad:
+            raise ValueError(f"not an email address: {', '.join(repr(b) for b in bad)}")
+        return [v.strip() for v in value]
+
+    @field_validator("cooldown")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration_ms(value)
+        return value
+
+
+class AlertPolicy(BaseModel):
+    """Who gets an email about a series, and when.
+
+    ``recipients`` empty means the stack's default (the RecipientEmails
+    parameter). ``cooldown_ms`` is measured in candle time (between the candles'
+    open times), not wall-clock, so a replay or a late redelivery decides the
+    same way as the live run.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    recipients: tuple[str, ...] = ()
+    min_severity: int = 2
+    cooldown_ms: int = 6 * 3_600_000
+
+    def merged(self, overrides: AlertPolicyOverrides | None) -> AlertPolicy:
+        if overrides is None:
+            return self
+        return AlertPolicy(
+            recipients=tuple(overrides.recipients) if overrides.recipients is not None else self.recipients,
+            min_severity=overrides.min_severity if overrides.min_severity is not None else self.min_severity,
+            cooldown_ms=parse_duration_ms(overrides.cooldown) if overrides.cooldown is not None else self.cooldown_ms,
+        )
 
 
 class WatchlistError(ValueError):
@@ -64,6 +155,8 @@ class Entry(BaseModel):
     timeframe: str | None = None
     coingecko_id: str | None = None
     backfill_candles: int | None = Field(default=None, ge=1, le=5000)
+    name: str | None = Field(default=None, min_length=1, max_length=60)
+    alerts: AlertPolicyOverrides | None = None
 
     @field_validator("source")
     @classmethod
@@ -105,6 +198,24 @@ class WatchedSeries(BaseModel):
     series: Series
     backfill_candles: int
     coingecko_id: str | None = None
+    name: str | None = None
+    alerts: AlertPolicy = AlertPolicy()
+
+    @property
+    def coin(self) -> str:
+        """The base ticker, e.g. ``BTC``: the key of the coin's news."""
+        return self.series.symbol.split("-", 1)[0]
+
+    @property
+    def coin_name(self) -> str:
+        """The name the news query uses: the entry's ``name``, a known name, the CoinGecko id, or the ticker."""
+        if self.name:
+            return self.name
+        if self.coin in KNOWN_COIN_NAMES:
+            return KNOWN_COIN_NAMES[self.coin]
+        if self.coingecko_id:
+            return self.coingecko_id.replace("-", " ").title()
+        return self.coin
 
 
 class Watchlist(BaseModel):
@@ -113,12 +224,25 @@ class Watchlist(BaseModel):
     series: tuple[WatchedSeries, ...]
     #: rule id -> parameter overrides for the trigger rules (checked by ``analysis.rules.build_rules``)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    #: the top-level alert policy (each series' own is in ``WatchedSeries.alerts``)
+    alerts: AlertPolicy = AlertPolicy()
 
     def __iter__(self):  # type: ignore[override]
         return iter(self.series)
 
     def __len__(self) -> int:
         return len(self.series)
+
+    def find(self, series_key: str) -> WatchedSeries | None:
+        """The watched series with this key, or None (a signal for a series since removed)."""
+        return next((w for w in self.series if w.series.key == series_key), None)
+
+    def coins(self) -> dict[str, str]:
+        """Ticker -> news query name, one per coin however many series it has (first entry wins)."""
+        names: dict[str, str] = {}
+        for watched in self.series:
+            names.setdefault(watched.coin, watched.coin_name)
+        return names
 
 
 class _File(BaseModel):
@@ -127,6 +251,7 @@ class _File(BaseModel):
     defaults: Defaults = Defaults()
     series: list[dict[str, Any]] = Field(min_length=1)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    alerts: AlertPolicyOverrides | None = None
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -157,6 +282,7 @@ def parse_watchlist(text: str, origin: str = "watchlist") -> Watchlist:
         raise WatchlistError(f"{origin}: " + "; ".join(problems)) from None
 
     problems: list[str] = []
+    policy = AlertPolicy().merged(parsed.alerts)
     watched: list[WatchedSeries] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(parsed.series):
@@ -183,8 +309,10 @@ def parse_watchlist(text: str, origin: str = "watchlist") -> Watchlist:
                 series=series,
                 backfill_candles=entry.backfill_candles or parsed.defaults.backfill_candles,
                 coingecko_id=entry.coingecko_id,
+                name=entry.name,
+                alerts=policy.merged(entry.alerts),
             )
         )
     if problems:
         raise WatchlistError(f"{origin}: " + "; ".join(problems))
-    return Watchlist(series=tuple(watched), rules=parsed.rules)
+    return Watchlist(series=tuple(watched), rules=parsed.rules, alerts=policy)

@@ -5,7 +5,11 @@ managed policies are looked up: there is no network); every function's code
 and every layer's content point at one placeholder object; moto's
 CloudFormation then creates the whole stack. What moto cannot create (alarms,
 the bucket policy, event-invoke configs) is left out with a warning by moto; it
-has no bearing on the data path. boto3 talks real HTTP to the server, so the
+has no bearing on the data path. Secrets Manager secrets, which moto's
+CloudFormation does not create either, are created through the Secrets Manager
+API before the stack (without a value, as the template creates them) and every
+``!Ref`` to them is replaced by their ARN, so functions get the same environment
+as in AWS. boto3 talks real HTTP to the server, so the
 code under test runs exactly as in AWS, with ``AWS_ENDPOINT_URL`` pointing at it.
 """
 
@@ -32,6 +36,8 @@ REGION = "us-east-1"
 PLACEHOLDER_BUCKET = "local-placeholder-code"
 PLACEHOLDER_KEY = "placeholder.zip"
 CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+#: Parameters the template requires that have no meaning locally (RFC 2606 example addresses).
+LOCAL_PARAMETERS = {"SenderEmail": "alerts@example.com", "RecipientEmails": "trader@example.com"}
 
 
 def load_template(path: Path) -> dict[str, Any]:
@@ -53,6 +59,30 @@ def to_cloudformation(sam_template: dict[str, Any], parameters: dict[str, str] |
             props["ContentUri"] = placeholder
     translator = Translator({}, Parser(), boto_session=boto3.session.Session(region_name=REGION))
     return translator.translate(template, dict(parameters or {}))
+
+
+def _create_secrets_outside(cfn: dict[str, Any], aws: EmbeddedAws, stack_name: str) -> dict[str, Any]:
+    """Create each ``AWS::SecretsManager::Secret`` through the API and put its ARN wherever it is ``!Ref``'d."""
+    arns: dict[str, str] = {}
+    client = aws.client("secretsmanager")
+    for logical_id, resource in list(cfn["Resources"].items()):
+        if resource["Type"] != "AWS::SecretsManager::Secret":
+            continue
+        name = f"{stack_name}-{logical_id}"
+        description = resource.get("Properties", {}).get("Description", "")
+        arns[logical_id] = client.create_secret(Name=name, Description=description.strip())["ARN"]
+        del cfn["Resources"][logical_id]
+
+    def substitute(node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"Ref"} and node["Ref"] in arns:
+                return arns[node["Ref"]]
+            return {k: substitute(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [substitute(v) for v in node]
+        return node
+
+    return substitute(cfn)
 
 
 def _leave_stream_delivery_to_the_runtime() -> None:
@@ -137,8 +167,9 @@ class Stack:
 def deploy(
     aws: EmbeddedAws, template_path: Path, *, name: str = "crypto-advisor", parameters: dict[str, str] | None = None
 ) -> Stack:
+    parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
     sam_template = load_template(template_path)
-    cfn = to_cloudformation(sam_template, parameters)
+    cfn = _create_secrets_outside(to_cloudformation(sam_template, parameters), aws, name)
     s3 = aws.client("s3")
     if PLACEHOLDER_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=PLACEHOLDER_BUCKET)
@@ -150,7 +181,7 @@ def deploy(
     cloudformation.create_stack(
         StackName=name,
         TemplateBody=json.dumps(cfn),
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()],
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
     )
     described = cloudformation.describe_stacks(StackName=name)["Stacks"][0]

@@ -1,0 +1,93 @@
+"""News contracts: one scored article, and the news mood a Signal carries.
+
+An :class:`Article` is what NewsFunction stores per coin (News table, one item
+per article URL) after scoring it with VADER. A :class:`NewsDigest` is what the
+analysis attaches to a Signal: the mood over the last 24 hours against the last
+7 days, and the top headlines. The email renders the digest as it is, so the
+Signal (the notifier's outbox) is self-contained.
+
+Everything here came from outside (NewsAPI, the publishers): titles, sources
+and URLs are untrusted text. Renderers escape them; ``url`` is checked to be
+http(s) here so a ``javascript:`` link never reaches a template as a link.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+#: How far back the 7-day mood looks, and the short window it is compared with.
+MOOD_LONG_MS = 7 * 86_400_000
+MOOD_SHORT_MS = 86_400_000
+
+
+def is_web_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host: the only links an email may carry."""
+    try:
+        parsed = urlparse(url)
+    except ValueError:
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+class Article(BaseModel):
+    """One news article about one coin, scored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    coin: str = Field(min_length=1, description="the coin's ticker, e.g. BTC")
+    url: str = Field(min_length=1)
+    title: str
+    description: str = ""
+    source: str = ""
+    published_ts: int = Field(gt=0, description="epoch milliseconds UTC")
+    compound: float = Field(ge=-1.0, le=1.0, description="VADER compound score of title + description")
+
+    @field_validator("url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        if not is_web_url(value):
+            raise ValueError(f"not an http(s) URL: {value[:80]!r}")
+        return value
+
+
+class Headline(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    source: str
+    url: str
+    published_ts: int
+    compound: float
+
+
+class NewsMood(BaseModel):
+    """Mean VADER compound and article counts over the short and long windows ending at ``at_ts``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at_ts: int
+    mean_24h: float | None
+    count_24h: int = Field(ge=0)
+    mean_7d: float | None
+    count_7d: int = Field(ge=0)
+
+    @property
+    def shift(self) -> float | None:
+        """How far the 24h mood is from the 7-day mood (positive: better than usual)."""
+        if self.mean_24h is None or self.mean_7d is None:
+            return None
+        return self.mean_24h - self.mean_7d
+
+
+class NewsDigest(BaseModel):
+    """What a Signal carries about the news: the mood and the top headlines of the last 24 hours."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    coin: str
+    status: Literal["ok", "off", "no_articles"] = "ok"
+    mood: NewsMood | None = None
+    headlines: list[Headline] = Field(default_factory=list)

@@ -1,0 +1,76 @@
+"""The replay report (``stats/replay/...`` in S3) read as the per-rule figures an email quotes.
+
+:func:`crypto_advisor.analysis.replay.replay` reports, per rule, the share of
+firings followed by a move in the firing's direction at 1, 4 and 24 candles,
+against the same share over every candle. An email quotes one horizon per rule:
+24 candles when the replay has data for it (a day of hourly candles, long
+enough to act on), otherwise the longest horizon that has data. A rule that
+never fired, or whose firings are too recent to have an outcome, has no figure
+worth quoting and is left out rather than shown as 0%.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from crypto_advisor.notify.view import PREFERRED_HORIZON, RuleRecord
+
+
+def rule_records(report: Mapping[str, Any]) -> dict[str, RuleRecord]:
+    """``rule_id -> RuleRecord`` for every rule of ``report`` with data at some horizon.
+
+    ``report`` is the dict ``replay()`` returns, or the same read back from its
+    JSON (horizon keys are strings there; integers are accepted too). A report
+    of an unexpected shape raises ValueError naming what is wrong, so a
+    corrupt S3 object is noticed instead of silently quoted.
+    """
+    rules = report.get("rules")
+    if not isinstance(rules, list):
+        raise ValueError(f"replay report has no 'rules' list (keys: {sorted(report)})")
+    replayed = report.get("replayed")
+    if isinstance(replayed, bool) or not isinstance(replayed, int):
+        raise ValueError(f"replay report's 'replayed' is {replayed!r}, not a count of candles")
+    records: dict[str, RuleRecord] = {}
+    for rule in rules:
+        rule_id = rule.get("rule_id") if isinstance(rule, Mapping) else None
+        horizons = rule.get("horizons") if isinstance(rule, Mapping) else None
+        if not isinstance(rule_id, str) or not rule_id or not isinstance(horizons, Mapping):
+            raise ValueError(f"malformed rule entry in replay report: {rule!r:.120}")
+        usable = {_horizon(key): stats for key, stats in horizons.items() if _has_data(stats)}
+        if not usable:
+            continue
+        horizon = PREFERRED_HORIZON if PREFERRED_HORIZON in usable else max(usable)
+        stats = usable[horizon]
+        records[rule_id] = RuleRecord(
+            rule_id=rule_id,
+            horizon_candles=horizon,
+            hit_rate=float(stats["hit_rate"]),
+            base_rate=float(stats["base_rate"]),
+            firings=int(stats["n"]),
+            replayed_candles=replayed,
+        )
+    return records
+
+
+def _horizon(key: object) -> int:
+    try:
+        horizon = int(key)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise ValueError(f"replay horizon {key!r} is not a number of candles") from None
+    if horizon < 1:
+        raise ValueError(f"replay horizon {key!r} is not a positive number of candles")
+    return horizon
+
+
+def _has_data(stats: object) -> bool:
+    """A horizon is quotable when some firing had an outcome and both rates exist."""
+    if not isinstance(stats, Mapping):
+        return False
+    n = stats.get("n")
+    return (
+        isinstance(n, int)
+        and n > 0
+        and isinstance(stats.get("hit_rate"), (int, float))
+        and isinstance(stats.get("base_rate"), (int, float))
+    )

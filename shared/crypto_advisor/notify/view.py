@@ -1,0 +1,70 @@
+"""What one alert email says, as plain data: the notifier builds an :class:`AlertView`, the renderer reads it.
+
+The view is the seam between the notifier (which decides *whether* to send and
+gathers the inputs: the stored Signal, the candles, the replay figures) and the
+renderer (which decides *how* it reads). Keeping it plain, frozen data lets the
+renderer stay pure and lets tests build an email from real analysis output
+without any AWS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.signal import FiringRecord, Signal
+
+#: The horizon an email quotes when the replay has data for it: a day of hourly candles.
+PREFERRED_HORIZON = 24
+
+
+@dataclass(frozen=True)
+class RuleRecord:
+    """The replay figures of one rule on one series (``stats/replay/...`` in S3), at one horizon.
+
+    ``hit_rate`` is direction-aware (the share of firings followed by a move in
+    the firing's direction; for neutral rules a move larger than the median),
+    and ``base_rate`` is the same share over every candle, so the two compare.
+    """
+
+    rule_id: str
+    horizon_candles: int
+    hit_rate: float
+    base_rate: float
+    firings: int
+    replayed_candles: int
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """Everything one email says.
+
+    ``firings`` are what this email reports (after the alert policy), in any
+    order; :attr:`ordered_firings` puts the headline first. ``candles`` are the
+    recent closed candles up to and including the signal's candle, oldest
+    first. ``rule_records`` maps a rule id to its replay figures on this
+    series, for the rules that have them.
+    """
+
+    signal: Signal
+    series: Series
+    firings: tuple[FiringRecord, ...]
+    candles: tuple[Candle, ...]
+    rule_records: Mapping[str, RuleRecord] = field(default_factory=dict)
+    coin_name: str | None = None
+
+    @property
+    def ordered_firings(self) -> tuple[FiringRecord, ...]:
+        """The firings, most important first: highest severity, then the largest distance past the threshold.
+
+        Ties keep the rule id order so the same inputs always give the same subject.
+        """
+        return tuple(sorted(self.firings, key=lambda f: (-f.severity, -abs(f.distance), f.rule_id)))
+
+    @property
+    def headline(self) -> FiringRecord | None:
+        """The firing the subject names, or None when there is nothing to report."""
+        ordered = self.ordered_firings
+        return ordered[0] if ordered else None

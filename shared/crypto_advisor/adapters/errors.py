@@ -38,3 +38,18 @@ class StorageError(Exception):
 
 class ConfigError(Exception):
     """Settings or configuration that cannot be used; raised at start, before any work."""
+
+
+class DeliveryError(Exception):
+    """The mail service did not accept an email; nothing was sent.
+
+    ``retryable`` says whether the same request may succeed unchanged
+    (throttling, a service error, the network) or needs someone to act first
+    (an unverified sender, a paused account). Either way the notifier fails the
+    stream record: the stream retries it, and a rejection that a person fixes
+    in the meantime (verifying the sender) heals on a later retry.
+    """
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable

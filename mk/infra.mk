@@ -30,7 +30,7 @@ PY313 = $(shell for c in python3.13 \
 	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 13); print(sys.executable)' 2>/dev/null && break; \
 	done)
 
-build: tools  ## sam build (in the Lambda build image if Docker answers, else locally)
+build: tools venv  ## sam build (in the Lambda build image if Docker answers, else locally, without the image function)
 	@if docker info >/dev/null 2>&1; then \
 		echo "sam build --use-container (Docker is available)"; \
 		$(SAM_ENV) $(SAM) build --template $(TEMPLATE) --use-container; \
@@ -41,10 +41,12 @@ build: tools  ## sam build (in the Lambda build image if Docker answers, else lo
 				"install python3.13 (e.g. pyenv install 3.13) or start Docker" >&2; \
 			exit 1; \
 		fi; \
-		mkdir -p .tools/py313 && ln -sfn "$$py313" .tools/py313/python3.13; \
-		echo "sam build (no Docker daemon: python3.13 = $$py313; layers use manylinux cp313 wheels)"; \
+		mkdir -p .tools/py313 .aws-sam && ln -sfn "$$py313" .tools/py313/python3.13; \
+		$(PY) tools/zip_template.py $(TEMPLATE) > .aws-sam/template-zip.json; \
+		echo "sam build (no Docker daemon: python3.13 = $$py313; layers use manylinux cp313 wheels;" \
+			"TrainFunction's container image needs Docker and is not built, so this build cannot be deployed)"; \
 		PATH="$(CURDIR)/.tools/py313:$$PATH" PYC_PYTHON="$$py313" \
-			$(SAM_ENV) $(SAM) build --template $(TEMPLATE); \
+			$(SAM_ENV) $(SAM) build --template .aws-sam/template-zip.json --base-dir . ; \
 	fi
 
 size: build venv  ## unzipped size of every function + its layers vs the 250 MB limit

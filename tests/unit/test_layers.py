@@ -103,8 +103,13 @@ def shipped_by(layers: list[str]) -> set[str]:
 
 
 def functions() -> dict[str, dict]:
+    """The zip functions (a container image, TrainFunction, brings its packages in its Dockerfile)."""
     template = load_template(REPO / "template.yaml")
-    return {k: r["Properties"] for k, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+    return {
+        k: r["Properties"]
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::Serverless::Function" and r["Properties"].get("PackageType", "Zip") == "Zip"
+    }
 
 
 def imported_distributions(code_dir: Path, module: str) -> set[str]:

@@ -35,6 +35,8 @@ from samtranslator.translator.translator import Translator
 REGION = "us-east-1"
 PLACEHOLDER_BUCKET = "local-placeholder-code"
 PLACEHOLDER_KEY = "placeholder.zip"
+#: Container-image functions (TrainFunction) point at this; the local runtime calls their handler in-process.
+PLACEHOLDER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/crypto-advisor-local:placeholder"
 CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 #: Parameters the template requires that have no meaning locally (RFC 2606 example addresses).
 LOCAL_PARAMETERS = {"SenderEmail": "alerts@example.com", "RecipientEmails": "trader@example.com"}
@@ -53,7 +55,9 @@ def to_cloudformation(sam_template: dict[str, Any], parameters: dict[str, str] |
     placeholder = f"s3://{PLACEHOLDER_BUCKET}/{PLACEHOLDER_KEY}"
     for resource in template.get("Resources", {}).values():
         props = resource.get("Properties", {})
-        if resource["Type"] == "AWS::Serverless::Function":
+        if resource["Type"] == "AWS::Serverless::Function" and props.get("PackageType") == "Image":
+            props["ImageUri"] = PLACEHOLDER_IMAGE
+        elif resource["Type"] == "AWS::Serverless::Function":
             props["CodeUri"] = placeholder
         elif resource["Type"] == "AWS::Serverless::LayerVersion":
             props["ContentUri"] = placeholder

@@ -1,19 +1,29 @@
-"""The alert email rendered: subject, plain text, HTML and the inline chart.
+"""The alert email rendered: subject, plain text, HTML and the inline chart, from one :class:`AlertView`.
 
-Draft: the full layout lands in the following commits; the types and the
-signature are final so the notifier can build on them.
+The content is worded once (:mod:`.format`) and laid out twice (:mod:`.text`,
+:mod:`.html`), so the two parts cannot disagree; the chart (:mod:`.chart`) is
+the message's own PNG, referenced from the HTML by its Content-ID. Pure: the
+same view gives the same email.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crypto_advisor.notify.chart import chart_png
+from crypto_advisor.notify.format import email_content
+from crypto_advisor.notify.html import html_document
+from crypto_advisor.notify.text import text_document
 from crypto_advisor.notify.view import AlertView
 
 
 @dataclass(frozen=True)
 class InlineImage:
-    """An image the HTML shows through ``cid:<cid>``; sent as a multipart/related part."""
+    """An image the HTML shows through ``cid:<cid>``; sent as a multipart/related part.
+
+    ``cid`` is the bare id (``chart.1735707600000.BTC-USD.1h@crypto-advisor``),
+    without the angle brackets the Content-ID header wraps it in.
+    """
 
     cid: str
     filename: str
@@ -22,7 +32,7 @@ class InlineImage:
 
 @dataclass(frozen=True)
 class RenderedEmail:
-    """Everything :func:`crypto_advisor.notify.mime.build_message` needs besides the addresses."""
+    """Everything :func:`crypto_advisor.notify.mime.build_message` needs besides the addresses and the date."""
 
     subject: str
     text: str
@@ -31,9 +41,22 @@ class RenderedEmail:
 
 
 def render_email(view: AlertView) -> RenderedEmail:
-    """The email for ``view``."""
-    headline = view.headline
-    what = f"{headline.rule_id} ({headline.direction})" if headline else "update"
-    subject = f"{view.series.pair} {view.series.timeframe}: {what} at {view.signal.close:,.2f}"
-    text = "\n".join(f.sentence for f in view.ordered_firings)
-    return RenderedEmail(subject=subject, text=text, html=f"<p>{text}</p>", images=())
+    """The email for ``view``: the chart when there are at least two candles, every section otherwise the same."""
+    content = email_content(view)
+    images: tuple[InlineImage, ...] = ()
+    if len(view.candles) >= 2:
+        series = view.series
+        png = chart_png(view.candles, view.ordered_firings, title=content.title)
+        images = (
+            InlineImage(
+                cid=f"chart.{view.signal.candle_ts}.{series.symbol}.{series.timeframe}@crypto-advisor",
+                filename=f"chart-{series.symbol}-{series.timeframe}.png",
+                png=png,
+            ),
+        )
+    return RenderedEmail(
+        subject=content.subject,
+        text=text_document(content, has_chart=bool(images)),
+        html=html_document(content, images[0].cid if images else None),
+        images=images,
+    )

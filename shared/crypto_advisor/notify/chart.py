@@ -1,0 +1,274 @@
+"""The email's chart: one PNG a phone shows at 600 px wide, with what a trader checks before acting.
+
+Four panels over the last :data:`CHART_CANDLES` candles: price as candles with
+the Bollinger bands and EMAs 9/21/50, volume with its 20-candle average, RSI
+with its 30/70 lines, and MACD with its signal line and histogram. The firings
+are marked on the last candle (above it when bearish, below it when bullish)
+and listed under the title.
+
+The indicators are the analysis' own (:func:`crypto_advisor.analysis.indicators.compute`
+over the whole window, so the EMA 50 and the bands are warmed up before the
+first candle shown): the chart shows exactly the lines the rules judged.
+
+A PNG, not SVG: Gmail and Outlook block SVG. Drawn with matplotlib's
+object-oriented API on the Agg canvas (no pyplot, no global state, no
+display), at 1200 x 1400 pixels so it stays sharp on a phone's 2x screen, as
+a 256-colour palette image without transparency to stay well under 200 KB.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from PIL import Image
+
+from crypto_advisor.analysis.frame import to_frame
+from crypto_advisor.analysis.indicator_spec import DEFAULT_PARAMS
+from crypto_advisor.analysis.indicators import compute
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.signal import FiringRecord
+from crypto_advisor.notify.format import number, price, rule_title
+
+#: Candles shown: five days of hourly candles, about 5 px per candle on a phone.
+CHART_CANDLES = 120
+#: 8 x 9.33 inches at 150 dpi: 1200 x 1400 px, shown at 600 px wide (2x for sharp phone screens).
+FIGSIZE = (8.0, 9.0 + 1 / 3)
+DPI = 150
+
+UP = "#1a7f37"
+DOWN = "#cf222e"
+NEUTRAL = "#57606a"
+DIRECTION_COLOURS = {"bullish": UP, "bearish": DOWN, "neutral": NEUTRAL}
+MARKERS = {"bullish": "^", "bearish": "v", "neutral": "o"}
+GLYPHS = {"bullish": "▲", "bearish": "▼", "neutral": "●"}
+EMA_COLOURS = {9: "#0969da", 21: "#bf8700", 50: "#8250df"}
+GRID = "#d0d7de"
+_HOUR = 3_600_000
+#: Steps between time ticks, smallest first: from an hour to a quarter of a year.
+TICK_STEPS_MS = tuple(h * _HOUR for h in (1, 2, 3, 6, 12, 24, 48, 72, 7 * 24, 14 * 24, 28 * 24, 56 * 24, 91 * 24))
+
+
+def chart_png(
+    candles: Sequence[Candle],
+    firings: Sequence[FiringRecord],
+    *,
+    title: str,
+    last: int = CHART_CANDLES,
+) -> bytes:
+    """The chart of the last ``last`` of ``candles`` (oldest first) with ``firings`` marked on the final candle.
+
+    Needs at least two candles; more history than ``last`` only warms the
+    indicators up. Raises ValueError with fewer.
+    """
+    if len(candles) < 2:
+        raise ValueError(f"a chart needs at least 2 candles, got {len(candles)}")
+    if last < 2:
+        raise ValueError(f"a chart shows at least 2 candles, asked for {last}")
+    frame = compute(to_frame(candles)).iloc[-last:].reset_index(drop=True)
+    figure = Figure(figsize=FIGSIZE, dpi=DPI, facecolor="white")
+    FigureCanvasAgg(figure)
+    grid = figure.add_gridspec(4, 1, height_ratios=(5.0, 1.3, 1.6, 1.6), hspace=0.08)
+    price_ax = figure.add_subplot(grid[0])
+    axes = [price_ax] + [figure.add_subplot(grid[i], sharex=price_ax) for i in (1, 2, 3)]
+    x = np.arange(len(frame))
+
+    _price_panel(price_ax, frame, x, firings)
+    _volume_panel(axes[1], frame, x)
+    _rsi_panel(axes[2], frame, x)
+    _macd_panel(axes[3], frame, x)
+
+    for ax in axes:
+        ax.grid(True, color=GRID, linewidth=0.6)
+        ax.tick_params(labelsize=10)
+        ax.axvline(x[-1], color=NEUTRAL, linewidth=0.8, linestyle=":")
+        ax.margins(x=0.01)
+        for spine in ax.spines.values():
+            spine.set_color(GRID)
+    for ax in axes[:-1]:
+        ax.tick_params(labelbottom=False)
+    ticks = _time_ticks(frame["ts"].to_numpy())
+    axes[-1].set_xticks(ticks, [_time_label(int(frame["ts"].iloc[i])) for i in ticks])
+    price_ax.set_xlim(-1, len(frame) + 2)
+
+    shown_from = _utc(int(frame["ts"].iloc[0]))
+    shown_to = _utc(int(frame["ts"].iloc[-1]))
+    figure.text(0.06, 0.99, title, fontsize=15, fontweight="bold", va="top")
+    subtitle = f"{len(frame)} candles, {shown_from} to {shown_to} (UTC, open times)"
+    figure.text(0.06, 0.962, subtitle, fontsize=10, color=NEUTRAL, va="top")
+    figure.text(0.06, 0.94, _firings_line(firings), fontsize=10.5, va="top")
+    figure.subplots_adjust(left=0.06, right=0.88, top=0.905 - 0.016 * _extra_lines(firings), bottom=0.055)
+    return _png(figure)
+
+
+# --- panels ------------------------------------------------------------------------------
+
+
+def _price_panel(ax: Axes, frame: pd.DataFrame, x: np.ndarray, firings: Sequence[FiringRecord]) -> None:
+    up = (frame["close"] >= frame["open"]).to_numpy()
+    colours = np.where(up, UP, DOWN)
+    ax.fill_between(x, frame["bb_lower"], frame["bb_upper"], color="#8c959f", alpha=0.12, linewidth=0)
+    ax.plot(x, frame["bb_upper"], color="#8c959f", linewidth=0.8, label="Bollinger 20/2")
+    ax.plot(x, frame["bb_lower"], color="#8c959f", linewidth=0.8)
+    ax.vlines(x, frame["low"], frame["high"], colors=colours, linewidth=0.8)
+    body = (frame["close"] - frame["open"]).abs().to_numpy()
+    floor = float(np.nanmax(frame["high"] - frame["low"])) * 0.004 or 1e-12
+    ax.bar(
+        x,
+        np.maximum(body, floor),
+        bottom=np.minimum(frame["open"], frame["close"]),
+        width=0.65,
+        color=colours,
+        linewidth=0,
+    )
+    for period, colour in EMA_COLOURS.items():
+        column = DEFAULT_PARAMS.ema_column(period)
+        ax.plot(x, frame[column], color=colour, linewidth=1.2, label=f"EMA {period}")
+    _mark_firings(ax, frame, x, firings)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value, 6)))
+    ax.yaxis.tick_right()
+    ax.legend(loc="upper left", fontsize=9, ncol=4, frameon=True, framealpha=0.85, edgecolor=GRID)
+    last_close = float(frame["close"].iloc[-1])
+    ax.annotate(
+        price(last_close),
+        xy=(1.0, last_close),
+        xycoords=("axes fraction", "data"),
+        xytext=(4, 0),
+        textcoords="offset points",
+        va="center",
+        fontsize=9,
+        color="white",
+        bbox={"boxstyle": "square,pad=0.25", "facecolor": UP if up[-1] else DOWN, "edgecolor": "none"},
+        annotation_clip=False,
+    )
+
+
+def _mark_firings(ax: Axes, frame: pd.DataFrame, x: np.ndarray, firings: Sequence[FiringRecord]) -> None:
+    """One marker per firing on the last candle, stacked away from it: bullish below, bearish above."""
+    if not firings:
+        return
+    high, low = float(frame["high"].iloc[-1]), float(frame["low"].iloc[-1])
+    span = float(np.nanmax(frame["high"]) - np.nanmin(frame["low"])) or high * 0.01
+    step = span * 0.045
+    placed = {"bullish": 0, "bearish": 0, "neutral": 0}
+    for firing in firings:
+        k = placed[firing.direction]
+        placed[firing.direction] += 1
+        if firing.direction == "bearish":
+            y = high + step * (k + 1)
+        elif firing.direction == "bullish":
+            y = low - step * (k + 1)
+        else:
+            y = high + step * (placed["bearish"] + k + 1)
+        ax.plot(
+            x[-1],
+            y,
+            marker=MARKERS[firing.direction],
+            markersize=9,
+            color=DIRECTION_COLOURS[firing.direction],
+            markeredgecolor="white",
+            markeredgewidth=0.8,
+            linestyle="none",
+        )
+
+
+def _volume_panel(ax: Axes, frame: pd.DataFrame, x: np.ndarray) -> None:
+    colours = np.where((frame["close"] >= frame["open"]).to_numpy(), UP, DOWN)
+    ax.bar(x, frame["volume"], width=0.65, color=colours, alpha=0.7, linewidth=0)
+    average = DEFAULT_PARAMS.volume_ma_column
+    ax.plot(x, frame[average], color=NEUTRAL, linewidth=1.0, label=f"Volume, {DEFAULT_PARAMS.volume_ma}-candle avg")
+    ax.yaxis.tick_right()
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=3))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _compact(value)))
+    ax.legend(loc="upper left", fontsize=9, frameon=True, framealpha=0.85, edgecolor=GRID)
+
+
+def _rsi_panel(ax: Axes, frame: pd.DataFrame, x: np.ndarray) -> None:
+    ax.axhspan(70, 100, color=DOWN, alpha=0.06, linewidth=0)
+    ax.axhspan(0, 30, color=UP, alpha=0.06, linewidth=0)
+    for level in (30, 70):
+        ax.axhline(level, color=NEUTRAL, linewidth=0.8, linestyle="--")
+    ax.plot(x, frame[DEFAULT_PARAMS.rsi_column], color="#8250df", linewidth=1.3, label=f"RSI {DEFAULT_PARAMS.rsi}")
+    ax.set_ylim(0, 100)
+    ax.set_yticks([30, 70])
+    ax.yaxis.tick_right()
+    ax.legend(loc="upper left", fontsize=9, frameon=True, framealpha=0.85, edgecolor=GRID)
+
+
+def _macd_panel(ax: Axes, frame: pd.DataFrame, x: np.ndarray) -> None:
+    hist = frame["macd_hist"].to_numpy()
+    ax.bar(x, hist, width=0.65, color=np.where(hist >= 0, UP, DOWN), alpha=0.55, linewidth=0)
+    ax.plot(x, frame["macd"], color="#0969da", linewidth=1.2, label="MACD 12/26")
+    ax.plot(x, frame["macd_signal"], color="#bf8700", linewidth=1.2, label="signal 9")
+    ax.axhline(0, color=NEUTRAL, linewidth=0.6)
+    ax.yaxis.tick_right()
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=3))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _compact(value)))
+    ax.legend(loc="upper left", fontsize=9, ncol=2, frameon=True, framealpha=0.85, edgecolor=GRID)
+
+
+# --- labels ------------------------------------------------------------------------------
+
+
+def _firings_line(firings: Sequence[FiringRecord]) -> str:
+    if not firings:
+        return "No rule fired on the last candle."
+    marks = [f"{GLYPHS[f.direction]} {rule_title(f.rule_id, f.direction)}" for f in firings]
+    rows = [", ".join(marks[i : i + 3]) for i in range(0, len(marks), 3)]
+    return "Fired on the last candle: " + "\n".join(rows)
+
+
+def _extra_lines(firings: Sequence[FiringRecord]) -> int:
+    return max(0, math.ceil(len(firings) / 3) - 1)
+
+
+def _time_ticks(ts: np.ndarray, most: int = 6) -> list[int]:
+    """Indices of candles on round times (midnight, noon, every 6 hours...), at most ``most`` of them.
+
+    Round times read at a glance where "07:00, 08:00" on successive days
+    does not; the step is the smallest round one that keeps the labels apart.
+    """
+    for step in TICK_STEPS_MS:
+        ticks = [i for i, t in enumerate(ts) if int(t) % step == 0]
+        if 2 <= len(ticks) <= most:
+            return ticks
+    return [0, len(ts) - 1]
+
+
+def _time_label(ms: int) -> str:
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return moment.strftime("%b %d") if moment.hour == moment.minute == 0 else moment.strftime("%b %d\n%H:%M")
+
+
+def _utc(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _compact(value: float) -> str:
+    """Axis numbers short enough for a narrow panel: ``1.2M``, ``350k``, ``-0.004``."""
+    magnitude = abs(value)
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if magnitude >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _png(figure: Figure) -> bytes:
+    """The figure as a 256-colour PNG without alpha: a fraction of the RGBA size, indistinguishable in a mail client."""
+    canvas = figure.canvas
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
+    image = Image.fromarray(rgba[:, :, :3]).quantize(
+        colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    )
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -1,0 +1,477 @@
+"""What the email says, worded and formatted once, so the text part and the HTML part say the same thing.
+
+:func:`email_content` turns an :class:`~crypto_advisor.notify.view.AlertView`
+into :class:`EmailContent`: plain strings per section (the firings with their
+track record, the snapshot, the news, predictions, data health, the footer).
+:mod:`.text` and :mod:`.html` only lay it out; neither computes a number or
+words a sentence. Strings here are *not* escaped: they carry outside text
+(headlines, sources, URLs, rule sentences) as it came, and escaping is the HTML
+layout's job, done at the one place where text meets markup.
+
+Every outside string is flattened to one line (control characters and line
+breaks become spaces) so a headline cannot break the layout of the plain-text
+part, and the subject cannot carry a header of its own.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from crypto_advisor.analysis.firing import SEVERITY_NAMES
+from crypto_advisor.analysis.indicator_spec import DEFAULT_PARAMS
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.news import Headline, NewsDigest, is_web_url
+from crypto_advisor.contracts.signal import FiringRecord
+from crypto_advisor.notify.view import AlertView, RuleRecord
+
+FOOTER = "Not financial advice. crypto-advisor reports what its rules and models saw; it can be wrong."
+
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+#: Headlines an email lists: enough to see what the mood is about, few enough to read on a phone.
+MAX_HEADLINES = 5
+#: Longest subject: what a phone's inbox list shows, with room to spare.
+MAX_SUBJECT = 120
+#: VADER's own convention: a compound score within +-0.05 is neutral.
+VADER_NEUTRAL = 0.05
+#: ADX below this: no trend; up to TRENDING: a weak one (Wilder's reading of ADX).
+ADX_NO_TREND = 20.0
+ADX_TRENDING = 25.0
+#: Below this many firings a hit rate says little; the email says so instead of an edge verdict.
+MIN_FIRINGS_FOR_VERDICT = 10
+#: A hit rate within this of the base rate is no edge worth naming.
+EDGE_MARGIN = 0.05
+
+#: How each rule of :mod:`crypto_advisor.analysis.rules` reads as a title; a rule missing here reads as its id.
+RULE_TITLES: dict[str, str] = {
+    "rsi_oversold": "RSI oversold",
+    "rsi_overbought": "RSI overbought",
+    "macd_cross": "MACD signal cross",
+    "bb_breakout": "Bollinger breakout",
+    "bb_squeeze": "Bollinger squeeze",
+    "ema_cross": "EMA 9/21 cross",
+    "golden_death_cross": "Golden/death cross",
+    "sma20_cross": "Close crossed SMA 20",
+    "adx_trend": "Trend strengthening (ADX)",
+    "volume_spike": "Volume spike",
+    "price_change_1h": "1h price move",
+    "price_change_24h": "24h price move",
+    "fib_cross": "Fibonacci level cross",
+    "obv_divergence": "OBV divergence",
+    "atr_spike": "Volatility spike (ATR)",
+}
+_DIRECTIONAL_TITLES: dict[tuple[str, str], str] = {
+    ("golden_death_cross", "bullish"): "Golden cross",
+    ("golden_death_cross", "bearish"): "Death cross",
+}
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\s]+")
+
+
+# --- numbers and words -------------------------------------------------------------------
+
+
+def one_line(text: object) -> str:
+    """``text`` with every run of whitespace and control characters (CR, LF, NUL...) made one space."""
+    return _UNPRINTABLE.sub(" ", str(text)).strip()
+
+
+def price(x: float | None) -> str:
+    """A price with five significant digits and at least two decimals: ``95,123.45``, ``2.3456``, ``0.00001234``."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return "0.00"
+    decimals = min(max(2, 4 - math.floor(math.log10(abs(x)))), 12)
+    whole, _, frac = f"{x:,.{decimals}f}".partition(".")
+    return f"{whole}.{frac.rstrip('0').ljust(2, '0')}"
+
+
+def number(x: float | None, significant: int = 4) -> str:
+    """A plain number to ``significant`` digits, no trailing zeros: ``26.4``, ``1,234``, ``0.0123``."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    decimals = min(max(0, significant - 1 - math.floor(math.log10(abs(x)))), 12)
+    text = f"{x:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def signed_pct(fraction: float | None) -> str:
+    """A change as a signed percentage: ``+1.23%``, ``-0.40%``."""
+    if fraction is None or not math.isfinite(fraction):
+        return "n/a"
+    return f"{fraction * 100:+.2f}%"
+
+
+def share(fraction: float) -> str:
+    """A share as a whole percentage: ``58%``."""
+    return f"{fraction:.0%}"
+
+
+def score(compound: float | None) -> str:
+    """A VADER compound score, signed: ``+0.42``."""
+    if compound is None or not math.isfinite(compound):
+        return "n/a"
+    return f"{compound:+.2f}"
+
+
+def mood_word(compound: float | None) -> str:
+    """VADER's reading of a compound score: positive, negative or neutral."""
+    if compound is None or not math.isfinite(compound):
+        return "no reading"
+    if compound >= VADER_NEUTRAL:
+        return "positive"
+    if compound <= -VADER_NEUTRAL:
+        return "negative"
+    return "neutral"
+
+
+def utc(ms: int) -> str:
+    """An epoch-milliseconds time as ``2026-01-01 15:00 UTC``."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def duration(ms: int) -> str:
+    """A length of time in the largest whole unit: ``30 minutes``, ``1 hour``, ``4 days``."""
+    for unit_ms, name in ((7 * DAY_MS, "week"), (DAY_MS, "day"), (HOUR_MS, "hour"), (60_000, "minute")):
+        if ms >= unit_ms and ms % unit_ms == 0:
+            count = ms // unit_ms
+            return f"{count} {name}{'' if count == 1 else 's'}"
+    return f"{ms / 1000:g} seconds"
+
+
+def count(n: int, noun: str) -> str:
+    """``1 article``, ``12 articles``, ``1,800 candles``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def rule_title(rule_id: str, direction: str) -> str:
+    """How a rule reads in a subject or a heading."""
+    return _DIRECTIONAL_TITLES.get((rule_id, direction)) or RULE_TITLES.get(rule_id) or one_line(rule_id)
+
+
+# --- the content ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FiringItem:
+    """One firing as the email shows it."""
+
+    title: str
+    direction: str
+    severity: int
+    severity_name: str
+    sentence: str
+    #: value, threshold and how far past it, in the rule's unit
+    figures: str
+    #: the rule's track record on this series, when the replay has one
+    history: str | None
+    #: why the firing was held back, when it was (the notifier normally sends none of these)
+    suppressed: str | None
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One line of the snapshot: a label, its value, and what the value means."""
+
+    label: str
+    value: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class HeadlineItem:
+    title: str
+    source: str
+    when: str
+    score: str
+    #: the article's address, only when it is an http(s) URL: the only kind that may become a link
+    link: str | None
+    #: any other address, shown as text and never as a link
+    unlinked_url: str | None
+
+
+@dataclass(frozen=True)
+class NewsContent:
+    #: one or two sentences: the mood, or why there is none
+    summary: tuple[str, ...]
+    headlines: tuple[HeadlineItem, ...]
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    subject: str
+    #: ``BTC/USD 1h · Bitcoin``
+    title: str
+    #: what fired, on which candle
+    intro: str
+    #: set when the data behind the signal is unhealthy or a firing was suppressed
+    warning: str | None
+    firings: tuple[FiringItem, ...]
+    snapshot: tuple[Fact, ...]
+    #: alt text of the chart, which shows the same candles
+    chart_caption: str
+    #: None when the signal carries no news at all
+    news: NewsContent | None
+    predictions: tuple[str, ...]
+    footer: str = FOOTER
+
+
+def email_content(view: AlertView) -> EmailContent:
+    """Everything the email says about ``view``, worded."""
+    ordered = view.ordered_firings
+    tf_ms = view.series.timeframe_ms
+    return EmailContent(
+        subject=subject(view),
+        title=" · ".join(
+            one_line(p) for p in (f"{view.series.pair} {view.series.timeframe}", view.coin_name) if p and one_line(p)
+        ),
+        intro=_intro(view, len(ordered)),
+        warning=_warning(view),
+        firings=tuple(_firing_item(f, view.rule_records.get(f.rule_id), tf_ms) for f in ordered),
+        snapshot=snapshot(view),
+        chart_caption=(
+            f"Chart of {view.series.pair} {view.series.timeframe}: price with Bollinger bands and EMAs 9/21/50, "
+            "volume, RSI and MACD, the firings marked on the last candle."
+        ),
+        news=news_content(view.signal.news),
+        predictions=predictions(view.signal.predictions),
+    )
+
+
+def subject(view: AlertView) -> str:
+    """``BTC/USD 1h: RSI oversold (bullish) at 95,123.45 and 2 more``: one line, at most :data:`MAX_SUBJECT`."""
+    ordered = view.ordered_firings
+    where = f"{view.series.pair} {view.series.timeframe}"
+    at = f"at {price(view.signal.close)}"
+    if not ordered:
+        text = f"{where}: update {at}"
+    else:
+        first = ordered[0]
+        direction = f" ({first.direction})" if first.direction != "neutral" else ""
+        more = f" and {len(ordered) - 1} more" if len(ordered) > 1 else ""
+        text = f"{where}: {rule_title(first.rule_id, first.direction)}{direction} {at}{more}"
+    text = one_line(text)
+    return text if len(text) <= MAX_SUBJECT else text[: MAX_SUBJECT - 1].rstrip() + "…"
+
+
+def _intro(view: AlertView, fired: int) -> str:
+    closed = utc(view.signal.candle_ts + view.series.timeframe_ms)
+    what = "Nothing fired" if fired == 0 else f"{count(fired, 'rule')} fired"
+    return (
+        f"{what} on the {view.series.pair} {view.series.timeframe} candle that closed at {closed} "
+        f"({view.series.source}), close {price(view.signal.close)} {view.series.quote}."
+    )
+
+
+def _warning(view: AlertView) -> str | None:
+    parts = []
+    health = view.signal.health
+    if not health.healthy:
+        reasons = "; ".join(one_line(r) for r in health.reasons) or "no reason given"
+        parts.append(f"The data behind this signal is not healthy ({reasons}): the figures may be wrong.")
+    held = [f for f in view.firings if f.suppressed]
+    if held:
+        parts.append(f"{count(len(held), 'firing')} of this email would normally have been held back.")
+    return " ".join(parts) or None
+
+
+def _firing_item(firing: FiringRecord, record: RuleRecord | None, timeframe_ms: int) -> FiringItem:
+    past = "past it" if firing.distance >= 0 else "short of it"
+    unit = one_line(firing.unit)
+    amount = (
+        f"{number(abs(firing.distance))}{unit}"
+        if unit.startswith(("%", "x "))
+        else f"{number(abs(firing.distance))} {unit}"
+    )
+    return FiringItem(
+        title=rule_title(firing.rule_id, firing.direction),
+        direction=firing.direction,
+        severity=firing.severity,
+        severity_name=SEVERITY_NAMES.get(firing.severity, str(firing.severity)),
+        sentence=one_line(firing.sentence),
+        figures=f"value {number(firing.value, 6)}, threshold {number(firing.threshold, 6)}, {amount} {past}",
+        history=track_record(record, firing.direction, timeframe_ms) if record is not None else None,
+        suppressed=(one_line(firing.suppressed_reason or "suppressed") if firing.suppressed else None),
+    )
+
+
+def track_record(record: RuleRecord, direction: str, timeframe_ms: int) -> str:
+    """The rule's replay figures in one sentence.
+
+    The hit rate is direction-aware: each firing counts as a hit when the
+    price moved the way *that* firing pointed (up after a bullish one, down
+    after a bearish one), and the base rate is the same share over every
+    candle. A rule that fires both ways therefore has one figure for both, and
+    the sentence says "the way it pointed", not "up". Neutral rules (squeeze,
+    ATR spike) count a move larger than the median move.
+    """
+    horizon = record.horizon_candles
+    later = f"{count(horizon, 'candle')} ({duration(horizon * timeframe_ms)}) later"
+    if direction == "neutral":
+        moved = "price had moved more than its median move"
+    else:
+        moved = "price had moved the way the rule pointed"
+    edge = record.hit_rate - record.base_rate
+    if record.firings < MIN_FIRINGS_FOR_VERDICT:
+        verdict = "too few firings to judge"
+    elif edge >= EDGE_MARGIN:
+        verdict = "better than chance"
+    elif edge <= -EDGE_MARGIN:
+        verdict = "worse than chance"
+    else:
+        verdict = "no real edge"
+    return (
+        f"Historically on this series, {later} {moved} {share(record.hit_rate)} of the time "
+        f"vs {share(record.base_rate)} for any candle (n={record.firings:,} in "
+        f"{count(record.replayed_candles, 'candle')} replayed): {verdict}."
+    )
+
+
+# --- the snapshot ---------------------------------------------------------------------------
+
+
+def change_since(candles: Sequence[Candle], candle_ts: int, close: float, ago_ms: int) -> float | None:
+    """Close-to-close change from the candle that opened ``ago_ms`` before ``candle_ts``, or None.
+
+    By time, not by candle count, so "1h change" means the same on every
+    timeframe; None when that candle is not in the window (e.g. 1h on 4h
+    candles, or 24h with less than a day of history).
+    """
+    then = next((c for c in candles if c.ts == candle_ts - ago_ms), None)
+    if then is None or not math.isfinite(close):
+        return None
+    return close / then.close - 1
+
+
+def snapshot(view: AlertView) -> tuple[Fact, ...]:
+    """Close, 1h and 24h change, volume against its average, RSI, trend (ADX) and volatility (ATR)."""
+    signal, p = view.signal, DEFAULT_PARAMS
+    ind = signal.indicators
+    candles = view.candles
+    close = signal.close
+    facts = [Fact("Close", f"{price(close)} {view.series.quote}")]
+    for label, ago in (("1h change", HOUR_MS), ("24h change", DAY_MS)):
+        facts.append(Fact(label, signed_pct(change_since(candles, signal.candle_ts, close, ago))))
+    facts.append(_volume(candles, signal.candle_ts, ind.get(p.volume_ma_column), p.volume_ma))
+    rsi = ind.get(p.rsi_column)
+    facts.append(Fact(f"RSI({p.rsi})", number(rsi, 3), _rsi_note(rsi)))
+    facts.append(_trend(ind.get(p.adx_column), ind.get(p.plus_di_column), ind.get(p.minus_di_column), p.adx))
+    facts.append(_volatility(ind.get(p.atr_column), close, p.atr))
+    return tuple(facts)
+
+
+def _volume(candles: Sequence[Candle], candle_ts: int, average: float | None, period: int) -> Fact:
+    label = "Volume"
+    current = next((c.volume for c in reversed(candles) if c.ts == candle_ts), None)
+    if current is None:
+        return Fact(label, "n/a")
+    if average is None or not math.isfinite(average) or average <= 0:
+        return Fact(label, number(current), f"no {period}-candle average yet")
+    return Fact(label, number(current), f"{current / average:.2f}x its {period}-candle average of {number(average)}")
+
+
+def _rsi_note(rsi: float | None) -> str:
+    if rsi is None or not math.isfinite(rsi):
+        return ""
+    if rsi <= 30:
+        return "oversold: at or below 30"
+    if rsi >= 70:
+        return "overbought: at or above 70"
+    return "between 30 and 70"
+
+
+def _trend(adx: float | None, plus_di: float | None, minus_di: float | None, period: int) -> Fact:
+    label = f"Trend (ADX {period})"
+    if adx is None or not math.isfinite(adx):
+        return Fact(label, "n/a")
+    di = ""
+    side = ""
+    if plus_di is not None and minus_di is not None and math.isfinite(plus_di) and math.isfinite(minus_di):
+        di = f"+DI {number(plus_di, 3)} vs -DI {number(minus_di, 3)}"
+        side = "up" if plus_di > minus_di else "down" if plus_di < minus_di else "sideways"
+    if adx < ADX_NO_TREND:
+        regime = "no clear trend"
+    elif adx < ADX_TRENDING:
+        regime = f"weak trend {side}".strip()
+    else:
+        regime = f"trending {side}".strip()
+    return Fact(label, number(adx, 3), f"{regime}, {di}" if di else regime)
+
+
+def _volatility(atr: float | None, close: float, period: int) -> Fact:
+    label = f"Volatility (ATR {period})"
+    if atr is None or not math.isfinite(atr):
+        return Fact(label, "n/a")
+    note = f"{atr / close * 100:.2f}% of the close per candle" if math.isfinite(close) and close > 0 else ""
+    return Fact(label, price(atr), note)
+
+
+# --- news and predictions -------------------------------------------------------------------
+
+
+def news_content(digest: NewsDigest | None) -> NewsContent | None:
+    """The news section: the mood of the last 24 hours against the last 7 days, and the top headlines."""
+    if digest is None:
+        return None
+    if digest.status == "off":
+        return NewsContent(("News is off (no NewsAPI key).",), ())
+    if digest.status == "no_articles":
+        return NewsContent(("No articles in the last 24 hours.",), ())
+    summary: list[str] = []
+    mood = digest.mood
+    if mood is None or mood.mean_24h is None:
+        summary.append("No articles in the last 24 hours.")
+    else:
+        line = (
+            f"Mood of the last 24 hours: {score(mood.mean_24h)} ({mood_word(mood.mean_24h)}, "
+            f"{count(mood.count_24h, 'article')})"
+        )
+        if mood.mean_7d is not None:
+            line += (
+                f" vs {score(mood.mean_7d)} ({mood_word(mood.mean_7d)}) over the last 7 days "
+                f"({count(mood.count_7d, 'article')})"
+            )
+        summary.append(line + ".")
+        summary.append("Scores are VADER compound sentiment of title and description, from -1 to +1.")
+    return NewsContent(tuple(summary), tuple(_headline(h) for h in digest.headlines[:MAX_HEADLINES]))
+
+
+def _headline(headline: Headline) -> HeadlineItem:
+    url = headline.url.strip()
+    web = is_web_url(url) and one_line(url) == url
+    return HeadlineItem(
+        title=one_line(headline.title) or "(untitled)",
+        source=one_line(headline.source) or "unknown source",
+        when=utc(headline.published_ts),
+        score=score(headline.compound),
+        link=url if web else None,
+        unlinked_url=None if web or not url else one_line(url),
+    )
+
+
+def predictions(items: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """One line per prediction: its ``text`` when it has one, else its scalar fields as ``key: value``."""
+    lines = []
+    for item in items:
+        text = item.get("text") if isinstance(item, Mapping) else None
+        if isinstance(text, str) and one_line(text):
+            lines.append(one_line(text))
+        elif isinstance(item, Mapping):
+            fields = [
+                f"{one_line(k)}: {number(v, 6) if isinstance(v, float) else one_line(v)}"
+                for k, v in item.items()
+                if isinstance(v, (str, int, float)) and not isinstance(v, bool)
+            ]
+            if fields:
+                lines.append(", ".join(fields))
+    return tuple(lines)

@@ -1,0 +1,180 @@
+"""The HTML part: :class:`~crypto_advisor.notify.format.EmailContent` laid out for a phone and for Gmail and Outlook.
+
+What mail clients allow shapes everything here: one column of nested tables at
+most 600 px wide (Outlook's Word engine ignores ``max-width``, hence the
+``[if mso]`` fixed-width table), inline ``style`` attributes only (Gmail and
+Outlook drop ``<style>`` blocks and most selectors), no scripts, no SVG, no
+remote images; the chart is the message's own PNG, referenced by ``cid:``.
+
+This is the one place where outside text meets markup: every string is escaped
+with ``html.escape(quote=True)`` as it is written, and only addresses that
+:func:`~crypto_advisor.contracts.news.is_web_url` accepts (the content already
+sorted them into ``link``) become an ``href``.
+"""
+
+from __future__ import annotations
+
+import html
+
+from crypto_advisor.notify.format import EmailContent, FiringItem, HeadlineItem, NewsContent
+
+FONT = "font-family:Arial,Helvetica,sans-serif;"
+TEXT = "#1f2328"
+MUTED = "#57606a"
+BORDER = "#d0d7de"
+LINK = "#0969da"
+DIRECTION_COLOURS = {"bullish": "#1a7f37", "bearish": "#cf222e", "neutral": "#57606a"}
+SEVERITY_COLOURS = {3: "#cf222e", 2: "#9a6700", 1: "#57606a"}
+
+
+def esc(text: str) -> str:
+    """Text made inert in HTML, inside elements and inside quoted attributes alike."""
+    return html.escape(text, quote=True)
+
+
+def html_document(content: EmailContent, chart_cid: str | None) -> str:
+    """The whole HTML part; ``chart_cid`` is the Content-ID of the chart image, or None when there is no chart."""
+    rows = [_header(content)]
+    if content.warning:
+        rows.append(_warning(content.warning))
+    rows.append(_section("What fired", "".join(_firing(f) for f in content.firings) or _p("No rule fired.")))
+    if chart_cid:
+        rows.append(_chart(chart_cid, content.chart_caption))
+    rows.append(_section("Snapshot", _snapshot(content)))
+    if content.news is not None:
+        rows.append(_section("News", _news(content.news)))
+    if content.predictions:
+        rows.append(_section("Predictions", "".join(_p(esc(line)) for line in content.predictions)))
+    rows.append(_footer(content.footer))
+    body = "\n".join(rows)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(content.subject)}</title>
+</head>
+<body style="margin:0;padding:0;background-color:#f6f8fa;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f6f8fa;">
+<tr><td align="center" style="padding:12px 6px;">
+<!--[if mso]><table role="presentation" width="600" align="center" cellpadding="0" cellspacing="0" border="0">\
+<tr><td><![endif]-->
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:600px;\
+background-color:#ffffff;border:1px solid {BORDER};border-collapse:collapse;{FONT}color:{TEXT};">
+{body}
+</table>
+<!--[if mso]></td></tr></table><![endif]-->
+</td></tr>
+</table>
+</body>
+</html>
+"""
+
+
+def _row(inner: str, style: str = "") -> str:
+    cell = f"padding:14px 18px;{FONT}font-size:15px;line-height:1.45;color:{TEXT};{style}"
+    return f'<tr><td style="{cell}">{inner}</td></tr>'
+
+
+def _p(inner: str, style: str = "", margin: str = "0 0 8px 0") -> str:
+    return f'<p style="margin:{margin};{style}">{inner}</p>'
+
+
+def _header(content: EmailContent) -> str:
+    return _row(
+        f'<h1 style="margin:0 0 6px 0;font-size:21px;line-height:1.3;">{esc(content.title)}</h1>'
+        + _p(esc(content.intro), f"color:{MUTED};", margin="0"),
+        f"border-bottom:1px solid {BORDER};",
+    )
+
+
+def _warning(text: str) -> str:
+    return _row(
+        _p(f"<strong>Data health:</strong> {esc(text)}", margin="0"),
+        "background-color:#fff8c5;border-bottom:1px solid #d4a72c;",
+    )
+
+
+def _section(title: str, inner: str) -> str:
+    heading = f'<h2 style="margin:0 0 10px 0;font-size:17px;line-height:1.3;">{esc(title)}</h2>'
+    return _row(heading + inner)
+
+
+def _firing(item: FiringItem) -> str:
+    colour = DIRECTION_COLOURS.get(item.direction, MUTED)
+    severity = SEVERITY_COLOURS.get(item.severity, MUTED)
+    badge = (
+        f'<span style="color:{colour};font-weight:bold;">{esc(item.direction)}</span> · '
+        f'<span style="color:{severity};font-weight:bold;">{esc(item.severity_name)}</span>'
+    )
+    lines = [
+        _p(f'<strong style="font-size:16px;">{esc(item.title)}</strong> &nbsp;{badge}', margin="0 0 4px 0"),
+        _p(esc(item.sentence), margin="0 0 4px 0"),
+        _p(esc(item.figures), f"font-size:13px;color:{MUTED};", margin="0 0 4px 0"),
+    ]
+    if item.history:
+        lines.append(_p(esc(item.history), f"font-size:13px;color:{TEXT};", margin="0 0 4px 0"))
+    if item.suppressed:
+        lines.append(_p(f"Held back: {esc(item.suppressed)}", "font-size:13px;color:#9a6700;", margin="0"))
+    return (
+        '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" '
+        'style="border-collapse:collapse;margin:0 0 12px 0;">'
+        f'<tr><td style="border-left:4px solid {colour};padding:2px 0 2px 10px;{FONT}font-size:15px;'
+        f'line-height:1.45;color:{TEXT};">{"".join(lines)}</td></tr></table>'
+    )
+
+
+def _chart(cid: str, caption: str) -> str:
+    return (
+        '<tr><td style="padding:0 0 4px 0;">'
+        f'<img src="cid:{esc(cid)}" width="600" alt="{esc(caption)}" '
+        'style="display:block;width:100%;max-width:600px;height:auto;border:0;outline:none;text-decoration:none;">'
+        "</td></tr>"
+    )
+
+
+def _snapshot(content: EmailContent) -> str:
+    cells = []
+    for fact in content.snapshot:
+        note = f'<br><span style="font-size:13px;color:{MUTED};">{esc(fact.note)}</span>' if fact.note else ""
+        cells.append(
+            f'<tr><td valign="top" style="padding:5px 10px 5px 0;border-top:1px solid {BORDER};{FONT}font-size:14px;'
+            f'color:{MUTED};width:38%;">{esc(fact.label)}</td>'
+            f'<td valign="top" style="padding:5px 0;border-top:1px solid {BORDER};{FONT}font-size:15px;color:{TEXT};">'
+            f"<strong>{esc(fact.value)}</strong>{note}</td></tr>"
+        )
+    return (
+        '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" '
+        f'style="border-collapse:collapse;">{"".join(cells)}</table>'
+    )
+
+
+def _news(news: NewsContent) -> str:
+    parts = [
+        _p(esc(line), f"font-size:{14 if i else 15}px;color:{MUTED if i else TEXT};")
+        for i, line in enumerate(news.summary)
+    ]
+    parts.extend(_headline(h) for h in news.headlines)
+    return "".join(parts)
+
+
+def _headline(item: HeadlineItem) -> str:
+    if item.link is not None:
+        title = f'<a href="{esc(item.link)}" style="color:{LINK};text-decoration:underline;">{esc(item.title)}</a>'
+    else:
+        title = esc(item.title)
+    meta = f"{esc(item.source)} · {esc(item.when)} · score {esc(item.score)}"
+    unlinked = (
+        f'<br><span style="font-size:12px;color:{MUTED};">address not shown as a link: {esc(item.unlinked_url)}</span>'
+        if item.unlinked_url
+        else ""
+    )
+    return _p(
+        f'<strong>{title}</strong><br><span style="font-size:13px;color:{MUTED};">{meta}</span>{unlinked}',
+        f"padding-top:8px;border-top:1px solid {BORDER};",
+        margin="0 0 10px 0",
+    )
+
+
+def _footer(text: str) -> str:
+    return _row(_p(esc(text), f"font-size:12px;color:{MUTED};", margin="0"), f"border-top:1px solid {BORDER};")

@@ -1,0 +1,99 @@
+"""The rendered email as one MIME message, the bytes SES ``send_raw_email`` sends.
+
+Structure, which every mail client understands and which puts the chart inside
+the message instead of behind a URL that clients block::
+
+    multipart/alternative
+    ├── text/plain                      (clients that show no HTML; read first by none that do)
+    └── multipart/related
+        ├── text/html                   (references the chart as src="cid:...")
+        └── image/png                   (Content-ID: <...>, Content-Disposition: inline)
+
+Built with the standard library's :mod:`email` (``policy.SMTP``: CRLF line
+ends, RFC 2047 encoded non-ASCII headers), never by hand. Both text parts are
+quoted-printable so the message is 7-bit clean whatever the relay. Pure: the
+caller passes the date (no clock here); the Message-ID is derived from the
+content, so a retried send of the same email carries the same id and mail
+clients that see it twice show it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from crypto_advisor.notify.render import RenderedEmail
+
+
+def build_message(
+    email: RenderedEmail,
+    *,
+    sender: str,
+    recipients: Sequence[str],
+    message_id_domain: str | None = None,
+    date: datetime | None = None,
+) -> EmailMessage:
+    """The MIME message of ``email`` from ``sender`` to ``recipients``.
+
+    ``date`` must be timezone-aware; without it there is no Date header (SES
+    adds one). ``message_id_domain`` (e.g. the sender's domain) gives a
+    Message-ID; without it SES assigns its own. Addresses or a subject carrying
+    CR or LF are refused: they would let text from a config file or a headline
+    add headers of its own.
+    """
+    if isinstance(recipients, str):
+        raise TypeError("recipients must be a sequence of addresses, not one string")
+    if not recipients:
+        raise ValueError("an email needs at least one recipient")
+    for value in (sender, *recipients, email.subject, message_id_domain or ""):
+        _no_line_breaks(value)
+    if date is not None and date.utcoffset() is None:
+        raise ValueError("date must be timezone-aware")
+    cids = [image.cid for image in email.images]
+    if len(set(cids)) != len(cids) or any(not cid or any(c in cid for c in "<> \t") for cid in cids):
+        raise ValueError(f"image content ids must be unique, non-empty and carry no brackets or spaces: {cids}")
+
+    message = EmailMessage(policy=policy.SMTP)
+    message["Subject"] = email.subject
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    if date is not None:
+        message["Date"] = format_datetime(date)
+    if message_id_domain:
+        message["Message-ID"] = _message_id(email, sender, recipients, date, message_id_domain)
+
+    message.set_content(email.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if email.images:
+        html_part = message.get_payload()[1]
+        for image in email.images:
+            html_part.add_related(
+                image.png,
+                maintype="image",
+                subtype="png",
+                cid=f"<{image.cid}>",
+                disposition="inline",
+                filename=image.filename,
+            )
+    return message
+
+
+def _no_line_breaks(value: str) -> None:
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"header value carries a line break: {value[:80]!r}")
+
+
+def _message_id(
+    email: RenderedEmail, sender: str, recipients: Sequence[str], date: datetime | None, domain: str
+) -> str:
+    digest = hashlib.sha256()
+    for part in (sender, *recipients, email.subject, email.text, date.isoformat() if date else ""):
+        digest.update(part.encode("utf-8") + b"\0")
+    # Validates the domain the way an address's domain is validated (no spaces, no brackets).
+    Address(username="x", domain=domain)
+    return f"<{digest.hexdigest()[:32]}@{domain}>"

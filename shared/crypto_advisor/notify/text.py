@@ -1,0 +1,66 @@
+"""The plain-text part: the same :class:`~crypto_advisor.notify.format.EmailContent` as the HTML, as lines.
+
+Read by clients that show no HTML and by anyone who prefers text; it says
+everything the HTML says except the chart, which it points to. Nothing is
+escaped (plain text has no markup to break out of) and every outside string
+is already one line, so a headline cannot forge a section of its own. Lines
+are not hard-wrapped: phones wrap to their own width.
+"""
+
+from __future__ import annotations
+
+from crypto_advisor.notify.format import EmailContent, FiringItem, NewsContent
+
+
+def text_document(content: EmailContent, *, has_chart: bool) -> str:
+    """The whole plain-text part, ending with a newline."""
+    blocks = [f"{content.title}\n{content.intro}"]
+    if content.warning:
+        blocks.append(f"DATA HEALTH: {content.warning}")
+    fired = [_firing(i, item) for i, item in enumerate(content.firings, start=1)]
+    blocks.append(_section("What fired", "\n\n".join(fired) or "No rule fired."))
+    if has_chart:
+        blocks.append(
+            "The chart (price, Bollinger bands, EMAs, volume, RSI, MACD) is in the HTML version of this email."
+        )
+    blocks.append(_section("Snapshot", "\n".join(_fact(f.label, f.value, f.note) for f in content.snapshot)))
+    if content.news is not None:
+        blocks.append(_section("News", _news(content.news)))
+    if content.predictions:
+        blocks.append(_section("Predictions", "\n".join(f"- {line}" for line in content.predictions)))
+    blocks.append(f"-- \n{content.footer}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def _section(title: str, body: str) -> str:
+    return f"{title.upper()}\n{'-' * len(title)}\n{body}"
+
+
+def _firing(number: int, item: FiringItem) -> str:
+    lines = [
+        f"{number}. {item.title} ({item.direction}, {item.severity_name})",
+        f"   {item.sentence}",
+        f"   {item.figures}",
+    ]
+    if item.history:
+        lines.append(f"   {item.history}")
+    if item.suppressed:
+        lines.append(f"   Held back: {item.suppressed}")
+    return "\n".join(lines)
+
+
+def _fact(label: str, value: str, note: str) -> str:
+    return f"{label}: {value}" + (f" ({note})" if note else "")
+
+
+def _news(news: NewsContent) -> str:
+    lines = list(news.summary)
+    for item in news.headlines:
+        lines.append("")
+        lines.append(f"- {item.title}")
+        lines.append(f"  {item.source}, {item.when}, score {item.score}")
+        if item.link:
+            lines.append(f"  {item.link}")
+        elif item.unlinked_url:
+            lines.append(f"  (not a web address: {item.unlinked_url})")
+    return "\n".join(lines)

@@ -41,3 +41,25 @@ def read_secret(name: str, *, secrets_client: Any) -> str:
         return secrets_client.get_secret_value(SecretId=name)["SecretString"]
     except (ClientError, BotoCoreError, KeyError) as exc:
         raise ConfigError(f"cannot read secret {name!r}: {type(exc).__name__}") from exc
+
+
+def read_optional_secret(name: str, *, secrets_client: Any) -> str | None:
+    """A plain-string secret's value, or None while it has none (created empty, or set to blanks).
+
+    Secrets Manager answers ``ResourceNotFoundException`` for a secret that
+    exists but was never given a value (no ``AWSCURRENT`` version), which is how
+    the template creates optional keys: that is "not set yet", not a failure.
+    Anything else (access denied, throttling, a binary secret) is a
+    :class:`ConfigError`. The value is never logged.
+    """
+    try:
+        value = secrets_client.get_secret_value(SecretId=name).get("SecretString")
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise ConfigError(f"cannot read secret {name!r}: {exc.response.get('Error', {}).get('Code')}") from exc
+    except BotoCoreError as exc:
+        raise ConfigError(f"cannot read secret {name!r}: {type(exc).__name__}") from exc
+    if value is None:
+        raise ConfigError(f"secret {name!r} holds binary data; expected the key as a plain string")
+    return value.strip() or None

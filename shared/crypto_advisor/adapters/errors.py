@@ -28,6 +28,14 @@ class SourceAuthError(SourceError):
     """The source refused our credentials."""
 
 
+class RateLimitedError(SourceError):
+    """The source says we have used up our allowance (HTTP 429, NewsAPI ``rateLimited``).
+
+    Not retryable on purpose: another call now only spends more of a quota that
+    is already gone. The caller stops calling that source until its next run.
+    """
+
+
 class MalformedResponseError(SourceError):
     """The source answered something that is not what its API documents."""
 

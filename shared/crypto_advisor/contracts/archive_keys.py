@@ -36,3 +36,16 @@ STATS_PREFIX = "stats/replay"
 def replay_stats_key(series: Series) -> str:
     """Where a series' per-rule replay figures live, for the notifier to quote."""
     return f"{STATS_PREFIX}/source={series.source}/symbol={series.symbol}/timeframe={series.timeframe}/rules.json"
+
+
+NEWS_PREFIX = "raw/news"
+
+
+def news_key(coin: str, run_ms: int) -> str:
+    """Where one news run archives what NewsAPI answered for one coin.
+
+    ``raw/news/coin=BTC/date=2026-11-20/<run time ms>.json.gz``: one object per
+    coin and run, named by the run's clock (the schedule event's time), so a
+    redelivered event rewrites the same key.
+    """
+    return f"{NEWS_PREFIX}/coin={coin}/date={utc_date(run_ms)}/{run_ms}.json.gz"

@@ -1,0 +1,42 @@
+"""NewsFunction: on each EventBridge schedule tick, fetch, score and store the news of every watched coin.
+
+Like IngestFunction, the trigger is a ``Schedule`` event whose ``time`` is the
+run's clock, so a run is reproducible from its event. Without a NewsAPI key in
+the secret, news is off: one log line says how to set it, and the run returns
+normally (no failure, no alarm; the analysis simply has no news).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import requests
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from crypto_advisor.news.run import run_news
+from crypto_advisor.news.telemetry import record, record_off
+from crypto_advisor.news.wiring import news_deps, news_source
+from crypto_advisor.observability import logger, metrics, tracer
+from crypto_advisor.settings import NewsSettings
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(
+    event: dict[str, Any], context: LambdaContext, newsapi_session: requests.Session | None = None
+) -> dict[str, Any]:
+    """``newsapi_session`` answers NewsAPI's URLs instead of the internet (the demo's feed, tests); None is real."""
+    scheduled = parse(event=event, model=EventBridgeModel)
+    now_ms = int(scheduled.time.timestamp() * 1000)
+    deps = news_deps(NewsSettings.from_env(os.environ))
+    source = news_source(deps, newsapi_session)
+    if source is None:
+        record_off(deps.secret_id)
+        return {"status": "off", "now_ms": now_ms}
+    report = run_news(deps.watchlist.coins(), now_ms=now_ms, source=source, store=deps.store, archive=deps.archive)
+    record(report)
+    return report.as_dict()

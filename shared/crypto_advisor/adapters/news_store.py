@@ -1,0 +1,102 @@
+"""The News table: each coin's scored articles, each URL stored once, kept about a month.
+
+Items: ``coin`` (the ticker, partition key), ``sk`` =
+``<published ms, 13 digits>#<first 16 hex digits of sha256(url)>`` (sort key),
+the article's fields (``compound`` as ``Decimal``) and ``expires_at`` (epoch
+seconds, the TTL) 30 days after publication. The sort key starts with the
+publication time, so the analysis reads a coin's last week in one Query with
+``between``; it ends with a hash of the URL, so the same article fetched again
+by a later (overlapping) run has the same key, and the conditional put stores
+it once. 64 bits of hash make a collision between two URLs of one coin
+published in the same millisecond practically impossible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
+
+from crypto_advisor.adapters.errors import StorageError
+from crypto_advisor.contracts.news import Article
+from crypto_advisor.observability import logger
+
+#: How long an article stays in the table after its publication (the mood needs 7 days; the rest is slack
+#: for a later look at what an alert's news was).
+ARTICLE_TTL_S = 30 * 86_400
+
+
+def sort_key(published_ts: int, url: str) -> str:
+    return f"{published_ts:013d}#{hashlib.sha256(url.encode()).hexdigest()[:16]}"
+
+
+def to_item(article: Article) -> dict[str, Any]:
+    return {
+        "coin": article.coin,
+        "sk": sort_key(article.published_ts, article.url),
+        "url": article.url,
+        "title": article.title,
+        "description": article.description,
+        "source": article.source,
+        "published_ts": article.published_ts,
+        "compound": Decimal(str(article.compound)),
+        "expires_at": article.published_ts // 1000 + ARTICLE_TTL_S,
+    }
+
+
+def from_item(item: dict[str, Any]) -> Article:
+    return Article(
+        coin=item["coin"],
+        url=item["url"],
+        title=item["title"],
+        description=item.get("description", ""),
+        source=item.get("source", ""),
+        published_ts=int(item["published_ts"]),
+        compound=float(item["compound"]),
+    )
+
+
+class NewsStore:
+    def __init__(self, table: Any) -> None:
+        """``table`` is a boto3 ``dynamodb.Table`` resource."""
+        self._table = table
+
+    def put_once(self, article: Article) -> bool:
+        """Store ``article`` unless its URL is already stored for its coin; True if this call stored it."""
+        item = to_item(article)
+        try:
+            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(sk)")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise StorageError(f"storing the {article.coin} article {item['sk']}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"storing the {article.coin} article {item['sk']}: {exc}") from exc
+        return True
+
+    def recent(self, coin: str, since_ms: int, until_ms: int) -> list[Article]:
+        """``coin``'s articles published in ``[since_ms, until_ms]``, oldest first (one paginated Query).
+
+        An item that no longer reads as an Article (edited by hand, an older
+        format) is skipped with a warning naming its key, never failing the read.
+        """
+        condition = Key("coin").eq(coin) & Key("sk").between(f"{since_ms:013d}", f"{until_ms:013d}#~")
+        kwargs: dict[str, Any] = {"KeyConditionExpression": condition}
+        articles: list[Article] = []
+        try:
+            while True:
+                page = self._table.query(**kwargs)
+                for item in page["Items"]:
+                    try:
+                        articles.append(from_item(item))
+                    except (KeyError, TypeError, ValueError, ValidationError) as exc:
+                        logger.warning("unreadable news item skipped", coin=coin, sk=item.get("sk"), error=str(exc))
+                if "LastEvaluatedKey" not in page:
+                    return articles
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"reading the news of {coin}: {exc}") from exc

@@ -1,0 +1,115 @@
+"""NewsAPI article objects -> scored :class:`Article` contracts, or a reason why not.
+
+Pure. Everything in an answer came from publishers through NewsAPI, so each
+article is checked on its own and a bad one is rejected with its reason
+(missing url or title, a URL that is not http(s) such as ``javascript:``, a
+date that cannot be read or lies after the run), never failing the others.
+Titles and descriptions are kept as sent, markup included: they are text, and
+the renderers escape them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from crypto_advisor.contracts.news import Article
+
+#: Enough text for VADER; keeps an item far below DynamoDB's 400 KB whatever a publisher sends.
+MAX_DESCRIPTION_CHARS = 2_000
+MAX_TITLE_CHARS = 500
+
+#: What NewsAPI puts in place of an article its publisher withdrew.
+REMOVED = "[Removed]"
+
+Scorer = Callable[[str, str], float]
+
+
+class ArticleError(ValueError):
+    """One article that cannot be used; the message is the reason reported."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An article left out of a run: its position in the answer, its URL if it had one, and why."""
+
+    index: int
+    url: str | None
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "url": self.url, "reason": self.reason}
+
+
+def _text(raw: dict[str, Any], field: str) -> str:
+    value = raw.get(field)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def published_ms(text: Any) -> int:
+    """``publishedAt`` (ISO 8601; NewsAPI sends ``2026-11-20T13:04:05Z``) as epoch ms; no zone means UTC."""
+    if not isinstance(text, str) or not text.strip():
+        raise ArticleError("missing publishedAt")
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ArticleError(f"bad publishedAt {text[:40]!r}: not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp() * 1000)
+
+
+def parse_article(coin: str, raw: Any, *, now_ms: int, score: Scorer) -> Article:
+    """One article of a NewsAPI answer, scored; raises :class:`ArticleError` with the reason."""
+    if not isinstance(raw, dict):
+        raise ArticleError(f"not an article object: {type(raw).__name__}")
+    url, title = _text(raw, "url"), _text(raw, "title")
+    if not url:
+        raise ArticleError("missing url")
+    if not title:
+        raise ArticleError("missing title")
+    if title == REMOVED:
+        raise ArticleError("removed by its publisher ([Removed])")
+    published = published_ms(raw.get("publishedAt"))
+    if published <= 0:
+        raise ArticleError(f"bad publishedAt {raw.get('publishedAt')!r}: before 1970")
+    if published > now_ms:
+        raise ArticleError(f"bad publishedAt {raw.get('publishedAt')!r}: after the run time")
+    title = title[:MAX_TITLE_CHARS]
+    description = _text(raw, "description")[:MAX_DESCRIPTION_CHARS]
+    source = raw.get("source")
+    source_name = _text(source, "name") if isinstance(source, dict) else ""
+    try:
+        return Article(
+            coin=coin,
+            url=url,
+            title=title,
+            description=description,
+            source=source_name,
+            published_ts=published,
+            compound=score(title, description),
+        )
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+        )
+        raise ArticleError(problems) from None
+
+
+def parse_articles(
+    coin: str, raws: Sequence[Any], *, now_ms: int, score: Scorer
+) -> tuple[list[Article], list[Rejection]]:
+    """Every usable article of an answer, and every rejected one with its reason."""
+    accepted: list[Article] = []
+    rejected: list[Rejection] = []
+    for index, raw in enumerate(raws):
+        try:
+            accepted.append(parse_article(coin, raw, now_ms=now_ms, score=score))
+        except ArticleError as exc:
+            url = raw.get("url") if isinstance(raw, dict) and isinstance(raw.get("url"), str) else None
+            rejected.append(Rejection(index=index, url=url[:200] if url else None, reason=str(exc)))
+    return accepted, rejected

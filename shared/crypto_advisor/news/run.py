@@ -1,0 +1,201 @@
+"""One news run: every coin of the watchlist on its own, reported one by one.
+
+Per coin: one NewsAPI query (name OR ticker) over the last ``lookback_ms``,
+the raw answer archived to S3 first (the source of truth, as for candles),
+then each article checked and scored, and stored unless an earlier run stored
+it (the News table's key holds a hash of the URL; the write is conditional).
+Overlapping windows between runs are therefore harmless, and a run redone from
+the same event stores nothing new.
+
+A coin that fails (NewsAPI down after retries, a storage error, even a bug) is
+reported with its error; the other coins go on. Two answers stop the whole
+run instead, because every further call would get the same answer and spend
+the day's quota: NewsAPI's rate limit (``rateLimited``, HTTP 429) and a key it
+refuses (``apiKeyInvalid`` and friends). The coins not yet called are
+reported as skipped with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from crypto_advisor.adapters.errors import RateLimitedError, SourceAuthError, SourceError, StorageError
+from crypto_advisor.news.parse import Rejection, Scorer, parse_articles
+from crypto_advisor.news.ports import ArticleStorePort, NewsArchivePort, NewsSource
+from crypto_advisor.news.query import news_query
+from crypto_advisor.news.scoring import compound
+
+#: How far back each run asks. NewsAPI's free plan shows articles 24 hours late, so a 48-hour window sees
+#: the newest day it can; overlapping runs cost nothing (articles are stored once).
+LOOKBACK_MS = 48 * 3_600_000
+
+CoinStatus = Literal["stored", "failed", "skipped"]
+StopReason = Literal["rate_limited", "auth"]
+
+
+@dataclass
+class CoinReport:
+    coin: str
+    status: CoinStatus
+    query: str = ""
+    fetched: int = 0
+    new: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    archive_key: str | None = None
+    incomplete: str | None = None
+    error: str | None = None
+    error_kind: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "coin": self.coin,
+            "status": self.status,
+            "query": self.query,
+            "fetched": self.fetched,
+            "new": self.new,
+            "duplicates": self.duplicates,
+            "rejected": [r.as_dict() for r in self.rejected],
+            "archive_key": self.archive_key,
+            "incomplete": self.incomplete,
+            "error": self.error,
+            "error_kind": self.error_kind,
+        }
+
+
+@dataclass
+class NewsRunReport:
+    now_ms: int
+    coins: list[CoinReport]
+    #: Why the run stopped calling NewsAPI before its last coin, if it did.
+    stopped: StopReason | None = None
+    stopped_because: str | None = None
+
+    @property
+    def failed(self) -> list[CoinReport]:
+        return [c for c in self.coins if c.status != "stored"]
+
+    @property
+    def new(self) -> int:
+        return sum(c.new for c in self.coins)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(c.duplicates for c in self.coins)
+
+    @property
+    def rejected(self) -> int:
+        return sum(len(c.rejected) for c in self.coins)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": "stopped" if self.stopped else "done",
+            "now_ms": self.now_ms,
+            "new": self.new,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "failed": [c.coin for c in self.failed],
+            "stopped": self.stopped,
+            "stopped_because": self.stopped_because,
+            "coins": [c.as_dict() for c in self.coins],
+        }
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def news_for_coin(
+    coin: str,
+    query: str,
+    *,
+    now_ms: int,
+    source: NewsSource,
+    store: ArticleStorePort,
+    archive: NewsArchivePort,
+    lookback_ms: int = LOOKBACK_MS,
+    score: Scorer = compound,
+) -> CoinReport:
+    """Fetch, archive, check, score and store one coin's news; raises the adapters' errors."""
+    from_ms = now_ms - lookback_ms
+    answer = source.fetch(query, from_ms=from_ms, to_ms=now_ms)
+    raws = answer.articles
+    report = CoinReport(coin, "stored", query=query, fetched=len(raws), incomplete=answer.note)
+    if answer.pages:
+        report.archive_key = archive.put(
+            coin,
+            now_ms,
+            {
+                "coin": coin,
+                "query": query,
+                "from": _iso(from_ms),
+                "to": _iso(now_ms),
+                "run_ms": now_ms,
+                "complete": answer.complete,
+                "note": answer.note,
+                "pages": answer.pages,
+            },
+        )
+    articles, report.rejected = parse_articles(coin, raws, now_ms=now_ms, score=score)
+    seen: set[str] = set()
+    for article in articles:
+        if article.url in seen:  # the same story twice in one answer (syndication): one item
+            report.duplicates += 1
+            continue
+        seen.add(article.url)
+        if store.put_once(article):
+            report.new += 1
+        else:
+            report.duplicates += 1
+    return report
+
+
+def run_news(
+    coins: Mapping[str, str],
+    *,
+    now_ms: int,
+    source: NewsSource,
+    store: ArticleStorePort,
+    archive: NewsArchivePort,
+    lookback_ms: int = LOOKBACK_MS,
+    score: Scorer = compound,
+) -> NewsRunReport:
+    """The news of every coin (ticker -> name, as ``Watchlist.coins()`` gives); one failing coin stops no other."""
+    run = NewsRunReport(now_ms=now_ms, coins=[])
+    for coin, name in coins.items():
+        if run.stopped:
+            run.coins.append(
+                CoinReport(coin, "skipped", error=f"not called: {run.stopped_because}", error_kind="Skipped")
+            )
+            continue
+        try:
+            query = news_query(name, coin)
+        except ValueError as exc:
+            run.coins.append(CoinReport(coin, "failed", error=str(exc), error_kind="BadQuery"))
+            continue
+        try:
+            report = news_for_coin(
+                coin,
+                query,
+                now_ms=now_ms,
+                source=source,
+                store=store,
+                archive=archive,
+                lookback_ms=lookback_ms,
+                score=score,
+            )
+        except RateLimitedError as exc:
+            run.stopped, run.stopped_because = "rate_limited", "NewsAPI rate limit reached earlier in this run"
+            report = CoinReport(coin, "failed", query=query, error=str(exc), error_kind=type(exc).__name__)
+        except SourceAuthError as exc:
+            run.stopped, run.stopped_because = "auth", "NewsAPI refused the key earlier in this run"
+            report = CoinReport(coin, "failed", query=query, error=str(exc), error_kind=type(exc).__name__)
+        except (SourceError, StorageError) as exc:
+            report = CoinReport(coin, "failed", query=query, error=str(exc), error_kind=type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 - a bug in one coin must not starve the others; reported
+            report = CoinReport(coin, "failed", query=query, error=f"{type(exc).__name__}: {exc}", error_kind="Bug")
+        run.coins.append(report)
+    return run

@@ -1,0 +1,58 @@
+"""Turns a news run report into structured log lines and one metric per business event."""
+
+from __future__ import annotations
+
+from crypto_advisor.news.run import NewsRunReport
+from crypto_advisor.observability import MetricUnit, logger, metrics
+
+
+def record_off(secret_id: str) -> None:
+    """News is off: one line that says why and how to turn it on."""
+    logger.warning(
+        "news is off: no NewsAPI key in the secret; set it with aws secretsmanager put-secret-value",
+        secret_id=secret_id,
+        fix=f"aws secretsmanager put-secret-value --secret-id {secret_id} --secret-string <your NewsAPI key>",
+    )
+    metrics.add_metric(name="NewsOff", unit=MetricUnit.Count, value=1)
+
+
+def record(report: NewsRunReport) -> None:
+    for coin in report.coins:
+        for rejection in coin.rejected:
+            logger.warning(
+                "article rejected", coin=coin.coin, index=rejection.index, url=rejection.url, reason=rejection.reason
+            )
+        if coin.incomplete:
+            logger.info("news answer incomplete", coin=coin.coin, note=coin.incomplete)
+        if coin.status == "stored":
+            logger.info(
+                "news stored",
+                coin=coin.coin,
+                query=coin.query,
+                fetched=coin.fetched,
+                new=coin.new,
+                duplicates=coin.duplicates,
+                rejected=len(coin.rejected),
+                archive_key=coin.archive_key,
+            )
+        elif coin.status == "failed" and coin.error_kind not in ("SourceAuthError", "RateLimitedError"):
+            logger.error("news of a coin failed", coin=coin.coin, error=coin.error, kind=coin.error_kind)
+    if report.stopped == "auth":
+        failed = next(c for c in report.coins if c.error_kind == "SourceAuthError")
+        logger.error(
+            "NewsAPI refused the key: no news this run; check the key in the secret (NewsApiKeySecretArn output)",
+            error=failed.error,
+            skipped=[c.coin for c in report.coins if c.status == "skipped"],
+        )
+    elif report.stopped == "rate_limited":
+        failed = next(c for c in report.coins if c.error_kind == "RateLimitedError")
+        logger.warning(
+            "NewsAPI rate limit reached: no more calls this run",
+            error=failed.error,
+            skipped=[c.coin for c in report.coins if c.status == "skipped"],
+        )
+    metrics.add_metric(name="NewsRuns", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="ArticlesStored", unit=MetricUnit.Count, value=report.new)
+    metrics.add_metric(name="ArticlesDuplicate", unit=MetricUnit.Count, value=report.duplicates)
+    metrics.add_metric(name="ArticlesRejected", unit=MetricUnit.Count, value=report.rejected)
+    metrics.add_metric(name="NewsCoinsFailed", unit=MetricUnit.Count, value=len(report.failed))

@@ -1,0 +1,59 @@
+"""The subject line: what the inbox list shows, so it must name the coin, the headline firing and the price."""
+
+from __future__ import annotations
+
+from crypto_advisor.notify.format import MAX_SUBJECT, subject
+from crypto_advisor.notify.view import AlertView
+
+from .conftest import SERIES, bare_signal, firing
+
+
+def view_of(*firings, close: float = 95_123.45) -> AlertView:
+    return AlertView(signal=bare_signal(list(firings), close=close), series=SERIES, firings=firings, candles=())
+
+
+def test_the_subject_names_pair_timeframe_headline_direction_price_and_how_many_more():
+    # Given RSI oversold (notable) and two info firings
+    view = view_of(
+        firing("ema_cross", severity=1, distance=0.4, direction="bearish"),
+        firing(),
+        firing("sma20_cross", severity=1, distance=0.9),
+    )
+    # Then the subject leads with the most severe firing and counts the others
+    assert subject(view) == "BTC/USD 1h: RSI oversold (bullish) at 95,123.45 and 2 more"
+
+
+def test_the_headline_is_the_most_severe_firing_then_the_one_furthest_past_its_threshold():
+    # Given two notable firings, one further past its line, and a strong one listed last
+    near = firing("bb_breakout", distance=0.2, unit="%")
+    far = firing("fib_cross", distance=1.5, unit="%", direction="bearish")
+    strong = firing("golden_death_cross", severity=3, distance=0.1, unit="%")
+    view = view_of(near, far, strong)
+    # Then the strong one heads, then the notable one further past
+    assert view.ordered_firings == (strong, far, near)
+    assert subject(view).startswith("BTC/USD 1h: Golden cross (bullish) at")
+
+
+def test_a_single_neutral_firing_has_no_direction_and_no_count():
+    view = view_of(firing("bb_squeeze", direction="neutral", unit="% band width"))
+    assert subject(view) == "BTC/USD 1h: Bollinger squeeze at 95,123.45"
+
+
+def test_small_prices_keep_their_significant_digits():
+    view = view_of(firing(), close=0.000012345)
+    assert subject(view).endswith("at 0.000012345")
+
+
+def test_the_subject_is_one_line_even_when_a_rule_id_carries_line_breaks():
+    # Given a firing whose rule id (from a stored Signal) tries to add a header
+    view = view_of(firing("evil\r\nBcc: victim@example.com\n"))
+    # Then the subject is one line
+    text = subject(view)
+    assert "\r" not in text and "\n" not in text
+    assert text.startswith("BTC/USD 1h: evil Bcc: victim@example.com (bullish)")
+
+
+def test_a_long_subject_is_cut_to_what_an_inbox_shows():
+    view = view_of(firing("x" * 300))
+    text = subject(view)
+    assert len(text) == MAX_SUBJECT and text.endswith("…")

@@ -1,0 +1,233 @@
+"""The Notifications table: every alert decision, the cooldown's memory, and the exactly-once guard.
+
+One item per (series, candle ts), the same key as the signal it decides about:
+
+=============  ==============================================================
+``status``     ``sending`` (claimed, SES not yet confirmed), ``sent`` or
+               ``suppressed``
+``reason``     why it was suppressed (:data:`~crypto_advisor.notify.policy.SUPPRESS_REASONS`)
+``detail``     the same in words
+``rules``      the rules emailed (sent) or that fired (suppressed)
+``recipients`` ``subject`` ``message_id`` (SES's) of a sent email
+``claim_token`` ``claimed_at`` ``decided_at`` ``sent_at`` (epoch ms, wall clock)
+``expires_at`` epoch seconds (TTL), :data:`RETENTION_S` after the candle
+=============  ==============================================================
+
+How a stream record that is delivered twice (or retried after a failure) sends
+one email:
+
+1. :meth:`NotificationLog.claim` puts a ``sending`` item with a fresh token,
+   on condition that no item exists for the candle. Only one delivery wins;
+   the others read the existing item back and do nothing (``sent`` or
+   ``suppressed``) or fail to be retried later (``sending``: someone is at it).
+2. The winner sends through SES, then :meth:`NotificationLog.mark_sent` flips
+   the item to ``sent``, on condition that it still holds the claim.
+3. If SES (or rendering) fails, :meth:`NotificationLog.release` deletes the
+   claim, on the same condition, so the retry can claim and send.
+
+A claim left ``sending`` by an invocation that died (timeout, out of memory)
+would block the candle forever; after :data:`LEASE_MS` a redelivery may take it
+over. The lease is twice NotifyFunction's 60-second timeout: Lambda has
+stopped the first invocation by then, so a live sender is never overtaken.
+
+The honest limit: if the process dies after SES accepted the message and
+before step 2 is stored, the takeover sends the email again. That window
+(one DynamoDB write) is the only way to get two emails for one signal: the
+guarantee is exactly-once except for that crash, at-least-once then. Both
+copies carry the same Message-ID (derived from the content and the signal's
+analysis time), which lets clients such as Gmail show them as one.
+
+Suppressions are stored with the same ``attribute_not_exists`` condition, so a
+redelivery records nothing new; the first decision about a candle stands.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from crypto_advisor.adapters.errors import StorageError
+from crypto_advisor.notify.policy import SentAlert
+from crypto_advisor.notify.ports import Claim, Existing
+
+SENDING = "sending"
+SENT = "sent"
+SUPPRESSED = "suppressed"
+
+#: How long a ``sending`` claim protects its candle: 2 x NotifyFunction's Timeout (60 s in template.yaml).
+LEASE_MS = 120_000
+#: How long decisions are kept (TTL, counted from the candle): longer than any sensible cooldown.
+RETENTION_S = 90 * 86_400
+
+_NAMES = {"#ts": "ts", "#status": "status"}
+_deserializer = TypeDeserializer()
+
+
+class NotificationLog:
+    def __init__(self, table: Any, *, lease_ms: int = LEASE_MS) -> None:
+        """``table`` is a boto3 ``dynamodb.Table`` resource of the Notifications table."""
+        self._table = table
+        self._lease_ms = lease_ms
+
+    # ----------------------------------------------------------------- reads
+    def recent_sends(self, series: str, since_ts: int, until_ts: int) -> list[SentAlert]:
+        """Emails of ``series`` for candles in ``[since_ts, until_ts]`` (sent, or being sent), in one Query.
+
+        A ``sending`` claim counts: its email may be out already, and an alert
+        the user may have received must start the cooldown.
+        """
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("series").eq(series) & Key("ts").between(since_ts, until_ts),
+            "FilterExpression": Attr("status").is_in([SENT, SENDING]),
+            "ProjectionExpression": "#ts, #rules",
+            "ExpressionAttributeNames": {"#ts": "ts", "#rules": "rules"},
+        }
+        sends: list[SentAlert] = []
+        try:
+            while True:
+                page = self._table.query(**kwargs)
+                sends.extend(SentAlert(int(i["ts"]), tuple(i.get("rules", ()))) for i in page["Items"])
+                if "LastEvaluatedKey" not in page:
+                    return sends
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"reading the recent alerts of {series}: {exc}") from exc
+
+    # ----------------------------------------------------------------- sending
+    def claim(
+        self, series: str, candle_ts: int, *, now_ms: int, rules: Sequence[str], recipients: Sequence[str]
+    ) -> Claim | Existing:
+        """Take the candle's send for this invocation, or say what is already there."""
+        token = uuid.uuid4().hex
+        item = {
+            "series": series,
+            "ts": candle_ts,
+            "status": SENDING,
+            "claim_token": token,
+            "claimed_at": now_ms,
+            "rules": list(rules),
+            "recipients": list(recipients),
+            "expires_at": candle_ts // 1000 + RETENTION_S,
+        }
+        try:
+            answer = self._table.put_item(
+                Item=item,
+                ConditionExpression="attribute_not_exists(#ts) OR (#status = :sending AND claimed_at < :stale)",
+                ExpressionAttributeNames=_NAMES,
+                ExpressionAttributeValues={":sending": SENDING, ":stale": now_ms - self._lease_ms},
+                ReturnValues="ALL_OLD",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _conditional_check_failed(exc):
+                return self._existing(series, candle_ts, exc)
+            raise StorageError(f"claiming the alert of {series} at {candle_ts}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"claiming the alert of {series} at {candle_ts}: {exc}") from exc
+        return Claim(series, candle_ts, token, now_ms, took_over=bool(answer.get("Attributes")))
+
+    def mark_sent(self, claim: Claim, *, message_id: str, subject: str, now_ms: int) -> None:
+        """Record that SES accepted the email; fails if the claim was lost meanwhile."""
+        try:
+            self._table.update_item(
+                Key={"series": claim.series, "ts": claim.candle_ts},
+                UpdateExpression=(
+                    "SET #status = :sent, message_id = :message_id, subject = :subject, "
+                    "sent_at = :now, decided_at = :now"
+                ),
+                ConditionExpression="#status = :sending AND claim_token = :token",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":sent": SENT,
+                    ":sending": SENDING,
+                    ":token": claim.token,
+                    ":message_id": message_id,
+                    ":subject": subject,
+                    ":now": now_ms,
+                },
+            )
+        except ClientError as exc:
+            if _conditional_check_failed(exc):
+                raise StorageError(
+                    f"the claim on the alert of {claim.series} at {claim.candle_ts} was taken over before SES "
+                    f"message {message_id} could be recorded: the other invocation may send it again"
+                ) from exc
+            raise StorageError(f"recording message {message_id} ({claim.series}, {claim.candle_ts}): {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"recording message {message_id} ({claim.series}, {claim.candle_ts}): {exc}") from exc
+
+    def release(self, claim: Claim) -> bool:
+        """Give the candle back after a failed send so a retry can claim it; False if the claim was no longer ours."""
+        try:
+            self._table.delete_item(
+                Key={"series": claim.series, "ts": claim.candle_ts},
+                ConditionExpression="#status = :sending AND claim_token = :token",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":sending": SENDING, ":token": claim.token},
+            )
+        except ClientError as exc:
+            if _conditional_check_failed(exc):
+                return False
+            raise StorageError(f"releasing the alert of {claim.series} at {claim.candle_ts}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"releasing the alert of {claim.series} at {claim.candle_ts}: {exc}") from exc
+        return True
+
+    # ----------------------------------------------------------------- suppressing
+    def record_suppressed(
+        self, series: str, candle_ts: int, *, reason: str, detail: str, rules: Sequence[str], now_ms: int
+    ) -> bool:
+        """Record why no email was sent; False if the candle was already decided (a redelivery)."""
+        item = {
+            "series": series,
+            "ts": candle_ts,
+            "status": SUPPRESSED,
+            "reason": reason,
+            "detail": detail,
+            "rules": list(rules),
+            "decided_at": now_ms,
+            "expires_at": candle_ts // 1000 + RETENTION_S,
+        }
+        try:
+            self._table.put_item(
+                Item=item, ConditionExpression="attribute_not_exists(#ts)", ExpressionAttributeNames={"#ts": "ts"}
+            )
+        except ClientError as exc:
+            if _conditional_check_failed(exc):
+                return False
+            raise StorageError(f"recording the suppressed alert of {series} at {candle_ts}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"recording the suppressed alert of {series} at {candle_ts}: {exc}") from exc
+        return True
+
+    # ----------------------------------------------------------------- helpers
+    def _existing(self, series: str, candle_ts: int, exc: ClientError) -> Existing:
+        raw = exc.response.get("Item")
+        if raw:
+            item = {k: _deserializer.deserialize(v) for k, v in raw.items()}
+        else:  # an endpoint that does not return the item on a failed condition: read it
+            try:
+                page = self._table.query(
+                    KeyConditionExpression=Key("series").eq(series) & Key("ts").eq(candle_ts), ConsistentRead=True
+                )
+            except (ClientError, BotoCoreError) as read_exc:
+                raise StorageError(f"reading the alert of {series} at {candle_ts}: {read_exc}") from read_exc
+            if not page["Items"]:
+                raise StorageError(f"the alert of {series} at {candle_ts} changed while being claimed; retry")
+            item = page["Items"][0]
+        claimed_at = item.get("claimed_at")
+        return Existing(
+            status=str(item.get("status", "")),
+            claimed_at=int(claimed_at) if claimed_at is not None else None,
+            reason=item.get("reason"),
+            message_id=item.get("message_id"),
+        )
+
+
+def _conditional_check_failed(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"

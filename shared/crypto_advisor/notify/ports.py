@@ -1,0 +1,70 @@
+"""What the notifier needs from the outside world; adapters (and the unit tests' fakes) provide it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.watchlist import WatchedSeries
+from crypto_advisor.notify.policy import SentAlert
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The right to send the email of one candle, held until marked sent or released."""
+
+    series: str
+    candle_ts: int
+    token: str
+    claimed_at: int
+    #: a stale claim (of an invocation that died) was taken over: the email may already have gone out once
+    took_over: bool = False
+
+
+@dataclass(frozen=True)
+class Existing:
+    """The candle already has an entry in the notification log: what it says."""
+
+    status: str
+    claimed_at: int | None = None
+    reason: str | None = None
+    message_id: str | None = None
+
+
+class AlertLog(Protocol):
+    """The send log and exactly-once guard (:class:`crypto_advisor.adapters.notification_log.NotificationLog`)."""
+
+    def recent_sends(self, series: str, since_ts: int, until_ts: int) -> list[SentAlert]: ...
+
+    def claim(
+        self, series: str, candle_ts: int, *, now_ms: int, rules: Sequence[str], recipients: Sequence[str]
+    ) -> Claim | Existing: ...
+
+    def mark_sent(self, claim: Claim, *, message_id: str, subject: str, now_ms: int) -> None: ...
+
+    def release(self, claim: Claim) -> bool: ...
+
+    def record_suppressed(
+        self, series: str, candle_ts: int, *, reason: str, detail: str, rules: Sequence[str], now_ms: int
+    ) -> bool: ...
+
+
+class Mailer(Protocol):
+    def send_raw(self, sender: str, recipients: Sequence[str], raw: bytes) -> str: ...
+
+
+class CandleWindow(Protocol):
+    def window(self, series: Series, *, since_ts: int = 1) -> list[Candle]: ...
+
+
+class ReplayFigures(Protocol):
+    def read(self, series: Series) -> dict[str, Any] | None: ...
+
+
+class WatchedLookup(Protocol):
+    """The watchlist, as far as the notifier reads it."""
+
+    def find(self, series_key: str) -> WatchedSeries | None: ...

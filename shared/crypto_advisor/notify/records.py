@@ -1,0 +1,50 @@
+"""The notifier's input: one DynamoDB stream record of the Signals table, validated at the edge.
+
+The table's stream carries new images (``StreamViewType: NEW_IMAGE``) of the
+items :class:`~crypto_advisor.adapters.signal_store.SignalStore` writes: the
+key (``series``, ``ts``) and the whole Signal as JSON in ``body``. Powertools'
+batch processor validates each record against :class:`SignalStreamRecord`, so
+a record without a parseable Signal fails alone, with pydantic's message
+naming the field, and never reaches the notifier.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities.parser.models import (
+    DynamoDBStreamChangedRecordModel,
+    DynamoDBStreamRecordModel,
+)
+from pydantic import BaseModel, ConfigDict, Json, model_validator
+
+from crypto_advisor.contracts.signal import Signal
+
+
+class SignalImage(BaseModel):
+    """The Signals item as the stream shows it (after Powertools turned attribute values into Python)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    series: str
+    ts: int
+    body: Json[Signal]
+
+    @model_validator(mode="after")
+    def _key_matches_body(self) -> SignalImage:
+        if (self.series, self.ts) != (self.body.series, self.body.candle_ts):
+            raise ValueError(
+                f"item key ({self.series}, {self.ts}) and its signal ({self.body.series}, {self.body.candle_ts}) "
+                "disagree"
+            )
+        return self
+
+
+class SignalChange(DynamoDBStreamChangedRecordModel):
+    NewImage: SignalImage  # type: ignore[assignment]
+
+
+class SignalStreamRecord(DynamoDBStreamRecordModel):
+    dynamodb: SignalChange
+
+    @property
+    def signal(self) -> Signal:
+        return self.dynamodb.NewImage.body

@@ -1,0 +1,186 @@
+"""NotifyFunction's use case: one stored Signal in, at most one email out, and the decision recorded.
+
+For each signal: find the series' alert policy in the watchlist, read the
+series' recent emails from the notification log, and let
+:func:`~crypto_advisor.notify.policy.decide` judge. A suppression is recorded
+with its reason. A send claims the candle in the log first (so a redelivered
+record never sends twice), then gathers what the email shows (the candle
+window, the replay figures when they exist), renders it, hands the MIME bytes
+to SES and marks the candle sent. If anything between the claim and SES's
+acceptance fails, the claim is released and the error propagates: the stream
+record fails and its retry starts over.
+
+Replay figures are decoration: when they cannot be read the email goes out
+without them and the outcome says why (the telemetry logs it), rather than
+holding back an alert for a missing track record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+
+from crypto_advisor.adapters.errors import StorageError
+from crypto_advisor.analysis.analyze import WINDOW_CANDLES
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.signal import Signal
+from crypto_advisor.contracts.watchlist import WatchedSeries
+from crypto_advisor.notify.mime import build_message
+from crypto_advisor.notify.policy import Send, SentAlert, Suppress, cooldown_window, decide
+from crypto_advisor.notify.ports import AlertLog, CandleWindow, Claim, Existing, Mailer, ReplayFigures, WatchedLookup
+from crypto_advisor.notify.render import RenderedEmail, render_email
+from crypto_advisor.notify.replay_figures import rule_records
+from crypto_advisor.notify.view import AlertView, RuleRecord
+
+
+class AlertInFlightError(Exception):
+    """Another invocation holds this candle's claim and may be sending right now: retry later.
+
+    Seen when a record is redelivered while its first delivery is still
+    running, or within the lease after that delivery died; once the lease has
+    passed, the retry takes the claim over.
+    """
+
+    retryable = True
+
+
+@dataclass(frozen=True)
+class Sent:
+    signal: Signal
+    send: Send
+    message_id: str
+    subject: str
+    took_over: bool = False
+    #: things worth a warning that did not stop the email (e.g. replay figures unreadable)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    signal: Signal
+    suppress: Suppress
+    #: False: the candle was already decided (a redelivery), nothing was written
+    recorded: bool
+
+
+@dataclass(frozen=True)
+class AlreadyDecided:
+    """A redelivered signal whose candle was already emailed or suppressed: nothing done."""
+
+    signal: Signal
+    existing: Existing
+
+
+Outcome = Sent | Suppressed | AlreadyDecided
+
+
+@dataclass(frozen=True)
+class Notifier:
+    """The collaborators of one notification; built once per container by :mod:`.wiring`."""
+
+    watchlist: WatchedLookup
+    log: AlertLog
+    candles: CandleWindow
+    figures: ReplayFigures
+    mailer: Mailer
+    sender: str
+    default_recipients: tuple[str, ...] = ()
+    render: Callable[[AlertView], RenderedEmail] = render_email
+
+    def with_mailer(self, mailer: Mailer) -> Notifier:
+        return dataclasses.replace(self, mailer=mailer)
+
+    def notify(self, signal: Signal, *, now_ms: int) -> Outcome:
+        """Decide about ``signal``, record the decision, and send its email if the policy says so."""
+        watched = self.watchlist.find(signal.series)
+        policy = watched.alerts if watched is not None else None
+        decision = decide(
+            signal,
+            policy,
+            self._recent_sends(signal, policy.cooldown_ms if policy else 0),
+            default_recipients=self.default_recipients,
+        )
+        if isinstance(decision, Suppress):
+            recorded = self.log.record_suppressed(
+                signal.series,
+                signal.candle_ts,
+                reason=decision.reason,
+                detail=decision.detail,
+                rules=decision.rules,
+                now_ms=now_ms,
+            )
+            return Suppressed(signal, decision, recorded)
+        assert watched is not None  # a Send needs a policy
+        claim = self.log.claim(
+            signal.series, signal.candle_ts, now_ms=now_ms, rules=decision.rules, recipients=decision.recipients
+        )
+        if isinstance(claim, Existing):
+            if claim.status == "sending":
+                raise AlertInFlightError(
+                    f"the alert of {signal.series} at {signal.candle_ts} is being sent by another invocation "
+                    f"(claimed at {claim.claimed_at}); retry after its lease"
+                )
+            return AlreadyDecided(signal, claim)
+        try:
+            message, notes = self._message(signal, watched, decision)
+            message_id = self.mailer.send_raw(self.sender, decision.recipients, message.as_bytes())
+        except BaseException as exc:
+            self._release(claim, exc)
+            raise
+        subject = str(message["Subject"])
+        self.log.mark_sent(claim, message_id=message_id, subject=subject, now_ms=now_ms)
+        return Sent(signal, decision, message_id, subject, took_over=claim.took_over, notes=notes)
+
+    def _recent_sends(self, signal: Signal, cooldown_ms: int) -> Iterator[SentAlert]:
+        """The series' sends around the candle, read only if the policy gets as far as the cooldown.
+
+        Most signals stop earlier (no firings), so the Query is made lazily, the
+        first time :func:`decide` iterates.
+        """
+        since, until = cooldown_window(signal.candle_ts, cooldown_ms)
+        yield from self.log.recent_sends(signal.series, since, until)
+
+    def _message(self, signal: Signal, watched: WatchedSeries, send: Send) -> tuple[EmailMessage, tuple[str, ...]]:
+        series = watched.series
+        records, notes = self._rule_records(series)
+        view = AlertView(
+            signal=signal,
+            series=series,
+            firings=send.firings,
+            candles=tuple(self._window(series, signal.candle_ts)),
+            rule_records=records,
+            coin_name=watched.coin_name,
+        )
+        email = self.render(view)
+        message = build_message(
+            email,
+            sender=self.sender,
+            recipients=send.recipients,
+            message_id_domain=self.sender.rpartition("@")[2],
+            # The analysis time, not the clock: a retried send carries the same Date and so the same Message-ID.
+            date=datetime.fromtimestamp(signal.analyzed_at / 1000, tz=UTC),
+        )
+        return message, notes
+
+    def _window(self, series: Series, candle_ts: int) -> list[Candle]:
+        """The last :data:`WINDOW_CANDLES` candles up to the signal's (newer ones may exist on a late delivery)."""
+        since = candle_ts - (WINDOW_CANDLES - 1) * series.timeframe_ms
+        return [c for c in self.candles.window(series, since_ts=since) if c.ts <= candle_ts]
+
+    def _rule_records(self, series: Series) -> tuple[dict[str, RuleRecord], tuple[str, ...]]:
+        try:
+            report = self.figures.read(series)
+            return (rule_records(report) if report is not None else {}), ()
+        except (StorageError, ValueError) as exc:
+            return {}, (f"replay figures left out: {exc}",)
+
+    def _release(self, claim: Claim, cause: BaseException) -> None:
+        try:
+            if not self.log.release(claim):
+                cause.add_note(f"the claim on {claim.series} at {claim.candle_ts} had been taken over already")
+        except StorageError as exc:
+            cause.add_note(f"releasing the claim failed too ({exc}); a retry can take it over after the lease")

@@ -1,0 +1,73 @@
+"""Log lines and metrics for each notification decision: one metric per business event.
+
+``EmailsSent``, ``AlertsSuppressed`` (the reason is a log field, not a
+dimension: each dimension value would be a custom metric billed on its own),
+``AlertDuplicates`` (a redelivered record, nothing done) and ``AlertsFailed``
+(the record failed and the stream retries it). A signal without firings is
+recorded in the Notifications table like any decision but not counted as a
+suppression: that is most candles, and counting them would bury the
+suppressions a user wants to see (bad data, cooldown, severity).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crypto_advisor.notify.service import AlreadyDecided, Outcome, Sent
+from crypto_advisor.observability import MetricUnit, logger, metrics
+
+
+def record(outcome: Outcome) -> None:
+    signal = outcome.signal
+    where = {"series": signal.series, "candle_ts": signal.candle_ts}
+    if isinstance(outcome, Sent):
+        metrics.add_metric(name="EmailsSent", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "alert sent",
+            **where,
+            rules=list(outcome.send.rules),
+            left_out_in_cooldown=list(outcome.send.cooled_rules),
+            recipients=len(outcome.send.recipients),
+            message_id=outcome.message_id,
+            subject=outcome.subject,
+        )
+        if outcome.took_over:
+            logger.warning(
+                "took over a stale claim: if the earlier invocation died after SES accepted, this email went twice",
+                **where,
+            )
+        for note in outcome.notes:
+            logger.warning(note, **where)
+        return
+    if isinstance(outcome, AlreadyDecided) or not outcome.recorded:
+        status = outcome.existing.status if isinstance(outcome, AlreadyDecided) else "decided"
+        metrics.add_metric(name="AlertDuplicates", unit=MetricUnit.Count, value=1)
+        logger.info("alert already decided (redelivery): nothing sent", **where, status=status)
+        return
+    suppress = outcome.suppress
+    if suppress.reason != "no_firings":
+        metrics.add_metric(name="AlertsSuppressed", unit=MetricUnit.Count, value=1)
+    logger.info("alert suppressed", **where, reason=suppress.reason, detail=suppress.detail, rules=list(suppress.rules))
+
+
+def record_failure(record: Any, error: BaseException | None) -> None:
+    """A stream record that failed (unparseable, SES refused, storage down): it is retried, then parked."""
+    metrics.add_metric(name="AlertsFailed", unit=MetricUnit.Count, value=1)
+    logger.error(
+        "alert failed; the stream will retry the record",
+        **_where(record),
+        error_type=type(error).__name__ if error is not None else None,
+        error=str(error)[:2000] if error is not None else None,
+        notes=list(getattr(error, "__notes__", [])),
+        retryable=getattr(error, "retryable", None),
+    )
+
+
+def _where(record: Any) -> dict[str, Any]:
+    """Whatever identifies the record: the signal's key when it parsed, else the stream position."""
+    signal = getattr(record, "signal", None)
+    if signal is not None:
+        return {"series": signal.series, "candle_ts": signal.candle_ts}
+    dynamodb = getattr(record, "dynamodb", None)
+    sequence_number = getattr(dynamodb, "SequenceNumber", None) or getattr(dynamodb, "sequence_number", None)
+    return {"sequence_number": sequence_number, "event_id": getattr(record, "event_id", None)}

@@ -1,0 +1,39 @@
+"""Builds NotifyFunction's collaborators from settings, once per container (cached on the settings).
+
+The SES client gets botocore's standard retry mode: a throttled call is retried
+a few times with backoff inside the invocation before the record is failed and
+left to the stream's own retries.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import boto3
+from botocore.config import Config
+
+from crypto_advisor.adapters.candle_store import CandleStore
+from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.adapters.notification_log import NotificationLog
+from crypto_advisor.adapters.replay_stats import ReplayStats
+from crypto_advisor.adapters.ses import SesMailer
+from crypto_advisor.notify.service import Notifier
+from crypto_advisor.settings import NotifySettings
+
+SES_RETRIES = Config(retries={"mode": "standard", "max_attempts": 4})
+
+
+@functools.lru_cache(maxsize=4)
+def notifier(settings: NotifySettings) -> Notifier:
+    session = boto3.session.Session()
+    dynamodb = session.resource("dynamodb")
+    s3 = session.client("s3")
+    return Notifier(
+        watchlist=load_watchlist(settings.watchlist_uri, s3_client=s3),
+        log=NotificationLog(dynamodb.Table(settings.notifications_table)),
+        candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
+        figures=ReplayStats(s3, settings.archive_bucket),
+        mailer=SesMailer(session.client("ses", config=SES_RETRIES)),
+        sender=settings.sender_email,
+        default_recipients=settings.default_recipients,
+    )

@@ -1,0 +1,189 @@
+"""The alert policy: which signals become emails, with which firings, and why the others do not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from crypto_advisor.contracts.signal import FiringRecord, Health, Signal
+from crypto_advisor.contracts.watchlist import AlertPolicy
+from crypto_advisor.notify.policy import Send, SentAlert, Suppress, cooldown_window, decide
+
+HOUR = 3_600_000
+T0 = 1_793_394_000_000
+SERIES = "kraken:BTC-USD:1h"
+POLICY = AlertPolicy(recipients=("me@example.com",), min_severity=2, cooldown_ms=6 * HOUR)
+
+
+def firing(rule: str, severity: int = 2, *, suppressed: bool = False) -> FiringRecord:
+    return FiringRecord(
+        rule_id=rule,
+        direction="bullish",
+        severity=severity,
+        value=26.4,
+        threshold=30.0,
+        distance=3.6,
+        unit="points",
+        sentence=f"{rule} fired.",
+        suppressed=suppressed,
+        suppressed_reason="gap" if suppressed else None,
+    )
+
+
+def signal(ts: int = T0, *firings: FiringRecord, healthy: bool = True, reasons: tuple[str, ...] = ()) -> Signal:
+    return Signal(
+        series=SERIES,
+        candle_ts=ts,
+        close=100.0,
+        firings=list(firings),
+        health=Health(healthy=healthy, reasons=list(reasons)),
+        analyzed_at=ts + HOUR + 60_000,
+    )
+
+
+def test_a_series_no_longer_watched_is_not_emailed():
+    decision = decide(signal(T0, firing("rsi_oversold")), None, [])
+    assert isinstance(decision, Suppress) and decision.reason == "not_watched"
+    assert decision.rules == ("rsi_oversold",)
+
+
+def test_a_candle_without_firings_is_not_emailed():
+    decision = decide(signal(T0), POLICY, [])
+    assert isinstance(decision, Suppress) and decision.reason == "no_firings"
+
+
+def test_unhealthy_data_suppresses_with_the_health_reasons():
+    decision = decide(signal(T0, firing("rsi_oversold", 3), healthy=False, reasons=("3 candles missing",)), POLICY, [])
+    assert isinstance(decision, Suppress) and decision.reason == "unhealthy_data"
+    assert "3 candles missing" in decision.detail
+
+
+def test_firings_all_suppressed_by_the_analysis_count_as_unhealthy_data():
+    decision = decide(signal(T0, firing("rsi_oversold", 3, suppressed=True)), POLICY, [])
+    assert isinstance(decision, Suppress) and decision.reason == "unhealthy_data"
+
+
+def test_unhealthy_data_is_the_reason_even_when_the_firings_are_also_weak():
+    decision = decide(signal(T0, firing("sma20_cross", 1), healthy=False, reasons=("stale",)), POLICY, [])
+    assert isinstance(decision, Suppress) and decision.reason == "unhealthy_data"
+
+
+def test_firings_below_the_minimum_severity_are_not_emailed():
+    decision = decide(signal(T0, firing("sma20_cross", 1), firing("fib_cross", 1)), POLICY, [])
+    assert isinstance(decision, Suppress) and decision.reason == "below_severity"
+    assert "1" in decision.detail and "2" in decision.detail
+
+
+def test_a_firing_at_exactly_the_minimum_severity_is_emailed():
+    decision = decide(signal(T0, firing("macd_cross", 2)), POLICY, [])
+    assert isinstance(decision, Send) and decision.rules == ("macd_cross",)
+
+
+def test_weaker_firings_are_left_out_of_an_email_a_stronger_one_triggers():
+    decision = decide(signal(T0, firing("macd_cross", 3), firing("sma20_cross", 1)), POLICY, [])
+    assert isinstance(decision, Send) and decision.rules == ("macd_cross",)
+
+
+def test_several_firings_on_one_candle_make_one_email():
+    decision = decide(signal(T0, firing("macd_cross"), firing("fib_cross"), firing("volume_spike", 3)), POLICY, [])
+    assert isinstance(decision, Send)
+    assert set(decision.rules) == {"macd_cross", "fib_cross", "volume_spike"}
+    assert decision.recipients == ("me@example.com",)
+
+
+def test_a_rule_emailed_within_the_cooldown_is_suppressed():
+    recent = [SentAlert(T0 - HOUR, ("macd_cross",))]
+    decision = decide(signal(T0, firing("macd_cross")), POLICY, recent)
+    assert isinstance(decision, Suppress) and decision.reason == "cooldown"
+    assert "macd_cross" in decision.detail and "6h" in decision.detail
+
+
+def test_firings_in_cooldown_are_dropped_when_others_remain():
+    recent = [SentAlert(T0 - 2 * HOUR, ("macd_cross",))]
+    decision = decide(signal(T0, firing("macd_cross"), firing("fib_cross")), POLICY, recent)
+    assert isinstance(decision, Send)
+    assert decision.rules == ("fib_cross",) and decision.cooled_rules == ("macd_cross",)
+
+
+def test_the_cooldown_is_per_rule():
+    recent = [SentAlert(T0 - HOUR, ("fib_cross",))]
+    decision = decide(signal(T0, firing("macd_cross")), POLICY, recent)
+    assert isinstance(decision, Send) and decision.rules == ("macd_cross",)
+
+
+@pytest.mark.parametrize(
+    ("sent_before_ms", "cooled"),
+    [(6 * HOUR, False), (6 * HOUR - 1, True), (HOUR, True), (7 * HOUR, False)],
+)
+def test_the_cooldown_is_judged_in_candle_time(sent_before_ms: int, cooled: bool):
+    recent = [SentAlert(T0 - sent_before_ms, ("macd_cross",))]
+    decision = decide(signal(T0, firing("macd_cross")), POLICY, recent)
+    assert isinstance(decision, Suppress if cooled else Send)
+
+
+def test_a_newer_candle_already_emailed_cools_an_older_one_processed_late():
+    # A stream retry can handle an older candle after a newer one of the same series was emailed.
+    recent = [SentAlert(T0 + 2 * HOUR, ("macd_cross",))]
+    decision = decide(signal(T0, firing("macd_cross")), POLICY, recent)
+    assert isinstance(decision, Suppress) and decision.reason == "cooldown"
+
+
+def test_the_send_for_this_very_candle_is_not_a_cooldown():
+    # That is a redelivery; the notification log's claim is what stops it.
+    decision = decide(signal(T0, firing("macd_cross")), POLICY, [SentAlert(T0, ("macd_cross",))])
+    assert isinstance(decision, Send)
+
+
+def test_a_zero_cooldown_never_cools():
+    policy = AlertPolicy(recipients=("me@example.com",), cooldown_ms=0)
+    decision = decide(signal(T0, firing("macd_cross")), policy, [SentAlert(T0 - HOUR, ("macd_cross",))])
+    assert isinstance(decision, Send)
+
+
+def test_five_candles_firing_the_same_rule_inside_the_cooldown_make_one_email_and_the_next_comes_after_it():
+    # Given the same rule firing on five consecutive hourly candles, then again 6 hours after the first
+    history: list[SentAlert] = []
+    sends = []
+    for ts in [T0 + h * HOUR for h in (0, 1, 2, 3, 4, 6)]:
+        # When each candle is decided with the sends so far
+        decision = decide(signal(ts, firing("rsi_oversold")), POLICY, history)
+        if isinstance(decision, Send):
+            sends.append(ts)
+            history.append(SentAlert(ts, decision.rules))
+        else:
+            assert decision.reason == "cooldown"
+    # Then the first candle and the one after the cooldown were emailed, nothing between
+    assert sends == [T0, T0 + 6 * HOUR]
+
+
+def test_the_watchlist_recipients_win_over_the_stack_default():
+    decision = decide(signal(T0, firing("macd_cross")), POLICY, [], default_recipients=("stack@example.com",))
+    assert isinstance(decision, Send) and decision.recipients == ("me@example.com",)
+
+
+def test_the_stack_default_recipients_serve_a_policy_that_names_none():
+    policy = AlertPolicy(recipients=())
+    decision = decide(signal(T0, firing("macd_cross")), policy, [], default_recipients=("stack@example.com",))
+    assert isinstance(decision, Send) and decision.recipients == ("stack@example.com",)
+
+
+def test_no_recipients_anywhere_suppresses_with_a_hint():
+    decision = decide(signal(T0, firing("macd_cross")), AlertPolicy(recipients=()), [])
+    assert isinstance(decision, Suppress) and decision.reason == "no_recipients"
+    assert "RecipientEmails" in decision.detail
+
+
+def test_the_recent_sends_are_not_read_when_the_decision_stops_earlier():
+    # The notifier reads the log lazily: a signal without firings must cost no Query.
+    def unread() -> Iterator[SentAlert]:
+        raise AssertionError("recent sends were read")
+        yield
+
+    assert decide(signal(T0), POLICY, unread()).reason == "no_firings"  # type: ignore[union-attr]
+
+
+def test_the_cooldown_window_holds_the_candle_and_every_candle_that_can_cool_it():
+    since, until = cooldown_window(T0, 6 * HOUR)
+    assert since == T0 - 6 * HOUR + 1 and until == T0 + 6 * HOUR - 1
+    assert cooldown_window(T0, 0) == (T0, T0)

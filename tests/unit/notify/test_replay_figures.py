@@ -1,0 +1,67 @@
+"""The replay report read as the figures an email quotes per rule."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crypto_advisor.analysis.replay import replay
+from crypto_advisor.analysis.rules import build_rules
+from crypto_advisor.notify.replay_figures import rule_records
+from crypto_advisor.notify.view import RuleRecord
+
+from .conftest import SERIES
+
+
+def stats(n: int, hit: float | None = 0.6, base: float | None = 0.5) -> dict:
+    """One horizon as replay() reports it: no rates without outcomes."""
+    return {"n": n, "hit_rate": hit if n else None, "base_rate": base if n else None, "median_return": None}
+
+
+def report(*rules: dict, replayed: int = 1_800) -> dict:
+    return {"series": SERIES.key, "candles": 2_000, "replayed": replayed, "rules": list(rules)}
+
+
+def rule(rule_id: str, horizons: dict) -> dict:
+    return {"rule_id": rule_id, "firings": 40, "per_week": 1.0, "horizons": horizons}
+
+
+def test_the_24_candle_horizon_is_quoted_when_it_has_data():
+    figures = rule_records(report(rule("rsi_oversold", {"1": stats(40), "4": stats(40), "24": stats(37, 0.58, 0.51)})))
+    assert figures == {"rsi_oversold": RuleRecord("rsi_oversold", 24, 0.58, 0.51, 37, 1_800)}
+
+
+def test_without_24_candle_data_the_longest_horizon_with_data_is_quoted():
+    # Given firings too recent for a 24-candle outcome
+    figures = rule_records(report(rule("macd_cross", {"1": stats(5, 0.4), "4": stats(3, 0.7), "24": stats(0)})))
+    assert figures["macd_cross"].horizon_candles == 4 and figures["macd_cross"].hit_rate == 0.7
+
+
+def test_a_rule_that_never_fired_is_left_out_rather_than_quoted_as_zero():
+    figures = rule_records(report(rule("golden_death_cross", {"1": stats(0), "4": stats(0), "24": stats(0)})))
+    assert figures == {}
+
+
+def test_a_malformed_report_is_an_error_not_an_empty_track_record():
+    with pytest.raises(ValueError, match="rules"):
+        rule_records({"series": SERIES.key})
+    with pytest.raises(ValueError, match="horizon"):
+        rule_records(report(rule("rsi_oversold", {"a day": stats(3)})))
+
+
+def test_the_figures_of_a_real_replay_read_back_from_its_json(market_candles):
+    # Given the replay of the rules over the seeded market, stored as JSON as the demo stores it
+    direct = replay(SERIES, market_candles[:500], build_rules(None), warmup=200)
+    stored = json.loads(json.dumps(direct))
+    # When the figures are read
+    figures = rule_records(stored)
+    # Then every rule with 24-candle outcomes is quoted at 24 candles with the report's own numbers
+    assert figures, "the seeded market should fire some rule in 300 candles"
+    assert figures == rule_records(direct)
+    for entry in stored["rules"]:
+        day = entry["horizons"]["24"]
+        if day["n"]:
+            assert figures[entry["rule_id"]] == RuleRecord(
+                entry["rule_id"], 24, day["hit_rate"], day["base_rate"], day["n"], stored["replayed"]
+            )

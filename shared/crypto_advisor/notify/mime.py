@@ -12,22 +12,27 @@ the message instead of behind a URL that clients block::
 Built with the standard library's :mod:`email` (``policy.SMTP``: CRLF line
 ends, RFC 2047 encoded non-ASCII headers), never by hand. Both text parts are
 quoted-printable so the message is 7-bit clean whatever the relay. Pure: the
-caller passes the date (no clock here); the Message-ID is derived from the
-content, so a retried send of the same email carries the same id and mail
-clients that see it twice show it once.
+caller passes the date (no clock here), and the Message-ID is derived from the
+content, so the same email built twice is the same message. SES overwrites
+both headers with its own when it accepts a message
+(https://docs.aws.amazon.com/ses/latest/dg/header-fields.html); they matter
+for the local outbox and for any other relay.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from email import policy
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from crypto_advisor.notify.render import RenderedEmail
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 
 def build_message(
@@ -40,11 +45,11 @@ def build_message(
 ) -> EmailMessage:
     """The MIME message of ``email`` from ``sender`` to ``recipients``.
 
-    ``date`` must be timezone-aware; without it there is no Date header (SES
-    adds one). ``message_id_domain`` (e.g. the sender's domain) gives a
-    Message-ID; without it SES assigns its own. Addresses or a subject carrying
-    CR or LF are refused: they would let text from a config file or a headline
-    add headers of its own.
+    ``date`` must be timezone-aware; without it there is no Date header.
+    ``message_id_domain`` (a bare domain such as ``example.com``) gives a
+    Message-ID; without it there is none. SES adds both in any case. Addresses
+    or a subject carrying CR or LF are refused: they would let text from a
+    config file or a headline add headers of its own.
     """
     if isinstance(recipients, str):
         raise TypeError("recipients must be a sequence of addresses, not one string")
@@ -52,6 +57,8 @@ def build_message(
         raise ValueError("an email needs at least one recipient")
     for value in (sender, *recipients, email.subject, message_id_domain or ""):
         _no_line_breaks(value)
+    if message_id_domain is not None and not _DOMAIN.fullmatch(message_id_domain):
+        raise ValueError(f"message_id_domain {message_id_domain!r} is not a domain name such as example.com")
     if date is not None and date.utcoffset() is None:
         raise ValueError("date must be timezone-aware")
     cids = [image.cid for image in email.images]
@@ -94,6 +101,4 @@ def _message_id(
     digest = hashlib.sha256()
     for part in (sender, *recipients, email.subject, email.text, date.isoformat() if date else ""):
         digest.update(part.encode("utf-8") + b"\0")
-    # Validates the domain the way an address's domain is validated (no spaces, no brackets).
-    Address(username="x", domain=domain)
     return f"<{digest.hexdigest()[:32]}@{domain}>"

@@ -1,0 +1,132 @@
+"""NotificationLog's conditional writes, on the Notifications table as template.yaml defines it (moto in-process)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from crypto_advisor.adapters.errors import StorageError
+from crypto_advisor.adapters.notification_log import LEASE_MS, RETENTION_S, NotificationLog
+from crypto_advisor.local.stack import load_template
+from crypto_advisor.notify.policy import SentAlert
+from crypto_advisor.notify.ports import Claim, Existing
+from tests.conftest import REPO
+
+SERIES = "kraken:BTC-USD:1h"
+HOUR = 3_600_000
+TS = 1_793_394_000_000
+NOW = 1_800_000_000_000
+
+
+@pytest.fixture
+def table() -> Iterator:
+    props = load_template(REPO / "template.yaml")["Resources"]["NotificationsTable"]["Properties"]
+    with mock_aws():
+        dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
+        yield dynamodb.create_table(
+            TableName="notifications",
+            KeySchema=props["KeySchema"],
+            AttributeDefinitions=props["AttributeDefinitions"],
+            BillingMode=props["BillingMode"],
+        )
+
+
+def item(table, ts: int = TS) -> dict:
+    return table.get_item(Key={"series": SERIES, "ts": ts}).get("Item")
+
+
+def claim(log: NotificationLog, ts: int = TS, now: int = NOW) -> Claim | Existing:
+    return log.claim(SERIES, ts, now_ms=now, rules=["macd_cross"], recipients=["me@example.com"])
+
+
+def test_the_first_claim_wins_and_holds_the_candle_as_sending(table):
+    log = NotificationLog(table)
+    won = claim(log)
+    assert isinstance(won, Claim) and not won.took_over
+    stored = item(table)
+    assert stored["status"] == "sending" and stored["claim_token"] == won.token
+    assert stored["rules"] == ["macd_cross"] and stored["recipients"] == ["me@example.com"]
+    assert int(stored["expires_at"]) == TS // 1000 + RETENTION_S
+
+
+def test_a_second_claim_within_the_lease_gets_the_claim_in_flight(table):
+    log = NotificationLog(table)
+    claim(log)
+    second = claim(log, now=NOW + LEASE_MS - 1)
+    assert second == Existing(status="sending", claimed_at=NOW)
+
+
+def test_a_claim_older_than_the_lease_is_taken_over(table):
+    log = NotificationLog(table)
+    first = claim(log)
+    second = claim(log, now=NOW + LEASE_MS + 1)
+    assert isinstance(second, Claim) and second.took_over and second.token != first.token
+
+
+def test_marking_sent_records_the_message_and_ends_the_claim(table):
+    log = NotificationLog(table)
+    won = claim(log)
+    log.mark_sent(won, message_id="ses-1", subject="BTC/USD 1h: MACD", now_ms=NOW + 500)
+    stored = item(table)
+    assert (stored["status"], stored["message_id"], stored["subject"]) == ("sent", "ses-1", "BTC/USD 1h: MACD")
+    assert claim(log, now=NOW + 10 * LEASE_MS) == Existing(status="sent", claimed_at=NOW, message_id="ses-1")
+
+
+def test_marking_sent_with_a_claim_taken_over_fails_loudly(table):
+    log = NotificationLog(table)
+    first = claim(log)
+    claim(log, now=NOW + LEASE_MS + 1)
+    with pytest.raises(StorageError, match="taken over"):
+        log.mark_sent(first, message_id="ses-1", subject="s", now_ms=NOW + LEASE_MS + 2)
+
+
+def test_releasing_frees_the_candle_for_the_next_claim(table):
+    log = NotificationLog(table)
+    won = claim(log)
+    assert log.release(won) is True
+    assert item(table) is None
+    assert isinstance(claim(log, now=NOW + 1), Claim)
+
+
+def test_releasing_a_claim_that_is_no_longer_ours_changes_nothing(table):
+    log = NotificationLog(table)
+    first = claim(log)
+    second = claim(log, now=NOW + LEASE_MS + 1)
+    assert log.release(first) is False
+    assert item(table)["claim_token"] == second.token  # type: ignore[union-attr]
+
+
+def test_a_suppression_is_recorded_once(table):
+    log = NotificationLog(table)
+    args = {"reason": "cooldown", "detail": "macd_cross already emailed within 6h", "rules": ["macd_cross"]}
+    assert log.record_suppressed(SERIES, TS, now_ms=NOW, **args) is True
+    assert log.record_suppressed(SERIES, TS, now_ms=NOW + 1, **{**args, "reason": "below_severity"}) is False
+    stored = item(table)
+    assert (stored["status"], stored["reason"], int(stored["decided_at"])) == ("suppressed", "cooldown", NOW)
+    assert claim(log) == Existing(status="suppressed", reason="cooldown")
+
+
+def test_recent_sends_are_the_sent_and_sending_entries_in_the_range(table):
+    log = NotificationLog(table)
+    sent = claim(log, TS - 2 * HOUR)
+    log.mark_sent(sent, message_id="ses-1", subject="s", now_ms=NOW)  # type: ignore[arg-type]
+    claim(log, TS - HOUR)  # being sent
+    log.record_suppressed(SERIES, TS, reason="cooldown", detail="d", rules=["macd_cross"], now_ms=NOW)
+    claim(log, TS - 10 * HOUR)  # outside the range
+    recent = log.recent_sends(SERIES, TS - 6 * HOUR, TS + 6 * HOUR)
+    assert sorted(recent, key=lambda s: s.candle_ts) == [
+        SentAlert(TS - 2 * HOUR, ("macd_cross",)),
+        SentAlert(TS - HOUR, ("macd_cross",)),
+    ]
+    assert log.recent_sends("kraken:ETH-USD:1h", TS - 6 * HOUR, TS + 6 * HOUR) == []
+
+
+def test_a_missing_table_is_a_storage_error(table):
+    log = NotificationLog(boto3.resource("dynamodb", region_name="us-east-1").Table("nope"))
+    with pytest.raises(StorageError, match="claiming the alert"):
+        claim(log)
+    with pytest.raises(StorageError, match="recent alerts"):
+        log.recent_sends(SERIES, TS, TS)

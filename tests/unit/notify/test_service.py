@@ -1,0 +1,329 @@
+"""The notifier's use case with small fakes of its ports: decide, claim, render, send, record.
+
+The fakes keep the contracts of the real adapters (the notification log's
+conditional writes and lease, SES's message id); the real ones are exercised
+against the embedded AWS in tests/integration/test_notify_function.py. The
+email is rendered and built by the real renderer and MIME builder from a real
+analysis Signal (the ``fired`` fixture of conftest.py).
+"""
+
+from __future__ import annotations
+
+import email
+from collections.abc import Sequence
+from email import policy as email_policy
+from typing import Any
+
+import pytest
+
+from crypto_advisor.adapters.errors import DeliveryError, StorageError
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.signal import Health, Signal
+from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
+from crypto_advisor.notify.policy import SentAlert
+from crypto_advisor.notify.ports import Claim, Existing
+from crypto_advisor.notify.render import render_email
+from crypto_advisor.notify.service import AlertInFlightError, AlreadyDecided, Notifier, Sent, Suppressed
+from crypto_advisor.notify.view import AlertView
+from tests.unit.notify.conftest import HOUR, SERIES
+
+SENDER = "alerts@example.com"
+NOW = 1_800_000_000_000
+LEASE = 120_000
+
+
+class FakeLog:
+    """The notification log in memory, with the real one's conditions."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, int], dict[str, Any]] = {}
+        self.queries = 0
+        self.fail_release = False
+
+    def recent_sends(self, series: str, since_ts: int, until_ts: int) -> list[SentAlert]:
+        self.queries += 1
+        return [
+            SentAlert(ts, tuple(item["rules"]))
+            for (s, ts), item in sorted(self.items.items())
+            if s == series and since_ts <= ts <= until_ts and item["status"] in ("sent", "sending")
+        ]
+
+    def claim(
+        self, series: str, candle_ts: int, *, now_ms: int, rules: Sequence[str], recipients: Sequence[str]
+    ) -> Claim | Existing:
+        old = self.items.get((series, candle_ts))
+        if old is not None and not (old["status"] == "sending" and old["claimed_at"] < now_ms - LEASE):
+            return Existing(old["status"], old.get("claimed_at"), old.get("reason"), old.get("message_id"))
+        token = f"token-{len(self.items)}-{now_ms}"
+        self.items[(series, candle_ts)] = {
+            "status": "sending",
+            "token": token,
+            "claimed_at": now_ms,
+            "rules": list(rules),
+            "recipients": list(recipients),
+        }
+        return Claim(series, candle_ts, token, now_ms, took_over=old is not None)
+
+    def mark_sent(self, claim: Claim, *, message_id: str, subject: str, now_ms: int) -> None:
+        item = self.items.get((claim.series, claim.candle_ts))
+        if item is None or item["status"] != "sending" or item["token"] != claim.token:
+            raise StorageError("claim lost")
+        item.update(status="sent", message_id=message_id, subject=subject, sent_at=now_ms)
+
+    def release(self, claim: Claim) -> bool:
+        if self.fail_release:
+            raise StorageError("DynamoDB is down")
+        item = self.items.get((claim.series, claim.candle_ts))
+        if item is None or item["status"] != "sending" or item["token"] != claim.token:
+            return False
+        del self.items[(claim.series, claim.candle_ts)]
+        return True
+
+    def record_suppressed(
+        self, series: str, candle_ts: int, *, reason: str, detail: str, rules: Sequence[str], now_ms: int
+    ) -> bool:
+        if (series, candle_ts) in self.items:
+            return False
+        self.items[(series, candle_ts)] = {"status": "suppressed", "reason": reason, "detail": detail, "rules": rules}
+        return True
+
+
+class FakeMailer:
+    """SES: keeps what it accepted; ``fail_with`` makes the next sends raise."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, tuple[str, ...], bytes]] = []
+        self.fail_with: list[Exception] = []
+
+    def send_raw(self, sender: str, recipients: Sequence[str], raw: bytes) -> str:
+        if self.fail_with:
+            raise self.fail_with.pop(0)
+        self.sent.append((sender, tuple(recipients), raw))
+        return f"ses-{len(self.sent)}"
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        return [email.message_from_bytes(raw, policy=email_policy.default) for _, _, raw in self.sent]  # type: ignore[misc]
+
+
+class FakeCandles:
+    def __init__(self, candles: Sequence[Candle]) -> None:
+        self.candles = list(candles)
+        self.asked_since: list[int] = []
+
+    def window(self, series: Series, *, since_ts: int = 1) -> list[Candle]:
+        self.asked_since.append(since_ts)
+        return [c for c in self.candles if c.ts >= since_ts]
+
+
+class FakeFigures:
+    def __init__(self, report: dict[str, Any] | None = None, error: Exception | None = None) -> None:
+        self.report, self.error = report, error
+
+    def read(self, series: Series) -> dict[str, Any] | None:
+        if self.error is not None:
+            raise self.error
+        return self.report
+
+
+class FakeWatchlist:
+    def __init__(self, *watched: WatchedSeries) -> None:
+        self.watched = {w.series.key: w for w in watched}
+
+    def find(self, series_key: str) -> WatchedSeries | None:
+        return self.watched.get(series_key)
+
+
+class RecordingRenderer:
+    """The real renderer, remembering the views it was given."""
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.views: list[AlertView] = []
+        self.fail = fail
+
+    def __call__(self, view: AlertView):
+        self.views.append(view)
+        if self.fail is not None:
+            raise self.fail
+        return render_email(view)
+
+
+POLICY = AlertPolicy(recipients=("me@example.com",), min_severity=1, cooldown_ms=6 * HOUR)
+WATCHED = WatchedSeries(series=SERIES, backfill_candles=720, alerts=POLICY)
+
+
+@pytest.fixture
+def candles(fired) -> tuple[Candle, ...]:
+    return fired[0]
+
+
+@pytest.fixture
+def signal(fired) -> Signal:
+    return fired[1]
+
+
+@pytest.fixture
+def parts(candles):
+    """The notifier's collaborators, as fakes; the candle store also holds two candles newer than the signal."""
+    step = SERIES.timeframe_ms
+    newer = [Candle(candles[-1].ts + k * step, 1.0, 1.0, 1.0, 1.0, 1.0) for k in (1, 2)]
+    return {
+        "watchlist": FakeWatchlist(WATCHED),
+        "log": FakeLog(),
+        "candles": FakeCandles([*candles, *newer]),
+        "figures": FakeFigures(),
+        "mailer": FakeMailer(),
+        "render": RecordingRenderer(),
+    }
+
+
+def notifier(parts: dict[str, Any], **changes: Any) -> Notifier:
+    return Notifier(sender=SENDER, default_recipients=("stack@example.com",), **{**parts, **changes})
+
+
+def test_a_firing_signal_is_emailed_once_and_recorded_sent(parts, signal):
+    # When the notifier handles a signal with active firings
+    outcome = notifier(parts).notify(signal, now_ms=NOW)
+    # Then SES got one message for the policy's recipients, and the log says sent, with SES's id and the subject
+    assert isinstance(outcome, Sent) and outcome.message_id == "ses-1"
+    [(sender, recipients, _)] = parts["mailer"].sent
+    assert (sender, recipients) == (SENDER, ("me@example.com",))
+    item = parts["log"].items[(signal.series, signal.candle_ts)]
+    assert item["status"] == "sent" and item["message_id"] == "ses-1"
+    assert item["subject"] == parts["mailer"].messages()[0]["Subject"] == outcome.subject
+    assert item["rules"] == [f.rule_id for f in signal.active_firings]
+
+
+def test_the_email_shows_the_window_up_to_the_signal_and_no_later_candle(parts, signal, candles):
+    notifier(parts).notify(signal, now_ms=NOW)
+    [view] = parts["render"].views
+    assert view.candles == candles and view.candles[-1].ts == signal.candle_ts
+    assert parts["candles"].asked_since == [signal.candle_ts - 719 * SERIES.timeframe_ms]
+    assert view.coin_name == "Bitcoin" and view.series == SERIES
+
+
+def test_a_redelivered_signal_sends_nothing_more(parts, signal):
+    # Given a signal already emailed
+    notifier(parts).notify(signal, now_ms=NOW)
+    # When its stream record is delivered again
+    outcome = notifier(parts).notify(signal, now_ms=NOW + 1_000)
+    # Then nothing is sent and the outcome says it was already decided
+    assert isinstance(outcome, AlreadyDecided) and outcome.existing.status == "sent"
+    assert len(parts["mailer"].sent) == 1
+
+
+def test_a_suppressed_signal_is_recorded_with_its_reason_and_sends_nothing(parts, signal):
+    unhealthy = signal.model_copy(update={"health": Health(healthy=False, reasons=["2 candles missing"])})
+    outcome = notifier(parts).notify(unhealthy, now_ms=NOW)
+    assert isinstance(outcome, Suppressed) and outcome.recorded
+    item = parts["log"].items[(signal.series, signal.candle_ts)]
+    assert (item["status"], item["reason"]) == ("suppressed", "unhealthy_data")
+    assert "2 candles missing" in item["detail"]
+    assert parts["mailer"].sent == []
+
+
+def test_a_redelivered_suppression_records_nothing_new(parts, signal):
+    quiet = signal.model_copy(update={"firings": []})
+    notifier(parts).notify(quiet, now_ms=NOW)
+    again = notifier(parts).notify(quiet, now_ms=NOW + 1_000)
+    assert isinstance(again, Suppressed) and not again.recorded
+
+
+def test_a_signal_without_firings_costs_no_read_of_the_log(parts, signal):
+    notifier(parts).notify(signal.model_copy(update={"firings": []}), now_ms=NOW)
+    assert parts["log"].queries == 0
+
+
+def test_a_series_removed_from_the_watchlist_is_recorded_not_watched(parts, signal):
+    outcome = notifier(parts, watchlist=FakeWatchlist()).notify(signal, now_ms=NOW)
+    assert isinstance(outcome, Suppressed) and outcome.suppress.reason == "not_watched"
+
+
+def test_an_earlier_email_of_the_same_rules_puts_the_signal_in_cooldown(parts, signal):
+    # Given the same rules emailed for the candle an hour earlier
+    earlier = signal.model_copy(update={"candle_ts": signal.candle_ts - HOUR})
+    notifier(parts).notify(earlier, now_ms=NOW)
+    # When the next candle fires the same rules
+    outcome = notifier(parts).notify(signal, now_ms=NOW)
+    # Then it is suppressed for cooldown, and only one email went out
+    assert isinstance(outcome, Suppressed) and outcome.suppress.reason == "cooldown"
+    assert len(parts["mailer"].sent) == 1
+
+
+def test_an_ses_failure_releases_the_claim_so_the_retry_sends(parts, signal):
+    # Given SES throttling the first attempt
+    parts["mailer"].fail_with.append(DeliveryError("Throttling", retryable=True))
+    # When the signal is handled: the error propagates (the stream record fails) and nothing is recorded
+    with pytest.raises(DeliveryError):
+        notifier(parts).notify(signal, now_ms=NOW)
+    assert parts["log"].items == {} and parts["mailer"].sent == []
+    # Then the retry claims again and sends, once
+    outcome = notifier(parts).notify(signal, now_ms=NOW + 5_000)
+    assert isinstance(outcome, Sent) and len(parts["mailer"].sent) == 1
+
+
+def test_a_rendering_failure_releases_the_claim_too(parts, signal):
+    with pytest.raises(ZeroDivisionError):
+        notifier(parts, render=RecordingRenderer(fail=ZeroDivisionError("bug"))).notify(signal, now_ms=NOW)
+    assert parts["log"].items == {} and parts["mailer"].sent == []
+
+
+def test_a_release_that_fails_too_leaves_a_note_on_the_original_error(parts, signal):
+    parts["mailer"].fail_with.append(DeliveryError("MessageRejected", retryable=False))
+    parts["log"].fail_release = True
+    with pytest.raises(DeliveryError) as raised:
+        notifier(parts).notify(signal, now_ms=NOW)
+    assert any("releasing the claim failed too" in note for note in raised.value.__notes__)
+
+
+def test_a_claim_held_by_a_live_invocation_fails_the_record_for_a_later_retry(parts, signal):
+    # Given another invocation claimed the candle a moment ago and has not finished
+    parts["log"].claim(signal.series, signal.candle_ts, now_ms=NOW, rules=["x"], recipients=["me@example.com"])
+    # When the record is delivered again within the lease
+    with pytest.raises(AlertInFlightError):
+        notifier(parts).notify(signal, now_ms=NOW + LEASE - 1)
+    # Then nothing is sent
+    assert parts["mailer"].sent == []
+
+
+def test_a_claim_left_by_a_dead_invocation_is_taken_over_after_the_lease(parts, signal):
+    parts["log"].claim(signal.series, signal.candle_ts, now_ms=NOW, rules=["x"], recipients=["me@example.com"])
+    outcome = notifier(parts).notify(signal, now_ms=NOW + LEASE + 1)
+    assert isinstance(outcome, Sent) and outcome.took_over
+    assert len(parts["mailer"].sent) == 1
+
+
+def test_a_retried_send_carries_the_same_message_id_and_date(parts, signal):
+    # Given a first attempt SES accepted but whose record was lost (the crash window), and a takeover
+    parts["mailer"].fail_with.append(DeliveryError("Throttling", retryable=True))
+    with pytest.raises(DeliveryError):
+        notifier(parts).notify(signal, now_ms=NOW)
+    notifier(parts).notify(signal, now_ms=NOW + 60_000)
+    first = parts["mailer"].messages()[0]
+    parts["log"].items.clear()
+    notifier(parts).notify(signal, now_ms=NOW + 3_600_000)
+    second = parts["mailer"].messages()[1]
+    # Then both copies carry one Message-ID (clients show them as one) and the analysis time as Date
+    assert first["Message-ID"] == second["Message-ID"] and first["Message-ID"].endswith("@example.com>")
+    assert first["Date"].datetime.timestamp() * 1000 == pytest.approx(signal.analyzed_at, abs=1000)
+
+
+def test_replay_figures_reach_the_email_when_they_exist(parts, signal):
+    rule = signal.active_firings[0].rule_id
+    stats = {"n": 12, "hit_rate": 0.61, "base_rate": 0.5}
+    report = {"replayed": 900, "rules": [{"rule_id": rule, "horizons": {"24": stats}}]}
+    outcome = notifier(parts, figures=FakeFigures(report)).notify(signal, now_ms=NOW)
+    assert isinstance(outcome, Sent) and outcome.notes == ()
+    assert parts["render"].views[0].rule_records[rule].hit_rate == 0.61
+
+
+def test_unreadable_replay_figures_leave_the_email_without_them_and_say_why(parts, signal):
+    figures = FakeFigures(error=StorageError("s3://bucket/stats/...: AccessDenied"))
+    outcome = notifier(parts, figures=figures).notify(signal, now_ms=NOW)
+    assert isinstance(outcome, Sent) and "AccessDenied" in outcome.notes[0]
+    assert parts["render"].views[0].rule_records == {}
+
+
+def test_a_malformed_replay_report_is_left_out_with_a_note(parts, signal):
+    outcome = notifier(parts, figures=FakeFigures({"rules": "nope"})).notify(signal, now_ms=NOW)
+    assert isinstance(outcome, Sent) and "replay figures left out" in outcome.notes[0]

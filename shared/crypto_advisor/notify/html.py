@@ -150,8 +150,9 @@ def _snapshot(content: EmailContent) -> str:
 
 
 def _news(news: NewsContent) -> str:
+    # The first line is the mood (or why there is none); what follows explains the scores, in smaller print.
     parts = [
-        _p(esc(line), f"font-size:{14 if i else 15}px;color:{MUTED if i else TEXT};")
+        _p(esc(line), f"font-size:15px;color:{TEXT};" if i == 0 else f"font-size:13px;color:{MUTED};")
         for i, line in enumerate(news.summary)
     ]
     parts.extend(_headline(h) for h in news.headlines)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from crypto_advisor.local.stack import REGION, Stack
 
@@ -72,6 +72,8 @@ class LocalRuntime:
         self._events = stack.aws.client("events")
         self._modules: dict[str, ModuleType] = {}
         self._checkpoints: dict[tuple[str, str], str] = {}
+        self._retries_left: dict[tuple[str, str], int] = {}
+        _leave_dynamodb_stream_delivery_to_the_runtime()
         #: Batches an event source mapping gave up on (also sent to its on-failure queue), as in Lambda.
         self.parked: list[dict[str, Any]] = []
 
@@ -144,76 +146,118 @@ class LocalRuntime:
         answer = self._lambda.list_event_source_mappings(FunctionName=self.function_name(logical_id))
         return answer["EventSourceMappings"]
 
-    def deliver_kinesis(self, logical_id: str, **collaborators: Any) -> list[dict[str, Any]]:
+    def deliver_kinesis(
+        self, logical_id: str, *, max_invocations: int | None = None, **collaborators: Any
+    ) -> list[dict[str, Any]]:
         """Feed every new Kinesis record to the function as its event source mapping would.
 
-        Batches of ``BatchSize`` records in the exact event shape Lambda
-        delivers; with ``ReportBatchItemFailures`` the checkpoint stops at the
-        first failed record and the batch is retried from there, at most
-        ``MaximumRetryAttempts`` times, after which the batch's records are
-        recorded in :attr:`parked` (the on-failure destination) and skipped.
-        Returns what each invocation returned.
+        See :meth:`_drain` for the delivery semantics. Returns what each invocation returned.
         """
-        results = []
-        for mapping in self.event_source_mappings(logical_id):
-            arn = mapping["EventSourceArn"]
-            if ":kinesis:" not in arn:
-                continue
-            stream = arn.rsplit("/", 1)[-1]
-            kinesis = self.stack.aws.client("kinesis")
-            for shard in kinesis.describe_stream(StreamName=stream)["StreamDescription"]["Shards"]:
-                results.extend(self._drain_shard(logical_id, mapping, kinesis, stream, shard["ShardId"], collaborators))
+        kinesis = self.stack.aws.client("kinesis")
+        shards = [
+            _KinesisShard(kinesis, mapping, shard["ShardId"])
+            for mapping in self.event_source_mappings(logical_id)
+            if ":kinesis:" in mapping["EventSourceArn"]
+            for shard in kinesis.describe_stream(StreamName=mapping["EventSourceArn"].rsplit("/", 1)[-1])[
+                "StreamDescription"
+            ]["Shards"]
+        ]
+        return self._drain_all(logical_id, shards, max_invocations, collaborators)
+
+    def deliver_dynamodb_streams(
+        self, logical_id: str, *, max_invocations: int | None = None, **collaborators: Any
+    ) -> list[dict[str, Any]]:
+        """Feed every new record of the DynamoDB streams the function is mapped to, as Lambda would.
+
+        The table is the one the event source mapping names; records are read
+        through the DynamoDB Streams API and delivered in Lambda's DynamoDB
+        event shape, after the mapping's ``FilterCriteria``. See :meth:`_drain`
+        for batching, checkpoints and retries. Returns what each invocation returned.
+        """
+        streams = self.stack.aws.client("dynamodbstreams")
+        shards = [
+            _DynamoDBStreamShard(streams, mapping, shard["ShardId"])
+            for mapping in self.event_source_mappings(logical_id)
+            if ":dynamodb:" in mapping["EventSourceArn"]
+            for shard in streams.describe_stream(StreamArn=mapping["EventSourceArn"])["StreamDescription"]["Shards"]
+        ]
+        return self._drain_all(logical_id, shards, max_invocations, collaborators)
+
+    def _drain_all(
+        self, logical_id: str, shards: list[_Shard], max_invocations: int | None, collaborators: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = []
+        for shard in shards:
+            budget = None if max_invocations is None else max_invocations - len(results)
+            if budget is not None and budget <= 0:
+                break
+            results.extend(self._drain(logical_id, shard, budget, collaborators))
         return results
 
-    def _drain_shard(self, logical_id, mapping, kinesis, stream, shard_id, collaborators) -> list[dict[str, Any]]:
-        key = (mapping["UUID"], shard_id)
-        results = []
-        retries_left = mapping.get("MaximumRetryAttempts", 10_000)
+    def _drain(
+        self, logical_id: str, shard: _Shard, budget: int | None, collaborators: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Deliver one shard from its checkpoint on, as the event source mapping does.
+
+        Records that do not match the mapping's ``FilterCriteria`` are skipped
+        (and checkpointed), as Lambda drops them before invoking. Batches hold
+        up to ``BatchSize`` records; with ``ReportBatchItemFailures`` the
+        checkpoint stops before the first failed record and the batch is
+        retried from there (a function error retries the whole batch), at most
+        ``MaximumRetryAttempts`` times, after which those records are recorded
+        in :attr:`parked`, sent to the on-failure destination, and skipped.
+        ``budget`` caps the invocations of this call (None: until the shard is
+        drained); the checkpoint and the retries left are kept, so the next
+        call resumes where this one stopped, as a later retry would.
+        ``MaximumRecordAgeInSeconds`` and ``BisectBatchOnFunctionError`` are not
+        reproduced: local records are never old, and the handlers report
+        partial failures rather than raising.
+        """
+        mapping = shard.mapping
+        key = (mapping["UUID"], shard.shard_id)
+        max_retries = mapping.get("MaximumRetryAttempts", 10_000)
         report_failures = "ReportBatchItemFailures" in mapping.get("FunctionResponseTypes", [])
-        while True:
-            after = self._checkpoints.get(key)
-            position = (
-                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": after}
-                if after
-                else {"ShardIteratorType": mapping.get("StartingPosition", "TRIM_HORIZON")}
-            )
-            iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard_id, **position)["ShardIterator"]
-            records = kinesis.get_records(ShardIterator=iterator, Limit=mapping.get("BatchSize", 100))["Records"]
-            if not records:
-                return results
-            event = {"Records": [self._kinesis_record(mapping, shard_id, r) for r in records]}
+        filters = _filter_patterns(mapping)
+        results: list[dict[str, Any]] = []
+        while budget is None or len(results) < budget:
+            raw = shard.read(self._checkpoints.get(key), mapping.get("BatchSize", 100))
+            if not raw:
+                break
+            numbers = [shard.sequence_number(r) for r in raw]
+            kept = [(n, r) for n, r in zip(numbers, raw, strict=True) if _passes(filters, shard.filter_view(r))]
+            if not kept:
+                self._checkpoints[key] = numbers[-1]
+                continue
+            event = {"Records": [shard.event_record(r) for _, r in kept]}
             try:
                 response = self.invoke(logical_id, event, **collaborators) or {}
                 failed = [f["itemIdentifier"] for f in response.get("batchItemFailures", [])] if report_failures else []
             except Exception:  # noqa: BLE001 - a function error fails the whole batch, as in Lambda
-                response, failed = {"error": "function error"}, [r["SequenceNumber"] for r in records]
+                response, failed = {"error": "function error"}, [n for n, _ in kept]
             results.append(response)
-            sequence_numbers = [r["SequenceNumber"] for r in records]
             if not failed:
-                self._checkpoints[key] = sequence_numbers[-1]
-                retries_left = mapping.get("MaximumRetryAttempts", 10_000)
+                self._checkpoints[key] = numbers[-1]
+                self._retries_left.pop(key, None)
                 continue
-            first_failed = min(sequence_numbers.index(s) for s in failed if s in sequence_numbers)
+            # An identifier that names no record of the batch fails the whole batch, as in Lambda.
+            first_failed = min((numbers.index(s) for s in failed if s in numbers), default=0)
             if first_failed > 0:
-                self._checkpoints[key] = sequence_numbers[first_failed - 1]
+                self._checkpoints[key] = numbers[first_failed - 1]
+            retries_left = self._retries_left.get(key, max_retries)
             if retries_left <= 0:
-                self._park(mapping, logical_id, shard_id, sequence_numbers[first_failed:])
-                self._checkpoints[key] = sequence_numbers[-1]
-                retries_left = mapping.get("MaximumRetryAttempts", 10_000)
+                self._park(logical_id, shard, raw[first_failed:])
+                self._checkpoints[key] = numbers[-1]
+                self._retries_left.pop(key, None)
             else:
-                retries_left -= 1
+                self._retries_left[key] = retries_left - 1
+        return results
 
-    def _park(self, mapping: dict[str, Any], logical_id: str, shard_id: str, sequence_numbers: list[str]) -> None:
+    def _park(self, logical_id: str, shard: _Shard, records: list[dict[str, Any]]) -> None:
         """What Lambda sends to the on-failure destination: which records of which shard were given up."""
+        mapping = shard.mapping
         note = {
             "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": mapping["FunctionArn"]},
-            "KinesisBatchInfo": {
-                "shardId": shard_id,
-                "startSequenceNumber": sequence_numbers[0],
-                "endSequenceNumber": sequence_numbers[-1],
-                "batchSize": len(sequence_numbers),
-                "streamArn": mapping["EventSourceArn"],
-            },
+            **shard.batch_info(records),
         }
         self.parked.append({"function": logical_id, **note})
         destination = mapping.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination", "")
@@ -221,24 +265,6 @@ class LocalRuntime:
             sqs = self.stack.aws.client("sqs")
             url = sqs.get_queue_url(QueueName=destination.rsplit(":", 1)[-1])["QueueUrl"]
             sqs.send_message(QueueUrl=url, MessageBody=json.dumps(note))
-
-    def _kinesis_record(self, mapping: dict[str, Any], shard_id: str, record: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "kinesis": {
-                "kinesisSchemaVersion": "1.0",
-                "partitionKey": record["PartitionKey"],
-                "sequenceNumber": record["SequenceNumber"],
-                "data": base64.b64encode(record["Data"]).decode(),
-                "approximateArrivalTimestamp": record["ApproximateArrivalTimestamp"].timestamp(),
-            },
-            "eventSource": "aws:kinesis",
-            "eventVersion": "1.0",
-            "eventID": f"{shard_id}:{record['SequenceNumber']}",
-            "eventName": "aws:kinesis:record",
-            "invokeIdentityArn": f"arn:aws:iam::{ACCOUNT}:role/local",
-            "awsRegion": REGION,
-            "eventSourceARN": mapping["EventSourceArn"],
-        }
 
     def tick(self, logical_id: str, at: datetime, **collaborators: Any) -> Any:
         """One scheduled invocation at ``at``, as EventBridge would make it."""
@@ -262,6 +288,205 @@ class LocalRuntime:
                 for handler, previous in streams:
                     if previous is not None:
                         handler.setStream(previous)
+
+
+class _Shard(Protocol):
+    """One shard of a stream an event source mapping reads: how to read it and how Lambda shows its records."""
+
+    mapping: dict[str, Any]
+    shard_id: str
+
+    def read(self, after: str | None, limit: int) -> list[dict[str, Any]]: ...
+    def sequence_number(self, record: dict[str, Any]) -> str: ...
+    def event_record(self, record: dict[str, Any]) -> dict[str, Any]: ...
+    def filter_view(self, record: dict[str, Any]) -> dict[str, Any]: ...
+    def batch_info(self, records: list[dict[str, Any]]) -> dict[str, Any]: ...
+
+
+@dataclass
+class _KinesisShard:
+    client: Any
+    mapping: dict[str, Any]
+    shard_id: str
+
+    @property
+    def stream(self) -> str:
+        return self.mapping["EventSourceArn"].rsplit("/", 1)[-1]
+
+    def read(self, after: str | None, limit: int) -> list[dict[str, Any]]:
+        position = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": after}
+            if after
+            else {"ShardIteratorType": self.mapping.get("StartingPosition", "TRIM_HORIZON")}
+        )
+        iterator = self.client.get_shard_iterator(StreamName=self.stream, ShardId=self.shard_id, **position)
+        return self.client.get_records(ShardIterator=iterator["ShardIterator"], Limit=limit)["Records"]
+
+    def sequence_number(self, record: dict[str, Any]) -> str:
+        return record["SequenceNumber"]
+
+    def event_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "kinesis": {
+                "kinesisSchemaVersion": "1.0",
+                "partitionKey": record["PartitionKey"],
+                "sequenceNumber": record["SequenceNumber"],
+                "data": base64.b64encode(record["Data"]).decode(),
+                "approximateArrivalTimestamp": record["ApproximateArrivalTimestamp"].timestamp(),
+            },
+            "eventSource": "aws:kinesis",
+            "eventVersion": "1.0",
+            "eventID": f"{self.shard_id}:{record['SequenceNumber']}",
+            "eventName": "aws:kinesis:record",
+            "invokeIdentityArn": f"arn:aws:iam::{ACCOUNT}:role/local",
+            "awsRegion": REGION,
+            "eventSourceARN": self.mapping["EventSourceArn"],
+        }
+
+    def filter_view(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Lambda matches Kinesis filter patterns against the data decoded as JSON (when it is JSON)."""
+        view = self.event_record(record)
+        with contextlib.suppress(ValueError):
+            view["data"] = json.loads(record["Data"])
+        return view
+
+    def batch_info(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "KinesisBatchInfo": {
+                "shardId": self.shard_id,
+                "startSequenceNumber": records[0]["SequenceNumber"],
+                "endSequenceNumber": records[-1]["SequenceNumber"],
+                "batchSize": len(records),
+                "streamArn": self.mapping["EventSourceArn"],
+            }
+        }
+
+
+@dataclass
+class _DynamoDBStreamShard:
+    client: Any
+    mapping: dict[str, Any]
+    shard_id: str
+
+    def read(self, after: str | None, limit: int) -> list[dict[str, Any]]:
+        position = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+            if after
+            else {"ShardIteratorType": self.mapping.get("StartingPosition", "TRIM_HORIZON")}
+        )
+        iterator = self.client.get_shard_iterator(
+            StreamArn=self.mapping["EventSourceArn"], ShardId=self.shard_id, **position
+        )
+        return self.client.get_records(ShardIterator=iterator["ShardIterator"], Limit=limit)["Records"]
+
+    def sequence_number(self, record: dict[str, Any]) -> str:
+        return record["dynamodb"]["SequenceNumber"]
+
+    def event_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The record as Lambda delivers it: the Streams API record on the wire, plus ``eventSourceARN``."""
+        change = record["dynamodb"]
+        dynamodb: dict[str, Any] = {
+            "ApproximateCreationDateTime": int(change["ApproximateCreationDateTime"].timestamp())
+        }
+        for image in ("Keys", "NewImage", "OldImage"):
+            if image in change:
+                dynamodb[image] = {name: _wire_value(value) for name, value in change[image].items()}
+        dynamodb.update(
+            SequenceNumber=change["SequenceNumber"],
+            SizeBytes=change["SizeBytes"],
+            StreamViewType=change["StreamViewType"],
+        )
+        return {
+            "eventID": record["eventID"],
+            "eventName": record["eventName"],
+            "eventVersion": record["eventVersion"],
+            "eventSource": record["eventSource"],
+            "awsRegion": record["awsRegion"],
+            "dynamodb": dynamodb,
+            "eventSourceARN": self.mapping["EventSourceArn"],
+        }
+
+    def filter_view(self, record: dict[str, Any]) -> dict[str, Any]:
+        return self.event_record(record)
+
+    def batch_info(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        arrivals = [r["dynamodb"]["ApproximateCreationDateTime"].astimezone(UTC).isoformat() for r in records]
+        return {
+            "DDBStreamBatchInfo": {
+                "shardId": self.shard_id,
+                "startSequenceNumber": self.sequence_number(records[0]),
+                "endSequenceNumber": self.sequence_number(records[-1]),
+                "approximateArrivalOfFirstRecord": arrivals[0],
+                "approximateArrivalOfLastRecord": arrivals[-1],
+                "batchSize": len(records),
+                "streamArn": self.mapping["EventSourceArn"],
+            }
+        }
+
+
+def _wire_value(value: dict[str, Any]) -> dict[str, Any]:
+    """An attribute value as JSON carries it (boto3 hands binary values over decoded; the event has base64)."""
+    ((kind, inner),) = value.items()
+    if kind == "B":
+        return {"B": base64.b64encode(inner).decode()}
+    if kind == "BS":
+        return {"BS": [base64.b64encode(v).decode() for v in inner]}
+    if kind == "M":
+        return {"M": {k: _wire_value(v) for k, v in inner.items()}}
+    if kind == "L":
+        return {"L": [_wire_value(v) for v in inner]}
+    return {kind: inner}
+
+
+_ABSENT = object()
+
+
+def _filter_patterns(mapping: dict[str, Any]) -> list[dict[str, Any]]:
+    return [json.loads(f["Pattern"]) for f in mapping.get("FilterCriteria", {}).get("Filters", [])]
+
+
+def _passes(patterns: list[dict[str, Any]], record: dict[str, Any]) -> bool:
+    """Lambda event filtering: no pattern lets everything through; otherwise any one pattern must match."""
+    return not patterns or any(_matches(pattern, record) for pattern in patterns)
+
+
+def _matches(pattern: dict[str, Any], data: Any) -> bool:
+    for key, expected in pattern.items():
+        value = data.get(key, _ABSENT) if isinstance(data, dict) else _ABSENT
+        if isinstance(expected, dict):
+            if not _matches(expected, value):
+                return False
+        elif isinstance(expected, list):
+            if not any(_matches_rule(rule, value) for rule in expected):
+                return False
+        else:
+            raise ValueError(f"filter pattern {pattern}: {key!r} must map to a list or an object")
+    return True
+
+
+def _matches_rule(rule: Any, value: Any) -> bool:
+    """Equality (against a value or any element of an array), ``exists`` and ``prefix``: what this project uses."""
+    if isinstance(rule, dict):
+        if set(rule) == {"exists"}:
+            return (value is not _ABSENT) == bool(rule["exists"])
+        if set(rule) == {"prefix"}:
+            return isinstance(value, str) and value.startswith(rule["prefix"])
+        raise NotImplementedError(f"filter rule {rule} is not reproduced locally (equality, exists, prefix are)")
+    if isinstance(value, list):
+        return rule in value
+    return value is not _ABSENT and value == rule
+
+
+def _leave_dynamodb_stream_delivery_to_the_runtime() -> None:
+    """Stop moto from invoking functions itself when an item reaches a mapped DynamoDB stream.
+
+    moto would try to run the function in Docker on every write and, when that
+    returns anything, empty the stream shard: the records would be gone before
+    :meth:`LocalRuntime.deliver_dynamodb_streams` reads them.
+    """
+    from moto.awslambda.models import LambdaBackend
+
+    LambdaBackend.send_dynamodb_items = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
 
 
 def read_stream(aws_client: Any, stream_name: str) -> list[dict[str, Any]]:

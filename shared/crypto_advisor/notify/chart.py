@@ -101,10 +101,11 @@ def chart_png(
 
     shown_from = _utc(int(frame["ts"].iloc[0]))
     shown_to = _utc(int(frame["ts"].iloc[-1]))
-    figure.text(0.06, 0.99, title, fontsize=15, fontweight="bold", va="top")
+    # parse_math=False: a "$" in a coin name or a rule id is a dollar sign, not the start of a formula.
+    figure.text(0.06, 0.99, title, fontsize=15, fontweight="bold", va="top", parse_math=False)
     subtitle = f"{len(frame)} candles, {shown_from} to {shown_to} (UTC, open times)"
     figure.text(0.06, 0.962, subtitle, fontsize=10, color=NEUTRAL, va="top")
-    figure.text(0.06, 0.94, _firings_line(firings), fontsize=10.5, va="top")
+    figure.text(0.06, 0.94, _firings_line(firings), fontsize=10.5, va="top", parse_math=False)
     figure.subplots_adjust(left=0.06, right=0.88, top=0.905 - 0.016 * _extra_lines(firings), bottom=0.055)
     return _png(figure)
 
@@ -152,12 +153,13 @@ def _price_panel(ax: Axes, frame: pd.DataFrame, x: np.ndarray, firings: Sequence
 
 
 def _mark_firings(ax: Axes, frame: pd.DataFrame, x: np.ndarray, firings: Sequence[FiringRecord]) -> None:
-    """One marker per firing on the last candle, stacked away from it: bullish below, bearish above."""
+    """One marker per firing on the last candle, stacked away from it: bullish below, bearish and neutral above."""
     if not firings:
         return
     high, low = float(frame["high"].iloc[-1]), float(frame["low"].iloc[-1])
     span = float(np.nanmax(frame["high"]) - np.nanmin(frame["low"])) or high * 0.01
     step = span * 0.045
+    bearish = sum(f.direction == "bearish" for f in firings)
     placed = {"bullish": 0, "bearish": 0, "neutral": 0}
     for firing in firings:
         k = placed[firing.direction]
@@ -166,8 +168,8 @@ def _mark_firings(ax: Axes, frame: pd.DataFrame, x: np.ndarray, firings: Sequenc
             y = high + step * (k + 1)
         elif firing.direction == "bullish":
             y = low - step * (k + 1)
-        else:
-            y = high + step * (placed["bearish"] + k + 1)
+        else:  # neutral markers above the bearish ones
+            y = high + step * (bearish + k + 1)
         ax.plot(
             x[-1],
             y,

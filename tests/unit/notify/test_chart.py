@@ -59,6 +59,12 @@ def test_a_new_series_with_little_history_still_gets_a_chart(market_candles):
     assert png.startswith(PNG_SIGNATURE)
 
 
+def test_dollar_signs_in_a_coin_name_or_rule_id_are_text_not_a_formula(market_candles):
+    # Given outside text that matplotlib would otherwise parse as a (broken) math formula
+    png = chart_png(market_candles[:200], [firing("$\\frac{$")], title="$TRUMP/USD 1h $\\frac{$")
+    assert png.startswith(PNG_SIGNATURE)
+
+
 def test_a_chart_needs_two_candles(market_candles):
     with pytest.raises(ValueError, match="at least 2 candles"):
         chart_png(market_candles[:1], [], title="one")

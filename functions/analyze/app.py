@@ -33,7 +33,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     deps = analyze_deps(AnalyzeSettings.from_env(os.environ))
 
     def handle(record: CandleUpdateRecord) -> None:
-        outcome = analyze_update(record.kinesis.data, candles=deps.candles, signals=deps.signals, rules=deps.rules)
+        outcome = analyze_update(
+            record.kinesis.data, candles=deps.candles, signals=deps.signals, rules=deps.rules, news=deps.news
+        )
         record_outcome(outcome)
 
     return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from crypto_advisor.analysis.firing import INFO, NOTABLE, STRONG, Direction, Firing
+from crypto_advisor.analysis.news_columns import NEWS_COLUMNS
 
 RuleConfig = Mapping[str, Mapping[str, Any]]
 
@@ -226,6 +227,22 @@ class AtrSpikeParams:
     def __post_init__(self) -> None:
         _require(self.factor > 1, "factor", f"must be > 1 (times the average), got {self.factor}")
         _require(self.window >= 1, "window", f"must be >= 1 candle, got {self.window}")
+
+
+@dataclass(frozen=True, slots=True)
+class NewsSentimentParams:
+    low: float = -0.2
+    high: float = 0.2
+    min_articles: int = 5
+    shift: float = 0.25
+
+    def __post_init__(self) -> None:
+        for name in ("low", "high"):
+            value = getattr(self, name)
+            _require(-1 < value < 1, name, f"must be between -1 and 1 (a VADER compound score), got {value}")
+        _require(self.low < self.high, "high", f"must be above low ({self.low}), got {self.high}")
+        _require(self.min_articles >= 1, "min_articles", f"must be >= 1 article, got {self.min_articles}")
+        _require(0 < self.shift < 2, "shift", f"must be between 0 and 2 (VADER points), got {self.shift}")
 
 
 # --- the rules --------------------------------------------------------------------------
@@ -805,6 +822,85 @@ class AtrSpike:
         )
 
 
+@dataclass(frozen=True)
+class NewsSentiment:
+    """The news mood turns, judged at each candle's close from the coin's scored articles.
+
+    Fires when the mean VADER compound of the last 24 hours crosses below
+    ``low`` (-0.2, bearish) or above ``high`` (0.2, bullish) with at least
+    ``min_articles`` (5) articles in those 24 hours; failing that, when the
+    24-hour mean moves more than ``shift`` (0.25) away from the 7-day mean (a
+    day unusually good or bad for this coin, whatever its usual tone). Crossing,
+    as for the other rules: the condition holds at this candle's close and did
+    not at the previous one's, both judged on the same articles; a previous
+    close with no or too few articles counts as not holding. Reads the
+    ``news_*`` columns (:mod:`.news_columns`): a frame without them (an analysis
+    without news: the replay, news off) or with no article in the last 24 hours
+    means the rule does not apply. Severity: notable; strong at twice the line
+    (a mean of -0.4 or below, 0.4 or above; a shift of 0.5 or more).
+    """
+
+    id: ClassVar[str] = "news_sentiment"
+    params: NewsSentimentParams = field(default_factory=NewsSentimentParams)
+
+    def evaluate(self, frame: pd.DataFrame, timeframe_ms: int) -> Firing | None:
+        if len(frame) < 2 or not set(NEWS_COLUMNS) <= set(frame.columns):
+            return None
+        (mean_before, count_before, week_before), (mean, count, week) = (
+            frame[list(NEWS_COLUMNS)].iloc[-2:].to_numpy(dtype=float)
+        )
+        p = self.params
+        if not (np.isfinite(mean) and np.isfinite(week)) or count < p.min_articles:
+            return None
+        enough_before = count_before >= p.min_articles  # NaN means (no article) compare False below
+        n = int(count)
+        if mean < p.low and not (enough_before and mean_before < p.low):
+            return self._level(mean, p.low, n, "bearish")
+        if mean > p.high and not (enough_before and mean_before > p.high):
+            return self._level(mean, p.high, n, "bullish")
+        shift, shift_before = mean - week, (mean_before - week_before) if enough_before else math.nan
+        if shift > p.shift and not shift_before > p.shift:
+            return self._shift(shift, mean, week, n, "bullish")
+        if shift < -p.shift and not shift_before < -p.shift:
+            return self._shift(shift, mean, week, n, "bearish")
+        return None
+
+    def _level(self, mean: float, line: float, n: int, direction: Direction) -> Firing:
+        distance = abs(mean - line)
+        tone, side = ("positive", "above") if direction == "bullish" else ("negative", "below")
+        return Firing(
+            rule_id=self.id,
+            direction=direction,
+            severity=STRONG if abs(mean) >= 2 * abs(line) else NOTABLE,
+            value=float(mean),
+            threshold=line,
+            distance=distance,
+            unit="VADER score",
+            sentence=(
+                f"News turned {tone}: the {n} articles of the last 24 hours average a VADER score of "
+                f"{_num(mean, 2)}, {side} the {_num(line, 2)} line ({_num(distance, 2)} past it)."
+            ),
+        )
+
+    def _shift(self, shift: float, mean: float, week: float, n: int, direction: Direction) -> Firing:
+        line = self.params.shift
+        tone, side = ("positive", "above") if direction == "bullish" else ("negative", "below")
+        return Firing(
+            rule_id=self.id,
+            direction=direction,
+            severity=STRONG if abs(shift) >= 2 * line else NOTABLE,
+            value=float(shift),
+            threshold=line if direction == "bullish" else -line,
+            distance=abs(shift) - line,
+            unit="VADER score",
+            sentence=(
+                f"News is unusually {tone}: the {n} articles of the last 24 hours average {_num(mean, 2)}, "
+                f"{_num(abs(shift), 2)} {side} the 7-day average of {_num(week, 2)} "
+                f"(shift line {_num(line, 2)})."
+            ),
+        )
+
+
 # --- configuration and evaluation -------------------------------------------------------
 
 #: Every rule, in the order firings are reported.
@@ -824,6 +920,7 @@ RULE_TYPES: tuple[type, ...] = (
     FibCross,
     ObvDivergence,
     AtrSpike,
+    NewsSentiment,
 )
 RULES_BY_ID: dict[str, type] = {cls.id: cls for cls in RULE_TYPES}
 

@@ -8,6 +8,14 @@ from crypto_advisor.observability import MetricUnit, logger, metrics
 
 def record(outcome: Outcome) -> None:
     signal = outcome.signal
+    if outcome.news_error is not None:
+        logger.warning(
+            "news unavailable: analysed without news",
+            series=signal.series,
+            candle_ts=signal.candle_ts,
+            error=outcome.news_error,
+        )
+        metrics.add_metric(name="NewsReadFailures", unit=MetricUnit.Count, value=1)
     if not outcome.stored:
         logger.info("signal already stored (redelivery)", series=signal.series, candle_ts=signal.candle_ts)
         metrics.add_metric(name="SignalDuplicates", unit=MetricUnit.Count, value=1)

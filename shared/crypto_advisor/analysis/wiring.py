@@ -9,6 +9,7 @@ import boto3
 
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.adapters.news_store import NewsStore
 from crypto_advisor.adapters.signal_store import SignalStore
 from crypto_advisor.analysis.rules import Rule, build_rules
 from crypto_advisor.settings import AnalyzeSettings
@@ -19,6 +20,7 @@ class AnalyzeDeps:
     candles: CandleStore
     signals: SignalStore
     rules: tuple[Rule, ...]
+    news: NewsStore
 
 
 @functools.lru_cache(maxsize=4)
@@ -30,4 +32,5 @@ def analyze_deps(settings: AnalyzeSettings) -> AnalyzeDeps:
         candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
         signals=SignalStore(dynamodb.Table(settings.signals_table)),
         rules=tuple(build_rules(watchlist.rules)),
+        news=NewsStore(dynamodb.Table(settings.news_table)),
     )

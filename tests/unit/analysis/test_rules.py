@@ -14,6 +14,7 @@ import ta
 from crypto_advisor.analysis import rules as r
 from crypto_advisor.analysis.firing import Firing
 from crypto_advisor.analysis.rules import build_rules, evaluate_all
+from tests.unit.analysis.test_news_rule import news_turning_negative
 
 HOUR = 3_600_000
 QUARTER_HOUR = 900_000
@@ -762,6 +763,7 @@ FIRING_SCENARIOS: dict[str, Callable[[FrameOf], tuple]] = {
     "fib_cross": _fib,
     "obv_divergence": _obv,
     "atr_spike": lambda f: (r.AtrSpike(), with_wide_candle(f), HOUR),
+    "news_sentiment": news_turning_negative,
 }
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?[KMB]?")

@@ -64,10 +64,13 @@ RULE_TITLES: dict[str, str] = {
     "fib_cross": "Fibonacci level cross",
     "obv_divergence": "OBV divergence",
     "atr_spike": "Volatility spike (ATR)",
+    "news_sentiment": "News mood turn",
 }
 _DIRECTIONAL_TITLES: dict[tuple[str, str], str] = {
     ("golden_death_cross", "bullish"): "Golden cross",
     ("golden_death_cross", "bearish"): "Death cross",
+    ("news_sentiment", "bullish"): "News turned positive",
+    ("news_sentiment", "bearish"): "News turned negative",
 }
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\s]+")

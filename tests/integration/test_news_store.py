@@ -1,0 +1,90 @@
+"""The News table adapter against the embedded AWS (table from template.yaml), and the news event files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+
+from crypto_advisor.adapters.news_store import ARTICLE_TTL_S, NewsStore, sort_key
+from crypto_advisor.contracts.news import Article
+from crypto_advisor.local.stack import load_template
+from crypto_advisor.settings import NewsSettings
+from tests.conftest import REPO
+
+HOUR = 3_600_000
+T = 1_793_491_200_000  # 2026-11-01T00:00Z
+
+
+def article(published_ts: int, url: str = "", coin: str = "BTC", compound: float = -0.25) -> Article:
+    return Article(
+        coin=coin,
+        url=url or f"https://news.example/{published_ts}",
+        title="Bitcoin <b>slides</b>",
+        description="Sellers dominated.",
+        source="Example",
+        published_ts=published_ts,
+        compound=compound,
+    )
+
+
+@pytest.fixture
+def table(deployed):
+    return deployed.aws.resource("dynamodb").Table(deployed.stack.outputs["NewsTableName"])
+
+
+def test_an_article_is_stored_once_per_coin_and_read_back_whole(table):
+    # Given an article stored for BTC
+    store = NewsStore(table)
+    first = article(T - HOUR)
+
+    # When the same URL is stored again, and once for ETH
+    results = [store.put_once(first), store.put_once(first), store.put_once(first.model_copy(update={"coin": "ETH"}))]
+
+    # Then it was new the first time for each coin only, and reads back equal, with its TTL a month on
+    assert results == [True, False, True]
+    assert store.recent("BTC", T - 2 * HOUR, T) == [first]
+    (item,) = table.scan(FilterExpression="coin = :c", ExpressionAttributeValues={":c": "BTC"})["Items"]
+    assert item["sk"] == sort_key(first.published_ts, first.url)
+    assert int(item["expires_at"]) == (T - HOUR) // 1000 + ARTICLE_TTL_S
+
+
+def test_recent_reads_the_window_inclusive_oldest_first(table):
+    # Given articles at the window's edges, inside it and outside it
+    store = NewsStore(table)
+    times = [T - 10 * HOUR - 1, T - 10 * HOUR, T - 5 * HOUR, T, T + 1]
+    for ts in reversed(times):
+        store.put_once(article(ts))
+
+    # When the window [T - 10h, T] is read / Then both edges are in, the outside ones out, oldest first
+    assert [a.published_ts for a in store.recent("BTC", T - 10 * HOUR, T)] == [T - 10 * HOUR, T - 5 * HOUR, T]
+
+
+def test_an_unreadable_item_is_skipped_and_the_others_are_returned(table):
+    # Given a good article and an item edited by hand into something that is no article
+    store = NewsStore(table)
+    store.put_once(article(T - HOUR))
+    table.put_item(Item={"coin": "BTC", "sk": f"{T - 2 * HOUR:013d}#bad", "url": "javascript:alert(1)"})
+
+    # When the window is read / Then the good one comes back, the bad one does not break the read
+    assert [a.published_ts for a in store.recent("BTC", T - 3 * HOUR, T)] == [T - HOUR]
+
+
+def test_env_json_names_exactly_the_variables_the_template_gives_news():
+    # Given events/env.json / Then its NewsFunction entry overrides exactly the template's variables, and they validate
+    env = json.loads((REPO / "events" / "env.json").read_text())
+    template = load_template(REPO / "template.yaml")
+    variables = template["Resources"]["NewsFunction"]["Properties"]["Environment"]["Variables"]
+    assert set(env["NewsFunction"]) == set(variables)
+    assert set(env["AnalyzeFunction"]) == set(
+        template["Resources"]["AnalyzeFunction"]["Properties"]["Environment"]["Variables"]
+    )
+    assert NewsSettings.from_env({**env["NewsFunction"], "ARCHIVE_BUCKET": "bucket-1"}).news_table
+
+
+def test_the_news_schedule_event_file_is_a_valid_eventbridge_envelope():
+    event = json.loads((REPO / "events" / "news-schedule.json").read_text())
+    parsed = parse(event=event, model=EventBridgeModel)
+    assert parsed.detail_type == "Scheduled Event" and parsed.time.tzinfo is not None

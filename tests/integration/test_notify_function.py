@@ -31,6 +31,7 @@ from crypto_advisor.local.runtime import LocalRuntime
 from tests.conftest import REPO
 from tests.integration.test_ingest_function import EVENT, EVENT_MS, HOUR
 from tests.integration.test_ingest_function import WATCHLIST as INGEST_WATCHLIST
+from tests.unit.notify.conftest import firing as make_firing
 
 BTC = Series.parse("kraken:BTC-USD:1h")
 LAST = EVENT_MS // HOUR * HOUR - HOUR  # the newest closed candle at the ingest event
@@ -44,16 +45,8 @@ alerts: {min_severity: 2, cooldown: 6h}
 
 
 def firing(rule: str = "rsi_oversold", severity: int = 2) -> FiringRecord:
-    return FiringRecord(
-        rule_id=rule,
-        direction="bullish",
-        severity=severity,
-        value=26.4,
-        threshold=30.0,
-        distance=3.6,
-        unit="RSI points",
-        sentence="RSI(14) fell to 26.4, below the oversold line at 30 (3.6 points past it).",
-    )
+    """An RSI-oversold-like firing, as the analysis stores it, under any rule id."""
+    return make_firing(rule, severity=severity)
 
 
 class Notify:

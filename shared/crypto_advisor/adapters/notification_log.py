@@ -44,7 +44,7 @@ redelivery records nothing new; the first decision about a candle stands.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -114,27 +114,26 @@ class NotificationLog:
             "recipients": list(recipients),
             "expires_at": candle_ts // 1000 + RETENTION_S,
         }
-        try:
-            answer = self._table.put_item(
+        answer, refused = _conditional(
+            f"claiming the alert of {series} at {candle_ts}",
+            lambda: self._table.put_item(
                 Item=item,
                 ConditionExpression="attribute_not_exists(#ts) OR (#status = :sending AND claimed_at < :stale)",
                 ExpressionAttributeNames=_NAMES,
                 ExpressionAttributeValues={":sending": SENDING, ":stale": now_ms - self._lease_ms},
                 ReturnValues="ALL_OLD",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as exc:
-            if _conditional_check_failed(exc):
-                return self._existing(series, candle_ts, exc)
-            raise StorageError(f"claiming the alert of {series} at {candle_ts}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageError(f"claiming the alert of {series} at {candle_ts}: {exc}") from exc
+            ),
+        )
+        if refused is not None:
+            return self._existing(series, candle_ts, refused)
         return Claim(series, candle_ts, token, now_ms, took_over=bool(answer.get("Attributes")))
 
     def mark_sent(self, claim: Claim, *, message_id: str, subject: str, now_ms: int) -> None:
         """Record that SES accepted the email; fails if the claim was lost meanwhile."""
-        try:
-            self._table.update_item(
+        _, refused = _conditional(
+            f"recording SES message {message_id} of {claim.series} at {claim.candle_ts}",
+            lambda: self._table.update_item(
                 Key={"series": claim.series, "ts": claim.candle_ts},
                 UpdateExpression=(
                     "SET #status = :sent, message_id = :message_id, subject = :subject, "
@@ -150,33 +149,26 @@ class NotificationLog:
                     ":subject": subject,
                     ":now": now_ms,
                 },
-            )
-        except ClientError as exc:
-            if _conditional_check_failed(exc):
-                raise StorageError(
-                    f"the claim on the alert of {claim.series} at {claim.candle_ts} was taken over before SES "
-                    f"message {message_id} could be recorded: the other invocation may send it again"
-                ) from exc
-            raise StorageError(f"recording message {message_id} ({claim.series}, {claim.candle_ts}): {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageError(f"recording message {message_id} ({claim.series}, {claim.candle_ts}): {exc}") from exc
+            ),
+        )
+        if refused is not None:
+            raise StorageError(
+                f"the claim on the alert of {claim.series} at {claim.candle_ts} was taken over before SES "
+                f"message {message_id} could be recorded: the other invocation may send it again"
+            ) from refused
 
     def release(self, claim: Claim) -> bool:
         """Give the candle back after a failed send so a retry can claim it; False if the claim was no longer ours."""
-        try:
-            self._table.delete_item(
+        _, refused = _conditional(
+            f"releasing the alert of {claim.series} at {claim.candle_ts}",
+            lambda: self._table.delete_item(
                 Key={"series": claim.series, "ts": claim.candle_ts},
                 ConditionExpression="#status = :sending AND claim_token = :token",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={":sending": SENDING, ":token": claim.token},
-            )
-        except ClientError as exc:
-            if _conditional_check_failed(exc):
-                return False
-            raise StorageError(f"releasing the alert of {claim.series} at {claim.candle_ts}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageError(f"releasing the alert of {claim.series} at {claim.candle_ts}: {exc}") from exc
-        return True
+            ),
+        )
+        return refused is None
 
     # ----------------------------------------------------------------- suppressing
     def record_suppressed(
@@ -193,17 +185,13 @@ class NotificationLog:
             "decided_at": now_ms,
             "expires_at": candle_ts // 1000 + RETENTION_S,
         }
-        try:
-            self._table.put_item(
+        _, refused = _conditional(
+            f"recording the suppressed alert of {series} at {candle_ts}",
+            lambda: self._table.put_item(
                 Item=item, ConditionExpression="attribute_not_exists(#ts)", ExpressionAttributeNames={"#ts": "ts"}
-            )
-        except ClientError as exc:
-            if _conditional_check_failed(exc):
-                return False
-            raise StorageError(f"recording the suppressed alert of {series} at {candle_ts}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageError(f"recording the suppressed alert of {series} at {candle_ts}: {exc}") from exc
-        return True
+            ),
+        )
+        return refused is None
 
     # ----------------------------------------------------------------- helpers
     def _existing(self, series: str, candle_ts: int, exc: ClientError) -> Existing:
@@ -229,5 +217,13 @@ class NotificationLog:
         )
 
 
-def _conditional_check_failed(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+def _conditional(what: str, write: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], ClientError | None]:
+    """Run a conditional write: its answer, or the refusal when its condition failed; any other error is raised."""
+    try:
+        return write(), None
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return {}, exc
+        raise StorageError(f"{what}: {exc}") from exc
+    except BotoCoreError as exc:
+        raise StorageError(f"{what}: {exc}") from exc

@@ -9,6 +9,7 @@ import pytest
 from crypto_advisor.contracts.signal import FiringRecord, Health, Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy
 from crypto_advisor.notify.policy import Send, SentAlert, Suppress, cooldown_window, decide
+from tests.unit.notify.conftest import firing as make_firing
 
 HOUR = 3_600_000
 T0 = 1_793_394_000_000
@@ -17,18 +18,9 @@ POLICY = AlertPolicy(recipients=("me@example.com",), min_severity=2, cooldown_ms
 
 
 def firing(rule: str, severity: int = 2, *, suppressed: bool = False) -> FiringRecord:
-    return FiringRecord(
-        rule_id=rule,
-        direction="bullish",
-        severity=severity,
-        value=26.4,
-        threshold=30.0,
-        distance=3.6,
-        unit="points",
-        sentence=f"{rule} fired.",
-        suppressed=suppressed,
-        suppressed_reason="gap" if suppressed else None,
-    )
+    if suppressed:
+        return make_firing(rule, severity=severity, suppressed=True, suppressed_reason="gap")
+    return make_firing(rule, severity=severity)
 
 
 def signal(ts: int = T0, *firings: FiringRecord, healthy: bool = True, reasons: tuple[str, ...] = ()) -> Signal:

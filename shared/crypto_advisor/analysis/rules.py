@@ -850,7 +850,7 @@ class NewsSentiment:
             frame[list(NEWS_COLUMNS)].iloc[-2:].to_numpy(dtype=float)
         )
         p = self.params
-        if not (np.isfinite(mean) and np.isfinite(week)) or count < p.min_articles:
+        if not (np.isfinite(mean) and np.isfinite(week) and count >= p.min_articles):
             return None
         enough_before = count_before >= p.min_articles  # NaN means (no article) compare False below
         n = int(count)

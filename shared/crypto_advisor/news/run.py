@@ -76,6 +76,7 @@ class NewsRunReport:
 
     @property
     def failed(self) -> list[CoinReport]:
+        """Coins whose news this run did not get: failed, or skipped after a stop."""
         return [c for c in self.coins if c.status != "stored"]
 
     @property

@@ -57,6 +57,8 @@ def test_one_request_carries_the_query_window_and_key_and_returns_the_answer(rsp
         "page": "1",
     }
     assert request.headers["Authorization"] == KEY and KEY not in request.url
+    # And it waited at most 10 s, not the client's 30: a stalled NewsAPI cannot eat the Lambda's timeout
+    assert request.req_kwargs["timeout"] == 10.0
     # And the answer is what NewsAPI sent, complete
     assert answer.pages == [body] and answer.complete and len(answer.articles) == 8
 

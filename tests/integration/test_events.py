@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from crypto_advisor.adapters.errors import ConfigError
 from crypto_advisor.local.stack import load_template
+from crypto_advisor.notify.records import SignalStreamRecord
 from crypto_advisor.settings import IngestSettings
 from tests.conftest import REPO
 
@@ -54,3 +55,14 @@ def test_the_schedule_event_file_is_a_valid_eventbridge_envelope():
     event = json.loads((REPO / "events" / "ingest-schedule.json").read_text())
     parsed = parse(event=event, model=EventBridgeModel)
     assert parsed.detail_type == "Scheduled Event" and parsed.time.tzinfo is not None
+
+
+def test_env_json_names_exactly_the_variables_the_template_gives_notify():
+    env = json.loads((REPO / "events" / "env.json").read_text())
+    assert set(env["NotifyFunction"]) == template_variables("NotifyFunction")
+
+
+def test_the_notify_stream_event_file_carries_a_signal_with_firings():
+    event = json.loads((REPO / "events" / "notify-dynamodb-stream.json").read_text())
+    [record] = [SignalStreamRecord.model_validate(r) for r in event["Records"]]
+    assert record.eventName == "INSERT" and record.signal.active_firings

@@ -465,13 +465,9 @@ def _matches(pattern: dict[str, Any], data: Any) -> bool:
 
 
 def _matches_rule(rule: Any, value: Any) -> bool:
-    """Equality (against a value or any element of an array), ``exists`` and ``prefix``: what this project uses."""
+    """Equality with a value, or with any element of an array: the patterns this project's mappings use."""
     if isinstance(rule, dict):
-        if set(rule) == {"exists"}:
-            return (value is not _ABSENT) == bool(rule["exists"])
-        if set(rule) == {"prefix"}:
-            return isinstance(value, str) and value.startswith(rule["prefix"])
-        raise NotImplementedError(f"filter rule {rule} is not reproduced locally (equality, exists, prefix are)")
+        raise NotImplementedError(f"filter rule {rule} is not reproduced locally (only equality is)")
     if isinstance(value, list):
         return rule in value
     return value is not _ABSENT and value == rule

@@ -301,7 +301,7 @@ def test_the_outbox_writes_each_email_as_eml_and_as_html_with_the_chart_beside_i
     # When the outbox is written
     subjects = write_outbox(tmp_path / "outbox", notify.notifications_table, emails=notify.emails())
     # Then it holds the raw message, a browsable HTML whose image points at the PNG beside it, and the subject
-    stem = f"001-kraken_BTC-USD_1h-{'20261031T2300Z'}"
+    stem = "001-kraken_BTC-USD_1h-20261031T2300Z"  # the candle LAST opened at 2026-10-31 23:00Z
     files = sorted(p.name for p in (tmp_path / "outbox").iterdir())
     assert files == [f"{stem}-1.png", f"{stem}.eml", f"{stem}.html"]
     html = (tmp_path / "outbox" / f"{stem}.html").read_text()

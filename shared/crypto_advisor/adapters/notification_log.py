@@ -31,9 +31,11 @@ over. The lease is twice NotifyFunction's 60-second timeout: Lambda has
 stopped the first invocation by then, so a live sender is never overtaken.
 
 The honest limit: if the process dies after SES accepted the message and
-before step 2 is stored, the takeover sends the email again. That window
-(one DynamoDB write) is the only way to get two emails for one signal: the
-guarantee is exactly-once except for that crash, at-least-once then. Both
+before step 2 is stored (or that one write fails even after botocore's
+retries), the record is retried, finds the claim, waits out the lease, takes
+it over and sends the email again. That window (one DynamoDB write) is the
+only way to get two emails for one signal: the guarantee is exactly-once
+except for that failure, at-least-once then. Both
 copies carry the same Message-ID (derived from the content and the signal's
 analysis time), which lets clients such as Gmail show them as one.
 

@@ -8,9 +8,16 @@ inside the hour finds nothing closed, a three-day outage is caught up (fully
 for the Kraken series, and only as far as CoinGecko's two days reach for the
 CoinGecko one, which is reported as a gap), then half a day of hourly ticks. After
 every tick the Kinesis stream is delivered to AnalyzeFunction as its event
-source mapping would. It ends with what landed per series, read back from the
-embedded AWS, the signals with the rules' explanations, and a replay of the
-rules over the archived BTC candles with each rule's edge against the base rate.
+source mapping would, and every new signal to NotifyFunction as the Signals
+table's stream would. NewsFunction runs on each tick against a canned NewsAPI
+(the real client, made-up answers), so signals carry the news mood.
+
+After the backfill, the rules are replayed over each series' archive (what
+TrainFunction does daily when deployed) so the emails can quote each rule's
+record on the series. The demo ends with what landed per series, read back
+from the embedded AWS, the signals with the rules' explanations, every alert
+decision (sent, or suppressed with the reason), and the outbox: every email the
+embedded SES accepted, as ``.eml`` and as ``.html`` with its chart beside it.
 """
 
 from __future__ import annotations
@@ -28,15 +35,18 @@ from crypto_advisor.adapters.config_source import load_watchlist
 from crypto_advisor.analysis.replay import format_table, replay
 from crypto_advisor.analysis.rules import build_rules
 from crypto_advisor.contracts.archive_keys import replay_stats_key
-from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
+from crypto_advisor.local.news_feed import demo_news_session
+from crypto_advisor.local.outbox import verify_sender, write_outbox
 from crypto_advisor.local.runtime import LocalRuntime, decode_records, read_stream
 from crypto_advisor.local.stack import EmbeddedAws, deploy
 
 REPO = Path(__file__).resolve().parents[3]
 WATCHLIST_KEY = "config/watchlist.yaml"
 START = datetime(2026, 11, 1, 0, 1, tzinfo=UTC)
+#: Candles the replay skips before judging (SMA 200 needs them).
+REPLAY_WARMUP = 200
 
 
 def iso(ts_ms: int | None) -> str:
@@ -73,25 +83,40 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
         for key in ("ArchiveBucketName", "CandlesTableName", "CandleStreamName", "IngestFunctionName"):
             print(f"  {key:<20} {stack.outputs[key]}")
 
+        sender = verify_sender(stack)
+        # The stack creates the NewsAPI secret empty, as in AWS; the demo puts a (made-up) key in it.
+        aws.client("secretsmanager").put_secret_value(
+            SecretId=stack.outputs["NewsApiKeySecretArn"], SecretString="demo-key-not-a-real-one"
+        )
+        print(f"  SES sender           {sender} (verified in the embedded SES)")
         runtime = LocalRuntime(stack, repo_root=REPO, log_dir=out / "logs")
-        rule = runtime.schedule_rules("IngestFunction")[0]
-        print(f"  schedule rule        {rule['Name']} ({rule['ScheduleExpression']})\n")
+        for function in ("IngestFunction", "NewsFunction"):
+            rule = runtime.schedule_rules(function)[0]
+            print(f"  schedule rule        {rule['Name']} ({rule['ScheduleExpression']})")
+        print()
         sources = simulated_sources(demo_market())
+        news = demo_news_session()
         ticks = []
-        for label, at in demo_ticks():
+        for index, (label, at) in enumerate(demo_ticks()):
+            news_run = runtime.tick("NewsFunction", at, newsapi_session=news)
             result = runtime.tick("IngestFunction", at, sources=sources)
+            if index == 0:
+                replay_all(aws, bucket, watchlist_path)
             analysed = runtime.deliver_kinesis("AnalyzeFunction")
+            notified = runtime.deliver_dynamodb_streams("NotifyFunction")
             statuses = Counter(s["status"] for s in result["series"])
             print(
                 f"tick {at:%Y-%m-%d %H:%M}Z  {label:<25} stored {result['stored']:>5}  "
-                f"rejected {result['rejected']}  analysed batches {len(analysed)}  "
+                f"rejected {result['rejected']}  new articles {news_run.get('new', 0):>3}  "
+                f"analysed batches {len(analysed)}  notify batches {len(notified)}  "
                 + "  ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
             )
-            ticks.append({"label": label, "at": at.isoformat(), **result})
+            ticks.append({"label": label, "at": at.isoformat(), **result, "news": news_run})
         summary = summarize(aws, stack.outputs, watchlist_path, ticks)
         summary["signals"] = print_signals(aws, stack.outputs)
         summary["parked"] = runtime.parked
-        summary["replay"] = replay_from_archive(aws, bucket, Series.parse("kraken:BTC-USD:1h"))
+        summary["alerts"] = print_alerts(aws, stack.outputs)
+        summary["outbox"] = print_outbox(aws, stack.outputs, out / "outbox")
     finally:
         aws.stop()
     out.mkdir(parents=True, exist_ok=True)
@@ -101,29 +126,68 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
     return summary
 
 
-def replay_from_archive(aws: EmbeddedAws, bucket: str, series: Series) -> dict[str, Any]:
-    """The rules replayed over the series' archived candles; the figures stored where the notifier reads them."""
-    candles = CandleArchive(aws.client("s3"), bucket).read(series)
-    report = replay(series, candles, build_rules(None), warmup=200)
-    key = replay_stats_key(series)
-    aws.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(report).encode())
+def replay_all(aws: EmbeddedAws, bucket: str, watchlist_path: Path) -> None:
+    """The rules replayed over every series' archive, stored where the notifier reads them; BTC's table printed."""
+    watchlist = load_watchlist(watchlist_path.resolve().as_uri())
+    archive = CandleArchive(aws.client("s3"), bucket)
+    for watched in watchlist:
+        series = watched.series
+        candles = archive.read(series)
+        if len(candles) <= REPLAY_WARMUP:
+            continue
+        report = replay(series, candles, build_rules(watchlist.rules), warmup=REPLAY_WARMUP)
+        key = replay_stats_key(series)
+        aws.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(report).encode())
+        if series.key == "kraken:BTC-USD:1h":
+            print(
+                "\nreplay of the rules over the archive (the same analysis, candle by candle), stored at "
+                f"s3://{bucket}/{key} for the emails to quote (every series' figures are stored):"
+            )
+            print(format_table(report) + "\n")
+
+
+def print_alerts(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, Any]]:
+    """Every alert decision NotifyFunction recorded: sent, or suppressed with the reason."""
+    table = aws.resource("dynamodb").Table(outputs["NotificationsTableName"])
+    items = _scan(table)
+    items.sort(key=lambda i: (int(i["ts"]), str(i["series"])))
+    reasons = Counter(str(i.get("reason") or "-") for i in items if i.get("status") == "suppressed")
+    sent = [i for i in items if i.get("status") == "sent"]
     print(
-        f"\nreplay of the rules over the archive (the same analysis, candle by candle), stored at s3://{bucket}/{key}:"
+        f"\nalerts: {len(items)} signals with firings judged by NotifyFunction's policy: {len(sent)} emailed, "
+        + ", ".join(f"{n} suppressed ({reason})" for reason, n in reasons.most_common())
     )
-    print(format_table(report))
-    return report
+    return [
+        {k: (int(v) if k == "ts" else v) for k, v in i.items() if k in ("series", "ts", "status", "reason")}
+        for i in items
+    ]
 
 
-def print_signals(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, Any]]:
-    """Every stored signal with firings, oldest first, with the rules' own explanations."""
-    table = aws.resource("dynamodb").Table(outputs["SignalsTableName"])
+def print_outbox(aws: EmbeddedAws, outputs: dict[str, str], folder: Path) -> list[str]:
+    """Every email the embedded SES accepted, written to ``folder``; their subjects printed."""
+    table = aws.resource("dynamodb").Table(outputs["NotificationsTableName"])
+    subjects = write_outbox(folder, table)
+    print(
+        f"\noutbox: {len(subjects)} emails accepted by the embedded SES, in {folder} (.eml, and .html with its chart):"
+    )
+    for subject in subjects:
+        print(f"  {subject}")
+    return subjects
+
+
+def _scan(table: Any) -> list[dict[str, Any]]:
     items, kwargs = [], {}
     while True:
         page = table.scan(**kwargs)
         items.extend(page["Items"])
         if "LastEvaluatedKey" not in page:
-            break
+            return items
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def print_signals(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, Any]]:
+    """Every stored signal with firings, oldest first, with the rules' own explanations."""
+    items = _scan(aws.resource("dynamodb").Table(outputs["SignalsTableName"]))
     signals = sorted((Signal.from_json(i["body"]) for i in items), key=lambda s: (s.candle_ts, s.series))
     firing = [s for s in signals if s.firings]
     unhealthy = [s for s in signals if not s.health.healthy]

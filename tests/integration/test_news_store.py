@@ -64,12 +64,16 @@ def test_recent_reads_the_window_inclusive_oldest_first(table):
 
 def test_an_unreadable_item_is_skipped_and_the_others_are_returned(table):
     # Given a good article and an item edited by hand into something that is no article
-    store = NewsStore(table)
+    skipped: list[tuple[str, str, str]] = []
+    store = NewsStore(table, on_unreadable=lambda *why: skipped.append(why))
     store.put_once(article(T - HOUR))
     table.put_item(Item={"coin": "BTC", "sk": f"{T - 2 * HOUR:013d}#bad", "url": "javascript:alert(1)"})
 
     # When the window is read / Then the good one comes back, the bad one does not break the read
     assert [a.published_ts for a in store.recent("BTC", T - 3 * HOUR, T)] == [T - HOUR]
+    # And the skipped item is reported by its key, with why
+    assert [(coin, sk) for coin, sk, _ in skipped] == [("BTC", f"{T - 2 * HOUR:013d}#bad")]
+    assert "KeyError" in skipped[0][2]
 
 
 def test_env_json_names_exactly_the_variables_the_template_gives_news():

@@ -14,6 +14,7 @@ published in the same millisecond practically impossible.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,6 @@ from pydantic import ValidationError
 
 from crypto_advisor.adapters.errors import StorageError
 from crypto_advisor.contracts.news import Article
-from crypto_advisor.observability import logger
 
 #: How long an article stays in the table after its publication (the mood needs 7 days; the rest is slack
 #: for a later look at what an alert's news was).
@@ -60,10 +60,16 @@ def from_item(item: dict[str, Any]) -> Article:
     )
 
 
+#: Told of an item that does not read as an Article: (coin, sort key, why).
+UnreadableItem = Callable[[str, str, str], None]
+
+
 class NewsStore:
-    def __init__(self, table: Any) -> None:
-        """``table`` is a boto3 ``dynamodb.Table`` resource."""
+    def __init__(self, table: Any, *, on_unreadable: UnreadableItem | None = None) -> None:
+        """``table`` is a boto3 ``dynamodb.Table`` resource; ``on_unreadable`` is where skipped items are reported
+        (the composition root passes a log line; the adapter itself does no logging)."""
         self._table = table
+        self._on_unreadable = on_unreadable
 
     def put_once(self, article: Article) -> bool:
         """Store ``article`` unless its URL is already stored for its coin; True if this call stored it."""
@@ -82,7 +88,8 @@ class NewsStore:
         """``coin``'s articles published in ``[since_ms, until_ms]``, oldest first (one paginated Query).
 
         An item that no longer reads as an Article (edited by hand, an older
-        format) is skipped with a warning naming its key, never failing the read.
+        format) is skipped and reported to ``on_unreadable`` with its key, never
+        failing the read.
         """
         condition = Key("coin").eq(coin) & Key("sk").between(f"{since_ms:013d}", f"{until_ms:013d}#~")
         kwargs: dict[str, Any] = {"KeyConditionExpression": condition}
@@ -94,7 +101,8 @@ class NewsStore:
                     try:
                         articles.append(from_item(item))
                     except (KeyError, TypeError, ValueError, ValidationError) as exc:
-                        logger.warning("unreadable news item skipped", coin=coin, sk=item.get("sk"), error=str(exc))
+                        if self._on_unreadable is not None:
+                            self._on_unreadable(coin, str(item.get("sk")), f"{type(exc).__name__}: {exc}"[:300])
                 if "LastEvaluatedKey" not in page:
                     return articles
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -6,6 +6,11 @@ from crypto_advisor.analysis.service import Outcome
 from crypto_advisor.observability import MetricUnit, logger, metrics
 
 
+def record_unreadable_article(coin: str, sort_key: str, error: str) -> None:
+    """A News item the analysis skipped because it no longer reads as an article."""
+    logger.warning("unreadable news item skipped", coin=coin, sk=sort_key, error=error)
+
+
 def record(outcome: Outcome) -> None:
     signal = outcome.signal
     if outcome.news_error is not None:

@@ -12,6 +12,7 @@ from crypto_advisor.adapters.config_source import load_watchlist
 from crypto_advisor.adapters.news_store import NewsStore
 from crypto_advisor.adapters.signal_store import SignalStore
 from crypto_advisor.analysis.rules import Rule, build_rules
+from crypto_advisor.analysis.telemetry import record_unreadable_article
 from crypto_advisor.settings import AnalyzeSettings
 
 
@@ -32,5 +33,5 @@ def analyze_deps(settings: AnalyzeSettings) -> AnalyzeDeps:
         candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
         signals=SignalStore(dynamodb.Table(settings.signals_table)),
         rules=tuple(build_rules(watchlist.rules)),
-        news=NewsStore(dynamodb.Table(settings.news_table)),
+        news=NewsStore(dynamodb.Table(settings.news_table), on_unreadable=record_unreadable_article),
     )

@@ -1,0 +1,162 @@
+"""One prediction as the Signal carries it: the forecast, its model's out-of-sample record, and a plain sentence.
+
+``Signal.predictions`` is a list of plain dicts (:meth:`Prediction.as_dict`);
+the email renders ``text``. The skill figures come from the model card of the
+walk-forward evaluation, and a model that did not beat its baseline says so in
+its sentence and is never the headline (``headline`` is False).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from crypto_advisor.contracts.series import Series
+
+#: How the sentences name each model.
+MODEL_NAMES: dict[str, str] = {
+    "breakout_rf": "random forest",
+    "path_linear": "linear model",
+    "path_lstm": "LSTM",
+    "vol_garch": "GARCH",
+}
+
+_UNITS: dict[str, str] = {"1m": "minutes", "1h": "hours", "1d": "days", "1w": "weeks"}
+
+
+class Prediction(BaseModel):
+    """A breakout probability, a price path, or an interval, with its model's measured skill."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["breakout", "path", "interval"]
+    model: str
+    series: str
+    #: The candle the prediction was made at (its open time, epoch ms).
+    candle_ts: int
+    #: Candles ahead, and the same span in words ("24h").
+    horizon: int
+    horizon_label: str
+    #: Breakout: the threshold in percent and the probability of reaching it.
+    threshold_pct: float | None = None
+    probability: float | None = None
+    #: Path: the forecast close ``horizon`` candles ahead, and at each candle up to it.
+    price: float | None = None
+    path: list[float] | None = None
+    #: Interval: its nominal coverage and bounds for the close ``horizon`` candles ahead.
+    level: float | None = None
+    low: float | None = None
+    high: float | None = None
+    #: Out of sample (walk-forward): candles scored and folds.
+    n: int
+    folds: int
+    auc: float | None = None
+    brier_skill: float | None = None
+    #: 1 - MAE(model) / MAE(no change), for the price ``horizon`` candles ahead.
+    mae_skill: float | None = None
+    directional_accuracy: float | None = None
+    coverage: float | None = None
+    baseline_coverage: float | None = None
+    beats_baseline: bool
+    headline: bool = False
+    text: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON-ready dict ``Signal.predictions`` holds."""
+        return self.model_dump(mode="json")
+
+
+def span_label(milliseconds: int) -> str:
+    """A duration in the largest unit that divides it up to 3 days, e.g. ``24h``, ``7d``, ``90m``."""
+    minutes = milliseconds // 60_000
+    if minutes % (24 * 60) == 0 and minutes >= 3 * 24 * 60:
+        return f"{minutes // (24 * 60)}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
+
+
+def candles_label(count: int, timeframe: str) -> str:
+    """``2,100 hours`` for hourly candles, ``300 4h candles`` otherwise."""
+    unit = _UNITS.get(timeframe)
+    return f"{count:,} {unit}" if unit else f"{count:,} {timeframe} candles"
+
+
+def format_price(value: float) -> str:
+    """Four significant digits, thousands separated, never in scientific notation: 91,230 / 2.213 / 0.1612."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value}"
+    digits = max(0, 3 - math.floor(math.log10(abs(value))))
+    return f"{round(value, digits):,.{digits}f}"
+
+
+def series_timeframe(series: str) -> Series:
+    return Series.parse(series)
+
+
+def breakout_text(
+    *,
+    probability: float,
+    threshold_pct: float,
+    base_rate: float,
+    horizon_label: str,
+    card: dict[str, Any],
+    timeframe: str,
+) -> str:
+    model = card["scores"]["model"]
+    text = (
+        f"P(+{threshold_pct:g}% within {horizon_label}) = {probability:.2f}; out of sample on"
+        f" {candles_label(card['n'], timeframe)}: AUC {_num(model['auc'], '.2f')},"
+        f" Brier skill {_num(model['brier_skill'], '+.2f')}"
+    )
+    if card["verdict"] != "beats baseline":
+        text += f"; no better than the base rate ({base_rate:.2f}), shown for information only"
+    return text
+
+
+def path_text(
+    *,
+    price: float,
+    horizon_label: str,
+    card: dict[str, Any],
+    timeframe: str,
+    interval: tuple[float, float, float] | None,
+) -> str:
+    name = MODEL_NAMES.get(card["model"], card["model"])
+    skill = card["scores"]["model"]["mae_skill"]
+    text = f"{horizon_label}: {format_price(price)}"
+    if interval is not None:
+        level, low, high = interval
+        text += f" ({level * 100:.0f}% interval {format_price(low)} to {format_price(high)})"
+    text += f" by the {name}; "
+    if skill is None:
+        return text + "its error against no-change is unknown, shown for information only"
+    pct = abs(skill) * 100
+    if card["verdict"] == "beats baseline":
+        return text + f"its error is {pct:.0f}% below no-change out of sample on {candles_label(card['n'], timeframe)}"
+    if skill <= 0:
+        return text + f"this model's error is {pct:.0f}% worse than no-change, shown for information only"
+    return (
+        text + f"its error is only {pct:.0f}% below no-change, too little to count as skill; shown for information only"
+    )
+
+
+def interval_text(
+    *, level: float, low: float, high: float, horizon_label: str, card: dict[str, Any], timeframe: str
+) -> str:
+    scores = card["scores"]
+    text = (
+        f"{level * 100:.0f}% interval for {horizon_label}: {format_price(low)} to {format_price(high)}"
+        " (GARCH volatility);"
+        f" out of sample on {candles_label(card['n'], timeframe)} it held {scores['model']['coverage'] * 100:.0f}%"
+        f" of the time (historical volatility: {scores['historical']['coverage'] * 100:.0f}%)"
+    )
+    if card["verdict"] != "beats baseline":
+        text += "; no better than historical volatility, shown for information only"
+    return text
+
+
+def _num(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)

@@ -88,8 +88,8 @@ def format_price(value: float) -> str:
     """Four significant digits, thousands separated, never in scientific notation: 91,230 / 2.213 / 0.1612."""
     if value == 0 or not math.isfinite(value):
         return f"{value}"
-    digits = max(0, 3 - math.floor(math.log10(abs(value))))
-    return f"{round(value, digits):,.{digits}f}"
+    digits = 3 - math.floor(math.log10(abs(value)))
+    return f"{round(value, digits):,.{max(digits, 0)}f}"
 
 
 def series_timeframe(series: str) -> Series:

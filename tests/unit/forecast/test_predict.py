@@ -1,0 +1,152 @@
+"""Live predictions: one per model, carrying their card's skill and an honest sentence."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.signal import Health, Signal
+from crypto_advisor.forecast.artifacts import ArtifactError, Artifacts
+from crypto_advisor.forecast.predict import predict
+from crypto_advisor.forecast.prediction import Prediction, candles_label, format_price, path_text, span_label
+
+
+def _by_model(predictions: list[Prediction]) -> dict[str, Prediction]:
+    return {p.model: p for p in predictions}
+
+
+def test_one_prediction_per_model_at_the_last_candle(
+    planted_artifacts: Artifacts, planted_candles: list[Candle]
+) -> None:
+    # Given: the analysis window
+    window = planted_candles[-720:]
+
+    # When
+    out = _by_model(predict(planted_artifacts, window))
+
+    # Then
+    assert [p.kind for p in out.values()] == ["breakout", "path", "path", "interval"]
+    assert all(p.candle_ts == window[-1].ts and p.horizon == 24 and p.horizon_label == "24h" for p in out.values())
+    assert 0 <= out["breakout_rf"].probability <= 1
+    for name in ("path_linear", "path_lstm"):
+        path = out[name]
+        assert len(path.path) == 24 and path.price == path.path[-1]
+        assert 0.5 < path.price / window[-1].close < 2
+    interval = out["vol_garch"]
+    assert interval.low < out["path_linear"].price < interval.high
+    assert interval.level == 0.8
+
+
+def test_skill_figures_come_from_the_cards(planted_artifacts: Artifacts, planted_candles: list[Candle]) -> None:
+    out = _by_model(predict(planted_artifacts, planted_candles[-720:]))
+    for name, prediction in out.items():
+        card = planted_artifacts.card(name)
+        assert prediction.n == card["n"] and prediction.folds == card["folds"]
+        assert prediction.beats_baseline == (card["verdict"] == "beats baseline")
+    assert out["breakout_rf"].auc == planted_artifacts.card("breakout_rf")["scores"]["model"]["auc"]
+    assert out["path_lstm"].mae_skill == planted_artifacts.card("path_lstm")["scores"]["model"]["mae_skill"]
+    assert out["vol_garch"].coverage == planted_artifacts.card("vol_garch")["scores"]["model"]["coverage"]
+
+
+def test_skilled_models_lead_and_say_how_good_they_were(
+    planted_artifacts: Artifacts, planted_candles: list[Candle]
+) -> None:
+    out = _by_model(predict(planted_artifacts, planted_candles[-720:]))
+    assert all(p.beats_baseline for p in out.values())
+    assert out["breakout_rf"].headline and out["vol_garch"].headline
+    assert out["path_linear"].headline != out["path_lstm"].headline  # one path headline, the more skilled
+    breakout = out["breakout_rf"].text
+    assert breakout.startswith(f"P(+3% within 24h) = {out['breakout_rf'].probability:.2f}; out of sample on 2,3")
+    assert "AUC 0." in breakout and "Brier skill +0." in breakout
+    assert "below no-change out of sample on" in out["path_linear"].text
+    assert "information only" not in " ".join(p.text for p in out.values())
+
+
+def test_on_a_random_walk_every_sentence_says_no_skill(walk_artifacts: Artifacts, walk_candles: list[Candle]) -> None:
+    out = predict(walk_artifacts, walk_candles[-720:])
+    assert len(out) == 4
+    for prediction in out:
+        assert not prediction.beats_baseline
+        assert not prediction.headline
+        assert prediction.text.endswith("shown for information only")
+
+
+def test_predictions_fit_the_signal_as_plain_dicts(planted_artifacts: Artifacts, planted_candles: list[Candle]) -> None:
+    # Given
+    window = planted_candles[-720:]
+    out = predict(planted_artifacts, window)
+
+    # When
+    signal = Signal(
+        series="kraken:BTC-USD:1h",
+        candle_ts=window[-1].ts,
+        close=window[-1].close,
+        health=Health(healthy=True),
+        analyzed_at=window[-1].ts + 3_600_000,
+        predictions=[p.as_dict() for p in out],
+    )
+
+    # Then
+    again = Signal.from_json(signal.to_json())
+    assert [Prediction.model_validate(d) for d in again.predictions] == out
+    json.dumps(again.predictions, allow_nan=False)
+
+
+def test_a_window_too_short_for_the_features_predicts_nothing(
+    planted_artifacts: Artifacts, planted_candles: list[Candle]
+) -> None:
+    assert predict(planted_artifacts, planted_candles[:60]) == []
+    assert predict(planted_artifacts, []) == []
+
+
+def test_artifacts_for_other_features_are_refused(planted_artifacts: Artifacts, planted_candles: list[Candle]) -> None:
+    stale = dataclasses.replace(planted_artifacts, feature_names=planted_artifacts.feature_names[:-1])
+    with pytest.raises(ArtifactError, match="retrain"):
+        predict(stale, planted_candles[-720:])
+
+
+def test_a_window_past_the_artifacts_carries_the_garch_state_forward(
+    planted_artifacts: Artifacts, planted_candles: list[Candle]
+) -> None:
+    """The artifacts end at the last candle; a replay over an older window restarts the recursion instead."""
+    old = predict(planted_artifacts, planted_candles[1000:1720])
+    interval = _by_model(old)["vol_garch"]
+    assert np.isfinite([interval.low, interval.high]).all()
+    assert interval.low < planted_candles[1719].close < interval.high * 1.5
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(91_234.5, "91,230"), (91_200.0, "91,200"), (2.21349, "2.213"), (0.161234, "0.1612"), (150.06, "150.1")],
+)
+def test_prices_are_shown_with_four_significant_digits(value: float, text: str) -> None:
+    assert format_price(value) == text
+
+
+def test_spans_and_counts_in_words() -> None:
+    assert span_label(24 * 3_600_000) == "24h"
+    assert span_label(7 * 86_400_000) == "7d"
+    assert span_label(24 * 900_000) == "6h"
+    assert span_label(5 * 900_000) == "75m"
+    assert candles_label(2100, "1h") == "2,100 hours"
+    assert candles_label(300, "4h") == "300 4h candles"
+
+
+def _card(skill: float, verdict: str) -> dict:
+    return {"model": "path_linear", "n": 2100, "verdict": verdict, "scores": {"model": {"mae_skill": skill}}}
+
+
+def test_path_sentences_for_skill_too_little_skill_and_worse_than_no_change() -> None:
+    common = {"price": 91_234.0, "horizon_label": "24h", "timeframe": "1h", "interval": (0.8, 88_100.0, 94_300.0)}
+    assert path_text(card=_card(0.12, "beats baseline"), **common) == (
+        "24h: 91,230 (80% interval 88,100 to 94,300) by the linear model;"
+        " its error is 12% below no-change out of sample on 2,100 hours"
+    )
+    assert path_text(card=_card(-0.03, "no skill"), **common).endswith(
+        "this model's error is 3% worse than no-change, shown for information only"
+    )
+    assert "only 1% below no-change, too little to count as skill" in path_text(card=_card(0.01, "no skill"), **common)

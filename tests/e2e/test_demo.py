@@ -37,8 +37,25 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     eth = [s for s in signals if s["series"] == "kraken:ETH-USD:1h" and not s["health"]["healthy"]]
     assert eth and all(f["suppressed"] for s in eth for f in s["firings"])
     assert summary["parked"] == []
-    # ... and the rules were replayed over the archive, every rule reported
-    assert summary["replay"]["series"] == "kraken:BTC-USD:1h" and len(summary["replay"]["rules"]) == 15
+    # ... and the rules were replayed over every series' archive, every rule reported, where the notifier reads them
+    assert {r["series"] for r in summary["replay"]} >= {"kraken:BTC-USD:1h", "kraken:ETH-USD:1h"}
+    assert all(len(r["rules"]) == 16 for r in summary["replay"])
+    # ... and alerts were decided: some emailed, bad data and cooldowns suppressed with their reason
+    statuses = {(a["status"], a.get("reason")) for a in summary["alerts"]}
+    assert ("sent", None) in statuses and ("suppressed", "unhealthy_data") in statuses
+    assert ("suppressed", "cooldown") in statuses
+    # ... and every email SES accepted is in the outbox, as .eml and as .html with its chart beside it
+    outbox = tmp_path / "outbox"
+    sent = [a for a in summary["alerts"] if a["status"] == "sent"]
+    assert len(summary["outbox"]) == len(sent) == len(list(outbox.glob("*.eml"))) == len(list(outbox.glob("*.html")))
+    for page in outbox.glob("*.html"):
+        html = page.read_text()
+        assert "cid:" not in html and "<script" not in html
+        charts = [p for p in outbox.glob(page.stem + "-*.png") if f'src="{p.name}"' in html]
+        assert charts and charts[0].read_bytes().startswith(b"\x89PNG")
+    # ... and the news reached the emails: a mood line, and the hostile headline escaped, never live
+    pages = " ".join(p.read_text() for p in outbox.glob("*.html"))
+    assert "VADER" in pages and "&lt;script&gt;" in pages
     # ... and the function's structured logs were written, as CloudWatch would hold them
     lines = [json.loads(line) for line in (tmp_path / "logs" / "IngestFunction.log").read_text().splitlines()]
     failures = [line for line in lines if line.get("message") == "series failed"]

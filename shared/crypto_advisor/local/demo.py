@@ -96,12 +96,12 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
         print()
         sources = simulated_sources(demo_market())
         news = demo_news_session()
-        ticks = []
+        ticks, replays = [], []
         for index, (label, at) in enumerate(demo_ticks()):
             news_run = runtime.tick("NewsFunction", at, newsapi_session=news)
             result = runtime.tick("IngestFunction", at, sources=sources)
             if index == 0:
-                replay_all(aws, bucket, watchlist_path)
+                replays = replay_all(aws, bucket, watchlist_path)
             analysed = runtime.deliver_kinesis("AnalyzeFunction")
             notified = runtime.deliver_dynamodb_streams("NotifyFunction")
             statuses = Counter(s["status"] for s in result["series"])
@@ -115,6 +115,7 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
         summary = summarize(aws, stack.outputs, watchlist_path, ticks)
         summary["signals"] = print_signals(aws, stack.outputs)
         summary["parked"] = runtime.parked
+        summary["replay"] = replays
         summary["alerts"] = print_alerts(aws, stack.outputs)
         summary["outbox"] = print_outbox(aws, stack.outputs, out / "outbox")
     finally:
@@ -126,16 +127,18 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
     return summary
 
 
-def replay_all(aws: EmbeddedAws, bucket: str, watchlist_path: Path) -> None:
+def replay_all(aws: EmbeddedAws, bucket: str, watchlist_path: Path) -> list[dict[str, Any]]:
     """The rules replayed over every series' archive, stored where the notifier reads them; BTC's table printed."""
     watchlist = load_watchlist(watchlist_path.resolve().as_uri())
     archive = CandleArchive(aws.client("s3"), bucket)
+    reports = []
     for watched in watchlist:
         series = watched.series
         candles = archive.read(series)
         if len(candles) <= REPLAY_WARMUP:
             continue
         report = replay(series, candles, build_rules(watchlist.rules), warmup=REPLAY_WARMUP)
+        reports.append(report)
         key = replay_stats_key(series)
         aws.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(report).encode())
         if series.key == "kraken:BTC-USD:1h":
@@ -144,17 +147,18 @@ def replay_all(aws: EmbeddedAws, bucket: str, watchlist_path: Path) -> None:
                 f"s3://{bucket}/{key} for the emails to quote (every series' figures are stored):"
             )
             print(format_table(report) + "\n")
+    return reports
 
 
 def print_alerts(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, Any]]:
     """Every alert decision NotifyFunction recorded: sent, or suppressed with the reason."""
     table = aws.resource("dynamodb").Table(outputs["NotificationsTableName"])
-    items = _scan(table)
+    items = [i for i in _scan(table) if i.get("reason") != "no_firings"]  # quiet candles: recorded, not alerts
     items.sort(key=lambda i: (int(i["ts"]), str(i["series"])))
     reasons = Counter(str(i.get("reason") or "-") for i in items if i.get("status") == "suppressed")
     sent = [i for i in items if i.get("status") == "sent"]
     print(
-        f"\nalerts: {len(items)} signals with firings judged by NotifyFunction's policy: {len(sent)} emailed, "
+        f"\nalerts: {len(items)} signals with firings, judged by NotifyFunction's alert policy: {len(sent)} emailed, "
         + ", ".join(f"{n} suppressed ({reason})" for reason, n in reasons.most_common())
     )
     return [

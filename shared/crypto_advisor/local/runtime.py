@@ -73,7 +73,6 @@ class LocalRuntime:
         self._modules: dict[str, ModuleType] = {}
         self._checkpoints: dict[tuple[str, str], str] = {}
         self._retries_left: dict[tuple[str, str], int] = {}
-        _leave_dynamodb_stream_delivery_to_the_runtime()
         #: Batches an event source mapping gave up on (also sent to its on-failure queue), as in Lambda.
         self.parked: list[dict[str, Any]] = []
 
@@ -471,18 +470,6 @@ def _matches_rule(rule: Any, value: Any) -> bool:
     if isinstance(value, list):
         return rule in value
     return value is not _ABSENT and value == rule
-
-
-def _leave_dynamodb_stream_delivery_to_the_runtime() -> None:
-    """Stop moto from invoking functions itself when an item reaches a mapped DynamoDB stream.
-
-    moto would try to run the function in Docker on every write and, when that
-    returns anything, empty the stream shard: the records would be gone before
-    :meth:`LocalRuntime.deliver_dynamodb_streams` reads them.
-    """
-    from moto.awslambda.models import LambdaBackend
-
-    LambdaBackend.send_dynamodb_items = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
 
 
 def read_stream(aws_client: Any, stream_name: str) -> list[dict[str, Any]]:

@@ -90,16 +90,20 @@ def _create_secrets_outside(cfn: dict[str, Any], aws: EmbeddedAws, stack_name: s
 
 
 def _leave_stream_delivery_to_the_runtime() -> None:
-    """Stop moto from invoking functions itself when a record reaches a mapped Kinesis stream.
+    """Stop moto from invoking functions itself when a record reaches a mapped Kinesis or DynamoDB stream.
 
     moto would try to run the function in Docker on every ``put_record`` (and, with
     no daemon, print errors from its server thread into whatever output is being
-    captured). The local runtime delivers stream records itself, in batches, with
-    the mapping's retry semantics (:meth:`LocalRuntime.deliver_kinesis`).
+    captured); on every DynamoDB write to a table whose stream is mapped, it would
+    also empty the stream shard, so the records would be gone before anyone read
+    them. The local runtime delivers stream records itself, in batches, with the
+    mapping's retry semantics (:meth:`LocalRuntime.deliver_kinesis`,
+    :meth:`LocalRuntime.deliver_dynamodb_streams`).
     """
     from moto.awslambda.models import LambdaBackend
 
     LambdaBackend.send_kinesis_message = lambda self, **kwargs: None  # type: ignore[method-assign]
+    LambdaBackend.send_dynamodb_items = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
 
 
 def free_port() -> int:

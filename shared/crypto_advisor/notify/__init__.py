@@ -1,5 +1,8 @@
-"""The alert email: what it says (:mod:`.view`), how it reads (:mod:`.render`), its chart and its MIME form.
+"""The alert email and its notifier.
 
-Pure logic: no boto3, no clock, no environment. The notifier gathers the
-inputs and sends the bytes :func:`.mime.build_message` produces.
+What the email says (:mod:`.view`), how it reads (:mod:`.render`), its chart
+and its MIME form, and whether a signal gets one (:mod:`.policy`) are pure
+logic: no boto3, no clock, no environment. :mod:`.service` is the use case
+(decide, record, send) over ports; :mod:`.wiring` builds the AWS adapters for
+NotifyFunction.
 """

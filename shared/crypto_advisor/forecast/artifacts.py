@@ -160,21 +160,24 @@ def from_bytes(data: bytes) -> Artifacts:
             f"bundle is {meta.get('format')!r} version {meta.get('version')!r};"
             f" this code reads {FORMAT} version {VERSION}"
         )
-    parts: dict[str, Any] = {}
-    for part, cls in _ARRAY_PARTS.items():
-        values = dict(meta["scalars"][part])
-        for f in fields(cls):
-            if f.name not in values:
-                values[f.name] = arrays[f"{part}/{f.name}"]
-        parts[part] = cls(**values)
-    return Artifacts(
-        series=meta["series"],
-        config=ForecastConfig.from_dict(meta["config"]),
-        feature_names=tuple(meta["feature_names"]),
-        trained_from_ts=meta["trained_from_ts"],
-        trained_through_ts=meta["trained_through_ts"],
-        candles=meta["candles"],
-        garch=GarchArtifact(**meta["garch"]),
-        cards=tuple(meta["cards"]),
-        **parts,
-    )
+    try:
+        parts: dict[str, Any] = {}
+        for part, cls in _ARRAY_PARTS.items():
+            values = dict(meta["scalars"][part])
+            for f in fields(cls):
+                if f.name not in values:
+                    values[f.name] = arrays[f"{part}/{f.name}"]
+            parts[part] = cls(**values)
+        return Artifacts(
+            series=meta["series"],
+            config=ForecastConfig.from_dict(meta["config"]),
+            feature_names=tuple(meta["feature_names"]),
+            trained_from_ts=meta["trained_from_ts"],
+            trained_through_ts=meta["trained_through_ts"],
+            candles=meta["candles"],
+            garch=GarchArtifact(**meta["garch"]),
+            cards=tuple(meta["cards"]),
+            **parts,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArtifactError(f"incomplete or inconsistent forecast bundle: {exc!r}") from exc

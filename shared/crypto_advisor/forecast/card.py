@@ -68,6 +68,19 @@ class ModelCard:
         return cls(**data)
 
 
+def verdict_loss(card: ModelCard, name: str = "model") -> float:
+    """The mean loss the verdict rests on (Brier score, price MAE, interval score), for ``"model"`` or a baseline.
+
+    Lower is better; two cards of the same series computed on the same folds
+    can be compared by it (a new model should be no worse than the current one).
+    """
+    key = {"breakout": "brier", "path": "mae", "interval": "interval_score"}[card.kind]
+    value = card.scores[name][key]
+    if value is None:
+        raise ValueError(f"card {card.model} has no {key} for {name}")
+    return value
+
+
 def _clean(value: float | None) -> float | None:
     """None for undefined values, so the card stays valid JSON."""
     return None if value is None or not math.isfinite(value) else float(value)

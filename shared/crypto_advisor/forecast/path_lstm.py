@@ -93,9 +93,10 @@ def fit_lstm(features: np.ndarray, rows: np.ndarray, y: np.ndarray, config: Fore
     if not len(fit_part):
         fit_part = held_part
 
-    torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
-    net = PathNet(features.shape[1], config.lstm_hidden, y.shape[1])
+    with torch.random.fork_rng(devices=[]):  # seeded initial weights without touching the caller's global RNG
+        torch.manual_seed(config.seed)
+        net = PathNet(features.shape[1], config.lstm_hidden, y.shape[1])
     optimizer = torch.optim.Adam(net.parameters(), lr=config.lstm_lr, weight_decay=1e-4)
     loss_fn = nn.MSELoss()
     best_loss, best_state = _held_loss(net, loss_fn, inputs[held_part], targets[held_part]), _state(net)

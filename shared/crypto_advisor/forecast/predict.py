@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.series import Series
 from crypto_advisor.forecast.artifacts import ArtifactError, Artifacts
 from crypto_advisor.forecast.dataset import frame_of, window_ready_mask
 from crypto_advisor.forecast.features import build_features
@@ -31,7 +32,6 @@ from crypto_advisor.forecast.prediction import (
     breakout_text,
     interval_text,
     path_text,
-    series_timeframe,
     span_label,
 )
 
@@ -55,7 +55,7 @@ def predict(artifacts: Artifacts, candles: Sequence[Candle] | pd.DataFrame) -> l
     last = len(x) - 1
     close = frame["close"].to_numpy(dtype=np.float64)
     ts = frame["ts"].to_numpy(dtype=np.int64)
-    series = series_timeframe(artifacts.series)
+    series = Series.parse(artifacts.series)
     common: dict[str, Any] = {
         "series": artifacts.series,
         "candle_ts": int(ts[last]),

@@ -13,8 +13,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from crypto_advisor.contracts.series import Series
-
 #: How the sentences name each model.
 MODEL_NAMES: dict[str, str] = {
     "breakout_rf": "random forest",
@@ -90,10 +88,6 @@ def format_price(value: float) -> str:
         return f"{value}"
     digits = 3 - math.floor(math.log10(abs(value)))
     return f"{round(value, digits):,.{max(digits, 0)}f}"
-
-
-def series_timeframe(series: str) -> Series:
-    return Series.parse(series)
 
 
 def breakout_text(

@@ -17,7 +17,7 @@ from crypto_advisor.forecast.artifacts import Artifacts
 from crypto_advisor.forecast.breakout_rf import fit_breakout
 from crypto_advisor.forecast.card import ModelCard
 from crypto_advisor.forecast.config import ForecastConfig
-from crypto_advisor.forecast.dataset import build_dataset
+from crypto_advisor.forecast.dataset import Dataset, build_dataset
 from crypto_advisor.forecast.evaluate import evaluate_dataset
 from crypto_advisor.forecast.path_linear import fit_linear
 from crypto_advisor.forecast.path_lstm import fit_lstm
@@ -33,7 +33,24 @@ def fit_final(
 ) -> Artifacts:
     """The deployable models of one series, fitted on all of its history, with the cards of their evaluation."""
     config = config or ForecastConfig()
+    return _fit_dataset(build_dataset(candles, config), config, series=series, cards=cards)
+
+
+def train_series(
+    candles: Sequence[Candle] | pd.DataFrame, config: ForecastConfig | None = None, *, series: str
+) -> tuple[list[ModelCard], Artifacts]:
+    """Walk-forward cards, then the final fit: what a training run produces for one series.
+
+    Raises ``ValueError`` when the history is too short for the walk-forward
+    folds (a few hundred candles are needed; 720 is enough).
+    """
+    config = config or ForecastConfig()
     data = build_dataset(candles, config)
+    cards = evaluate_dataset(data, config, series=series)
+    return cards, _fit_dataset(data, config, series=series, cards=cards)
+
+
+def _fit_dataset(data: Dataset, config: ForecastConfig, *, series: str, cards: Sequence[ModelCard]) -> Artifacts:
     rows = data.rows
     if not len(rows):
         raise ValueError(f"{series}: no usable rows in {len(data.close)} candles")
@@ -60,12 +77,3 @@ def fit_final(
         garch=garch,
         cards=tuple(card.to_dict() for card in cards),
     )
-
-
-def train_series(
-    candles: Sequence[Candle] | pd.DataFrame, config: ForecastConfig | None = None, *, series: str
-) -> tuple[list[ModelCard], Artifacts]:
-    """Walk-forward cards, then the final fit: what a training run produces for one series."""
-    config = config or ForecastConfig()
-    cards = evaluate_dataset(build_dataset(candles, config), config, series=series)
-    return cards, fit_final(candles, config, series=series, cards=cards)

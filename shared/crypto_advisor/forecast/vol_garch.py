@@ -49,9 +49,11 @@ def fit_garch(log_returns: np.ndarray, *, fit_through: int, origins: np.ndarray,
     pct = 100 * np.asarray(log_returns[1:], dtype=np.float64)
     model = arch_model(pct, mean="Constant", vol="GARCH", p=1, q=1, dist="normal", rescale=False)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence chatter; the parameters are checked below
+        warnings.simplefilter("ignore")  # optimiser chatter; what matters is checked below and scored in the card
         result = model.fit(disp="off", last_obs=fit_through, show_warning=False)
     params = result.params
+    if not np.isfinite(params.to_numpy()).all():
+        raise ValueError(f"GARCH fit gave non-finite parameters: {params.to_dict()}")
     origins = np.asarray(origins, dtype=np.int64)
     variances: dict[int, np.ndarray] = {}
     if len(origins):

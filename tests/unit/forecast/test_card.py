@@ -15,6 +15,7 @@ from crypto_advisor.forecast.card import (
     format_card,
     interval_card,
     path_card,
+    verdict_loss,
 )
 from crypto_advisor.forecast.config import ForecastConfig
 
@@ -125,3 +126,12 @@ def test_format_card_shows_the_figures_and_the_verdict(rng: np.random.Generator)
     assert text.splitlines()[0] == "s  breakout_rf: P(+3% within 4 candles)"
     assert "brier_skill" in text and "base_rate" in text and "calibration" in text
     assert text.splitlines()[-1].startswith("  verdict: no skill")
+
+
+def test_verdict_loss_is_the_loss_each_kind_is_judged_by(rng: np.random.Generator) -> None:
+    y = (rng.random(N) < 0.3).astype(float)
+    breakout = _breakout(y, np.full(N, 0.3))
+    assert verdict_loss(breakout) == breakout.scores["model"]["brier"]
+    assert verdict_loss(breakout, "base_rate") == breakout.scores["base_rate"]["brier"]
+    interval = _interval(rng.normal(0, 1, N), 1.28, 1.3)
+    assert verdict_loss(interval) == interval.scores["model"]["interval_score"]

@@ -22,8 +22,10 @@ class FunctionSettings(BaseModel):
 
     #: The function these settings belong to, named in every error.
     function: ClassVar[str] = "function"
+    watchlist_uri: str = Field(alias="WATCHLIST_URI", pattern=r"^(file|s3)://")
     #: Set only locally, where it points every client at the embedded AWS; part
     #: of the settings so cached clients never outlive a change of endpoint.
+    aws_endpoint_url: str | None = Field(alias="AWS_ENDPOINT_URL", default=None)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Self:

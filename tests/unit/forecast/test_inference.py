@@ -60,6 +60,20 @@ def test_forest_traversal_equals_scikit_learn_predict_proba(
     forest = fit_breakout(data.features[train], data.breakout[train], config)
     artifact = forest.to_artifact()
 
+    # Rows placed on split thresholds (the float64 threshold itself, its float32 rounding, and one float32
+    # step either side): a strict "<" for "<=", or comparing in float64 where scikit-learn compares the
+    # float32 feature, would send some of them the other way.
+    inner = np.flatnonzero(artifact.left >= 0)
+    picks = np.random.default_rng(0).choice(inner, 300, replace=False)
+    edges = np.repeat(probe[:300], 4, axis=0)
+    for i, node in enumerate(picks):
+        exact = artifact.threshold[node]
+        at = np.float32(exact)
+        below, above = np.nextafter(at, np.float32(-np.inf)), np.nextafter(at, np.float32(np.inf))
+        for j, value in enumerate((exact, at, below, above)):
+            edges[4 * i + j, artifact.feature[node]] = value
+    probe = np.vstack([probe, edges])
+
     # When
     ours = forest_raw_proba(artifact, probe)
     theirs = forest.model.predict_proba(probe)[:, 1]

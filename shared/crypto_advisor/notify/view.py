@@ -37,6 +37,29 @@ class RuleRecord:
     replayed_candles: int
 
 
+#: Which rule makes the headline when several of the same severity fire on one candle: moves of the price
+#: itself first, then the classic signals traders act on, then context (trend strength, volatility, news),
+#: then the noisiest level crossings.
+HEADLINE_ORDER: tuple[str, ...] = (
+    "price_change_24h",
+    "price_change_1h",
+    "bb_breakout",
+    "golden_death_cross",
+    "rsi_oversold",
+    "rsi_overbought",
+    "macd_cross",
+    "volume_spike",
+    "ema_cross",
+    "obv_divergence",
+    "adx_trend",
+    "atr_spike",
+    "bb_squeeze",
+    "news_sentiment",
+    "sma20_cross",
+    "fib_cross",
+)
+
+
 @dataclass(frozen=True)
 class AlertView:
     """Everything one email says.
@@ -57,11 +80,16 @@ class AlertView:
 
     @property
     def ordered_firings(self) -> tuple[FiringRecord, ...]:
-        """The firings, most important first: highest severity, then the largest distance past the threshold.
+        """The firings, most important first: highest severity, then :data:`HEADLINE_ORDER`.
 
-        Ties keep the rule id order so the same inputs always give the same subject.
+        Distances are not compared across rules: they are in different units
+        (price, %, RSI points, VADER points). Unknown rules come last, by id, so
+        the same inputs always give the same subject.
         """
-        return tuple(sorted(self.firings, key=lambda f: (-f.severity, -abs(f.distance), f.rule_id)))
+        rank = {rule_id: i for i, rule_id in enumerate(HEADLINE_ORDER)}
+        return tuple(
+            sorted(self.firings, key=lambda f: (-f.severity, rank.get(f.rule_id, len(rank)), f.rule_id, -f.distance))
+        )
 
     @property
     def headline(self) -> FiringRecord | None:

@@ -23,14 +23,16 @@ def test_the_subject_names_pair_timeframe_headline_direction_price_and_how_many_
     assert subject(view) == "BTC/USD 1h: RSI oversold (bullish) at 95,123.45 and 2 more"
 
 
-def test_the_headline_is_the_most_severe_firing_then_the_one_furthest_past_its_threshold():
-    # Given two notable firings, one further past its line, and a strong one listed last
-    near = firing("bb_breakout", distance=0.2, unit="%")
-    far = firing("fib_cross", distance=1.5, unit="%", direction="bearish")
+def test_the_headline_is_the_most_severe_firing_then_the_rule_that_matters_most():
+    # Given two notable firings, the noisy level crossing further past its line (in other units), and a strong one
+    breakout = firing("bb_breakout", distance=0.2, unit="%")
+    fib = firing("fib_cross", distance=1.5, unit="%", direction="bearish")
+    macd = firing("macd_cross", distance=350.0, unit="price")
     strong = firing("golden_death_cross", severity=3, distance=0.1, unit="%")
-    view = view_of(near, far, strong)
-    # Then the strong one heads, then the notable one further past
-    assert view.ordered_firings == (strong, far, near)
+    view = view_of(fib, macd, breakout, strong)
+    # Then the strong one heads, then the breakout, then MACD, and the Fibonacci crossing comes last:
+    # distances in different units never decide
+    assert view.ordered_firings == (strong, breakout, macd, fib)
     assert subject(view).startswith("BTC/USD 1h: Golden cross (bullish) at")
 
 

@@ -21,7 +21,7 @@ from crypto_advisor.forecast.breakout_rf import BreakoutForest, fit_breakout
 from crypto_advisor.forecast.card import ModelCard, breakout_card, interval_card, path_card
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.dataset import Dataset, build_dataset
-from crypto_advisor.forecast.intervals import bounds, calibrated_multiplier
+from crypto_advisor.forecast.intervals import bounds, calibrated_multiplier, held_out_split
 from crypto_advisor.forecast.path_linear import LinearPath, fit_linear
 from crypto_advisor.forecast.path_lstm import LstmPath, fit_lstm
 from crypto_advisor.forecast.vol_garch import GarchVol, fit_garch
@@ -74,8 +74,9 @@ def fit_fold(data: Dataset, fold: Fold, config: ForecastConfig) -> FoldFit:
     sigmas["garch"][origins] = [garch.horizon_sigma(int(t)) for t in origins]
     sigmas["historical"][origins] = baselines.historical_sigma(train_returns, h)
     sigmas["ewma"][origins] = np.sqrt(h * ewma[origins])
-    center = linear.predict(data.features[train]).sum(axis=1)
-    actual = data.path[train].sum(axis=1)
+    fit_part, held = held_out_split(train, h)
+    center = fit_linear(data.features[fit_part], data.path[fit_part], config).predict(data.features[held]).sum(axis=1)
+    actual = data.path[held].sum(axis=1)
     return FoldFit(
         fold=fold,
         breakout=fit_breakout(data.features[train], data.breakout[train], config),
@@ -86,7 +87,7 @@ def fit_fold(data: Dataset, fold: Fold, config: ForecastConfig) -> FoldFit:
         drift=baselines.mean_return(train_returns),
         sigmas=sigmas,
         multipliers={
-            name: calibrated_multiplier(actual, center, sigma[train], config.interval) for name, sigma in sigmas.items()
+            name: calibrated_multiplier(actual, center, sigma[held], config.interval) for name, sigma in sigmas.items()
         },
     )
 

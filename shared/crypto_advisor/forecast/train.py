@@ -19,6 +19,7 @@ from crypto_advisor.forecast.card import ModelCard
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.dataset import Dataset, build_dataset
 from crypto_advisor.forecast.evaluate import evaluate_dataset
+from crypto_advisor.forecast.intervals import held_out_split
 from crypto_advisor.forecast.path_linear import fit_linear
 from crypto_advisor.forecast.path_lstm import fit_lstm
 from crypto_advisor.forecast.vol_garch import garch_artifact
@@ -55,12 +56,16 @@ def _fit_dataset(data: Dataset, config: ForecastConfig, *, series: str, cards: S
     if not len(rows):
         raise ValueError(f"{series}: no usable rows in {len(data.close)} candles")
     linear = fit_linear(data.features[rows], data.path[rows], config)
+    # The interval's width is calibrated as in each walk-forward fold: on the last rows, around a
+    # centre fitted without them.
+    fit_part, held = held_out_split(rows, config.horizon)
+    center = fit_linear(data.features[fit_part], data.path[fit_part], config).predict(data.features[held])
     garch = garch_artifact(
         data.log_returns,
         data.ts,
-        rows=rows,
-        center=linear.predict(data.features[rows]).sum(axis=1),
-        actual=data.path[rows].sum(axis=1),
+        rows=held,
+        center=center.sum(axis=1),
+        actual=data.path[held].sum(axis=1),
         level=config.interval,
         horizon=config.horizon,
     )

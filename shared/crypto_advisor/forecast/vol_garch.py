@@ -83,9 +83,9 @@ def garch_artifact(
 ) -> GarchArtifact:
     """Fit on every return of the history; keep the state for the candle after the last and the interval multiplier.
 
-    The multiplier is calibrated on ``rows`` (in-sample origins with known
-    outcomes), from the ``H``-candle ``actual`` log returns and the interval
-    ``center`` at each, as the evaluation does per fold.
+    The multiplier is calibrated on ``rows`` (origins with known outcomes),
+    from the ``H``-candle ``actual`` log returns and the interval ``center``
+    at each (see :mod:`.intervals`), as the evaluation does per fold.
     """
     last = len(log_returns) - 1
     origins = np.r_[np.asarray(rows, dtype=np.int64), last]

@@ -3,16 +3,23 @@
 ``planted`` hides two things a model can learn, on purpose:
 
 - trends persist: the drift switches now and then (on average every three
-  days) between up, flat and down, by half the candle's volatility, so
+  days) between up, flat and down, by 0.6 of the candle's volatility, so
   the last day's move (momentum, price against its moving averages,
   directional indicators) says something about the next day's, and a
   breakout is likelier in an up-trend;
-- volatility comes in regimes (calm, normal, stormy) lasting days, so
-  today's volatility says much about tomorrow's, which GARCH can use and a
-  single historical figure cannot.
+- volatility comes in regimes (calm, normal, stormy) lasting about ten
+  days, so today's volatility says much about tomorrow's, which GARCH can
+  use and a single historical figure cannot.
 
 Up and down trends are equally likely, so the long-run drift is nil and the
 drift baseline knows nothing the models do not.
+
+How reliably the cards see it (4,000 candles, the default configuration):
+over seeds 1 to 10 of ``planted``, 38 of the 40 verdicts are "beats
+baseline" (the LSTM misses on seed 1, GARCH on seed 8); over seeds 1 to 10 of
+``random_walk``, 39 of 40 are "no skill" (GARCH on seed 5, t = 2.3: the
+t >= 2 bar lets about one lucky model in forty through). The tests use
+``planted`` seed 2 and ``random_walk`` seed 2.
 
 ``random_walk`` is a geometric random walk with constant volatility and
 volume unrelated to anything: nothing to learn, and the honest card says
@@ -29,12 +36,12 @@ HOUR = 3_600_000
 T0 = 1_735_689_600_000  # 2025-01-01T00:00Z
 
 #: Per-candle volatility of the calm, normal and stormy regimes.
-VOL_REGIMES = (0.004, 0.006, 0.009)
+VOL_REGIMES = (0.003, 0.006, 0.012)
 #: Drift per candle in a trend, in units of the candle's volatility.
-TREND_DRIFT = 0.5
+TREND_DRIFT = 0.6
 #: Chance per candle that the trend (up, flat, down) or the volatility regime is drawn again.
 TREND_SWITCH = 1 / 72
-VOL_SWITCH = 1 / 150
+VOL_SWITCH = 1 / 250
 
 
 def _candles(log_close: np.ndarray, volume: np.ndarray, sigma: np.ndarray, rng: np.random.Generator) -> list[Candle]:

@@ -123,27 +123,44 @@ def test_numpy_lstm_equals_the_torch_forward_pass(data: Dataset, config: Forecas
     assert np.abs(lstm_forward(artifact, raw) - model.predict(data.features, rows)).max() <= TOLERANCE
 
 
-def test_garch_recursion_equals_arch_forecast_variance(data: Dataset, config: ForecastConfig) -> None:
+@pytest.fixture(scope="module")
+def garch_returns() -> tuple[np.ndarray, np.ndarray]:
+    """Candle times and log returns of a GARCH(1,1) process (alpha 0.1, beta 0.85), so the fit has an ARCH term."""
+    rng = np.random.default_rng(11)
+    omega, alpha, beta = 0.006**2 * 0.05, 0.1, 0.85
+    variance, shock = 0.006**2, 0.0
+    returns = np.full(1500, np.nan)
+    for t in range(1, 1500):
+        variance = omega + alpha * shock**2 + beta * variance
+        shock = np.sqrt(variance) * rng.standard_normal()
+        returns[t] = shock
+    return 1_735_689_600_000 + 3_600_000 * np.arange(1500), returns
+
+
+def test_garch_recursion_equals_arch_forecast_variance(
+    garch_returns: tuple[np.ndarray, np.ndarray], config: ForecastConfig
+) -> None:
     """Fitted on the first 1,000 candles, carried on through later ones: the same variances as arch forecasts."""
     # Given: arch's fit through candle 1000 and its own forecasts from later origins
+    ts, log_returns = garch_returns
     fit_through = 1000
     origins = np.array([fit_through, fit_through + 1, fit_through + 37, fit_through + 400])
-    vol = fit_garch(data.log_returns, fit_through=fit_through, origins=origins, horizon=config.horizon)
+    vol = fit_garch(log_returns, fit_through=fit_through, origins=origins, horizon=config.horizon)
     state = GarchArtifact(
         mu=vol.mu,
         omega=vol.omega,
         alpha=vol.alpha,
         beta=vol.beta,
         next_variance=float(vol.variances[fit_through][0]),
-        last_ts=int(data.ts[fit_through]),
+        last_ts=int(ts[fit_through]),
         multiplier=1.0,
     )
-    assert vol.alpha > 0.01  # a GARCH with no ARCH term would make the recursion trivial
+    assert vol.alpha > 0.05  # a GARCH with no ARCH term would make the recursion trivial
 
     for origin in origins:
         # When: the light path sees the candles up to the origin
         upto = slice(0, origin + 1)
-        next_variance = garch_state(state, data.ts[upto], data.log_returns[upto])
+        next_variance = garch_state(state, ts[upto], log_returns[upto])
         ours = garch_variance_path(state, next_variance, config.horizon)
 
         # Then
@@ -151,15 +168,16 @@ def test_garch_recursion_equals_arch_forecast_variance(data: Dataset, config: Fo
 
 
 def test_garch_state_without_its_candle_restarts_from_the_long_run_variance(
-    data: Dataset, config: ForecastConfig
+    garch_returns: tuple[np.ndarray, np.ndarray], config: ForecastConfig
 ) -> None:
     # Given: an artifact whose last candle is not in the window (older than the window)
-    vol = fit_garch(data.log_returns, fit_through=1000, origins=np.array([1499]), horizon=config.horizon)
+    ts, log_returns = garch_returns
+    vol = fit_garch(log_returns, fit_through=1000, origins=np.array([1499]), horizon=config.horizon)
     state = GarchArtifact(vol.mu, vol.omega, vol.alpha, vol.beta, next_variance=1e9, last_ts=-1, multiplier=1.0)
     window = slice(779, 1500)
 
     # When: 720 candles of recursion from the long-run variance
-    restarted = garch_state(state, data.ts[window], data.log_returns[window])
+    restarted = garch_state(state, ts[window], log_returns[window])
 
     # Then: the start is forgotten (arch ran from the first candle)
     assert vol.alpha + vol.beta < 1

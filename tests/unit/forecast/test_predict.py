@@ -109,14 +109,21 @@ def test_artifacts_for_other_features_are_refused(planted_artifacts: Artifacts, 
         predict(stale, planted_candles[-720:])
 
 
-def test_a_window_past_the_artifacts_carries_the_garch_state_forward(
+def test_a_replay_of_an_older_window_takes_its_volatility_from_that_window(
     planted_artifacts: Artifacts, planted_candles: list[Candle]
 ) -> None:
-    """The artifacts end at the last candle; a replay over an older window restarts the recursion instead."""
-    old = predict(planted_artifacts, planted_candles[1000:1720])
-    interval = _by_model(old)["vol_garch"]
-    assert np.isfinite([interval.low, interval.high]).all()
-    assert interval.low < planted_candles[1719].close < interval.high * 1.5
+    """The artifacts' GARCH state is for their last candle; an older window restarts the recursion in itself."""
+    # Given: a window that ends long before the artifacts' last candle, in a stormy stretch (the history ends calmer)
+    window = planted_candles[1600:2320]
+    closes = np.array([c.close for c in window])
+    realised = np.diff(np.log(closes[-100:])).std() * np.sqrt(24)
+
+    # When
+    interval = _by_model(predict(planted_artifacts, window))["vol_garch"]
+
+    # Then: the half-width in standard deviations is the calibrated multiplier, of that window's volatility
+    half_width = np.log(interval.high / interval.low) / 2 / planted_artifacts.garch.multiplier
+    assert realised / 1.5 < half_width < realised * 1.5
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,12 @@ from crypto_advisor.forecast.config import ForecastConfig
 BEATS = "beats baseline"
 NO_SKILL = "no skill"
 
+#: Model names, as cards, artifacts and predictions call them.
+BREAKOUT_RF = "breakout_rf"
+PATH_LINEAR = "path_linear"
+PATH_LSTM = "path_lstm"
+VOL_GARCH = "vol_garch"
+
 Kind = Literal["breakout", "path", "interval"]
 Scores = dict[str, float | None]
 

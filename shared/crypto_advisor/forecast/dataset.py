@@ -37,8 +37,6 @@ class Dataset:
     path: np.ndarray
     #: Rows with a full window of features and defined targets.
     rows: np.ndarray
-    #: True where the LSTM window is defined, targets or not (live predictions are made on the last row).
-    ready: np.ndarray
 
 
 def frame_of(candles: Sequence[Candle] | pd.DataFrame) -> pd.DataFrame:
@@ -75,5 +73,4 @@ def build_dataset(candles: Sequence[Candle] | pd.DataFrame, config: ForecastConf
         breakout=breakout,
         path=path,
         rows=rows,
-        ready=ready,
     )

@@ -18,7 +18,16 @@ import pandas as pd
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.forecast import baselines
 from crypto_advisor.forecast.breakout_rf import BreakoutForest, fit_breakout
-from crypto_advisor.forecast.card import ModelCard, breakout_card, interval_card, path_card
+from crypto_advisor.forecast.card import (
+    BREAKOUT_RF,
+    PATH_LINEAR,
+    PATH_LSTM,
+    VOL_GARCH,
+    ModelCard,
+    breakout_card,
+    interval_card,
+    path_card,
+)
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.dataset import Dataset, build_dataset
 from crypto_advisor.forecast.intervals import bounds, calibrated_multiplier, held_out_split
@@ -26,12 +35,6 @@ from crypto_advisor.forecast.path_linear import LinearPath, fit_linear
 from crypto_advisor.forecast.path_lstm import LstmPath, fit_lstm
 from crypto_advisor.forecast.vol_garch import GarchVol, fit_garch
 from crypto_advisor.forecast.walkforward import Fold, walk_forward_folds
-
-#: Model names, as cards, artifacts and predictions call them.
-BREAKOUT_RF = "breakout_rf"
-PATH_LINEAR = "path_linear"
-PATH_LSTM = "path_lstm"
-VOL_GARCH = "vol_garch"
 
 
 @dataclass(frozen=True, slots=True)

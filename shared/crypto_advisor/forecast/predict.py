@@ -9,6 +9,7 @@ the prediction is made at the last one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.forecast.artifacts import ArtifactError, Artifacts
+from crypto_advisor.forecast.card import BEATS, BREAKOUT_RF, PATH_LINEAR, PATH_LSTM, VOL_GARCH
 from crypto_advisor.forecast.dataset import frame_of, window_ready_mask
 from crypto_advisor.forecast.features import build_features
 from crypto_advisor.forecast.inference import (
@@ -27,15 +29,19 @@ from crypto_advisor.forecast.inference import (
     lstm_forward,
     windows,
 )
-from crypto_advisor.forecast.prediction import (
-    Prediction,
-    breakout_text,
-    interval_text,
-    path_text,
-    span_label,
-)
+from crypto_advisor.forecast.prediction import Prediction, breakout_text, interval_text, path_text, span_label
 
-BREAKOUT_RF, PATH_LINEAR, PATH_LSTM, VOL_GARCH = "breakout_rf", "path_linear", "path_lstm", "vol_garch"
+
+@dataclass(frozen=True, slots=True)
+class _Forecasts:
+    """What the four models say at the last candle, before it is worded."""
+
+    close: float
+    probability: float
+    #: Log-return paths by model.
+    paths: dict[str, np.ndarray]
+    #: (level, low, high) of the close H candles ahead.
+    interval: tuple[float, float, float]
 
 
 def predict(artifacts: Artifacts, candles: Sequence[Candle] | pd.DataFrame) -> list[Prediction]:
@@ -44,64 +50,79 @@ def predict(artifacts: Artifacts, candles: Sequence[Candle] | pd.DataFrame) -> l
     Raises :class:`~crypto_advisor.forecast.artifacts.ArtifactError` when the
     artifacts were built for other features than this code computes.
     """
-    config = artifacts.config
     frame = frame_of(candles)
-    features = build_features(frame, lags=config.lags)
+    features = build_features(frame, lags=artifacts.config.lags)
     if tuple(features.columns) != artifacts.feature_names:
         raise ArtifactError("the artifacts were fitted on other features than this code builds; retrain")
     x = features.to_numpy(dtype=np.float64)
-    if not len(x) or not window_ready_mask(x, config.lstm_window)[-1]:
+    if not len(x) or not window_ready_mask(x, artifacts.config.lstm_window)[-1]:
         return []
-    last = len(x) - 1
-    close = frame["close"].to_numpy(dtype=np.float64)
-    ts = frame["ts"].to_numpy(dtype=np.int64)
+    forecasts = _forecast(artifacts, x, frame["close"].to_numpy(dtype=np.float64), frame["ts"].to_numpy(dtype=np.int64))
     series = Series.parse(artifacts.series)
     common: dict[str, Any] = {
         "series": artifacts.series,
-        "candle_ts": int(ts[last]),
-        "horizon": config.horizon,
-        "horizon_label": span_label(config.horizon * series.timeframe_ms),
+        "candle_ts": int(frame["ts"].iloc[-1]),
+        "horizon": artifacts.config.horizon,
+        "horizon_label": span_label(artifacts.config.horizon * series.timeframe_ms),
     }
+    return [
+        _breakout(artifacts, forecasts, series, common),
+        *_paths(artifacts, forecasts, series, common),
+        _interval(artifacts, forecasts, series, common),
+    ]
 
-    probability = float(forest_proba(artifacts.forest, x[[last]])[0])
+
+def _forecast(artifacts: Artifacts, x: np.ndarray, close: np.ndarray, ts: np.ndarray) -> _Forecasts:
+    config = artifacts.config
+    last = len(x) - 1
     linear = linear_predict(artifacts.linear, x[[last]])[0]
     lstm = lstm_forward(artifacts.lstm, windows(x, np.array([last]), config.lstm_window))[0]
     log_returns = np.r_[np.nan, np.diff(np.log(close))]
     variance = garch_variance_path(artifacts.garch, garch_state(artifacts.garch, ts, log_returns), config.horizon)
-    sigma = float(np.sqrt(variance.sum()) / 100)
+    # The interval is the GARCH width around the linear path's end point, as the evaluation scored it.
+    half_width = artifacts.garch.multiplier * float(np.sqrt(variance.sum()) / 100)
     center = float(linear.sum())
-    k = artifacts.garch.multiplier
-    low, high = close[last] * np.exp(center - k * sigma), close[last] * np.exp(center + k * sigma)
-    interval = (config.interval, float(low), float(high))
-
-    out: list[Prediction] = []
-    card = _card(artifacts, BREAKOUT_RF)
-    out.append(
-        Prediction(
-            kind="breakout",
-            model=BREAKOUT_RF,
-            threshold_pct=config.threshold_pct,
-            probability=probability,
-            auc=card["scores"]["model"]["auc"],
-            brier_skill=card["scores"]["model"]["brier_skill"],
-            text=breakout_text(
-                probability=probability,
-                threshold_pct=config.threshold_pct,
-                base_rate=artifacts.forest.base_rate,
-                horizon_label=common["horizon_label"],
-                card=card,
-                timeframe=series.timeframe,
-            ),
-            headline=card["verdict"] == "beats baseline",
-            **_skill(card),
-            **common,
-        )
+    return _Forecasts(
+        close=float(close[last]),
+        probability=float(forest_proba(artifacts.forest, x[[last]])[0]),
+        paths={PATH_LINEAR: linear, PATH_LSTM: lstm},
+        interval=(
+            config.interval,
+            float(close[last] * np.exp(center - half_width)),
+            float(close[last] * np.exp(center + half_width)),
+        ),
     )
-    paths = {PATH_LINEAR: linear, PATH_LSTM: lstm}
+
+
+def _breakout(artifacts: Artifacts, f: _Forecasts, series: Series, common: dict[str, Any]) -> Prediction:
+    card = _card(artifacts, BREAKOUT_RF)
+    return Prediction(
+        kind="breakout",
+        model=BREAKOUT_RF,
+        threshold_pct=artifacts.config.threshold_pct,
+        probability=f.probability,
+        auc=card["scores"]["model"]["auc"],
+        brier_skill=card["scores"]["model"]["brier_skill"],
+        text=breakout_text(
+            probability=f.probability,
+            threshold_pct=artifacts.config.threshold_pct,
+            base_rate=artifacts.forest.base_rate,
+            horizon_label=common["horizon_label"],
+            card=card,
+            timeframe=series.timeframe,
+        ),
+        headline=card["verdict"] == BEATS,
+        **_skill(card),
+        **common,
+    )
+
+
+def _paths(artifacts: Artifacts, f: _Forecasts, series: Series, common: dict[str, Any]) -> list[Prediction]:
     best = _best_path(artifacts)
-    for name, returns in paths.items():
+    out: list[Prediction] = []
+    for name, returns in f.paths.items():
         card = _card(artifacts, name)
-        prices = close[last] * np.exp(np.cumsum(returns))
+        prices = f.close * np.exp(np.cumsum(returns))
         out.append(
             Prediction(
                 kind="path",
@@ -115,37 +136,39 @@ def predict(artifacts: Artifacts, candles: Sequence[Candle] | pd.DataFrame) -> l
                     horizon_label=common["horizon_label"],
                     card=card,
                     timeframe=series.timeframe,
-                    interval=interval if name == PATH_LINEAR else None,
+                    interval=f.interval if name == PATH_LINEAR else None,
                 ),
                 headline=name == best,
                 **_skill(card),
                 **common,
             )
         )
-    card = _card(artifacts, VOL_GARCH)
-    out.append(
-        Prediction(
-            kind="interval",
-            model=VOL_GARCH,
-            level=config.interval,
-            low=interval[1],
-            high=interval[2],
-            coverage=card["scores"]["model"]["coverage"],
-            baseline_coverage=card["scores"]["historical"]["coverage"],
-            text=interval_text(
-                level=config.interval,
-                low=interval[1],
-                high=interval[2],
-                horizon_label=common["horizon_label"],
-                card=card,
-                timeframe=series.timeframe,
-            ),
-            headline=card["verdict"] == "beats baseline",
-            **_skill(card),
-            **common,
-        )
-    )
     return out
+
+
+def _interval(artifacts: Artifacts, f: _Forecasts, series: Series, common: dict[str, Any]) -> Prediction:
+    card = _card(artifacts, VOL_GARCH)
+    level, low, high = f.interval
+    return Prediction(
+        kind="interval",
+        model=VOL_GARCH,
+        level=level,
+        low=low,
+        high=high,
+        coverage=card["scores"]["model"]["coverage"],
+        baseline_coverage=card["scores"]["historical"]["coverage"],
+        text=interval_text(
+            level=level,
+            low=low,
+            high=high,
+            horizon_label=common["horizon_label"],
+            card=card,
+            timeframe=series.timeframe,
+        ),
+        headline=card["verdict"] == BEATS,
+        **_skill(card),
+        **common,
+    )
 
 
 def _card(artifacts: Artifacts, model: str) -> dict[str, Any]:
@@ -156,7 +179,7 @@ def _card(artifacts: Artifacts, model: str) -> dict[str, Any]:
 
 
 def _skill(card: dict[str, Any]) -> dict[str, Any]:
-    return {"n": card["n"], "folds": card["folds"], "beats_baseline": card["verdict"] == "beats baseline"}
+    return {"n": card["n"], "folds": card["folds"], "beats_baseline": card["verdict"] == BEATS}
 
 
 def _best_path(artifacts: Artifacts) -> str | None:
@@ -164,6 +187,6 @@ def _best_path(artifacts: Artifacts) -> str | None:
     skilled = [
         (card["scores"]["model"]["mae_skill"] or 0.0, name)
         for name in (PATH_LINEAR, PATH_LSTM)
-        if (card := _card(artifacts, name))["verdict"] == "beats baseline"
+        if (card := _card(artifacts, name))["verdict"] == BEATS
     ]
     return max(skilled)[1] if skilled else None

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from crypto_advisor.forecast.card import BEATS
+
 #: How the sentences name each model.
 MODEL_NAMES: dict[str, str] = {
     "breakout_rf": "random forest",
@@ -105,7 +107,7 @@ def breakout_text(
         f" {candles_label(card['n'], timeframe)}: AUC {_num(model['auc'], '.2f')},"
         f" Brier skill {_num(model['brier_skill'], '+.2f')}"
     )
-    if card["verdict"] != "beats baseline":
+    if card["verdict"] != BEATS:
         text += f"; no better than the base rate ({base_rate:.2f}), shown for information only"
     return text
 
@@ -127,14 +129,12 @@ def path_text(
     text += f" by the {name}; "
     if skill is None:
         return text + "its error against no-change is unknown, shown for information only"
-    pct = abs(skill) * 100
-    if card["verdict"] == "beats baseline":
-        return text + f"its error is {pct:.0f}% below no-change out of sample on {candles_label(card['n'], timeframe)}"
+    pct = f"{abs(skill) * 100:.{0 if abs(skill) >= 0.01 else 1}f}"
+    if card["verdict"] == BEATS:
+        return text + f"its error is {pct}% below no-change out of sample on {candles_label(card['n'], timeframe)}"
     if skill <= 0:
-        return text + f"this model's error is {pct:.0f}% worse than no-change, shown for information only"
-    return (
-        text + f"its error is only {pct:.0f}% below no-change, too little to count as skill; shown for information only"
-    )
+        return text + f"this model's error is {pct}% worse than no-change, shown for information only"
+    return text + f"its error is only {pct}% below no-change, too little to count as skill; shown for information only"
 
 
 def interval_text(
@@ -147,7 +147,7 @@ def interval_text(
         f" out of sample on {candles_label(card['n'], timeframe)} it held {scores['model']['coverage'] * 100:.0f}%"
         f" of the time (historical volatility: {scores['historical']['coverage'] * 100:.0f}%)"
     )
-    if card["verdict"] != "beats baseline":
+    if card["verdict"] != BEATS:
         text += "; no better than historical volatility, shown for information only"
     return text
 

@@ -34,10 +34,6 @@ class GarchVol:
         """Standard deviation of the ``H``-candle log return forecast at candle ``origin`` (log units, not percent)."""
         return float(np.sqrt(self.variances[origin].sum()) / 100)
 
-    def horizon_mean(self, horizon: int) -> float:
-        """Expected ``H``-candle log return (log units)."""
-        return horizon * self.mu / 100
-
 
 def fit_garch(log_returns: np.ndarray, *, fit_through: int, origins: np.ndarray, horizon: int) -> GarchVol:
     """Fit on the returns of candles ``1 .. fit_through`` and forecast ``H`` candles ahead from each of ``origins``.

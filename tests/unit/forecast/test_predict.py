@@ -157,3 +157,4 @@ def test_path_sentences_for_skill_too_little_skill_and_worse_than_no_change() ->
         "this model's error is 3% worse than no-change, shown for information only"
     )
     assert "only 1% below no-change, too little to count as skill" in path_text(card=_card(0.01, "no skill"), **common)
+    assert "only 0.2% below no-change" in path_text(card=_card(0.002, "no skill"), **common)

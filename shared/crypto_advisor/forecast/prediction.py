@@ -129,12 +129,16 @@ def path_text(
     text += f" by the {name}; "
     if skill is None:
         return text + "its error against no-change is unknown, shown for information only"
-    pct = f"{abs(skill) * 100:.{0 if abs(skill) >= 0.01 else 1}f}"
+    pct = f"{abs(skill) * 100:.{0 if round(abs(skill) * 100) >= 1 else 1}f}"
+    sample = candles_label(card["n"], timeframe)
     if card["verdict"] == BEATS:
-        return text + f"its error is {pct}% below no-change out of sample on {candles_label(card['n'], timeframe)}"
+        return text + f"its error is {pct}% below no-change out of sample on {sample}"
     if skill <= 0:
         return text + f"this model's error is {pct}% worse than no-change, shown for information only"
-    return text + f"its error is only {pct}% below no-change, too little to count as skill; shown for information only"
+    return text + (
+        f"its error is {pct}% below no-change out of sample on {sample}, too little evidence to call it skill;"
+        " shown for information only"
+    )
 
 
 def interval_text(

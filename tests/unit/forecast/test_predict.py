@@ -156,5 +156,9 @@ def test_path_sentences_for_skill_too_little_skill_and_worse_than_no_change() ->
     assert path_text(card=_card(-0.03, "no skill"), **common).endswith(
         "this model's error is 3% worse than no-change, shown for information only"
     )
-    assert "only 1% below no-change, too little to count as skill" in path_text(card=_card(0.01, "no skill"), **common)
-    assert "only 0.2% below no-change" in path_text(card=_card(0.002, "no skill"), **common)
+    assert path_text(card=_card(0.01, "no skill"), **common).endswith(
+        "its error is 1% below no-change out of sample on 2,100 hours, too little evidence to call it skill;"
+        " shown for information only"
+    )
+    assert "is 0.2% below no-change" in path_text(card=_card(0.002, "no skill"), **common)
+    assert "is 0.4% worse than no-change" in path_text(card=_card(-0.004, "no skill"), **common)

@@ -49,3 +49,36 @@ def news_key(coin: str, run_ms: int) -> str:
     redelivered event rewrites the same key.
     """
     return f"{NEWS_PREFIX}/coin={coin}/date={utc_date(run_ms)}/{run_ms}.json.gz"
+
+
+MODELS_PREFIX = "models"
+
+
+def model_series_prefix(series: Series) -> str:
+    """``models/source=kraken/symbol=BTC-USD/timeframe=1h/``: every trained version of a series, and its pointer."""
+    return f"{MODELS_PREFIX}/source={series.source}/symbol={series.symbol}/timeframe={series.timeframe}/"
+
+
+def model_version_prefix(series: Series, version: str) -> str:
+    """One training run's objects: ``.../v=<trained_at_ms>/`` (the run's clock, so a rerun rewrites the same keys)."""
+    return f"{model_series_prefix(series)}v={version}/"
+
+
+def model_bundle_key(series: Series, version: str) -> str:
+    """The artifacts (``forecast.artifacts.to_bytes``) of one version."""
+    return f"{model_version_prefix(series, version)}bundle.npz"
+
+
+def model_cards_key(series: Series, version: str) -> str:
+    """The model cards of one version as JSON (a list of ``ModelCard.to_dict()``)."""
+    return f"{model_version_prefix(series, version)}cards.json"
+
+
+def model_cards_text_key(series: Series, version: str) -> str:
+    """The same cards as readable tables (``forecast.card.format_card``)."""
+    return f"{model_version_prefix(series, version)}cards.txt"
+
+
+def model_latest_key(series: Series) -> str:
+    """The pointer to the version AnalyzeFunction serves: only the training gate moves it."""
+    return f"{model_series_prefix(series)}latest.json"

@@ -1,0 +1,259 @@
+"""Trained forecast models in the archive bucket: versions, and the ``latest`` pointer the analysis serves.
+
+Layout (Hive-style, like the archive; keys in :mod:`crypto_advisor.contracts.archive_keys`)::
+
+    models/source=kraken/symbol=BTC-USD/timeframe=1h/v=<trained_at_ms>/bundle.npz
+                                                     v=<trained_at_ms>/cards.json
+                                                     v=<trained_at_ms>/cards.txt
+    models/source=kraken/symbol=BTC-USD/timeframe=1h/latest.json
+
+A version is written whole before anything points at it, and versions are
+never overwritten by another run (the key is the run's clock), so the pointer
+is the only thing that changes what AnalyzeFunction serves: moving it is one
+``PutObject``, atomic for readers. Versions the gate did not promote stay for
+inspection. The pointer carries the version's configuration and its verdict
+losses, so the next training run can re-evaluate the served configuration on
+new candles without downloading its bundle.
+
+This module needs numpy only (through the artifacts' byte form): it is
+imported by AnalyzeFunction, which must stay small.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from crypto_advisor.adapters.errors import StorageError
+from crypto_advisor.contracts.archive_keys import (
+    model_bundle_key,
+    model_cards_key,
+    model_cards_text_key,
+    model_latest_key,
+)
+from crypto_advisor.contracts.series import Series
+from crypto_advisor.forecast.artifacts import ArtifactError, Artifacts, from_bytes, to_bytes
+from crypto_advisor.forecast.card import ModelCard, format_card, verdict_loss
+from crypto_advisor.forecast.config import ForecastConfig
+
+_MISSING = {"NoSuchKey", "404", "NotFound"}
+POINTER_FORMAT = "crypto-advisor/model-pointer"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVersion:
+    """One stored training result: where its objects are and what the gate compares it by."""
+
+    series: str
+    version: str
+    trained_at: int
+    bundle_key: str
+    cards_key: str
+    cards_text_key: str
+    config: dict[str, Any]
+    #: ``verdict_loss`` per model (None where the card has no such figure).
+    losses: dict[str, float | None]
+
+    def pointer(self) -> dict[str, Any]:
+        """The ``latest.json`` body that serves this version."""
+        return {
+            "format": POINTER_FORMAT,
+            "series": self.series,
+            "version": self.version,
+            "bundle_key": self.bundle_key,
+            "cards_key": self.cards_key,
+            "trained_at": self.trained_at,
+            "config": self.config,
+            "losses": self.losses,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedModel:
+    """The served version of a series, ready for ``forecast.predict.predict``."""
+
+    version: str
+    trained_at: int
+    artifacts: Artifacts
+    cards: list[ModelCard]
+
+
+def card_losses(cards: Sequence[ModelCard]) -> dict[str, float | None]:
+    """Each card's verdict loss by model name; None where the card has none (never NaN in JSON)."""
+    losses: dict[str, float | None] = {}
+    for card in cards:
+        try:
+            losses[card.model] = float(verdict_loss(card))
+        except ValueError:
+            losses[card.model] = None
+    return losses
+
+
+class ModelStore:
+    """Reads and writes model versions and the ``latest`` pointer; botocore errors become :class:`StorageError`."""
+
+    def __init__(self, s3_client: Any, bucket: str) -> None:
+        self._s3 = s3_client
+        self._bucket = bucket
+
+    # ------------------------------------------------------------- writing
+    def write_version(
+        self,
+        series: Series,
+        trained_at_ms: int,
+        artifacts: Artifacts,
+        cards: Sequence[ModelCard],
+        config: ForecastConfig,
+    ) -> ModelVersion:
+        """Store bundle and cards of one training run; the pointer is left alone (the gate decides)."""
+        version = str(int(trained_at_ms))
+        stored = ModelVersion(
+            series=series.key,
+            version=version,
+            trained_at=int(trained_at_ms),
+            bundle_key=model_bundle_key(series, version),
+            cards_key=model_cards_key(series, version),
+            cards_text_key=model_cards_text_key(series, version),
+            config=config.as_dict(),
+            losses=card_losses(cards),
+        )
+        # Bundle last: a reader that finds the bundle finds the cards beside it.
+        self._put(stored.cards_key, _json([c.to_dict() for c in cards]), "application/json")
+        self._put(stored.cards_text_key, ("\n\n".join(format_card(c) for c in cards) + "\n").encode(), "text/plain")
+        self._put(stored.bundle_key, to_bytes(artifacts), "application/octet-stream")
+        return stored
+
+    def move_latest(self, series: Series, version: ModelVersion) -> None:
+        """Serve ``version`` from now on (one PutObject: readers see the old pointer or the new, never half)."""
+        if version.series != series.key:
+            raise ValueError(f"version of {version.series} cannot serve {series.key}")
+        self._put(model_latest_key(series), _json(version.pointer()), "application/json")
+
+    # ------------------------------------------------------------- reading
+    def latest_pointer(self, series: Series) -> dict[str, Any] | None:
+        """The pointer as stored, or None when the series has no model yet."""
+        key = model_latest_key(series)
+        body = self._get(key)
+        if body is None:
+            return None
+        try:
+            pointer = json.loads(body)
+        except ValueError as exc:
+            raise StorageError(f"s3://{self._bucket}/{key} is not JSON: {exc}") from exc
+        if not isinstance(pointer, dict) or not {"version", "bundle_key"} <= pointer.keys():
+            raise StorageError(f"s3://{self._bucket}/{key} is not a model pointer (needs version and bundle_key)")
+        return pointer
+
+    def load_latest(self, series: Series) -> LoadedModel | None:
+        """The served model of ``series``; None if nothing was ever promoted; StorageError if it cannot be read."""
+        pointer = self.latest_pointer(series)
+        return None if pointer is None else self.load_pointer(pointer)
+
+    def load_pointer(self, pointer: dict[str, Any]) -> LoadedModel:
+        """The bundle a pointer names; its cards come from the bundle itself (the ones it was scored with)."""
+        key = str(pointer["bundle_key"])
+        body = self._get(key)
+        if body is None:
+            raise StorageError(f"model bundle s3://{self._bucket}/{key} is missing (the pointer names it)")
+        try:
+            artifacts = from_bytes(body)
+            cards = [ModelCard.from_dict(c) for c in artifacts.cards]
+        except (ArtifactError, TypeError) as exc:
+            raise StorageError(f"model bundle s3://{self._bucket}/{key} cannot be read: {exc}") from exc
+        return LoadedModel(
+            version=str(pointer["version"]),
+            trained_at=int(pointer.get("trained_at", pointer["version"])),
+            artifacts=artifacts,
+            cards=cards,
+        )
+
+    def read_cards(self, series: Series, version: str) -> list[ModelCard]:
+        """The cards of any stored version (for reports and inspection)."""
+        key = model_cards_key(series, version)
+        body = self._get(key)
+        if body is None:
+            raise StorageError(f"s3://{self._bucket}/{key} is missing")
+        try:
+            return [ModelCard.from_dict(c) for c in json.loads(body)]
+        except (ValueError, TypeError) as exc:
+            raise StorageError(f"s3://{self._bucket}/{key} holds no model cards: {exc}") from exc
+
+    # ------------------------------------------------------------- S3
+    def _put(self, key: str, body: bytes, content_type: str) -> None:
+        try:
+            self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"writing s3://{self._bucket}/{key}: {exc}") from exc
+
+    def _get(self, key: str) -> bytes | None:
+        try:
+            return self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _MISSING:
+                return None
+            raise StorageError(f"reading s3://{self._bucket}/{key}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"reading s3://{self._bucket}/{key}: {exc}") from exc
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, allow_nan=False, separators=(",", ":")).encode()
+
+
+def _wall_clock_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(slots=True)
+class _Entry:
+    model: LoadedModel | None
+    checked_at: int
+
+
+@dataclass
+class CachedModels:
+    """The served model per series, kept for the life of a Lambda container.
+
+    A bundle is a few hundred kilobytes to download and parse, and the
+    pointer moves at most once a day, so each series is loaded once, and
+    after ``ttl_ms`` only the small pointer is read again; the bundle is
+    reloaded only when the pointer names another version. "No model yet" is
+    cached the same way, so a series without one costs one GET per TTL.
+
+    If a refresh fails while a model is cached, the cached model keeps
+    serving (a stale forecast for an hour beats none) and the failure is kept
+    in :attr:`last_error` for the caller to log; with nothing cached the
+    :class:`StorageError` propagates.
+    """
+
+    store: ModelStore
+    ttl_ms: int = 3_600_000
+    clock: Callable[[], int] = _wall_clock_ms
+    last_error: StorageError | None = None
+    _entries: dict[str, _Entry] = field(default_factory=dict)
+
+    def get(self, series: Series, now_ms: int | None = None) -> LoadedModel | None:
+        now = self.clock() if now_ms is None else now_ms
+        entry = self._entries.get(series.key)
+        if entry is not None and now - entry.checked_at < self.ttl_ms:
+            return entry.model
+        try:
+            pointer = self.store.latest_pointer(series)
+            if pointer is None:
+                model = None
+            elif entry is not None and entry.model is not None and entry.model.version == str(pointer["version"]):
+                model = entry.model
+            else:
+                model = self.store.load_pointer(pointer)
+        except StorageError as exc:
+            if entry is None or entry.model is None:
+                raise
+            self.last_error = exc
+            model = entry.model
+        self._entries[series.key] = _Entry(model=model, checked_at=now)
+        return model

@@ -1,4 +1,4 @@
-"""AnalyzeFunction: Kinesis candle updates -> indicators, trigger rules, data health -> Signals.
+"""AnalyzeFunction: Kinesis candle updates -> indicators, trigger rules, data health, predictions -> Signals.
 
 Each record is validated by Powertools' batch processor against the
 CandleUpdate contract and handled on its own: a malformed or failing record
@@ -34,7 +34,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
     def handle(record: CandleUpdateRecord) -> None:
         outcome = analyze_update(
-            record.kinesis.data, candles=deps.candles, signals=deps.signals, rules=deps.rules, news=deps.news
+            record.kinesis.data,
+            candles=deps.candles,
+            signals=deps.signals,
+            rules=deps.rules,
+            news=deps.news,
+            models=deps.models,
         )
         record_outcome(outcome)
 

@@ -50,6 +50,8 @@ class IngestSettings(FunctionSettings):
 class AnalyzeSettings(FunctionSettings):
     function: ClassVar[str] = "AnalyzeFunction"
 
+    #: where the served models are (``models/`` in the archive bucket)
+    archive_bucket: str = Field(alias="ARCHIVE_BUCKET", min_length=3)
     candles_table: str = Field(alias="CANDLES_TABLE", min_length=3)
     signals_table: str = Field(alias="SIGNALS_TABLE", min_length=3)
     news_table: str = Field(alias="NEWS_TABLE", min_length=3)
@@ -70,6 +72,8 @@ class NotifySettings(FunctionSettings):
     archive_bucket: str = Field(alias="ARCHIVE_BUCKET", min_length=3)
     candles_table: str = Field(alias="CANDLES_TABLE", min_length=3)
     notifications_table: str = Field(alias="NOTIFICATIONS_TABLE", min_length=3)
+    #: the forecast ledger: predictions emailed, graded once their horizon passed
+    ledger_table: str = Field(alias="LEDGER_TABLE", min_length=3)
     sender_email: str = Field(alias="SENDER_EMAIL", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     #: comma-separated default recipients; the watchlist's alerts.recipients overrides them
     recipient_emails: str = Field(alias="RECIPIENT_EMAILS", default="")
@@ -77,3 +81,10 @@ class NotifySettings(FunctionSettings):
     @property
     def default_recipients(self) -> tuple[str, ...]:
         return tuple(a.strip() for a in self.recipient_emails.split(",") if a.strip())
+
+
+class TrainSettings(FunctionSettings):
+    function: ClassVar[str] = "TrainFunction"
+
+    #: the archive read, and where the models and the replay figures are written
+    archive_bucket: str = Field(alias="ARCHIVE_BUCKET", min_length=3)

@@ -17,6 +17,7 @@ from crypto_advisor.settings import (
     IngestSettings,
     NewsSettings,
     NotifySettings,
+    TrainSettings,
 )
 from tests.conftest import REPO
 
@@ -25,6 +26,7 @@ SETTINGS: dict[str, type[FunctionSettings]] = {
     "AnalyzeFunction": AnalyzeSettings,
     "NewsFunction": NewsSettings,
     "NotifyFunction": NotifySettings,
+    "TrainFunction": TrainSettings,
 }
 #: Read by libraries, not by our settings: Powertools, and matplotlib's cache folder.
 LIBRARY_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "MPLCONFIGDIR"}
@@ -65,6 +67,7 @@ def test_settings_are_hashable_so_dependencies_are_cached_per_container() -> Non
         "ARCHIVE_BUCKET": "bucket",
         "CANDLES_TABLE": "candles",
         "NOTIFICATIONS_TABLE": "notifications",
+        "LEDGER_TABLE": "ledger",
         "SENDER_EMAIL": "alerts@example.com",
         "RECIPIENT_EMAILS": " a@example.com, ,b@example.com ",
         "WATCHLIST_URI": "file:///opt/config/watchlist.yaml",

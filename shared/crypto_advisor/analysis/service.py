@@ -9,6 +9,15 @@ With a news reader, the coin's articles of the 7 days before the candle's close
 analysis. News is an extra, never a dependency: when the News table cannot be
 read, the signal is made without news, its digest says ``off``, and the
 outcome carries the error for the log.
+
+With a model source, the signal also carries the series' model predictions
+(:func:`crypto_advisor.forecast.predict.predict` on the same window, at the
+same candle). Predictions are an extra too, and the signal is what must not be
+lost: no model yet means no predictions (the normal state before the first
+training run), and a model that cannot be loaded or fails to predict leaves
+the signal without predictions and the error in the outcome. A window with
+unhealthy data gets no predictions: the models' lagged features would read a
+gap as one long candle.
 """
 
 from __future__ import annotations
@@ -25,6 +34,8 @@ from crypto_advisor.contracts.candle_update import CandleUpdate
 from crypto_advisor.contracts.news import MOOD_LONG_MS, Article, NewsDigest
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
+from crypto_advisor.forecast.artifacts import Artifacts
+from crypto_advisor.forecast.predict import predict
 
 
 class WindowReader(Protocol):
@@ -39,11 +50,34 @@ class NewsReader(Protocol):
     def recent(self, coin: str, since_ms: int, until_ms: int) -> list[Article]: ...
 
 
+class ServedModel(Protocol):
+    """A loaded model version (:class:`crypto_advisor.adapters.model_store.LoadedModel`)."""
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def artifacts(self) -> Artifacts: ...
+
+
+class ModelSource(Protocol):
+    """The served model of a series, cached per container (:class:`crypto_advisor.adapters.model_store.CachedModels`).
+
+    Loaded from S3 once per container and series, not per update: a bundle is hundreds of kilobytes.
+    """
+
+    def get(self, series: Series, now_ms: int | None = None) -> ServedModel | None: ...
+
+
 @dataclass(frozen=True)
 class Outcome:
     signal: Signal
     stored: bool  # False: a signal for this candle already existed (a redelivery)
     news_error: str | None = None  # why the news could not be read (the signal was made without it)
+    #: The model version that predicted, when one did.
+    model_version: str | None = None
+    #: Why a served model gave no predictions (the signal was stored without them).
+    predictions_error: str | None = None
 
 
 def analyze_update(
@@ -53,6 +87,7 @@ def analyze_update(
     signals: SignalWriter,
     rules: Sequence[Rule],
     news: NewsReader | None = None,
+    models: ModelSource | None = None,
 ) -> Outcome:
     series = Series.parse(update.series)
     candle_ts = update.last_ts
@@ -76,4 +111,38 @@ def analyze_update(
     )
     if news_error is not None:
         signal = signal.model_copy(update={"news": NewsDigest(coin=series.base, status="off")})
-    return Outcome(signal=signal, stored=signals.put_once(signal), news_error=news_error)
+    version: str | None = None
+    predictions_error: str | None = None
+    if models is not None and signal.health.healthy:
+        try:
+            predictions, version = _predictions(models, series, window, candle_ts, update.ingested_at)
+            signal = signal.model_copy(update={"predictions": predictions})
+        except Exception as exc:  # noqa: BLE001 - any failure of the optional part must leave the signal intact
+            predictions_error = f"{type(exc).__name__}: {exc}"
+    return Outcome(
+        signal=signal,
+        stored=signals.put_once(signal),
+        news_error=news_error,
+        model_version=version,
+        predictions_error=predictions_error,
+    )
+
+
+def _predictions(
+    models: ModelSource, series: Series, window: Sequence[Candle], candle_ts: int, now_ms: int
+) -> tuple[list[dict], str | None]:
+    """The served model's predictions at ``candle_ts`` as the Signal stores them, and its version.
+
+    ``now_ms`` is the update's ingest time, not the wall clock, so the cache's
+    expiry follows the same clock as the rest of the analysis (and the local
+    runtime's simulated one).
+    """
+    served = models.get(series, now_ms)
+    if served is None:
+        return [], None
+    if served.artifacts.series != series.key:
+        raise ValueError(f"the model served for {series.key} was trained for {served.artifacts.series}")
+    upto = [c for c in window if c.ts <= candle_ts]
+    if not upto or upto[-1].ts != candle_ts:
+        return [], served.version
+    return [p.as_dict() for p in predict(served.artifacts, upto)], served.version

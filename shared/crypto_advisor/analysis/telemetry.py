@@ -21,11 +21,22 @@ def record(outcome: Outcome) -> None:
             error=outcome.news_error,
         )
         metrics.add_metric(name="NewsReadFailures", unit=MetricUnit.Count, value=1)
+    if outcome.predictions_error is not None:
+        logger.warning(
+            "model predictions failed: signal stored without them",
+            series=signal.series,
+            candle_ts=signal.candle_ts,
+            model_version=outcome.model_version,
+            error=outcome.predictions_error,
+        )
+        metrics.add_metric(name="PredictionsFailed", unit=MetricUnit.Count, value=1)
     if not outcome.stored:
         logger.info("signal already stored (redelivery)", series=signal.series, candle_ts=signal.candle_ts)
         metrics.add_metric(name="SignalDuplicates", unit=MetricUnit.Count, value=1)
         return
     metrics.add_metric(name="SignalsStored", unit=MetricUnit.Count, value=1)
+    if signal.predictions:
+        metrics.add_metric(name="Predictions", unit=MetricUnit.Count, value=len(signal.predictions))
     metrics.add_metric(name="Firings", unit=MetricUnit.Count, value=len(signal.active_firings))
     suppressed = len(signal.firings) - len(signal.active_firings)
     metrics.add_metric(name="FiringsSuppressed", unit=MetricUnit.Count, value=suppressed)

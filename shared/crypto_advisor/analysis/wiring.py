@@ -9,6 +9,7 @@ import boto3
 
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.adapters.model_store import CachedModels, ModelStore
 from crypto_advisor.adapters.news_store import NewsStore
 from crypto_advisor.adapters.signal_store import SignalStore
 from crypto_advisor.analysis.rules import Rule, build_rules
@@ -22,16 +23,20 @@ class AnalyzeDeps:
     signals: SignalStore
     rules: tuple[Rule, ...]
     news: NewsStore
+    #: Loaded once per container per series, re-checked hourly.
+    models: CachedModels
 
 
 @functools.lru_cache(maxsize=4)
 def analyze_deps(settings: AnalyzeSettings) -> AnalyzeDeps:
     session = boto3.session.Session()
     dynamodb = session.resource("dynamodb")
-    watchlist = load_watchlist(settings.watchlist_uri, s3_client=session.client("s3"))
+    s3 = session.client("s3")
+    watchlist = load_watchlist(settings.watchlist_uri, s3_client=s3)
     return AnalyzeDeps(
         candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
         signals=SignalStore(dynamodb.Table(settings.signals_table)),
         rules=tuple(build_rules(watchlist.rules)),
         news=NewsStore(dynamodb.Table(settings.news_table), on_unreadable=record_unreadable_article),
+        models=CachedModels(ModelStore(s3, settings.archive_bucket)),
     )

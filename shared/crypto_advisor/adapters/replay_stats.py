@@ -42,3 +42,17 @@ class ReplayStats:
         if not isinstance(report, dict):
             raise StorageError(f"s3://{self._bucket}/{key} holds a {type(report).__name__}, not a replay report")
         return report
+
+    def write(self, series: Series, report: dict[str, Any]) -> str:
+        """Store a replay report (TrainFunction's daily job) where :meth:`read` finds it; returns the key."""
+        key = replay_stats_key(series)
+        try:
+            self._s3.put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=json.dumps(report).encode(),
+                ContentType="application/json",
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"writing s3://{self._bucket}/{key}: {exc}") from exc
+        return key

@@ -4,7 +4,8 @@ For each function the runtime reads, from the embedded Lambda API, the
 configuration CloudFormation gave it (environment variables with every
 ``!Ref`` resolved) and, from the embedded EventBridge, the schedule rules that
 target it. A scheduled invocation gets the event EventBridge would deliver.
-The handler module is loaded from the function's ``CodeUri`` folder and called
+The handler module is loaded from the function's ``CodeUri`` folder (an image
+function's: its ``Metadata.Dockerfile`` folder) and called
 with exactly that environment (plus ``AWS_ENDPOINT_URL`` for the embedded AWS),
 so the local wiring is the deployed wiring.
 """
@@ -111,11 +112,14 @@ class LocalRuntime:
 
     # ------------------------------------------------------------- invocation
     def _handler(self, logical_id: str) -> Any:
-        props = self.stack.sam_template["Resources"][logical_id]["Properties"]
+        resource = self.stack.sam_template["Resources"][logical_id]
+        props = resource["Properties"]
         module_name, _, attribute = props.get("Handler", "app.lambda_handler").rpartition(".")
         module = self._modules.get(logical_id)
         if module is None:
-            path = self.repo_root / props["CodeUri"] / f"{module_name.replace('.', '/')}.py"
+            # An image function has no CodeUri: its handler sits beside its Dockerfile (which copies it in).
+            folder = props.get("CodeUri") or str(Path(resource.get("Metadata", {})["Dockerfile"]).parent)
+            path = self.repo_root / folder / f"{module_name.replace('.', '/')}.py"
             spec = importlib.util.spec_from_file_location(f"local_function_{logical_id}", path)
             if spec is None or spec.loader is None:
                 raise ImportError(f"cannot load {path}")

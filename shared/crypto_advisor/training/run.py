@@ -1,0 +1,286 @@
+"""One training run: for every watched series on its own, the replay figures, the models, and the gate.
+
+Per series (a failure stops that series alone and is reported with its error):
+
+1. Read the whole archive of the series.
+2. Keep the **gap-free run at the end**: the features (lags, EMAs, the LSTM
+   window) assume consecutive candles, and a hole would silently join two
+   distant prices into one "return". The candles before the last gap are
+   dropped and counted; the run continues from the live end, which is what
+   the analysis predicts from.
+3. Replay the rules over those candles and store the figures where the
+   notifier reads them (``stats/replay/...``), as ``make demo`` does.
+4. Train (walk-forward cards, then the final fit) and write the version to
+   ``models/.../v=<run time>/``. Too short a history for the folds is
+   reported as "too little history: N candles", not as a failure.
+5. **The gate** decides whether the ``latest`` pointer moves to the new
+   version: "no worse than the current one on the same folds". The pointer
+   stores the configuration it was trained with, so the served model is
+   re-scored, with today's code, on today's candles and the same folds as the
+   new one, and the two are compared model by model by
+   :func:`~crypto_advisor.forecast.card.verdict_loss` (Brier score, price
+   MAE, interval score: lower is better). The pointer moves when, for every
+   model both have, ``new <= current + 1e-12``; otherwise it stays and the
+   report names the models that got worse (the new version stays in S3 for
+   inspection). Decisions that need no re-scoring:
+
+   - no pointer yet: the first model moves it;
+   - the same configuration: both would be the same fit on the same candles
+     (training is seeded), so the new version is simply a refit on more
+     history, and it moves;
+   - different targets or fold design (horizon, threshold, interval, folds,
+     training fraction, lags, LSTM window: anything that changes which rows
+     are scored or what is predicted): the losses would measure different
+     things and cannot be compared; the new configuration was chosen on
+     purpose, so it moves, and the report says the comparison was impossible.
+     The same happens when this code cannot read the stored configuration.
+
+   Re-scoring the served configuration on today's candles, rather than
+   comparing against the losses stored in its pointer, is what makes the
+   comparison fair: yesterday's losses were measured on other folds.
+
+The models themselves (:class:`Forecaster`) are a port: the real one needs
+scikit-learn, PyTorch and arch (TrainFunction's image); the unit tests pass
+a fake, so the gate is tested without training anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from crypto_advisor.adapters.errors import StorageError
+from crypto_advisor.adapters.model_store import ModelVersion, card_losses
+from crypto_advisor.analysis.replay import replay
+from crypto_advisor.analysis.rules import Rule
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.watchlist import Watchlist
+from crypto_advisor.forecast.artifacts import Artifacts
+from crypto_advisor.forecast.card import ModelCard
+from crypto_advisor.forecast.config import ForecastConfig
+
+#: Candles of history before the replay's first analysis (the indicators' warm-up), as in ``make demo``.
+REPLAY_WARMUP = 200
+#: Losses within this of each other are equal (float noise between two evaluations of one model).
+TOLERANCE = 1e-12
+#: Configuration fields that decide which rows are scored and what is predicted: if any differs,
+#: two configurations' losses do not measure the same thing.
+COMPARABLE_ONLY_IF_EQUAL = (
+    "horizon",
+    "threshold_pct",
+    "interval",
+    "folds",
+    "min_train_fraction",
+    "lags",
+    "lstm_window",
+)
+
+Status = Literal["trained", "too_little_history", "no_candles", "failed"]
+PointerMove = Literal["moved", "kept"]
+
+
+class ArchivePort(Protocol):
+    def read(self, series: Series) -> list[Candle]: ...
+
+
+class ReplayStatsPort(Protocol):
+    def write(self, series: Series, report: dict[str, Any]) -> str: ...
+
+
+class ModelStorePort(Protocol):
+    def write_version(
+        self,
+        series: Series,
+        trained_at_ms: int,
+        artifacts: Artifacts,
+        cards: Sequence[ModelCard],
+        config: ForecastConfig,
+    ) -> ModelVersion: ...
+    def latest_pointer(self, series: Series) -> dict[str, Any] | None: ...
+    def move_latest(self, series: Series, version: ModelVersion) -> None: ...
+
+
+class Forecaster(Protocol):
+    """Training and walk-forward scoring (``forecast.train.train_series``, ``forecast.evaluate.evaluate_series``)."""
+
+    def train(
+        self, candles: Sequence[Candle], config: ForecastConfig, *, series: str
+    ) -> tuple[list[ModelCard], Artifacts]: ...
+    def evaluate(self, candles: Sequence[Candle], config: ForecastConfig, *, series: str) -> list[ModelCard]: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    archive: ArchivePort
+    replay_stats: ReplayStatsPort
+    models: ModelStorePort
+    forecaster: Forecaster
+
+
+@dataclass
+class SeriesTraining:
+    series: str
+    status: Status
+    archived: int = 0
+    used: int = 0
+    #: Candles before the last gap, left out because the features need consecutive candles.
+    dropped: int = 0
+    first_ts: int | None = None
+    last_ts: int | None = None
+    replay_key: str | None = None
+    version: str | None = None
+    cards: list[ModelCard] = field(default_factory=list)
+    pointer: PointerMove | None = None
+    pointer_reason: str | None = None
+    #: verdict_loss per model of the served model re-scored on today's folds (when the gate re-scored it).
+    current_losses: dict[str, float | None] | None = None
+    error: str | None = None
+    error_kind: str | None = None
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        return {c.model: c.verdict for c in self.cards}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "series": self.series,
+            "status": self.status,
+            "archived": self.archived,
+            "used": self.used,
+            "dropped": self.dropped,
+            "first_ts": self.first_ts,
+            "last_ts": self.last_ts,
+            "replay_key": self.replay_key,
+            "version": self.version,
+            "verdicts": self.verdicts,
+            "losses": card_losses(self.cards),
+            "current_losses": self.current_losses,
+            "pointer": self.pointer,
+            "pointer_reason": self.pointer_reason,
+            "error": self.error,
+            "error_kind": self.error_kind,
+        }
+
+
+@dataclass
+class TrainingReport:
+    now_ms: int
+    config: ForecastConfig
+    series: list[SeriesTraining]
+
+    @property
+    def failed(self) -> list[SeriesTraining]:
+        return [r for r in self.series if r.status == "failed"]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "now_ms": self.now_ms,
+            "config": self.config.as_dict(),
+            "trained": sum(1 for r in self.series if r.status == "trained"),
+            "moved": sum(1 for r in self.series if r.pointer == "moved"),
+            "failed": len(self.failed),
+            "series": [r.as_dict() for r in self.series],
+        }
+
+
+def trailing_run(candles: Sequence[Candle], timeframe_ms: int) -> list[Candle]:
+    """The candles after the last gap (oldest first): the longest consecutive stretch that reaches the end."""
+    start = len(candles) - 1
+    while start > 0 and candles[start].ts - candles[start - 1].ts == timeframe_ms:
+        start -= 1
+    return list(candles[max(start, 0) :])
+
+
+def run_training(
+    watchlist: Watchlist, *, now_ms: int, config: ForecastConfig, rules: Sequence[Rule], ports: Ports
+) -> TrainingReport:
+    """Train every watched series; ``now_ms`` (the schedule event's time) names the versions written."""
+    report = TrainingReport(now_ms=now_ms, config=config, series=[])
+    for watched in watchlist:
+        series = watched.series
+        item = SeriesTraining(series=series.key, status="failed")
+        try:
+            _train_one(series, item, now_ms=now_ms, config=config, rules=rules, ports=ports)
+        except StorageError as exc:
+            item.status, item.error, item.error_kind = "failed", str(exc), "storage"
+        except Exception as exc:  # noqa: BLE001 - one series' bug must not stop the others; it is reported
+            item.status, item.error, item.error_kind = "failed", f"{type(exc).__name__}: {exc}", "bug"
+        report.series.append(item)
+    return report
+
+
+def _train_one(
+    series: Series,
+    item: SeriesTraining,
+    *,
+    now_ms: int,
+    config: ForecastConfig,
+    rules: Sequence[Rule],
+    ports: Ports,
+) -> None:
+    archived = ports.archive.read(series)
+    candles = trailing_run(archived, series.timeframe_ms)
+    item.archived, item.used, item.dropped = len(archived), len(candles), len(archived) - len(candles)
+    if not candles:
+        item.status = "no_candles"
+        return
+    item.first_ts, item.last_ts = candles[0].ts, candles[-1].ts
+    if len(candles) > REPLAY_WARMUP:
+        item.replay_key = ports.replay_stats.write(series, replay(series, candles, rules, warmup=REPLAY_WARMUP))
+    try:
+        cards, artifacts = ports.forecaster.train(candles, config, series=series.key)
+    except ValueError as exc:
+        item.status, item.error = "too_little_history", f"too little history: {len(candles)} candles ({exc})"
+        return
+    item.cards = cards
+    version = ports.models.write_version(series, now_ms, artifacts, cards, config)
+    item.version = version.version
+    item.status = "trained"
+    move, reason = _gate(series, candles, config, cards, ports, item)
+    if move:
+        ports.models.move_latest(series, version)
+    item.pointer, item.pointer_reason = ("moved" if move else "kept"), reason
+
+
+def _gate(
+    series: Series,
+    candles: Sequence[Candle],
+    config: ForecastConfig,
+    cards: Sequence[ModelCard],
+    ports: Ports,
+    item: SeriesTraining,
+) -> tuple[bool, str]:
+    """Whether the new version may be served, and why (see the module docstring)."""
+    pointer = ports.models.latest_pointer(series)
+    if pointer is None:
+        return True, "first model of this series"
+    try:
+        current = ForecastConfig.from_dict(dict(pointer["config"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        return True, f"the served configuration cannot be read by this code ({exc}); the new one replaces it"
+    if current == config:
+        return True, f"same configuration as the served version {pointer['version']}: a refit on more history"
+    changed = [n for n in COMPARABLE_ONLY_IF_EQUAL if getattr(current, n) != getattr(config, n)]
+    if changed:
+        detail = ", ".join(f"{n} {getattr(current, n)} -> {getattr(config, n)}" for n in changed)
+        return True, f"targets or folds changed ({detail}): losses not comparable; the new configuration replaces it"
+    current_losses = card_losses(ports.forecaster.evaluate(candles, current, series=series.key))
+    item.current_losses = current_losses
+    new_losses = card_losses(cards)
+    worse = {
+        model: (current_losses[model], loss)
+        for model, loss in new_losses.items()
+        if loss is not None and current_losses.get(model) is not None and loss > current_losses[model] + TOLERANCE
+    }
+    if worse:
+        detail = ", ".join(f"{m} {new:.6g} vs {old:.6g}" for m, (old, new) in worse.items())
+        return False, f"worse than the served version {pointer['version']} on the same folds: {detail}"
+    differences = ", ".join(_fields_changed(current, config))
+    return True, f"no worse than the served version {pointer['version']} on the same folds ({differences} changed)"
+
+
+def _fields_changed(old: ForecastConfig, new: ForecastConfig) -> list[str]:
+    return [f.name for f in dataclasses.fields(ForecastConfig) if getattr(old, f.name) != getattr(new, f.name)]

@@ -1,0 +1,229 @@
+"""The training run over fakes: gap handling, one series failing alone, and the gate on the latest pointer.
+
+The forecaster is a fake whose losses depend on the configuration, so the
+gate's decisions are tested without fitting anything; the real models are
+exercised end to end in ``tests/integration/test_train_function.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pytest
+
+from crypto_advisor.adapters.errors import StorageError
+from crypto_advisor.adapters.model_store import ModelVersion, card_losses
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.forecast.card import BREAKOUT_RF, PATH_LINEAR, ModelCard
+from crypto_advisor.forecast.config import ForecastConfig
+from crypto_advisor.training.run import Ports, run_training, trailing_run
+
+HOUR = 3_600_000
+T0 = 1_735_689_600_000
+BTC = Series.parse("kraken:BTC-USD:1h")
+ETH = Series.parse("kraken:ETH-USD:1h")
+WATCHLIST = parse_watchlist(
+    "defaults: {timeframe: 1h}\nseries:\n  - {source: kraken, symbol: BTC/USD}\n  - {source: kraken, symbol: ETH/USD}\n"
+)
+GOOD = ForecastConfig()
+#: Fewer trees: the fake scores it worse on the breakout model (the real forest would be noisier).
+WORSE = replace(GOOD, rf_trees=3)
+NOW = T0 + 10_000 * HOUR
+
+
+def candles(count: int, start: int = T0, price: float = 100.0) -> list[Candle]:
+    return [Candle(start + i * HOUR, price, price * 1.01, price * 0.99, price, 10.0) for i in range(count)]
+
+
+def card(model: str, kind: str, loss: float) -> ModelCard:
+    key = {"breakout": "brier", "path": "mae", "interval": "interval_score"}[kind]
+    return ModelCard(
+        series=BTC.key,
+        model=model,
+        kind=kind,  # type: ignore[arg-type]
+        horizon=24,
+        threshold_pct=None,
+        interval=None,
+        folds=4,
+        n=100,
+        baseline="x",
+        significant_over=["x"],
+        scores={"model": {key: loss}, "x": {key: loss + 1}},
+        advantage_t={"x": 1.0},
+        verdict="no skill",
+    )
+
+
+@dataclass
+class FakeForecaster:
+    """Losses from the configuration: fewer trees make a worse breakout model; too few candles raise, as the real."""
+
+    min_candles: int = 300
+    evaluated: list[ForecastConfig] = field(default_factory=list)
+
+    def cards(self, candles: Sequence[Candle], config: ForecastConfig) -> list[ModelCard]:
+        if len(candles) < self.min_candles:
+            raise ValueError(f"{len(candles)} usable rows leave too few to test")
+        return [card(BREAKOUT_RF, "breakout", 0.2 + 1.0 / config.rf_trees), card(PATH_LINEAR, "path", 5.0)]
+
+    def train(self, candles: Sequence[Candle], config: ForecastConfig, *, series: str) -> tuple[list[ModelCard], Any]:
+        return self.cards(candles, config), object()
+
+    def evaluate(self, candles: Sequence[Candle], config: ForecastConfig, *, series: str) -> list[ModelCard]:
+        self.evaluated.append(config)
+        return self.cards(candles, config)
+
+
+@dataclass
+class FakeArchive:
+    by_series: dict[str, list[Candle]]
+    broken: set[str] = field(default_factory=set)
+
+    def read(self, series: Series) -> list[Candle]:
+        if series.key in self.broken:
+            raise StorageError(f"reading the archive of {series.key}: AccessDenied")
+        return self.by_series.get(series.key, [])
+
+
+@dataclass
+class FakeReplayStats:
+    written: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def write(self, series: Series, report: dict[str, Any]) -> str:
+        self.written[series.key] = report
+        return f"stats/{series.key}"
+
+
+@dataclass
+class FakeModels:
+    versions: dict[str, list[ModelVersion]] = field(default_factory=dict)
+    pointers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def write_version(self, series, trained_at_ms, artifacts, cards, config) -> ModelVersion:
+        version = ModelVersion(
+            series=series.key,
+            version=str(trained_at_ms),
+            trained_at=trained_at_ms,
+            bundle_key=f"{series.key}/{trained_at_ms}/bundle",
+            cards_key=f"{series.key}/{trained_at_ms}/cards",
+            cards_text_key=f"{series.key}/{trained_at_ms}/txt",
+            config=config.as_dict(),
+            losses=card_losses(cards),
+        )
+        self.versions.setdefault(series.key, []).append(version)
+        return version
+
+    def latest_pointer(self, series: Series) -> dict[str, Any] | None:
+        return self.pointers.get(series.key)
+
+    def move_latest(self, series: Series, version: ModelVersion) -> None:
+        self.pointers[series.key] = version.pointer()
+
+
+@dataclass
+class World:
+    archive: FakeArchive
+    stats: FakeReplayStats = field(default_factory=FakeReplayStats)
+    models: FakeModels = field(default_factory=FakeModels)
+    forecaster: FakeForecaster = field(default_factory=FakeForecaster)
+
+    def run(self, config: ForecastConfig, now_ms: int = NOW):
+        ports = Ports(archive=self.archive, replay_stats=self.stats, models=self.models, forecaster=self.forecaster)
+        return run_training(WATCHLIST, now_ms=now_ms, config=config, rules=[], ports=ports)
+
+
+def test_trailing_run_keeps_the_consecutive_candles_after_the_last_gap() -> None:
+    history = candles(50) + candles(30, start=T0 + 60 * HOUR)
+    assert trailing_run(history, HOUR) == history[50:]
+    assert trailing_run(candles(5), HOUR) == candles(5)
+    assert trailing_run([], HOUR) == []
+
+
+def test_candles_before_the_last_gap_are_dropped_and_counted() -> None:
+    # Given BTC's archive with a 3-hour hole 400 candles before its end
+    world = World(FakeArchive({BTC.key: candles(600) + candles(400, start=T0 + 603 * HOUR)}))
+    # When trained
+    btc = world.run(GOOD).series[0]
+    # Then only the 400 candles after the gap were used, and the 600 before it reported
+    assert (btc.status, btc.archived, btc.used, btc.dropped) == ("trained", 1000, 400, 600)
+    assert btc.first_ts == T0 + 603 * HOUR
+    assert world.stats.written[BTC.key]["candles"] == 400
+
+
+def test_too_short_a_history_is_reported_not_failed_and_still_gets_its_replay() -> None:
+    world = World(FakeArchive({BTC.key: candles(250), ETH.key: candles(500)}))
+    btc, eth = world.run(GOOD).series
+    assert btc.status == "too_little_history"
+    assert btc.error is not None and btc.error.startswith("too little history: 250 candles")
+    assert btc.version is None and BTC.key not in world.models.pointers
+    assert btc.replay_key == f"stats/{BTC.key}"
+    assert eth.status == "trained"
+
+
+def test_one_failing_series_affects_only_itself() -> None:
+    # Given BTC's archive unreadable
+    world = World(FakeArchive({ETH.key: candles(500)}, broken={BTC.key}))
+    report = world.run(GOOD)
+    btc, eth = report.series
+    # Then BTC is reported failed with the reason, and ETH is trained and served
+    assert (btc.status, btc.error_kind) == ("failed", "storage")
+    assert "AccessDenied" in (btc.error or "")
+    assert eth.status == "trained" and eth.pointer == "moved"
+    assert report.as_dict()["failed"] == 1
+
+
+def test_the_first_model_moves_the_pointer() -> None:
+    world = World(FakeArchive({BTC.key: candles(500)}))
+    btc = world.run(GOOD).series[0]
+    assert btc.pointer == "moved" and btc.pointer_reason == "first model of this series"
+    assert world.models.pointers[BTC.key]["version"] == str(NOW)
+
+
+def test_the_same_configuration_moves_the_pointer_as_a_refit_without_rescoring() -> None:
+    world = World(FakeArchive({BTC.key: candles(500)}))
+    world.run(GOOD)
+    world.archive.by_series[BTC.key] = candles(524)
+    btc = world.run(GOOD, now_ms=NOW + 24 * HOUR).series[0]
+    assert btc.pointer == "moved"
+    assert "a refit on more history" in (btc.pointer_reason or "")
+    assert world.models.pointers[BTC.key]["version"] == str(NOW + 24 * HOUR)
+    assert world.forecaster.evaluated == []
+
+
+def test_a_worse_configuration_on_the_same_folds_keeps_the_pointer() -> None:
+    # Given the default configuration served
+    world = World(FakeArchive({BTC.key: candles(500)}))
+    world.run(GOOD)
+    # When a configuration that scores worse is trained on the same candles
+    btc = world.run(WORSE, now_ms=NOW + HOUR).series[0]
+    # Then the served configuration was re-scored on the same candles, and the pointer stayed
+    assert world.forecaster.evaluated == [GOOD]
+    assert btc.status == "trained" and btc.pointer == "kept"
+    assert "worse than the served version" in (btc.pointer_reason or "")
+    assert BREAKOUT_RF in (btc.pointer_reason or "") and PATH_LINEAR not in (btc.pointer_reason or "")
+    assert world.models.pointers[BTC.key]["version"] == str(NOW)
+    # and the rejected version is still stored for inspection
+    assert [v.version for v in world.models.versions[BTC.key]] == [str(NOW), str(NOW + HOUR)]
+
+
+def test_a_better_configuration_on_the_same_folds_moves_the_pointer() -> None:
+    world = World(FakeArchive({BTC.key: candles(500)}))
+    world.run(WORSE)
+    btc = world.run(GOOD, now_ms=NOW + HOUR).series[0]
+    assert btc.pointer == "moved"
+    assert "no worse than the served version" in (btc.pointer_reason or "")
+    assert btc.current_losses is not None
+    assert btc.current_losses[BREAKOUT_RF] == pytest.approx(0.2 + 1 / 3)
+
+
+def test_changed_targets_cannot_be_compared_and_the_new_configuration_replaces_the_old() -> None:
+    world = World(FakeArchive({BTC.key: candles(500)}))
+    world.run(GOOD)
+    btc = world.run(replace(WORSE, horizon=12), now_ms=NOW + HOUR).series[0]
+    assert btc.pointer == "moved"
+    assert "horizon 24 -> 12" in (btc.pointer_reason or "")
+    assert world.forecaster.evaluated == []

@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help venv demo test test-unit test-integration test-e2e lint bench replay clean
+.PHONY: help venv demo test test-unit test-integration test-e2e lint bench replay train clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -36,6 +36,9 @@ test-e2e: venv  ## the whole local pipeline
 
 replay: venv  ## replay the rules over history: the demo market, or CSV=path [SERIES=kraken:BTC-USD:1h]
 	$(PY) -m crypto_advisor.analysis.replay_cli $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES))
+
+train: venv  ## train the forecast models in-process, no AWS: the demo market, or CSV=path [SERIES=kraken:BTC-USD:1h]
+	$(PY) -m crypto_advisor.training.cli $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES))
 
 clean:  ## remove build output and local state (keeps the venvs)
 	rm -rf .aws-sam .local .pytest_cache

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 
-from crypto_advisor.notify.format import EmailContent, FiringItem, HeadlineItem, NewsContent
+from crypto_advisor.notify.format import EmailContent, FiringItem, HeadlineItem, NewsContent, PredictionItem
 
 FONT = "font-family:Arial,Helvetica,sans-serif;"
 TEXT = "#1f2328"
@@ -44,7 +44,7 @@ def html_document(content: EmailContent, chart_cid: str | None) -> str:
     if content.news is not None:
         rows.append(_section("News", _news(content.news)))
     if content.predictions:
-        rows.append(_section("Predictions", "".join(_p(esc(line)) for line in content.predictions)))
+        rows.append(_section("Predictions", "".join(_prediction(item) for item in content.predictions)))
     rows.append(_footer(content.footer))
     body = "\n".join(rows)
     return f"""<!DOCTYPE html>
@@ -175,6 +175,14 @@ def _headline(item: HeadlineItem) -> str:
         f"padding-top:8px;border-top:1px solid {BORDER};",
         margin="0 0 10px 0",
     )
+
+
+def _prediction(item: PredictionItem) -> str:
+    # Only a skilled model's forecast reads at full strength; unproven ones are muted, never bold.
+    text = f"<strong>{esc(item.text)}</strong>" if item.headline else esc(item.text)
+    style = f"color:{TEXT};" if item.skilled else f"font-size:14px;color:{MUTED};"
+    live = f'<br><span style="font-size:13px;color:{MUTED};">{esc(item.live)}</span>' if item.live is not None else ""
+    return _p(text + live, style)
 
 
 def _footer(text: str) -> str:

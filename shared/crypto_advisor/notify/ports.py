@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import WatchedSeries
+from crypto_advisor.notify.grading import Grade, LedgerEntry
 from crypto_advisor.notify.policy import SentAlert
 
 
@@ -68,3 +69,13 @@ class WatchedLookup(Protocol):
     """The watchlist, as far as the notifier reads it."""
 
     def find(self, series_key: str) -> WatchedSeries | None: ...
+
+
+class PredictionLedger(Protocol):
+    """The forecast ledger (:class:`crypto_advisor.adapters.ledger.ForecastLedger`)."""
+
+    def read(self, series: str) -> list[LedgerEntry]: ...
+
+    def put_new(self, entries: Sequence[LedgerEntry], *, now_ms: int) -> int: ...
+
+    def mark_graded(self, entry: LedgerEntry, grade: Grade, *, now_ms: int) -> bool: ...

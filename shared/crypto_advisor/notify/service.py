@@ -13,6 +13,17 @@ record fails and its retry starts over.
 Replay figures are decoration: when they cannot be read the email goes out
 without them and the outcome says why (the telemetry logs it), rather than
 holding back an alert for a missing track record.
+
+The forecast ledger is kept here, beside the email it is about. Before
+rendering, the series' open ledger entries whose due candle is in the window
+just read are graded (a conditional update each, so a redelivery grades
+nothing twice), and the live record of each model is put in the view. After
+SES accepted the email and the candle is marked sent, the predictions it
+showed are stored as open entries. Both are decoration too: a ledger that
+cannot be read or written is a note in the outcome, never a failed record,
+because a failed record is retried and a retry after SES accepted could only
+end in a second email. The writes come after ``mark_sent`` so the one window
+for a duplicate (SES accepted, not yet marked) stays as short as it was.
 """
 
 from __future__ import annotations
@@ -29,12 +40,25 @@ from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.watchlist import WatchedSeries
+from crypto_advisor.notify.grading import LIVE_WINDOW, LiveRecord, entries_from, gradable, live_records
 from crypto_advisor.notify.mime import build_message
 from crypto_advisor.notify.policy import Send, SentAlert, Suppress, cooldown_window, decide
-from crypto_advisor.notify.ports import AlertLog, CandleWindow, Claim, Existing, Mailer, ReplayFigures, WatchedLookup
+from crypto_advisor.notify.ports import (
+    AlertLog,
+    CandleWindow,
+    Claim,
+    Existing,
+    Mailer,
+    PredictionLedger,
+    ReplayFigures,
+    WatchedLookup,
+)
 from crypto_advisor.notify.render import RenderedEmail, render_email
 from crypto_advisor.notify.replay_figures import rule_records
 from crypto_advisor.notify.view import AlertView, RuleRecord
+
+#: How notes about the forecast ledger begin, so the telemetry can count ledger failures apart.
+LEDGER_NOTE = "forecast ledger"
 
 
 class AlertInFlightError(Exception):
@@ -57,6 +81,9 @@ class Sent:
     took_over: bool = False
     #: things worth a warning that did not stop the email (e.g. replay figures unreadable)
     notes: tuple[str, ...] = ()
+    #: earlier predictions of the series graded for this email, and this email's predictions put in the ledger
+    graded: int = 0
+    recorded: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,6 +117,10 @@ class Notifier:
     sender: str
     default_recipients: tuple[str, ...] = ()
     render: Callable[[AlertView], RenderedEmail] = render_email
+    #: None: no forecast ledger (predictions are shown without a live record, and not stored)
+    ledger: PredictionLedger | None = None
+    #: graded predictions per model a live record covers
+    live_window: int = LIVE_WINDOW
 
     def with_mailer(self, mailer: Mailer) -> Notifier:
         return dataclasses.replace(self, mailer=mailer)
@@ -126,14 +157,24 @@ class Notifier:
                 )
             return AlreadyDecided(signal, claim)
         try:
-            message, notes = self._message(signal, watched, decision)
+            message, notes, graded = self._message(signal, watched, decision, now_ms)
             message_id = self.mailer.send_raw(self.sender, decision.recipients, message.as_bytes())
         except BaseException as exc:
             self._release(claim, exc)
             raise
         subject = str(message["Subject"])
         self.log.mark_sent(claim, message_id=message_id, subject=subject, now_ms=now_ms)
-        return Sent(signal, decision, message_id, subject, took_over=claim.took_over, notes=notes)
+        recorded, ledger_notes = self._record_predictions(signal, watched.series, now_ms)
+        return Sent(
+            signal,
+            decision,
+            message_id,
+            subject,
+            took_over=claim.took_over,
+            notes=notes + ledger_notes,
+            graded=graded,
+            recorded=recorded,
+        )
 
     def _recent_sends(self, signal: Signal, cooldown_ms: int) -> Iterator[SentAlert]:
         """The series' sends around the candle, read only if the policy gets as far as the cooldown.
@@ -144,16 +185,21 @@ class Notifier:
         since, until = cooldown_window(signal.candle_ts, cooldown_ms)
         yield from self.log.recent_sends(signal.series, since, until)
 
-    def _message(self, signal: Signal, watched: WatchedSeries, send: Send) -> tuple[EmailMessage, tuple[str, ...]]:
+    def _message(
+        self, signal: Signal, watched: WatchedSeries, send: Send, now_ms: int
+    ) -> tuple[EmailMessage, tuple[str, ...], int]:
         series = watched.series
         records, notes = self._rule_records(series)
+        candles = tuple(self._window(series, signal.candle_ts))
+        live, graded, ledger_notes = self._grade(series, candles, now_ms)
         view = AlertView(
             signal=signal,
             series=series,
             firings=send.firings,
-            candles=tuple(self._window(series, signal.candle_ts)),
+            candles=candles,
             rule_records=records,
             coin_name=watched.coin_name,
+            live_records=live,
         )
         email = self.render(view)
         message = build_message(
@@ -164,7 +210,36 @@ class Notifier:
             # The analysis time, not the clock: a retried send carries the same Date and so the same Message-ID.
             date=datetime.fromtimestamp(signal.analyzed_at / 1000, tz=UTC),
         )
-        return message, notes
+        return message, notes + ledger_notes, graded
+
+    def _grade(
+        self, series: Series, candles: tuple[Candle, ...], now_ms: int
+    ) -> tuple[dict[str, LiveRecord], int, tuple[str, ...]]:
+        """Grade the series' open predictions now due against ``candles``; each model's live record after that."""
+        if self.ledger is None:
+            return {}, 0, ()
+        graded = 0
+        try:
+            entries = self.ledger.read(series.key)
+            done = {}
+            for entry in gradable(entries, candles, series.timeframe_ms):
+                assert entry.grade is not None  # gradable() sets it
+                graded += self.ledger.mark_graded(entry, entry.grade, now_ms=now_ms)
+                # Graded by another delivery meanwhile: from the same candles, so to the same outcome.
+                done[entry.sk] = entry.graded(entry.grade, now_ms)
+        except StorageError as exc:
+            return {}, graded, (f"{LEDGER_NOTE} unreadable: predictions shown without their live record ({exc})",)
+        return live_records([done.get(e.sk, e) for e in entries], window=self.live_window), graded, ()
+
+    def _record_predictions(self, signal: Signal, series: Series, now_ms: int) -> tuple[int, tuple[str, ...]]:
+        """Put the predictions this email showed in the ledger, open, to be graded once due."""
+        if self.ledger is None or not signal.predictions:
+            return 0, ()
+        entries = entries_from(signal.predictions, close=signal.close, timeframe_ms=series.timeframe_ms)
+        try:
+            return self.ledger.put_new(entries, now_ms=now_ms), ()
+        except StorageError as exc:
+            return 0, (f"{LEDGER_NOTE} write failed: this email's predictions will not be graded ({exc})",)
 
     def _window(self, series: Series, candle_ts: int) -> list[Candle]:
         """The last :data:`WINDOW_CANDLES` candles up to the signal's (newer ones may exist on a late delivery)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crypto_advisor.notify.service import AlreadyDecided, Outcome, Sent
+from crypto_advisor.notify.service import LEDGER_NOTE, AlreadyDecided, Outcome, Sent
 from crypto_advisor.observability import MetricUnit, logger, metrics
 
 
@@ -38,6 +38,12 @@ def record(outcome: Outcome) -> None:
             )
         for note in outcome.notes:
             logger.warning(note, **where)
+        if outcome.graded:
+            metrics.add_metric(name="PredictionsGraded", unit=MetricUnit.Count, value=outcome.graded)
+        if outcome.recorded:
+            metrics.add_metric(name="PredictionsRecorded", unit=MetricUnit.Count, value=outcome.recorded)
+        if any(note.startswith(LEDGER_NOTE) for note in outcome.notes):
+            metrics.add_metric(name="LedgerFailures", unit=MetricUnit.Count, value=1)
         return
     if isinstance(outcome, AlreadyDecided) or not outcome.recorded:
         status = outcome.existing.status if isinstance(outcome, AlreadyDecided) else "decided"

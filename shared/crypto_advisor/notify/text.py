@@ -9,7 +9,7 @@ are not hard-wrapped: phones wrap to their own width.
 
 from __future__ import annotations
 
-from crypto_advisor.notify.format import EmailContent, FiringItem, NewsContent
+from crypto_advisor.notify.format import EmailContent, FiringItem, NewsContent, PredictionItem
 
 
 def text_document(content: EmailContent, *, has_chart: bool) -> str:
@@ -27,7 +27,7 @@ def text_document(content: EmailContent, *, has_chart: bool) -> str:
     if content.news is not None:
         blocks.append(_section("News", _news(content.news)))
     if content.predictions:
-        blocks.append(_section("Predictions", "\n".join(f"- {line}" for line in content.predictions)))
+        blocks.append(_section("Predictions", "\n".join(_prediction(item) for item in content.predictions)))
     blocks.append(f"-- \n{content.footer}")
     return "\n\n".join(blocks) + "\n"
 
@@ -47,6 +47,10 @@ def _firing(number: int, item: FiringItem) -> str:
     if item.suppressed:
         lines.append(f"   Held back: {item.suppressed}")
     return "\n".join(lines)
+
+
+def _prediction(item: PredictionItem) -> str:
+    return f"- {item.text}" + (f"\n  {item.live}" if item.live else "")
 
 
 def _fact(label: str, value: str, note: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Signal
+from crypto_advisor.notify.grading import LiveRecord
 
 #: The horizon an email quotes when the replay has data for it: a day of hourly candles.
 PREFERRED_HORIZON = 24
@@ -68,7 +69,9 @@ class AlertView:
     order; :attr:`ordered_firings` puts the headline first. ``candles`` are the
     recent closed candles up to and including the signal's candle, oldest
     first. ``rule_records`` maps a rule id to its replay figures on this
-    series, for the rules that have them.
+    series, for the rules that have them. ``live_records`` maps a model name
+    to how its emailed predictions on this series fared (the forecast
+    ledger), for the models that have graded ones.
     """
 
     signal: Signal
@@ -77,6 +80,7 @@ class AlertView:
     candles: tuple[Candle, ...]
     rule_records: Mapping[str, RuleRecord] = field(default_factory=dict)
     coin_name: str | None = None
+    live_records: Mapping[str, LiveRecord] = field(default_factory=dict)
 
     @property
     def ordered_firings(self) -> tuple[FiringRecord, ...]:

@@ -14,6 +14,7 @@ from botocore.config import Config
 
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.adapters.ledger import ForecastLedger
 from crypto_advisor.adapters.notification_log import NotificationLog
 from crypto_advisor.adapters.replay_stats import ReplayStats
 from crypto_advisor.adapters.ses import SesMailer
@@ -36,4 +37,5 @@ def notifier(settings: NotifySettings) -> Notifier:
         mailer=SesMailer(session.client("ses", config=SES_RETRIES)),
         sender=settings.sender_email,
         default_recipients=settings.default_recipients,
+        ledger=ForecastLedger(dynamodb.Table(settings.ledger_table)),
     )

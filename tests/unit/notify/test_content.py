@@ -223,8 +223,10 @@ def test_a_headline_with_line_breaks_stays_on_one_line():
 
 
 def test_predictions_show_their_text_or_else_their_fields():
-    lines = predictions([{"text": "Next 24h: up 0.4% (beats naive)"}, {"model": "ridge", "mae": 0.0123, "nested": {}}])
-    assert lines == ("Next 24h: up 0.4% (beats naive)", "model: ridge, mae: 0.0123")
+    items = predictions(
+        [{"text": "Next 24h: up 0.4%", "beats_baseline": True}, {"model": "ridge", "mae": 0.0123, "nested": {}}]
+    )
+    assert [i.text for i in items] == ["Next 24h: up 0.4%", "model: ridge, mae: 0.0123; for information only"]
 
 
 def test_no_predictions_say_nothing():

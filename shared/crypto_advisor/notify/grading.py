@@ -1,0 +1,226 @@
+"""The forecast ledger's logic: what is stored of a prediction an email showed, how it is graded, the live record.
+
+Pure: prediction dicts, candles and ledger entries in, entries, grades and
+records out. The ledger table itself is :mod:`crypto_advisor.adapters.ledger`.
+
+A prediction made at candle ``t`` (its open time) with horizon ``H`` is about
+the closes of candles ``t+1 .. t+H``; its *due* candle is ``t + H`` (open time
+``candle_ts + H x timeframe``), known once that candle has closed. It is
+graded against the real candles exactly as the training labels were built
+(:mod:`crypto_advisor.forecast.labels`), so the live record and the backtest
+measure the same thing:
+
+- breakout: a hit when the highest close of ``t+1 .. t+H`` is at least
+  ``threshold_pct`` above the close at ``t``; the call is right when the
+  probability was on the same side of :data:`CALL_PROBABILITY`;
+- path: the absolute error of the forecast close at ``t+H``, and of
+  persistence (the close at ``t``) beside it;
+- interval: whether the close at ``t+H`` fell inside ``[low, high]``.
+
+An entry is graded only when every candle it needs is in the window the
+notifier read; otherwise it stays open (a gap is not a miss).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from crypto_advisor.contracts.candle import Candle
+
+OPEN = "open"
+GRADED = "graded"
+#: A breakout probability at or above this counts as calling a breakout (the training's default alert line).
+CALL_PROBABILITY = 0.5
+#: Graded predictions per model a live record covers: the most recent ones.
+LIVE_WINDOW = 50
+
+Kind = Literal["breakout", "path", "interval"]
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The outcome of one prediction against the real candles."""
+
+    #: The close of the due candle.
+    actual: float
+    #: Breakout: whether the threshold was reached within the horizon.
+    hit: bool | None = None
+    #: Path: |forecast - actual| and |close at prediction - actual| (persistence), in price units.
+    error: float | None = None
+    persistence_error: float | None = None
+    #: Interval: whether the actual close fell inside it.
+    inside: bool | None = None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One prediction an email showed, as the ledger keeps it; ``grade`` is set once it is graded."""
+
+    series: str
+    candle_ts: int
+    kind: Kind
+    model: str
+    horizon: int
+    #: Open time of the candle whose close settles the prediction: ``candle_ts + horizon x timeframe``.
+    due_ts: int
+    #: The close at prediction time (persistence's forecast).
+    close: float
+    threshold_pct: float | None = None
+    probability: float | None = None
+    price: float | None = None
+    level: float | None = None
+    low: float | None = None
+    high: float | None = None
+    status: str = OPEN
+    grade: Grade | None = None
+    graded_at: int | None = None
+
+    @property
+    def sk(self) -> str:
+        """The ledger's sort key: by candle time first, so a Query newest-first reads the latest predictions."""
+        return f"{self.candle_ts:013d}#{self.kind}#{self.model}"
+
+    def graded(self, grade: Grade, now_ms: int) -> LedgerEntry:
+        return dataclasses.replace(self, status=GRADED, grade=grade, graded_at=now_ms)
+
+
+def entries_from(predictions: Iterable[Any], *, close: float, timeframe_ms: int) -> list[LedgerEntry]:
+    """The ledger entries of a signal's predictions (``Prediction.as_dict()`` dicts); malformed ones are skipped.
+
+    Skipped rather than refused: the email shows whatever the signal carries,
+    and a prediction the ledger cannot grade must not hold back the others.
+    """
+    entries = []
+    for item in predictions:
+        entry = _entry(item, close, timeframe_ms)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _entry(item: Any, close: float, timeframe_ms: int) -> LedgerEntry | None:
+    if not isinstance(item, Mapping) or not math.isfinite(close) or close <= 0:
+        return None
+    try:
+        kind = item["kind"]
+        horizon = int(item["horizon"])
+        candle_ts = int(item["candle_ts"])
+        common: dict[str, Any] = {
+            "series": str(item["series"]),
+            "candle_ts": candle_ts,
+            "kind": kind,
+            "model": str(item["model"]),
+            "horizon": horizon,
+            "due_ts": candle_ts + horizon * timeframe_ms,
+            "close": float(close),
+        }
+        if horizon < 1:
+            return None
+        if kind == "breakout":
+            values = {"threshold_pct": float(item["threshold_pct"]), "probability": float(item["probability"])}
+        elif kind == "path":
+            values = {"price": float(item["price"])}
+        elif kind == "interval":
+            values = {"level": float(item["level"]), "low": float(item["low"]), "high": float(item["high"])}
+        else:
+            return None
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not all(math.isfinite(v) for v in values.values()):
+        return None
+    return LedgerEntry(**common, **values)
+
+
+def grade(entry: LedgerEntry, closes: Mapping[int, float], timeframe_ms: int) -> Grade | None:
+    """The entry's outcome from ``closes`` (candle open time -> close); None while a candle it needs is missing."""
+    due = closes.get(entry.due_ts)
+    if due is None:
+        return None
+    if entry.kind == "breakout":
+        ahead = [closes.get(entry.candle_ts + k * timeframe_ms) for k in range(1, entry.horizon + 1)]
+        if any(c is None for c in ahead) or entry.threshold_pct is None:
+            return None
+        highest = max(c for c in ahead if c is not None)
+        return Grade(actual=due, hit=highest >= entry.close * (1 + entry.threshold_pct / 100))
+    if entry.kind == "path" and entry.price is not None:
+        return Grade(actual=due, error=abs(entry.price - due), persistence_error=abs(entry.close - due))
+    if entry.kind == "interval" and entry.low is not None and entry.high is not None:
+        return Grade(actual=due, inside=entry.low <= due <= entry.high)
+    return None
+
+
+def gradable(entries: Iterable[LedgerEntry], candles: Sequence[Candle], timeframe_ms: int) -> list[LedgerEntry]:
+    """The open entries whose due candle is in ``candles``, each with its grade (not yet stored)."""
+    closes = {c.ts: c.close for c in candles}
+    out = []
+    for entry in entries:
+        if entry.status != OPEN:
+            continue
+        result = grade(entry, closes, timeframe_ms)
+        if result is not None:
+            out.append(dataclasses.replace(entry, grade=result))
+    return out
+
+
+@dataclass(frozen=True)
+class LiveRecord:
+    """How one model's predictions fared since they were emailed: the last ``n`` graded, per kind's measure."""
+
+    model: str
+    kind: Kind
+    n: int
+    #: Breakout: calls on the right side of :data:`CALL_PROBABILITY`, breakouts that came, Brier score, and the
+    #: Brier score of always saying the live frequency (the base rate a no-skill forecaster would quote).
+    right: int = 0
+    hits: int = 0
+    brier: float | None = None
+    brier_reference: float | None = None
+    #: Path: mean absolute error as a fraction of the actual close, for the model and for persistence.
+    mae_pct: float | None = None
+    persistence_mae_pct: float | None = None
+    #: Interval: how many times the close fell inside, and the coverage it aims at.
+    inside: int = 0
+    level: float | None = None
+
+
+def live_records(entries: Iterable[LedgerEntry], *, window: int = LIVE_WINDOW) -> dict[str, LiveRecord]:
+    """Each model's record over its ``window`` most recent graded entries (by candle time)."""
+    by_model: dict[str, list[LedgerEntry]] = {}
+    for entry in sorted(entries, key=lambda e: e.candle_ts, reverse=True):
+        if entry.status == GRADED and entry.grade is not None:
+            kept = by_model.setdefault(entry.model, [])
+            if len(kept) < window:
+                kept.append(entry)
+    return {model: _record(model, kept) for model, kept in by_model.items()}
+
+
+def _record(model: str, entries: list[LedgerEntry]) -> LiveRecord:
+    kind = entries[0].kind
+    n = len(entries)
+    grades = [e.grade for e in entries if e.grade is not None]
+    if kind == "breakout":
+        outcomes = [(float(e.probability or 0.0), bool(e.grade and e.grade.hit)) for e in entries]
+        hits = sum(hit for _, hit in outcomes)
+        frequency = hits / n
+        return LiveRecord(
+            model=model,
+            kind=kind,
+            n=n,
+            right=sum((p >= CALL_PROBABILITY) == hit for p, hit in outcomes),
+            hits=hits,
+            brier=sum((p - hit) ** 2 for p, hit in outcomes) / n,
+            brier_reference=frequency * (1 - frequency),
+        )
+    if kind == "path":
+        return LiveRecord(
+            model=model,
+            kind=kind,
+            n=n,
+            mae_pct=sum((g.error or 0.0) / g.actual for g in grades) / n,
+            persistence_mae_pct=sum((g.persistence_error or 0.0) / g.actual for g in grades) / n,
+        )
+    return LiveRecord(model=model, kind=kind, n=n, inside=sum(bool(g.inside) for g in grades), level=entries[0].level)

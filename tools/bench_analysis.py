@@ -2,7 +2,7 @@
 """Benchmark the analysis path AnalyzeFunction runs on each series update, and the handlers' cold import.
 
 Usage: ``.venv/bin/python tools/bench_analysis.py [--series 1000] [--candles 720] [--seed 7]
-[--warmup 10] [--import-runs 5] [--out .local/bench/analysis.json] [--profile N]``
+[--warmup 10] [--import-runs 5] [--out .local/bench/analysis.json] [--profile N] [--no-predict]``
 
 A seeded market of ``--series`` series of ``--candles`` closed hourly candles
 (a regime-switching random walk, generated with numpy in one go) goes through
@@ -15,7 +15,11 @@ the Lambda. The first ``--warmup`` series are run once untimed first. Then:
 1. latency: every series, each call timed with ``perf_counter_ns``, nothing else running;
 2. split: ``to_frame``, ``compute(frame)`` and ``evaluate_all`` timed apart on every series;
 3. memory: the analysis loop again under ``tracemalloc`` (which slows it, hence its own pass);
-4. cold import: ``import app`` of functions/analyze and functions/ingest, each in
+4. predict: ``forecast.predict.predict`` on every series' window with one model of the
+   default sizes (100 trees, a 16-unit LSTM over 24 candles), trained on the first series
+   with fewer folds and epochs (the training stack is imported only for this; ``--no-predict``
+   skips it), timed alone and together with ``analyze`` as AnalyzeFunction runs both;
+5. cold import: ``import app`` of functions/analyze and functions/ingest, each in
    ``--import-runs`` fresh interpreters (after one untimed run that leaves the
    bytecode caches written), with only the Powertools/region variables the
    template sets and no AWS credentials.
@@ -52,6 +56,8 @@ from crypto_advisor.analysis.indicators import compute
 from crypto_advisor.analysis.rules import Rule, build_rules, evaluate_all
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
+from crypto_advisor.forecast.artifacts import Artifacts
+from crypto_advisor.forecast.predict import predict
 
 ROOT = Path(__file__).resolve().parent.parent
 H = 3_600_000
@@ -223,6 +229,30 @@ def bench_split(arrays: Market, rules: list[Rule]) -> dict[str, dict[str, float]
     }
 
 
+def serving_model(arrays: Market) -> Artifacts:
+    """A model of the default sizes, so inference costs what it costs live; fewer folds and epochs to train it fast."""
+    from crypto_advisor.forecast.config import ForecastConfig
+    from crypto_advisor.forecast.train import train_series  # scikit-learn, torch, arch: the dev venv only
+
+    series, window = next(windows(arrays, 1))
+    return train_series(window, ForecastConfig(folds=2, lstm_epochs=2), series=series.key)[1]
+
+
+def bench_predict(arrays: Market, rules: list[Rule], artifacts: Artifacts) -> dict[str, Any]:
+    """``predict`` alone on every window, then ``analyze`` and ``predict`` together as the Lambda runs them."""
+    alone, both = [], []
+    predicted = 0
+    for series, window in windows(arrays):
+        made, t_predict = timed(lambda window=window: predict(artifacts, window))
+        _, t_both = timed(
+            lambda series=series, window=window: (run_one(series, window, rules), predict(artifacts, window))
+        )
+        alone.append(t_predict)
+        both.append(t_both)
+        predicted += bool(made)
+    return {"predict": stats_ms(alone), "analyze_and_predict": stats_ms(both), "windows_predicted": predicted}
+
+
 def bench_memory(arrays: Market, rules: list[Rule]) -> dict[str, float]:
     """tracemalloc (MB): the most one analyze() call allocated above what was live before it, and the loop's peak."""
     per_update = 0
@@ -334,6 +364,14 @@ def print_report(result: dict[str, Any]) -> None:
     }
     for name, s in rows.items():
         print(f"{name[:42]:<42}{s['median_ms']:>9.3f}{s['p95_ms']:>9.3f}{s['p99_ms']:>9.3f}{s['max_ms']:>9.3f}")
+    if result["predictions"] is not None:
+        p = result["predictions"]
+        for name, s in (
+            ("predict(artifacts, window)", p["predict"]),
+            ("analyze() + predict()", p["analyze_and_predict"]),
+        ):
+            print(f"{name:<42}{s['median_ms']:>9.3f}{s['p95_ms']:>9.3f}{s['p99_ms']:>9.3f}{s['max_ms']:>9.3f}")
+        print(f"windows with predictions: {p['windows_predicted']} of {cfg['series']}")
     print(f"series per second (analyze): {a['series_per_s']:,.0f}  ({a['total_s']:.2f} s for {cfg['series']})")
     print(f"firings: {result['outcome']['firings']}, unhealthy signals: {result['outcome']['unhealthy_signals']}")
     gc_ = a["gc"]
@@ -382,6 +420,7 @@ def main() -> None:
     parser.add_argument("--import-runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / ".local" / "bench" / "analysis.json")
     parser.add_argument("--profile", type=int, metavar="N", help="profile analyze() on N series instead")
+    parser.add_argument("--no-predict", action="store_true", help="skip the model predictions (no training stack)")
     args = parser.parse_args()
 
     rss_imports = maxrss_mb()
@@ -400,6 +439,7 @@ def main() -> None:
     figures, outcome = bench_analyze(arrays, rules)
     split = bench_split(arrays, rules)
     memory = bench_memory(arrays, rules)
+    predictions = None if args.no_predict else bench_predict(arrays, rules, serving_model(arrays))
     rss_end = maxrss_mb()
     cold = {f"functions/{f}/app.py": import_times(f, args.import_runs) for f in ("analyze", "ingest")}
 
@@ -415,6 +455,7 @@ def main() -> None:
         },
         "analyze": figures,
         "split": split,
+        "predictions": predictions,
         "outcome": outcome,
         "memory": {
             **memory,

@@ -40,6 +40,11 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     # ... and the rules were replayed over every series' archive, every rule reported, where the notifier reads them
     assert {r["series"] for r in summary["replay"]} >= {"kraken:BTC-USD:1h", "kraken:ETH-USD:1h"}
     assert all(len(r["rules"]) == 16 for r in summary["replay"])
+    # ... and TrainFunction served models for the Kraken series, whose predictions reached the signals, each with
+    # its out-of-sample skill and a verdict (the demo's 719 candles are too few for most models: they say so)
+    predicted = [s for s in signals if s["predictions"]]
+    assert predicted and all(p["text"] and "beats_baseline" in p for s in predicted for p in s["predictions"])
+    assert any("shown for information only" in p["text"] for s in predicted for p in s["predictions"])
     # ... and alerts were decided: some emailed, bad data and cooldowns suppressed with their reason
     statuses = {(a["status"], a.get("reason")) for a in summary["alerts"]}
     assert ("sent", None) in statuses and ("suppressed", "unhealthy_data") in statuses

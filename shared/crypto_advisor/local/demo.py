@@ -12,9 +12,12 @@ source mapping would, and every new signal to NotifyFunction as the Signals
 table's stream would. NewsFunction runs on each tick against a canned NewsAPI
 (the real client, made-up answers), so signals carry the news mood.
 
-After the backfill, the rules are replayed over each series' archive (what
-TrainFunction does daily when deployed) so the emails can quote each rule's
-record on the series. The demo ends with what landed per series, read back
+After the backfill, TrainFunction runs as its daily schedule would: the rules
+are replayed over each series' archive (so the emails can quote each rule's
+record on the series), the forecast models are evaluated walk-forward (the
+model cards are printed) and fitted, and the served version is stored in S3,
+from where AnalyzeFunction predicts with it and the emails show the predictions
+with their measured skill. The demo ends with what landed per series, read back
 from the embedded AWS, the signals with the rules' explanations, every alert
 decision (sent, or suppressed with the reason), and the outbox: every email the
 embedded SES accepted, as ``.eml`` and as ``.html`` with its chart beside it.
@@ -32,10 +35,12 @@ from typing import Any
 from crypto_advisor.adapters.archive import CandleArchive
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.config_source import load_watchlist
-from crypto_advisor.analysis.replay import format_table, replay
-from crypto_advisor.analysis.rules import build_rules
-from crypto_advisor.contracts.archive_keys import replay_stats_key
+from crypto_advisor.adapters.model_store import ModelStore
+from crypto_advisor.analysis.replay import format_table
+from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
+from crypto_advisor.forecast.card import format_card
+from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
 from crypto_advisor.local.news_feed import demo_news_session
 from crypto_advisor.local.outbox import verify_sender, write_outbox
@@ -45,8 +50,9 @@ from crypto_advisor.local.stack import EmbeddedAws, deploy
 REPO = Path(__file__).resolve().parents[3]
 WATCHLIST_KEY = "config/watchlist.yaml"
 START = datetime(2026, 11, 1, 0, 1, tzinfo=UTC)
-#: Candles the replay skips before judging (SMA 200 needs them).
-REPLAY_WARMUP = 200
+#: The demo's forecast models: the default targets (24 candles ahead, +3%), smaller models and fewer folds,
+#: so that training five series on their 719 backfilled candles takes seconds, not minutes.
+DEMO_FORECAST = ForecastConfig(folds=3, rf_trees=30, lstm_epochs=4, lstm_hidden=8)
 
 
 def iso(ts_ms: int | None) -> str:
@@ -101,7 +107,8 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
             news_run = runtime.tick("NewsFunction", at, newsapi_session=news)
             result = runtime.tick("IngestFunction", at, sources=sources)
             if index == 0:
-                replays = replay_all(aws, bucket, watchlist_path)
+                training = runtime.tick("TrainFunction", at, config=DEMO_FORECAST)
+                replays = print_training(aws, bucket, training)
             analysed = runtime.deliver_kinesis("AnalyzeFunction")
             notified = runtime.deliver_dynamodb_streams("NotifyFunction")
             statuses = Counter(s["status"] for s in result["series"])
@@ -127,26 +134,29 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
     return summary
 
 
-def replay_all(aws: EmbeddedAws, bucket: str, watchlist_path: Path) -> list[dict[str, Any]]:
-    """The rules replayed over every series' archive, stored where the notifier reads them; BTC's table printed."""
-    watchlist = load_watchlist(watchlist_path.resolve().as_uri())
-    archive = CandleArchive(aws.client("s3"), bucket)
+def print_training(aws: EmbeddedAws, bucket: str, training: dict[str, Any]) -> list[dict[str, Any]]:
+    """What TrainFunction did per series; BTC's replay table and model cards in full; the replay reports."""
+    print("\nTrainFunction (daily when deployed): rule replay and forecast models per series, from the S3 archive:")
+    store = ModelStore(aws.client("s3"), bucket)
     reports = []
-    for watched in watchlist:
-        series = watched.series
-        candles = archive.read(series)
-        if len(candles) <= REPLAY_WARMUP:
-            continue
-        report = replay(series, candles, build_rules(watchlist.rules), warmup=REPLAY_WARMUP)
-        reports.append(report)
-        key = replay_stats_key(series)
-        aws.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(report).encode())
-        if series.key == "kraken:BTC-USD:1h":
-            print(
-                "\nreplay of the rules over the archive (the same analysis, candle by candle), stored at "
-                f"s3://{bucket}/{key} for the emails to quote (every series' figures are stored):"
-            )
-            print(format_table(report) + "\n")
+    for item in training["series"]:
+        verdicts = ", ".join(f"{model}: {verdict}" for model, verdict in (item.get("verdicts") or {}).items())
+        print(
+            f"  {item['series']:<24} {item['status']:<18} {item.get('used') or 0:>4} candles  "
+            + (f"pointer {item['pointer']}  {verdicts}" if item["status"] == "trained" else item.get("error") or "")
+        )
+        if item.get("replay_key"):
+            body = aws.client("s3").get_object(Bucket=bucket, Key=item["replay_key"])["Body"].read()
+            reports.append(json.loads(body))
+    btc = next((i for i in training["series"] if i["series"] == "kraken:BTC-USD:1h"), None)
+    if btc and btc.get("replay_key"):
+        report = next(r for r in reports if r["series"] == btc["series"])
+        print(f"\nreplay of the rules over BTC's archive, stored at s3://{bucket}/{btc['replay_key']}:")
+        print(format_table(report))
+    if btc and btc["status"] == "trained":
+        print(f"\nmodel cards of kraken:BTC-USD:1h (walk-forward, out of sample), version {btc['version']}:")
+        for card in store.read_cards(Series.parse(btc["series"]), btc["version"]):
+            print(format_card(card) + "\n")
     return reports
 
 

@@ -6,5 +6,5 @@ BENCH_OUT := .local/bench/analysis.json
 
 .PHONY: bench
 
-bench: venv  ## time the analysis path (1,000 series x 720 1h candles) and the handlers' cold import -> .local/bench/analysis.json
-	$(PY) tools/bench_analysis.py --out $(BENCH_OUT)
+bench: venv size  ## the analysis path with predictions (1,000 series x 720 1h candles), cold imports, deployment sizes -> .local/bench/analysis.json
+	$(PY) tools/bench_analysis.py --out $(BENCH_OUT) --size-report .aws-sam/size-report.json

@@ -74,6 +74,8 @@ REGIMES = np.array(
 #: The issue's targets; reported against, never asserted.
 TARGET_MEDIAN_MS = 5.0
 TARGET_IMPORT_S = 1.0
+#: AnalyzeFunction with its layers, unzipped (issue #5: inference must keep the analysis deployment small).
+TARGET_ANALYZE_MB = 150
 #: What the template sets for the functions (and the local runtime disables tracing).
 HANDLER_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -419,6 +421,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--import-runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / ".local" / "bench" / "analysis.json")
+    parser.add_argument(
+        "--size-report",
+        type=Path,
+        default=None,
+        help="the JSON `make size` writes (.aws-sam/size-report.json): each function's unzipped size joins the figures",
+    )
     parser.add_argument("--profile", type=int, metavar="N", help="profile analyze() on N series instead")
     parser.add_argument("--no-predict", action="store_true", help="skip the model predictions (no training stack)")
     args = parser.parse_args()
@@ -478,10 +486,25 @@ def main() -> None:
         "machine": machine(),
         "elapsed_s": time.perf_counter() - started,
     }
+    if args.size_report is not None:
+        result["deployment"] = deployment_sizes(args.size_report)
+        result["targets"]["analyze_deployment_mb"] = TARGET_ANALYZE_MB
+        result["targets"]["analyze_deployment_ok"] = result["deployment"]["AnalyzeFunction"] <= TARGET_ANALYZE_MB
     print_report(result)
+    if "deployment" in result:
+        print("\ndeployment, unzipped function + layers (from `make size`; AWS's limit is 250 MB):")
+        for function, mb in result["deployment"].items():
+            note = f" (target <= {TARGET_ANALYZE_MB} MB)" if function == "AnalyzeFunction" else ""
+            print(f"  {function:<18} {mb:7.1f} MB{note}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+
+
+def deployment_sizes(path: Path) -> dict[str, float]:
+    """Function -> unzipped MB of code plus layers, from the size report of the last `make size`."""
+    report = json.loads(path.read_text())
+    return {f["function"]: f["total_mb"] for f in report["functions"]}
 
 
 if __name__ == "__main__":

@@ -177,3 +177,19 @@ def test_the_cache_remembers_no_model_and_keeps_serving_when_a_refresh_fails(s3,
     # Then the cached model keeps serving and the error is kept for the caller to log
     assert cache.get(SERIES, now_ms=2 * HOUR) is served
     assert isinstance(cache.last_error, StorageError)
+
+
+def test_a_failed_refresh_is_reported_to_the_caller_with_its_series(s3, bucket: str, trained) -> None:
+    # Given a cache that reports stale serving, over a served model whose pointer then turns unreadable
+    cards, artifacts = trained
+    store = ModelStore(s3, bucket)
+    reported: list[tuple[str, StorageError]] = []
+    cache = CachedModels(store, ttl_ms=HOUR, clock=lambda: 0, on_stale=lambda s, e: reported.append((s.key, e)))
+    store.move_latest(SERIES, store.write_version(SERIES, 1_000, artifacts, cards, TINY))
+    served = cache.get(SERIES, now_ms=0)
+    s3.put_object(Bucket=bucket, Key=model_latest_key(SERIES), Body=b"not json")
+    # When the TTL passes and the pointer is read again
+    assert cache.get(SERIES, now_ms=HOUR) is served
+    # Then the caller hears of it, once, with the series
+    assert [key for key, _ in reported] == [SERIES.key]
+    assert "latest.json is not JSON" in str(reported[0][1])

@@ -27,9 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from crypto_advisor.adapters.errors import StorageError
+from crypto_advisor.adapters.objects import ObjectStore, S3Objects
 from crypto_advisor.contracts.archive_keys import (
     model_bundle_key,
     model_cards_key,
@@ -41,7 +40,6 @@ from crypto_advisor.forecast.artifacts import ArtifactError, Artifacts, from_byt
 from crypto_advisor.forecast.card import ModelCard, format_card, verdict_loss
 from crypto_advisor.forecast.config import ForecastConfig
 
-_MISSING = {"NoSuchKey", "404", "NotFound"}
 POINTER_FORMAT = "crypto-advisor/model-pointer"
 
 
@@ -98,8 +96,14 @@ class ModelStore:
     """Reads and writes model versions and the ``latest`` pointer; botocore errors become :class:`StorageError`."""
 
     def __init__(self, s3_client: Any, bucket: str) -> None:
-        self._s3 = s3_client
-        self._bucket = bucket
+        self._objects: ObjectStore = S3Objects(s3_client, bucket)
+
+    @classmethod
+    def on(cls, objects: ObjectStore) -> ModelStore:
+        """The same store over any object store (``make train`` writes to a folder)."""
+        store = cls.__new__(cls)
+        store._objects = objects
+        return store
 
     # ------------------------------------------------------------- writing
     def write_version(
@@ -144,9 +148,9 @@ class ModelStore:
         try:
             pointer = json.loads(body)
         except ValueError as exc:
-            raise StorageError(f"s3://{self._bucket}/{key} is not JSON: {exc}") from exc
+            raise StorageError(f"{self._objects.where(key)} is not JSON: {exc}") from exc
         if not isinstance(pointer, dict) or not {"version", "bundle_key"} <= pointer.keys():
-            raise StorageError(f"s3://{self._bucket}/{key} is not a model pointer (needs version and bundle_key)")
+            raise StorageError(f"{self._objects.where(key)} is not a model pointer (needs version and bundle_key)")
         return pointer
 
     def load_latest(self, series: Series) -> LoadedModel | None:
@@ -159,12 +163,12 @@ class ModelStore:
         key = str(pointer["bundle_key"])
         body = self._get(key)
         if body is None:
-            raise StorageError(f"model bundle s3://{self._bucket}/{key} is missing (the pointer names it)")
+            raise StorageError(f"model bundle {self._objects.where(key)} is missing (the pointer names it)")
         try:
             artifacts = from_bytes(body)
             cards = [ModelCard.from_dict(c) for c in artifacts.cards]
         except (ArtifactError, TypeError) as exc:
-            raise StorageError(f"model bundle s3://{self._bucket}/{key} cannot be read: {exc}") from exc
+            raise StorageError(f"model bundle {self._objects.where(key)} cannot be read: {exc}") from exc
         return LoadedModel(
             version=str(pointer["version"]),
             trained_at=int(pointer.get("trained_at", pointer["version"])),
@@ -177,28 +181,17 @@ class ModelStore:
         key = model_cards_key(series, version)
         body = self._get(key)
         if body is None:
-            raise StorageError(f"s3://{self._bucket}/{key} is missing")
+            raise StorageError(f"{self._objects.where(key)} is missing")
         try:
             return [ModelCard.from_dict(c) for c in json.loads(body)]
         except (ValueError, TypeError) as exc:
-            raise StorageError(f"s3://{self._bucket}/{key} holds no model cards: {exc}") from exc
+            raise StorageError(f"{self._objects.where(key)} holds no model cards: {exc}") from exc
 
-    # ------------------------------------------------------------- S3
     def _put(self, key: str, body: bytes, content_type: str) -> None:
-        try:
-            self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageError(f"writing s3://{self._bucket}/{key}: {exc}") from exc
+        self._objects.put(key, body, content_type)
 
     def _get(self, key: str) -> bytes | None:
-        try:
-            return self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _MISSING:
-                return None
-            raise StorageError(f"reading s3://{self._bucket}/{key}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise StorageError(f"reading s3://{self._bucket}/{key}: {exc}") from exc
+        return self._objects.get(key)
 
 
 def _json(value: Any) -> bytes:
@@ -227,7 +220,8 @@ class CachedModels:
 
     If a refresh fails while a model is cached, the cached model keeps
     serving (a stale forecast for an hour beats none) and the failure is kept
-    in :attr:`last_error` for the caller to log; with nothing cached the
+    in :attr:`last_error` and passed to ``on_stale`` (AnalyzeFunction logs and
+    counts it there, so a broken pointer does not go unnoticed); with nothing cached the
     :class:`StorageError` propagates.
     """
 
@@ -235,6 +229,7 @@ class CachedModels:
     ttl_ms: int = 3_600_000
     clock: Callable[[], int] = _wall_clock_ms
     last_error: StorageError | None = None
+    on_stale: Callable[[Series, StorageError], None] | None = None
     _entries: dict[str, _Entry] = field(default_factory=dict)
 
     def get(self, series: Series, now_ms: int | None = None) -> LoadedModel | None:
@@ -254,6 +249,8 @@ class CachedModels:
             if entry is None or entry.model is None:
                 raise
             self.last_error = exc
+            if self.on_stale is not None:
+                self.on_stale(series, exc)
             model = entry.model
         self._entries[series.key] = _Entry(model=model, checked_at=now)
         return model

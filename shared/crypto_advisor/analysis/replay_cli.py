@@ -33,6 +33,19 @@ def demo_candles(symbol: str = "BTC-USD", count: int = 2000, seed: int = 7) -> l
     return screen(rows, timeframe_ms=hour, now_ms=end).accepted[-count:]
 
 
+def history(csv: Path | None, series_key: str | None, *, count: int) -> tuple[Series, list[Candle]]:
+    """The candles a command-line run works on: a CSV (its own timeframe wins) or ``count`` demo-market candles.
+
+    Raises :class:`CsvError` naming the line or column when the CSV cannot be read.
+    """
+    if csv is not None:
+        candles, timeframe = read_csv(csv.read_text())
+        named = Series.parse(series_key) if series_key else Series("kraken", "UNKNOWN-USD", timeframe)
+        return Series(named.source, named.symbol, timeframe), candles
+    series = Series.parse(series_key or "kraken:BTC-USD:1h")
+    return series, demo_candles(series.symbol, count=count)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv", type=Path, help="candles to replay (default: the seeded demo market)")
@@ -40,17 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path(".local/replay/replay.json"))
     parser.add_argument("--warmup", type=int, default=200, help="candles of history before the first analysis")
     args = parser.parse_args(argv)
-    if args.csv:
-        try:
-            candles, timeframe = read_csv(args.csv.read_text())
-        except CsvError as exc:
-            print(f"{args.csv}: {exc}", file=sys.stderr)
-            return 2
-        named = Series.parse(args.series) if args.series else Series("kraken", "UNKNOWN-USD", timeframe)
-        series = Series(named.source, named.symbol, timeframe)  # the CSV's own timeframe wins
-    else:
-        series = Series.parse(args.series or "kraken:BTC-USD:1h")
-        candles = demo_candles(series.symbol)
+    try:
+        series, candles = history(args.csv, args.series, count=2000)
+    except CsvError as exc:
+        print(f"{args.csv}: {exc}", file=sys.stderr)
+        return 2
     if len(candles) <= args.warmup:
         print(f"need more than {args.warmup} candles, got {len(candles)}", file=sys.stderr)
         return 2

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from crypto_advisor.adapters.errors import StorageError
 from crypto_advisor.analysis.service import Outcome
+from crypto_advisor.contracts.series import Series
 from crypto_advisor.observability import MetricUnit, logger, metrics
 
 
 def record_unreadable_article(coin: str, sort_key: str, error: str) -> None:
     """A News item the analysis skipped because it no longer reads as an article."""
     logger.warning("unreadable news item skipped", coin=coin, sk=sort_key, error=error)
+
+
+def record_stale_model(series: Series, error: StorageError) -> None:
+    """The served model could not be refreshed; the cached version keeps predicting meanwhile."""
+    logger.warning("model refresh failed: serving the cached version", series=series.key, error=str(error))
+    metrics.add_metric(name="ModelRefreshFailed", unit=MetricUnit.Count, value=1)
 
 
 def record(outcome: Outcome) -> None:

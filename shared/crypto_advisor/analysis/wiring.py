@@ -13,7 +13,7 @@ from crypto_advisor.adapters.model_store import CachedModels, ModelStore
 from crypto_advisor.adapters.news_store import NewsStore
 from crypto_advisor.adapters.signal_store import SignalStore
 from crypto_advisor.analysis.rules import Rule, build_rules
-from crypto_advisor.analysis.telemetry import record_unreadable_article
+from crypto_advisor.analysis.telemetry import record_stale_model, record_unreadable_article
 from crypto_advisor.settings import AnalyzeSettings
 
 
@@ -38,5 +38,5 @@ def analyze_deps(settings: AnalyzeSettings) -> AnalyzeDeps:
         signals=SignalStore(dynamodb.Table(settings.signals_table)),
         rules=tuple(build_rules(watchlist.rules)),
         news=NewsStore(dynamodb.Table(settings.news_table), on_unreadable=record_unreadable_article),
-        models=CachedModels(ModelStore(s3, settings.archive_bucket)),
+        models=CachedModels(ModelStore(s3, settings.archive_bucket), on_stale=record_stale_model),
     )

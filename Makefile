@@ -35,10 +35,10 @@ test-e2e: venv  ## the whole local pipeline
 	$(PY) -m pytest tests/e2e
 
 replay: venv  ## replay the rules over history: the demo market, or CSV=path [SERIES=kraken:BTC-USD:1h]
-	$(PY) -m crypto_advisor.analysis.replay_cli $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES))
+	$(PY) -m crypto_advisor.cli.replay $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES))
 
 train: venv  ## train the forecast models in-process, no AWS: the demo market, or CSV=path [SERIES=kraken:BTC-USD:1h]
-	$(PY) -m crypto_advisor.training.cli $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES))
+	$(PY) -m crypto_advisor.cli.train $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES))
 
 clean:  ## remove build output and local state (keeps the venvs)
 	rm -rf .aws-sam .local .pytest_cache

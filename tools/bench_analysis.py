@@ -6,7 +6,7 @@ Usage: ``.venv/bin/python tools/bench_analysis.py [--series 1000] [--candles 720
 
 A seeded market of ``--series`` series of ``--candles`` closed hourly candles
 (a regime-switching random walk, generated with numpy in one go) goes through
-:func:`crypto_advisor.analysis.analyze.analyze`, the very function the Lambda
+:func:`crypto_advisor.analysis.closed_candle.analyze`, the very function the Lambda
 calls: one call per series, for its last candle with the full window (to_frame,
 indicators, rules, data health, Signal). Each series' window of Candles is built
 just before its call, outside the timing, so one window is alive at a time as in
@@ -50,14 +50,14 @@ from typing import Any
 
 import numpy as np
 
-from crypto_advisor.analysis.analyze import analyze
-from crypto_advisor.analysis.frame import to_frame
-from crypto_advisor.analysis.indicators import compute
+from crypto_advisor.analysis.closed_candle import analyze
 from crypto_advisor.analysis.rules import Rule, build_rules, evaluate_all
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.forecast.artifacts import Artifacts
 from crypto_advisor.forecast.predict import predict
+from crypto_advisor.market.frame import to_frame
+from crypto_advisor.market.indicators import compute
 
 ROOT = Path(__file__).resolve().parent.parent
 H = 3_600_000

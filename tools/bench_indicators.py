@@ -18,10 +18,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from crypto_advisor.analysis.frame import from_rows
-from crypto_advisor.analysis.indicators import compute
-from crypto_advisor.analysis.indicators_reference import compute_reference
 from crypto_advisor.local.market import SimulatedMarket
+from crypto_advisor.market.frame import from_rows
+from crypto_advisor.market.indicators import compute
+from tests.oracles.indicators_reference import compute_reference
 
 H = 3_600_000
 

@@ -17,11 +17,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.analysis.service import analyze_update
-from crypto_advisor.analysis.telemetry import record as record_outcome
-from crypto_advisor.analysis.wiring import analyze_deps
-from crypto_advisor.contracts.candle_update import CandleUpdateRecord
-from crypto_advisor.observability import logger, metrics, tracer
-from crypto_advisor.settings import AnalyzeSettings
+from crypto_advisor.telemetry.analysis import record as record_outcome
+from crypto_advisor.telemetry.observability import logger, metrics, tracer
+from crypto_advisor.wiring.analyze import analyze_deps
+from crypto_advisor.wiring.events import CandleUpdateRecord
+from crypto_advisor.wiring.settings import AnalyzeSettings
 
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams, model=CandleUpdateRecord)
 

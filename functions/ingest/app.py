@@ -17,11 +17,11 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.ingest.ports import MarketSource
-from crypto_advisor.ingest.run import run_ingest
-from crypto_advisor.ingest.telemetry import record
-from crypto_advisor.ingest.wiring import ingest_deps
-from crypto_advisor.observability import logger, metrics, tracer
-from crypto_advisor.settings import IngestSettings
+from crypto_advisor.ingest.service import run_ingest
+from crypto_advisor.telemetry.ingest import record
+from crypto_advisor.telemetry.observability import logger, metrics, tracer
+from crypto_advisor.wiring.ingest import ingest_deps
+from crypto_advisor.wiring.settings import IngestSettings
 
 
 @logger.inject_lambda_context

@@ -16,11 +16,11 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from crypto_advisor.news.run import run_news
-from crypto_advisor.news.telemetry import record, record_off
-from crypto_advisor.news.wiring import news_deps, news_source
-from crypto_advisor.observability import logger, metrics, tracer
-from crypto_advisor.settings import NewsSettings
+from crypto_advisor.news.service import run_news
+from crypto_advisor.telemetry.news import record, record_off
+from crypto_advisor.telemetry.observability import logger, metrics, tracer
+from crypto_advisor.wiring.news import news_deps, news_source
+from crypto_advisor.wiring.settings import NewsSettings
 
 
 @logger.inject_lambda_context

@@ -1,7 +1,7 @@
 """NotifyFunction: new Signals (the Signals table's stream) -> alert policy, cooldown, dedup -> SES email.
 
 Each record is validated by Powertools' batch processor against
-:class:`~crypto_advisor.notify.records.SignalStreamRecord` and handled on its
+:class:`~crypto_advisor.wiring.events.SignalStreamRecord` and handled on its
 own: a record without a parseable Signal, or one whose email SES refused, puts
 only its own sequence number in ``batchItemFailures`` (the mapping has
 ReportBatchItemFailures, bisection, bounded retries and an on-failure queue),
@@ -19,13 +19,12 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from crypto_advisor.adapters.ses import SesMailer
-from crypto_advisor.notify.records import SignalStreamRecord
-from crypto_advisor.notify.telemetry import record as record_outcome
-from crypto_advisor.notify.telemetry import record_failure
-from crypto_advisor.notify.wiring import notifier
-from crypto_advisor.observability import logger, metrics, tracer
-from crypto_advisor.settings import NotifySettings
+from crypto_advisor.telemetry.notify import record as record_outcome
+from crypto_advisor.telemetry.notify import record_failure
+from crypto_advisor.telemetry.observability import logger, metrics, tracer
+from crypto_advisor.wiring.events import SignalStreamRecord
+from crypto_advisor.wiring.notify import notify_deps
+from crypto_advisor.wiring.settings import NotifySettings
 
 
 class _ReportingProcessor(BatchProcessor):
@@ -47,9 +46,7 @@ processor = _ReportingProcessor(
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext, ses_client: Any = None) -> PartialItemFailureResponse:
     """``ses_client`` replaces the real SES client (tests and the demo wrap the embedded one); None means real."""
-    deps = notifier(NotifySettings.from_env(os.environ))
-    if ses_client is not None:
-        deps = deps.with_mailer(SesMailer(ses_client))
+    deps = notify_deps(NotifySettings.from_env(os.environ), ses_client)
 
     def handle(record: SignalStreamRecord) -> None:
         record_outcome(deps.notify(record.signal, now_ms=int(time.time() * 1000)))

@@ -16,11 +16,11 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.forecast.config import ForecastConfig
-from crypto_advisor.observability import logger, metrics, tracer
-from crypto_advisor.settings import TrainSettings
-from crypto_advisor.training.run import run_training
-from crypto_advisor.training.telemetry import record
-from crypto_advisor.training.wiring import training_deps
+from crypto_advisor.telemetry.observability import logger, metrics, tracer
+from crypto_advisor.telemetry.training import record
+from crypto_advisor.training.service import run_training
+from crypto_advisor.wiring.settings import TrainSettings
+from crypto_advisor.wiring.train import training_deps
 
 
 @logger.inject_lambda_context

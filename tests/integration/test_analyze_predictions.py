@@ -11,7 +11,6 @@ import pytest
 import torch
 
 from crypto_advisor.adapters.candle_store import CandleStore
-from crypto_advisor.adapters.model_store import ModelStore
 from crypto_advisor.contracts.candle import Candle, screen
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
@@ -21,6 +20,7 @@ from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.predict import predict
 from crypto_advisor.forecast.train import train_series
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
+from crypto_advisor.wiring.models import model_store
 from tests.integration.test_analyze_function import KINESIS_EVENT, signals
 from tests.integration.test_ingest_function import EVENT, EVENT_MS, HOUR
 
@@ -53,7 +53,7 @@ def ingested(deployed):
 
 def serve(deployed, trained: tuple[list[ModelCard], Artifacts]) -> None:
     cards, artifacts = trained
-    store = ModelStore(deployed.aws.client("s3"), deployed.bucket)
+    store = model_store(deployed.aws.client("s3"), deployed.bucket)
     store.move_latest(SERIES, store.write_version(SERIES, CANDLE_TS, artifacts, cards, CONFIG))
 
 
@@ -104,7 +104,7 @@ def test_a_corrupt_bundle_leaves_the_signal_stored_without_predictions(ingested,
     # Given a pointer to a bundle that is not a bundle
     serve(ingested, trained)
     s3 = ingested.aws.client("s3")
-    pointer = ModelStore(s3, ingested.bucket).latest_pointer(SERIES)
+    pointer = model_store(s3, ingested.bucket).latest_pointer(SERIES)
     assert pointer is not None
     s3.put_object(Bucket=ingested.bucket, Key=pointer["bundle_key"], Body=b"not an npz")
     # When AnalyzeFunction handles the update

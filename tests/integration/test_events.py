@@ -8,10 +8,10 @@ import pytest
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
-from crypto_advisor.adapters.errors import ConfigError
+from crypto_advisor.contracts.errors import ConfigError
 from crypto_advisor.local.stack import load_template
-from crypto_advisor.notify.records import SignalStreamRecord
-from crypto_advisor.settings import IngestSettings
+from crypto_advisor.wiring.events import SignalStreamRecord
+from crypto_advisor.wiring.settings import IngestSettings
 from tests.conftest import REPO
 
 

@@ -13,12 +13,14 @@ from boto3.dynamodb.conditions import Key
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.ledger import ForecastLedger
 from crypto_advisor.adapters.signal_store import SignalStore
-from crypto_advisor.analysis.analyze import WINDOW_CANDLES, analyze
+from crypto_advisor.analysis.closed_candle import analyze
 from crypto_advisor.analysis.rules import build_rules
+from crypto_advisor.contracts.ledger import GRADED, OPEN, Grade
 from crypto_advisor.contracts.signal import Health, Signal
 from crypto_advisor.forecast.prediction import Prediction
 from crypto_advisor.local.outbox import verify_sender
-from crypto_advisor.notify.grading import GRADED, OPEN, Grade, entries_from
+from crypto_advisor.market.frame import WINDOW_CANDLES
+from crypto_advisor.notify.grading import entries_from
 from tests.integration.test_notify_function import BTC, HOUR, LAST, Notify, firing, ingested
 
 HORIZON = 3

@@ -9,18 +9,20 @@ import numpy as np
 import pytest
 import torch
 
-from crypto_advisor.adapters.errors import StorageError
 from crypto_advisor.adapters.model_store import CachedModels, ModelStore
 from crypto_advisor.contracts.archive_keys import model_latest_key
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.forecast.artifacts import Artifacts
+from crypto_advisor.forecast.bundle_codec import ForecastBundles
 from crypto_advisor.forecast.card import ModelCard, verdict_loss
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.predict import predict
 from crypto_advisor.forecast.train import train_series
 from crypto_advisor.local.market import SimulatedMarket
 from crypto_advisor.local.stack import EmbeddedAws
+from crypto_advisor.wiring.models import model_store
 
 torch.set_num_threads(1)
 
@@ -60,7 +62,7 @@ def bucket(s3) -> str:
 
 
 def test_a_series_without_a_pointer_has_no_model(s3, bucket: str) -> None:
-    store = ModelStore(s3, bucket)
+    store = model_store(s3, bucket)
     assert store.latest_pointer(SERIES) is None
     assert store.load_latest(SERIES) is None
 
@@ -68,7 +70,7 @@ def test_a_series_without_a_pointer_has_no_model(s3, bucket: str) -> None:
 def test_a_written_version_is_not_served_until_the_pointer_moves(s3, bucket: str, trained) -> None:
     # Given a version written to S3
     cards, artifacts = trained
-    store = ModelStore(s3, bucket)
+    store = model_store(s3, bucket)
     version = store.write_version(SERIES, 1_750_000_000_000, artifacts, cards, TINY)
     # Then its objects are where the layout says, and nothing is served yet
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
@@ -82,7 +84,7 @@ def test_a_written_version_is_not_served_until_the_pointer_moves(s3, bucket: str
 def test_the_bundle_round_trips_through_s3_and_predicts(s3, bucket: str, trained, candles: list[Candle]) -> None:
     # Given a version written and promoted
     cards, artifacts = trained
-    store = ModelStore(s3, bucket)
+    store = model_store(s3, bucket)
     version = store.write_version(SERIES, 1_750_000_000_000, artifacts, cards, TINY)
     store.move_latest(SERIES, version)
     # When it is loaded back
@@ -104,7 +106,7 @@ def test_the_bundle_round_trips_through_s3_and_predicts(s3, bucket: str, trained
 
 def test_a_pointer_to_a_missing_or_corrupt_bundle_is_a_storage_error_naming_the_key(s3, bucket: str, trained) -> None:
     cards, artifacts = trained
-    store = ModelStore(s3, bucket)
+    store = model_store(s3, bucket)
     version = store.write_version(SERIES, 1_750_000_000_000, artifacts, cards, TINY)
     store.move_latest(SERIES, version)
     s3.put_object(Bucket=bucket, Key=version.bundle_key, Body=b"not a bundle")
@@ -118,14 +120,14 @@ def test_a_pointer_to_a_missing_or_corrupt_bundle_is_a_storage_error_naming_the_
 def test_a_pointer_that_is_not_json_is_a_storage_error(s3, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key=model_latest_key(SERIES), Body=b"{oops")
     with pytest.raises(StorageError, match=r"latest\.json is not JSON"):
-        ModelStore(s3, bucket).latest_pointer(SERIES)
+        model_store(s3, bucket).latest_pointer(SERIES)
 
 
 class CountingStore(ModelStore):
     """The real store, counting what it reads."""
 
     def __init__(self, s3, bucket: str) -> None:
-        super().__init__(s3, bucket)
+        super().__init__(s3, bucket, ForecastBundles())
         self.pointer_reads = 0
         self.bundle_reads = 0
 
@@ -182,7 +184,7 @@ def test_the_cache_remembers_no_model_and_keeps_serving_when_a_refresh_fails(s3,
 def test_a_failed_refresh_is_reported_to_the_caller_with_its_series(s3, bucket: str, trained) -> None:
     # Given a cache that reports stale serving, over a served model whose pointer then turns unreadable
     cards, artifacts = trained
-    store = ModelStore(s3, bucket)
+    store = model_store(s3, bucket)
     reported: list[tuple[str, StorageError]] = []
     cache = CachedModels(store, ttl_ms=HOUR, clock=lambda: 0, on_stale=lambda s, e: reported.append((s.key, e)))
     store.move_latest(SERIES, store.write_version(SERIES, 1_000, artifacts, cards, TINY))

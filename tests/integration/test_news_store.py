@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from crypto_advisor.adapters.news_store import ARTICLE_TTL_S, NewsStore, sort_key
 from crypto_advisor.contracts.news import Article
 from crypto_advisor.local.stack import load_template
-from crypto_advisor.settings import NewsSettings
+from crypto_advisor.wiring.settings import NewsSettings
 from tests.conftest import REPO
 
 HOUR = 3_600_000

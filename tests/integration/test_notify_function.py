@@ -21,13 +21,14 @@ from botocore.exceptions import ClientError
 
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.signal_store import SignalStore
-from crypto_advisor.analysis.analyze import WINDOW_CANDLES, analyze
+from crypto_advisor.analysis.closed_candle import analyze
 from crypto_advisor.analysis.rules import build_rules
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Health, Signal
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
 from crypto_advisor.local.outbox import AcceptedEmail, accepted_emails, verify_sender, write_outbox
 from crypto_advisor.local.runtime import LocalRuntime
+from crypto_advisor.market.frame import WINDOW_CANDLES
 from tests.conftest import REPO
 from tests.integration.test_ingest_function import EVENT, EVENT_MS, HOUR
 from tests.integration.test_ingest_function import WATCHLIST as INGEST_WATCHLIST

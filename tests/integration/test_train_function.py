@@ -14,13 +14,13 @@ from datetime import UTC, datetime, timedelta
 import torch
 
 from crypto_advisor.adapters.archive import CandleArchive
-from crypto_advisor.adapters.model_store import ModelStore
-from crypto_advisor.adapters.replay_stats import ReplayStats
+from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.predict import predict
 from crypto_advisor.local.market import SimulatedMarket
+from crypto_advisor.wiring.models import model_store
 
 torch.set_num_threads(1)
 
@@ -64,7 +64,7 @@ def test_a_scheduled_run_trains_stores_and_serves_and_a_worse_configuration_keep
     assert set(btc["verdicts"]) == {"breakout_rf", "path_linear", "path_lstm", "vol_garch"}
     assert eth["status"] == "no_candles" and report["failed"] == 0
     # the bundle round-trips from S3 and predicts
-    store = ModelStore(s3, deployed.bucket)
+    store = model_store(s3, deployed.bucket)
     loaded = store.load_latest(BTC)
     assert loaded is not None and loaded.version == btc["version"]
     predictions = predict(loaded.artifacts, candles[-720:])
@@ -72,7 +72,7 @@ def test_a_scheduled_run_trains_stores_and_serves_and_a_worse_configuration_keep
     pointer = store.latest_pointer(BTC)
     assert pointer is not None and pointer["config"] == SMALL.as_dict()
     # the replay figures are where the notifier reads them
-    figures = ReplayStats(s3, deployed.bucket).read(BTC)
+    figures = ReplayFiguresStore(s3, deployed.bucket).read(BTC)
     assert figures is not None and figures["candles"] == COUNT
 
     # When a worse configuration is trained a day later on the same archive

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from crypto_advisor.adapters.errors import StorageError, TransientSourceError, UnknownSymbolError
 from crypto_advisor.contracts.archive_keys import ohlcv_key, utc_date
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.candle_update import CandleUpdate
+from crypto_advisor.contracts.errors import StorageError, TransientSourceError, UnknownSymbolError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist
-from crypto_advisor.ingest.run import Stores, ingest_series, run_ingest
+from crypto_advisor.ingest.service import Stores, ingest_series, run_ingest
 from crypto_advisor.local.market import SimulatedMarket, SimulatedSource
 
 H = 3_600_000

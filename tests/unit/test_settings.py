@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from crypto_advisor.adapters.errors import ConfigError
+from crypto_advisor.contracts.errors import ConfigError
 from crypto_advisor.local.stack import load_template
-from crypto_advisor.settings import (
+from crypto_advisor.wiring.settings import (
     AnalyzeSettings,
     FunctionSettings,
     IngestSettings,

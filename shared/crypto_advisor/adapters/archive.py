@@ -10,9 +10,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from crypto_advisor.adapters.errors import StorageError
 from crypto_advisor.contracts.archive_keys import ohlcv_key, series_prefix, utc_date
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 
 

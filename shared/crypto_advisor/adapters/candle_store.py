@@ -18,8 +18,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError
 
-from crypto_advisor.adapters.errors import StorageError
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 
 CURSOR_TS = 0

@@ -29,14 +29,14 @@ from typing import Any
 import requests
 from pycoingecko import CoinGeckoAPI
 
-from crypto_advisor.adapters.errors import (
+from crypto_advisor.adapters.retry import with_retry
+from crypto_advisor.contracts.errors import (
     MalformedResponseError,
     SourceAuthError,
     SourceError,
     TransientSourceError,
     UnknownSymbolError,
 )
-from crypto_advisor.adapters.retry import with_retry
 from crypto_advisor.contracts.series import TIMEFRAME_MS
 from crypto_advisor.contracts.watchlist import WatchedSeries
 

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from crypto_advisor.adapters.errors import ConfigError
+from crypto_advisor.contracts.errors import ConfigError
 from crypto_advisor.contracts.watchlist import Watchlist, WatchlistError, parse_watchlist
 
 

@@ -21,14 +21,14 @@ from typing import Any
 
 import ccxt
 
-from crypto_advisor.adapters.errors import (
+from crypto_advisor.adapters.retry import with_retry
+from crypto_advisor.contracts.errors import (
     MalformedResponseError,
     SourceAuthError,
     SourceError,
     TransientSourceError,
     UnknownSymbolError,
 )
-from crypto_advisor.adapters.retry import with_retry
 from crypto_advisor.contracts.watchlist import WatchedSeries
 
 #: Kraken's documented cap on one OHLC answer.

@@ -33,8 +33,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError
 
-from crypto_advisor.adapters.errors import StorageError
-from crypto_advisor.notify.grading import GRADED, OPEN, Grade, LedgerEntry
+from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.ledger import GRADED, OPEN, Grade, LedgerEntry
 
 #: How long predictions are kept (TTL, from the candle): long enough for a live record of a rarely emailed series.
 RETENTION_S = 365 * 86_400

@@ -15,8 +15,10 @@ inspection. The pointer carries the version's configuration and its verdict
 losses, so the next training run can re-evaluate the served configuration on
 new candles without downloading its bundle.
 
-This module needs numpy only (through the artifacts' byte form): it is
-imported by AnalyzeFunction, which must stay small.
+The store knows keys, objects and the pointer, not the models: what a bundle
+holds and how cards are written is the forecast package's
+(:class:`crypto_advisor.forecast.bundle_codec.ForecastBundles`), handed in as a
+:class:`BundleCodec` by the composition root, so this adapter imports no logic.
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from crypto_advisor.adapters.errors import StorageError
 from crypto_advisor.adapters.objects import ObjectStore, S3Objects
 from crypto_advisor.contracts.archive_keys import (
     model_bundle_key,
@@ -35,74 +36,57 @@ from crypto_advisor.contracts.archive_keys import (
     model_cards_text_key,
     model_latest_key,
 )
+from crypto_advisor.contracts.errors import ArtifactError, StorageError
+from crypto_advisor.contracts.model_version import ModelVersion
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.forecast.artifacts import ArtifactError, Artifacts, from_bytes, to_bytes
-from crypto_advisor.forecast.card import ModelCard, format_card, verdict_loss
-from crypto_advisor.forecast.config import ForecastConfig
-
-POINTER_FORMAT = "crypto-advisor/model-pointer"
+from crypto_advisor.contracts.units import HOUR_MS
 
 
-@dataclass(frozen=True, slots=True)
-class ModelVersion:
-    """One stored training result: where its objects are and what the gate compares it by."""
+class BundleCodec(Protocol):
+    """What a model version is made of, for the store: bytes for the bundle, JSON and text for the cards."""
 
-    series: str
-    version: str
-    trained_at: int
-    bundle_key: str
-    cards_key: str
-    cards_text_key: str
-    config: dict[str, Any]
-    #: ``verdict_loss`` per model (None where the card has no such figure).
-    losses: dict[str, float | None]
+    def bundle_bytes(self, artifacts: Any) -> bytes: ...
 
-    def pointer(self) -> dict[str, Any]:
-        """The ``latest.json`` body that serves this version."""
-        return {
-            "format": POINTER_FORMAT,
-            "series": self.series,
-            "version": self.version,
-            "bundle_key": self.bundle_key,
-            "cards_key": self.cards_key,
-            "trained_at": self.trained_at,
-            "config": self.config,
-            "losses": self.losses,
-        }
+    def read_bundle(self, body: bytes) -> tuple[Any, list[Any]]:
+        """The artifacts and cards of a bundle; ArtifactError, TypeError or ValueError when it is not one."""
+        ...
+
+    def cards_json(self, cards: Sequence[Any]) -> list[dict[str, Any]]: ...
+
+    def read_cards(self, items: Any) -> list[Any]:
+        """Cards from their JSON form; TypeError or ValueError when they are not cards."""
+        ...
+
+    def cards_text(self, cards: Sequence[Any]) -> str: ...
+
+    def losses(self, cards: Sequence[Any]) -> dict[str, float | None]: ...
+
+    def config_dict(self, config: Any) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
 class LoadedModel:
-    """The served version of a series, ready for ``forecast.predict.predict``."""
+    """The served version of a series: artifacts and cards as the codec reads them, ready for ``predict``."""
 
     version: str
     trained_at: int
-    artifacts: Artifacts
-    cards: list[ModelCard]
-
-
-def card_losses(cards: Sequence[ModelCard]) -> dict[str, float | None]:
-    """Each card's verdict loss by model name; None where the card has none (never NaN in JSON)."""
-    losses: dict[str, float | None] = {}
-    for card in cards:
-        try:
-            losses[card.model] = float(verdict_loss(card))
-        except ValueError:
-            losses[card.model] = None
-    return losses
+    artifacts: Any
+    cards: list[Any]
 
 
 class ModelStore:
     """Reads and writes model versions and the ``latest`` pointer; botocore errors become :class:`StorageError`."""
 
-    def __init__(self, s3_client: Any, bucket: str) -> None:
+    def __init__(self, s3_client: Any, bucket: str, codec: BundleCodec) -> None:
         self._objects: ObjectStore = S3Objects(s3_client, bucket)
+        self._codec = codec
 
     @classmethod
-    def on(cls, objects: ObjectStore) -> ModelStore:
+    def on(cls, objects: ObjectStore, codec: BundleCodec) -> ModelStore:
         """The same store over any object store (``make train`` writes to a folder)."""
         store = cls.__new__(cls)
         store._objects = objects
+        store._codec = codec
         return store
 
     # ------------------------------------------------------------- writing
@@ -110,9 +94,9 @@ class ModelStore:
         self,
         series: Series,
         trained_at_ms: int,
-        artifacts: Artifacts,
-        cards: Sequence[ModelCard],
-        config: ForecastConfig,
+        artifacts: Any,
+        cards: Sequence[Any],
+        config: Any,
     ) -> ModelVersion:
         """Store bundle and cards of one training run; the pointer is left alone (the gate decides)."""
         version = str(int(trained_at_ms))
@@ -123,13 +107,13 @@ class ModelStore:
             bundle_key=model_bundle_key(series, version),
             cards_key=model_cards_key(series, version),
             cards_text_key=model_cards_text_key(series, version),
-            config=config.as_dict(),
-            losses=card_losses(cards),
+            config=self._codec.config_dict(config),
+            losses=self._codec.losses(cards),
         )
         # Bundle last: a reader that finds the bundle finds the cards beside it.
-        self._put(stored.cards_key, _json([c.to_dict() for c in cards]), "application/json")
-        self._put(stored.cards_text_key, ("\n\n".join(format_card(c) for c in cards) + "\n").encode(), "text/plain")
-        self._put(stored.bundle_key, to_bytes(artifacts), "application/octet-stream")
+        self._put(stored.cards_key, _json(self._codec.cards_json(cards)), "application/json")
+        self._put(stored.cards_text_key, self._codec.cards_text(cards).encode(), "text/plain")
+        self._put(stored.bundle_key, self._codec.bundle_bytes(artifacts), "application/octet-stream")
         return stored
 
     def move_latest(self, series: Series, version: ModelVersion) -> None:
@@ -165,9 +149,8 @@ class ModelStore:
         if body is None:
             raise StorageError(f"model bundle {self._objects.where(key)} is missing (the pointer names it)")
         try:
-            artifacts = from_bytes(body)
-            cards = [ModelCard.from_dict(c) for c in artifacts.cards]
-        except (ArtifactError, TypeError) as exc:
+            artifacts, cards = self._codec.read_bundle(body)
+        except (ArtifactError, TypeError, ValueError) as exc:
             raise StorageError(f"model bundle {self._objects.where(key)} cannot be read: {exc}") from exc
         return LoadedModel(
             version=str(pointer["version"]),
@@ -176,14 +159,14 @@ class ModelStore:
             cards=cards,
         )
 
-    def read_cards(self, series: Series, version: str) -> list[ModelCard]:
+    def read_cards(self, series: Series, version: str) -> list[Any]:
         """The cards of any stored version (for reports and inspection)."""
         key = model_cards_key(series, version)
         body = self._get(key)
         if body is None:
             raise StorageError(f"{self._objects.where(key)} is missing")
         try:
-            return [ModelCard.from_dict(c) for c in json.loads(body)]
+            return self._codec.read_cards(json.loads(body))
         except (ValueError, TypeError) as exc:
             raise StorageError(f"{self._objects.where(key)} holds no model cards: {exc}") from exc
 
@@ -226,7 +209,7 @@ class CachedModels:
     """
 
     store: ModelStore
-    ttl_ms: int = 3_600_000
+    ttl_ms: int = HOUR_MS
     clock: Callable[[], int] = _wall_clock_ms
     last_error: StorageError | None = None
     on_stale: Callable[[Series, StorageError], None] | None = None

@@ -9,8 +9,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from crypto_advisor.adapters.errors import StorageError
 from crypto_advisor.contracts.archive_keys import news_key
+from crypto_advisor.contracts.errors import StorageError
 
 
 def encode(document: Mapping[str, Any]) -> bytes:

@@ -22,7 +22,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from crypto_advisor.adapters.errors import StorageError
+from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.news import Article
 
 #: How long an article stays in the table after its publication (the mood needs 7 days; the rest is slack

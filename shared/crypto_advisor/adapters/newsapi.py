@@ -42,15 +42,15 @@ import requests
 from newsapi import NewsApiClient
 from newsapi.newsapi_exception import NewsAPIException
 
-from crypto_advisor.adapters.errors import (
+from crypto_advisor.adapters.retry import with_retry
+from crypto_advisor.contracts.errors import (
     MalformedResponseError,
     RateLimitedError,
     SourceAuthError,
     SourceError,
     TransientSourceError,
 )
-from crypto_advisor.adapters.retry import with_retry
-from crypto_advisor.news.ports import NewsAnswer
+from crypto_advisor.contracts.news import NewsAnswer
 
 #: The developer plan's cap on results per query.
 FREE_PLAN_MAX_RESULTS = 100

@@ -53,9 +53,8 @@ from boto3.dynamodb.conditions import Attr, Key
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from crypto_advisor.adapters.errors import StorageError
-from crypto_advisor.notify.policy import SentAlert
-from crypto_advisor.notify.ports import Claim, Existing
+from crypto_advisor.contracts.alerts import Claim, Existing, SentAlert
+from crypto_advisor.contracts.errors import StorageError
 
 SENDING = "sending"
 SENT = "sent"

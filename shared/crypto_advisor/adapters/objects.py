@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from crypto_advisor.adapters.errors import StorageError
+from crypto_advisor.contracts.errors import StorageError
 
 #: What S3 answers for an absent key (NoSuchKey, or 404 when the caller may not list the bucket).
 _MISSING = {"NoSuchKey", "404", "NotFound"}

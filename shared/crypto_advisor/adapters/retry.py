@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from crypto_advisor.adapters.errors import TransientSourceError
+from crypto_advisor.contracts.errors import TransientSourceError
 
 T = TypeVar("T")
 

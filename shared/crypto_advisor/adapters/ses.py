@@ -22,7 +22,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from crypto_advisor.adapters.errors import DeliveryError
+from crypto_advisor.contracts.errors import DeliveryError
 
 _THROTTLING = {
     "Throttling",

@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from crypto_advisor.adapters.errors import StorageError
+from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.signal import Signal
 
 SIGNAL_TTL_S = 180 * 86_400

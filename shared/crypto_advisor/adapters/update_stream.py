@@ -6,8 +6,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from crypto_advisor.adapters.errors import StorageError
 from crypto_advisor.contracts.candle_update import CandleUpdate
+from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.signal import Health
+from crypto_advisor.contracts.units import MINUTE_MS
 
 #: How many candles before the analysed one must be continuous: the longest of the
 #: fast indicators the rules read (Bollinger 20, MACD 26+9, RSI/ADX 14 with warm-up).
@@ -65,5 +66,5 @@ def assess(
                 reasons.append(reason)
     closes_at = candle_ts + timeframe_ms
     if now_ms - closes_at > timeframe_ms:
-        reasons.append(f"stale: candle closed {(now_ms - closes_at) // 60_000} minutes before the ingest clock")
+        reasons.append(f"stale: candle closed {(now_ms - closes_at) // MINUTE_MS} minutes before the ingest clock")
     return Health(healthy=not reasons, reasons=reasons)

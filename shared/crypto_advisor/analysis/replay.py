@@ -1,6 +1,6 @@
 """Replay: the live analysis run candle by candle over history, and what each rule's firings were worth.
 
-Each step calls :func:`crypto_advisor.analysis.analyze.analyze` (the function
+Each step calls :func:`crypto_advisor.analysis.closed_candle.analyze` (the function
 AnalyzeFunction runs) on the candles up to that step only, so the replay sees
 exactly what the live alert would have seen. For every rule it reports how
 often it fired and, for horizons of 1, 4 and 24 candles, the share of firings
@@ -24,13 +24,14 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from crypto_advisor.analysis.analyze import WINDOW_CANDLES, analyze
+from crypto_advisor.analysis.closed_candle import analyze
 from crypto_advisor.analysis.rules import Rule
 from crypto_advisor.contracts.candle import Candle, screen
 from crypto_advisor.contracts.series import TIMEFRAME_MS, Series
+from crypto_advisor.contracts.units import WEEK_MS
+from crypto_advisor.market.frame import WINDOW_CANDLES
 
 HORIZONS = (1, 4, 24)
-WEEK_MS = 7 * 86_400_000
 _TIME_COLUMNS = ("timestamp", "date", "datetime", "time", "ts", "open_time", "unix")
 
 

@@ -36,11 +36,10 @@ import pandas as pd
 
 from crypto_advisor.analysis.firing import INFO, NOTABLE, STRONG, Direction, Firing
 from crypto_advisor.analysis.news_columns import NEWS_COLUMNS
+from crypto_advisor.contracts.units import DAY_MS, HOUR_MS
 
 RuleConfig = Mapping[str, Mapping[str, Any]]
 
-HOUR_MS = 3_600_000
-DAY_MS = 24 * HOUR_MS
 
 #: Volume at least this many times its 20-candle average confirms a breakout.
 CONFIRMING_VOLUME = 1.5

@@ -33,7 +33,7 @@ def ohlcv_key(series: Series, first_ts: int, last_ts: int) -> str:
 STATS_PREFIX = "stats/replay"
 
 
-def replay_stats_key(series: Series) -> str:
+def replay_figures_key(series: Series) -> str:
     """Where a series' per-rule replay figures live, for the notifier to quote."""
     return f"{STATS_PREFIX}/source={series.source}/symbol={series.symbol}/timeframe={series.timeframe}/rules.json"
 

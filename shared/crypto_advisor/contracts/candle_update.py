@@ -13,8 +13,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Literal
 
-from aws_lambda_powertools.utilities.parser.models import KinesisDataStreamRecord, KinesisDataStreamRecordPayload
-from pydantic import BaseModel, ConfigDict, Field, Json, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crypto_advisor.contracts.series import Series, SeriesError
 
@@ -69,16 +68,3 @@ class CandleUpdate(BaseModel):
     @classmethod
     def json_schema(cls) -> dict:
         return cls.model_json_schema(by_alias=True)
-
-
-# The same contract as Lambda delivers it: a Kinesis event record whose base64
-# ``data`` is a CandleUpdate. Powertools' batch processor validates each record
-# against this model, so a malformed one fails alone.
-
-
-class CandleUpdatePayload(KinesisDataStreamRecordPayload):
-    data: Json[CandleUpdate]  # type: ignore[assignment]
-
-
-class CandleUpdateRecord(KinesisDataStreamRecord):
-    kinesis: CandleUpdatePayload

@@ -13,14 +13,17 @@ http(s) here so a ``javascript:`` link never reaches a template as a link.
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
+
 #: How far back the 7-day mood looks, and the short window it is compared with.
-MOOD_LONG_MS = 7 * 86_400_000
-MOOD_SHORT_MS = 86_400_000
+MOOD_LONG_MS = WEEK_MS
+MOOD_SHORT_MS = DAY_MS
 
 
 def is_web_url(url: str) -> bool:
@@ -91,3 +94,20 @@ class NewsDigest(BaseModel):
     status: Literal["ok", "off", "no_articles"] = "ok"
     mood: NewsMood | None = None
     headlines: list[Headline] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NewsAnswer:
+    """What a news source answered for one query: its pages as received, and whether they are all.
+
+    ``complete`` is False when the source stopped before the end of the results
+    (the plan's result cap, ``maximumResultsReached``); ``note`` says why.
+    """
+
+    pages: list[dict[str, Any]] = field(default_factory=list)
+    complete: bool = True
+    note: str | None = None
+
+    @property
+    def articles(self) -> list[Any]:
+        return [article for page in self.pages for article in page.get("articles") or []]

@@ -10,17 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS
+
 #: Timeframes the project understands, in milliseconds. Kraken's OHLC endpoint
 #: offers exactly these intervals; CoinGecko candles are built to match them.
 TIMEFRAME_MS: dict[str, int] = {
-    "1m": 60_000,
+    "1m": MINUTE_MS,
     "5m": 300_000,
     "15m": 900_000,
     "30m": 1_800_000,
-    "1h": 3_600_000,
+    "1h": HOUR_MS,
     "4h": 14_400_000,
-    "1d": 86_400_000,
-    "1w": 604_800_000,
+    "1d": DAY_MS,
+    "1w": WEEK_MS,
 }
 
 #: Sources the project can fetch from, with the timeframes each can serve.

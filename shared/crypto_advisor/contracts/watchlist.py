@@ -40,11 +40,12 @@ from crypto_advisor.contracts.series import (
     SeriesError,
     normalize_symbol,
 )
+from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS
 
 _COINGECKO_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
-_UNIT_MS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}
+_UNIT_MS = {"m": MINUTE_MS, "h": HOUR_MS, "d": DAY_MS}
 
 #: Names the news query uses for common tickers (NewsAPI matches words, and
 #: "BTC" alone misses most articles about Bitcoin).
@@ -115,7 +116,7 @@ class AlertPolicy(BaseModel):
 
     recipients: tuple[str, ...] = ()
     min_severity: int = 2
-    cooldown_ms: int = 6 * 3_600_000
+    cooldown_ms: int = 6 * HOUR_MS
 
     def merged(self, overrides: AlertPolicyOverrides | None) -> AlertPolicy:
         if overrides is None:

@@ -19,14 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from crypto_advisor.contracts.errors import ArtifactError
 from crypto_advisor.forecast.config import ForecastConfig
 
 FORMAT = "crypto-advisor/forecast-artifacts"
 VERSION = 1
-
-
-class ArtifactError(ValueError):
-    """Bytes that are not a forecast bundle this code can read."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 Breakouts are the minority class, so each tree's bootstrap is reweighted to
 balance the classes (``class_weight="balanced_subsample"``) and the
 probabilities are mapped back to the real base rate by the prior shift of
-:func:`~crypto_advisor.forecast.inference.prior_shift`. Trees are shallow and
+:func:`~crypto_advisor.forecast.numpy_inference.prior_shift`. Trees are shallow and
 leaves large: the signal in market features is weak, deep trees would learn
 the noise, and the artifact stays small.
 """
@@ -17,7 +17,7 @@ from sklearn.ensemble import RandomForestClassifier
 
 from crypto_advisor.forecast.artifacts import ForestArtifact
 from crypto_advisor.forecast.config import ForecastConfig
-from crypto_advisor.forecast.inference import prior_shift
+from crypto_advisor.forecast.numpy_inference import prior_shift
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ class BreakoutForest:
         return prior_shift(self.raw_proba(x), self.base_rate)
 
     def to_artifact(self) -> ForestArtifact:
-        """The trees' nodes in flat arrays, for :func:`~crypto_advisor.forecast.inference.forest_proba`."""
+        """The trees' nodes in flat arrays, for :func:`~crypto_advisor.forecast.numpy_inference.forest_proba`."""
         if self.model is None:
             empty_i, empty_f = np.zeros(0, dtype=np.int32), np.zeros(0)
             return ForestArtifact(empty_i, empty_i, empty_i, empty_i, empty_f, empty_f, self.base_rate)

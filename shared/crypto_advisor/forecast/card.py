@@ -17,6 +17,7 @@ as good; being clearly worse than it still loses the verdict.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -290,3 +291,14 @@ def format_card(card: ModelCard) -> str:
         " significantly better)"
     )
     return "\n".join(lines)
+
+
+def card_losses(cards: Sequence[ModelCard]) -> dict[str, float | None]:
+    """Each card's verdict loss by model name; None where the card has none (never NaN in JSON)."""
+    losses: dict[str, float | None] = {}
+    for card in cards:
+        try:
+            losses[card.model] = float(verdict_loss(card))
+        except ValueError:
+            losses[card.model] = None
+    return losses

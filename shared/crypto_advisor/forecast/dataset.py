@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crypto_advisor.analysis.frame import to_frame
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.features import build_features, feature_names
 from crypto_advisor.forecast.labels import breakout_labels, path_labels
+from crypto_advisor.market.frame import to_frame
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 Only ratios, oscillators and log returns: a model trained on BTC at 60,000 must
 read BTC at 90,000 (or DOGE at 0.16) the same way, so no raw price level, no
 moving average in price units, no cumulative volume enters. Every indicator is
-causal (:mod:`crypto_advisor.analysis.indicators`), and the features add only
+causal (:mod:`crypto_advisor.market.indicators`), and the features add only
 trailing operations on top, so the feature row at ``t`` depends on candles up to
 ``t`` alone; the leakage test changes every later candle to prove it.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crypto_advisor.analysis.indicators import compute
+from crypto_advisor.market.indicators import compute
 
 #: Features that do not depend on the number of lags, in column order.
 BASE_FEATURES: tuple[str, ...] = (
@@ -47,7 +47,7 @@ def feature_names(lags: int) -> tuple[str, ...]:
 
 
 def build_features(ohlcv: pd.DataFrame, *, lags: int) -> pd.DataFrame:
-    """One row per candle of ``ohlcv`` (the :mod:`crypto_advisor.analysis.frame` shape), NaN where not yet defined.
+    """One row per candle of ``ohlcv`` (the :mod:`crypto_advisor.market.frame` shape), NaN where not yet defined.
 
     ``return_lag_1`` is the log return into candle ``t`` itself (close t over
     close t-1), ``return_lag_k`` the one ``k - 1`` candles earlier.

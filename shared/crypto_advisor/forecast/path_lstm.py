@@ -17,7 +17,7 @@ from torch import nn
 
 from crypto_advisor.forecast.artifacts import LstmArtifact
 from crypto_advisor.forecast.config import ForecastConfig
-from crypto_advisor.forecast.inference import windows
+from crypto_advisor.forecast.numpy_inference import windows
 from crypto_advisor.forecast.scaling import Standardizer
 
 #: Epochs without a better held-out loss before training stops.

@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.errors import ArtifactError
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.forecast.artifacts import ArtifactError, Artifacts
+from crypto_advisor.forecast.artifacts import Artifacts
 from crypto_advisor.forecast.card import BEATS, BREAKOUT_RF, PATH_LINEAR, PATH_LSTM, VOL_GARCH
 from crypto_advisor.forecast.dataset import frame_of, window_ready_mask
 from crypto_advisor.forecast.features import build_features
-from crypto_advisor.forecast.inference import (
+from crypto_advisor.forecast.numpy_inference import (
     forest_proba,
     garch_state,
     garch_variance_path,

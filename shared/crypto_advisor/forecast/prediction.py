@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from crypto_advisor.contracts.units import MINUTE_MS
 from crypto_advisor.forecast.card import BEATS
 
 #: How the sentences name each model.
@@ -70,7 +71,7 @@ class Prediction(BaseModel):
 
 def span_label(milliseconds: int) -> str:
     """A duration in the largest unit that divides it up to 3 days, e.g. ``24h``, ``7d``, ``90m``."""
-    minutes = milliseconds // 60_000
+    minutes = milliseconds // MINUTE_MS
     if minutes % (24 * 60) == 0 and minutes >= 3 * 24 * 60:
         return f"{minutes // (24 * 60)}d"
     if minutes % 60 == 0:

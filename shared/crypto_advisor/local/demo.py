@@ -35,10 +35,10 @@ from typing import Any
 from crypto_advisor.adapters.archive import CandleArchive
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.config_source import load_watchlist
-from crypto_advisor.adapters.model_store import ModelStore
 from crypto_advisor.analysis.replay import format_table
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
+from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.forecast.card import format_card
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
@@ -46,6 +46,7 @@ from crypto_advisor.local.news_feed import demo_news_session
 from crypto_advisor.local.outbox import verify_sender, write_outbox
 from crypto_advisor.local.runtime import LocalRuntime, decode_records, read_stream
 from crypto_advisor.local.stack import EmbeddedAws, deploy
+from crypto_advisor.wiring.models import model_store
 
 REPO = Path(__file__).resolve().parents[3]
 WATCHLIST_KEY = "config/watchlist.yaml"
@@ -74,7 +75,7 @@ def demo_ticks() -> list[tuple[str, datetime]]:
 
 
 def demo_market() -> SimulatedMarket:
-    hour = 3_600_000
+    hour = HOUR_MS
     eth_bad = int((START + timedelta(days=2)).timestamp() * 1000) // hour * hour  # inside the outage
     return SimulatedMarket(seed=7, glitches={("ETH-USD", eth_bad): "high_below_low"})
 
@@ -137,7 +138,7 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
 def print_training(aws: EmbeddedAws, bucket: str, training: dict[str, Any]) -> list[dict[str, Any]]:
     """What TrainFunction did per series; BTC's replay table and model cards in full; the replay reports."""
     print("\nTrainFunction (daily when deployed): rule replay and forecast models per series, from the S3 archive:")
-    store = ModelStore(aws.client("s3"), bucket)
+    store = model_store(aws.client("s3"), bucket)
     reports = []
     for item in training["series"]:
         verdicts = ", ".join(f"{model}: {verdict}" for model, verdict in (item.get("verdicts") or {}).items())

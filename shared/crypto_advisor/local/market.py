@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from crypto_advisor.adapters.errors import UnknownSymbolError
+from crypto_advisor.contracts.errors import UnknownSymbolError
+from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.contracts.watchlist import WatchedSeries
 
 #: Starting prices of the symbols the simulated market lists.
@@ -42,7 +43,6 @@ REGIMES = (
     (-0.0012, 0.006, 1.4),  # trend down
     (0.0, 0.016, 2.5),  # volatility burst
 )
-_HOUR = 3_600_000
 
 
 def _seed(*parts: object) -> int:
@@ -63,7 +63,7 @@ class SimulatedMarket:
         """Rows [ts, o, h, l, c, v] of hourly candles from the epoch through ``upto_ms``."""
         if symbol not in LISTED:
             raise UnknownSymbolError(f"simulated market does not list {symbol}")
-        needed = (upto_ms - self.epoch_ms) // _HOUR + 1
+        needed = (upto_ms - self.epoch_ms) // HOUR_MS + 1
         path = self._paths.get(symbol)
         if path is None or len(path) < needed:
             path = self._generate(symbol, max(needed, 24 * 400))
@@ -88,20 +88,20 @@ class SimulatedMarket:
             lo = min(o, c) * math.exp(-wick * rng.random())
             spike = 6.0 if rng.random() < 0.01 else 1.0
             v = base_volume * vol_mult * spike * (1 + 40 * abs(ret)) * rng.lognormal(0, 0.3)
-            rows[i] = (self.epoch_ms + i * _HOUR, o, h, lo, c, v)
+            rows[i] = (self.epoch_ms + i * HOUR_MS, o, h, lo, c, v)
             price = c
         return rows
 
     def candles(self, symbol: str, timeframe_ms: int, now_ms: int) -> list[list[Any]]:
         """Every candle up to ``now_ms``, the last one still forming (built from the hours so far)."""
         hours = self.hourly(symbol, now_ms)
-        if timeframe_ms < _HOUR:
+        if timeframe_ms < HOUR_MS:
             raise ValueError("the simulated market starts at 1h candles")
-        step = timeframe_ms // _HOUR
+        step = timeframe_ms // HOUR_MS
         out: list[list[Any]] = []
         first = int(hours[0, 0])
         start = first + (-first % timeframe_ms)
-        for begin in range(int((start - first) // _HOUR), len(hours), step):
+        for begin in range(int((start - first) // HOUR_MS), len(hours), step):
             chunk = hours[begin : begin + step]
             row = [
                 int(chunk[0, 0]),
@@ -119,7 +119,7 @@ class SimulatedMarket:
     @staticmethod
     def _forming(row: list[Any], now_ms: int) -> list[Any]:
         """The current candle as an exchange shows it mid-period: fewer trades so far."""
-        elapsed = max(0.05, min(1.0, (now_ms - row[0]) / _HOUR))
+        elapsed = max(0.05, min(1.0, (now_ms - row[0]) / HOUR_MS))
         return [row[0], row[1], row[2], row[3], row[4], row[5] * elapsed]
 
     def _glitch(self, symbol: str, row: list[Any]) -> list[Any]:

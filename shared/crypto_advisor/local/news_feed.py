@@ -34,8 +34,9 @@ import numpy as np
 import requests
 from requests.adapters import BaseAdapter
 
+from crypto_advisor.contracts.units import DAY_MS, HOUR_MS
+
 EVERYTHING_URL = "https://newsapi.org/v2/everything"
-HOUR_MS = 3_600_000
 #: One article per coin per this much time, on average.
 DEFAULT_SPACING_MS = 2 * HOUR_MS
 #: Slots between two hostile articles of each kind.
@@ -112,7 +113,7 @@ class NewsFeed:
         rng = np.random.default_rng(_digest(self.seed, query, slot))
         published = slot * self.spacing_ms + int(rng.integers(0, self.spacing_ms))
         phase = (_digest(self.seed, query) % 1000) / 1000 * 2 * math.pi
-        days = published / (24 * HOUR_MS)
+        days = published / DAY_MS
         p_good = 0.5 + 0.38 * math.sin(2 * math.pi * days / MOOD_PERIOD_DAYS + phase)
         draw = rng.random()
         pool = NEUTRAL if draw < 0.15 else POSITIVE if rng.random() < p_good else NEGATIVE

@@ -6,7 +6,7 @@ with its 30/70 lines, and MACD with its signal line and histogram. The firings
 are marked on the last candle (above it when bearish, below it when bullish)
 and listed under the title.
 
-The indicators are the analysis' own (:func:`crypto_advisor.analysis.indicators.compute`
+The indicators are the analysis' own (:func:`crypto_advisor.market.indicators.compute`
 over the whole window, so the EMA 50 and the bands are warmed up before the
 first candle shown): the chart shows exactly the lines the rules judged.
 
@@ -31,11 +31,12 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from PIL import Image
 
-from crypto_advisor.analysis.frame import to_frame
-from crypto_advisor.analysis.indicator_spec import DEFAULT_PARAMS
-from crypto_advisor.analysis.indicators import compute
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.signal import FiringRecord
+from crypto_advisor.contracts.units import HOUR_MS
+from crypto_advisor.market.frame import to_frame
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
+from crypto_advisor.market.indicators import compute
 from crypto_advisor.notify.format import number, price, rule_title
 
 #: Candles shown: five days of hourly candles, about 5 px per candle on a phone.
@@ -52,9 +53,8 @@ MARKERS = {"bullish": "^", "bearish": "v", "neutral": "o"}
 GLYPHS = {"bullish": "▲", "bearish": "▼", "neutral": "●"}
 EMA_COLOURS = {9: "#0969da", 21: "#bf8700", 50: "#8250df"}
 GRID = "#d0d7de"
-_HOUR = 3_600_000
 #: Steps between time ticks, smallest first: from an hour to a quarter of a year.
-TICK_STEPS_MS = tuple(h * _HOUR for h in (1, 2, 3, 6, 12, 24, 48, 72, 7 * 24, 14 * 24, 28 * 24, 56 * 24, 91 * 24))
+TICK_STEPS_MS = tuple(h * HOUR_MS for h in (1, 2, 3, 6, 12, 24, 48, 72, 7 * 24, 14 * 24, 28 * 24, 56 * 24, 91 * 24))
 
 
 def chart_png(

@@ -23,17 +23,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crypto_advisor.analysis.firing import SEVERITY_NAMES
-from crypto_advisor.analysis.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.news import Headline, NewsDigest, is_web_url
 from crypto_advisor.contracts.signal import FiringRecord
+from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.notify.grading import CALL_PROBABILITY, LiveRecord
 from crypto_advisor.notify.view import AlertView, RuleRecord
 
 FOOTER = "Not financial advice. crypto-advisor reports what its rules and models saw; it can be wrong."
 
-HOUR_MS = 3_600_000
-DAY_MS = 24 * HOUR_MS
 #: Headlines an email lists: enough to see what the mood is about, few enough to read on a phone.
 MAX_HEADLINES = 5
 #: Longest subject: what a phone's inbox list shows, with room to spare.
@@ -146,7 +145,7 @@ def utc(ms: int) -> str:
 
 def duration(ms: int) -> str:
     """A length of time in the largest whole unit: ``30 minutes``, ``1 hour``, ``4 days``."""
-    for unit_ms, name in ((7 * DAY_MS, "week"), (DAY_MS, "day"), (HOUR_MS, "hour"), (60_000, "minute")):
+    for unit_ms, name in ((WEEK_MS, "week"), (DAY_MS, "day"), (HOUR_MS, "hour"), (MINUTE_MS, "minute")):
         if ms >= unit_ms and ms % unit_ms == 0:
             count = ms // unit_ms
             return f"{count} {name}{'' if count == 1 else 's'}"

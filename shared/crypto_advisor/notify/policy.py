@@ -32,7 +32,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from crypto_advisor.contracts.alerts import SentAlert
 from crypto_advisor.contracts.signal import FiringRecord, Signal
+from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy
 
 SuppressReason = Literal["not_watched", "no_firings", "unhealthy_data", "below_severity", "cooldown", "no_recipients"]
@@ -44,14 +46,6 @@ SUPPRESS_REASONS: tuple[SuppressReason, ...] = (
     "cooldown",
     "no_recipients",
 )
-
-
-@dataclass(frozen=True)
-class SentAlert:
-    """One earlier email of the series, as the notification log remembers it: its candle and the rules it named."""
-
-    candle_ts: int
-    rules: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -136,7 +130,7 @@ def _rules_in_cooldown(candle_ts: int, cooldown_ms: int, recent: Iterable[SentAl
 
 
 def _duration(ms: int) -> str:
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000)):
+    for unit, size in (("d", DAY_MS), ("h", HOUR_MS), ("m", MINUTE_MS)):
         if ms % size == 0:
             return f"{ms // size}{unit}"
     return f"{ms} ms"

@@ -3,36 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
+from crypto_advisor.contracts.alerts import Claim, Existing, SentAlert
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.ledger import Grade, LedgerEntry
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import WatchedSeries
-from crypto_advisor.notify.grading import Grade, LedgerEntry
-from crypto_advisor.notify.policy import SentAlert
-
-
-@dataclass(frozen=True)
-class Claim:
-    """The right to send the email of one candle, held until marked sent or released."""
-
-    series: str
-    candle_ts: int
-    token: str
-    claimed_at: int
-    #: a stale claim (of an invocation that died) was taken over: the email may already have gone out once
-    took_over: bool = False
-
-
-@dataclass(frozen=True)
-class Existing:
-    """The candle already has an entry in the notification log: what it says."""
-
-    status: str
-    claimed_at: int | None = None
-    reason: str | None = None
-    message_id: str | None = None
 
 
 class AlertLog(Protocol):

@@ -34,25 +34,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from crypto_advisor.adapters.errors import StorageError
-from crypto_advisor.analysis.analyze import WINDOW_CANDLES
+from crypto_advisor.contracts.alerts import Claim, Existing, SentAlert
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.watchlist import WatchedSeries
+from crypto_advisor.market.frame import WINDOW_CANDLES
 from crypto_advisor.notify.grading import LIVE_WINDOW, LiveRecord, entries_from, gradable, live_records
 from crypto_advisor.notify.mime import build_message
-from crypto_advisor.notify.policy import Send, SentAlert, Suppress, cooldown_window, decide
-from crypto_advisor.notify.ports import (
-    AlertLog,
-    CandleWindow,
-    Claim,
-    Existing,
-    Mailer,
-    PredictionLedger,
-    ReplayFigures,
-    WatchedLookup,
-)
+from crypto_advisor.notify.policy import Send, Suppress, cooldown_window, decide
+from crypto_advisor.notify.ports import AlertLog, CandleWindow, Mailer, PredictionLedger, ReplayFigures, WatchedLookup
 from crypto_advisor.notify.render import RenderedEmail, render_email
 from crypto_advisor.notify.replay_figures import rule_records
 from crypto_advisor.notify.view import AlertView, RuleRecord

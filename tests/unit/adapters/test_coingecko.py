@@ -9,13 +9,13 @@ import pytest
 import responses
 
 from crypto_advisor.adapters.coingecko import MIN_INTERVAL_S, CoinGeckoSource, RateLimiter, build_candles
-from crypto_advisor.adapters.errors import (
+from crypto_advisor.contracts.candle import screen
+from crypto_advisor.contracts.errors import (
     MalformedResponseError,
     SourceAuthError,
     TransientSourceError,
     UnknownSymbolError,
 )
-from crypto_advisor.contracts.candle import screen
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import WatchedSeries
 from tests.recorded import coingecko

@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from crypto_advisor.adapters.errors import MalformedResponseError, TransientSourceError, UnknownSymbolError
 from crypto_advisor.adapters.kraken import KrakenSource, new_exchange
 from crypto_advisor.contracts.candle import screen
+from crypto_advisor.contracts.errors import MalformedResponseError, TransientSourceError, UnknownSymbolError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import WatchedSeries, parse_watchlist
 from tests.recorded import kraken

@@ -8,14 +8,14 @@ import pytest
 import requests
 import responses
 
-from crypto_advisor.adapters.errors import (
+from crypto_advisor.adapters.newsapi import NewsApiSource
+from crypto_advisor.contracts.errors import (
     MalformedResponseError,
     RateLimitedError,
     SourceAuthError,
     SourceError,
     TransientSourceError,
 )
-from crypto_advisor.adapters.newsapi import NewsApiSource
 from tests.recorded import newsapi
 
 KEY = "0123456789abcdef0123456789abcdef"

@@ -8,11 +8,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from crypto_advisor.adapters.errors import StorageError
 from crypto_advisor.adapters.notification_log import LEASE_MS, RETENTION_S, NotificationLog
+from crypto_advisor.contracts.alerts import Claim, Existing, SentAlert
+from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.local.stack import load_template
-from crypto_advisor.notify.policy import SentAlert
-from crypto_advisor.notify.ports import Claim, Existing
 from tests.conftest import REPO
 
 SERIES = "kraken:BTC-USD:1h"

@@ -9,8 +9,8 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 
-from crypto_advisor.adapters.errors import DeliveryError
 from crypto_advisor.adapters.ses import SesMailer
+from crypto_advisor.contracts.errors import DeliveryError
 
 SENDER = "alerts@example.com"
 RAW = b"From: alerts@example.com\r\nTo: me@example.com\r\nSubject: BTC\r\n\r\nhello\r\n"

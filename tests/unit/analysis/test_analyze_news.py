@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from crypto_advisor.adapters.errors import StorageError
-from crypto_advisor.analysis.analyze import analyze
-from crypto_advisor.analysis.indicator_spec import DEFAULT_PARAMS
+from crypto_advisor.analysis.closed_candle import analyze
 from crypto_advisor.analysis.rules import build_rules
 from crypto_advisor.analysis.service import analyze_update
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.candle_update import CandleUpdate
+from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.news import MOOD_LONG_MS, Article
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 
 HOUR = 3_600_000
 T0 = 1_793_491_200_000 - 60 * HOUR  # 60 hourly candles ending with the one that closes 2026-11-01T00:00Z

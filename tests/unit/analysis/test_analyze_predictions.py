@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from crypto_advisor.adapters.errors import StorageError
 from crypto_advisor.analysis.rules import build_rules
 from crypto_advisor.analysis.service import analyze_update
+from crypto_advisor.contracts.errors import StorageError
 from tests.unit.analysis.test_analyze_news import HOUR, LAST, SERIES, UPDATE, Signals, Window
 
 

@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crypto_advisor.analysis.frame import from_rows, to_frame
-from crypto_advisor.analysis.indicator_spec import FIB_RATIOS, INDICATOR_COLUMNS, IndicatorParams
-from crypto_advisor.analysis.indicators import compute
-from crypto_advisor.analysis.indicators_reference import compute_reference
 from crypto_advisor.contracts.candle import COLUMNS, Candle
 from crypto_advisor.local.market import SimulatedMarket
+from crypto_advisor.market.frame import from_rows, to_frame
+from crypto_advisor.market.indicator_spec import FIB_RATIOS, INDICATOR_COLUMNS, IndicatorParams
+from crypto_advisor.market.indicators import compute
+from tests.oracles.indicators_reference import compute_reference
 
 H = 3_600_000
 NOW = SimulatedMarket().epoch_ms + 1_000 * H + 20 * 60_000  # the candle opened 20 minutes ago is still forming

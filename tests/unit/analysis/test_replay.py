@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from crypto_advisor.analysis.replay import CsvError, _edge, read_csv, replay
-from crypto_advisor.analysis.replay_cli import demo_candles, main
 from crypto_advisor.analysis.rules import build_rules
+from crypto_advisor.cli.replay import demo_candles, main
 from crypto_advisor.contracts.series import Series
 
 HOUR = 3_600_000

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from crypto_advisor.contracts.candle import Candle
-from crypto_advisor.forecast.artifacts import ArtifactError, Artifacts, from_bytes, to_bytes
+from crypto_advisor.contracts.errors import ArtifactError
+from crypto_advisor.forecast.artifacts import Artifacts, from_bytes, to_bytes
 from crypto_advisor.forecast.predict import predict
 
 

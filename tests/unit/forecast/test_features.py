@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crypto_advisor.analysis.frame import to_frame
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.forecast.features import build_features, feature_names
+from crypto_advisor.market.frame import to_frame
 
 LAGS = 6
 

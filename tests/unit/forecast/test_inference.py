@@ -22,7 +22,7 @@ from crypto_advisor.forecast.artifacts import Artifacts, GarchArtifact, to_bytes
 from crypto_advisor.forecast.breakout_rf import fit_breakout
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.dataset import Dataset, build_dataset
-from crypto_advisor.forecast.inference import (
+from crypto_advisor.forecast.numpy_inference import (
     forest_proba,
     forest_raw_proba,
     garch_state,
@@ -199,7 +199,7 @@ def test_predict_imports_and_runs_with_training_libraries_blocked(
         for name in ("torch", "sklearn", "arch", "scipy", "statsmodels"):
             sys.modules[name] = None  # any import of them now raises ImportError
         import numpy as np
-        from crypto_advisor.analysis.frame import from_rows
+        from crypto_advisor.market.frame import from_rows
         from crypto_advisor.forecast.artifacts import from_bytes
         from crypto_advisor.forecast.predict import predict
         artifacts = from_bytes(open({str(bundle)!r}, "rb").read())

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.errors import ArtifactError
 from crypto_advisor.contracts.signal import Health, Signal
-from crypto_advisor.forecast.artifacts import ArtifactError, Artifacts
+from crypto_advisor.forecast.artifacts import Artifacts
 from crypto_advisor.forecast.predict import predict
 from crypto_advisor.forecast.prediction import Prediction, candles_label, format_price, path_text, span_label
 

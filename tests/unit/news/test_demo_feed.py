@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crypto_advisor.adapters.errors import SourceAuthError
 from crypto_advisor.adapters.newsapi import NewsApiSource
+from crypto_advisor.contracts.errors import SourceAuthError
 from crypto_advisor.local.news_feed import JAVASCRIPT_URL, demo_news_session
 from crypto_advisor.news.parse import parse_articles
 from crypto_advisor.news.scoring import compound

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from crypto_advisor.adapters.errors import StorageError, TransientSourceError
 from crypto_advisor.adapters.news_store import sort_key
 from crypto_advisor.adapters.newsapi import NewsApiSource
 from crypto_advisor.contracts.archive_keys import news_key
-from crypto_advisor.contracts.news import Article
-from crypto_advisor.news.ports import NewsAnswer
-from crypto_advisor.news.run import LOOKBACK_MS, run_news
+from crypto_advisor.contracts.errors import StorageError, TransientSourceError
+from crypto_advisor.contracts.news import Article, NewsAnswer
+from crypto_advisor.news.service import LOOKBACK_MS, run_news
 from tests.recorded import newsapi
 
 HOUR = 3_600_000

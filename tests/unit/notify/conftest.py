@@ -2,7 +2,7 @@
 
 The candles come from :class:`~crypto_advisor.local.market.SimulatedMarket`
 (the demo's market) and the Signal from
-:func:`~crypto_advisor.analysis.analyze.analyze` with every default rule, so
+:func:`~crypto_advisor.analysis.closed_candle.analyze` with every default rule, so
 the emails under test say what a real alert would say.
 """
 
@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
-from crypto_advisor.analysis.analyze import WINDOW_CANDLES, analyze
+from crypto_advisor.analysis.closed_candle import analyze
 from crypto_advisor.analysis.rules import build_rules
 from crypto_advisor.contracts.candle import Candle, screen
 from crypto_advisor.contracts.news import Headline, NewsDigest, NewsMood
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Health, Signal
 from crypto_advisor.local.market import SimulatedMarket
+from crypto_advisor.market.frame import WINDOW_CANDLES
 from crypto_advisor.notify.view import AlertView, RuleRecord
 
 HOUR = 3_600_000

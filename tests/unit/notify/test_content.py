@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crypto_advisor.analysis.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.analysis.rules import RULES_BY_ID
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.news import Headline, NewsDigest, NewsMood
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Health
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.notify.format import (
     FOOTER,
     MAX_HEADLINES,

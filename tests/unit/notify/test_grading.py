@@ -7,16 +7,8 @@ import dataclasses
 import pytest
 
 from crypto_advisor.contracts.candle import Candle
-from crypto_advisor.notify.grading import (
-    GRADED,
-    OPEN,
-    Grade,
-    LedgerEntry,
-    entries_from,
-    gradable,
-    grade,
-    live_records,
-)
+from crypto_advisor.contracts.ledger import GRADED, OPEN, Grade, LedgerEntry
+from crypto_advisor.notify.grading import entries_from, gradable, grade, live_records
 
 HOUR = 3_600_000
 T0 = 1_767_225_600_000  # 2026-01-01T00:00Z

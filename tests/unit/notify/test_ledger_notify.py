@@ -11,12 +11,12 @@ from collections.abc import Sequence
 
 import pytest
 
-from crypto_advisor.adapters.errors import StorageError
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.ledger import GRADED, OPEN, Grade, LedgerEntry
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.notify.format import email_content
-from crypto_advisor.notify.grading import GRADED, OPEN, Grade, LedgerEntry
 from crypto_advisor.notify.render import render_email
 from crypto_advisor.notify.service import AlreadyDecided, Notifier, Sent
 from tests.unit.notify.conftest import HOUR, SERIES

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from crypto_advisor.contracts.alerts import SentAlert
 from crypto_advisor.contracts.signal import FiringRecord, Health, Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy
-from crypto_advisor.notify.policy import Send, SentAlert, Suppress, cooldown_window, decide
+from crypto_advisor.notify.policy import Send, Suppress, cooldown_window, decide
 from tests.unit.notify.conftest import firing as make_firing
 
 HOUR = 3_600_000

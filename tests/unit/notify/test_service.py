@@ -16,13 +16,12 @@ from typing import Any
 
 import pytest
 
-from crypto_advisor.adapters.errors import DeliveryError, StorageError
+from crypto_advisor.contracts.alerts import Claim, Existing, SentAlert
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.errors import DeliveryError, StorageError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Health, Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
-from crypto_advisor.notify.policy import SentAlert
-from crypto_advisor.notify.ports import Claim, Existing
 from crypto_advisor.notify.render import render_email
 from crypto_advisor.notify.service import AlertInFlightError, AlreadyDecided, Notifier, Sent, Suppressed
 from crypto_advisor.notify.view import AlertView

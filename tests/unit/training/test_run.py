@@ -13,14 +13,15 @@ from typing import Any
 
 import pytest
 
-from crypto_advisor.adapters.errors import StorageError
-from crypto_advisor.adapters.model_store import ModelVersion, card_losses
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.model_version import ModelVersion
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import parse_watchlist
-from crypto_advisor.forecast.card import BREAKOUT_RF, PATH_LINEAR, ModelCard
+from crypto_advisor.forecast.card import BREAKOUT_RF, PATH_LINEAR, ModelCard, card_losses
 from crypto_advisor.forecast.config import ForecastConfig
-from crypto_advisor.training.run import Ports, run_training, trailing_run
+from crypto_advisor.training.ports import Ports
+from crypto_advisor.training.service import run_training, trailing_run
 
 HOUR = 3_600_000
 T0 = 1_735_689_600_000
@@ -132,7 +133,7 @@ class World:
     forecaster: FakeForecaster = field(default_factory=FakeForecaster)
 
     def run(self, config: ForecastConfig, now_ms: int = NOW):
-        ports = Ports(archive=self.archive, replay_stats=self.stats, models=self.models, forecaster=self.forecaster)
+        ports = Ports(archive=self.archive, replay_figures=self.stats, models=self.models, forecaster=self.forecaster)
         return run_training(WATCHLIST, now_ms=now_ms, config=config, rules=[], ports=ports)
 
 

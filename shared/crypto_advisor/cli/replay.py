@@ -1,7 +1,7 @@
 """``make replay``: the rules' track record over history, as a table and JSON.
 
-    python -m crypto_advisor.analysis.replay_cli                       # the demo market (BTC-USD 1h, 2,000 candles)
-    python -m crypto_advisor.analysis.replay_cli --csv btc.csv --series kraken:BTC-USD:1h
+    python -m crypto_advisor.cli.replay                       # the demo market (BTC-USD 1h, 2,000 candles)
+    python -m crypto_advisor.cli.replay --csv btc.csv --series kraken:BTC-USD:1h
 
 The CSV columns are documented in :func:`crypto_advisor.analysis.replay.read_csv`
 (the common ``timestamp/date, open, high, low, close, volume`` exports). The
@@ -20,6 +20,7 @@ from crypto_advisor.analysis.replay import CsvError, format_table, read_csv, rep
 from crypto_advisor.analysis.rules import build_rules
 from crypto_advisor.contracts.candle import Candle, screen
 from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.units import HOUR_MS
 
 
 def demo_candles(symbol: str = "BTC-USD", count: int = 2000, seed: int = 7) -> list[Candle]:
@@ -27,7 +28,7 @@ def demo_candles(symbol: str = "BTC-USD", count: int = 2000, seed: int = 7) -> l
     from crypto_advisor.local.market import SimulatedMarket
 
     market = SimulatedMarket(seed=seed)
-    hour = 3_600_000
+    hour = HOUR_MS
     end = market.epoch_ms + (count + 1) * hour
     rows = market.candles(symbol, hour, end)
     return screen(rows, timeframe_ms=hour, now_ms=end).accepted[-count:]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crypto_advisor.ingest.run import RunReport
-from crypto_advisor.observability import MetricUnit, logger, metrics
+from crypto_advisor.ingest.service import RunReport
+from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 
 
 def record(report: RunReport) -> None:

@@ -16,20 +16,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from crypto_advisor.analysis.frame import to_frame
 from crypto_advisor.analysis.health import assess
-from crypto_advisor.analysis.indicator_spec import DEFAULT_PARAMS, IndicatorParams
-from crypto_advisor.analysis.indicators import compute
 from crypto_advisor.analysis.news_columns import add_news_columns
 from crypto_advisor.analysis.rules import Rule, evaluate_all
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.news import Article, NewsDigest
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Signal
+from crypto_advisor.market.frame import to_frame
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS, IndicatorParams
+from crypto_advisor.market.indicators import compute
 from crypto_advisor.news.mood import digest
-
-#: Candles read per analysis: Kraken's cap, enough for SMA 200 plus warm-up.
-WINDOW_CANDLES = 720
 
 
 def _finite_or_none(value: float) -> float | None:

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from crypto_advisor.adapters.errors import RateLimitedError, SourceAuthError, SourceError, StorageError
+from crypto_advisor.contracts.errors import RateLimitedError, SourceAuthError, SourceError, StorageError
+from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.news.parse import Rejection, Scorer, parse_articles
 from crypto_advisor.news.ports import ArticleStorePort, NewsArchivePort, NewsSource
 from crypto_advisor.news.query import news_query
@@ -30,7 +31,7 @@ from crypto_advisor.news.scoring import compound
 
 #: How far back each run asks. NewsAPI's free plan shows articles 24 hours late, so a 48-hour window sees
 #: the newest day it can; overlapping runs cost nothing (articles are stored once).
-LOOKBACK_MS = 48 * 3_600_000
+LOOKBACK_MS = 48 * HOUR_MS
 
 CoinStatus = Literal["stored", "failed", "skipped"]
 StopReason = Literal["rate_limited", "auth"]

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from crypto_advisor.analysis.indicator_spec import DEFAULT_PARAMS, FIB_RATIOS, IndicatorParams
 from crypto_advisor.contracts.candle import COLUMNS
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS, FIB_RATIOS, IndicatorParams
 
 
 def compute(df: pd.DataFrame, params: IndicatorParams = DEFAULT_PARAMS) -> pd.DataFrame:

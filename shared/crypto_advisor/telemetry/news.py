@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crypto_advisor.news.run import NewsRunReport
-from crypto_advisor.observability import MetricUnit, logger, metrics
+from crypto_advisor.news.service import NewsRunReport
+from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 
 
 def record_off(secret_id: str) -> None:

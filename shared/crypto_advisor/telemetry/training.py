@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crypto_advisor.observability import MetricUnit, logger, metrics
-from crypto_advisor.training.run import TrainingReport
+from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
+from crypto_advisor.training.service import TrainingReport
 
 
 def record(report: TrainingReport) -> None:

@@ -12,7 +12,7 @@ from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from crypto_advisor.adapters.errors import ConfigError
+from crypto_advisor.contracts.errors import ConfigError
 
 
 class FunctionSettings(BaseModel):

@@ -10,18 +10,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from crypto_advisor.adapters.errors import StorageError
 from crypto_advisor.adapters.objects import ObjectStore, S3Objects
-from crypto_advisor.contracts.archive_keys import replay_stats_key
+from crypto_advisor.contracts.archive_keys import replay_figures_key
+from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 
 
-class ReplayStats:
+class ReplayFiguresStore:
     def __init__(self, s3_client: Any, bucket: str) -> None:
         self._objects: ObjectStore = S3Objects(s3_client, bucket)
 
     @classmethod
-    def on(cls, objects: ObjectStore) -> ReplayStats:
+    def on(cls, objects: ObjectStore) -> ReplayFiguresStore:
         """The same figures over any object store (``make train`` writes to a folder)."""
         stats = cls.__new__(cls)
         stats._objects = objects
@@ -29,7 +29,7 @@ class ReplayStats:
 
     def read(self, series: Series) -> dict[str, Any] | None:
         """The replay report of ``series`` as stored (the JSON of ``analysis.replay.replay``), or None if absent."""
-        key = replay_stats_key(series)
+        key = replay_figures_key(series)
         body = self._objects.get(key)
         if body is None:
             return None
@@ -43,6 +43,6 @@ class ReplayStats:
 
     def write(self, series: Series, report: dict[str, Any]) -> str:
         """Store a replay report (TrainFunction's daily job) where :meth:`read` finds it; returns the key."""
-        key = replay_stats_key(series)
+        key = replay_figures_key(series)
         self._objects.put(key, json.dumps(report).encode(), "application/json")
         return key

@@ -9,12 +9,13 @@ import boto3
 
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.config_source import load_watchlist
-from crypto_advisor.adapters.model_store import CachedModels, ModelStore
+from crypto_advisor.adapters.model_store import CachedModels
 from crypto_advisor.adapters.news_store import NewsStore
 from crypto_advisor.adapters.signal_store import SignalStore
 from crypto_advisor.analysis.rules import Rule, build_rules
-from crypto_advisor.analysis.telemetry import record_stale_model, record_unreadable_article
-from crypto_advisor.settings import AnalyzeSettings
+from crypto_advisor.telemetry.analysis import record_stale_model, record_unreadable_article
+from crypto_advisor.wiring.models import model_store
+from crypto_advisor.wiring.settings import AnalyzeSettings
 
 
 @dataclass(frozen=True)
@@ -38,5 +39,5 @@ def analyze_deps(settings: AnalyzeSettings) -> AnalyzeDeps:
         signals=SignalStore(dynamodb.Table(settings.signals_table)),
         rules=tuple(build_rules(watchlist.rules)),
         news=NewsStore(dynamodb.Table(settings.news_table), on_unreadable=record_unreadable_article),
-        models=CachedModels(ModelStore(s3, settings.archive_bucket), on_stale=record_stale_model),
+        models=CachedModels(model_store(s3, settings.archive_bucket), on_stale=record_stale_model),
     )

@@ -8,6 +8,7 @@ left to the stream's own retries.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -16,10 +17,10 @@ from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.config_source import load_watchlist
 from crypto_advisor.adapters.ledger import ForecastLedger
 from crypto_advisor.adapters.notification_log import NotificationLog
-from crypto_advisor.adapters.replay_stats import ReplayStats
+from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
 from crypto_advisor.adapters.ses import SesMailer
 from crypto_advisor.notify.service import Notifier
-from crypto_advisor.settings import NotifySettings
+from crypto_advisor.wiring.settings import NotifySettings
 
 SES_RETRIES = Config(retries={"mode": "standard", "max_attempts": 4})
 
@@ -33,9 +34,15 @@ def notifier(settings: NotifySettings) -> Notifier:
         watchlist=load_watchlist(settings.watchlist_uri, s3_client=s3),
         log=NotificationLog(dynamodb.Table(settings.notifications_table)),
         candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
-        figures=ReplayStats(s3, settings.archive_bucket),
+        figures=ReplayFiguresStore(s3, settings.archive_bucket),
         mailer=SesMailer(session.client("ses", config=SES_RETRIES)),
         sender=settings.sender_email,
         default_recipients=settings.default_recipients,
         ledger=ForecastLedger(dynamodb.Table(settings.ledger_table)),
     )
+
+
+def notify_deps(settings: NotifySettings, ses_client: Any = None) -> Notifier:
+    """The cached notifier; with ``ses_client`` (tests and the demo wrap the embedded SES) sending through it."""
+    deps = notifier(settings)
+    return deps if ses_client is None else deps.with_mailer(SesMailer(ses_client))

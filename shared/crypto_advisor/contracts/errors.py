@@ -40,6 +40,10 @@ class MalformedResponseError(SourceError):
     """The source answered something that is not what its API documents."""
 
 
+class ArtifactError(ValueError):
+    """Bytes that are not a forecast bundle this code can read (written by another version, truncated, corrupt)."""
+
+
 class StorageError(Exception):
     """S3, DynamoDB or Kinesis refused or failed a request."""
 

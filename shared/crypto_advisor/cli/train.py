@@ -1,9 +1,9 @@
 """``make train``: the training run in-process, without AWS, over the demo market or a CSV.
 
-    python -m crypto_advisor.training.cli                                    # 4,000 hourly BTC candles, seeded
-    python -m crypto_advisor.training.cli --csv btc.csv --series kraken:BTC-USD:1h
+    python -m crypto_advisor.cli.train                                    # 4,000 hourly BTC candles, seeded
+    python -m crypto_advisor.cli.train --csv btc.csv --series kraken:BTC-USD:1h
 
-The very same :func:`~crypto_advisor.training.run.run_training` TrainFunction
+The very same :func:`~crypto_advisor.training.service.run_training` TrainFunction
 runs, with its S3 ports replaced by a folder: the models, cards, pointer and
 replay figures land in ``.local/train/`` under the keys they would have in
 the archive bucket, and each model card is printed.
@@ -17,19 +17,20 @@ import sys
 import time
 from pathlib import Path
 
-from crypto_advisor.adapters.model_store import ModelStore
 from crypto_advisor.adapters.objects import FolderObjects
-from crypto_advisor.adapters.replay_stats import ReplayStats
+from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
 from crypto_advisor.analysis.replay import CsvError
-from crypto_advisor.analysis.replay_cli import history
 from crypto_advisor.analysis.rules import build_rules
+from crypto_advisor.cli.replay import history
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import parse_watchlist
 from crypto_advisor.forecast.card import format_card
 from crypto_advisor.forecast.config import ForecastConfig
-from crypto_advisor.training.run import Ports, run_training
-from crypto_advisor.training.wiring import LibraryForecaster
+from crypto_advisor.training.forecaster import LibraryForecaster
+from crypto_advisor.training.ports import Ports
+from crypto_advisor.training.service import run_training
+from crypto_advisor.wiring.models import folder_model_store
 
 
 class GivenCandles:
@@ -58,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     folder = FolderObjects(args.out)
     ports = Ports(
         archive=GivenCandles({series.key: candles}),
-        replay_stats=ReplayStats.on(folder),
-        models=ModelStore.on(folder),
+        replay_figures=ReplayFiguresStore.on(folder),
+        models=folder_model_store(folder),
         forecaster=LibraryForecaster(),
     )
     started = time.monotonic()

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from crypto_advisor.adapters.errors import SourceError, StorageError
 from crypto_advisor.contracts.candle import Rejection, missing_ranges, screen
 from crypto_advisor.contracts.candle_update import CandleUpdate
+from crypto_advisor.contracts.errors import SourceError, StorageError
 from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist
 from crypto_advisor.ingest.ports import ArchivePort, CandleStorePort, MarketSource, StreamPort
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from crypto_advisor.notify.service import LEDGER_NOTE, AlreadyDecided, Outcome, Sent
-from crypto_advisor.observability import MetricUnit, logger, metrics
+from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 
 
 def record(outcome: Outcome) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from crypto_advisor.adapters.errors import StorageError
 from crypto_advisor.analysis.service import Outcome
+from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.observability import MetricUnit, logger, metrics
+from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 
 
 def record_unreadable_article(coin: str, sort_key: str, error: str) -> None:

@@ -20,8 +20,8 @@ from crypto_advisor.adapters.kraken import KrakenSource
 from crypto_advisor.adapters.update_stream import UpdateStream
 from crypto_advisor.contracts.watchlist import Watchlist
 from crypto_advisor.ingest.ports import MarketSource
-from crypto_advisor.ingest.run import Stores
-from crypto_advisor.settings import IngestSettings
+from crypto_advisor.ingest.service import Stores
+from crypto_advisor.wiring.settings import IngestSettings
 
 
 @dataclass(frozen=True)

@@ -49,18 +49,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
-from crypto_advisor.adapters.errors import StorageError
-from crypto_advisor.adapters.model_store import ModelVersion, card_losses
 from crypto_advisor.analysis.replay import replay
 from crypto_advisor.analysis.rules import Rule
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import Watchlist
-from crypto_advisor.forecast.artifacts import Artifacts
-from crypto_advisor.forecast.card import ModelCard
+from crypto_advisor.forecast.card import ModelCard, card_losses
 from crypto_advisor.forecast.config import ForecastConfig
+from crypto_advisor.training.ports import Ports
 
 #: Candles of history before the replay's first analysis (the indicators' warm-up), as in ``make demo``.
 REPLAY_WARMUP = 200
@@ -80,44 +79,6 @@ COMPARABLE_ONLY_IF_EQUAL = (
 
 Status = Literal["trained", "too_little_history", "no_candles", "failed"]
 PointerMove = Literal["moved", "kept"]
-
-
-class ArchivePort(Protocol):
-    def read(self, series: Series) -> list[Candle]: ...
-
-
-class ReplayStatsPort(Protocol):
-    def write(self, series: Series, report: dict[str, Any]) -> str: ...
-
-
-class ModelStorePort(Protocol):
-    def write_version(
-        self,
-        series: Series,
-        trained_at_ms: int,
-        artifacts: Artifacts,
-        cards: Sequence[ModelCard],
-        config: ForecastConfig,
-    ) -> ModelVersion: ...
-    def latest_pointer(self, series: Series) -> dict[str, Any] | None: ...
-    def move_latest(self, series: Series, version: ModelVersion) -> None: ...
-
-
-class Forecaster(Protocol):
-    """Training and walk-forward scoring (``forecast.train.train_series``, ``forecast.evaluate.evaluate_series``)."""
-
-    def train(
-        self, candles: Sequence[Candle], config: ForecastConfig, *, series: str
-    ) -> tuple[list[ModelCard], Artifacts]: ...
-    def evaluate(self, candles: Sequence[Candle], config: ForecastConfig, *, series: str) -> list[ModelCard]: ...
-
-
-@dataclass(frozen=True)
-class Ports:
-    archive: ArchivePort
-    replay_stats: ReplayStatsPort
-    models: ModelStorePort
-    forecaster: Forecaster
 
 
 @dataclass
@@ -229,7 +190,7 @@ def _train_one(
         return
     item.first_ts, item.last_ts = candles[0].ts, candles[-1].ts
     if len(candles) > REPLAY_WARMUP:
-        item.replay_key = ports.replay_stats.write(series, replay(series, candles, rules, warmup=REPLAY_WARMUP))
+        item.replay_key = ports.replay_figures.write(series, replay(series, candles, rules, warmup=REPLAY_WARMUP))
     try:
         cards, artifacts = ports.forecaster.train(candles, config, series=series.key)
     except ValueError as exc:

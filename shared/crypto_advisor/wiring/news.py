@@ -20,7 +20,7 @@ from crypto_advisor.adapters.news_archive import NewsArchive
 from crypto_advisor.adapters.news_store import NewsStore
 from crypto_advisor.adapters.newsapi import NewsApiSource
 from crypto_advisor.contracts.watchlist import Watchlist
-from crypto_advisor.settings import NewsSettings
+from crypto_advisor.wiring.settings import NewsSettings
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,13 @@
-"""The notifier's input: one DynamoDB stream record of the Signals table, validated at the edge.
+"""The events as Lambda delivers them, validated at the edge by Powertools' batch processor.
+
+Kept out of ``contracts`` so that the contracts (and everything under them) never import Powertools:
+only the handlers, the telemetry and this composition root do.
+
+**AnalyzeFunction** reads Kinesis records whose base64 ``data`` is a
+:class:`~crypto_advisor.contracts.candle_update.CandleUpdate`
+(:class:`CandleUpdateRecord`), so a malformed one fails alone.
+
+**NotifyFunction** reads one DynamoDB stream record of the Signals table per new Signal.
 
 The table's stream carries new images (``StreamViewType: NEW_IMAGE``) of the
 items :class:`~crypto_advisor.adapters.signal_store.SignalStore` writes: the
@@ -13,9 +22,12 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.parser.models import (
     DynamoDBStreamChangedRecordModel,
     DynamoDBStreamRecordModel,
+    KinesisDataStreamRecord,
+    KinesisDataStreamRecordPayload,
 )
 from pydantic import BaseModel, ConfigDict, Json, model_validator
 
+from crypto_advisor.contracts.candle_update import CandleUpdate
 from crypto_advisor.contracts.signal import Signal
 
 
@@ -48,3 +60,13 @@ class SignalStreamRecord(DynamoDBStreamRecordModel):
     @property
     def signal(self) -> Signal:
         return self.dynamodb.NewImage.body
+
+
+class CandleUpdatePayload(KinesisDataStreamRecordPayload):
+    data: Json[CandleUpdate]  # type: ignore[assignment]
+
+
+class CandleUpdateRecord(KinesisDataStreamRecord):
+    """A Kinesis event record whose base64 ``data`` is a CandleUpdate (Powertools decodes and validates it)."""
+
+    kinesis: CandleUpdatePayload

@@ -29,8 +29,8 @@ from ta.trend import MACD, ADXIndicator, EMAIndicator, SMAIndicator
 from ta.volatility import AverageTrueRange, BollingerBands
 from ta.volume import MFIIndicator, OnBalanceVolumeIndicator, VolumePriceTrendIndicator
 
-from crypto_advisor.analysis.indicator_spec import DEFAULT_PARAMS, FIB_RATIOS, IndicatorParams
 from crypto_advisor.contracts.candle import COLUMNS
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS, FIB_RATIOS, IndicatorParams
 
 
 def compute_reference(df: pd.DataFrame, params: IndicatorParams = DEFAULT_PARAMS) -> pd.DataFrame:

@@ -1,0 +1,52 @@
+"""What the training run needs from the outside world; adapters (and the unit tests' fakes) provide it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.model_version import ModelVersion
+from crypto_advisor.contracts.series import Series
+from crypto_advisor.forecast.artifacts import Artifacts
+from crypto_advisor.forecast.card import ModelCard
+from crypto_advisor.forecast.config import ForecastConfig
+
+
+class ArchivePort(Protocol):
+    def read(self, series: Series) -> list[Candle]: ...
+
+
+class ReplayFiguresPort(Protocol):
+    def write(self, series: Series, report: dict[str, Any]) -> str: ...
+
+
+class ModelStorePort(Protocol):
+    def write_version(
+        self,
+        series: Series,
+        trained_at_ms: int,
+        artifacts: Artifacts,
+        cards: Sequence[ModelCard],
+        config: ForecastConfig,
+    ) -> ModelVersion: ...
+    def latest_pointer(self, series: Series) -> dict[str, Any] | None: ...
+    def move_latest(self, series: Series, version: ModelVersion) -> None: ...
+
+
+class Forecaster(Protocol):
+    """Training and walk-forward scoring (``forecast.train.train_series``, ``forecast.evaluate.evaluate_series``)."""
+
+    def train(
+        self, candles: Sequence[Candle], config: ForecastConfig, *, series: str
+    ) -> tuple[list[ModelCard], Artifacts]: ...
+    def evaluate(self, candles: Sequence[Candle], config: ForecastConfig, *, series: str) -> list[ModelCard]: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    archive: ArchivePort
+    replay_figures: ReplayFiguresPort
+    models: ModelStorePort
+    forecaster: Forecaster

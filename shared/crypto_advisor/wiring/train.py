@@ -1,0 +1,47 @@
+"""Builds the training dependencies from settings: the composition root of TrainFunction (and of ``make train``).
+
+The real forecaster (:class:`~crypto_advisor.training.forecaster.LibraryForecaster`)
+imports scikit-learn, PyTorch and arch only when it is first used, so importing
+this module stays cheap (and possible where only the inference side is installed).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import boto3
+
+from crypto_advisor.adapters.archive import CandleArchive
+from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
+from crypto_advisor.analysis.rules import Rule, build_rules
+from crypto_advisor.contracts.watchlist import Watchlist
+from crypto_advisor.training.forecaster import LibraryForecaster
+from crypto_advisor.training.ports import Ports
+from crypto_advisor.wiring.models import model_store
+from crypto_advisor.wiring.settings import TrainSettings
+
+
+@dataclass(frozen=True)
+class TrainingDeps:
+    watchlist: Watchlist
+    rules: list[Rule]
+    ports: Ports
+
+
+@functools.lru_cache(maxsize=4)
+def training_deps(settings: TrainSettings) -> TrainingDeps:
+    """One set per container and settings: boto3 clients keep their connections between (rare) warm runs."""
+    s3 = boto3.session.Session().client("s3")
+    watchlist = load_watchlist(settings.watchlist_uri, s3_client=s3)
+    return TrainingDeps(
+        watchlist=watchlist,
+        rules=build_rules(watchlist.rules),
+        ports=Ports(
+            archive=CandleArchive(s3, settings.archive_bucket),
+            replay_figures=ReplayFiguresStore(s3, settings.archive_bucket),
+            models=model_store(s3, settings.archive_bucket),
+            forecaster=LibraryForecaster(),
+        ),
+    )

@@ -9,6 +9,9 @@ News is optional: given the coin's articles, the frame gains the news columns
 carries the news digest at the candle's close; without them (``None``: the
 replay, a stack with news off) the Signal's ``news`` stays None and the news
 rule does not apply, so everything else is unchanged.
+
+The indicator frame may come from the caller: a series update builds it once
+and hands the same frame to the rules here and to the model predictions.
 """
 
 from __future__ import annotations
@@ -23,14 +26,24 @@ from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.news import Article, NewsDigest
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Signal
-from crypto_advisor.market.frame import to_frame
+from crypto_advisor.market.frame import window_upto
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS, IndicatorParams
-from crypto_advisor.market.indicators import compute
+from crypto_advisor.market.indicators import IndicatorFrame, indicator_frame
 from crypto_advisor.news.mood import digest
 
 
 def _finite_or_none(value: float) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _check_shared(
+    indicators: IndicatorFrame, window: Sequence[Candle], candle_ts: int, params: IndicatorParams
+) -> None:
+    """A shared frame must be the frame of this very window: a mismatch would judge one market and report another."""
+    if indicators.params != params:
+        raise ValueError("the indicator frame was computed with other parameters than the analysis asks for")
+    if len(indicators.frame) != len(window) or (window and window[-1].ts != candle_ts):
+        raise ValueError(f"the indicator frame is not that of the window cut at candle {candle_ts}")
 
 
 def analyze(
@@ -43,13 +56,23 @@ def analyze(
     reported_gaps: Sequence[tuple[int, int]] = (),
     params: IndicatorParams = DEFAULT_PARAMS,
     articles: Sequence[Article] | None = None,
+    indicators: IndicatorFrame | None = None,
 ) -> Signal:
     """Signal for the candle at ``candle_ts``, seeing only candles up to it and news published by its close.
 
     ``articles`` are the coin's scored articles (any order; those published
     after the candle's close are ignored); None means an analysis without news.
+    ``indicators`` is the indicator frame of ``window`` built by a caller that
+    shares it with other readers; ``window`` is then already cut at
+    ``candle_ts`` (:func:`~crypto_advisor.market.frame.window_upto`) and ends
+    there. None: the window is cut and the frame built here.
     """
-    upto = [c for c in window if c.ts <= candle_ts]
+    upto: Sequence[Candle]
+    if indicators is None:
+        upto = window_upto(window, candle_ts)
+    else:
+        _check_shared(indicators, window, candle_ts, params)
+        upto = window
     news: NewsDigest | None = None
     if articles is not None:
         news = digest(series.base, articles, candle_ts + series.timeframe_ms)
@@ -65,7 +88,7 @@ def analyze(
             health=health,
             analyzed_at=now_ms,
         )
-    frame = compute(to_frame(upto), params)
+    frame = (indicators if indicators is not None else indicator_frame(upto, params)).frame
     if articles is not None:
         frame = add_news_columns(frame, articles, series.timeframe_ms)
     firings = evaluate_all(frame, rules, series.timeframe_ms) if len(frame) >= 2 else []

@@ -12,12 +12,15 @@ outcome carries the error for the log.
 
 With a model source, the signal also carries the series' model predictions
 (:func:`crypto_advisor.forecast.predict.predict` on the same window, at the
-same candle). Predictions are an extra too, and the signal is what must not be
-lost: no model yet means no predictions (the normal state before the first
-training run), and a model that cannot be loaded or fails to predict leaves
-the signal without predictions and the error in the outcome. A window with
-unhealthy data gets no predictions: the models' lagged features would read a
-gap as one long candle.
+same candle). The window is cut at the candle once and its indicator frame
+built once, and both go to the rules and to the predictions: the indicators
+are most of an update's cost, and one frame means both read the same numbers.
+Predictions are an extra too, and the signal is what must not be lost: no
+model yet means no predictions (the normal state before the first training
+run), and a model that cannot be loaded or fails to predict leaves the signal
+without predictions and the error in the outcome. A window with unhealthy data
+gets no predictions: the models' lagged features would read a gap as one long
+candle.
 """
 
 from __future__ import annotations
@@ -28,14 +31,14 @@ from dataclasses import dataclass
 from crypto_advisor.analysis.closed_candle import analyze
 from crypto_advisor.analysis.ports import ModelSource, NewsReader, SignalWriter, WindowReader
 from crypto_advisor.analysis.rules import Rule
-from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.candle_update import CandleUpdate
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.news import MOOD_LONG_MS, Article, NewsDigest
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.forecast.predict import predict
-from crypto_advisor.market.frame import WINDOW_CANDLES
+from crypto_advisor.market.frame import WINDOW_CANDLES, window_upto
+from crypto_advisor.market.indicators import IndicatorFrame, indicator_frame
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ def analyze_update(
     series = Series.parse(update.series)
     candle_ts = update.last_ts
     window = candles.window(series, since_ts=candle_ts - (WINDOW_CANDLES - 1) * series.timeframe_ms)
+    upto = window_upto(window, candle_ts)
+    indicators = indicator_frame(upto) if upto and upto[-1].ts == candle_ts else None
     articles: list[Article] | None = None
     news_error: str | None = None
     if news is not None:
@@ -71,12 +76,13 @@ def analyze_update(
             news_error = str(exc)
     signal = analyze(
         series,
-        window,
+        upto,
         candle_ts=candle_ts,
         now_ms=update.ingested_at,
         rules=rules,
         reported_gaps=update.gaps,
         articles=articles,
+        indicators=indicators,
     )
     if news_error is not None:
         signal = signal.model_copy(update={"news": NewsDigest(coin=series.base, status="off")})
@@ -84,7 +90,7 @@ def analyze_update(
     predictions_error: str | None = None
     if models is not None and signal.health.healthy:
         try:
-            predictions, version = _predictions(models, series, window, candle_ts, update.ingested_at)
+            predictions, version = _predictions(models, series, indicators, update.ingested_at)
             signal = signal.model_copy(update={"predictions": predictions})
         except Exception as exc:  # noqa: BLE001 - any failure of the optional part must leave the signal intact
             predictions_error = f"{type(exc).__name__}: {exc}"
@@ -98,20 +104,20 @@ def analyze_update(
 
 
 def _predictions(
-    models: ModelSource, series: Series, window: Sequence[Candle], candle_ts: int, now_ms: int
+    models: ModelSource, series: Series, indicators: IndicatorFrame | None, now_ms: int
 ) -> tuple[list[dict], str | None]:
-    """The served model's predictions at ``candle_ts`` as the Signal stores them, and its version.
+    """The served model's predictions at the update's candle as the Signal stores them, and its version.
 
-    ``now_ms`` is the update's ingest time, not the wall clock, so the cache's
-    expiry follows the same clock as the rest of the analysis (and the local
-    runtime's simulated one).
+    ``indicators`` is the frame the rules read, None when the window does not
+    reach the candle (then there is nothing to predict from). ``now_ms`` is the
+    update's ingest time, not the wall clock, so the cache's expiry follows the
+    same clock as the rest of the analysis (and the local runtime's simulated one).
     """
     served = models.get(series, now_ms)
     if served is None:
         return [], None
     if served.artifacts.series != series.key:
         raise ValueError(f"the model served for {series.key} was trained for {served.artifacts.series}")
-    upto = [c for c in window if c.ts <= candle_ts]
-    if not upto or upto[-1].ts != candle_ts:
+    if indicators is None:
         return [], served.version
-    return [p.as_dict() for p in predict(served.artifacts, upto)], served.version
+    return [p.as_dict() for p in predict(served.artifacts, indicators)], served.version

@@ -49,10 +49,20 @@ def feature_names(lags: int) -> tuple[str, ...]:
 def build_features(ohlcv: pd.DataFrame, *, lags: int) -> pd.DataFrame:
     """One row per candle of ``ohlcv`` (the :mod:`crypto_advisor.market.frame` shape), NaN where not yet defined.
 
+    For a caller that has only candles (the training dataset); one that already
+    holds the standard indicator frame calls :func:`features_from_indicators`.
+    """
+    return features_from_indicators(compute(ohlcv), lags=lags)
+
+
+def features_from_indicators(ind: pd.DataFrame, *, lags: int) -> pd.DataFrame:
+    """The features of an indicator frame computed with the standard parameters (``DEFAULT_PARAMS``).
+
+    Takes the frame rather than the candles so that a series update, which
+    builds it once for its rules, does not build it again for its predictions.
     ``return_lag_1`` is the log return into candle ``t`` itself (close t over
     close t-1), ``return_lag_k`` the one ``k - 1`` candles earlier.
     """
-    ind = compute(ohlcv)
     close = ind["close"].to_numpy(dtype=np.float64)
     high = ind["high"].to_numpy(dtype=np.float64)
     low = ind["low"].to_numpy(dtype=np.float64)
@@ -89,7 +99,7 @@ def build_features(ohlcv: pd.DataFrame, *, lags: int) -> pd.DataFrame:
         }
     for k in range(1, lags + 1):
         values[f"return_lag_{k}"] = _shift(returns, k - 1)
-    return pd.DataFrame({name: values[name] for name in feature_names(lags)}, index=ohlcv.index)
+    return pd.DataFrame({name: values[name] for name in feature_names(lags)}, index=ind.index)
 
 
 def _lagged(x: np.ndarray, k: int) -> np.ndarray:

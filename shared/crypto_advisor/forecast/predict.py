@@ -3,7 +3,8 @@
 numpy and pandas only (through :mod:`.inference`): scikit-learn, torch and
 arch stay in the training image; a test imports this module with them
 blocked. The candles are the analysis window (the last 720), oldest first;
-the prediction is made at the last one.
+the prediction is made at the last one. The analysis hands over the indicator
+frame it built for its rules, so one series update computes the indicators once.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from crypto_advisor.contracts.series import Series
 from crypto_advisor.forecast.artifacts import Artifacts
 from crypto_advisor.forecast.card import BEATS, BREAKOUT_RF, PATH_LINEAR, PATH_LSTM, VOL_GARCH
 from crypto_advisor.forecast.dataset import frame_of, window_ready_mask
-from crypto_advisor.forecast.features import build_features
+from crypto_advisor.forecast.features import features_from_indicators
 from crypto_advisor.forecast.numpy_inference import (
     forest_proba,
     garch_state,
@@ -31,6 +32,8 @@ from crypto_advisor.forecast.numpy_inference import (
     windows,
 )
 from crypto_advisor.forecast.prediction import Prediction, breakout_text, interval_text, path_text, span_label
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
+from crypto_advisor.market.indicators import IndicatorFrame, compute
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +48,17 @@ class _Forecasts:
     interval: tuple[float, float, float]
 
 
-def predict(artifacts: Artifacts, candles: Sequence[Candle] | pd.DataFrame) -> list[Prediction]:
+def predict(artifacts: Artifacts, candles: Sequence[Candle] | pd.DataFrame | IndicatorFrame) -> list[Prediction]:
     """Breakout, two price paths and the interval at the last candle; ``[]`` when the window is too short.
 
-    Raises :class:`~crypto_advisor.forecast.artifacts.ArtifactError` when the
+    ``candles`` are Candles, their OHLCV frame, or their indicator frame
+    (:class:`~crypto_advisor.market.indicators.IndicatorFrame`), which is used
+    as it is when it holds the standard indicators. Raises
+    :class:`~crypto_advisor.forecast.artifacts.ArtifactError` when the
     artifacts were built for other features than this code computes.
     """
-    frame = frame_of(candles)
-    features = build_features(frame, lags=artifacts.config.lags)
+    frame = _standard_indicators(candles)
+    features = features_from_indicators(frame, lags=artifacts.config.lags)
     if tuple(features.columns) != artifacts.feature_names:
         raise ArtifactError("the artifacts were fitted on other features than this code builds; retrain")
     x = features.to_numpy(dtype=np.float64)
@@ -71,6 +77,13 @@ def predict(artifacts: Artifacts, candles: Sequence[Candle] | pd.DataFrame) -> l
         *_paths(artifacts, forecasts, series, common),
         _interval(artifacts, forecasts, series, common),
     ]
+
+
+def _standard_indicators(candles: Sequence[Candle] | pd.DataFrame | IndicatorFrame) -> pd.DataFrame:
+    """The indicator frame with the standard parameters, which the features read; computed only when not given."""
+    if isinstance(candles, IndicatorFrame):
+        return candles.frame if candles.params == DEFAULT_PARAMS else compute(candles.frame)
+    return compute(frame_of(candles))
 
 
 def _forecast(artifacts: Artifacts, x: np.ndarray, close: np.ndarray, ts: np.ndarray) -> _Forecasts:

@@ -30,6 +30,16 @@ def to_frame(candles: Sequence[Candle]) -> pd.DataFrame:
     )
 
 
+def window_upto(window: Sequence[Candle], candle_ts: int) -> list[Candle]:
+    """The candles of ``window`` that an analysis of the candle at ``candle_ts`` may see: it and those before it.
+
+    One definition shared by the rules, the data-health check and the
+    predictions, so a series update cuts its window once and every reader sees
+    the same candles.
+    """
+    return [c for c in window if c.ts <= candle_ts]
+
+
 def from_rows(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
     """The frame of raw ``[ts, open, high, low, close, volume]`` rows (ccxt's order); extra fields are ignored."""
     return _build(

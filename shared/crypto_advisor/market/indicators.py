@@ -23,14 +23,36 @@ the rows where ``ta`` writes a placeholder ``0.0`` (see the reference module).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from crypto_advisor.contracts.candle import COLUMNS
+from crypto_advisor.contracts.candle import COLUMNS, Candle
+from crypto_advisor.market.frame import to_frame
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS, FIB_RATIOS, IndicatorParams
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorFrame:
+    """What :func:`compute` returned, labelled with the parameters it was computed with.
+
+    An indicator frame is built once per series update and read by the rules
+    and by the forecast features. The label is what makes that sharing safe:
+    some columns (``bb_pctb``, ``macd``, the ``fib_*`` levels) do not name the
+    periods behind them, so a reader that needs the standard set checks
+    ``params`` instead of trusting the column names.
+    """
+
+    frame: pd.DataFrame
+    params: IndicatorParams = DEFAULT_PARAMS
+
+
+def indicator_frame(candles: Sequence[Candle], params: IndicatorParams = DEFAULT_PARAMS) -> IndicatorFrame:
+    """The indicator frame of a run of candles (oldest first), for every reader of one series update."""
+    return IndicatorFrame(compute(to_frame(candles), params), params)
 
 
 def compute(df: pd.DataFrame, params: IndicatorParams = DEFAULT_PARAMS) -> pd.DataFrame:

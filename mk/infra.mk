@@ -16,7 +16,7 @@ SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 \
 # Offline checkov: no Prisma Cloud download, no version check.
 CHECKOV_ENV := CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE
 
-.PHONY: tools build size lint lint-ruff lint-cfn lint-checkov lint-sam
+.PHONY: tools build size lint lint-ruff lint-imports lint-types lint-cfn lint-checkov lint-sam
 
 tools:  ## install sam and checkov into .tools/ (isolated venvs)
 	@bash tools/install-tools.sh
@@ -52,11 +52,20 @@ build: tools venv  ## sam build (in the Lambda build image if Docker answers, el
 size: build venv  ## unzipped size of every function + its layers vs the 250 MB limit
 	$(PY) tools/size_report.py --build-dir $(BUILD_DIR) --output .aws-sam/size-report.json
 
-lint: lint-ruff lint-cfn lint-checkov lint-sam  ## ruff, cfn-lint, checkov and sam validate --lint
+lint: lint-ruff lint-imports lint-types lint-cfn lint-checkov lint-sam  ## ruff, import contracts, mypy, cfn-lint, checkov, sam validate --lint
 
 lint-ruff: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# The package map (pyproject.toml [tool.importlinter]): layers, adapters free of logic, and where
+# boto3, ccxt and Powertools may be imported.
+lint-imports: venv
+	$(dir $(PY))lint-imports --no-cache
+
+# mypy over the package and the shared test fakes (pyproject.toml [tool.mypy]).
+lint-types: venv
+	$(PY) -m mypy
 
 lint-cfn: venv
 	$(CFN_LINT) $(TEMPLATE)

@@ -153,7 +153,8 @@ def translate(exc: Exception, coin_id: str) -> SourceError:
         body = exc.args[0]
         if "coin not found" in json.dumps(body).lower():
             return UnknownSymbolError(detail)
-        nested = body.get("status") if isinstance(body.get("status"), dict) else {}
+        status = body.get("status")
+        nested = status if isinstance(status, dict) else {}
         api_code = nested.get("error_code") or body.get("error_code")
     codes = [code for code in (http_status, api_code) if isinstance(code, int)]
     if any(code == 429 or 500 <= code < 600 for code in codes):

@@ -26,6 +26,7 @@ a graded entry), and grading flips ``open`` to ``graded`` only once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -90,7 +91,7 @@ class ForecastLedger:
             item.update({name: _decimal(getattr(entry, name)) for name in _VALUES if getattr(entry, name) is not None})
             stored += self._conditional(
                 f"recording the {entry.model} prediction of {entry.series} at {entry.candle_ts}",
-                lambda item=item: self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(sk)"),
+                functools.partial(self._table.put_item, Item=item, ConditionExpression="attribute_not_exists(sk)"),
             )
         return stored
 

@@ -33,6 +33,7 @@ line or an error message.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -170,7 +171,7 @@ class NewsApiSource:
             page = len(pages) + 1
             try:
                 answer = with_retry(
-                    lambda page=page: self._page(query, from_ms, to_ms, page),
+                    functools.partial(self._page, query, from_ms, to_ms, page),
                     attempts=self._attempts,
                     sleep=self._sleep,
                 )

@@ -11,13 +11,13 @@ The JSON Schema of this model is committed as ``schemas/candle-update.v1.json``
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crypto_advisor.contracts.series import Series, SeriesError
 
-SCHEMA_NAME = "crypto-advisor/candle-update"
+SCHEMA_NAME: Final = "crypto-advisor/candle-update"
 
 
 class CandleUpdate(BaseModel):

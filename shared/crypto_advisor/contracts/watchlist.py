@@ -27,6 +27,7 @@ when it can be told, the series it would have been.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -228,7 +229,7 @@ class Watchlist(BaseModel):
     #: the top-level alert policy (each series' own is in ``WatchedSeries.alerts``)
     alerts: AlertPolicy = AlertPolicy()
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self) -> Iterator[WatchedSeries]:  # type: ignore[override]
         return iter(self.series)
 
     def __len__(self) -> int:
@@ -279,8 +280,8 @@ def parse_watchlist(text: str, origin: str = "watchlist") -> Watchlist:
     try:
         parsed = _File.model_validate(document)
     except ValidationError as exc:
-        problems = [f"{_where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
-        raise WatchlistError(f"{origin}: " + "; ".join(problems)) from None
+        errors = [f"{_where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+        raise WatchlistError(f"{origin}: " + "; ".join(errors)) from None
 
     problems: list[str] = []
     policy = AlertPolicy().merged(parsed.alerts)

@@ -174,16 +174,18 @@ def path_card(
         path_mae[name] = float(np.mean(np.abs(price - actual_price)))
     persistence = float(errors["persistence"].mean())
     scores: dict[str, Scores] = {}
+    rmse: dict[str, float] = {}
     for name, returns in forecasts.items():
         cum_h = np.cumsum(returns, axis=1)[:, -1]
         e = m.price_errors(close * np.exp(cum_h), actual_price[:, -1])
+        rmse[name] = e["rmse"]
         scores[name] = {
             **e,
             "mae_skill": _clean(m.skill(e["mae"], persistence)),
             "path_mae_skill": _clean(m.skill(path_mae[name], path_mae["persistence"])),
             "directional_accuracy": _clean(m.directional_accuracy(cum_h, actual_cum[:, -1])),
         }
-    scores["model"]["rmse_skill"] = _clean(m.skill(scores["model"]["rmse"], scores["persistence"]["rmse"]))
+    scores["model"]["rmse_skill"] = _clean(m.skill(rmse["model"], rmse["persistence"]))
     t = _advantages(errors, config.horizon)
     return ModelCard(
         series=series,

@@ -65,14 +65,14 @@ class ForecastConfig:
                 raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
         if not self.threshold_pct > 0:
             raise ValueError(f"threshold_pct must be > 0, got {self.threshold_pct}")
-        for name, value in {
+        for name, fraction in {
             "min_train_fraction": self.min_train_fraction,
             "alert_probability": self.alert_probability,
             "interval": self.interval,
             "ewma_lambda": self.ewma_lambda,
         }.items():
-            if not 0 < value < 1:
-                raise ValueError(f"{name} must be strictly between 0 and 1, got {value}")
+            if not 0 < fraction < 1:
+                raise ValueError(f"{name} must be strictly between 0 and 1, got {fraction}")
         if not self.significance_t >= 0:
             raise ValueError(f"significance_t must be >= 0, got {self.significance_t}")
         if not (self.ridge_alpha >= 0 and self.lstm_lr > 0):

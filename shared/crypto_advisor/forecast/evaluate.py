@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -139,7 +140,7 @@ def evaluate_dataset(data: Dataset, config: ForecastConfig, *, series: str) -> l
     out = _OutOfSample(parts={})
     for fold in folds:
         _forecast_fold(data, fit_fold(data, fold, config), config, out)
-    common = {"series": series, "config": config, "folds": len(folds)}
+    common: dict[str, Any] = {"series": series, "config": config, "folds": len(folds)}
     close, path = out.get("close"), out.get("path")
     persistence, drift = out.get("persistence"), out.get("drift")
     actual_h = path.sum(axis=1)

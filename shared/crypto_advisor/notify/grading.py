@@ -70,6 +70,7 @@ def _entry(item: Any, close: float, timeframe_ms: int) -> LedgerEntry | None:
         }
         if horizon < 1:
             return None
+        values: dict[str, Any]
         if kind == "breakout":
             values = {"threshold_pct": float(item["threshold_pct"]), "probability": float(item["probability"])}
         elif kind == "path":

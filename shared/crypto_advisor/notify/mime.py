@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
+from typing import cast
 from email.utils import format_datetime
 
 from crypto_advisor.notify.render import RenderedEmail
@@ -77,7 +78,7 @@ def build_message(
     message.set_content(email.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
     if email.images:
-        html_part = message.get_payload()[1]
+        html_part = cast(list[EmailMessage], message.get_payload())[1]
         for image in email.images:
             html_part.add_related(
                 image.png,

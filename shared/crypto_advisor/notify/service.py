@@ -128,7 +128,7 @@ class Notifier:
             default_recipients=self.default_recipients,
         )
         if isinstance(decision, Suppress):
-            recorded = self.log.record_suppressed(
+            logged = self.log.record_suppressed(
                 signal.series,
                 signal.candle_ts,
                 reason=decision.reason,
@@ -136,7 +136,7 @@ class Notifier:
                 rules=decision.rules,
                 now_ms=now_ms,
             )
-            return Suppressed(signal, decision, recorded)
+            return Suppressed(signal, decision, logged)
         assert watched is not None  # a Send needs a policy
         claim = self.log.claim(
             signal.series, signal.candle_ts, now_ms=now_ms, rules=decision.rules, recipients=decision.recipients

@@ -19,7 +19,7 @@ from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 
 def record(outcome: Outcome) -> None:
     signal = outcome.signal
-    where = {"series": signal.series, "candle_ts": signal.candle_ts}
+    where: dict[str, Any] = {"series": signal.series, "candle_ts": signal.candle_ts}
     if isinstance(outcome, Sent):
         metrics.add_metric(name="EmailsSent", unit=MetricUnit.Count, value=1)
         logger.info(

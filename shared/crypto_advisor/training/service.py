@@ -231,11 +231,11 @@ def _gate(
     current_losses = card_losses(ports.forecaster.evaluate(candles, current, series=series.key))
     item.current_losses = current_losses
     new_losses = card_losses(cards)
-    worse = {
-        model: (current_losses[model], loss)
-        for model, loss in new_losses.items()
-        if loss is not None and current_losses.get(model) is not None and loss > current_losses[model] + TOLERANCE
-    }
+    worse: dict[str, tuple[float, float]] = {}
+    for model, loss in new_losses.items():
+        old = current_losses.get(model)
+        if loss is not None and old is not None and loss > old + TOLERANCE:
+            worse[model] = (old, loss)
     if worse:
         detail = ", ".join(f"{m} {new:.6g} vs {old:.6g}" for m, (old, new) in worse.items())
         return False, f"worse than the served version {pointer['version']} on the same folds: {detail}"

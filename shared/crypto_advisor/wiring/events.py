@@ -51,7 +51,7 @@ class SignalImage(BaseModel):
 
 
 class SignalChange(DynamoDBStreamChangedRecordModel):
-    NewImage: SignalImage  # type: ignore[assignment]
+    NewImage: SignalImage
 
 
 class SignalStreamRecord(DynamoDBStreamRecordModel):
@@ -63,7 +63,7 @@ class SignalStreamRecord(DynamoDBStreamRecordModel):
 
 
 class CandleUpdatePayload(KinesisDataStreamRecordPayload):
-    data: Json[CandleUpdate]  # type: ignore[assignment]
+    data: Json[CandleUpdate]
 
 
 class CandleUpdateRecord(KinesisDataStreamRecord):

@@ -27,8 +27,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
-from typing import cast
 from email.utils import format_datetime
+from typing import cast
 
 from crypto_advisor.notify.render import RenderedEmail
 

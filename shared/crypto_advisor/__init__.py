@@ -1,7 +1,10 @@
 """crypto-advisor: closed-candle ingest, analysis and alerts on AWS.
 
-Layers of the package (a hexagon, see ../DESIGN.md of the project):
-``contracts`` (data shapes shared by every function), ``ingest`` (pure logic),
-``adapters`` (the only code doing I/O), ``local`` (the embedded AWS and the demo,
-never deployed).
+The package is layered, every import pointing down (held by ``make lint``'s
+import contracts; the README's "The package map" shows it): ``contracts``
+(data shapes, units, errors) and ``market`` (the candle frame and indicators)
+at the bottom; the logic (``news``, ``forecast``, ``analysis``, ``ingest``,
+``notify``, ``training``), each with its ``ports`` and its ``service``; the
+``adapters`` (the only code doing I/O) and ``telemetry``; the composition root
+``wiring``; and, never deployed, ``local`` and ``cli``.
 """

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.analysis.service import analyze_update
 from crypto_advisor.telemetry.analysis import record as record_outcome
-from crypto_advisor.telemetry.observability import logger, metrics, tracer
+from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.analyze import analyze_deps
 from crypto_advisor.wiring.events import CandleUpdateRecord
 from crypto_advisor.wiring.settings import AnalyzeSettings
@@ -27,7 +27,6 @@ processor = BatchProcessor(event_type=EventType.KinesisDataStreams, model=Candle
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = analyze_deps(AnalyzeSettings.from_env(os.environ))

@@ -19,13 +19,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crypto_advisor.ingest.ports import MarketSource
 from crypto_advisor.ingest.service import run_ingest
 from crypto_advisor.telemetry.ingest import record
-from crypto_advisor.telemetry.observability import logger, metrics, tracer
+from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.ingest import ingest_deps
 from crypto_advisor.wiring.settings import IngestSettings
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, sources: Mapping[str, MarketSource] | None = None

@@ -18,13 +18,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.news.service import run_news
 from crypto_advisor.telemetry.news import record, record_off
-from crypto_advisor.telemetry.observability import logger, metrics, tracer
+from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.news import news_deps, news_source
 from crypto_advisor.wiring.settings import NewsSettings
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, newsapi_session: requests.Session | None = None

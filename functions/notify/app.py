@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.telemetry.notify import record as record_outcome
 from crypto_advisor.telemetry.notify import record_failure
-from crypto_advisor.telemetry.observability import logger, metrics, tracer
+from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.events import SignalStreamRecord
 from crypto_advisor.wiring.notify import notify_deps
 from crypto_advisor.wiring.settings import NotifySettings
@@ -42,7 +42,6 @@ processor = _ReportingProcessor(
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext, ses_client: Any = None) -> PartialItemFailureResponse:
     """``ses_client`` replaces the real SES client (tests and the demo wrap the embedded one); None means real."""

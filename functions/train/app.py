@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.forecast.config import ForecastConfig
-from crypto_advisor.telemetry.observability import logger, metrics, tracer
+from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.telemetry.training import record
 from crypto_advisor.training.service import run_training
 from crypto_advisor.wiring.settings import TrainSettings
@@ -24,7 +24,6 @@ from crypto_advisor.wiring.train import training_deps
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, config: ForecastConfig | None = None

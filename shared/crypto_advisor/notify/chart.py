@@ -37,7 +37,8 @@ from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.market.frame import to_frame
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.market.indicators import compute
-from crypto_advisor.notify.format import number, price, rule_title
+from crypto_advisor.market.numbers import price
+from crypto_advisor.notify.format import number, rule_title
 
 #: Candles shown: five days of hourly candles, about 5 px per candle on a phone.
 CHART_CANDLES = 120

@@ -23,11 +23,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crypto_advisor.analysis.firing import SEVERITY_NAMES
+from crypto_advisor.analysis.rules.registry import title_of
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.news import Headline, NewsDigest, is_web_url
 from crypto_advisor.contracts.signal import FiringRecord
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
+from crypto_advisor.market.numbers import MAX_DECIMALS, plain, price
 from crypto_advisor.notify.grading import CALL_PROBABILITY, LiveRecord
 from crypto_advisor.notify.view import AlertView, RuleRecord
 
@@ -47,32 +49,6 @@ MIN_FIRINGS_FOR_VERDICT = 10
 #: A hit rate within this of the base rate is no edge worth naming.
 EDGE_MARGIN = 0.05
 
-#: How each rule of :mod:`crypto_advisor.analysis.rules` reads as a title; a rule missing here reads as its id.
-RULE_TITLES: dict[str, str] = {
-    "rsi_oversold": "RSI oversold",
-    "rsi_overbought": "RSI overbought",
-    "macd_cross": "MACD signal cross",
-    "bb_breakout": "Bollinger breakout",
-    "bb_squeeze": "Bollinger squeeze",
-    "ema_cross": "EMA 9/21 cross",
-    "golden_death_cross": "Golden/death cross",
-    "sma20_cross": "Close crossed SMA 20",
-    "adx_trend": "Trend strengthening (ADX)",
-    "volume_spike": "Volume spike",
-    "price_change_1h": "1h price move",
-    "price_change_24h": "24h price move",
-    "fib_cross": "Fibonacci level cross",
-    "obv_divergence": "OBV divergence",
-    "atr_spike": "Volatility spike (ATR)",
-    "news_sentiment": "News mood turn",
-}
-_DIRECTIONAL_TITLES: dict[tuple[str, str], str] = {
-    ("golden_death_cross", "bullish"): "Golden cross",
-    ("golden_death_cross", "bearish"): "Death cross",
-    ("news_sentiment", "bullish"): "News turned positive",
-    ("news_sentiment", "bearish"): "News turned negative",
-}
-
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\s]+")
 
 
@@ -84,28 +60,13 @@ def one_line(text: object) -> str:
     return _UNPRINTABLE.sub(" ", str(text)).strip()
 
 
-def price(x: float | None) -> str:
-    """A price with five significant digits and at least two decimals: ``95,123.45``, ``2.3456``, ``0.00001234``."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    if x == 0:
-        return "0.00"
-    decimals = min(max(2, 4 - math.floor(math.log10(abs(x)))), 12)
-    whole, _, frac = f"{x:,.{decimals}f}".partition(".")
-    return f"{whole}.{frac.rstrip('0').ljust(2, '0')}"
-
-
 def number(x: float | None, significant: int = 4) -> str:
     """A plain number to ``significant`` digits, no trailing zeros: ``26.4``, ``1,234``, ``0.0123``."""
     if x is None or not math.isfinite(x):
         return "n/a"
     if x == 0:
         return "0"
-    decimals = min(max(0, significant - 1 - math.floor(math.log10(abs(x)))), 12)
-    text = f"{x:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return plain(x, min(max(0, significant - 1 - math.floor(math.log10(abs(x)))), MAX_DECIMALS))
 
 
 def signed_pct(fraction: float | None) -> str:
@@ -158,8 +119,8 @@ def count(n: int, noun: str) -> str:
 
 
 def rule_title(rule_id: str, direction: str) -> str:
-    """How a rule reads in a subject or a heading."""
-    return _DIRECTIONAL_TITLES.get((rule_id, direction)) or RULE_TITLES.get(rule_id) or one_line(rule_id)
+    """How a rule reads in a subject or a heading; one the analysis does not know (an old Signal's) reads as its id."""
+    return title_of(rule_id, direction) or one_line(rule_id)
 
 
 # --- the content ------------------------------------------------------------------------

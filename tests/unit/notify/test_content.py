@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crypto_advisor.analysis.rules import RULES_BY_ID
+from crypto_advisor.analysis.rules import RULE_TITLES, RULES_BY_ID
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.news import Headline, NewsDigest, NewsMood
 from crypto_advisor.contracts.series import Series
@@ -15,7 +15,6 @@ from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.notify.format import (
     FOOTER,
     MAX_HEADLINES,
-    RULE_TITLES,
     change_since,
     email_content,
     news_content,

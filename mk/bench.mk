@@ -6,5 +6,5 @@ BENCH_OUT := .local/bench/analysis.json
 
 .PHONY: bench
 
-bench: venv size  ## the analysis path with predictions (1,000 series x 720 1h candles), cold imports, deployment sizes -> .local/bench/analysis.json
+bench: venv size  ## series updates (1,000 x 720 1h candles) now vs the frame-twice baseline, each handler's cold import vs pandas+numpy, deployment sizes -> .local/bench/analysis.json
 	$(PY) tools/bench_analysis.py --out $(BENCH_OUT) --size-report .aws-sam/size-report.json

@@ -11,9 +11,11 @@ candles. Each path runs a few times untimed first (imports, caches), then
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,9 @@ import pandas as pd
 from crypto_advisor.local.market import SimulatedMarket
 from crypto_advisor.market.frame import from_rows
 from crypto_advisor.market.indicators import compute
+
+# The `ta` oracle lives with the tests, outside the deployed package; run as a script, the repo root is not on the path.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.oracles.indicators_reference import compute_reference
 
 H = 3_600_000

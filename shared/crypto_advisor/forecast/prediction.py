@@ -8,13 +8,13 @@ its sentence and is never the headline (``headline`` is False).
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from crypto_advisor.contracts.units import MINUTE_MS
 from crypto_advisor.forecast.card import BEATS
+from crypto_advisor.market.numbers import price
 
 #: How the sentences name each model.
 MODEL_NAMES: dict[str, str] = {
@@ -86,11 +86,8 @@ def candles_label(count: int, timeframe: str) -> str:
 
 
 def format_price(value: float) -> str:
-    """Four significant digits, thousands separated, never in scientific notation: 91,230 / 2.213 / 0.1612."""
-    if value == 0 or not math.isfinite(value):
-        return f"{value}"
-    digits = 3 - math.floor(math.log10(abs(value)))
-    return f"{round(value, digits):,.{max(digits, 0)}f}"
+    """A forecast price: four significant digits (:func:`crypto_advisor.market.numbers.price`): 91,230 / 2.213."""
+    return price(value, significant=4, cents=False)
 
 
 def breakout_text(

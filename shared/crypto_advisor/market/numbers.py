@@ -1,7 +1,8 @@
 """Numbers as a trader reads them, shared by the rules' sentences, the emails and the chart.
 
 One price formatter, so a close reads the same in a firing's sentence, the
-subject and the snapshot of one email. Five significant digits keep a
+subject and the snapshot of one email, and a forecast's digits are a stated
+choice of the same function rather than another function's habit. Five significant digits keep a
 fraction-of-a-cent coin (``0.000012345``) as legible as BTC (``95,123.45``);
 at least two decimals keep prices looking like money (``3.00``).
 """
@@ -14,17 +15,25 @@ import math
 MAX_DECIMALS = 12
 
 
-def price(x: float | None) -> str:
-    """A price with five significant digits and at least two decimals: ``95,123.45``, ``2.3456``, ``0.00001234``.
+def price(x: float | None, *, significant: int = 5, cents: bool = True) -> str:
+    """A price to ``significant`` digits, thousands separated, never in scientific notation.
 
-    ``n/a`` when there is no finite price to show.
+    With ``cents`` (a price that happened: closes, levels, thresholds) at least
+    two decimals and no trailing zeros past them: ``95,123.45``, ``2.3456``,
+    ``0.00001234``, ``3.00``. Without (a forecast, passed ``significant=4``)
+    exactly the digits asked for, rounding to tens where needed: ``91,230``,
+    ``2.213``, ``0.1612``; a forecast's interval is hundreds of times wider
+    than a cent, and cent-exact digits would claim a precision it does not
+    have. ``n/a`` when there is no finite price to show.
     """
     if x is None or not math.isfinite(x):
         return "n/a"
     if x == 0:
-        return "0.00"
-    decimals = min(max(2, 4 - math.floor(math.log10(abs(x)))), MAX_DECIMALS)
-    whole, _, frac = f"{x:,.{decimals}f}".partition(".")
+        return "0.00" if cents else "0"
+    digits = significant - 1 - math.floor(math.log10(abs(x)))
+    if not cents:
+        return f"{round(x, digits):,.{max(digits, 0)}f}"
+    whole, _, frac = f"{x:,.{min(max(2, digits), MAX_DECIMALS)}f}".partition(".")
     return f"{whole}.{frac.rstrip('0').ljust(2, '0')}"
 
 

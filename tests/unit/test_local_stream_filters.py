@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from crypto_advisor.local.runtime import _filter_patterns, _passes
+from crypto_advisor.local.filters import filter_patterns, passes
 
 INSERT = {"eventName": "INSERT", "dynamodb": {"NewImage": {"healthy": {"BOOL": True}, "rules": {"L": []}}}}
 REMOVE = {"eventName": "REMOVE", "dynamodb": {"OldImage": {"healthy": {"BOOL": False}}}}
@@ -17,25 +17,25 @@ def mapping(*patterns: dict) -> dict:
 
 
 def test_without_filters_every_record_passes():
-    assert _passes(_filter_patterns({}), REMOVE)
+    assert passes(filter_patterns({}), REMOVE)
 
 
 def test_an_equality_pattern_keeps_only_matching_records():
-    patterns = _filter_patterns(mapping({"eventName": ["INSERT"]}))
-    assert _passes(patterns, INSERT) and not _passes(patterns, REMOVE)
+    patterns = filter_patterns(mapping({"eventName": ["INSERT"]}))
+    assert passes(patterns, INSERT) and not passes(patterns, REMOVE)
 
 
 def test_nested_patterns_match_inside_the_record():
-    patterns = _filter_patterns(mapping({"dynamodb": {"NewImage": {"healthy": {"BOOL": [True]}}}}))
-    assert _passes(patterns, INSERT) and not _passes(patterns, REMOVE)
+    patterns = filter_patterns(mapping({"dynamodb": {"NewImage": {"healthy": {"BOOL": [True]}}}}))
+    assert passes(patterns, INSERT) and not passes(patterns, REMOVE)
 
 
 def test_any_one_of_several_filters_lets_a_record_through():
-    patterns = _filter_patterns(mapping({"eventName": ["MODIFY"]}, {"eventName": ["REMOVE"]}))
-    assert _passes(patterns, REMOVE) and not _passes(patterns, INSERT)
+    patterns = filter_patterns(mapping({"eventName": ["MODIFY"]}, {"eventName": ["REMOVE"]}))
+    assert passes(patterns, REMOVE) and not passes(patterns, INSERT)
 
 
 def test_an_operator_the_runtime_does_not_reproduce_is_refused_not_ignored():
-    patterns = _filter_patterns(mapping({"eventName": [{"prefix": "INS"}]}))
+    patterns = filter_patterns(mapping({"eventName": [{"prefix": "INS"}]}))
     with pytest.raises(NotImplementedError, match="prefix"):
-        _passes(patterns, INSERT)
+        passes(patterns, INSERT)

@@ -191,7 +191,8 @@ def print_outbox(aws: EmbeddedAws, outputs: dict[str, str], folder: Path) -> lis
 
 
 def _scan(table: Any) -> list[dict[str, Any]]:
-    items, kwargs = [], {}
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {}
     while True:
         page = table.scan(**kwargs)
         items.extend(page["Items"])
@@ -246,7 +247,7 @@ def summarize(aws: EmbeddedAws, outputs: dict[str, str], watchlist_path: Path, t
     header = f"{'series':<24}{'candles':>8}  {'from':<17}{'to':<17}{'S3 objects':>10}{'Kinesis':>9}  notes"
     print(header)
     print("-" * len(header))
-    summary = {"series": []}
+    summary: dict[str, Any] = {"series": []}
     for watched in watchlist:
         series = watched.series
         candles = store.window(series)
@@ -256,8 +257,8 @@ def summarize(aws: EmbeddedAws, outputs: dict[str, str], watchlist_path: Path, t
             notes.append(f"FAILED: {failures[series.key]}")
         for r in rejected[series.key]:
             notes.append(f"rejected {iso(r['ts'])}: {r['reason']}")
-        for first, last in gaps[series.key]:
-            notes.append(f"gap the source could not fill: {iso(first)} .. {iso(last)}")
+        for gap_first, gap_last in gaps[series.key]:
+            notes.append(f"gap the source could not fill: {iso(gap_first)} .. {iso(gap_last)}")
         first = candles[0].ts if candles else None
         last = candles[-1].ts if candles else None
         print(

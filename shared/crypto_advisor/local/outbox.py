@@ -25,10 +25,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from crypto_advisor.local.stack import REGION, Stack
+from crypto_advisor.local.stack import ACCOUNT, REGION, Stack
 
-#: moto's account when no credentials name another (ours are ``local``/``local``).
-ACCOUNT = "123456789012"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -41,7 +39,7 @@ class AcceptedEmail:
     raw: bytes
 
     def parsed(self) -> EmailMessage:
-        return email.message_from_bytes(self.raw, policy=policy.default)  # type: ignore[return-value]
+        return email.message_from_bytes(self.raw, policy=policy.default)
 
 
 def verify_sender(stack: Stack) -> str:

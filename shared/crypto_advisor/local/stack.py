@@ -33,10 +33,12 @@ from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
 REGION = "us-east-1"
+#: moto's account when no credentials name another (ours are ``local``/``local``).
+ACCOUNT = "123456789012"
 PLACEHOLDER_BUCKET = "local-placeholder-code"
 PLACEHOLDER_KEY = "placeholder.zip"
 #: Container-image functions (TrainFunction) point at this; the local runtime calls their handler in-process.
-PLACEHOLDER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/crypto-advisor-local:placeholder"
+PLACEHOLDER_IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/crypto-advisor-local:placeholder"
 CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 #: Parameters the template requires that have no meaning locally (RFC 2606 example addresses).
 LOCAL_PARAMETERS = {"SenderEmail": "alerts@example.com", "RecipientEmails": "trader@example.com"}
@@ -103,7 +105,7 @@ def _leave_stream_delivery_to_the_runtime() -> None:
     from moto.awslambda.models import LambdaBackend
 
     LambdaBackend.send_kinesis_message = lambda self, **kwargs: None  # type: ignore[method-assign]
-    LambdaBackend.send_dynamodb_items = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
+    LambdaBackend.send_dynamodb_items = lambda self, *args, **kwargs: None  # type: ignore[method-assign,assignment]
 
 
 def free_port() -> int:

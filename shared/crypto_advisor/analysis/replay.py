@@ -127,7 +127,7 @@ def replay(series: Series, candles: Sequence[Candle], rules: Sequence[Rule], *, 
     stats = []
     for rule in rules:
         events = fired.get(rule.id, [])
-        horizons = {h: _edge(closes, events, h, base[h]) for h in HORIZONS}
+        horizons = {h: edge(closes, events, h, base[h]) for h in HORIZONS}
         stats.append(RuleStats(rule.id, len(events), round(len(events) / weeks, 3), horizons))
     return {
         "series": series.key,
@@ -158,7 +158,8 @@ def _base_rates(closes: np.ndarray, start: int, horizon: int) -> dict[str, float
     }
 
 
-def _edge(closes: np.ndarray, events: list[tuple[int, str]], horizon: int, base: dict) -> dict:
+def edge(closes: np.ndarray, events: list[tuple[int, str]], horizon: int, base: dict) -> dict:
+    """The share of a rule's firings (index, direction) followed by a move its way, against ``base``'s share."""
     outcomes, hits, base_shares = [], 0, []
     for index, direction in events:
         r = _forward(closes, index, horizon)

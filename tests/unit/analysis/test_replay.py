@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from crypto_advisor.analysis.replay import CsvError, _edge, read_csv, replay
+from crypto_advisor.analysis.replay import CsvError, edge, read_csv, replay
 from crypto_advisor.analysis.rules import build_rules
 from crypto_advisor.cli.replay import demo_candles, main
 from crypto_advisor.contracts.series import Series
@@ -58,7 +58,7 @@ def test_the_edge_compares_the_hit_rate_with_the_base_rate():
     closes = np.array([100.0, 100.0, 110.0, 120.0, 90.0, 95.0])
     base = {"up": 0.5, "down": 0.5, "big": 0.5, "median_abs": 0.05}
     # When the 1-candle edge is computed
-    stats = _edge(closes, [(1, "bullish"), (3, "bullish")], 1, base)
+    stats = edge(closes, [(1, "bullish"), (3, "bullish")], 1, base)
     # Then one of two firings was followed by a rise: 50% against a 50% base, median of +10% and -25%
     assert stats["n"] == 2 and stats["hit_rate"] == 0.5 and stats["edge"] == 0.0
     assert stats["median_return"] == pytest.approx((0.1 - 0.25) / 2)

@@ -68,7 +68,8 @@ from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.forecast.artifacts import Artifacts
 from crypto_advisor.forecast.predict import predict
-from crypto_advisor.market.frame import WINDOW_CANDLES, to_frame
+from crypto_advisor.market.frame import to_frame
+from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 from crypto_advisor.market.indicators import compute
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,7 +19,7 @@ from crypto_advisor.contracts.ledger import GRADED, OPEN, Grade
 from crypto_advisor.contracts.signal import Health, Signal
 from crypto_advisor.forecast.prediction import Prediction
 from crypto_advisor.local.outbox import verify_sender
-from crypto_advisor.market.frame import WINDOW_CANDLES
+from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 from crypto_advisor.notify.grading import entries_from
 from tests.integration.test_notify_function import BTC, HOUR, LAST, Notify, firing, ingested
 

@@ -28,7 +28,7 @@ from crypto_advisor.contracts.signal import FiringRecord, Health, Signal
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
 from crypto_advisor.local.outbox import AcceptedEmail, accepted_emails, verify_sender, write_outbox
 from crypto_advisor.local.runtime import LocalRuntime
-from crypto_advisor.market.frame import WINDOW_CANDLES
+from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 from tests.conftest import REPO
 from tests.integration.test_ingest_function import EVENT, EVENT_MS, HOUR
 from tests.integration.test_ingest_function import WATCHLIST as INGEST_WATCHLIST

@@ -1,4 +1,8 @@
-"""Kraken candles through ccxt. ccxt is imported in this module only.
+"""Kraken candles through ccxt. ccxt is imported in this module only, and only when Kraken is first called.
+
+ccxt takes longer to import than pandas, and most ingest runs call no exchange
+(an hourly series has a new candle on one tick in twelve), so a cold start that
+fetches nothing does not pay for it.
 
 Kraken's OHLC endpoint returns at most the 720 most recent candles of an
 interval whatever ``since`` asks for, with the still-forming candle last; the
@@ -17,9 +21,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
-
-import ccxt
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from crypto_advisor.adapters.retry import with_retry
 from crypto_advisor.contracts.errors import (
@@ -31,6 +34,9 @@ from crypto_advisor.contracts.errors import (
 )
 from crypto_advisor.contracts.watchlist import WatchedSeries
 
+if TYPE_CHECKING:
+    import ccxt
+
 #: Kraken's documented cap on one OHLC answer.
 KRAKEN_MAX_CANDLES = 720
 
@@ -38,13 +44,20 @@ KRAKEN_MAX_CANDLES = 720
 _UNKNOWN_PAIR = "EQuery:Unknown asset"
 
 
+def _ccxt() -> ModuleType:
+    import ccxt
+
+    return ccxt
+
+
 def new_exchange(**overrides: Any) -> ccxt.kraken:
     """The ccxt client as production uses it: rate limiting on, a 10 s timeout."""
-    return ccxt.kraken({"enableRateLimit": True, "timeout": 10_000, **overrides})
+    return _ccxt().kraken({"enableRateLimit": True, "timeout": 10_000, **overrides})
 
 
 def translate(exc: Exception, pair: str) -> SourceError:
     """Map a ccxt exception onto the project's errors (order matters: subclasses first)."""
+    ccxt = _ccxt()
     detail = f"kraken {pair}: {type(exc).__name__}: {str(exc)[:300]}"
     if isinstance(exc, ccxt.BadSymbol) or (isinstance(exc, ccxt.ExchangeError) and _UNKNOWN_PAIR in str(exc)):
         return UnknownSymbolError(detail)
@@ -71,19 +84,24 @@ class KrakenSource:
         attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._exchange = exchange if exchange is not None else new_exchange()
-        # keep the parsed body of each answer, to tell "no candles" from "not JSON" (see the module docstring)
-        self._exchange.enableLastJsonResponse = True
+        self._exchange = exchange
         self._attempts = attempts
         self._sleep = sleep
         self._reload_markets = False
+
+    def _client(self) -> ccxt.Exchange:
+        """The exchange, made on first use; it keeps the parsed body of each answer (see the module docstring)."""
+        if self._exchange is None:
+            self._exchange = new_exchange()
+        self._exchange.enableLastJsonResponse = True
+        return self._exchange
 
     def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:
         """Rows ``[ts, o, h, l, c, v]`` from ``since_ms`` on, as Kraken sent them (forming candle included)."""
         pair = watched.series.pair
 
         def call() -> list[list[Any]]:
-            exchange = self._exchange
+            exchange = self._client()
             try:
                 exchange.load_markets(reload=self._reload_markets)
                 # Assets or AssetPairs that were not JSON leave ccxt with no markets: not an unknown symbol
@@ -92,7 +110,7 @@ class KrakenSource:
                     raise MalformedResponseError(f"kraken {pair}: Assets/AssetPairs answered no markets")
                 rows = exchange.fetch_ohlcv(pair, watched.series.timeframe, since=since_ms, limit=KRAKEN_MAX_CANDLES)
                 market_id = exchange.market(pair)["id"]
-            except ccxt.BaseError as exc:
+            except _ccxt().BaseError as exc:
                 raise translate(exc, pair) from exc
             answer = exchange.last_json_response
             result = answer.get("result") if isinstance(answer, dict) else None

@@ -29,7 +29,7 @@ from crypto_advisor.analysis.rules import Rule
 from crypto_advisor.contracts.candle import Candle, screen
 from crypto_advisor.contracts.series import TIMEFRAME_MS, Series
 from crypto_advisor.contracts.units import WEEK_MS
-from crypto_advisor.market.frame import WINDOW_CANDLES
+from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 
 HORIZONS = (1, 4, 24)
 _TIME_COLUMNS = ("timestamp", "date", "datetime", "time", "ts", "open_time", "unix")

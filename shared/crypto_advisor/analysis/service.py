@@ -37,7 +37,8 @@ from crypto_advisor.contracts.news import MOOD_LONG_MS, Article, NewsDigest
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.forecast.predict import predict
-from crypto_advisor.market.frame import WINDOW_CANDLES, window_upto
+from crypto_advisor.market.frame import window_upto
+from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 from crypto_advisor.market.indicators import IndicatorFrame, indicator_frame
 
 

@@ -18,9 +18,6 @@ from crypto_advisor.contracts.candle import COLUMNS, Candle
 
 PRICE_COLUMNS: tuple[str, ...] = COLUMNS[1:]
 
-#: Candles read per analysis (and per chart): Kraken's cap, enough for SMA 200 plus warm-up.
-WINDOW_CANDLES = 720
-
 
 def to_frame(candles: Sequence[Candle]) -> pd.DataFrame:
     """The frame of a run of candles."""

@@ -46,6 +46,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Candles read per analysis (and per chart): Kraken's cap, enough for SMA 200 plus warm-up. Kept here, away
+#: from pandas, so NotifyFunction can size its window without importing it.
+WINDOW_CANDLES = 720
+
 #: Retracement ratios, as the ``fib_<ratio * 1000>`` columns name them.
 FIB_RATIOS: tuple[float, ...] = (0.236, 0.382, 0.5, 0.618, 0.786)
 

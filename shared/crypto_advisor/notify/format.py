@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crypto_advisor.analysis.firing import SEVERITY_NAMES
-from crypto_advisor.analysis.rules.registry import title_of
+from crypto_advisor.analysis.rule_titles import title_of
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.news import Headline, NewsDigest, is_web_url
 from crypto_advisor.contracts.signal import FiringRecord

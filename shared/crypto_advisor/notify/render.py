@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crypto_advisor.notify.chart import chart_png
 from crypto_advisor.notify.format import email_content
 from crypto_advisor.notify.html import html_document
 from crypto_advisor.notify.text import text_document
@@ -45,6 +44,9 @@ def render_email(view: AlertView) -> RenderedEmail:
     content = email_content(view)
     images: tuple[InlineImage, ...] = ()
     if len(view.candles) >= 2:
+        # matplotlib costs more to import than the rest of NotifyFunction, and most signals send no email.
+        from crypto_advisor.notify.chart import chart_png
+
         series = view.series
         png = chart_png(view.candles, view.ordered_firings, title=content.title)
         images = (

@@ -40,7 +40,7 @@ from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.watchlist import WatchedSeries
-from crypto_advisor.market.frame import WINDOW_CANDLES
+from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 from crypto_advisor.notify.grading import LIVE_WINDOW, LiveRecord, entries_from, gradable, live_records
 from crypto_advisor.notify.mime import build_message
 from crypto_advisor.notify.policy import Send, Suppress, cooldown_window, decide

@@ -20,7 +20,7 @@ from crypto_advisor.contracts.news import Headline, NewsDigest, NewsMood
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Health, Signal
 from crypto_advisor.local.market import SimulatedMarket
-from crypto_advisor.market.frame import WINDOW_CANDLES
+from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 from crypto_advisor.notify.view import AlertView, RuleRecord
 
 HOUR = 3_600_000

@@ -1,16 +1,18 @@
 """Every rule, in the order firings are reported, with the title an email gives it.
 
-The one list of rules: the analysis builds from it, the notifier names firings
-from it, so a new rule is added here once and cannot reach an email untitled.
-A title may change with the firing's direction where one rule covers two
-named events (a golden cross and a death cross).
+The one list of rules: the analysis builds from it, and each entry carries the
+rule's title from :mod:`crypto_advisor.analysis.rule_titles` (which the
+notifier reads without importing the rules and pandas); a rule without a title
+there fails this module's import, so a new rule cannot reach an email untitled.
+A title may change with the firing's direction where one rule covers two named
+events (a golden cross and a death cross).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from crypto_advisor.analysis.rule_titles import TITLES, RuleTitle, title_of
 from crypto_advisor.analysis.rules.base import Rule
 from crypto_advisor.analysis.rules.fibonacci import FibCross
 from crypto_advisor.analysis.rules.moving_averages import EmaCross, GoldenDeathCross, Sma20Cross
@@ -26,37 +28,44 @@ class RegisteredRule:
     """A rule type and how a subject, a heading or a chart names its firings."""
 
     rule_type: type[Rule]
-    title: str
-    #: the title of a firing in one direction, where the direction names a different event
-    titles_by_direction: Mapping[str, str] = field(default_factory=dict)
+    naming: RuleTitle
 
     @property
     def id(self) -> str:
         return self.rule_type.id
 
+    @property
+    def title(self) -> str:
+        return self.naming.title
+
     def title_for(self, direction: str) -> str:
-        return self.titles_by_direction.get(direction, self.title)
+        return self.naming.title_for(direction)
 
 
-REGISTRY: tuple[RegisteredRule, ...] = (
-    RegisteredRule(RsiOversold, "RSI oversold"),
-    RegisteredRule(RsiOverbought, "RSI overbought"),
-    RegisteredRule(MacdCross, "MACD signal cross"),
-    RegisteredRule(BollingerBreakout, "Bollinger breakout"),
-    RegisteredRule(BollingerSqueeze, "Bollinger squeeze"),
-    RegisteredRule(EmaCross, "EMA 9/21 cross"),
-    RegisteredRule(GoldenDeathCross, "Golden/death cross", {"bullish": "Golden cross", "bearish": "Death cross"}),
-    RegisteredRule(Sma20Cross, "Close crossed SMA 20"),
-    RegisteredRule(AdxTrend, "Trend strengthening (ADX)"),
-    RegisteredRule(VolumeSpike, "Volume spike"),
-    RegisteredRule(PriceChange1h, "1h price move"),
-    RegisteredRule(PriceChange24h, "24h price move"),
-    RegisteredRule(FibCross, "Fibonacci level cross"),
-    RegisteredRule(ObvDivergence, "OBV divergence"),
-    RegisteredRule(AtrSpike, "Volatility spike (ATR)"),
-    RegisteredRule(
-        NewsSentiment, "News mood turn", {"bullish": "News turned positive", "bearish": "News turned negative"}
-    ),
+def _registered(*rule_types: type[Rule]) -> tuple[RegisteredRule, ...]:
+    untitled = [t.id for t in rule_types if t.id not in TITLES]
+    if untitled:
+        raise RuntimeError(f"rules without a title in analysis/rule_titles.py: {', '.join(untitled)}")
+    return tuple(RegisteredRule(t, TITLES[t.id]) for t in rule_types)
+
+
+REGISTRY: tuple[RegisteredRule, ...] = _registered(
+    RsiOversold,
+    RsiOverbought,
+    MacdCross,
+    BollingerBreakout,
+    BollingerSqueeze,
+    EmaCross,
+    GoldenDeathCross,
+    Sma20Cross,
+    AdxTrend,
+    VolumeSpike,
+    PriceChange1h,
+    PriceChange24h,
+    FibCross,
+    ObvDivergence,
+    AtrSpike,
+    NewsSentiment,
 )
 REGISTERED_BY_ID: dict[str, RegisteredRule] = {entry.id: entry for entry in REGISTRY}
 
@@ -65,8 +74,12 @@ RULES_BY_ID: dict[str, type[Rule]] = {entry.id: entry.rule_type for entry in REG
 #: Each rule's title whatever the direction.
 RULE_TITLES: dict[str, str] = {entry.id: entry.title for entry in REGISTRY}
 
-
-def title_of(rule_id: str, direction: str) -> str | None:
-    """How a firing of ``rule_id`` in ``direction`` reads as a title; None for a rule this analysis does not know."""
-    entry = REGISTERED_BY_ID.get(rule_id)
-    return entry.title_for(direction) if entry is not None else None
+__all__ = [
+    "REGISTERED_BY_ID",
+    "REGISTRY",
+    "RULES_BY_ID",
+    "RULE_TITLES",
+    "RULE_TYPES",
+    "RegisteredRule",
+    "title_of",
+]

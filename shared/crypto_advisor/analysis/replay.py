@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +75,7 @@ def read_csv(text: str) -> tuple[list[Candle], str]:
             f"columns {reader.fieldnames}: need a time column ({', '.join(_TIME_COLUMNS)})"
             + (f" and {', '.join(missing)}" if missing else "")
         )
-    rows = []
+    rows: list[list[Any]] = []
     for line, record in enumerate(reader, start=2):
         rows.append(
             [_parse_time(record[time_column], line)]
@@ -83,7 +84,8 @@ def read_csv(text: str) -> tuple[list[Candle], str]:
     rows.sort(key=lambda r: r[0])
     if len(rows) < 3:
         raise CsvError("need at least 3 candles")
-    step = statistics.mode(b[0] - a[0] for a, b in itertools.pairwise(rows))
+    times: list[int] = [r[0] for r in rows]
+    step = statistics.mode(b - a for a, b in itertools.pairwise(times))
     timeframe = next((name for name, ms in TIMEFRAME_MS.items() if ms == step), None)
     if timeframe is None:
         raise CsvError(f"rows are {step} ms apart, which is no timeframe the project knows")

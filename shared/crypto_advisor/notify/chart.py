@@ -22,6 +22,7 @@ import io
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -120,7 +121,7 @@ def _price_panel(ax: Axes, frame: pd.DataFrame, x: np.ndarray, firings: Sequence
     ax.fill_between(x, frame["bb_lower"], frame["bb_upper"], color="#8c959f", alpha=0.12, linewidth=0)
     ax.plot(x, frame["bb_upper"], color="#8c959f", linewidth=0.8, label="Bollinger 20/2")
     ax.plot(x, frame["bb_lower"], color="#8c959f", linewidth=0.8)
-    ax.vlines(x, frame["low"], frame["high"], colors=colours, linewidth=0.8)
+    ax.vlines(x, frame["low"], frame["high"], colors=colours.tolist(), linewidth=0.8)
     body = (frame["close"] - frame["open"]).abs().to_numpy()
     floor = float(np.nanmax(frame["high"] - frame["low"])) * 0.004 or 1e-12
     ax.bar(
@@ -266,7 +267,7 @@ def _compact(value: float) -> str:
 
 def _png(figure: Figure) -> bytes:
     """The figure as a 256-colour PNG without alpha: a fraction of the RGBA size, indistinguishable in a mail client."""
-    canvas = figure.canvas
+    canvas = cast(FigureCanvasAgg, figure.canvas)  # attached in chart_png
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())
     image = Image.fromarray(rgba[:, :, :3]).quantize(

@@ -15,6 +15,7 @@ from crypto_advisor.contracts.series import Series
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
 from crypto_advisor.local.runtime import decode_records, read_stream
 from tests.conftest import REPO
+from tests.fakes.ingest import RefusingSource
 
 HOUR = 3_600_000
 EVENT = json.loads((REPO / "events" / "ingest-schedule.json").read_text())
@@ -173,18 +174,11 @@ def test_a_tick_before_the_next_close_does_not_call_the_source(deployed, market)
     deployed.upload_watchlist(WATCHLIST)
     deployed.runtime.invoke("IngestFunction", EVENT, sources=simulated_sources(market))
 
-    class Refusing:
-        name = "refusing"
-        max_candles = 720
-
-        def fetch_ohlcv(self, *args, **kwargs):
-            raise AssertionError("no candle can have closed: the source must not be called")
-
     # When the schedule fires again five minutes later
     result = deployed.runtime.invoke(
         "IngestFunction",
         event_at(EVENT_TIME + timedelta(minutes=5)),
-        sources={"kraken": Refusing(), "coingecko": Refusing()},
+        sources={"kraken": RefusingSource(), "coingecko": RefusingSource()},
     )
     # Then every series is up to date without a single source call
     assert {s["status"] for s in result["series"]} == {"up_to_date"}

@@ -14,6 +14,8 @@ from crypto_advisor.contracts.news import MOOD_LONG_MS, Article
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
+from tests.fakes.analysis import News, Signals
+from tests.fakes.candles import FakeCandles
 
 HOUR = 3_600_000
 T0 = 1_793_491_200_000 - 60 * HOUR  # 60 hourly candles ending with the one that closes 2026-11-01T00:00Z
@@ -85,31 +87,6 @@ def test_the_signal_with_its_digest_survives_the_round_trip_through_json():
 # --- the use case -----------------------------------------------------------------------
 
 
-class Window:
-    def window(self, series, *, since_ts=1):
-        return [c for c in CANDLES if c.ts >= since_ts]
-
-
-class Signals:
-    def __init__(self):
-        self.stored: list[Signal] = []
-
-    def put_once(self, signal):
-        self.stored.append(signal)
-        return True
-
-
-class News:
-    def __init__(self, articles=None, error=None):
-        self.articles, self.error, self.asked = articles or [], error, []
-
-    def recent(self, coin, since_ms, until_ms):
-        self.asked.append((coin, since_ms, until_ms))
-        if self.error:
-            raise self.error
-        return [a for a in self.articles if since_ms <= a.published_ts <= until_ms]
-
-
 UPDATE = CandleUpdate(series=SERIES.key, candle_ts=[LAST], gaps=[], ingested_at=CLOSE + 60_000)
 
 
@@ -118,7 +95,7 @@ def test_the_use_case_reads_the_coins_last_week_and_one_candle_of_news():
     news = News(TURNING)
 
     # When the update is analysed
-    outcome = analyze_update(UPDATE, candles=Window(), signals=Signals(), rules=build_rules(), news=news)
+    outcome = analyze_update(UPDATE, candles=FakeCandles(CANDLES), signals=Signals(), rules=build_rules(), news=news)
 
     # Then the coin's news of 7 days and one candle before the close was read, and the signal carries it
     assert news.asked == [("BTC", CLOSE - MOOD_LONG_MS - HOUR, CLOSE)]
@@ -132,7 +109,7 @@ def test_a_news_read_failure_does_not_fail_the_analysis():
     news = News(error=StorageError("reading the news of BTC: ProvisionedThroughputExceededException"))
 
     # When the update is analysed
-    outcome = analyze_update(UPDATE, candles=Window(), signals=signals, rules=build_rules(), news=news)
+    outcome = analyze_update(UPDATE, candles=FakeCandles(CANDLES), signals=signals, rules=build_rules(), news=news)
 
     # Then the signal is stored all the same, its digest says news was off, and the error is kept for the log
     assert signals.stored == [outcome.signal] and outcome.stored

@@ -5,36 +5,19 @@ Real models from S3 are exercised in tests/integration/test_analyze_predictions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
 
 from crypto_advisor.analysis.rules import build_rules
 from crypto_advisor.analysis.service import analyze_update
 from crypto_advisor.contracts.errors import StorageError
-from tests.unit.analysis.test_analyze_news import HOUR, LAST, SERIES, UPDATE, Signals, Window
-
-
-@dataclass
-class Models:
-    """The cached model source: what it serves, or the error it raises; remembers what it was asked."""
-
-    served: Any = None
-    error: Exception | None = None
-
-    def __post_init__(self) -> None:
-        self.asked: list[tuple[str, int | None]] = []
-
-    def get(self, series, now_ms=None):
-        self.asked.append((series.key, now_ms))
-        if self.error is not None:
-            raise self.error
-        return self.served
+from tests.fakes.analysis import Models, Signals
+from tests.fakes.candles import FakeCandles
+from tests.unit.analysis.test_analyze_news import CANDLES, HOUR, LAST, SERIES, UPDATE
 
 
 def run(models: Models, update=UPDATE):
     signals = Signals()
-    outcome = analyze_update(update, candles=Window(), signals=signals, rules=build_rules(), models=models)
+    outcome = analyze_update(update, candles=FakeCandles(CANDLES), signals=signals, rules=build_rules(), models=models)
     return outcome, signals
 
 

@@ -5,64 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from crypto_advisor.adapters.news_store import sort_key
 from crypto_advisor.adapters.newsapi import NewsApiSource
 from crypto_advisor.contracts.archive_keys import news_key
-from crypto_advisor.contracts.errors import StorageError, TransientSourceError
-from crypto_advisor.contracts.news import Article, NewsAnswer
+from crypto_advisor.contracts.errors import TransientSourceError
 from crypto_advisor.news.service import LOOKBACK_MS, run_news
+from tests.fakes.news import MemoryArchive, MemoryStore, ScriptedSource
 from tests.recorded import newsapi
 
 HOUR = 3_600_000
 NOW = 1_793_491_200_000  # 2026-11-01T00:00Z
 COINS = {"BTC": "Bitcoin", "ETH": "Ethereum", "SOL": "Solana"}
-
-
-class MemoryStore:
-    """The News table's contract: one item per (coin, publication time and URL hash), written once."""
-
-    def __init__(self, fail_for: str | None = None, bug_for: str | None = None) -> None:
-        self.items: dict[tuple[str, str], Article] = {}
-        self._fail_for, self._bug_for = fail_for, bug_for
-
-    def put_once(self, article: Article) -> bool:
-        if article.coin == self._fail_for:
-            raise StorageError(f"storing the {article.coin} article: throttled")
-        if article.coin == self._bug_for:
-            raise RuntimeError("a bug")
-        key = (article.coin, sort_key(article.published_ts, article.url))
-        if key in self.items:
-            return False
-        self.items[key] = article
-        return True
-
-    def coins(self) -> set[str]:
-        return {coin for coin, _ in self.items}
-
-
-class MemoryArchive:
-    def __init__(self) -> None:
-        self.objects: dict[str, dict] = {}
-
-    def put(self, coin: str, run_ms: int, document) -> str:
-        key = news_key(coin, run_ms)
-        self.objects[key] = dict(document)
-        return key
-
-
-class ScriptedSource:
-    """Answers per query word: a list of articles, or an exception to raise; records every call."""
-
-    def __init__(self, answers: dict[str, list[dict] | Exception]) -> None:
-        self.answers = answers
-        self.calls: list[tuple[str, int, int]] = []
-
-    def fetch(self, query: str, *, from_ms: int, to_ms: int) -> NewsAnswer:
-        self.calls.append((query, from_ms, to_ms))
-        answer = next(v for k, v in self.answers.items() if k in query)
-        if isinstance(answer, Exception):
-            raise answer
-        return NewsAnswer([newsapi.everything(answer)])
 
 
 def coin_articles(name: str, start: int, count: int) -> list[dict]:

@@ -7,61 +7,23 @@ tests/integration/test_ledger.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import StorageError
-from crypto_advisor.contracts.ledger import GRADED, OPEN, Grade, LedgerEntry
+from crypto_advisor.contracts.ledger import GRADED, OPEN
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.notify.format import email_content
 from crypto_advisor.notify.render import render_email
 from crypto_advisor.notify.service import AlreadyDecided, Notifier, Sent
+from tests.fakes.candles import FakeCandles
+from tests.fakes.notify import FakeFigures, FakeLedger, FakeLog, FakeMailer, FakeWatchlist, RecordingRenderer
 from tests.unit.notify.conftest import HOUR, SERIES
-from tests.unit.notify.test_service import (
-    NOW,
-    SENDER,
-    FakeCandles,
-    FakeFigures,
-    FakeLog,
-    FakeMailer,
-    FakeWatchlist,
-    RecordingRenderer,
-)
+from tests.unit.notify.test_service import NOW, SENDER
 
 HORIZON = 2
 POLICY = AlertPolicy(recipients=("me@example.com",), min_severity=1, cooldown_ms=HOUR)
-
-
-class FakeLedger:
-    """The ledger table in memory, with the adapter's conditional writes; ``fail`` makes every call raise."""
-
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], LedgerEntry] = {}
-        self.fail: StorageError | None = None
-        self.graded_calls = 0
-
-    def read(self, series: str) -> list[LedgerEntry]:
-        if self.fail:
-            raise self.fail
-        return sorted((e for (s, _), e in self.items.items() if s == series), key=lambda e: e.sk, reverse=True)
-
-    def put_new(self, entries: Sequence[LedgerEntry], *, now_ms: int) -> int:
-        if self.fail:
-            raise self.fail
-        new = [e for e in entries if (e.series, e.sk) not in self.items]
-        self.items.update({(e.series, e.sk): e for e in new})
-        return len(new)
-
-    def mark_graded(self, entry: LedgerEntry, grade: Grade, *, now_ms: int) -> bool:
-        self.graded_calls += 1
-        stored = self.items[(entry.series, entry.sk)]
-        if stored.status != OPEN:
-            return False
-        self.items[(entry.series, entry.sk)] = stored.graded(grade, now_ms)
-        return True
 
 
 def predictions_at(signal: Signal, *, skilled: bool = False) -> list[dict]:

@@ -9,143 +9,22 @@ analysis Signal (the ``fired`` fixture of conftest.py).
 
 from __future__ import annotations
 
-import email
-from collections.abc import Sequence
-from email import policy as email_policy
 from typing import Any
 
 import pytest
 
-from crypto_advisor.contracts.alerts import Claim, Existing, SentAlert
+from crypto_advisor.adapters.notification_log import LEASE_MS as LEASE
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import DeliveryError, StorageError
-from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Health, Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
-from crypto_advisor.notify.render import render_email
 from crypto_advisor.notify.service import AlertInFlightError, AlreadyDecided, Notifier, Sent, Suppressed
-from crypto_advisor.notify.view import AlertView
+from tests.fakes.candles import FakeCandles
+from tests.fakes.notify import FakeFigures, FakeLog, FakeMailer, FakeWatchlist, RecordingRenderer
 from tests.unit.notify.conftest import HOUR, SERIES
 
 SENDER = "alerts@example.com"
 NOW = 1_800_000_000_000
-LEASE = 120_000
-
-
-class FakeLog:
-    """The notification log in memory, with the real one's conditions."""
-
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, int], dict[str, Any]] = {}
-        self.queries = 0
-        self.fail_release = False
-
-    def recent_sends(self, series: str, since_ts: int, until_ts: int) -> list[SentAlert]:
-        self.queries += 1
-        return [
-            SentAlert(ts, tuple(item["rules"]))
-            for (s, ts), item in sorted(self.items.items())
-            if s == series and since_ts <= ts <= until_ts and item["status"] in ("sent", "sending")
-        ]
-
-    def claim(
-        self, series: str, candle_ts: int, *, now_ms: int, rules: Sequence[str], recipients: Sequence[str]
-    ) -> Claim | Existing:
-        old = self.items.get((series, candle_ts))
-        if old is not None and not (old["status"] == "sending" and old["claimed_at"] < now_ms - LEASE):
-            return Existing(old["status"], old.get("claimed_at"), old.get("reason"), old.get("message_id"))
-        token = f"token-{len(self.items)}-{now_ms}"
-        self.items[(series, candle_ts)] = {
-            "status": "sending",
-            "token": token,
-            "claimed_at": now_ms,
-            "rules": list(rules),
-            "recipients": list(recipients),
-        }
-        return Claim(series, candle_ts, token, now_ms, took_over=old is not None)
-
-    def mark_sent(self, claim: Claim, *, message_id: str, subject: str, now_ms: int) -> None:
-        item = self.items.get((claim.series, claim.candle_ts))
-        if item is None or item["status"] != "sending" or item["token"] != claim.token:
-            raise StorageError("claim lost")
-        item.update(status="sent", message_id=message_id, subject=subject, sent_at=now_ms)
-
-    def release(self, claim: Claim) -> bool:
-        if self.fail_release:
-            raise StorageError("DynamoDB is down")
-        item = self.items.get((claim.series, claim.candle_ts))
-        if item is None or item["status"] != "sending" or item["token"] != claim.token:
-            return False
-        del self.items[(claim.series, claim.candle_ts)]
-        return True
-
-    def record_suppressed(
-        self, series: str, candle_ts: int, *, reason: str, detail: str, rules: Sequence[str], now_ms: int
-    ) -> bool:
-        if (series, candle_ts) in self.items:
-            return False
-        self.items[(series, candle_ts)] = {"status": "suppressed", "reason": reason, "detail": detail, "rules": rules}
-        return True
-
-
-class FakeMailer:
-    """SES: keeps what it accepted; ``fail_with`` makes the next sends raise."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, tuple[str, ...], bytes]] = []
-        self.fail_with: list[Exception] = []
-
-    def send_raw(self, sender: str, recipients: Sequence[str], raw: bytes) -> str:
-        if self.fail_with:
-            raise self.fail_with.pop(0)
-        self.sent.append((sender, tuple(recipients), raw))
-        return f"ses-{len(self.sent)}"
-
-    def messages(self) -> list[email.message.EmailMessage]:
-        return [email.message_from_bytes(raw, policy=email_policy.default) for _, _, raw in self.sent]  # type: ignore[misc]
-
-
-class FakeCandles:
-    def __init__(self, candles: Sequence[Candle]) -> None:
-        self.candles = list(candles)
-        self.asked_since: list[int] = []
-
-    def window(self, series: Series, *, since_ts: int = 1) -> list[Candle]:
-        self.asked_since.append(since_ts)
-        return [c for c in self.candles if c.ts >= since_ts]
-
-
-class FakeFigures:
-    def __init__(self, report: dict[str, Any] | None = None, error: Exception | None = None) -> None:
-        self.report, self.error = report, error
-
-    def read(self, series: Series) -> dict[str, Any] | None:
-        if self.error is not None:
-            raise self.error
-        return self.report
-
-
-class FakeWatchlist:
-    def __init__(self, *watched: WatchedSeries) -> None:
-        self.watched = {w.series.key: w for w in watched}
-
-    def find(self, series_key: str) -> WatchedSeries | None:
-        return self.watched.get(series_key)
-
-
-class RecordingRenderer:
-    """The real renderer, remembering the views it was given."""
-
-    def __init__(self, fail: Exception | None = None) -> None:
-        self.views: list[AlertView] = []
-        self.fail = fail
-
-    def __call__(self, view: AlertView):
-        self.views.append(view)
-        if self.fail is not None:
-            raise self.fail
-        return render_email(view)
-
 
 POLICY = AlertPolicy(recipients=("me@example.com",), min_severity=1, cooldown_ms=6 * HOUR)
 WATCHED = WatchedSeries(series=SERIES, backfill_candles=720, alerts=POLICY)

@@ -7,21 +7,18 @@ exercised end to end in ``tests/integration/test_train_function.py``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import pytest
 
 from crypto_advisor.contracts.candle import Candle
-from crypto_advisor.contracts.errors import StorageError
-from crypto_advisor.contracts.model_version import ModelVersion
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import parse_watchlist
-from crypto_advisor.forecast.card import BREAKOUT_RF, PATH_LINEAR, ModelCard, card_losses
+from crypto_advisor.forecast.card import BREAKOUT_RF, PATH_LINEAR
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.training.ports import Ports
 from crypto_advisor.training.service import run_training, trailing_run
+from tests.fakes.training import FakeArchive, FakeForecaster, FakeModels, FakeReplayStats
 
 HOUR = 3_600_000
 T0 = 1_735_689_600_000
@@ -38,91 +35,6 @@ NOW = T0 + 10_000 * HOUR
 
 def candles(count: int, start: int = T0, price: float = 100.0) -> list[Candle]:
     return [Candle(start + i * HOUR, price, price * 1.01, price * 0.99, price, 10.0) for i in range(count)]
-
-
-def card(model: str, kind: str, loss: float) -> ModelCard:
-    key = {"breakout": "brier", "path": "mae", "interval": "interval_score"}[kind]
-    return ModelCard(
-        series=BTC.key,
-        model=model,
-        kind=kind,  # type: ignore[arg-type]
-        horizon=24,
-        threshold_pct=None,
-        interval=None,
-        folds=4,
-        n=100,
-        baseline="x",
-        significant_over=["x"],
-        scores={"model": {key: loss}, "x": {key: loss + 1}},
-        advantage_t={"x": 1.0},
-        verdict="no skill",
-    )
-
-
-@dataclass
-class FakeForecaster:
-    """Losses from the configuration: fewer trees make a worse breakout model; too few candles raise, as the real."""
-
-    min_candles: int = 300
-    evaluated: list[ForecastConfig] = field(default_factory=list)
-
-    def cards(self, candles: Sequence[Candle], config: ForecastConfig) -> list[ModelCard]:
-        if len(candles) < self.min_candles:
-            raise ValueError(f"{len(candles)} usable rows leave too few to test")
-        return [card(BREAKOUT_RF, "breakout", 0.2 + 1.0 / config.rf_trees), card(PATH_LINEAR, "path", 5.0)]
-
-    def train(self, candles: Sequence[Candle], config: ForecastConfig, *, series: str) -> tuple[list[ModelCard], Any]:
-        return self.cards(candles, config), object()
-
-    def evaluate(self, candles: Sequence[Candle], config: ForecastConfig, *, series: str) -> list[ModelCard]:
-        self.evaluated.append(config)
-        return self.cards(candles, config)
-
-
-@dataclass
-class FakeArchive:
-    by_series: dict[str, list[Candle]]
-    broken: set[str] = field(default_factory=set)
-
-    def read(self, series: Series) -> list[Candle]:
-        if series.key in self.broken:
-            raise StorageError(f"reading the archive of {series.key}: AccessDenied")
-        return self.by_series.get(series.key, [])
-
-
-@dataclass
-class FakeReplayStats:
-    written: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def write(self, series: Series, report: dict[str, Any]) -> str:
-        self.written[series.key] = report
-        return f"stats/{series.key}"
-
-
-@dataclass
-class FakeModels:
-    versions: dict[str, list[ModelVersion]] = field(default_factory=dict)
-    pointers: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def write_version(self, series, trained_at_ms, artifacts, cards, config) -> ModelVersion:
-        version = ModelVersion(
-            series=series.key,
-            version=str(trained_at_ms),
-            trained_at=trained_at_ms,
-            bundle_key=f"{series.key}/{trained_at_ms}/bundle",
-            cards_key=f"{series.key}/{trained_at_ms}/cards",
-            cards_text_key=f"{series.key}/{trained_at_ms}/txt",
-            config=config.as_dict(),
-            losses=card_losses(cards),
-        )
-        self.versions.setdefault(series.key, []).append(version)
-        return version
-
-    def latest_pointer(self, series: Series) -> dict[str, Any] | None:
-        return self.pointers.get(series.key)
-
-    def move_latest(self, series: Series, version: ModelVersion) -> None:
-        self.pointers[series.key] = version.pointer()
 
 
 @dataclass

@@ -1,0 +1,65 @@
+"""Fakes of the news ports (``crypto_advisor.news.ports``): the News table, the archive, NewsAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, final
+
+from crypto_advisor.adapters.news_store import sort_key
+from crypto_advisor.contracts.archive_keys import news_key
+from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.news import Article, NewsAnswer
+from crypto_advisor.news.ports import ArticleStorePort, NewsArchivePort, NewsSource
+from tests.recorded import newsapi
+
+
+@final
+class MemoryStore(ArticleStorePort):
+    """The News table's contract: one item per (coin, publication time and URL hash), written once."""
+
+    def __init__(self, fail_for: str | None = None, bug_for: str | None = None) -> None:
+        self.items: dict[tuple[str, str], Article] = {}
+        self._fail_for, self._bug_for = fail_for, bug_for
+
+    def put_once(self, article: Article) -> bool:
+        if article.coin == self._fail_for:
+            raise StorageError(f"storing the {article.coin} article: throttled")
+        if article.coin == self._bug_for:
+            raise RuntimeError("a bug")
+        key = (article.coin, sort_key(article.published_ts, article.url))
+        if key in self.items:
+            return False
+        self.items[key] = article
+        return True
+
+    def coins(self) -> set[str]:
+        return {coin for coin, _ in self.items}
+
+
+@final
+class MemoryArchive(NewsArchivePort):
+    """The raw answers of a run, under the key the real archive uses."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, dict[str, Any]] = {}
+
+    def put(self, coin: str, run_ms: int, document: Mapping[str, Any]) -> str:
+        key = news_key(coin, run_ms)
+        self.objects[key] = dict(document)
+        return key
+
+
+@final
+class ScriptedSource(NewsSource):
+    """Answers per query word: a list of articles, or an exception to raise; records every call."""
+
+    def __init__(self, answers: Mapping[str, list[dict[str, Any]] | Exception]) -> None:
+        self.answers = answers
+        self.calls: list[tuple[str, int, int]] = []
+
+    def fetch(self, query: str, *, from_ms: int, to_ms: int) -> NewsAnswer:
+        self.calls.append((query, from_ms, to_ms))
+        answer = next(v for k, v in self.answers.items() if k in query)
+        if isinstance(answer, Exception):
+            raise answer
+        return NewsAnswer([newsapi.everything(answer)])

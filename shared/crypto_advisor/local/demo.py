@@ -43,7 +43,7 @@ from crypto_advisor.forecast.card import format_card
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
 from crypto_advisor.local.news_feed import demo_news_session
-from crypto_advisor.local.outbox import verify_sender, write_outbox
+from crypto_advisor.local.outbox import AcceptedEmail, accepted_emails, verify_sender, write_outbox
 from crypto_advisor.local.runtime import LocalRuntime, decode_records, read_stream
 from crypto_advisor.local.stack import EmbeddedAws, deploy
 from crypto_advisor.wiring.models import model_store
@@ -82,6 +82,7 @@ def demo_market() -> SimulatedMarket:
 
 def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
     aws = EmbeddedAws().start()
+    emails_before = len(accepted_emails())
     try:
         stack = deploy(aws, REPO / "template.yaml", parameters={"WatchlistS3Key": WATCHLIST_KEY})
         bucket = stack.outputs["ArchiveBucketName"]
@@ -125,7 +126,7 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
         summary["parked"] = runtime.parked
         summary["replay"] = replays
         summary["alerts"] = print_alerts(aws, stack.outputs)
-        summary["outbox"] = print_outbox(aws, stack.outputs, out / "outbox")
+        summary["outbox"] = print_outbox(aws, stack.outputs, out / "outbox", accepted_emails()[emails_before:])
     finally:
         aws.stop()
     out.mkdir(parents=True, exist_ok=True)
@@ -178,10 +179,14 @@ def print_alerts(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, An
     ]
 
 
-def print_outbox(aws: EmbeddedAws, outputs: dict[str, str], folder: Path) -> list[str]:
-    """Every email the embedded SES accepted, written to ``folder``; their subjects printed."""
+def print_outbox(aws: EmbeddedAws, outputs: dict[str, str], folder: Path, emails: list[AcceptedEmail]) -> list[str]:
+    """The emails the embedded SES accepted during the run, written to ``folder``; their subjects printed.
+
+    moto's SES keeps what it accepted per process, not per server: a stack run
+    earlier in the same process (a test session) has its emails there too.
+    """
     table = aws.resource("dynamodb").Table(outputs["NotificationsTableName"])
-    subjects = write_outbox(folder, table)
+    subjects = write_outbox(folder, table, emails=emails)
     print(
         f"\noutbox: {len(subjects)} emails accepted by the embedded SES, in {folder} (.eml, and .html with its chart):"
     )

@@ -85,6 +85,8 @@ class KrakenSource:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._exchange = exchange
+        if exchange is not None:
+            exchange.enableLastJsonResponse = True
         self._attempts = attempts
         self._sleep = sleep
         self._reload_markets = False
@@ -93,7 +95,7 @@ class KrakenSource:
         """The exchange, made on first use; it keeps the parsed body of each answer (see the module docstring)."""
         if self._exchange is None:
             self._exchange = new_exchange()
-        self._exchange.enableLastJsonResponse = True
+            self._exchange.enableLastJsonResponse = True
         return self._exchange
 
     def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:

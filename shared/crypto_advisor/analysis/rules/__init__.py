@@ -58,11 +58,9 @@ from crypto_advisor.analysis.rules.price_change import (
     PriceChangeParams,
 )
 from crypto_advisor.analysis.rules.registry import (
-    REGISTRY,
     RULE_TITLES,
     RULE_TYPES,
     RULES_BY_ID,
-    RegisteredRule,
     title_of,
 )
 from crypto_advisor.analysis.rules.volatility import (
@@ -79,7 +77,6 @@ __all__ = [
     "CONFIRMING_VOLUME",
     "FIB_LEVELS",
     "KEY_FIB_LEVELS",
-    "REGISTRY",
     "RULES_BY_ID",
     "RULE_TITLES",
     "RULE_TYPES",
@@ -104,7 +101,6 @@ __all__ = [
     "PriceChange24h",
     "PriceChange24hParams",
     "PriceChangeParams",
-    "RegisteredRule",
     "RsiOverbought",
     "RsiOverboughtParams",
     "RsiOversold",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pathlib
+import re
 
 import pytest
 
@@ -352,3 +353,45 @@ def test_a_bad_default_is_named_in_words_a_person_can_read():
     # Then the error names the setting and the problem, without pydantic's "Value error," prefix
     assert "defaults.timeframe: unknown timeframe '2h'; expected one of" in message
     assert "Value error" not in message
+
+
+# --- issue 10: the alert budget and the digest ----------------------------------------------
+
+
+def test_the_alert_budget_defaults_to_three_a_week_and_a_series_may_set_its_own():
+    watchlist = parse_watchlist(
+        "alerts: {max_per_week: 2}\n"
+        "series:\n"
+        "  - {source: kraken, symbol: BTC/USD}\n"
+        "  - {source: kraken, symbol: ETH/USD, alerts: {max_per_week: 0.5}}\n"
+    )
+    assert parse_watchlist("series: [{source: kraken, symbol: BTC/USD}]").alerts.max_per_week == 3
+    assert [w.alerts.max_per_week for w in watchlist] == [2, 0.5]
+    assert [w.alerts.weekly_cap for w in watchlist] == [2, 1]
+
+
+@pytest.mark.parametrize("budget", ["0", "-1", "lots", "1000"])
+def test_a_budget_that_is_not_a_positive_number_is_rejected_naming_the_entry(budget):
+    with pytest.raises(WatchlistError, match=r"series\[0\].*max_per_week"):
+        parse_watchlist(f"series: [{{source: kraken, symbol: BTC/USD, alerts: {{max_per_week: {budget}}}}}]")
+
+
+def test_the_digest_defaults_to_seven_utc_and_takes_an_iana_zone():
+    assert parse_watchlist("series: [{source: kraken, symbol: BTC/USD}]").digest.time == "07:00"
+    digest = parse_watchlist(
+        "digest: {time: '18:30', timezone: Europe/Berlin}\nseries: [{source: kraken, symbol: BTC/USD}]"
+    ).digest
+    assert (digest.hour, digest.minute, digest.zone.key, digest.enabled) == (18, 30, "Europe/Berlin", True)
+
+
+@pytest.mark.parametrize(
+    ("digest", "expected"),
+    [
+        ("{timezone: Mars/Olympus}", "digest.timezone: unknown time zone 'Mars/Olympus'"),
+        ("{time: '25:00'}", "digest.time: malformed time '25:00'"),
+        ("{when: daily}", "digest.when"),
+    ],
+)
+def test_a_bad_digest_setting_is_rejected_naming_it(digest, expected):
+    with pytest.raises(WatchlistError, match=re.escape(expected)):
+        parse_watchlist(f"digest: {digest}\nseries: [{{source: kraken, symbol: BTC/USD}}]")

@@ -15,6 +15,35 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crypto_advisor.contracts.news import NewsDigest
 
+RarityMeasure = Literal["move", "volume", "range", "none"]
+
+
+class Rarity(BaseModel):
+    """How unusual a firing's candle is against this series' own history (the window the analysis saw).
+
+    ``score`` is the record length in candles of the firing's most unusual
+    measure: the candle is the most extreme of that measure in ``score``
+    candles (the largest move, the largest volume, or the range it broke), so
+    larger is rarer and the scale means the same on every coin. Capped at the
+    window's length, which ``capped`` then says. ``words`` puts it the way an
+    email does ("the largest hourly volume in 12 days", "a 3.1 sigma drop").
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    score: float = Field(ge=0)
+    measure: RarityMeasure
+    words: str
+    capped: bool = False
+    #: the candle's close-to-close move in units of the series' recent volatility (signed)
+    move_sigma: float | None = None
+    #: the candle's volume over its 20-candle average
+    volume_multiple: float | None = None
+    #: candles since a move as large / a volume as large / the range the close broke (None: not a record at all)
+    move_record: int | None = None
+    volume_record: int | None = None
+    range_record: int | None = None
+
 
 class FiringRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -29,6 +58,8 @@ class FiringRecord(BaseModel):
     sentence: str
     suppressed: bool = False
     suppressed_reason: str | None = None
+    #: how unusual the candle is for this rule's kind of event; None on signals stored before rarity existed
+    rarity: Rarity | None = None
 
 
 class Health(BaseModel):

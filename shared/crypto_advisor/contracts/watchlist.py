@@ -15,8 +15,13 @@ Format (YAML, documented in the README)::
       recipients: [me@example.com]   # default: the stack's RecipientEmails parameter
       min_severity: 2          # 1 info, 2 notable, 3 strong
       cooldown: 6h             # per series and rule; m, h or d
+      max_per_week: 3          # the alert budget per series: only firings rare enough to fit it email
+    digest:                    # optional: one email a day covering every series (the daily digest)
+      enabled: true
+      time: "07:00"            # local time of day, HH:MM
+      timezone: UTC            # an IANA name, e.g. Europe/Berlin
 
-A series entry may carry its own ``alerts:`` (any of the three keys, the rest
+A series entry may carry its own ``alerts:`` (any of its keys, the rest
 inherited) and a ``name:`` for the news query (default: a built-in name for
 common tickers, else the CoinGecko id, else the ticker).
 
@@ -26,9 +31,11 @@ when it can be told, the series it would have been.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -46,6 +53,7 @@ from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS
 _COINGECKO_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
+_TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _UNIT_MS = {"m": MINUTE_MS, "h": HOUR_MS, "d": DAY_MS}
 
 #: Names the news query uses for common tickers (NewsAPI matches words, and
@@ -85,6 +93,7 @@ class AlertPolicyOverrides(BaseModel):
     recipients: list[str] | None = None
     min_severity: int | None = Field(default=None, ge=1, le=3)
     cooldown: str | None = None
+    max_per_week: float | None = Field(default=None, gt=0, le=168)
 
     @field_validator("recipients")
     @classmethod
@@ -118,6 +127,9 @@ class AlertPolicy(BaseModel):
     recipients: tuple[str, ...] = ()
     min_severity: int = 2
     cooldown_ms: int = 6 * HOUR_MS
+    #: The alert budget: emails a week this series may send on average (the bar a firing's rarity must clear
+    #: is set so that the series' own history fits it), and at most in any rolling week (the hard cap).
+    max_per_week: float = 3.0
 
     def merged(self, overrides: AlertPolicyOverrides | None) -> AlertPolicy:
         if overrides is None:
@@ -126,7 +138,57 @@ class AlertPolicy(BaseModel):
             recipients=tuple(overrides.recipients) if overrides.recipients is not None else self.recipients,
             min_severity=overrides.min_severity if overrides.min_severity is not None else self.min_severity,
             cooldown_ms=parse_duration_ms(overrides.cooldown) if overrides.cooldown is not None else self.cooldown_ms,
+            max_per_week=overrides.max_per_week if overrides.max_per_week is not None else self.max_per_week,
         )
+
+    @property
+    def weekly_cap(self) -> int:
+        """The most emails any rolling 7 days may hold: the budget rounded up, at least one."""
+        return max(1, math.ceil(self.max_per_week))
+
+
+class DigestSettings(BaseModel):
+    """The ``digest:`` mapping: one email a day per recipient, covering every watched series.
+
+    ``time`` is the local time of day in ``timezone`` (an IANA name) at which the
+    digest is due; the digest schedule runs hourly and sends it in the first run
+    at or after that time, once per local day and recipient.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    time: str = "07:00"
+    timezone: str = "UTC"
+
+    @field_validator("time")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        text = str(value).strip()
+        if not _TIME_OF_DAY.match(text):
+            raise ValueError(f"malformed time {value!r}; expected HH:MM on a 24-hour clock, e.g. 07:00")
+        return text
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; expected an IANA name, e.g. Europe/Berlin") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def hour(self) -> int:
+        return int(self.time[:2])
+
+    @property
+    def minute(self) -> int:
+        return int(self.time[3:])
 
 
 class WatchlistError(ValueError):
@@ -228,6 +290,8 @@ class Watchlist(BaseModel):
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     #: the top-level alert policy (each series' own is in ``WatchedSeries.alerts``)
     alerts: AlertPolicy = AlertPolicy()
+    #: when the daily digest is due
+    digest: DigestSettings = DigestSettings()
 
     def __iter__(self) -> Iterator[WatchedSeries]:  # type: ignore[override]
         return iter(self.series)
@@ -254,6 +318,7 @@ class _File(BaseModel):
     series: list[dict[str, Any]] = Field(min_length=1)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     alerts: AlertPolicyOverrides | None = None
+    digest: DigestSettings = DigestSettings()
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -317,4 +382,4 @@ def parse_watchlist(text: str, origin: str = "watchlist") -> Watchlist:
         )
     if problems:
         raise WatchlistError(f"{origin}: " + "; ".join(problems))
-    return Watchlist(series=tuple(watched), rules=parsed.rules, alerts=policy)
+    return Watchlist(series=tuple(watched), rules=parsed.rules, alerts=policy, digest=parsed.digest)

@@ -1,12 +1,13 @@
 """``make replay``: the rules' track record over history, as a table and JSON.
 
     python -m crypto_advisor.cli.replay                       # the demo market (BTC-USD 1h, 2,000 candles)
-    python -m crypto_advisor.cli.replay --csv btc.csv --series kraken:BTC-USD:1h
+    python -m crypto_advisor.cli.replay --csv btc.csv --series kraken:BTC-USD:1h --from 2019-01-01 --to 2022-12-31
 
-The CSV columns are documented in :func:`crypto_advisor.analysis.replay.read_csv`
-(the common ``timestamp/date, open, high, low, close, volume`` exports). The
-JSON (``--out``) is what the notifier quotes in emails; ``make demo`` stores it
-in the archive bucket under ``stats/replay/...``.
+The CSV is read by :func:`crypto_advisor.cli.history_csv.read_history` (Kraken's
+headerless OHLCVT, CryptoDataDownload exports, plain ``timestamp, open, high,
+low, close, volume``), and its one-line summary of every choice the reader made
+is printed before the table. The JSON (``--out``) is what the notifier quotes in
+emails; ``make demo`` stores it in the archive bucket under ``stats/replay/...``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import json
 import sys
 from pathlib import Path
 
-from crypto_advisor.analysis.replay import CsvError, format_table, read_csv, replay
+from crypto_advisor.analysis.replay import format_table, replay
 from crypto_advisor.analysis.rules import build_rules
+from crypto_advisor.cli.history_csv import CsvError, between, read_history_file
 from crypto_advisor.contracts.candle import Candle, screen
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.units import HOUR_MS
@@ -34,31 +36,70 @@ def demo_candles(symbol: str = "BTC-USD", count: int = 2000, seed: int = 7) -> l
     return screen(rows, timeframe_ms=hour, now_ms=end).accepted[-count:]
 
 
-def history(csv: Path | None, series_key: str | None, *, count: int) -> tuple[Series, list[Candle]]:
-    """The candles a command-line run works on: a CSV (its own timeframe wins) or ``count`` demo-market candles.
+def history(
+    csv: Path | None,
+    series_key: str | None,
+    *,
+    count: int,
+    start: str | None = None,
+    end: str | None = None,
+) -> tuple[Series, list[Candle], str | None]:
+    """The candles a command-line run works on, and the CSV reader's summary line (``None`` for the demo market).
 
-    Raises :class:`CsvError` naming the line or column when the CSV cannot be read.
+    A CSV's own timeframe wins over the series key's; ``start``/``end``
+    (``YYYY-MM-DD``, inclusive, UTC) keep a window of it. Without a CSV,
+    ``count`` candles of the seeded demo market. Raises ValueError (a
+    :class:`~crypto_advisor.cli.history_csv.CsvError` naming the line or column
+    when the CSV cannot be read).
     """
     if csv is not None:
-        candles, timeframe = read_csv(csv.read_text())
-        named = Series.parse(series_key) if series_key else Series("kraken", "UNKNOWN-USD", timeframe)
-        return Series(named.source, named.symbol, timeframe), candles
+        read = read_history_file(csv)
+        if start is not None or end is not None:
+            read = between(read, start, end)
+        named = Series.parse(series_key) if series_key else Series("kraken", "UNKNOWN-USD", read.timeframe)
+        return Series(named.source, named.symbol, read.timeframe), read.candles, read.summary()
+    if start is not None or end is not None:
+        raise ValueError("--from/--to select a window of a CSV: give --csv too")
     series = Series.parse(series_key or "kraken:BTC-USD:1h")
-    return series, demo_candles(series.symbol, count=count)
+    return series, demo_candles(series.symbol, count=count), None
+
+
+def add_history_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every command over history takes: the CSV, the series, the window."""
+    parser.add_argument("--csv", type=Path, help="candles to read (default: the seeded demo market)")
+    parser.add_argument("--series", default=None, help="series key, e.g. kraken:BTC-USD:1h (timeframe from the CSV)")
+    parser.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day of the CSV to use (UTC)")
+    parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day of the CSV to use (UTC, inclusive)")
+
+
+def announced_history(args: argparse.Namespace, *, count: int) -> tuple[Series, list[Candle]] | None:
+    """:func:`history` for the options of :func:`add_history_arguments`, the CSV's summary line printed first.
+
+    ``None`` when the history cannot be had; the reason is on stderr, the CSV's line or column named.
+    """
+    try:
+        series, candles, summary = history(args.csv, args.series, count=count, start=args.start, end=args.end)
+    except CsvError as exc:
+        print(f"{args.csv}: {exc}", file=sys.stderr)
+        return None
+    except ValueError as exc:  # a malformed series key or window
+        print(exc, file=sys.stderr)
+        return None
+    if summary:
+        print(summary)
+    return series, candles
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", type=Path, help="candles to replay (default: the seeded demo market)")
-    parser.add_argument("--series", default=None, help="series key, e.g. kraken:BTC-USD:1h (timeframe from the CSV)")
+    add_history_arguments(parser)
     parser.add_argument("--out", type=Path, default=Path(".local/replay/replay.json"))
     parser.add_argument("--warmup", type=int, default=200, help="candles of history before the first analysis")
     args = parser.parse_args(argv)
-    try:
-        series, candles = history(args.csv, args.series, count=2000)
-    except CsvError as exc:
-        print(f"{args.csv}: {exc}", file=sys.stderr)
+    loaded = announced_history(args, count=2000)
+    if loaded is None:
         return 2
+    series, candles = loaded
     if len(candles) <= args.warmup:
         print(f"need more than {args.warmup} candles, got {len(candles)}", file=sys.stderr)
         return 2

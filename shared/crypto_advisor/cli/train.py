@@ -1,27 +1,26 @@
 """``make train``: the training run in-process, without AWS, over the demo market or a CSV.
 
     python -m crypto_advisor.cli.train                                    # 4,000 hourly BTC candles, seeded
-    python -m crypto_advisor.cli.train --csv btc.csv --series kraken:BTC-USD:1h
+    python -m crypto_advisor.cli.train --csv btc.csv --series kraken:BTC-USD:1h --from 2019-01-01 --to 2022-12-31
 
 The very same :func:`~crypto_advisor.training.service.run_training` TrainFunction
 runs, with its S3 ports replaced by a folder: the models, cards, pointer and
 replay figures land in ``.local/train/`` under the keys they would have in
-the archive bucket, and each model card is printed.
+the archive bucket, and each model card is printed, after the CSV reader's
+one-line summary (:mod:`crypto_advisor.cli.history_csv`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 from crypto_advisor.adapters.objects import FolderObjects
 from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
-from crypto_advisor.analysis.replay import CsvError
 from crypto_advisor.analysis.rules import build_rules
-from crypto_advisor.cli.replay import history
+from crypto_advisor.cli.replay import add_history_arguments, announced_history
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import parse_watchlist
@@ -43,16 +42,14 @@ class GivenCandles:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", type=Path, help="candles to train on (default: the seeded demo market)")
-    parser.add_argument("--series", default=None, help="series key, e.g. kraken:BTC-USD:1h (timeframe from the CSV)")
+    add_history_arguments(parser)
     parser.add_argument("--candles", type=int, default=4_000, help="demo market candles (default 4,000 hours)")
     parser.add_argument("--out", type=Path, default=Path(".local/train"))
     args = parser.parse_args(argv)
-    try:
-        series, candles = history(args.csv, args.series, count=args.candles)
-    except CsvError as exc:
-        print(f"{args.csv}: {exc}", file=sys.stderr)
+    loaded = announced_history(args, count=args.candles)
+    if loaded is None:
         return 2
+    series, candles = loaded
     watchlist = parse_watchlist(
         f"series:\n  - {{source: {series.source}, symbol: {series.pair}, timeframe: {series.timeframe}}}\n"
     )

@@ -1,0 +1,547 @@
+"""Candle history from the CSV exports people actually have, recognised by shape and reported in one line.
+
+A replay or a training run is only as honest as its input, and the files users
+bring are not tidy: Kraken's bulk download has no header and leaves out hours
+without trades; CryptoDataDownload puts a banner above the header, names the
+volume columns after the currencies, writes newest first and, in files joined
+from two exports, mixes epoch seconds and milliseconds and repeats hours with
+slightly different values. Reading such a file quietly (sorting, dropping,
+guessing) would hide choices that change every figure computed from it, so
+:func:`read_history` makes each choice by a stated rule and
+:meth:`History.summary` says all of them in one line.
+
+Shapes (never the file name):
+
+``kraken-ohlcvt``
+    No header; every row ``unix_seconds,open,high,low,close,volume[,trades]``
+    (6 or 7 numbers). Volume is in the base currency.
+``cryptodatadownload``
+    Optional banner lines (``https://www.CryptoDataDownload.com``) before a
+    header such as ``unix,date,symbol,open,high,low,close,Volume LTC,Volume
+    USDT,tradecount``. The base-currency volume is used (``Volume LTC`` for
+    LTC/USDT, told by the ``symbol`` column; without it, the first ``Volume``
+    column, CryptoDataDownload's order): the project's volume is in base units,
+    like Kraken's. ``tradecount`` (NULL in older exports) is not read.
+``plain``
+    A header (case-insensitive, any order, extra columns ignored) with open,
+    high, low, close, volume and a time column named timestamp, date, datetime,
+    time, ts, open_time or unix.
+
+The rules, the same for every shape:
+
+- **time**: an epoch column is preferred to a date column (``unix`` over
+  CryptoDataDownload's ``2020-11-20 07-AM``). Epoch numbers are read one row at
+  a time by magnitude: below 1e11 seconds, below 1e14 milliseconds, below 1e17
+  microseconds, so a file that mixes units reads right. Dates are ISO 8601
+  (UTC when no offset is given) or ``YYYY-MM-DD HH-AM``.
+- **order**: rows may come in any order; candles are returned ascending.
+- **duplicates**: one candle per timestamp. The row whose epoch was written with
+  the finer unit wins (milliseconds over seconds: in CryptoDataDownload files
+  that is the newer export, with full precision and a trade count); between
+  rows of the same unit, the first in the file. The rows dropped are counted,
+  and how many of them differed in value from the row kept.
+- **the last row**: the newest candle may still have been open when the file
+  was exported (the export time is unknown), so it is always dropped and
+  reported in :attr:`History.dropped_last`.
+- **timeframe**: the most common step between consecutive timestamps (the
+  shorter step on a tie); it must be one of ``contracts.series.TIMEFRAME_MS``.
+- **gaps**: missing candles between consecutive timestamps (Kraken writes no
+  candle for an hour without trades) are reported, never filled.
+- **the candle contract**: every row, duplicates included, must pass
+  :func:`crypto_advisor.contracts.candle.check` (prices > 0, volume >= 0, a
+  consistent range, a time aligned to the timeframe), and the result passes
+  :func:`~crypto_advisor.contracts.candle.screen`. The first row that does not
+  raises :class:`CsvError` naming its line: nothing is returned half-read.
+
+What it says of the real files in ``../shared/data`` (their README gives each origin), one line each,
+wrapped here, from ``python -m crypto_advisor.cli.history_csv ../shared/data/*.csv``::
+
+    binance_LTCUSDT_1h_cdd.csv: format cryptodatadownload (header on line 1; date not used for time; Volume USDT not
+        used; volume from column Volume LTC, the base currency of LTC/USDT, like Kraken's); time column unix, epoch
+        s (25,758 rows), epoch ms (11,000 rows); rows descending, sorted ascending; 2,649 duplicate timestamps
+        resolved (one candle each: the row with the finer epoch unit, ms over s, else the first in the file; 2,649
+        of the rows dropped differed in value); last row 2021-11-04 00:00 dropped (it may still have been open when
+        exported); timeframe 1h (the most common step); 10 gaps (1,969 candles missing, not filled): largest 1,951
+        after 2017-09-22 19:00, 4 after 2021-08-13 01:00, 3 after 2020-12-21 14:00; first after 2017-09-22 19:00,
+        last after 2021-09-29 06:00; 36,758 rows read, 34,108 candles kept, 2017-09-22 19:00..2021-11-03 23:00 UTC
+    kraken_ADAUSD_1440.csv: format plain (header on line 1; volume from column volume); time column time, epoch s
+        (2,012 rows); rows ascending; no duplicate timestamps; last row 2024-03-31 dropped (it may still have been
+        open when exported); timeframe 1d (the most common step); no gaps; 2,012 rows read, 2,011 candles kept,
+        2018-09-28..2024-03-30 UTC
+    kraken_ETHUSD_1440.csv: format plain (header on line 1; volume from column volume); time column time, epoch s
+        (3,154 rows); rows ascending; no duplicate timestamps; last row 2024-03-31 dropped (it may still have been
+        open when exported); timeframe 1d (the most common step); 5 gaps (6 candles missing, not filled): largest 2
+        after 2015-08-08, 1 after 2015-09-03, 1 after 2015-09-20; first after 2015-08-08, last after 2018-01-11;
+        3,154 rows read, 3,153 candles kept, 2015-08-07..2024-03-30 UTC
+    kraken_ETHUSD_60.csv: format kraken-ohlcvt (no header, columns time,open,high,low,close,volume,trades; volume
+        from column 6, in the base currency); time column 1, epoch s (63,568 rows); rows ascending; no duplicate
+        timestamps; last row 2023-03-31 23:00 dropped (it may still have been open when exported); timeframe 1h (the
+        most common step); 842 gaps (3,474 candles missing, not filled): largest 51 after 2015-08-08 21:00, 48 after
+        2015-10-09 20:00, 40 after 2018-01-11 18:00; first after 2015-08-07 14:00, last after 2021-07-23 12:00;
+        63,568 rows read, 63,567 candles kept, 2015-08-07 14:00..2023-03-31 22:00 UTC
+    kraken_LTCUSD_1440.csv: format plain (header on line 1; volume from column volume); time column time, epoch s
+        (3,625 rows); rows ascending; no duplicate timestamps; last row 2024-03-31 dropped (it may still have been
+        open when exported); timeframe 1d (the most common step); 88 gaps (187 candles missing, not filled): largest
+        15 after 2015-03-25, 10 after 2013-10-24, 9 after 2015-02-03; first after 2013-10-24, last after 2018-01-11;
+        3,625 rows read, 3,624 candles kept, 2013-10-24..2024-03-30 UTC
+    kraken_SOLUSD_1440.csv: format plain (header on line 1; volume from column volume); time column time, epoch s
+        (1,019 rows); rows ascending; no duplicate timestamps; last row 2024-03-31 dropped (it may still have been
+        open when exported); timeframe 1d (the most common step); no gaps; 1,019 rows read, 1,018 candles kept,
+        2021-06-17..2024-03-30 UTC
+    kraken_XRPUSD_1440.csv: format plain (header on line 1; volume from column volume); time column time, epoch s
+        (2,507 rows); rows ascending; no duplicate timestamps; last row 2024-03-31 dropped (it may still have been
+        open when exported); timeframe 1d (the most common step); 2 gaps (3 candles missing, not filled): largest 2
+        after 2022-05-10, 1 after 2018-01-11; 2,507 rows read, 2,506 candles kept, 2017-05-18..2024-03-30 UTC
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import itertools
+import re
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from crypto_advisor.contracts.candle import Candle, check, screen
+from crypto_advisor.contracts.series import TIMEFRAME_MS
+from crypto_advisor.contracts.units import DAY_MS
+
+FORMATS = ("kraken-ohlcvt", "cryptodatadownload", "plain")
+#: Time column names, the epoch-like first: when several are present the first whose
+#: first value is a number is used, else the first present.
+TIME_COLUMNS = ("unix", "timestamp", "ts", "open_time", "time", "date", "datetime")
+_PRICES = ("open", "high", "low", "close")
+_KRAKEN_COLUMNS = ("time", "open", "high", "low", "close", "volume", "trades")
+#: How far down a banner may push the header.
+_HEADER_SEARCH_LINES = 5
+#: Epoch units by magnitude: (upper bound, unit, milliseconds per unit as a divisor/multiplier).
+_EPOCH_UNITS: tuple[tuple[float, str, Decimal], ...] = (
+    (1e11, "s", Decimal(1000)),
+    (1e14, "ms", Decimal(1)),
+    (1e17, "us", Decimal("0.001")),
+)
+#: Precision rank of a time unit: the lower wins a duplicate timestamp.
+_UNIT_RANK = {"us": 0, "ms": 1, "s": 2}
+_UNIT_LABEL = {
+    "s": "epoch s",
+    "ms": "epoch ms",
+    "us": "epoch µs",
+    "iso": "ISO 8601 (UTC assumed)",
+    "iso+offset": "ISO 8601 with offset",
+    "hour-am-pm": "YYYY-MM-DD HH-AM (UTC assumed)",
+}
+_AM_PM = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(\d{1,2})-(AM|PM)$", re.IGNORECASE)
+_VOLUME_OF = re.compile(r"^volume[ _]+([a-z0-9]+)$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class CsvError(ValueError):
+    """The CSV cannot be read; the message names the line (1-based, as in the file) or the column, and why."""
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        super().__init__(f"line {line}: {message}" if line is not None else message)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Gap:
+    """``missing`` candles absent after the candle at ``after_ts``: the source had none, nothing was filled."""
+
+    after_ts: int
+    missing: int
+
+
+@dataclass(frozen=True)
+class History:
+    """The closed candles of one CSV and every choice made reading it.
+
+    ``candles`` are ascending, one per timestamp, closed; ``dropped_last`` is
+    the newest row, left out because it may have been open at export;
+    ``duplicates`` counts the rows dropped because their timestamp was already
+    taken (``differing``: how many of those differed in value from the row
+    kept); ``gaps`` lie between consecutive ``candles``. The fields after
+    ``gaps`` describe the reading for :meth:`summary`: ``rows`` is the number of
+    data rows in the file, ``time_units`` how many rows wrote their time in
+    each unit, ``order`` the order the rows came in, ``window`` the days
+    :func:`between` kept.
+    """
+
+    candles: list[Candle]
+    timeframe: str
+    format: str
+    dropped_last: Candle | None
+    duplicates: int
+    gaps: tuple[Gap, ...]
+    origin: str = "CSV"
+    rows: int = 0
+    time_column: str = "timestamp"
+    time_units: tuple[tuple[str, int], ...] = ()
+    order: str = "ascending"
+    volume: str = "from column volume"
+    differing: int = 0
+    notes: tuple[str, ...] = ()
+    window: tuple[str | None, str | None] | None = None
+
+    @property
+    def timeframe_ms(self) -> int:
+        return TIMEFRAME_MS[self.timeframe]
+
+    def summary(self) -> str:
+        """One line a person can check the reading against: every rule applied and what it did."""
+        at = self._when
+        units = ", ".join(f"{_UNIT_LABEL.get(unit, unit)} ({count:,} rows)" for unit, count in self.time_units)
+        parts = [f"{self.origin}: format {self.format} ({'; '.join((*self.notes, f'volume {self.volume}'))})"]
+        parts.append(f"time column {self.time_column}" + (f", {units}" if units else ""))
+        parts.append(f"rows {self.order}" + ("" if self.order == "ascending" else ", sorted ascending"))
+        if self.duplicates:
+            parts.append(
+                f"{self.duplicates:,} duplicate timestamps resolved (one candle each: the row with the finer epoch "
+                f"unit, ms over s, else the first in the file; {self.differing:,} of the rows dropped differed "
+                "in value)"
+            )
+        else:
+            parts.append("no duplicate timestamps")
+        if self.dropped_last is not None:
+            parts.append(f"last row {at(self.dropped_last.ts)} dropped (it may still have been open when exported)")
+        parts.append(f"timeframe {self.timeframe} (the most common step)")
+        parts.append(self._gaps_text())
+        kept = f"{len(self.candles):,} candles kept"
+        if self.window is not None:
+            start, end = self.window
+            kept += f" between {start or 'the start'} and {end or 'the end'} (inclusive, UTC)"
+        span = f", {at(self.candles[0].ts)}..{at(self.candles[-1].ts)} UTC" if self.candles else ""
+        parts.append(f"{self.rows:,} rows read, {kept}{span}")
+        return "; ".join(parts)
+
+    def _when(self, ts: int) -> str:
+        moment = datetime.fromtimestamp(ts / 1000, tz=UTC)
+        return moment.strftime("%Y-%m-%d" if self.timeframe_ms >= DAY_MS else "%Y-%m-%d %H:%M")
+
+    def _gaps_text(self) -> str:
+        if not self.gaps:
+            return "no gaps"
+        missing = sum(g.missing for g in self.gaps)
+        largest = sorted(self.gaps, key=lambda g: (-g.missing, g.after_ts))[:3]
+        where = ", ".join(f"{g.missing:,} after {self._when(g.after_ts)}" for g in largest)
+        count = f"{len(self.gaps):,} gap{'s' if len(self.gaps) > 1 else ''}"
+        text = f"{count} ({missing:,} candles missing, not filled): largest {where}"
+        if len(self.gaps) > len(largest):
+            first, last = self.gaps[0].after_ts, self.gaps[-1].after_ts
+            text += f"; first after {self._when(first)}, last after {self._when(last)}"
+        return text
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the fields of a data row are, as told by the file's shape."""
+
+    format: str
+    time_index: int
+    time_column: str
+    value_indexes: tuple[int, int, int, int, int]  # open, high, low, close, volume
+    volume: str
+    notes: tuple[str, ...]
+    width: int  # the fewest fields a data row may have
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    ts: int
+    unit: str
+    values: tuple[str, ...]  # open, high, low, close, volume as written
+
+
+def read_history_file(path: Path) -> History:
+    """:func:`read_history` of a file; a file that cannot be opened or decoded is a :class:`CsvError` too."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CsvError(f"not UTF-8 text (byte {exc.start}): is it a CSV?") from None
+    except OSError as exc:
+        raise CsvError(f"cannot open: {exc.strerror or exc}") from None
+    return read_history(text, origin=path.name)
+
+
+def read_history(text: str, *, origin: str = "CSV") -> History:
+    """The closed candles of a CSV export, by the rules in the module docstring.
+
+    Raises :class:`CsvError` naming the line (or the column) and why, before
+    anything is returned.
+    """
+    records = [(line, cells) for line, cells in _records(text.lstrip("\ufeff")) if any(c.strip() for c in cells)]
+    if not records:
+        raise CsvError("the file holds no rows", line=1)
+    layout, data = _layout(records)
+    rows = [_row(line, cells, layout) for line, cells in data]
+    distinct = sorted({r.ts for r in rows})
+    if len(distinct) < 3:
+        raise CsvError(f"{len(distinct)} distinct times in {len(rows)} rows: need at least 3 to tell the timeframe")
+    timeframe = _timeframe(distinct)
+    tf = TIMEFRAME_MS[timeframe]
+    checked = [_checked(r, tf) for r in rows]
+    kept: dict[int, tuple[_Row, Candle]] = {}
+    differing = 0
+    for row, candle in checked:
+        held = kept.get(row.ts)
+        if held is None:
+            kept[row.ts] = (row, candle)
+            continue
+        finer = _UNIT_RANK.get(row.unit, 2) < _UNIT_RANK.get(held[0].unit, 2)
+        winner, loser = ((row, candle), held) if finer else (held, (row, candle))
+        kept[row.ts] = winner
+        differing += loser[1] != winner[1]
+    ordered = [kept[ts] for ts in distinct]
+    screened = screen([c.as_row() for _, c in ordered], timeframe_ms=tf, now_ms=distinct[-1])
+    if screened.rejected:  # check() passed every row, so only a broken invariant lands here
+        first = screened.rejected[0]
+        line = next((r.line for r, _ in ordered if r.ts == first.ts), None)
+        raise CsvError(first.reason, line=line)
+    candles = screened.accepted
+    return History(
+        candles=candles,
+        timeframe=timeframe,
+        format=layout.format,
+        dropped_last=ordered[-1][1],
+        duplicates=len(rows) - len(distinct),
+        gaps=_gaps(candles, tf),
+        origin=origin,
+        rows=len(rows),
+        time_column=layout.time_column,
+        time_units=tuple(sorted(Counter(r.unit for r in rows).items(), key=lambda item: -item[1])),
+        order=_order([r.ts for r in rows]),
+        volume=layout.volume,
+        differing=differing,
+        notes=layout.notes,
+    )
+
+
+def between(history: History, start: str | None, end: str | None) -> History:
+    """The candles from ``start`` to ``end`` (``YYYY-MM-DD``, both days included, UTC); ``None`` leaves a side open.
+
+    Gaps are those between the candles kept; what the file-wide reading found
+    (duplicates, the dropped last row, rows read) stays as it was, and the
+    summary names the window. Raises ValueError for a malformed or reversed date.
+    """
+    low = _day_ms(start, "from") if start is not None else None
+    high = _day_ms(end, "to") + DAY_MS if end is not None else None
+    if low is not None and high is not None and high <= low:
+        raise ValueError(f"the window {start}..{end} ends before it starts")
+    candles = [c for c in history.candles if (low is None or c.ts >= low) and (high is None or c.ts < high)]
+    return replace(history, candles=candles, gaps=_gaps(candles, history.timeframe_ms), window=(start, end))
+
+
+def _day_ms(text: str, name: str) -> int:
+    if not _DAY.match(text):
+        raise ValueError(f"{name} date {text!r}: expected YYYY-MM-DD")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"{name} date {text!r}: {exc}") from None
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
+
+
+def _records(text: str) -> list[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text))
+    out: list[tuple[int, list[str]]] = []
+    try:
+        for cells in reader:
+            out.append((reader.line_num, cells))
+    except csv.Error as exc:
+        raise CsvError(f"not CSV: {exc}", line=reader.line_num) from None
+    return out
+
+
+def _layout(records: list[tuple[int, list[str]]]) -> tuple[_Layout, list[tuple[int, list[str]]]]:
+    """The file's shape and its data rows: Kraken's headerless rows, or a header after optional banner lines."""
+    first_line, first = records[0]
+    if all(_is_number(c) for c in first):
+        if len(first) not in (6, 7):
+            raise CsvError(
+                f"{len(first)} numbers and no header: Kraken's headerless OHLCVT has 6 or 7 "
+                "(time, open, high, low, close, volume[, trades]); other files need a header",
+                line=first_line,
+            )
+        names = ",".join(_KRAKEN_COLUMNS[: len(first)])
+        layout = _Layout(
+            format="kraken-ohlcvt",
+            time_index=0,
+            time_column="1",
+            value_indexes=(1, 2, 3, 4, 5),
+            volume="from column 6, in the base currency",
+            notes=(f"no header, columns {names}",),
+            width=6,
+        )
+        return layout, records
+    for position, (line, cells) in enumerate(records[:_HEADER_SEARCH_LINES]):
+        shown = [c.strip().strip('"') for c in cells]
+        if all(p in [n.lower() for n in shown] for p in _PRICES):
+            banner = records[:position]
+            return _header_layout(line, shown, banner, records[position + 1 :]), records[position + 1 :]
+    raise CsvError(
+        f"{first[:3]!r}... is neither Kraken's headerless OHLCVT row (6 or 7 numbers) nor a header naming "
+        f"open, high, low, close, volume and a time column ({', '.join(TIME_COLUMNS)}) "
+        f"in the first {_HEADER_SEARCH_LINES} lines",
+        line=first_line,
+    )
+
+
+def _header_layout(
+    line: int, shown: list[str], banner: list[tuple[int, list[str]]], data: list[tuple[int, list[str]]]
+) -> _Layout:
+    names = [n.lower() for n in shown]
+    notes = [f"header on line {line}"]
+    if banner:
+        notes.insert(0, f"{len(banner)} banner line{'s' if len(banner) > 1 else ''} skipped")
+    present = [n for n in TIME_COLUMNS if n in names]
+    if not present:
+        raise CsvError(f"no time column: expected one of {', '.join(TIME_COLUMNS)} among {shown}", line=line)
+    sample = data[0][1] if data else []
+    numeric = [n for n in present if names.index(n) < len(sample) and _is_number(sample[names.index(n)])]
+    time_column = (numeric or present)[0]
+    unused = [shown[names.index(n)] for n in present if n != time_column]
+    if unused:
+        notes.append(f"{', '.join(unused)} not used for time")
+    volume_index, volume, cdd_volume = _volume(line, shown, sample)
+    if cdd_volume:
+        others = [shown[i] for i, n in enumerate(names) if _VOLUME_OF.match(n) and i != volume_index]
+        if others:
+            notes.append(f"{', '.join(others)} not used")
+    mentions_cdd = any("cryptodatadownload" in ",".join(cells).lower() for _, cells in banner)
+    o, h, lo, c = (names.index(p) for p in _PRICES)
+    time_index = names.index(time_column)
+    return _Layout(
+        format="cryptodatadownload" if cdd_volume or mentions_cdd else "plain",
+        time_index=time_index,
+        time_column=shown[time_index],
+        value_indexes=(o, h, lo, c, volume_index),
+        volume=volume,
+        notes=tuple(notes),
+        width=max(o, h, lo, c, volume_index, time_index) + 1,
+    )
+
+
+def _volume(line: int, shown: list[str], sample: list[str]) -> tuple[int, str, bool]:
+    """The volume column: ``volume``, or CryptoDataDownload's base-currency ``Volume <BASE>`` (and whether it was)."""
+    names = [n.lower() for n in shown]
+    if "volume" in names:
+        return names.index("volume"), f"from column {shown[names.index('volume')]}", False
+    currencies = {m.group(1): i for i, n in enumerate(names) if (m := _VOLUME_OF.match(n))}
+    if not currencies:
+        raise CsvError(f"no volume column: expected volume or Volume <BASE> among {shown}", line=line)
+    symbol = ""
+    if "symbol" in names and names.index("symbol") < len(sample):
+        symbol = sample[names.index("symbol")].strip().lower()
+    base, _, quote = symbol.replace("-", "/").replace("_", "/").partition("/")
+    squashed = re.sub(r"[^a-z0-9]", "", symbol)  # BTCUSDT
+    for currency, index in currencies.items():
+        if (base == currency and quote) or (squashed.startswith(currency) and squashed[len(currency) :] in currencies):
+            return index, f"from column {shown[index]}, the base currency of {symbol.upper()}, like Kraken's", True
+    first = min(currencies.values())
+    told = "no symbol to tell base from quote; CryptoDataDownload lists base first"
+    return first, f"from column {shown[first]}, taken as the base currency ({told})", True
+
+
+def _row(line: int, cells: list[str], layout: _Layout) -> _Row:
+    if len(cells) < layout.width:
+        raise CsvError(f"{len(cells)} fields, expected at least {layout.width}", line=line)
+    ts, unit = _time(cells[layout.time_index].strip(), line)
+    return _Row(line, ts, unit, tuple(cells[i].strip() for i in layout.value_indexes))
+
+
+def _time(text: str, line: int) -> tuple[int, str]:
+    """Epoch milliseconds and the unit the row wrote its time in."""
+    if _is_number(text):
+        number = Decimal(text)
+        for bound, unit, factor in _EPOCH_UNITS:
+            if 0 < number < bound:
+                ms = number * factor
+                if ms != ms.to_integral_value():
+                    raise CsvError(f"time {text} is not a whole millisecond", line=line)
+                return int(ms), unit
+        raise CsvError(f"time {text} is no positive epoch in s, ms or µs", line=line)
+    if match := _AM_PM.match(text):
+        day, hour, half = match.groups()
+        clock = int(hour) % 12 + (12 if half.upper() == "PM" else 0)
+        if int(hour) > 12:
+            raise CsvError(f"time {text!r}: hour {hour} on a 12-hour clock", line=line)
+        moment = datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(hours=clock)
+        return int(moment.timestamp() * 1000), "hour-am-pm"
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise CsvError(f"cannot read time {text!r}: expected epoch s/ms or ISO 8601", line=line) from None
+    unit = "iso+offset" if moment.tzinfo is not None else "iso"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return round(moment.timestamp() * 1000), unit
+
+
+def _is_number(text: str) -> bool:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return False
+    return value.is_finite()
+
+
+def _timeframe(distinct: Sequence[int]) -> str:
+    steps = Counter(b - a for a, b in itertools.pairwise(distinct))
+    step = min(steps, key=lambda s: (-steps[s], s))
+    for name, ms in TIMEFRAME_MS.items():
+        if ms == step:
+            return name
+    raise CsvError(
+        f"the most common step between rows is {step / 1000:g} s ({steps[step]:,} times), which is no timeframe "
+        f"the project knows ({', '.join(TIMEFRAME_MS)})"
+    )
+
+
+def _checked(row: _Row, timeframe_ms: int) -> tuple[_Row, Candle]:
+    candle, reason = check([row.ts, *row.values], timeframe_ms)
+    if candle is None:
+        raise CsvError(reason or "not a candle", line=row.line)
+    return row, candle
+
+
+def _gaps(candles: Sequence[Candle], timeframe_ms: int) -> tuple[Gap, ...]:
+    return tuple(
+        Gap(a.ts, (b.ts - a.ts) // timeframe_ms - 1)
+        for a, b in itertools.pairwise(candles)
+        if b.ts - a.ts > timeframe_ms
+    )
+
+
+def _order(times: Sequence[int]) -> str:
+    steps = [b - a for a, b in itertools.pairwise(times)]
+    if all(s >= 0 for s in steps):
+        return "ascending"
+    if all(s <= 0 for s in steps):
+        return "descending"
+    return "in no order"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the summary line of each CSV named: a quick look at what a replay would read."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("csv", type=Path, nargs="+")
+    args = parser.parse_args(argv)
+    failed = 0
+    for path in args.csv:
+        try:
+            print(read_history_file(path).summary())
+        except CsvError as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,236 @@
+"""The CSV reader: the shapes of the exports users have, the rules it applies, and the lines its errors name.
+
+Every text here is written by hand in the shape of a real export (Kraken's
+headerless OHLCVT, a CryptoDataDownload file, a plain header): the tests never
+read ../shared, which a fresh clone does not have.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crypto_advisor.cli.history_csv import CsvError, Gap, between, read_history, read_history_file
+from crypto_advisor.cli.replay import demo_candles, main
+from crypto_advisor.contracts.candle import Candle
+
+HOUR = 3_600_000
+T22 = 1_699_999_200_000  # 2023-11-14 22:00 UTC
+
+# Kraken's bulk download: no header, unix seconds, 7 columns; 00:00 and 01:00 had no trades, so no rows.
+KRAKEN = """\
+1699999200,100.0,102.0,99.0,101.0,5.5,12
+1700002800,101.0,103.0,100.0,102.0,6.0,15
+1700013600,102.0,104.0,101.0,103.0,7.0,9
+1700017200,103.0,105.0,102.0,104.0,8.0,11
+1700020800,104.0,106.0,103.0,105.0,9.0,20
+"""
+
+# CryptoDataDownload: a banner, Volume <BASE>/<QUOTE>, newest first, two exports joined (ms rows with a trade
+# count, s rows with NULL and 07-AM dates) that overlap at 03:00 (ms row first) and 02:00 (s row first).
+CDD = """\
+https://www.CryptoDataDownload.com
+unix,date,symbol,open,high,low,close,Volume LTC,Volume USDT,tradecount
+1700020800000,2023-11-15 04:00:00,LTC/USDT,74.0,75.0,73.5,74.5,120.5,8900.1,310
+1700017200000,2023-11-15 03:00:00,LTC/USDT,73.0,74.2,72.8,74.0,110.0,8100.0,290
+1700017200.0,2023-11-15 03-AM,LTC/USDT,73.1,74.1,72.9,73.9,109.0,8050.0,NULL
+1700013600.0,2023-11-15 02-AM,LTC/USDT,72.4,73.4,72.1,73.1,99.0,7250.0,NULL
+1700013600000,2023-11-15 02:00:00,LTC/USDT,72.5,73.5,72.0,73.0,100.0,7300.0,250
+1700010000.0,2023-11-15 01-AM,LTC/USDT,72.0,72.8,71.5,72.4,90.0,6500.0,NULL
+1700006400.0,2023-11-15 12-AM,LTC/USDT,71.0,72.2,70.9,72.0,80.0,5700.0,NULL
+"""
+
+
+def test_kraken_headerless_rows_are_recognised_by_shape_and_the_missing_hours_are_a_gap():
+    # Given Kraken's headerless hourly rows with two hours missing
+    # When they are read
+    history = read_history(KRAKEN)
+    # Then they are hourly Kraken candles in ms, the newest row dropped, and the hole reported, not filled
+    assert history.format == "kraken-ohlcvt" and history.timeframe == "1h"
+    assert [c.ts for c in history.candles] == [T22, T22 + HOUR, T22 + 4 * HOUR, T22 + 5 * HOUR]
+    assert history.candles[0] == Candle(T22, 100.0, 102.0, 99.0, 101.0, 5.5)
+    assert history.dropped_last == Candle(T22 + 6 * HOUR, 104.0, 106.0, 103.0, 105.0, 9.0)
+    assert history.gaps == (Gap(after_ts=T22 + HOUR, missing=2),)
+    assert history.duplicates == 0
+
+
+def test_kraken_rows_without_the_trades_column_are_read_too():
+    six = "\n".join(line.rsplit(",", 1)[0] for line in KRAKEN.splitlines())
+    history = read_history(six)
+    assert history.format == "kraken-ohlcvt" and len(history.candles) == 4
+
+
+def test_a_cryptodatadownload_export_is_read_ascending_with_base_volume_and_one_candle_per_hour():
+    # Given a CryptoDataDownload file: banner, descending, s and ms mixed, two overlapping hours
+    # When it is read
+    history = read_history(CDD)
+    # Then the candles are ascending, one per hour, from the epoch column whatever its unit
+    assert history.format == "cryptodatadownload" and history.timeframe == "1h"
+    assert [c.ts for c in history.candles] == [T22 + 2 * HOUR, T22 + 3 * HOUR, T22 + 4 * HOUR, T22 + 5 * HOUR]
+    # and the volume is the base currency's (LTC), not the quote's (USDT)
+    assert [c.volume for c in history.candles] == [80.0, 90.0, 100.0, 110.0]
+    # and the newest row, perhaps still open at export, is dropped
+    assert history.dropped_last is not None and history.dropped_last.ts == T22 + 6 * HOUR
+    assert history.gaps == ()
+
+
+def test_overlapping_exports_keep_the_millisecond_row_whichever_comes_first():
+    # Given hours written twice: in ms (newer export) and in s, the ms row first at 03:00 and second at 02:00
+    history = read_history(CDD)
+    by_ts = {c.ts: c for c in history.candles}
+    # Then both hours keep the ms row's values, and the two dropped rows are counted as differing
+    assert by_ts[T22 + 5 * HOUR] == Candle(T22 + 5 * HOUR, 73.0, 74.2, 72.8, 74.0, 110.0)
+    assert by_ts[T22 + 4 * HOUR] == Candle(T22 + 4 * HOUR, 72.5, 73.5, 72.0, 73.0, 100.0)
+    assert history.duplicates == 2 and history.differing == 2
+
+
+def test_duplicates_written_in_the_same_unit_keep_the_first_row_in_the_file():
+    # Given two ascending blocks of the same hours, the second with other closes
+    text = (
+        "timestamp,open,high,low,close,volume\n"
+        "1699999200,10,12,9,11,1\n1700002800,11,13,10,12,1\n1700006400,12,14,11,13,1\n"
+        "1700002800,11,13,10,12.5,1\n1700006400,12,14,11,13.5,1\n1700010000,13,15,12,14,1\n"
+    )
+    history = read_history(text)
+    # Then the first block's values stand, both repeats are counted, and the order is reported as none
+    assert [c.close for c in history.candles] == [11.0, 12.0, 13.0]
+    assert history.duplicates == 2 and history.order == "in no order"
+
+
+def test_a_plain_header_is_read_in_any_case_and_order_with_iso_dates_and_extra_columns():
+    text = (
+        "Close,VOLUME,Open,Date,High,Low,Exchange\n"
+        "101,5,100,2023-11-12T00:00:00Z,102,99,kraken\n"
+        "102,6,101,2023-11-13T00:00:00Z,103,100,kraken\n"
+        "103,7,102,2023-11-14T00:00:00Z,104,101,kraken\n"
+        "104,8,103,2023-11-15T00:00:00Z,105,102,kraken\n"
+    )
+    history = read_history(text)
+    assert history.format == "plain" and history.timeframe == "1d"
+    assert history.candles[0] == Candle(1_699_747_200_000, 100.0, 102.0, 99.0, 101.0, 5.0)
+    assert len(history.candles) == 3 and history.time_column == "Date"
+
+
+def test_an_epoch_column_is_preferred_to_a_date_column():
+    # Given a date column that disagrees with the epoch column by an hour
+    text = (
+        "date,unix,open,high,low,close,volume\n"
+        "2023-11-14 23:00:00,1699999200000,1,2,0.5,1,1\n"
+        "2023-11-15 00:00:00,1700002800000,1,2,0.5,1,1\n"
+        "2023-11-15 01:00:00,1700006400000,1,2,0.5,1,1\n"
+    )
+    history = read_history(text)
+    assert history.time_column == "unix" and history.candles[0].ts == T22
+
+
+def test_an_old_cryptodatadownload_file_with_only_am_pm_dates_is_read():
+    text = (
+        "Date,Symbol,Open,High,Low,Close,Volume BTC,Volume USD\n"
+        "2020-11-20 01-PM,BTCUSD,10,12,9,11,3,33\n"
+        "2020-11-20 12-PM,BTCUSD,10,12,9,10,2,20\n"
+        "2020-11-20 11-AM,BTCUSD,10,12,9,10,1,10\n"
+    )
+    history = read_history(text)
+    noon = 1_605_873_600_000  # 2020-11-20 12:00 UTC
+    assert [c.ts for c in history.candles] == [noon - HOUR, noon]
+    assert [c.volume for c in history.candles] == [1.0, 2.0]  # Volume BTC, the base of BTCUSD
+
+
+def test_the_summary_is_one_line_that_says_every_choice():
+    summary = read_history(CDD, origin="ltc.csv").summary()
+    assert "\n" not in summary
+    for said in (
+        "ltc.csv: format cryptodatadownload",
+        "1 banner line skipped",
+        "date not used for time",
+        "volume from column Volume LTC, the base currency of LTC/USDT",
+        "time column unix, epoch s (4 rows), epoch ms (3 rows)",
+        "rows descending, sorted ascending",
+        "2 duplicate timestamps resolved",
+        "ms over s, else the first in the file; 2 of the rows dropped differed",
+        "last row 2023-11-15 04:00 dropped",
+        "timeframe 1h",
+        "no gaps",
+        "7 rows read, 4 candles kept, 2023-11-15 00:00..2023-11-15 03:00 UTC",
+    ):
+        assert said in summary
+
+
+def test_the_summary_says_how_many_gaps_how_large_and_where():
+    summary = read_history(KRAKEN).summary()
+    assert "1 gap (2 candles missing, not filled): largest 2 after 2023-11-14 23:00" in summary
+
+
+def test_between_keeps_whole_utc_days_and_the_gaps_inside_them():
+    history = read_history(KRAKEN)
+    later = between(history, "2023-11-15", None)
+    earlier = between(history, None, "2023-11-14")
+    assert [c.ts for c in later.candles] == [T22 + 4 * HOUR, T22 + 5 * HOUR] and later.gaps == ()
+    assert [c.ts for c in earlier.candles] == [T22, T22 + HOUR]
+    assert "between 2023-11-15 and the end" in later.summary()
+
+
+@pytest.mark.parametrize(("start", "end"), [("2023/11/15", None), (None, "15-11-2023"), ("2023-11-15", "2023-11-14")])
+def test_between_rejects_a_malformed_or_reversed_window(start, end):
+    with pytest.raises(ValueError, match="2023"):
+        between(read_history(KRAKEN), start, end)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        # a high below the low on line 6 of the file (the banner and the header count)
+        (CDD.replace("72.4,73.4,72.1,73.1", "72.4,71.0,72.1,73.1"), "line 6: inconsistent range"),
+        (CDD.replace("1700010000.0", "yesterday"), "line 8: cannot read time 'yesterday'"),
+        (CDD.replace("72.0,72.8,71.5,72.4,90.0", "NULL,72.8,71.5,72.4,90.0"), "line 8: open 'NULL' is not a number"),
+        (KRAKEN.replace("1700013600,", "1700015400,"), "line 3: timestamp 1700015400000 is not aligned"),
+        (KRAKEN.replace("1700017200,103.0,105.0,102.0,104.0,8.0,11", "1700017200,103.0,105.0"), "line 4: 3 fields"),
+        ("1,2,3,4,5,6,7,8,9,10,11,12\n", "line 1: 12 numbers and no header"),
+        ("\n\ntimestamp,open,high,low,close\n1,1,1,1,1\n", "line 3: no volume column"),
+        ("ts;open;high;low;close;volume\n", "line 1: "),
+        ("", "line 1: the file holds no rows"),
+        ("1699999200,1,2,0.5,1,1,1\n1699999200,1,2,0.5,1,1,1\n1700002800,1,2,0.5,1,1,1\n", "2 distinct times"),
+    ],
+)
+def test_a_csv_that_cannot_be_read_says_which_line_and_why(text, says):
+    with pytest.raises(CsvError) as raised:
+        read_history(text)
+    assert says in str(raised.value)
+
+
+def test_a_step_that_is_no_known_timeframe_is_named():
+    text = "\n".join(f"{1_699_999_200 + i * 7200},1,2,0.5,1,1,1" for i in range(4))
+    with pytest.raises(CsvError, match=r"7200 s .* no timeframe"):
+        read_history(text)
+
+
+def test_a_file_that_is_not_text_is_a_csv_error(tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(CsvError, match="not UTF-8"):
+        read_history_file(path)
+
+
+def test_make_replay_prints_the_summary_before_the_table(tmp_path, capsys):
+    # Given Kraken's headerless export of 301 hourly candles (the newest one will be dropped)
+    rows = [f"{c.ts // 1000},{c.open},{c.high},{c.low},{c.close},{c.volume},7" for c in demo_candles(count=301)]
+    path = tmp_path / "ETHUSD_60.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "replay.json"
+    # When the replay command runs on it
+    code = main(["--csv", str(path), "--series", "kraken:ETH-USD:1h", "--out", str(out), "--warmup", "100"])
+    # Then the first line printed is the reader's summary and 300 closed candles were replayed
+    first = capsys.readouterr().out.splitlines()[0]
+    assert code == 0 and first.startswith("ETHUSD_60.csv: format kraken-ohlcvt")
+    report = json.loads(out.read_text())
+    assert report["candles"] == 300 and report["replayed"] == 200
+
+
+def test_make_replay_names_the_bad_line_and_writes_nothing(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text(KRAKEN.replace("103.0,105.0,102.0", "103.0,-1,102.0"))
+    out = tmp_path / "replay.json"
+    code = main(["--csv", str(path), "--out", str(out)])
+    assert code == 2 and not out.exists()
+    assert "bad.csv: line 4: " in capsys.readouterr().err

@@ -37,6 +37,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             candles=deps.candles,
             signals=deps.signals,
             rules=deps.rules,
+            conditions=deps.conditions,
             news=deps.news,
             models=deps.models,
         )

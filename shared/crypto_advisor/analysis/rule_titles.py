@@ -5,12 +5,17 @@ its entry here and refuses to import if one is missing, so a new rule cannot
 reach an email untitled. The titles live in this module, apart from the rules,
 because the rules need pandas and NotifyFunction names firings on every signal
 but draws (and so needs pandas) only for the few that become emails.
+
+A user condition (rule id ``condition:<name>``, from the watchlist) is titled by
+its name: the user chose it, or it is the expression itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from crypto_advisor.contracts.conditions import condition_name, is_user_condition
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,5 +54,7 @@ TITLES: dict[str, RuleTitle] = {
 
 def title_of(rule_id: str, direction: str) -> str | None:
     """How a firing of ``rule_id`` in ``direction`` reads as a title; None for a rule this analysis does not know."""
+    if is_user_condition(rule_id):
+        return condition_name(rule_id)
     entry = TITLES.get(rule_id)
     return entry.title_for(direction) if entry is not None else None

@@ -15,6 +15,10 @@ With a model source, the signal also carries the series' model predictions
 same candle). The window is cut at the candle once and its indicator frame
 built once, and both go to the rules and to the predictions: the indicators
 are most of an update's cost, and one frame means both read the same numbers.
+The rules are the built-in ones (the same for every series) plus the series'
+own conditions from the watchlist (``conditions``, by series key, built by
+:func:`crypto_advisor.analysis.rules.conditions.condition_rules`), reported after them.
+
 Predictions are an extra too, and the signal is what must not be lost: no
 model yet means no predictions (the normal state before the first training
 run), and a model that cannot be loaded or fails to predict leaves the signal
@@ -25,7 +29,7 @@ candle.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from crypto_advisor.analysis.closed_candle import analyze
@@ -61,6 +65,7 @@ def analyze_update(
     rules: Sequence[Rule],
     news: NewsReader | None = None,
     models: ModelSource | None = None,
+    conditions: Mapping[str, Sequence[Rule]] | None = None,
 ) -> Outcome:
     series = Series.parse(update.series)
     candle_ts = update.last_ts
@@ -80,7 +85,7 @@ def analyze_update(
         upto,
         candle_ts=candle_ts,
         now_ms=update.ingested_at,
-        rules=rules,
+        rules=[*rules, *(conditions or {}).get(series.key, ())],
         reported_gaps=update.gaps,
         articles=articles,
         indicators=indicators,

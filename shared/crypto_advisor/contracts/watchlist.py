@@ -20,10 +20,23 @@ Format (YAML, documented in the README)::
       enabled: true
       time: "07:00"            # local time of day, HH:MM
       timezone: UTC            # an IANA name, e.g. Europe/Berlin
+    conditions:                # optional: your own alerts, on every series (language: contracts/conditions.py)
+      - rsi_14 crosses below 25 and volume > 3 * volume_sma_20     # named by its text
+      - {name: Deep dip, when: "close < bb_lower and rsi_14 < 20", cooldown: 12h, severity: 3, direction: bullish}
 
 A series entry may carry its own ``alerts:`` (any of its keys, the rest
-inherited) and a ``name:`` for the news query (default: a built-in name for
-common tickers, else the CoinGecko id, else the ticker).
+inherited), its own ``conditions:`` (added to the top-level ones; one with the
+same name replaces the top-level one for that series) and a ``name:`` for the
+news query (default: a built-in name for common tickers, else the CoinGecko id,
+else the ticker).
+
+A condition fires on the candle where it becomes true (true on the candle just
+closed, false on the one before), so one that stays true fires once; its firing
+(rule id ``condition:<name>``) is always emailed, at most once per ``cooldown``
+(default 6h, the condition's own, whatever ``alerts.cooldown`` says). Severity
+defaults to 2, direction to neutral. A condition that does not parse or names an
+unknown column is refused here, with the position and what was expected or the
+nearest known column names.
 
 Every problem is reported at once, each naming the entry (``series[2]``) and,
 when it can be told, the series it would have been.
@@ -34,12 +47,27 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from crypto_advisor.contracts.conditions import (
+    MAX_EXPRESSION_LENGTH,
+    ConditionError,
+    condition_rule_id,
+    normalize_expression,
+    parse_condition,
+)
 from crypto_advisor.contracts.series import (
     SOURCE_TIMEFRAMES,
     SOURCES,
@@ -191,6 +219,100 @@ class DigestSettings(BaseModel):
         return int(self.time[3:])
 
 
+#: The cooldown of a user condition that names none: its own, not the series' ``alerts.cooldown``.
+CONDITION_COOLDOWN_MS = 6 * HOUR_MS
+
+
+def _checked_duration(value: str) -> str:
+    parse_duration_ms(value)
+    return value
+
+
+class ConditionEntry(BaseModel):
+    """One item of a ``conditions:`` list as written: the expression alone, or a mapping that names it.
+
+    The expression is parsed here (:func:`~crypto_advisor.contracts.conditions.parse_condition`),
+    so a condition that does not parse or names an unknown column stops the
+    watchlist check, naming the item.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    when: str = Field(min_length=1, max_length=MAX_EXPRESSION_LENGTH)
+    cooldown: Annotated[str, AfterValidator(_checked_duration)] | None = None
+    severity: int = Field(default=2, ge=1, le=3)
+    direction: Literal["bullish", "bearish", "neutral"] = "neutral"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expression_alone(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"when": value}
+        if not isinstance(value, dict):
+            raise ValueError(
+                f"expected the condition's text, or a mapping with when: (and name, cooldown, severity, direction), "
+                f"got {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _parses(self) -> ConditionEntry:
+        try:
+            parse_condition(normalize_expression(self.when))
+        except ConditionError as exc:
+            raise ValueError(f"{normalize_expression(self.when)!r}: {exc}") from None
+        return self
+
+    def parsed(self) -> UserCondition:
+        expression = normalize_expression(self.when)
+        return UserCondition(
+            name=" ".join(self.name.split()) if self.name else expression,
+            expression=expression,
+            cooldown_ms=parse_duration_ms(self.cooldown) if self.cooldown is not None else CONDITION_COOLDOWN_MS,
+            severity=self.severity,
+            direction=self.direction,
+        )
+
+
+def _unique_names(entries: list[ConditionEntry] | None) -> list[ConditionEntry] | None:
+    first: dict[str, int] = {}
+    for index, entry in enumerate(entries or ()):
+        name = entry.parsed().name
+        if name in first:
+            raise ValueError(f"duplicate name {name!r} at conditions[{index}] (first at conditions[{first[name]}])")
+        first[name] = index
+    return entries
+
+
+class UserCondition(BaseModel):
+    """A user condition as the analysis and the alert policy use it.
+
+    Its firings carry :attr:`rule_id` (``condition:<name>``); the policy emails
+    them whenever they fire, at most once per :attr:`cooldown_ms` (candle time).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    #: the expression, white space normalized (the language: :mod:`crypto_advisor.contracts.conditions`)
+    expression: str
+    cooldown_ms: int = CONDITION_COOLDOWN_MS
+    severity: int = 2
+    direction: Literal["bullish", "bearish", "neutral"] = "neutral"
+
+    @property
+    def rule_id(self) -> str:
+        return condition_rule_id(self.name)
+
+
+def merge_conditions(common: tuple[UserCondition, ...], own: tuple[UserCondition, ...]) -> tuple[UserCondition, ...]:
+    """A series' conditions: the top-level ones, then its own; its own replaces a top-level one of the same name."""
+    merged = {c.name: c for c in common}
+    merged.update({c.name: c for c in own})
+    return tuple(merged.values())
+
+
 class WatchlistError(ValueError):
     """The watchlist cannot be used; the message lists every problem and where it is."""
 
@@ -221,6 +343,9 @@ class Entry(BaseModel):
     backfill_candles: int | None = Field(default=None, ge=1, le=5000)
     name: str | None = Field(default=None, min_length=1, max_length=60)
     alerts: AlertPolicyOverrides | None = None
+    conditions: list[ConditionEntry] | None = None
+
+    _unique_conditions = field_validator("conditions")(_unique_names)
 
     @field_validator("source")
     @classmethod
@@ -264,6 +389,12 @@ class WatchedSeries(BaseModel):
     coingecko_id: str | None = None
     name: str | None = None
     alerts: AlertPolicy = AlertPolicy()
+    #: the user's conditions on this series: the top-level ones and its own (analysis/rules/conditions.py)
+    conditions: tuple[UserCondition, ...] = ()
+
+    def condition(self, rule_id: str) -> UserCondition | None:
+        """The user condition whose firings carry ``rule_id``; None for a built-in rule or a condition since removed."""
+        return next((c for c in self.conditions if c.rule_id == rule_id), None)
 
     @property
     def coin(self) -> str:
@@ -292,6 +423,8 @@ class Watchlist(BaseModel):
     alerts: AlertPolicy = AlertPolicy()
     #: when the daily digest is due
     digest: DigestSettings = DigestSettings()
+    #: the top-level conditions (each series' full set, these included, is in ``WatchedSeries.conditions``)
+    conditions: tuple[UserCondition, ...] = ()
 
     def __iter__(self) -> Iterator[WatchedSeries]:  # type: ignore[override]
         return iter(self.series)
@@ -319,6 +452,9 @@ class _File(BaseModel):
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     alerts: AlertPolicyOverrides | None = None
     digest: DigestSettings = DigestSettings()
+    conditions: list[ConditionEntry] | None = None
+
+    _unique_conditions = field_validator("conditions")(_unique_names)
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -350,6 +486,7 @@ def parse_watchlist(text: str, origin: str = "watchlist") -> Watchlist:
 
     problems: list[str] = []
     policy = AlertPolicy().merged(parsed.alerts)
+    common = tuple(c.parsed() for c in parsed.conditions or ())
     watched: list[WatchedSeries] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(parsed.series):
@@ -378,8 +515,9 @@ def parse_watchlist(text: str, origin: str = "watchlist") -> Watchlist:
                 coingecko_id=entry.coingecko_id,
                 name=entry.name,
                 alerts=policy.merged(entry.alerts),
+                conditions=merge_conditions(common, tuple(c.parsed() for c in entry.conditions or ())),
             )
         )
     if problems:
         raise WatchlistError(f"{origin}: " + "; ".join(problems))
-    return Watchlist(series=tuple(watched), rules=parsed.rules, alerts=policy, digest=parsed.digest)
+    return Watchlist(series=tuple(watched), rules=parsed.rules, alerts=policy, digest=parsed.digest, conditions=common)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import boto3
@@ -13,6 +14,7 @@ from crypto_advisor.adapters.model_store import CachedModels
 from crypto_advisor.adapters.news_store import NewsStore
 from crypto_advisor.adapters.signal_store import SignalStore
 from crypto_advisor.analysis.rules import Rule, build_rules
+from crypto_advisor.analysis.rules.conditions import condition_rules
 from crypto_advisor.telemetry.analysis import record_stale_model, record_unreadable_article
 from crypto_advisor.wiring.models import model_store
 from crypto_advisor.wiring.settings import AnalyzeSettings
@@ -23,6 +25,8 @@ class AnalyzeDeps:
     candles: CandleStore
     signals: SignalStore
     rules: tuple[Rule, ...]
+    #: each watched series' own conditions as rules, by series key (judged after ``rules``)
+    conditions: Mapping[str, tuple[Rule, ...]]
     news: NewsStore
     #: Loaded once per container per series, re-checked hourly.
     models: CachedModels
@@ -38,6 +42,7 @@ def analyze_deps(settings: AnalyzeSettings) -> AnalyzeDeps:
         candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
         signals=SignalStore(dynamodb.Table(settings.signals_table)),
         rules=tuple(build_rules(watchlist.rules)),
+        conditions={w.series.key: tuple(condition_rules(w.conditions)) for w in watchlist if w.conditions},
         news=NewsStore(dynamodb.Table(settings.news_table), on_unreadable=record_unreadable_article),
         models=CachedModels(model_store(s3, settings.archive_bucket), on_stale=record_stale_model),
     )

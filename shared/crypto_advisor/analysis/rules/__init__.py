@@ -28,6 +28,7 @@ Modules: :mod:`.base` (the Rule protocol, :func:`evaluate_all`),
 :mod:`.wording` (frame and number helpers), one module per rule family
 (:mod:`.oscillators`, :mod:`.moving_averages`, :mod:`.volatility`,
 :mod:`.volume`, :mod:`.price_change`, :mod:`.fibonacci`, :mod:`.news_mood`),
+:mod:`.conditions` (the watchlist's user conditions, one rule each: :func:`with_conditions`),
 :mod:`.registry` (every rule with its title) and :mod:`.config`
 (:func:`build_rules`).
 """
@@ -35,6 +36,7 @@ Modules: :mod:`.base` (the Rule protocol, :func:`evaluate_all`),
 from __future__ import annotations
 
 from crypto_advisor.analysis.rules.base import Rule, evaluate_all
+from crypto_advisor.analysis.rules.conditions import ConditionRule, condition_rules, with_conditions
 from crypto_advisor.analysis.rules.config import RuleConfig, build_rules
 from crypto_advisor.analysis.rules.fibonacci import FIB_LEVELS, KEY_FIB_LEVELS, FibCross
 from crypto_advisor.analysis.rules.moving_averages import EmaCross, GoldenDeathCross, Sma20Cross
@@ -86,6 +88,7 @@ __all__ = [
     "AtrSpikeParams",
     "BollingerBreakout",
     "BollingerSqueeze",
+    "ConditionRule",
     "EmaCross",
     "FibCross",
     "GoldenDeathCross",
@@ -114,6 +117,8 @@ __all__ = [
     "VolumeSpikeParams",
     "WindowParams",
     "build_rules",
+    "condition_rules",
     "evaluate_all",
     "title_of",
+    "with_conditions",
 ]

@@ -162,6 +162,7 @@ _EXPECTED_WORDS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"NUMBER"}), "a number"),
     (frozenset({"NAME"}), "a column name"),
     (frozenset({"LPAR"}), "'('"),
+    (frozenset({"MINUS"}), "'-'"),
     (frozenset({"RPAR"}), "')'"),
     (frozenset({"LSQB"}), "'[' (candles back)"),
     (frozenset({"RSQB"}), "']'"),
@@ -377,9 +378,9 @@ def _parse_error(exc: Any) -> str:
 
 
 def _expected_words(names: set[str]) -> list[str]:
+    if names & {"PLUS", "STAR", "SLASH"}:
+        names = names - {"MINUS"}  # after a value '-' is one of the operators; alone, it is a value's sign
     words = [word for group, word in _EXPECTED_WORDS if group & names]
-    if "MINUS" in names and not names & {"PLUS", "STAR", "SLASH"}:
-        words.insert(min(3, len(words)), "'-'")  # where only a value may start, '-' is its sign
     return words or sorted(names)
 
 

@@ -9,6 +9,16 @@ every candle (the rule's edge, or lack of it), with the median forward return
 after its firings. Neutral rules (squeeze, ATR spike) have no direction: for
 them the share is of moves larger than the median absolute move, against the
 same share over every candle.
+
+Those shares are descriptive. Whether a rule's edge is real is the out-of-sample
+test of :mod:`crypto_advisor.analysis.rule_edge` (walk-forward, over
+non-overlapping firings, Benjamini-Hochberg over every rule and horizon of the
+report), added per rule and horizon as ``blocks``, ``excess``, ``t``, ``p``,
+``q``, ``bh_kept`` and ``verdict``. The report covers the replay's whole past;
+the daily training run writes it before the candles it is quoted on, so the
+verdict an email quotes was reached without them. A replay that quotes records
+at each of its own candles asks :meth:`~crypto_advisor.analysis.rule_edge.FiringHistory.records_at`
+with the firings of :func:`fire`.
 """
 
 from __future__ import annotations
@@ -26,6 +36,8 @@ from typing import Any
 import numpy as np
 
 from crypto_advisor.analysis.closed_candle import analyze
+from crypto_advisor.analysis.edge_verdicts import EDGE, WORSE
+from crypto_advisor.analysis.rule_edge import FDR_Q, MIN_BLOCKS, T_MIN, Firing, FiringHistory
 from crypto_advisor.analysis.rules import Rule
 from crypto_advisor.contracts.candle import Candle, screen
 from crypto_advisor.contracts.series import TIMEFRAME_MS, Series
@@ -112,24 +124,49 @@ class RuleStats:
         }
 
 
-def replay(series: Series, candles: Sequence[Candle], rules: Sequence[Rule], *, warmup: int = 200) -> dict:
-    """Run the analysis at every candle from ``warmup`` on; per-rule firing statistics."""
+def fire(
+    series: Series, candles: Sequence[Candle], rules: Sequence[Rule], *, warmup: int = 200
+) -> dict[str, list[Firing]]:
+    """``rule id -> [(candle index, direction), ...]``: the analysis run at every candle from ``warmup`` on."""
     tf = series.timeframe_ms
-    closes = np.array([c.close for c in candles])
-    fired: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    steps = 0
+    fired: dict[str, list[Firing]] = defaultdict(list)
     for index in range(warmup, len(candles)):
         window = candles[max(0, index - WINDOW_CANDLES + 1) : index + 1]
         signal = analyze(series, window, candle_ts=candles[index].ts, now_ms=candles[index].ts + tf, rules=rules)
-        steps += 1
         for firing in signal.firings:
             fired[firing.rule_id].append((index, firing.direction))
-    weeks = max(steps * tf / WEEK_MS, 1e-9)
+    return dict(fired)
+
+
+def replay(series: Series, candles: Sequence[Candle], rules: Sequence[Rule], *, warmup: int = 200) -> dict:
+    """Run the analysis at every candle from ``warmup`` on; per-rule firing statistics and edge verdicts."""
+    return replay_report(series, candles, rules, fire(series, candles, rules, warmup=warmup), warmup=warmup)
+
+
+def replay_report(
+    series: Series,
+    candles: Sequence[Candle],
+    rules: Sequence[Rule],
+    fired: dict[str, list[Firing]],
+    *,
+    warmup: int = 200,
+) -> dict:
+    """The replay report of ``fired`` (as :func:`fire` returns) over ``candles``, the edge tests at the last one."""
+    closes = np.array([c.close for c in candles])
+    steps = max(len(candles) - warmup, 0)
+    weeks = max(steps * series.timeframe_ms / WEEK_MS, 1e-9)
     base = {h: _base_rates(closes, warmup, h) for h in HORIZONS}
+    events_of = {rule.id: fired.get(rule.id, []) for rule in rules}
+    tested = (
+        FiringHistory(closes, events_of, horizons=HORIZONS, start=warmup).records_at(len(closes) - 1) if steps else {}
+    )
     stats = []
     for rule in rules:
-        events = fired.get(rule.id, [])
+        events = events_of[rule.id]
         horizons = {h: edge(closes, events, h, base[h]) for h in HORIZONS}
+        for h, figures in horizons.items():
+            if rule.id in tested:
+                figures.update(tested[rule.id][h].as_dict())
         stats.append(RuleStats(rule.id, len(events), round(len(events) / weeks, 3), horizons))
     return {
         "series": series.key,
@@ -137,6 +174,13 @@ def replay(series: Series, candles: Sequence[Candle], rules: Sequence[Rule], *, 
         "replayed": steps,
         "from_ts": candles[warmup].ts if steps else None,
         "to_ts": candles[-1].ts,
+        "edge_test": {
+            "method": "walk-forward, non-overlapping firings, Benjamini-Hochberg over rules x horizons",
+            "t_min": T_MIN,
+            "fdr_q": FDR_Q,
+            "min_blocks": MIN_BLOCKS,
+            "family": sum(1 for by_h in tested.values() for r in by_h.values() if r.p is not None),
+        },
         "rules": [s.as_dict() for s in stats],
     }
 
@@ -160,7 +204,7 @@ def _base_rates(closes: np.ndarray, start: int, horizon: int) -> dict[str, float
     }
 
 
-def edge(closes: np.ndarray, events: list[tuple[int, str]], horizon: int, base: dict) -> dict:
+def edge(closes: np.ndarray, events: Sequence[Firing], horizon: int, base: dict) -> dict:
     """The share of a rule's firings (index, direction) followed by a move its way, against ``base``'s share."""
     outcomes, hits, base_shares = [], 0, []
     for index, direction in events:
@@ -194,7 +238,7 @@ def format_table(report: dict) -> str:
     lines = [
         f"replay of {report['series']}: {report['replayed']} candles analysed (of {report['candles']})",
         f"{'rule':<22}{'fired':>6}{'/week':>7}"
-        + "".join(f"{f'hit {h}':>9}{f'base {h}':>9}{f'med {h}':>9}" for h in HORIZONS),
+        + "".join(f"{f'hit {h}':>9}{f'base {h}':>9}{f'med {h}':>9}{f't {h}':>8}" for h in HORIZONS),
     ]
     for rule in report["rules"]:
         cells = ""
@@ -203,6 +247,17 @@ def format_table(report: dict) -> str:
             hit = "-" if stats["hit_rate"] is None else f"{stats['hit_rate']:.0%}"
             base = "-" if stats["base_rate"] is None else f"{stats['base_rate']:.0%}"
             med = "-" if stats["median_return"] is None else f"{stats['median_return']:+.2%}"
-            cells += f"{hit:>9}{base:>9}{med:>9}"
+            cells += f"{hit:>9}{base:>9}{med:>9}{_t_cell(stats):>8}"
         lines.append(f"{rule['rule_id']:<22}{rule['firings']:>6}{rule['per_week']:>7.2f}{cells}")
+    lines.append(
+        "t: out-of-sample edge over non-overlapping firings; * an edge (or a wrong-way rule) that survives "
+        "Benjamini-Hochberg over every rule and horizon; - too few firings to test."
+    )
     return "\n".join(lines)
+
+
+def _t_cell(stats: dict) -> str:
+    t = stats.get("t")
+    if t is None:
+        return "-"
+    return f"{t:+.1f}" + ("*" if stats.get("verdict") in (EDGE, WORSE) else "")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from crypto_advisor.analysis.edge_verdicts import EDGE, TOO_FEW, WORSE
 from crypto_advisor.analysis.firing import SEVERITY_NAMES
 from crypto_advisor.analysis.rule_titles import title_of
 from crypto_advisor.contracts.candle import Candle
@@ -44,10 +45,8 @@ VADER_NEUTRAL = 0.05
 #: ADX below this: no trend; up to TRENDING: a weak one (Wilder's reading of ADX).
 ADX_NO_TREND = 20.0
 ADX_TRENDING = 25.0
-#: Below this many firings a hit rate says little; the email says so instead of an edge verdict.
-MIN_FIRINGS_FOR_VERDICT = 10
-#: A hit rate within this of the base rate is no edge worth naming.
-EDGE_MARGIN = 0.05
+#: How a rule record words the out-of-sample edge test's verdict (anything else: no evidence of an edge).
+EDGE_WORDS = {EDGE: "better than chance", WORSE: "worse than chance"}
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\s]+")
 
@@ -296,6 +295,14 @@ def track_record(record: RuleRecord, direction: str, timeframe_ms: int) -> str:
     candle. A rule that fires both ways therefore has one figure for both, and
     the sentence says "the way it pointed", not "up". Neutral rules (squeeze,
     ATR spike) count a move larger than the median move.
+
+    The verdict is the replay's out-of-sample test
+    (:mod:`crypto_advisor.analysis.rule_edge`: walk-forward, t >= 2 over
+    non-overlapping firings, kept by Benjamini-Hochberg over every rule and
+    horizon), never the gap between the two shares: a gap of several points
+    over a few dozen overlapping firings is what chance alone gives. Anything
+    short of a significant verdict, including figures from a report that
+    predates the test, reads "no evidence of an edge".
     """
     horizon = record.horizon_candles
     later = f"{count(horizon, 'candle')} ({duration(horizon * timeframe_ms)}) later"
@@ -303,15 +310,12 @@ def track_record(record: RuleRecord, direction: str, timeframe_ms: int) -> str:
         moved = "price had moved more than its median move"
     else:
         moved = "price had moved the way the rule pointed"
-    edge = record.hit_rate - record.base_rate
-    if record.firings < MIN_FIRINGS_FOR_VERDICT:
-        verdict = "too few firings to judge"
-    elif edge >= EDGE_MARGIN:
-        verdict = "better than chance"
-    elif edge <= -EDGE_MARGIN:
-        verdict = "worse than chance"
-    else:
-        verdict = "no real edge"
+    verdict = EDGE_WORDS.get(record.verdict, "no evidence of an edge")
+    blocks = None if record.blocks is None else count(record.blocks, "non-overlapping firing")
+    if record.verdict == TOO_FEW and blocks is not None:
+        verdict += f" (only {blocks}, too few to test)"
+    elif blocks is not None:
+        verdict += f" (t = {record.t:.1f} over {blocks})" if record.t is not None else f" ({blocks})"
     return (
         f"Historically on this series, {later} {moved} {share(record.hit_rate)} of the time "
         f"vs {share(record.base_rate)} for any candle (n={record.firings:,} in "

@@ -7,6 +7,12 @@ against the same share over every candle. An email quotes one horizon per rule:
 enough to act on), otherwise the longest horizon that has data. A rule that
 never fired, or whose firings are too recent to have an outcome, has no figure
 worth quoting and is left out rather than shown as 0%.
+
+The verdict quoted with the figures is the report's out-of-sample edge test
+(:mod:`crypto_advisor.analysis.rule_edge`): ``verdict``, ``t`` and ``blocks``
+per horizon. A report written before that test existed has none of them, and
+its figures read as no evidence of an edge: the old in-sample margin is never
+turned into a claim.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from crypto_advisor.analysis.edge_verdicts import NO_EVIDENCE, VERDICTS
 from crypto_advisor.notify.view import PREFERRED_HORIZON, RuleRecord
 
 
@@ -49,8 +56,23 @@ def rule_records(report: Mapping[str, Any]) -> dict[str, RuleRecord]:
             base_rate=float(stats["base_rate"]),
             firings=int(stats["n"]),
             replayed_candles=replayed,
+            **_verdict(rule_id, stats),
         )
     return records
+
+
+def _verdict(rule_id: str, stats: Mapping[str, Any]) -> dict[str, Any]:
+    """The edge test's verdict, t and blocks of one horizon; no evidence when the report predates the test."""
+    if "verdict" not in stats:
+        return {"verdict": NO_EVIDENCE, "t": None, "blocks": None}
+    verdict, t, blocks = stats["verdict"], stats.get("t"), stats.get("blocks")
+    if not isinstance(verdict, str) or verdict not in VERDICTS:
+        raise ValueError(f"{rule_id}: unknown edge verdict {verdict!r} in replay report")
+    if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float))):
+        raise ValueError(f"{rule_id}: edge t {t!r} is not a number")
+    if isinstance(blocks, bool) or not isinstance(blocks, int) or blocks < 0:
+        raise ValueError(f"{rule_id}: edge blocks {blocks!r} is not a count of firings")
+    return {"verdict": verdict, "t": None if t is None else float(t), "blocks": blocks}
 
 
 def _horizon(key: object) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from crypto_advisor.analysis.edge_verdicts import NO_EVIDENCE
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Signal
@@ -28,6 +29,11 @@ class RuleRecord:
     ``hit_rate`` is direction-aware (the share of firings followed by a move in
     the firing's direction; for neutral rules a move larger than the median),
     and ``base_rate`` is the same share over every candle, so the two compare.
+    ``verdict`` is the out-of-sample edge test's
+    (:mod:`crypto_advisor.analysis.edge_verdicts`), with its ``t`` over
+    ``blocks`` non-overlapping firings. Figures from a report written before
+    the test existed have no verdict to quote: they read as no evidence of an
+    edge, never as one.
     """
 
     rule_id: str
@@ -36,6 +42,9 @@ class RuleRecord:
     base_rate: float
     firings: int
     replayed_candles: int
+    verdict: str = NO_EVIDENCE
+    t: float | None = None
+    blocks: int | None = None
 
 
 #: Which rule makes the headline when several of the same severity fire on one candle: moves of the price

@@ -7,7 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from crypto_advisor.analysis.replay import CsvError, edge, read_csv, replay
+from crypto_advisor.analysis.edge_verdicts import VERDICTS
+from crypto_advisor.analysis.replay import HORIZONS, CsvError, edge, fire, format_table, read_csv, replay, replay_report
+from crypto_advisor.analysis.rule_edge import FiringHistory
 from crypto_advisor.analysis.rules import build_rules
 from crypto_advisor.cli.replay import demo_candles, main
 from crypto_advisor.contracts.series import Series
@@ -80,6 +82,30 @@ def test_replay_reports_every_rule_with_consistent_figures():
             assert stats["n"] <= rule["firings"]
 
 
+def test_the_report_adds_the_out_of_sample_edge_test_of_every_rule_and_horizon():
+    # Given the firings of the rules over 600 candles of the demo market
+    candles = demo_candles(count=600)
+    rules = build_rules(None)
+    series = Series.parse("kraken:BTC-USD:1h")
+    fired = fire(series, candles, rules, warmup=200)
+    # When the report is made
+    report = replay_report(series, candles, rules, fired, warmup=200)
+    # Then every horizon keeps its descriptive figures and adds the test's, judged at the last candle as one family
+    closes = np.array([c.close for c in candles])
+    judged = FiringHistory(closes, {r.id: fired.get(r.id, []) for r in rules}, horizons=HORIZONS, start=200)
+    expected = judged.records_at(len(candles) - 1)
+    for rule in report["rules"]:
+        for h in HORIZONS:
+            figures, want = rule["horizons"][str(h)], expected[rule["rule_id"]][h]
+            assert {"n", "hit_rate", "base_rate", "edge", "median_return"} <= set(figures)
+            assert figures["verdict"] in VERDICTS and figures["n"] == want.n
+            assert {k: figures[k] for k in want.as_dict()} == want.as_dict()
+    tested = sum(1 for r in report["rules"] for f in r["horizons"].values() if f["t"] is not None)
+    assert report["edge_test"]["family"] == tested and report["edge_test"]["min_blocks"] == 20
+    # and the table shows the t of each tested horizon
+    assert "t 24" in format_table(report)
+
+
 def test_the_command_line_replays_a_csv_and_writes_json(tmp_path):
     # Given a CSV export of 300 hourly candles
     candles = demo_candles(count=300)
@@ -91,6 +117,7 @@ def test_the_command_line_replays_a_csv_and_writes_json(tmp_path):
     out = tmp_path / "replay.json"
     # When the replay command runs on it
     code = main(["--csv", str(path), "--series", "kraken:BTC-USD:1h", "--out", str(out), "--warmup", "100"])
-    # Then it writes the per-rule figures for that series
+    # Then it writes the per-rule figures for that series, over the 299 candles kept (the last row may still have
+    # been open when exported, so the reader drops it) less the 100 of warmup
     report = json.loads(out.read_text())
-    assert code == 0 and report["series"] == "kraken:BTC-USD:1h" and report["replayed"] == 200
+    assert code == 0 and report["series"] == "kraken:BTC-USD:1h" and report["replayed"] == 199

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, TOO_FEW, WORSE
 from crypto_advisor.analysis.rules import RULE_TITLES, RULES_BY_ID
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.news import Headline, NewsDigest, NewsMood
@@ -53,14 +54,14 @@ def test_every_rule_of_the_analysis_reads_as_a_title_not_an_id():
 
 
 def test_a_firing_shows_its_sentence_value_threshold_distance_severity_and_track_record():
-    # Given RSI oversold with replay figures for its rule
+    # Given RSI oversold with replay figures for its rule, whose edge held out of sample
     fired = firing()
     view = AlertView(
         signal=bare_signal([fired]),
         series=SERIES,
         firings=(fired,),
         candles=(),
-        rule_records={"rsi_oversold": record()},
+        rule_records={"rsi_oversold": record(verdict=EDGE, t=2.61, blocks=31)},
     )
     # When the content is worded
     (item,) = email_content(view).firings
@@ -70,7 +71,8 @@ def test_a_firing_shows_its_sentence_value_threshold_distance_severity_and_track
     assert item.figures == "value 26.4, threshold 30, 3.6 RSI points past it"
     assert item.history == (
         "Historically on this series, 24 candles (1 day) later price had moved the way the rule pointed "
-        "58% of the time vs 51% for any candle (n=37 in 1,800 candles replayed): better than chance."
+        "58% of the time vs 51% for any candle (n=37 in 1,800 candles replayed): better than chance "
+        "(t = 2.6 over 31 non-overlapping firings)."
     )
 
 
@@ -93,16 +95,29 @@ def test_a_neutral_rule_is_judged_by_the_size_of_the_move():
 
 
 @pytest.mark.parametrize(
-    ("hit", "base", "n", "verdict"),
-    [(0.58, 0.51, 37, "better than chance"), (0.40, 0.51, 37, "worse than chance"), (0.53, 0.51, 37, "no real edge")],
+    ("hit", "verdict", "t", "words"),
+    [
+        (0.58, EDGE, 2.4, "better than chance (t = 2.4 over 31 non-overlapping firings)"),
+        (0.40, WORSE, -2.2, "worse than chance (t = -2.2 over 31 non-overlapping firings)"),
+        (0.58, NO_EVIDENCE, 1.3, "no evidence of an edge (t = 1.3 over 31 non-overlapping firings)"),
+    ],
 )
-def test_the_track_record_says_whether_the_rule_beat_chance(hit, base, n, verdict):
-    assert track_record(record(hit_rate=hit, base_rate=base, firings=n), "bullish", HOUR).endswith(f": {verdict}.")
+def test_the_track_record_words_the_out_of_sample_verdict(hit, verdict, t, words):
+    text = track_record(record(hit_rate=hit, verdict=verdict, t=t, blocks=31), "bullish", HOUR)
+    assert text.endswith(f"(n=37 in 1,800 candles replayed): {words}.")
+
+
+def test_a_gap_between_the_shares_is_no_edge_without_the_verdict():
+    # Given figures of a report written before the out-of-sample test: 90% vs 50% over 400 firings, no verdict
+    text = track_record(record(hit_rate=0.9, base_rate=0.5, firings=400), "bullish", HOUR)
+    # Then the email claims nothing
+    assert text.endswith("(n=400 in 1,800 candles replayed): no evidence of an edge.")
+    assert "better" not in text
 
 
 def test_a_handful_of_firings_is_not_called_an_edge():
-    text = track_record(record(hit_rate=0.9, base_rate=0.5, firings=4), "bullish", HOUR)
-    assert text.endswith(": too few firings to judge.")
+    text = track_record(record(hit_rate=0.9, base_rate=0.5, firings=4, verdict=TOO_FEW, blocks=3), "bullish", HOUR)
+    assert text.endswith(": no evidence of an edge (only 3 non-overlapping firings, too few to test).")
 
 
 # --- snapshot ------------------------------------------------------------------------------

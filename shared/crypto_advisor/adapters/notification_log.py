@@ -41,19 +41,28 @@ analysis time), which lets clients such as Gmail show them as one.
 
 Suppressions are stored with the same ``attribute_not_exists`` condition, so a
 redelivery records nothing new; the first decision about a candle stands.
+
+The daily digest keeps its own item kind in the same table, one item per
+(recipient, local date) (keys in :mod:`crypto_advisor.contracts.digest`), and
+the same discipline: :meth:`NotificationLog.claim_digest` (conditional put,
+with the lease), then SES, then :meth:`NotificationLog.mark_sent`, or
+:meth:`NotificationLog.release` on failure; the same honest limit applies.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
+from crypto_advisor.adapters.query_pages import query_items
 from crypto_advisor.contracts.alerts import Claim, Existing, SentAlert
+from crypto_advisor.contracts.digest import DIGEST_KIND, LoggedAlert, day_ts, digest_log_key
 from crypto_advisor.contracts.errors import StorageError
 
 SENDING = "sending"
@@ -193,6 +202,86 @@ class NotificationLog:
             ),
         )
         return refused is None
+
+    # ----------------------------------------------------------------- the daily digest
+    def alert_decisions(self, series: str, since_ts: int, until_ts: int) -> list[LoggedAlert]:
+        """Every decision about ``series``' candles in ``[since_ts, until_ts]``, oldest first, in one Query."""
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("series").eq(series) & Key("ts").between(since_ts, until_ts),
+            "ProjectionExpression": "#ts, #status, #rules, reason, subject",
+            "ExpressionAttributeNames": {"#ts": "ts", "#status": "status", "#rules": "rules"},
+        }
+        try:
+            return [
+                LoggedAlert(
+                    candle_ts=int(i["ts"]),
+                    status=str(i.get("status", "")),
+                    rules=tuple(str(r) for r in i.get("rules", ())),
+                    reason=i.get("reason"),
+                    subject=i.get("subject"),
+                )
+                for i in query_items(self._table, **kwargs)
+            ]
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"reading the alert decisions of {series}: {exc}") from exc
+
+    def digest_entry(self, recipient: str, day: date) -> Existing | None:
+        """What the log holds about ``recipient``'s digest of ``day`` (sent, or being sent), or None."""
+        key, ts = digest_log_key(recipient), day_ts(day)
+        try:
+            page = self._table.query(
+                KeyConditionExpression=Key("series").eq(key) & Key("ts").eq(ts), ConsistentRead=True
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"reading the digest of {day} to {recipient}: {exc}") from exc
+        if not page["Items"]:
+            return None
+        item = page["Items"][0]
+        claimed_at = item.get("claimed_at")
+        return Existing(
+            status=str(item.get("status", "")),
+            claimed_at=int(claimed_at) if claimed_at is not None else None,
+            message_id=item.get("message_id"),
+        )
+
+    def claim_digest(
+        self, recipient: str, day: date, *, now_ms: int, series: Sequence[str], timezone: str
+    ) -> Claim | Existing:
+        """Take the send of ``recipient``'s digest of local date ``day``, or say what is already there.
+
+        The returned claim is marked sent or released with :meth:`mark_sent`
+        and :meth:`release`, exactly as an alert's.
+        """
+        key, ts = digest_log_key(recipient), day_ts(day)
+        token = uuid.uuid4().hex
+        item = {
+            "series": key,
+            "ts": ts,
+            "kind": DIGEST_KIND,
+            "day": day.isoformat(),
+            "timezone": timezone,
+            "status": SENDING,
+            "claim_token": token,
+            "claimed_at": now_ms,
+            "rules": [],
+            "covers": list(series),
+            "recipients": [recipient],
+            "expires_at": ts // 1000 + RETENTION_S,
+        }
+        answer, refused = _conditional(
+            f"claiming the digest of {day} to {recipient}",
+            lambda: self._table.put_item(
+                Item=item,
+                ConditionExpression="attribute_not_exists(#ts) OR (#status = :sending AND claimed_at < :stale)",
+                ExpressionAttributeNames=_NAMES,
+                ExpressionAttributeValues={":sending": SENDING, ":stale": now_ms - self._lease_ms},
+                ReturnValues="ALL_OLD",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            ),
+        )
+        if refused is not None:
+            return self._existing(key, ts, refused)
+        return Claim(key, ts, token, now_ms, took_over=bool(answer.get("Attributes")))
 
     # ----------------------------------------------------------------- helpers
     def _existing(self, series: str, candle_ts: int, exc: ClientError) -> Existing:

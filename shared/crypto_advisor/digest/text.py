@@ -1,0 +1,60 @@
+"""The plain-text part of the digest: the same :class:`~crypto_advisor.digest.content.DigestContent` as the HTML.
+
+It says everything the HTML says except the chart, which it points to.
+Nothing is escaped (plain text has no markup) and every outside string is
+already one line; lines are not hard-wrapped, phones wrap to their own width.
+"""
+
+from __future__ import annotations
+
+from crypto_advisor.digest.content import DigestContent, ForecastLine, HeldFiring, SeriesRow
+
+HELD_TITLE = "Held back: the day's firings without an alert, rarest first"
+
+
+def text_document(content: DigestContent, *, has_chart: bool) -> str:
+    """The whole plain-text part, ending with a newline."""
+    blocks = [f"{content.title}\n{content.intro}"]
+    forecasts = [_forecast(line) for line in content.forecasts]
+    if content.no_forecast:
+        forecasts.append(content.no_forecast)
+    blocks.append(_section("Volatility forecast", "\n\n".join(forecasts)))
+    blocks.append(_section("Markets", "\n\n".join(_row(row) for row in content.rows)))
+    if has_chart:
+        blocks.append("The chart (the last 7 days of every series) is in the HTML version of this email.")
+    held = [_held(i, item) for i, item in enumerate(content.held, start=1)]
+    if content.held_more:
+        held.append(f"... and {content.held_more} more.")
+    blocks.append(_section(HELD_TITLE, "\n\n".join(held) or "None: every firing on healthy data made an alert."))
+    sent = [f"- {line.when}: {line.subject}" for line in content.sent]
+    blocks.append(_section("Alerts sent", "\n".join(sent) or "None."))
+    blocks.append(f"-- \n{content.footer}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def _section(title: str, body: str) -> str:
+    return f"{title.upper()}\n{'-' * len(title)}\n{body}"
+
+
+def _forecast(line: ForecastLine) -> str:
+    return f"{line.label}: {line.range}\n  {line.odds}\n  {line.record}"
+
+
+def _row(row: SeriesRow) -> str:
+    lines = [
+        f"{row.label}: {row.price}, 24h {row.change_24h}, 7d {row.change_7d}",
+        f"  Trend: {row.trend}",
+        f"  Volatility: {row.volatility}",
+        f"  News: {row.news}",
+        f"  The day: {row.activity}",
+    ]
+    if row.note:
+        lines.append(f"  Note: {row.note}")
+    return "\n".join(lines)
+
+
+def _held(number: int, item: HeldFiring) -> str:
+    return (
+        f"{number}. {item.label}, {item.when}: {item.title} ({item.direction}, {item.severity_name})\n"
+        f"   {item.rarity}\n   Held back: {item.held}"
+    )

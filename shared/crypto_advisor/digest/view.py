@@ -1,0 +1,44 @@
+"""What one digest says, as plain data: the service gathers a :class:`DigestView`, the renderer reads it.
+
+The seam between the use case (which reads the day from the stores) and the
+renderer (which words and lays it out), so the renderer stays pure and a test
+can build a digest from real analysis output without AWS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.digest import LoggedAlert
+from crypto_advisor.contracts.signal import Signal
+from crypto_advisor.contracts.watchlist import WatchedSeries
+from crypto_advisor.digest.due import DigestDay
+
+
+@dataclass(frozen=True)
+class SeriesDay:
+    """One watched series over the digest's span, as read from the stores.
+
+    ``candles`` are closed by the run, oldest first, reaching back far enough
+    for the 7-day change and the series' normal volatility; ``signals`` are
+    those of the candles that closed in the span; ``latest`` the newest signal
+    at the run (older than the span when the analysis stalled); ``decisions``
+    the notifier's decisions about the span's candles. ``error`` says why the
+    stores could not be read: the row says so and the digest still goes out.
+    """
+
+    watched: WatchedSeries
+    candles: tuple[Candle, ...] = ()
+    signals: tuple[Signal, ...] = ()
+    latest: Signal | None = None
+    decisions: tuple[LoggedAlert, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """Everything one digest says: the day it is for, and one row per series the recipient watches."""
+
+    when: DigestDay
+    rows: tuple[SeriesDay, ...]

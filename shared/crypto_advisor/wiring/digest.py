@@ -1,0 +1,67 @@
+"""Builds DigestFunction's settings and collaborators, once per container (cached on the settings).
+
+The settings live here rather than in :mod:`.settings` beside the others only
+because this module is the digest's whole composition root; they follow the
+same rules (frozen, from the environment by name, no silent defaults for
+resource names).
+
+The notification log's lease is twice DigestFunction's timeout (120 s in
+template.yaml), as the notifier's is twice its own: by then Lambda has stopped
+an invocation that died holding a claim, so a live sender is never overtaken.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, ClassVar
+
+import boto3
+from pydantic import Field
+
+from crypto_advisor.adapters.candle_store import CandleStore
+from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.adapters.notification_log import NotificationLog
+from crypto_advisor.adapters.ses import SesMailer
+from crypto_advisor.adapters.signal_history import SignalHistory
+from crypto_advisor.digest.service import Digester
+from crypto_advisor.wiring.notify import SES_RETRIES
+from crypto_advisor.wiring.settings import FunctionSettings
+
+#: 2 x DigestFunction's Timeout in template.yaml.
+DIGEST_LEASE_MS = 240_000
+
+
+class DigestFunctionSettings(FunctionSettings):
+    function: ClassVar[str] = "DigestFunction"
+
+    candles_table: str = Field(alias="CANDLES_TABLE", min_length=3)
+    signals_table: str = Field(alias="SIGNALS_TABLE", min_length=3)
+    notifications_table: str = Field(alias="NOTIFICATIONS_TABLE", min_length=3)
+    sender_email: str = Field(alias="SENDER_EMAIL", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    #: comma-separated default recipients; the watchlist's alerts.recipients overrides them
+    recipient_emails: str = Field(alias="RECIPIENT_EMAILS", default="")
+
+    @property
+    def default_recipients(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.recipient_emails.split(",") if a.strip())
+
+
+@functools.lru_cache(maxsize=4)
+def digester(settings: DigestFunctionSettings) -> Digester:
+    session = boto3.session.Session()
+    dynamodb = session.resource("dynamodb")
+    return Digester(
+        watchlist=load_watchlist(settings.watchlist_uri, s3_client=session.client("s3")),
+        log=NotificationLog(dynamodb.Table(settings.notifications_table), lease_ms=DIGEST_LEASE_MS),
+        signals=SignalHistory(dynamodb.Table(settings.signals_table)),
+        candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
+        mailer=SesMailer(session.client("ses", config=SES_RETRIES)),
+        sender=settings.sender_email,
+        default_recipients=settings.default_recipients,
+    )
+
+
+def digest_deps(settings: DigestFunctionSettings, ses_client: Any = None) -> Digester:
+    """The cached digester; with ``ses_client`` (tests wrap the embedded SES) sending through it."""
+    deps = digester(settings)
+    return deps if ses_client is None else deps.with_mailer(SesMailer(ses_client))

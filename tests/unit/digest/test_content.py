@@ -1,0 +1,212 @@
+"""What the digest says: every series, the forecast first, the held-back firings ranked, the alerts sent."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pytest
+
+from crypto_advisor.contracts.watchlist import DigestSettings
+from crypto_advisor.digest.content import digest_content
+from crypto_advisor.digest.due import due_digest
+from crypto_advisor.digest.render import render_digest
+from crypto_advisor.digest.text import HELD_TITLE
+from crypto_advisor.digest.view import DigestView, SeriesDay
+from crypto_advisor.digest.volatility import interval_forecast, move_odds
+from tests.unit.digest.conftest import (
+    AT_MS,
+    BTC,
+    ETH,
+    ETH_4H,
+    HOUR,
+    LAST_HOUR,
+    WALL_MS,
+    day_signal,
+    firing,
+    held,
+    interval,
+    sent,
+    watchlist,
+)
+
+
+def digest_text(make_digester, **kwargs) -> tuple[str, str]:
+    """The text and HTML parts of the digest one due run sends."""
+    digester, _, mailer, _ = make_digester(**kwargs)
+    digester.run(at_ms=AT_MS, wall_ms=WALL_MS)
+    [message] = mailer.messages()
+    text = message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+    html = message.get_body(preferencelist=("html",)).get_content()
+    return text, html
+
+
+def test_every_watched_series_has_its_row_with_price_and_changes(make_digester, market_candles):
+    # When the digest of three series is sent
+    text, html = digest_text(make_digester)
+    # Then each has its row: its close, and the 24 h and 7 d changes computed from its own candles
+    for series in (BTC, ETH, ETH_4H):
+        candles = market_candles[series.key]
+        last = candles[-1]
+        day_ago = next(c for c in candles if c.ts == last.ts - 24 * HOUR)
+        label = f"{series.pair} {series.timeframe}"
+        assert f"{label}: " in text and label in html
+        assert f"24h {(last.close / day_ago.close - 1) * 100:+.2f}%" in text
+    # ... with the regime in the alert email's words, and the news mood
+    assert text.count("Trend: trending") + text.count("Trend: weak trend") + text.count("Trend: no clear trend") == 3
+    assert text.count("News: +0.21 positive (12 articles) vs -0.08 over 7 days") == 3
+
+
+def test_the_volatility_forecast_leads_with_the_range_and_the_odds_against_normal(make_digester):
+    # When the digest is sent, BTC and ETH 1h carrying a GARCH interval and ETH 4h none
+    text, _ = digest_text(make_digester)
+    # Then the forecast is the first section, before the markets
+    assert text.index("VOLATILITY FORECAST") < text.index("MARKETS") < text.index(HELD_TITLE.upper())
+    forecast = text[text.index("VOLATILITY FORECAST") : text.index("MARKETS")]
+    # ... BTC's range reads as prices and as moves from the close, with the odds of a 5% day now and normally
+    assert "BTC/USD 1h: 80% range for the next 24h" in forecast and "(-5.00% to +6.00%)" in forecast
+    assert "A move of 5% or more either way within 24h:" in forecast and "normally (its last 30 days)" in forecast
+    assert "better than historical volatility" in forecast
+    # ... and the series without a stored forecast is named, not skipped
+    assert "No volatility forecast stored for ETH/USD 4h" in forecast
+
+
+def test_an_unproven_forecast_says_it_is_for_information_only(make_digester, latest_signals):
+    # Given BTC's interval from a GARCH that did not beat historical volatility
+    btc = latest_signals[BTC.key]
+    unproven = btc.model_copy(
+        update={"predictions": [interval(BTC, btc.candle_ts, btc.close, low=0.95, high=1.06, skilled=False)]}
+    )
+    digester, _, mailer, signals = make_digester()
+    signals.signals = [s if s.series != BTC.key else unproven for s in signals.signals]
+    # When the digest is sent
+    digester.run(at_ms=AT_MS, wall_ms=WALL_MS)
+    text = mailer.messages()[0].get_body(preferencelist=("plain",)).get_content()
+    # Then its forecast says so
+    btc_line = text[text.index("BTC/USD 1h: 80% range") :].split("\n\n")[0]
+    assert "no better than historical volatility, for information only" in btc_line
+
+
+def test_firings_that_did_not_make_an_alert_are_ranked_rarest_first_with_why_they_were_held(make_digester):
+    # Given the day's firings: two rare ones, one routine one, one emailed, one on bad data
+    signals = [
+        day_signal(
+            BTC, LAST_HOUR - 5 * HOUR, firing("volume_spike", score=288, words="the largest hourly volume in 12 days")
+        ),
+        day_signal(BTC, LAST_HOUR - 4 * HOUR, firing("fib_cross", severity=1)),
+        day_signal(BTC, LAST_HOUR - 3 * HOUR, firing("rsi_oversold", severity=3, score=900)),
+        day_signal(ETH, LAST_HOUR - 8 * HOUR, firing("bb_breakout", score=500, words="a 3.1 sigma hourly drop")),
+        day_signal(ETH, LAST_HOUR - 2 * HOUR, firing("atr_spike", score=2000), healthy=False),
+        day_signal(BTC, LAST_HOUR - 30 * HOUR, firing("macd_cross", score=5000)),  # before the day: not in it
+    ]
+    decisions = {
+        BTC.key: [
+            held(LAST_HOUR - 5 * HOUR, "below_threshold", "volume_spike"),
+            held(LAST_HOUR - 4 * HOUR, "below_severity", "fib_cross"),
+            sent(LAST_HOUR - 3 * HOUR, "rsi_oversold"),
+        ],
+        ETH.key: [held(LAST_HOUR - 8 * HOUR, "budget_spent", "bb_breakout")],
+    }
+    # When the digest is sent
+    text, _ = digest_text(make_digester, day_signals=signals, decisions=decisions)
+    section = text[text.index(HELD_TITLE.upper()) : text.index("ALERTS SENT")]
+    # Then the held-back firings are listed rarest first, each with its rarity in words and the reason
+    lines = [line for line in section.splitlines() if line[:2] in ("1.", "2.", "3.", "4.")]
+    assert [line.split(": ", 1)[1].split(" (")[0] for line in lines] == [
+        "Bollinger breakout",
+        "Volume spike",
+        "Fibonacci level cross",
+    ]
+    assert "a 3.1 sigma hourly drop\n   Held back: the week's alert budget was spent" in section
+    assert "the largest hourly volume in 12 days\n   Held back: not rare enough for an alert" in section
+    assert "rarity not measured\n   Held back: below the alert severity" in section
+    # ... the emailed firing, the one on bad data and the one before the day are not among them
+    assert "RSI oversold" not in section and "ATR spike" not in section and "MACD" not in section
+    assert "3 firings held back" in text
+
+
+def test_the_alerts_sent_that_day_are_listed_with_their_subjects(make_digester):
+    subject = "BTC/USD 1h: Volume spike at 83,311.13 and 1 more"
+    decisions = {BTC.key: [sent(LAST_HOUR - 2 * HOUR, "volume_spike", subject=subject)]}
+    text, html = digest_text(make_digester, decisions=decisions)
+    alerts = text[text.index("ALERTS SENT") :]
+    assert f"- Sat 05:00 UTC: {subject}" in alerts
+    assert subject in html
+    assert "1 alert sent" in text
+
+
+def test_outside_text_reaches_the_html_escaped(make_digester):
+    # Given a rarity sentence and an alert subject carrying markup
+    signals = [
+        day_signal(BTC, LAST_HOUR - 5 * HOUR, firing("volume_spike", score=5, words="<script>alert(1)</script>"))
+    ]
+    decisions = {
+        BTC.key: [
+            held(LAST_HOUR - 5 * HOUR, "below_threshold", "volume_spike"),
+            sent(LAST_HOUR - 2 * HOUR, "x", subject='"><img src=x onerror=alert(1)>'),
+        ]
+    }
+    # When the digest is rendered
+    _, html = digest_text(make_digester, day_signals=signals, decisions=decisions)
+    # Then the HTML carries them as text, never as markup
+    assert "<script>" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_times_are_on_the_recipients_clock(make_digester):
+    digester, _, mailer, _ = make_digester(watchlist(timezone="Europe/Berlin"))
+    digester.run(at_ms=AT_MS, wall_ms=WALL_MS)  # 08:05 CET
+    text = mailer.messages()[0].get_body(preferencelist=("plain",)).get_content()
+    assert "from Fri 07:00 CET to Sat 08:05 CET (Europe/Berlin)" in text
+
+
+def test_a_series_without_candles_or_signals_still_has_a_row_that_says_why(make_digester):
+    digester, _, mailer, _ = make_digester(candles={}, latest=False)
+    digester.run(at_ms=AT_MS, wall_ms=WALL_MS)
+    text = mailer.messages()[0].get_body(preferencelist=("plain",)).get_content()
+    assert text.count("Note: no candles stored yet") == 3
+    assert "No volatility forecast stored for BTC/USD 1h, ETH/USD 1h, ETH/USD 4h yet" in text
+
+
+def test_the_subject_begins_daily_digest_and_fits_one_header_line():
+    when = due_digest(DigestSettings(), AT_MS)
+    assert when is not None and when.day == date(2025, 2, 15)
+    content = digest_content(DigestView(when, (SeriesDay(watchlist().series[0]),)))
+    assert content.subject == "Daily digest Sat 15 Feb: 0 alerts sent, 0 firings held back"
+    assert len(content.subject) < 70
+
+
+def test_without_candles_there_is_no_chart_and_the_text_does_not_point_to_one():
+    when = due_digest(DigestSettings(), AT_MS)
+    assert when is not None
+    email = render_digest(DigestView(when, (SeriesDay(watchlist().series[0]),)))
+    assert email.images == () and "cid:" not in email.html and "chart" not in email.text
+
+
+# --- the odds ------------------------------------------------------------------------------
+
+
+def test_move_odds_of_a_centred_normal_match_its_tails():
+    # Given a sigma for which a 5% rise is 1.96 sigma away
+    sigma = math.log(1.05) / 1.96
+    # Then the odds of a 5% move either way are the two tails: 2.5% up, and less down (a 5% fall is a larger
+    # log move than a 5% rise)
+    odds = move_odds(0.0, sigma)
+    assert odds - 0.025 == pytest.approx(0.0197, abs=5e-4)
+    assert move_odds(0.0, 0.0) == 0.0
+
+
+def test_the_interval_is_read_as_the_normal_its_width_implies():
+    # Given an 80% interval of +-10% (in log terms) around the close
+    item = interval(BTC, 0, 100.0, low=math.exp(-0.1), high=math.exp(0.1))
+    forecast = interval_forecast([item], 100.0, normal_sigma=0.1 / 1.2816 / math.sqrt(24))
+    # Then the odds are those of a centred normal with sigma = half-width / z(0.9), the same as a normal day
+    # with that sigma over the 24 candles
+    assert forecast is not None
+    assert forecast.odds_now == pytest.approx(move_odds(0.0, 0.1 / 1.2816), rel=1e-3)
+    assert forecast.odds_now == pytest.approx(forecast.odds_normal, rel=1e-3)
+
+
+def test_no_interval_among_the_predictions_is_no_forecast():
+    assert interval_forecast([{"kind": "breakout", "probability": 0.4}], 100.0, 0.01) is None
+    assert interval_forecast([{"kind": "interval", "level": 0.8}], 100.0, 0.01) is None

@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help venv demo test test-unit test-integration test-e2e lint bench replay train clean
+.PHONY: help venv demo test test-unit test-integration test-e2e lint bench replay train alert-quality clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -34,11 +34,14 @@ test-integration: venv  ## handlers against the embedded AWS
 test-e2e: venv  ## the whole local pipeline
 	$(PY) -m pytest tests/e2e
 
-replay: venv  ## replay the rules over history: the demo market, or CSV=path [SERIES=kraken:BTC-USD:1h]
-	$(PY) -m crypto_advisor.cli.replay $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES))
+replay: venv  ## replay the rules over history: the demo market, or CSV=path [SERIES=kraken:BTC-USD:1h FROM=YYYY-MM-DD TO=YYYY-MM-DD]
+	$(PY) -m crypto_advisor.cli.replay $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
 
-train: venv  ## train the forecast models in-process, no AWS: the demo market, or CSV=path [SERIES=kraken:BTC-USD:1h]
-	$(PY) -m crypto_advisor.cli.train $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES))
+alert-quality: venv  ## the emails the live alerts would have sent over history: CSV=path SERIES=key [FROM=YYYY-MM-DD TO=YYYY-MM-DD OUT=file.json WATCHLIST=file]
+	$(PY) -m crypto_advisor.cli.alert_quality $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(OUT),--out $(OUT)) $(if $(WATCHLIST),--watchlist $(WATCHLIST))
+
+train: venv  ## train the forecast models in-process, no AWS: the demo market, or CSV=path [SERIES=kraken:BTC-USD:1h FROM= TO=]
+	$(PY) -m crypto_advisor.cli.train $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
 
 clean:  ## remove build output and local state (keeps the venvs)
 	rm -rf .aws-sam .local .pytest_cache

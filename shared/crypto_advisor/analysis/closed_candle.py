@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from crypto_advisor.analysis.health import assess
 from crypto_advisor.analysis.news_columns import add_news_columns
+from crypto_advisor.analysis.rarity import rarities
 from crypto_advisor.analysis.rules import Rule, evaluate_all
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.news import Article, NewsDigest
@@ -93,7 +94,11 @@ def analyze(
         frame = add_news_columns(frame, articles, series.timeframe_ms)
     firings = evaluate_all(frame, rules, series.timeframe_ms) if len(frame) >= 2 else []
     reason = None if health.healthy else "unhealthy data: " + "; ".join(health.reasons)
-    records = [FiringRecord(**f.as_dict(), suppressed=reason is not None, suppressed_reason=reason) for f in firings]
+    rare = rarities([(f.rule_id, f.direction) for f in firings], frame, series.timeframe_ms)
+    records = [
+        FiringRecord(**f.as_dict(), suppressed=reason is not None, suppressed_reason=reason, rarity=r)
+        for f, r in zip(firings, rare, strict=True)
+    ]
     last = frame.iloc[-1]
     snapshot = {column: _finite_or_none(last[column]) for column in params.columns}
     return Signal(

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crypto_advisor.contracts.news import NewsDigest
 
-RarityMeasure = Literal["move", "volume", "range", "none"]
+RarityMeasure = Literal["move", "volume", "range", "calm", "none"]
 
 
 class Rarity(BaseModel):

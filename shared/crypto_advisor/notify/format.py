@@ -136,6 +136,8 @@ class FiringItem:
     sentence: str
     #: value, threshold and how far past it, in the rule's unit
     figures: str
+    #: how unusual the event is on this series ("the largest hourly volume in 12 days"), when measured
+    rarity: str | None
     #: the rule's track record on this series, when the replay has one
     history: str | None
     #: why the firing was held back, when it was (the notifier normally sends none of these)
@@ -240,7 +242,8 @@ def subject(view: AlertView) -> str:
         first = ordered[0]
         direction = f" ({first.direction})" if first.direction != "neutral" else ""
         more = f" and {len(ordered) - 1} more" if len(ordered) > 1 else ""
-        text = f"{where}: {rule_title(first.rule_id, first.direction)}{direction} {at}{more}"
+        rare = f", {first.rarity.words}" if first.rarity is not None and first.rarity.measure != "none" else ""
+        text = f"{where}: {rule_title(first.rule_id, first.direction)}{direction} {at}{rare}{more}"
     text = one_line(text)
     return text if len(text) <= MAX_SUBJECT else text[: MAX_SUBJECT - 1].rstrip() + "…"
 
@@ -281,9 +284,17 @@ def _firing_item(firing: FiringRecord, record: RuleRecord | None, timeframe_ms: 
         severity_name=SEVERITY_NAMES.get(firing.severity, str(firing.severity)),
         sentence=one_line(firing.sentence),
         figures=f"value {number(firing.value, 6)}, threshold {number(firing.threshold, 6)}, {amount} {past}",
+        rarity=_rarity_line(firing),
         history=track_record(record, firing.direction, timeframe_ms) if record is not None else None,
         suppressed=(one_line(firing.suppressed_reason or "suppressed") if firing.suppressed else None),
     )
+
+
+def _rarity_line(firing: FiringRecord) -> str | None:
+    """``How unusual: the largest hourly volume in 12 days (4.2x its average).`` or None when not measured."""
+    if firing.rarity is None:
+        return None
+    return f"How unusual: {firing.rarity.words}."
 
 
 def track_record(record: RuleRecord, direction: str, timeframe_ms: int) -> str:

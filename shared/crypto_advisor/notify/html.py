@@ -110,8 +110,10 @@ def _firing(item: FiringItem) -> str:
     lines = [
         _p(f'<strong style="font-size:16px;">{esc(item.title)}</strong> &nbsp;{badge}', margin="0 0 4px 0"),
         _p(esc(item.sentence), margin="0 0 4px 0"),
-        _p(esc(item.figures), f"font-size:13px;color:{MUTED};", margin="0 0 4px 0"),
     ]
+    if item.rarity:
+        lines.append(_p(f"<strong>{esc(item.rarity)}</strong>", margin="0 0 4px 0"))
+    lines.append(_p(esc(item.figures), f"font-size:13px;color:{MUTED};", margin="0 0 4px 0"))
     if item.history:
         lines.append(_p(esc(item.history), f"font-size:13px;color:{TEXT};", margin="0 0 4px 0"))
     if item.suppressed:

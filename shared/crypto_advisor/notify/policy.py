@@ -12,11 +12,19 @@ exactly one recorded reason:
 3. ``unhealthy_data``: the data health check failed, or every firing was
    suppressed by the analysis; bad data never alerts.
 4. ``below_severity``: no active firing reaches the policy's ``min_severity``.
-5. ``cooldown``: every firing left was emailed for this series within
+5. ``below_threshold``: no firing left is rare enough: its rarity score (the
+   record length of its event, :mod:`crypto_advisor.analysis.rarity`) is under
+   the series' bar, which the daily training run sets so that the series' own
+   history fits the weekly budget (:mod:`crypto_advisor.analysis.alert_budget`).
+   A routine firing never emails on its own; it goes to the daily digest.
+6. ``cooldown``: every firing left was emailed for this series within
    ``cooldown_ms`` of this candle. Firings in cooldown are dropped from the
    email when others remain, so several triggers on one candle still make one
    email, without repeating what the user was just told.
-6. ``no_recipients``: neither the watchlist nor the stack names anyone.
+7. ``budget_spent``: the series already sent ``weekly_cap`` emails in the
+   seven days before this candle (the hard cap under the calibrated bar, for a
+   market that turns wilder than its history).
+8. ``no_recipients``: neither the watchlist nor the stack names anyone.
 
 Cooldown is judged in candle time (between candle open times), never the wall
 clock, so a late redelivery or a replay decides exactly as the live run did.
@@ -30,22 +38,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from crypto_advisor.contracts.alerts import SentAlert
+from crypto_advisor.contracts.conditions import is_user_condition
 from crypto_advisor.contracts.signal import FiringRecord, Signal
-from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS
-from crypto_advisor.contracts.watchlist import AlertPolicy
+from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS
+from crypto_advisor.contracts.watchlist import CONDITION_COOLDOWN_MS, AlertPolicy, UserCondition
 
-SuppressReason = Literal["not_watched", "no_firings", "unhealthy_data", "below_severity", "cooldown", "no_recipients"]
-SUPPRESS_REASONS: tuple[SuppressReason, ...] = (
+SuppressReason = Literal[
     "not_watched",
     "no_firings",
     "unhealthy_data",
     "below_severity",
+    "below_threshold",
     "cooldown",
+    "budget_spent",
     "no_recipients",
-)
+]
+SUPPRESS_REASONS: tuple[SuppressReason, ...] = get_args(SuppressReason)
 
 
 @dataclass(frozen=True)
@@ -76,13 +87,18 @@ Decision = Send | Suppress
 
 
 def cooldown_window(candle_ts: int, cooldown_ms: int) -> tuple[int, int]:
-    """The candle range (inclusive) whose sends can put a firing at ``candle_ts`` in cooldown.
+    """The candle range (inclusive) whose sends can put a firing at ``candle_ts`` in cooldown or spend its budget.
 
     Always contains ``candle_ts`` itself, so one Query over it also finds this
-    candle's own entry.
+    candle's own entry; reaches back a full week for the budget's cap.
     """
     reach = max(cooldown_ms - 1, 0)
-    return candle_ts - reach, candle_ts + reach
+    return candle_ts - max(reach, WEEK_MS - 1), candle_ts + reach
+
+
+def score_of(firing: FiringRecord) -> float:
+    """A firing's rarity score; 0 for a signal stored before rarity existed (so it never clears a bar)."""
+    return firing.rarity.score if firing.rarity is not None else 0.0
 
 
 def decide(
@@ -91,8 +107,17 @@ def decide(
     recent: Iterable[SentAlert],
     *,
     default_recipients: Sequence[str] = (),
+    bar: float,
+    conditions: Sequence[UserCondition] = (),
 ) -> Decision:
-    """The policy's verdict on ``signal``; ``recent`` are the series' sends around its candle (any order)."""
+    """The policy's verdict on ``signal``; ``recent`` are the series' sends around its candle (any order).
+
+    ``bar`` is the rarity score (a record length in candles) a firing must
+    reach: the series' calibrated :class:`~crypto_advisor.analysis.alert_budget.AlertBar`.
+    ``conditions`` are the series' own conditions: a firing of one
+    (``condition:<name>``) always emails, whatever its severity, rarity or the
+    budget, at most once per its own cooldown; the user asked for exactly that.
+    """
     fired = tuple(f.rule_id for f in signal.firings)
     if policy is None:
         return Suppress("not_watched", f"{signal.series} is no longer in the watchlist", fired)
@@ -102,22 +127,90 @@ def decide(
     if not signal.health.healthy or not active:
         why = "; ".join(signal.health.reasons) or "every firing was suppressed by the analysis"
         return Suppress("unhealthy_data", why, fired)
-    strong_enough = [f for f in active if f.severity >= policy.min_severity]
-    if not strong_enough:
-        top = max(f.severity for f in active)
-        return Suppress(
-            "below_severity", f"highest severity {top} is below the policy's minimum {policy.min_severity}", fired
-        )
-    cooling = _rules_in_cooldown(signal.candle_ts, policy.cooldown_ms, recent)
-    fresh = tuple(f for f in strong_enough if f.rule_id not in cooling)
-    if not fresh:
-        names = ", ".join(sorted({f.rule_id for f in strong_enough}))
-        return Suppress("cooldown", f"{names} already emailed within {_duration(policy.cooldown_ms)}", fired)
+    sends = _Sends(recent)
+    asked = _user_firings(signal, active, conditions, sends)
+    builtin = [f for f in active if not is_user_condition(f.rule_id)]
+    verdict = _judge(signal, builtin, policy, sends, bar, fired) if builtin else None
+    firings = asked + (verdict.firings if isinstance(verdict, Send) else ())
+    if not firings:
+        if verdict is None:  # only user conditions fired, and every one is in its cooldown
+            names = ", ".join(sorted(f.rule_id for f in active))
+            return Suppress("cooldown", f"{names} already emailed within its cooldown", fired)
+        return verdict
     recipients = tuple(policy.recipients) or tuple(default_recipients)
     if not recipients:
         return Suppress("no_recipients", "no recipients: set alerts.recipients or the RecipientEmails parameter", fired)
-    cooled = tuple(sorted({f.rule_id for f in strong_enough if f.rule_id in cooling}))
-    return Send(firings=fresh, recipients=recipients, cooled_rules=cooled)
+    cooled = verdict.cooled_rules if isinstance(verdict, Send) else ()
+    return Send(firings=firings, recipients=recipients, cooled_rules=cooled)
+
+
+class _Sends:
+    """The series' recent sends, read from ``recent`` the first time a check needs them (most signals never do)."""
+
+    def __init__(self, recent: Iterable[SentAlert]) -> None:
+        self._recent = recent
+        self._read: list[SentAlert] | None = None
+
+    def all(self) -> list[SentAlert]:
+        if self._read is None:
+            self._read = list(self._recent)
+        return self._read
+
+
+def _user_firings(
+    signal: Signal, active: Sequence[FiringRecord], conditions: Sequence[UserCondition], sends: _Sends
+) -> tuple[FiringRecord, ...]:
+    """The firings of the user's own conditions not in their own cooldown."""
+    cooldowns = {c.rule_id: c.cooldown_ms for c in conditions}
+    return tuple(
+        f
+        for f in active
+        if is_user_condition(f.rule_id)
+        and f.rule_id
+        not in _rules_in_cooldown(signal.candle_ts, cooldowns.get(f.rule_id, CONDITION_COOLDOWN_MS), sends.all())
+    )
+
+
+def _judge(
+    signal: Signal,
+    builtin: Sequence[FiringRecord],
+    policy: AlertPolicy,
+    recent: _Sends,
+    bar: float,
+    fired: tuple[str, ...],
+) -> Send | Suppress:
+    """The built-in rules' firings through severity, rarity, cooldown and the budget (recipients are the caller's)."""
+    strong_enough = [f for f in builtin if f.severity >= policy.min_severity]
+    if not strong_enough:
+        top = max(f.severity for f in builtin)
+        return Suppress(
+            "below_severity", f"highest severity {top} is below the policy's minimum {policy.min_severity}", fired
+        )
+    rare = [f for f in strong_enough if score_of(f) >= bar]
+    if not rare:
+        top_firing = max(strong_enough, key=score_of)
+        said = top_firing.rarity.words if top_firing.rarity is not None else "no rarity measured"
+        return Suppress(
+            "below_threshold",
+            f"rarest firing {top_firing.rule_id} scores {score_of(top_firing):g} ({said}), "
+            f"under this series' bar of {bar:g} candles",
+            fired,
+        )
+    sends = recent.all()
+    cooling = _rules_in_cooldown(signal.candle_ts, policy.cooldown_ms, sends)
+    fresh = tuple(f for f in rare if f.rule_id not in cooling)
+    if not fresh:
+        names = ", ".join(sorted({f.rule_id for f in rare}))
+        return Suppress("cooldown", f"{names} already emailed within {_duration(policy.cooldown_ms)}", fired)
+    week = [s for s in sends if signal.candle_ts - WEEK_MS < s.candle_ts < signal.candle_ts]
+    if len(week) >= policy.weekly_cap:
+        return Suppress(
+            "budget_spent",
+            f"{len(week)} emails in the 7 days before this candle; the cap is {policy.weekly_cap}",
+            fired,
+        )
+    cooled = tuple(sorted({f.rule_id for f in rare if f.rule_id in cooling}))
+    return Send(firings=fresh, recipients=(), cooled_rules=cooled)
 
 
 def _rules_in_cooldown(candle_ts: int, cooldown_ms: int, recent: Iterable[SentAlert]) -> set[str]:

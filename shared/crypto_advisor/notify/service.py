@@ -29,17 +29,20 @@ for a duplicate (SES accepted, not yet marked) stays as short as it was.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from typing import Any
 
+from crypto_advisor.analysis.alert_budget import AlertBar, current_bar, default_bar
 from crypto_advisor.contracts.alerts import Claim, Existing, SentAlert
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
-from crypto_advisor.contracts.watchlist import WatchedSeries
+from crypto_advisor.contracts.units import HOUR_MS
+from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 from crypto_advisor.notify.grading import LIVE_WINDOW, LiveRecord, entries_from, gradable, live_records
 from crypto_advisor.notify.mime import build_message
@@ -97,6 +100,21 @@ class AlreadyDecided:
 Outcome = Sent | Suppressed | AlreadyDecided
 
 
+class _Once:
+    """The series' replay figures, read from the store at most once per signal, and only if asked for."""
+
+    def __init__(self, read: Callable[[], Mapping[str, Any] | None]) -> None:
+        self._read = read
+        self._done = False
+        self._value: Mapping[str, Any] | None = None
+
+    def get(self) -> Mapping[str, Any] | None:
+        if not self._done:
+            self._value = self._read()
+            self._done = True
+        return self._value
+
+
 @dataclass(frozen=True)
 class Notifier:
     """The collaborators of one notification; built once per container by :mod:`.wiring`."""
@@ -121,11 +139,17 @@ class Notifier:
         """Decide about ``signal``, record the decision, and send its email if the policy says so."""
         watched = self.watchlist.find(signal.series)
         policy = watched.alerts if watched is not None else None
+        report = _Once(lambda: self.figures.read(watched.series) if watched is not None else None)
+        bar = self._bar(signal, watched, report, policy)
+        conditions = watched.conditions if watched is not None else ()
+        longest = max([policy.cooldown_ms if policy else 0, *(c.cooldown_ms for c in conditions)])
         decision = decide(
             signal,
             policy,
-            self._recent_sends(signal, policy.cooldown_ms if policy else 0),
+            self._recent_sends(signal, longest),
             default_recipients=self.default_recipients,
+            bar=bar.score,
+            conditions=conditions,
         )
         if isinstance(decision, Suppress):
             logged = self.log.record_suppressed(
@@ -149,7 +173,7 @@ class Notifier:
                 )
             return AlreadyDecided(signal, claim)
         try:
-            message, notes, graded = self._message(signal, watched, decision, now_ms)
+            message, notes, graded = self._message(signal, watched, decision, report, now_ms)
             message_id = self.mailer.send_raw(self.sender, decision.recipients, message.as_bytes())
         except BaseException as exc:
             self._release(claim, exc)
@@ -177,11 +201,32 @@ class Notifier:
         since, until = cooldown_window(signal.candle_ts, cooldown_ms)
         yield from self.log.recent_sends(signal.series, since, until)
 
+    def _bar(
+        self, signal: Signal, watched: WatchedSeries | None, report: _Once, policy: AlertPolicy | None
+    ) -> AlertBar:
+        """The series' rarity bar, read from the replay figures only when the policy will get as far as the bar.
+
+        Unreadable figures fall back to the default bar (a two weeks' record),
+        which errs towards fewer emails, never more.
+        """
+        if watched is None or policy is None or not signal.active_firings:
+            return default_bar(HOUR_MS, policy.max_per_week if policy is not None else 0.0)
+        tf = watched.series.timeframe_ms
+        try:
+            stored = report.get()
+            return current_bar(
+                stored.get("alert_bar") if stored is not None else None,
+                timeframe_ms=tf,
+                max_per_week=policy.max_per_week,
+            )
+        except (StorageError, ValueError):
+            return default_bar(tf, policy.max_per_week)
+
     def _message(
-        self, signal: Signal, watched: WatchedSeries, send: Send, now_ms: int
+        self, signal: Signal, watched: WatchedSeries, send: Send, report: _Once, now_ms: int
     ) -> tuple[EmailMessage, tuple[str, ...], int]:
         series = watched.series
-        records, notes = self._rule_records(series)
+        records, notes = self._rule_records(report)
         candles = tuple(self._window(series, signal.candle_ts))
         live, graded, ledger_notes = self._grade(series, candles, now_ms)
         view = AlertView(
@@ -238,10 +283,10 @@ class Notifier:
         since = candle_ts - (WINDOW_CANDLES - 1) * series.timeframe_ms
         return [c for c in self.candles.window(series, since_ts=since) if c.ts <= candle_ts]
 
-    def _rule_records(self, series: Series) -> tuple[dict[str, RuleRecord], tuple[str, ...]]:
+    def _rule_records(self, report: _Once) -> tuple[dict[str, RuleRecord], tuple[str, ...]]:
         try:
-            report = self.figures.read(series)
-            return (rule_records(report) if report is not None else {}), ()
+            stored = report.get()
+            return (rule_records(stored) if stored is not None else {}), ()
         except (StorageError, ValueError) as exc:
             return {}, (f"replay figures left out: {exc}",)
 

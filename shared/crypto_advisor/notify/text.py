@@ -40,6 +40,7 @@ def _firing(number: int, item: FiringItem) -> str:
     lines = [
         f"{number}. {item.title} ({item.direction}, {item.severity_name})",
         f"   {item.sentence}",
+        *([f"   {item.rarity}"] if item.rarity else []),
         f"   {item.figures}",
     ]
     if item.history:

@@ -9,7 +9,7 @@ without any AWS.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from crypto_advisor.analysis.edge_verdicts import NO_EVIDENCE
@@ -70,6 +70,28 @@ HEADLINE_ORDER: tuple[str, ...] = (
 )
 
 
+_RANK = {rule_id: i for i, rule_id in enumerate(HEADLINE_ORDER)}
+
+
+def headline_order(firings: Iterable[FiringRecord]) -> tuple[FiringRecord, ...]:
+    """Most important first: the rarest (record length, :mod:`crypto_advisor.analysis.rarity`), then the highest
+    severity, then :data:`HEADLINE_ORDER`.
+
+    Rarity leads because it is the one measure comparable across rules: what
+    the email is news about is the most unusual event. Distances are not
+    compared: they are in different units (price, %, RSI points, VADER
+    points). Firings without a rarity (signals stored before it) tie at 0.
+    Unknown rules come last, by id, so the same inputs always give the same
+    subject.
+    """
+
+    def key(f: FiringRecord) -> tuple[float, int, int, str, float]:
+        score = f.rarity.score if f.rarity is not None else 0.0
+        return (-score, -f.severity, _RANK.get(f.rule_id, len(_RANK)), f.rule_id, -f.distance)
+
+    return tuple(sorted(firings, key=key))
+
+
 @dataclass(frozen=True)
 class AlertView:
     """Everything one email says.
@@ -93,16 +115,8 @@ class AlertView:
 
     @property
     def ordered_firings(self) -> tuple[FiringRecord, ...]:
-        """The firings, most important first: highest severity, then :data:`HEADLINE_ORDER`.
-
-        Distances are not compared across rules: they are in different units
-        (price, %, RSI points, VADER points). Unknown rules come last, by id, so
-        the same inputs always give the same subject.
-        """
-        rank = {rule_id: i for i, rule_id in enumerate(HEADLINE_ORDER)}
-        return tuple(
-            sorted(self.firings, key=lambda f: (-f.severity, rank.get(f.rule_id, len(rank)), f.rule_id, -f.distance))
-        )
+        """The firings, most important first (:func:`headline_order`)."""
+        return headline_order(self.firings)
 
     @property
     def headline(self) -> FiringRecord | None:

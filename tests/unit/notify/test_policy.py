@@ -7,15 +7,22 @@ from collections.abc import Iterator
 import pytest
 
 from crypto_advisor.contracts.alerts import SentAlert
-from crypto_advisor.contracts.signal import FiringRecord, Health, Signal
+from crypto_advisor.contracts.signal import FiringRecord, Health, Rarity, Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy
-from crypto_advisor.notify.policy import Send, Suppress, cooldown_window, decide
+from crypto_advisor.notify.policy import Send, Suppress, cooldown_window
+from crypto_advisor.notify.policy import decide as decide_at
 from tests.unit.notify.conftest import firing as make_firing
 
 HOUR = 3_600_000
+WEEK = 7 * 24 * HOUR
 T0 = 1_793_394_000_000
 SERIES = "kraken:BTC-USD:1h"
 POLICY = AlertPolicy(recipients=("me@example.com",), min_severity=2, cooldown_ms=6 * HOUR)
+
+
+def decide(*args, bar: float = 0.0, **kwargs):  # type: ignore[no-untyped-def]
+    """The policy with no rarity bar unless a test sets one: the checks before and after it are as they were."""
+    return decide_at(*args, bar=bar, **kwargs)
 
 
 def firing(rule: str, severity: int = 2, *, suppressed: bool = False) -> FiringRecord:
@@ -178,5 +185,64 @@ def test_the_recent_sends_are_not_read_when_the_decision_stops_earlier():
 
 def test_the_cooldown_window_holds_the_candle_and_every_candle_that_can_cool_it():
     since, until = cooldown_window(T0, 6 * HOUR)
-    assert since == T0 - 6 * HOUR + 1 and until == T0 + 6 * HOUR - 1
-    assert cooldown_window(T0, 0) == (T0, T0)
+    # Back a full week (the budget's cap counts the sends of the seven days before), forward the cooldown.
+    assert since == T0 - WEEK + 1 and until == T0 + 6 * HOUR - 1
+    assert cooldown_window(T0, 0) == (T0 - WEEK + 1, T0)
+    assert cooldown_window(T0, 9 * 24 * HOUR)[0] == T0 - 9 * 24 * HOUR + 1
+
+
+# --- issue 10: the rarity bar and the weekly budget -----------------------------------------
+
+
+def rare(rule: str, score: float, severity: int = 2) -> FiringRecord:
+    words = f"the largest hourly move in {score:g} hours"
+    return make_firing(rule, severity=severity).model_copy(
+        update={"rarity": Rarity(score=score, measure="move", words=words)}
+    )
+
+
+def test_a_firing_under_the_series_bar_is_suppressed_below_threshold_naming_its_rarity():
+    decision = decide(signal(T0, rare("fib_cross", 40), rare("sma20_cross", 12)), POLICY, [], bar=100)
+    assert isinstance(decision, Suppress) and decision.reason == "below_threshold"
+    assert "fib_cross scores 40" in decision.detail and "bar of 100" in decision.detail
+    assert decision.rules == ("fib_cross", "sma20_cross")
+
+
+def test_only_the_firings_that_clear_the_bar_make_the_email():
+    decision = decide(signal(T0, rare("fib_cross", 40), rare("volume_spike", 300)), POLICY, [], bar=100)
+    assert isinstance(decision, Send) and decision.rules == ("volume_spike",)
+
+
+def test_a_signal_stored_before_rarity_existed_never_clears_a_bar():
+    decision = decide(signal(T0, firing("macd_cross", 3)), POLICY, [], bar=1)
+    assert isinstance(decision, Suppress) and decision.reason == "below_threshold"
+
+
+def test_the_weekly_cap_stops_a_rare_firing_once_the_budget_is_spent():
+    policy = AlertPolicy(recipients=("me@example.com",), max_per_week=2)
+    sends = [SentAlert(T0 - 3 * 24 * HOUR, ("volume_spike",)), SentAlert(T0 - 5 * 24 * HOUR, ("macd_cross",))]
+    decision = decide(signal(T0, rare("fib_cross", 500)), policy, sends, bar=100)
+    assert isinstance(decision, Suppress) and decision.reason == "budget_spent"
+    assert "2 emails in the 7 days" in decision.detail
+    # A send eight days back has left the rolling week: the budget has room again.
+    sends[1] = SentAlert(T0 - 8 * 24 * HOUR, ("macd_cross",))
+    assert isinstance(decide(signal(T0, rare("fib_cross", 500)), policy, sends, bar=100), Send)
+
+
+def test_a_users_own_condition_always_emails_once_per_its_own_cooldown():
+    from crypto_advisor.contracts.watchlist import UserCondition
+
+    mine = UserCondition(name="dip", expression="rsi_14 crosses below 25", cooldown_ms=24 * HOUR, severity=1)
+    asked = make_firing(mine.rule_id, severity=1)  # severity 1, no rarity: the built-in checks would stop it
+    decision = decide(signal(T0, asked, rare("fib_cross", 5)), POLICY, [], bar=100, conditions=(mine,))
+    assert isinstance(decision, Send) and decision.rules == (mine.rule_id,)
+    # The weekly cap is spent and the condition last emailed 12 hours ago: inside its own 24h cooldown.
+    spent = [SentAlert(T0 - k * 24 * HOUR, ("volume_spike",)) for k in (1, 2, 3)] + [
+        SentAlert(T0 - 12 * HOUR, (mine.rule_id,))
+    ]
+    decision = decide(signal(T0, asked), POLICY, spent, bar=100, conditions=(mine,))
+    assert isinstance(decision, Suppress) and decision.reason == "cooldown"
+    # 25 hours later it emails again, budget or not, and a rare built-in firing stays held back by the spent budget.
+    spent[-1] = SentAlert(T0 - 25 * HOUR, (mine.rule_id,))
+    decision = decide(signal(T0, asked, rare("volume_spike", 500)), POLICY, spent, bar=100, conditions=(mine,))
+    assert isinstance(decision, Send) and decision.rules == (mine.rule_id,)

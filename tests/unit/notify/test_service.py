@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 
 from crypto_advisor.adapters.notification_log import LEASE_MS as LEASE
+from crypto_advisor.analysis.alert_budget import default_bar
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import DeliveryError, StorageError
 from crypto_advisor.contracts.signal import Health, Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
+from crypto_advisor.notify.policy import score_of
 from crypto_advisor.notify.service import AlertInFlightError, AlreadyDecided, Notifier, Sent, Suppressed
 from tests.fakes.candles import FakeCandles
 from tests.fakes.notify import FakeFigures, FakeLog, FakeMailer, FakeWatchlist, RecordingRenderer
@@ -69,7 +71,10 @@ def test_a_firing_signal_is_emailed_once_and_recorded_sent(parts, signal):
     item = parts["log"].items[(signal.series, signal.candle_ts)]
     assert item["status"] == "sent" and item["message_id"] == "ses-1"
     assert item["subject"] == parts["mailer"].messages()[0]["Subject"] == outcome.subject
-    assert item["rules"] == [f.rule_id for f in signal.active_firings]
+    # Only the firings rare enough for the bar (the default before any training run) are emailed and recorded.
+    bar = default_bar(SERIES.timeframe_ms, POLICY.max_per_week).score
+    assert item["rules"] == [f.rule_id for f in signal.active_firings if score_of(f) >= bar]
+    assert item["rules"] and len(item["rules"]) < len(signal.active_firings)
 
 
 def test_the_email_shows_the_window_up_to_the_signal_and_no_later_candle(parts, signal, candles):

@@ -1,0 +1,243 @@
+"""How unusual a firing's candle is, measured against this series' own history.
+
+A rule firing says *that* something happened (RSI under 30, a cross, a spike);
+on a real hourly market most of that is routine: ``fib_cross`` fires about 35
+times a week. What makes an email worth opening is how rare the event is for
+*this* series, so every firing carries a :class:`~crypto_advisor.contracts.signal.Rarity`
+built here from the window the analysis already holds.
+
+The measure is a **record length**: the candle is the most extreme of its kind
+in ``N`` candles. Four kinds, each read off the indicator frame:
+
+- ``move``: the close-to-close move, signed the way the firing points (the
+  largest rise for a bullish firing, the largest drop for a bearish one, the
+  largest either way for a neutral one), also stated in units of the series'
+  recent volatility ("a 3.1 sigma drop");
+- ``volume``: the candle's volume ("the largest hourly volume in 12 days");
+- ``range``: the close against the closes before it: the range it broke ("the
+  highest close in 43 days");
+- ``calm``: the Bollinger band width, for the squeeze ("the narrowest band in
+  9 days").
+
+Why record lengths rather than z-scores or percentiles of a fitted model: they
+need no distribution (crypto returns are fat-tailed, and a normal sigma
+understates their tails), they mean the same on every coin and timeframe, they
+read as a sentence a trader already uses, and a series' own history says how
+often each length occurs, which is what the alert budget calibrates against
+(:mod:`crypto_advisor.analysis.alert_budget`). A record can be no longer than
+the window the analysis sees (720 candles: 30 days of hourly candles); such a
+record is ``capped`` and reads "in at least 30 days".
+
+Which measures speak for which rule: price rules (crosses, oscillators,
+breakouts, moves) are judged by the move and the range; volume rules also by
+the volume; the squeeze by the calm. A user's own condition, or a rule this
+module does not know, by all of move, range and volume. The firing's score is
+the longest record among its measures.
+
+Pure: the indicator frame (pandas, as the rules read it) in, numbers out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crypto_advisor.analysis.firing import Direction
+from crypto_advisor.contracts.signal import Rarity, RarityMeasure
+from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
+
+#: Returns before the candle that make the volatility its move is measured in (10 days of hourly candles).
+SIGMA_LOOKBACK = 240
+#: Below this many sigmas a move is not worth naming in sigmas.
+SIGMA_WORTH_SAYING = 2.0
+
+_PRICE: tuple[RarityMeasure, ...] = ("move", "range")
+_VOLUME: tuple[RarityMeasure, ...] = ("move", "range", "volume")
+#: Rule id -> the measures that say how unusual its event is. Unknown ids (user conditions) get :data:`_VOLUME`.
+MEASURES_BY_RULE: dict[str, tuple[RarityMeasure, ...]] = {
+    "rsi_oversold": _PRICE,
+    "rsi_overbought": _PRICE,
+    "macd_cross": _PRICE,
+    "bb_breakout": _PRICE,
+    "bb_squeeze": ("calm",),
+    "ema_cross": _PRICE,
+    "golden_death_cross": _PRICE,
+    "sma20_cross": _PRICE,
+    "adx_trend": _PRICE,
+    "volume_spike": _VOLUME,
+    "price_change_1h": _PRICE,
+    "price_change_24h": _PRICE,
+    "fib_cross": _PRICE,
+    "obv_divergence": _VOLUME,
+    "atr_spike": _PRICE,
+    "news_sentiment": _VOLUME,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CandleMeasures:
+    """The last candle of a window, measured against the candles before it.
+
+    Records are in candles (None: the frame has no usable values for that
+    measure); ``*_capped`` says the record reached the start of the window.
+    """
+
+    candles_before: int
+    rise_record: int | None
+    drop_record: int | None
+    move_record: int | None
+    move_sigma: float | None
+    volume_record: int | None
+    volume_multiple: float | None
+    high_record: int | None
+    low_record: int | None
+    calm_record: int | None
+
+    def capped(self, record: int | None) -> bool:
+        return record is not None and record >= self.candles_before
+
+
+def _record(values: np.ndarray, *, largest: bool) -> int | None:
+    """Candles since a value at least as extreme as the last one (the whole history when there is none)."""
+    if len(values) < 2 or not math.isfinite(values[-1]):
+        return None
+    last, before = values[-1], values[:-1]
+    as_extreme = np.flatnonzero(before >= last) if largest else np.flatnonzero(before <= last)
+    return int(len(before) - as_extreme[-1]) if len(as_extreme) else len(before)
+
+
+def measure(frame: pd.DataFrame) -> CandleMeasures:
+    """The records and multiples of the frame's last candle (the candle the analysis judges)."""
+    close = frame["close"].to_numpy(dtype=float)
+    volume = frame["volume"].to_numpy(dtype=float)
+    returns = np.diff(np.log(close)) if len(close) >= 2 else np.array([])
+    move_sigma: float | None = None
+    if len(returns) >= 20:
+        past = returns[-SIGMA_LOOKBACK - 1 : -1]
+        sigma = float(np.std(past, ddof=1))
+        move_sigma = float(returns[-1] / sigma) if sigma > 0 else None
+    volume_multiple: float | None = None
+    average_column = DEFAULT_PARAMS.volume_ma_column
+    if average_column in frame and len(frame) >= 2:
+        average = float(frame[average_column].iloc[-2])
+        volume_multiple = float(volume[-1] / average) if average > 0 and math.isfinite(average) else None
+    width = frame["bb_width"].to_numpy(dtype=float) if "bb_width" in frame else np.array([])
+    width = width[np.isfinite(width)]
+    return CandleMeasures(
+        candles_before=len(close) - 1,
+        rise_record=_record(returns, largest=True) if len(returns) and returns[-1] > 0 else None,
+        drop_record=_record(returns, largest=False) if len(returns) and returns[-1] < 0 else None,
+        move_record=_record(np.abs(returns), largest=True) if len(returns) else None,
+        move_sigma=move_sigma,
+        volume_record=_record(volume, largest=True),
+        volume_multiple=volume_multiple,
+        high_record=_record(close, largest=True),
+        low_record=_record(close, largest=False),
+        calm_record=_record(width, largest=False) if len(width) >= 2 else None,
+    )
+
+
+def span(candles: int, timeframe_ms: int) -> str:
+    """``candles`` of ``timeframe_ms`` as a trader says it: ``30 hours``, ``12 days``, ``9 weeks``."""
+    ms = candles * timeframe_ms
+    for unit_ms, name, at_least in (
+        (WEEK_MS, "week", 8 * WEEK_MS),
+        (DAY_MS, "day", 2 * DAY_MS),
+        (HOUR_MS, "hour", HOUR_MS),
+        (MINUTE_MS, "minute", 0),
+    ):
+        if ms >= at_least and ms >= unit_ms:
+            n = ms // unit_ms
+            return f"{n:,} {name}{'' if n == 1 else 's'}"
+    return f"{candles} candles"
+
+
+def _candle_word(timeframe_ms: int) -> str:
+    words = {MINUTE_MS * 15: "15-minute", HOUR_MS: "hourly", 4 * HOUR_MS: "4-hour", DAY_MS: "daily", WEEK_MS: "weekly"}
+    return words.get(timeframe_ms, "candle's")
+
+
+def _move_record(m: CandleMeasures, direction: Direction) -> int | None:
+    if direction == "bullish":
+        return m.rise_record
+    if direction == "bearish":
+        return m.drop_record
+    return m.move_record
+
+
+def _range_record(m: CandleMeasures, direction: Direction) -> int | None:
+    if direction == "bullish":
+        return m.high_record
+    if direction == "bearish":
+        return m.low_record
+    return max(m.high_record or 0, m.low_record or 0) or None
+
+
+def _words(kind: RarityMeasure, record: int, m: CandleMeasures, direction: Direction, timeframe_ms: int) -> str:
+    within = f"in {'at least ' if m.capped(record) else ''}{span(max(record, 1), timeframe_ms)}"
+    candle = _candle_word(timeframe_ms)
+    if kind == "move":
+        sigma = m.move_sigma
+        way = "rise" if (sigma or 0) > 0 else "drop"
+        text = f"the largest {candle} {way} {within}"
+        if sigma is not None and abs(sigma) >= SIGMA_WORTH_SAYING:
+            text += f" ({abs(sigma):.1f} sigma)"
+        return text
+    if kind == "volume":
+        text = f"the largest {candle} volume {within}"
+        if m.volume_multiple is not None:
+            text += f" ({m.volume_multiple:.1f}x its average)"
+        return text
+    if kind == "range":
+        high = direction == "bullish" or (direction == "neutral" and (m.high_record or 0) >= (m.low_record or 0))
+        return f"the {'highest' if high else 'lowest'} close {within}"
+    return f"the narrowest Bollinger band {within}"
+
+
+def rarity(rule_id: str, direction: Direction, m: CandleMeasures, timeframe_ms: int) -> Rarity:
+    """The rarity of a ``rule_id`` firing pointing ``direction`` on the measured candle."""
+    measures = MEASURES_BY_RULE.get(rule_id, _VOLUME)
+    records: dict[RarityMeasure, int | None] = {
+        "move": _move_record(m, direction),
+        "volume": m.volume_record,
+        "range": _range_record(m, direction),
+        "calm": m.calm_record,
+    }
+    best: tuple[int, RarityMeasure] | None = None
+    for kind in measures:
+        record = records[kind]
+        if record is not None and (best is None or record > best[0]):
+            best = (record, kind)
+    move_sigma = round(m.move_sigma, 3) if m.move_sigma is not None else None
+    volume_multiple = round(m.volume_multiple, 3) if m.volume_multiple is not None else None
+
+    def said(score: float, kind: RarityMeasure, words: str, capped: bool = False) -> Rarity:
+        return Rarity(
+            score=score,
+            measure=kind,
+            words=words,
+            capped=capped,
+            move_sigma=move_sigma,
+            volume_multiple=volume_multiple,
+            move_record=records["move"],
+            volume_record=m.volume_record,
+            range_record=records["range"],
+        )
+
+    if best is None or best[0] < 2:
+        return said(float(best[0]) if best else 0.0, "none", "a routine candle")
+    record, kind = best
+    return said(float(record), kind, _words(kind, record, m, direction, timeframe_ms), m.capped(record))
+
+
+def rarities(firings: Sequence[tuple[str, Direction]], frame: pd.DataFrame, timeframe_ms: int) -> list[Rarity]:
+    """One :class:`Rarity` per ``(rule_id, direction)``, all measured on the frame's last candle once."""
+    if not firings:
+        return []
+    m = measure(frame)
+    return [rarity(rule_id, direction, m, timeframe_ms) for rule_id, direction in firings]

@@ -1,0 +1,96 @@
+"""The alert budget: the rarity bar is set on the series' own history so the emails fit the weekly budget."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crypto_advisor.analysis.alert_budget import (
+    BUDGET_FILL,
+    AlertBar,
+    Candidate,
+    calibrate,
+    current_bar,
+    default_bar,
+    floor_candles,
+    simulate,
+)
+from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, WEEK_MS
+
+HOUR = HOUR_MS
+
+
+def history(weeks: int, per_day: int, seed: int = 3) -> list[Candidate]:
+    """``per_day`` firing candles a day whose scores are record lengths of a random walk (heavy-tailed, like real)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for day in range(weeks * 7):
+        for k in range(per_day):
+            ts = day * DAY_MS + int(rng.integers(0, 24)) * HOUR
+            score = float(min(720, int(1 / max(rng.random(), 1e-9))))  # P(score >= s) ~ 1/s: records of a random walk
+            out.append(Candidate(ts + k, {rng.choice(["fib_cross", "macd_cross", "volume_spike"]): score}))
+    return out
+
+
+def rate(candidates, bar, weeks, cap=3):
+    return len(simulate(candidates, bar, cooldown_ms=6 * HOUR, weekly_cap=cap)) / weeks
+
+
+def test_the_calibrated_bar_sends_at_most_the_aimed_share_of_the_budget_on_its_history():
+    candidates = history(weeks=26, per_day=12)
+    bar = calibrate(
+        candidates, span_ms=26 * WEEK_MS, timeframe_ms=HOUR, max_per_week=3, cooldown_ms=6 * HOUR, weekly_cap=3
+    )
+    assert bar.source == "calibrated" and bar.weeks == 26
+    assert rate(candidates, bar.score, 26) <= 3 * BUDGET_FILL
+    # ... and it is the lowest such bar among the scores that occur: one step lower sends more than the aim.
+    lower = max(c for cand in candidates for c in cand.scores.values() if c < bar.score)
+    assert lower < floor_candles(HOUR) or rate(candidates, lower, 26) > 3 * BUDGET_FILL
+
+
+def test_a_bigger_budget_lowers_the_bar_and_never_below_the_floor():
+    candidates = history(weeks=26, per_day=12)
+    kwargs = {"span_ms": 26 * WEEK_MS, "timeframe_ms": HOUR, "cooldown_ms": 6 * HOUR, "weekly_cap": 50}
+    tight = calibrate(candidates, max_per_week=1, **kwargs)
+    loose = calibrate(candidates, max_per_week=20, **kwargs)
+    lavish = calibrate(candidates, max_per_week=168, **kwargs)
+    assert tight.score > loose.score >= lavish.score == floor_candles(HOUR) == 48
+
+
+def test_too_little_history_keeps_the_default_bar_of_two_weeks():
+    bar = calibrate(
+        history(weeks=2, per_day=5),
+        span_ms=2 * WEEK_MS,
+        timeframe_ms=HOUR,
+        max_per_week=3,
+        cooldown_ms=6 * HOUR,
+        weekly_cap=3,
+    )
+    assert bar == default_bar(HOUR, 3) and bar.score == 336
+    assert default_bar(DAY_MS, 3).score == 14  # the same two weeks on daily candles
+    assert default_bar(7 * DAY_MS, 3).score == 10  # never under 10 candles
+
+
+def test_the_simulation_keeps_cooldown_and_the_rolling_weekly_cap():
+    burst = [Candidate(i * HOUR, {"macd_cross": 500.0, f"rule_{i}": 500.0}) for i in range(10)]
+    sent = simulate(burst, 100, cooldown_ms=6 * HOUR, weekly_cap=3)
+    assert [ts for ts, _ in sent] == [0, HOUR, 2 * HOUR]
+    assert sent[0][1] == ("macd_cross", "rule_0") and sent[1][1] == ("rule_1",)  # macd_cross cooling after the first
+    later = [*burst, Candidate(WEEK_MS, {"fib_cross": 500.0})]
+    assert simulate(later, 100, cooldown_ms=6 * HOUR, weekly_cap=3)[-1][0] == WEEK_MS  # the week rolled on
+
+
+def test_the_live_bar_is_the_stored_one_unless_the_budget_changed_since():
+    stored = calibrate(
+        history(weeks=10, per_day=12),
+        span_ms=10 * WEEK_MS,
+        timeframe_ms=HOUR,
+        max_per_week=3,
+        cooldown_ms=6 * HOUR,
+        weekly_cap=3,
+    ).as_dict()
+    assert current_bar(stored, timeframe_ms=HOUR, max_per_week=3) == AlertBar.from_dict(stored)
+    assert current_bar(stored, timeframe_ms=HOUR, max_per_week=5) == default_bar(HOUR, 5)
+    assert current_bar(None, timeframe_ms=HOUR, max_per_week=3) == default_bar(HOUR, 3)
+    with pytest.raises(ValueError, match="alert bar without a numeric score"):
+        current_bar({"score": "high"}, timeframe_ms=HOUR, max_per_week=3)

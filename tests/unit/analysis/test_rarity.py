@@ -1,0 +1,94 @@
+"""Rarity: how unusual a firing's candle is against the series' own history, as a record length in candles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crypto_advisor.analysis.rarity import measure, rarities, rarity, span
+from crypto_advisor.contracts.units import DAY_MS, HOUR_MS
+
+HOUR = HOUR_MS
+
+
+def frame(closes: list[float], volumes: list[float] | None = None, widths: list[float] | None = None) -> pd.DataFrame:
+    n = len(closes)
+    volumes = volumes if volumes is not None else [100.0] * n
+    data = {"close": closes, "volume": volumes, "volume_ma_20": pd.Series(volumes).rolling(20, min_periods=1).mean()}
+    if widths is not None:
+        data["bb_width"] = widths
+    return pd.DataFrame(data)
+
+
+def wiggle(n: int, seed: int = 1) -> list[float]:
+    rng = np.random.default_rng(seed)
+    return list(100 * np.exp(np.cumsum(rng.normal(0, 0.005, n))))
+
+
+def test_a_drop_larger_than_any_for_days_reads_as_its_record_and_sigmas():
+    closes = wiggle(300)
+    closes[150] = closes[149] * 0.95  # a 5% drop 150 candles ago, then the wiggle resumes from there
+    closes[151:] = [c * 0.95 for c in closes[151:]]
+    closes.append(closes[-1] * 0.97)  # a 3% drop now: the largest since the 5% one
+    got = rarity("price_change_1h", "bearish", measure(frame(closes)), HOUR)
+    assert got.measure in ("move", "range")
+    assert got.move_record == 150
+    assert got.move_sigma is not None and got.move_sigma < -4
+    text = rarity("price_change_1h", "bearish", measure(frame(closes)), HOUR).words
+    assert "drop" in text or "lowest close" in text
+
+
+def test_the_record_is_capped_at_the_window_and_says_at_least():
+    closes = [*wiggle(200), 0.0]
+    closes[-1] = closes[-2] * 1.10  # the largest rise of the whole window
+    got = rarity("bb_breakout", "bullish", measure(frame(closes)), HOUR)
+    assert got.capped and got.score == 200
+    assert "at least 8 days" in got.words
+
+
+def test_a_volume_rule_is_judged_by_its_volume_and_says_the_multiple():
+    closes = wiggle(120)
+    volumes = [100.0 + (i % 7) for i in range(119)] + [900.0]
+    volumes[40] = 1000.0  # a larger volume 79 candles ago
+    got = rarity("volume_spike", "neutral", measure(frame(closes, volumes)), HOUR)
+    assert got.volume_record == 79
+    assert got.volume_multiple == pytest.approx(900 / np.mean(volumes[99:119]), rel=1e-3)
+    if got.measure == "volume":
+        assert got.score == 79 and "the largest hourly volume in 3 days" in got.words and "x its average" in got.words
+
+
+def test_a_price_rule_ignores_the_volume_and_a_routine_candle_says_so():
+    closes = wiggle(120)
+    closes.append(closes[-1])  # no move at all
+    volumes = [100.0] * 120 + [10_000.0]
+    got = rarity("fib_cross", "bullish", measure(frame(closes, volumes)), HOUR)
+    assert got.measure in ("none", "range") and got.volume_record == 120
+    assert got.score < 120
+
+
+def test_the_squeeze_is_judged_by_the_narrowest_band():
+    widths = [0.05 + 0.01 * np.sin(i / 5) for i in range(100)] + [0.001]
+    got = rarity("bb_squeeze", "neutral", measure(frame(wiggle(101), widths=widths)), HOUR)
+    assert got.measure == "calm" and got.capped and "narrowest Bollinger band" in got.words
+
+
+def test_every_firing_of_a_candle_is_measured_once_and_in_order():
+    closes = wiggle(100)
+    got = rarities([("rsi_oversold", "bullish"), ("volume_spike", "neutral")], frame(closes), HOUR)
+    assert len(got) == 2 and rarities([], frame(closes), HOUR) == []
+
+
+@pytest.mark.parametrize(
+    ("candles", "tf", "expected"),
+    [
+        (30, HOUR, "30 hours"),
+        (1, HOUR, "1 hour"),
+        (288, HOUR, "12 days"),
+        (720, HOUR, "30 days"),
+        (70, DAY_MS, "10 weeks"),
+        (20, DAY_MS, "20 days"),
+    ],
+)
+def test_spans_read_the_way_a_trader_says_them(candles, tf, expected):
+    assert span(candles, tf) == expected

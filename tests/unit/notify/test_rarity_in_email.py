@@ -1,0 +1,37 @@
+"""An alert email says how unusual its event is: in the subject, and beside each firing in text and HTML."""
+
+from __future__ import annotations
+
+from crypto_advisor.contracts.signal import Rarity
+from crypto_advisor.notify.render import render_email
+from crypto_advisor.notify.view import headline_order
+from tests.unit.notify.conftest import bare_signal, firing
+
+VOLUME = Rarity(score=288, measure="volume", words="the largest hourly volume in 12 days (4.2x its average)")
+ROUTINE = Rarity(score=1, measure="none", words="a routine candle")
+
+
+def test_the_rarest_firing_headlines_and_its_rarity_is_in_the_subject(make_view):
+    rsi = firing("rsi_oversold", severity=3)
+    spike = firing("volume_spike", direction="neutral", severity=2, rarity=VOLUME)
+    view = make_view(signal_changes={"firings": [rsi, spike]}, firings=(rsi, spike))
+    assert headline_order(view.firings)[0].rule_id == "volume_spike"  # rarer beats more severe
+    email = render_email(view)
+    assert "Volume spike" in email.subject and "the largest hourly volume in 12 days" in email.subject
+    assert "How unusual: the largest hourly volume in 12 days (4.2x its average)." in email.text
+    assert "How unusual: the largest hourly volume in 12 days (4.2x its average).</strong>" in email.html
+
+
+def test_a_routine_rarity_is_not_named_in_the_subject_and_an_unmeasured_firing_has_no_line(make_view):
+    quiet = firing("rsi_oversold", rarity=ROUTINE)
+    view = make_view(signal_changes={"firings": [quiet]}, firings=(quiet,))
+    assert "routine" not in render_email(view).subject
+    old = firing("rsi_oversold")
+    email = render_email(make_view(signal_changes={"firings": [old]}, firings=(old,)))
+    assert "How unusual" not in email.text and "How unusual" not in email.html
+
+
+def test_firings_without_rarity_keep_the_severity_then_headline_order():
+    ordered = headline_order([firing("fib_cross", severity=2), firing("macd_cross", severity=3)])
+    assert [f.rule_id for f in ordered] == ["macd_cross", "fib_cross"]
+    assert bare_signal([firing()]).firings[0].rarity is None

@@ -180,7 +180,9 @@ class FiringHistory:
     answers for a candle in about one pass over the closes, so a replay can
     ask at every emailed candle. ``start`` is the first candle whose forward
     move counts toward the base rate (a replay's warmup: the base rate covers
-    the candles the rules were run on).
+    the candles the rules were run on). A replay builds one history of all its
+    firings and closes and asks at each candle: whatever came later (firings,
+    closes, outcomes) is ignored by the question, not by the caller.
     """
 
     def __init__(

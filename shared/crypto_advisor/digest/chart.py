@@ -36,10 +36,17 @@ COLUMNS = 2
 
 @dataclass(frozen=True)
 class Panel:
-    """One series' panel: its name and the candles of the span, oldest first (empty: no data)."""
+    """One series' panel: its name, its candle length and the candles of the span, oldest first (empty: no data).
+
+    ``span_ms`` is the span the panel means to show: when its first candle is
+    that far back the title reads "7d", else it says since when (a series
+    with less history, or a hole at the start).
+    """
 
     label: str
+    timeframe_ms: int
     candles: tuple[Candle, ...]
+    span_ms: int = 7 * 86_400_000
 
 
 def small_multiples_png(panels: Sequence[Panel], *, title: str) -> bytes:
@@ -70,14 +77,15 @@ def _panel(ax: Axes, panel: Panel) -> None:
         ax.set_xticks([])
         ax.set_yticks([])
         return
-    ts = [c.ts for c in panel.candles]
-    closes = [c.close for c in panel.candles]
-    change = closes[-1] / closes[0] - 1
+    first, last = panel.candles[0], panel.candles[-1]
+    ts, closes = _broken_at_gaps(panel.candles, panel.timeframe_ms)
+    change = last.close / first.close - 1
     colour = UP if change > 0 else DOWN if change < 0 else NEUTRAL
     ax.plot(ts, closes, color=colour, linewidth=1.3)
-    ax.fill_between(ts, closes, min(closes), color=colour, alpha=0.08, linewidth=0)
+    ax.fill_between(ts, closes, min(c.close for c in panel.candles), color=colour, alpha=0.08, linewidth=0)
+    span = "7d" if last.ts - first.ts >= panel.span_ms else f"since {_day(first.ts)}"
     ax.set_title(
-        f"{panel.label}  {price(closes[-1])}  {signed_pct(change)} 7d",
+        f"{panel.label}  {price(last.close)}  {signed_pct(change)} {span}",
         fontsize=10,
         loc="left",
         fontweight="bold",
@@ -89,9 +97,22 @@ def _panel(ax: Axes, panel: Panel) -> None:
     ax.yaxis.tick_right()
     ax.yaxis.set_major_locator(MaxNLocator(nbins=3))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value, 4)))
-    days = [t for t in ts if t % 86_400_000 == 0]
+    days = [c.ts for c in panel.candles if c.ts % 86_400_000 == 0]
     step = max(1, math.ceil(len(days) / 4))
     ax.set_xticks(days[::step], [_day(t) for t in days[::step]])
+
+
+def _broken_at_gaps(candles: Sequence[Candle], timeframe_ms: int) -> tuple[list[float], list[float]]:
+    """Open times and closes with a NaN where candles are missing, so the line stops instead of bridging the hole."""
+    ts: list[float] = []
+    closes: list[float] = []
+    for previous, candle in zip((None, *candles), candles, strict=False):
+        if previous is not None and candle.ts - previous.ts > timeframe_ms:
+            ts.append(previous.ts + timeframe_ms)
+            closes.append(math.nan)
+        ts.append(candle.ts)
+        closes.append(candle.close)
+    return ts, closes
 
 
 def _day(ms: int) -> str:

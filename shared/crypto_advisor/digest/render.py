@@ -20,14 +20,15 @@ from crypto_advisor.notify.render import InlineImage, RenderedEmail
 def render_digest(view: DigestView) -> RenderedEmail:
     """The digest of ``view``, with its chart when at least one series has two candles in its last 7 days."""
     content = digest_content(view)
-    panels = [(series_label(r.watched.series), _last_week(r.candles)) for r in view.rows]
+    panels = [(r.watched.series, _last_week(r.candles)) for r in view.rows]
     images: tuple[InlineImage, ...] = ()
     if any(len(candles) >= 2 for _, candles in panels):
         # matplotlib costs more to import than the rest of the function, and most hourly runs send nothing.
         from crypto_advisor.digest.chart import Panel, small_multiples_png
 
         png = small_multiples_png(
-            [Panel(label, candles) for label, candles in panels], title=f"The last 7 days · {view.when.day:%d %b %Y}"
+            [Panel(series_label(series), series.timeframe_ms, candles, CHART_MS) for series, candles in panels],
+            title=f"The last 7 days · {view.when.day:%d %b %Y}",
         )
         images = (
             InlineImage(

@@ -21,6 +21,10 @@ with their measured skill. The demo ends with what landed per series, read back
 from the embedded AWS, the signals with the rules' explanations, every alert
 decision (sent, or suppressed with the reason), and the outbox: every email the
 embedded SES accepted, as ``.eml`` and as ``.html`` with its chart beside it.
+
+DigestFunction runs on every tick as its hourly schedule would; the daily
+digest comes due at the watchlist's 07:00 UTC on the morning after the outage,
+and the tick that sends it prints a line.
 """
 
 from __future__ import annotations
@@ -104,7 +108,7 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
         print()
         sources = simulated_sources(demo_market())
         news = demo_news_session()
-        ticks, replays = [], []
+        ticks, replays, digests = [], [], []
         for index, (label, at) in enumerate(demo_ticks()):
             news_run = runtime.tick("NewsFunction", at, newsapi_session=news)
             result = runtime.tick("IngestFunction", at, sources=sources)
@@ -113,6 +117,7 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
                 replays = print_training(aws, bucket, training)
             analysed = runtime.deliver_kinesis("AnalyzeFunction")
             notified = runtime.deliver_dynamodb_streams("NotifyFunction")
+            digest = runtime.tick("DigestFunction", at)
             statuses = Counter(s["status"] for s in result["series"])
             print(
                 f"tick {at:%Y-%m-%d %H:%M}Z  {label:<25} stored {result['stored']:>5}  "
@@ -121,11 +126,14 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
                 + "  ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
             )
             ticks.append({"label": label, "at": at.isoformat(), **result, "news": news_run})
+            if digest["sent"]:
+                digests.append(print_digest(digest))
         summary = summarize(aws, stack.outputs, watchlist_path, ticks)
         summary["signals"] = print_signals(aws, stack.outputs)
         summary["parked"] = runtime.parked
         summary["replay"] = replays
         summary["alerts"] = print_alerts(aws, stack.outputs)
+        summary["digests"] = digests
         summary["outbox"] = print_outbox(aws, stack.outputs, out / "outbox", accepted_emails()[emails_before:])
     finally:
         aws.stop()
@@ -165,7 +173,8 @@ def print_training(aws: EmbeddedAws, bucket: str, training: dict[str, Any]) -> l
 def print_alerts(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, Any]]:
     """Every alert decision NotifyFunction recorded: sent, or suppressed with the reason."""
     table = aws.resource("dynamodb").Table(outputs["NotificationsTableName"])
-    items = [i for i in _scan(table) if i.get("reason") != "no_firings"]  # quiet candles: recorded, not alerts
+    # Quiet candles are recorded, not alerts; the daily digest keeps its own items in the same table.
+    items = [i for i in _scan(table) if i.get("reason") != "no_firings" and i.get("kind") != "digest"]
     items.sort(key=lambda i: (int(i["ts"]), str(i["series"])))
     reasons = Counter(str(i.get("reason") or "-") for i in items if i.get("status") == "suppressed")
     sent = [i for i in items if i.get("status") == "sent"]
@@ -177,6 +186,19 @@ def print_alerts(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, An
         {k: (int(v) if k == "ts" else v) for k, v in i.items() if k in ("series", "ts", "status", "reason")}
         for i in items
     ]
+
+
+def print_digest(run: dict[str, Any]) -> dict[str, Any]:
+    """One line per digest DigestFunction sent on a tick: the local day, when it came due, whom, the subject."""
+    for recipient in run["recipients"]:
+        if recipient["status"] == "sent":
+            print(
+                f"  DigestFunction: daily digest of {run['day']} (due {run['due_at']}, {run['timezone']}) sent to "
+                f"{recipient['recipient']}, {recipient['series']} series: {recipient['subject']}"
+            )
+    return {k: run[k] for k in ("day", "due_at", "timezone", "sent")} | {
+        "subjects": [r["subject"] for r in run["recipients"] if r["status"] == "sent"]
+    }
 
 
 def print_outbox(aws: EmbeddedAws, outputs: dict[str, str], folder: Path, emails: list[AcceptedEmail]) -> list[str]:

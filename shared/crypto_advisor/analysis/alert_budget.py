@@ -30,7 +30,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from crypto_advisor.contracts.signal import FiringRecord, Signal
 from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
+from crypto_advisor.contracts.watchlist import AlertPolicy
 
 #: The share of the weekly budget the calibrated bar aims at on the past.
 BUDGET_FILL = 0.75
@@ -88,6 +90,22 @@ class AlertBar:
             candidates=int(data.get("candidates", 0)),
             emails_per_week=float(per_week) if isinstance(per_week, (int, float)) else None,
         )
+
+
+def score_of(firing: FiringRecord) -> float:
+    """A firing's rarity score; 0 for a signal stored before rarity existed (so it never clears a bar)."""
+    return firing.rarity.score if firing.rarity is not None else 0.0
+
+
+def candidate_of(signal: Signal, policy: AlertPolicy) -> Candidate | None:
+    """The signal as the budget's calibration sees it: its healthy firings of enough severity with their scores."""
+    if not signal.health.healthy:
+        return None
+    scores: dict[str, float] = {}
+    for firing in signal.active_firings:
+        if firing.severity >= policy.min_severity:
+            scores[firing.rule_id] = max(scores.get(firing.rule_id, 0.0), score_of(firing))
+    return Candidate(signal.candle_ts, scores) if scores else None
 
 
 def floor_candles(timeframe_ms: int) -> int:

@@ -23,15 +23,9 @@ with the firings of :func:`fire`.
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
-import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 
@@ -39,73 +33,13 @@ from crypto_advisor.analysis.closed_candle import analyze
 from crypto_advisor.analysis.edge_verdicts import EDGE, WORSE
 from crypto_advisor.analysis.rule_edge import FDR_Q, MIN_BLOCKS, T_MIN, Firing, FiringHistory
 from crypto_advisor.analysis.rules import Rule
-from crypto_advisor.contracts.candle import Candle, screen
-from crypto_advisor.contracts.series import TIMEFRAME_MS, Series
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.units import WEEK_MS
 from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 
 HORIZONS = (1, 4, 24)
-_TIME_COLUMNS = ("timestamp", "date", "datetime", "time", "ts", "open_time", "unix")
-
-
-class CsvError(ValueError):
-    """The CSV cannot be replayed; the message names the line or column."""
-
-
-def _parse_time(raw: str, line: int) -> int:
-    text = raw.strip()
-    try:
-        number = float(text)
-    except ValueError:
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("/", "-"))
-        except ValueError:
-            raise CsvError(f"line {line}: cannot read time {raw!r}") from None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return int(parsed.timestamp() * 1000)
-    return int(number * 1000) if number < 1e11 else int(number)  # seconds or milliseconds
-
-
-def read_csv(text: str) -> tuple[list[Candle], str]:
-    """Candles and the timeframe of a CSV export.
-
-    Columns (case-insensitive, any order, extra columns ignored): a time column
-    named timestamp, date, datetime, time, ts, open_time or unix (epoch seconds,
-    epoch milliseconds or ISO 8601, UTC assumed), and open, high, low, close,
-    volume. The timeframe is the most common step between rows; rows that fail
-    the candle contract are reported, not replayed.
-    """
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise CsvError("empty CSV: expected a header line")
-    names = {name.strip().lower(): name for name in reader.fieldnames}
-    time_column = next((names[c] for c in _TIME_COLUMNS if c in names), None)
-    missing = [c for c in ("open", "high", "low", "close", "volume") if c not in names]
-    if time_column is None or missing:
-        raise CsvError(
-            f"columns {reader.fieldnames}: need a time column ({', '.join(_TIME_COLUMNS)})"
-            + (f" and {', '.join(missing)}" if missing else "")
-        )
-    rows: list[list[Any]] = []
-    for line, record in enumerate(reader, start=2):
-        rows.append(
-            [_parse_time(record[time_column], line)]
-            + [record[names[c]] for c in ("open", "high", "low", "close", "volume")]
-        )
-    rows.sort(key=lambda r: r[0])
-    if len(rows) < 3:
-        raise CsvError("need at least 3 candles")
-    times: list[int] = [r[0] for r in rows]
-    step = statistics.mode(b - a for a, b in itertools.pairwise(times))
-    timeframe = next((name for name, ms in TIMEFRAME_MS.items() if ms == step), None)
-    if timeframe is None:
-        raise CsvError(f"rows are {step} ms apart, which is no timeframe the project knows")
-    screened = screen(rows, timeframe_ms=step, now_ms=rows[-1][0] + step)
-    if screened.rejected:
-        first = screened.rejected[0]
-        raise CsvError(f"{len(screened.rejected)} invalid rows, first at ts {first.ts}: {first.reason}")
-    return screened.accepted, timeframe
 
 
 @dataclass
@@ -124,18 +58,40 @@ class RuleStats:
         }
 
 
+def walk(
+    series: Series,
+    candles: Sequence[Candle],
+    rules: Sequence[Rule],
+    *,
+    first: int,
+    last: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[tuple[int, Signal]]:
+    """``(index, signal)`` for every candle from ``first`` to ``last`` (default: the end), each analysed by the live
+    :func:`~crypto_advisor.analysis.closed_candle.analyze` on the candles up to it only."""
+    tf = series.timeframe_ms
+    end = len(candles) - 1 if last is None else last
+    for index in range(first, end + 1):
+        window = candles[max(0, index - WINDOW_CANDLES + 1) : index + 1]
+        yield index, analyze(series, window, candle_ts=candles[index].ts, now_ms=candles[index].ts + tf, rules=rules)
+        if progress is not None and (index - first) % 1000 == 0:
+            progress(index - first, end + 1 - first)
+
+
+def firings_of(signals: Iterable[tuple[int, Signal]]) -> dict[str, list[Firing]]:
+    """``rule id -> [(candle index, direction), ...]`` of walked signals."""
+    fired: dict[str, list[Firing]] = defaultdict(list)
+    for index, signal in signals:
+        for firing in signal.firings:
+            fired[firing.rule_id].append((index, firing.direction))
+    return dict(fired)
+
+
 def fire(
     series: Series, candles: Sequence[Candle], rules: Sequence[Rule], *, warmup: int = 200
 ) -> dict[str, list[Firing]]:
     """``rule id -> [(candle index, direction), ...]``: the analysis run at every candle from ``warmup`` on."""
-    tf = series.timeframe_ms
-    fired: dict[str, list[Firing]] = defaultdict(list)
-    for index in range(warmup, len(candles)):
-        window = candles[max(0, index - WINDOW_CANDLES + 1) : index + 1]
-        signal = analyze(series, window, candle_ts=candles[index].ts, now_ms=candles[index].ts + tf, rules=rules)
-        for firing in signal.firings:
-            fired[firing.rule_id].append((index, firing.direction))
-    return dict(fired)
+    return firings_of(walk(series, candles, rules, first=warmup))
 
 
 def replay(series: Series, candles: Sequence[Candle], rules: Sequence[Rule], *, warmup: int = 200) -> dict:

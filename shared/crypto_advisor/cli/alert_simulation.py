@@ -22,15 +22,16 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
-from crypto_advisor.analysis.alert_budget import AlertBar, Candidate, calibrate, default_bar
-from crypto_advisor.analysis.closed_candle import analyze
+from crypto_advisor.analysis.alert_budget import AlertBar, Candidate, calibrate, candidate_of, default_bar
+from crypto_advisor.analysis.replay import walk
+from crypto_advisor.analysis.rule_edge import FiringHistory
 from crypto_advisor.analysis.rules import Rule, with_conditions
 from crypto_advisor.contracts.alerts import SentAlert
 from crypto_advisor.contracts.candle import Candle
@@ -38,9 +39,8 @@ from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy, UserCondition
-from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
-from crypto_advisor.notify.policy import Send, decide, score_of
-from crypto_advisor.notify.view import headline_order
+from crypto_advisor.notify.policy import Send, decide
+from crypto_advisor.notify.view import PREFERRED_HORIZON, headline_order
 
 #: History the daily recalibration of the bar looks back on (as the training run's replay of the archive).
 CALIBRATION_DAYS = 365
@@ -75,36 +75,8 @@ class Simulation:
     held_back: dict[str, Counter[str]] = field(default_factory=dict)
     bars: list[AlertBar] = field(default_factory=list)
     analysed: int = 0
-
-
-def candidate_of(signal: Signal, policy: AlertPolicy) -> Candidate | None:
-    """The signal as the budget's calibration sees it: its healthy firings of enough severity with their scores."""
-    if not signal.health.healthy:
-        return None
-    scores: dict[str, float] = {}
-    for firing in signal.active_firings:
-        if firing.severity >= policy.min_severity:
-            scores[firing.rule_id] = max(scores.get(firing.rule_id, 0.0), score_of(firing))
-    return Candidate(signal.candle_ts, scores) if scores else None
-
-
-def analysed(
-    series: Series,
-    candles: Sequence[Candle],
-    rules: Sequence[Rule],
-    *,
-    first: int,
-    last: int,
-    progress: Callable[[int, int], None] | None = None,
-) -> Iterator[tuple[int, Signal]]:
-    """``(index, signal)`` for every candle from ``first`` to ``last``, each analysed on the candles up to it only."""
-    tf = series.timeframe_ms
-    for index in range(first, last + 1):
-        candle = candles[index]
-        window = candles[max(0, index - WINDOW_CANDLES + 1) : index + 1]
-        yield index, analyze(series, window, candle_ts=candle.ts, now_ms=candle.ts + tf, rules=rules)
-        if progress is not None and (index - first) % 1000 == 0:
-            progress(index - first, last + 1 - first)
+    #: every firing of the range, ``rule -> [(candle index, direction)]``: what the rule records are judged on
+    fired: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
 
 
 def index_range(candles: Sequence[Candle], start_ts: int | None, end_ts: int | None) -> tuple[int, int]:
@@ -145,6 +117,8 @@ def decide_over(
             )
             sim.bars.append(bar)
         sim.analysed += 1
+        for firing in signal.firings:
+            sim.fired.setdefault(firing.rule_id, []).append((index, firing.direction))
         recent = [s for s in sends if ts - WEEK_MS < s.candle_ts <= ts]
         decision = decide(
             signal, policy, recent, default_recipients=("you@example.com",), bar=bar.score, conditions=conditions
@@ -189,7 +163,7 @@ def simulate(
     """
     first, last = index_range(candles, start_ts, end_ts)
     judged = with_conditions(rules, conditions)
-    signals = analysed(series, candles, judged, first=first, last=last, progress=progress)
+    signals = walk(series, candles, judged, first=first, last=last, progress=progress)
     return decide_over(series, candles, signals, policy, first=first, conditions=conditions)
 
 
@@ -259,6 +233,29 @@ def _headline_skill(sim: Simulation) -> dict[str, Any]:
     return skill
 
 
+def quoted_records(sim: Simulation) -> dict[str, int]:
+    """How the rule records the emails would have quoted read, counted by verdict.
+
+    Each email quotes, for each of its rules, the out-of-sample record at
+    :data:`~crypto_advisor.notify.view.PREFERRED_HORIZON` candles computed only
+    from the firings and closes before the emailed candle
+    (:class:`~crypto_advisor.analysis.rule_edge.FiringHistory`), judged as one
+    Benjamini-Hochberg family: "better than chance" is quoted exactly when the
+    verdict is ``edge``.
+    """
+    if not sim.emails or not sim.fired:
+        return {}
+    closes = [c.close for c in sim.candles]
+    history = FiringHistory(closes, sim.fired, horizons=(PREFERRED_HORIZON,), start=sim.first_index)
+    verdicts: Counter[str] = Counter()
+    for email in sim.emails:
+        records = history.records_at(email.index)
+        for rule in email.rules:
+            if rule in records:
+                verdicts[records[rule][PREFERRED_HORIZON].verdict] += 1
+    return dict(verdicts.most_common())
+
+
 def measure(sim: Simulation) -> dict[str, Any]:
     """The figures ``make alert-quality`` reports and writes as JSON (keys documented in the README)."""
     if not sim.analysed:
@@ -292,6 +289,7 @@ def measure(sim: Simulation) -> dict[str, Any]:
             else None,
             "skill": _headline_skill(sim),
         },
+        "quoted_records": quoted_records(sim),
         "suppressed": dict(sim.reasons.most_common()),
         "held_back_rules": {reason: dict(c.most_common()) for reason, c in sim.held_back.items()},
         "bar": {

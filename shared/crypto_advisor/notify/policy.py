@@ -40,6 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from crypto_advisor.analysis.alert_budget import score_of
 from crypto_advisor.contracts.alerts import SentAlert
 from crypto_advisor.contracts.conditions import is_user_condition
 from crypto_advisor.contracts.signal import FiringRecord, Signal
@@ -94,11 +95,6 @@ def cooldown_window(candle_ts: int, cooldown_ms: int) -> tuple[int, int]:
     """
     reach = max(cooldown_ms - 1, 0)
     return candle_ts - max(reach, WEEK_MS - 1), candle_ts + reach
-
-
-def score_of(firing: FiringRecord) -> float:
-    """A firing's rarity score; 0 for a signal stored before rarity existed (so it never clears a bar)."""
-    return firing.rarity.score if firing.rarity is not None else 0.0
 
 
 def decide(

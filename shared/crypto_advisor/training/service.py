@@ -51,12 +51,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from crypto_advisor.analysis.replay import replay
-from crypto_advisor.analysis.rules import Rule
+from crypto_advisor.analysis.alert_budget import calibrate, candidate_of
+from crypto_advisor.analysis.replay import firings_of, replay_report, walk
+from crypto_advisor.analysis.rules import Rule, with_conditions
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.watchlist import Watchlist
+from crypto_advisor.contracts.watchlist import AlertPolicy, Watchlist
 from crypto_advisor.forecast.card import ModelCard, card_losses
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.training.ports import Ports
@@ -164,7 +165,8 @@ def run_training(
         series = watched.series
         item = SeriesTraining(series=series.key, status="failed")
         try:
-            _train_one(series, item, now_ms=now_ms, config=config, rules=rules, ports=ports)
+            judged = with_conditions(rules, watched.conditions)
+            _train_one(series, item, now_ms=now_ms, config=config, rules=judged, policy=watched.alerts, ports=ports)
         except StorageError as exc:
             item.status, item.error, item.error_kind = "failed", str(exc), "storage"
         except Exception as exc:  # noqa: BLE001 - one series' bug must not stop the others; it is reported
@@ -180,6 +182,7 @@ def _train_one(
     now_ms: int,
     config: ForecastConfig,
     rules: Sequence[Rule],
+    policy: AlertPolicy,
     ports: Ports,
 ) -> None:
     archived = ports.archive.read(series)
@@ -190,7 +193,7 @@ def _train_one(
         return
     item.first_ts, item.last_ts = candles[0].ts, candles[-1].ts
     if len(candles) > REPLAY_WARMUP:
-        item.replay_key = ports.replay_figures.write(series, replay(series, candles, rules, warmup=REPLAY_WARMUP))
+        item.replay_key = ports.replay_figures.write(series, replay_with_bar(series, candles, rules, policy))
     try:
         cards, artifacts = ports.forecaster.train(candles, config, series=series.key)
     except ValueError as exc:
@@ -204,6 +207,28 @@ def _train_one(
     if move:
         ports.models.move_latest(series, version)
     item.pointer, item.pointer_reason = ("moved" if move else "kept"), reason
+
+
+def replay_with_bar(series: Series, candles: Sequence[Candle], rules: Sequence[Rule], policy: AlertPolicy) -> dict:
+    """The replay report of ``candles``, with the series' rarity bar calibrated on the same walk (``alert_bar``).
+
+    One walk of the live analysis serves both: the rules' records and the
+    candidates the alert budget is calibrated on (the notifier reads the bar
+    from this report).
+    """
+    signals = list(walk(series, candles, rules, first=REPLAY_WARMUP))
+    report = replay_report(series, candles, rules, firings_of(signals), warmup=REPLAY_WARMUP)
+    candidates = [c for _, signal in signals if (c := candidate_of(signal, policy)) is not None]
+    bar = calibrate(
+        candidates,
+        span_ms=candles[-1].ts - candles[REPLAY_WARMUP].ts + series.timeframe_ms,
+        timeframe_ms=series.timeframe_ms,
+        max_per_week=policy.max_per_week,
+        cooldown_ms=policy.cooldown_ms,
+        weekly_cap=policy.weekly_cap,
+    )
+    report["alert_bar"] = bar.as_dict()
+    return report
 
 
 def _gate(

@@ -1,4 +1,4 @@
-"""The replay: CSV reading, per-rule statistics, and the command line."""
+"""The replay: CSV reading (the command line's reader), per-rule statistics, and the command line."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from crypto_advisor.analysis.edge_verdicts import VERDICTS
-from crypto_advisor.analysis.replay import HORIZONS, CsvError, edge, fire, format_table, read_csv, replay, replay_report
+from crypto_advisor.analysis.replay import HORIZONS, edge, fire, format_table, replay, replay_report
 from crypto_advisor.analysis.rule_edge import FiringHistory
 from crypto_advisor.analysis.rules import build_rules
+from crypto_advisor.cli.history_csv import CsvError, read_history
 from crypto_advisor.cli.replay import demo_candles, main
 from crypto_advisor.contracts.series import Series
 
@@ -32,27 +33,28 @@ def test_a_csv_with_epoch_seconds_and_capitalised_columns_is_read_as_hourly_cand
         "Timestamp,Open,High,Low,Close,Volume,Trades", [str(1_700_000_000 // 3600 * 3600 + i * 3600) for i in range(5)]
     )
     # When it is read
-    candles, timeframe = read_csv(text)
-    # Then the candles are in milliseconds and the timeframe is inferred
-    assert timeframe == "1h" and len(candles) == 5
+    read = read_history(text)
+    candles, timeframe = read.candles, read.timeframe
+    # Then the candles are in milliseconds and the timeframe is inferred (the last row, maybe still open, dropped)
+    assert timeframe == "1h" and len(candles) == 4 and read.dropped_last is not None
     assert candles[0].ts % HOUR == 0 and candles[1].ts - candles[0].ts == HOUR
 
 
 def test_a_csv_with_iso_dates_is_read():
     text = csv_text("date,open,high,low,close,volume,x", ["2026-01-01", "2026-01-02", "2026-01-03"])
-    candles, timeframe = read_csv(text)
-    assert timeframe == "1d" and candles[0].close == 101.0
+    read = read_history(text)
+    assert read.timeframe == "1d" and read.candles[0].close == 101.0
 
 
 def test_a_csv_without_volume_names_what_is_missing():
     with pytest.raises(CsvError, match="volume"):
-        read_csv("timestamp,open,high,low,close\n1,1,1,1,1\n")
+        read_history("timestamp,open,high,low,close\n1,1,1,1,1\n")
 
 
 def test_a_csv_with_an_inconsistent_row_names_it():
     text = "timestamp,open,high,low,close,volume\n3600,1,2,0.5,1,1\n7200,1,0.5,0.9,1,1\n10800,1,2,0.5,1,1\n"
-    with pytest.raises(CsvError, match="inconsistent range"):
-        read_csv(text)
+    with pytest.raises(CsvError, match=r"line 3.*inconsistent range"):
+        read_history(text)
 
 
 def test_the_edge_compares_the_hit_rate_with_the_base_rate():

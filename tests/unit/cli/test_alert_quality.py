@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from crypto_advisor.analysis.alert_budget import Candidate
+from crypto_advisor.analysis.alert_budget import Candidate, candidate_of
+from crypto_advisor.analysis.edge_verdicts import VERDICTS
 from crypto_advisor.cli.alert_quality import main
-from crypto_advisor.cli.alert_simulation import block_t, candidate_of, decide_over, measure
+from crypto_advisor.cli.alert_simulation import block_t, decide_over, measure
 from crypto_advisor.cli.replay import demo_candles
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Health, Rarity, Signal
@@ -105,6 +106,7 @@ def test_the_command_reads_a_csv_and_writes_the_documented_keys(tmp_path):
     report = json.loads(out.read_text())
     for key in ("emails_per_week", "emails_per_day_p90", "days_without_alert_share", "digests", "headline"):
         assert key in report
+    assert set(report["quoted_records"]) <= set(VERDICTS)
     assert {"rules", "skill"} <= set(report["headline"]) and set(report["headline"]["skill"]) == {"1", "4", "24"}
     # The planted 20% jump on the largest volume of the file is the one event worth an email.
     assert report["emails"] >= 1

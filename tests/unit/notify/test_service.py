@@ -14,12 +14,11 @@ from typing import Any
 import pytest
 
 from crypto_advisor.adapters.notification_log import LEASE_MS as LEASE
-from crypto_advisor.analysis.alert_budget import default_bar
+from crypto_advisor.analysis.alert_budget import default_bar, score_of
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import DeliveryError, StorageError
 from crypto_advisor.contracts.signal import Health, Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
-from crypto_advisor.notify.policy import score_of
 from crypto_advisor.notify.service import AlertInFlightError, AlreadyDecided, Notifier, Sent, Suppressed
 from tests.fakes.candles import FakeCandles
 from tests.fakes.notify import FakeFigures, FakeLog, FakeMailer, FakeWatchlist, RecordingRenderer

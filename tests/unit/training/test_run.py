@@ -140,3 +140,13 @@ def test_changed_targets_cannot_be_compared_and_the_new_configuration_replaces_t
     assert btc.pointer == "moved"
     assert "horizon 24 -> 12" in (btc.pointer_reason or "")
     assert world.forecaster.evaluated == []
+
+
+def test_the_replay_report_carries_the_series_rarity_bar_for_its_budget() -> None:
+    # Given a month and a half of BTC (enough weeks to calibrate) and three weeks of ETH (not enough)
+    world = World(FakeArchive({BTC.key: candles(200 + 24 * 7 * 6), ETH.key: candles(200 + 24 * 7 * 3)}))
+    world.run(GOOD)
+    # Then each report says which bar the notifier applies, for the watchlist's budget (the default 3 a week)
+    btc, eth = (world.stats.written[s.key]["alert_bar"] for s in (BTC, ETH))
+    assert btc["source"] == "calibrated" and btc["weeks"] == pytest.approx(6, abs=0.01) and btc["max_per_week"] == 3
+    assert eth["source"] == "default" and eth["score"] == 336

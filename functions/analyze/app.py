@@ -16,7 +16,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from crypto_advisor.analysis.service import analyze_update
+from crypto_advisor.analysis.service import RememberedWindows, analyze_update
 from crypto_advisor.telemetry.analysis import record as record_outcome
 from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.analyze import analyze_deps
@@ -30,16 +30,19 @@ processor = BatchProcessor(event_type=EventType.KinesisDataStreams, model=Candle
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = analyze_deps(AnalyzeSettings.from_env(os.environ))
+    # The batch's updates share BTC's window: read once per invocation, never across (the table moves on).
+    candles = RememberedWindows(deps.candles)
 
     def handle(record: CandleUpdateRecord) -> None:
         outcome = analyze_update(
             record.kinesis.data,
-            candles=deps.candles,
+            candles=candles,
             signals=deps.signals,
             rules=deps.rules,
             conditions=deps.conditions,
             news=deps.news,
             models=deps.models,
+            references=deps.references,
         )
         record_outcome(outcome)
 

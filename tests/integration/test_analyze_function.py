@@ -91,3 +91,17 @@ def test_a_window_with_a_gap_gives_an_unhealthy_signal(ingested):
     assert not signal.health.healthy
     assert any("3 candles missing" in r for r in signal.health.reasons)
     assert all(f.suppressed for f in signal.firings)
+
+
+def test_every_signal_but_btcs_is_read_against_btcs_candle_of_the_same_hour(ingested):
+    # When the stream is delivered: BTC's window is read through the same Candles table for the other series
+    ingested.runtime.deliver_kinesis("AnalyzeFunction")
+    by_series = {i["series"]: Signal.from_json(i["body"]) for i in signals(ingested)}
+    # Then ETH's and HYPE's contexts carry a beta against the watchlist's BTC, and BTC's own carries none
+    for key in ("kraken:ETH-USD:1h", "coingecko:HYPE-USD:1h"):
+        market = by_series[key].market
+        assert market is not None and market.reference == "kraken:BTC-USD:1h"
+        assert market.beta is not None and market.beta.returns >= 20, market.beta_note
+    btc = by_series["kraken:BTC-USD:1h"].market
+    assert btc is not None and btc.reference is None and btc.beta is None
+    assert [t.timeframe for t in btc.trends] == ["4h", "1d"]

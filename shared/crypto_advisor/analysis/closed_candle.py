@@ -12,6 +12,14 @@ rule does not apply, so everything else is unchanged.
 
 The indicator frame may come from the caller: a series update builds it once
 and hands the same frame to the rules here and to the model predictions.
+
+The market context (:mod:`.market_context`) is computed for every candle the
+window reaches: the move in sigmas and the 4 h / 1 d trends from the window
+itself, and, given the watchlist's BTC series of the timeframe
+(``reference``), the move against BTC's at the coin's beta, whose own part
+then stands in for the move in the firings' rarity. Without a reference (the
+replay of a single CSV, a watchlist without BTC, BTC itself) there is no beta
+and the rarity is the series' alone.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import math
 from collections.abc import Sequence
 
 from crypto_advisor.analysis.health import assess
+from crypto_advisor.analysis.market_context import Reference, market_context
 from crypto_advisor.analysis.news_columns import add_news_columns
 from crypto_advisor.analysis.rarity import rarities
 from crypto_advisor.analysis.rules import Rule, evaluate_all
@@ -58,6 +67,7 @@ def analyze(
     params: IndicatorParams = DEFAULT_PARAMS,
     articles: Sequence[Article] | None = None,
     indicators: IndicatorFrame | None = None,
+    reference: Reference | None = None,
 ) -> Signal:
     """Signal for the candle at ``candle_ts``, seeing only candles up to it and news published by its close.
 
@@ -66,7 +76,9 @@ def analyze(
     ``indicators`` is the indicator frame of ``window`` built by a caller that
     shares it with other readers; ``window`` is then already cut at
     ``candle_ts`` (:func:`~crypto_advisor.market.frame.window_upto`) and ends
-    there. None: the window is cut and the frame built here.
+    there. None: the window is cut and the frame built here. ``reference`` is
+    the watchlist's BTC series of this timeframe with its stored candles; None
+    for BTC itself or a watchlist without it.
     """
     upto: Sequence[Candle]
     if indicators is None:
@@ -94,7 +106,20 @@ def analyze(
         frame = add_news_columns(frame, articles, series.timeframe_ms)
     firings = evaluate_all(frame, rules, series.timeframe_ms) if len(frame) >= 2 else []
     reason = None if health.healthy else "unhealthy data: " + "; ".join(health.reasons)
-    rare = rarities([(f.rule_id, f.direction) for f in firings], frame, series.timeframe_ms)
+    context = market_context(
+        frame["ts"].to_numpy(),
+        frame["close"].to_numpy(dtype=float),
+        timeframe_ms=series.timeframe_ms,
+        reference=reference,
+    )
+    own = context.own if context is not None else None
+    rare = rarities(
+        [(f.rule_id, f.direction) for f in firings],
+        frame,
+        series.timeframe_ms,
+        own=own.residuals if own is not None else None,
+        own_sigma=own.sigma if own is not None else None,
+    )
     records = [
         FiringRecord(**f.as_dict(), suppressed=reason is not None, suppressed_reason=reason, rarity=r)
         for f, r in zip(firings, rare, strict=True)
@@ -108,6 +133,7 @@ def analyze(
         firings=records,
         indicators=snapshot,
         news=news,
+        market=context.market if context is not None else None,
         health=health,
         analyzed_at=now_ms,
     )

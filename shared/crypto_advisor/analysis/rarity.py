@@ -17,7 +17,19 @@ in ``N`` candles. Four kinds, each read off the indicator frame:
 - ``range``: the close against the closes before it: the range it broke ("the
   highest close in 43 days");
 - ``calm``: the Bollinger band width, for the squeeze ("the narrowest band in
-  9 days").
+  9 days");
+- ``own_move``: the coin's own part of the move, beyond what BTC's move on the
+  same candle implied at the coin's recent beta
+  (:mod:`crypto_advisor.analysis.market_context`), against the own moves of
+  the candles the beta was measured on ("the largest hourly drop beyond what
+  BTC implied in 12 days"). When the analysis has it (the watchlist has a BTC
+  series of this timeframe, and this is not BTC), it **stands in for**
+  ``move``: a coin that fell 5% on the hour BTC fell 4% merely followed the
+  market, and only what it did on its own is news about it. The market-wide
+  move itself is the market email's (:mod:`crypto_advisor.notify.market`).
+  Record lengths of any exchangeable sequence share one distribution (a record
+  of ``n`` or more has odds ``1/n``), so the bar the training run calibrates
+  on the moves of the series alone holds for the own moves too.
 
 Why record lengths rather than z-scores or percentiles of a fitted model: they
 need no distribution (crypto returns are fat-tailed, and a normal sigma
@@ -42,6 +54,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,12 +110,24 @@ class CandleMeasures:
     high_record: int | None
     low_record: int | None
     calm_record: int | None
+    #: the own move's records (None: no BTC reference, or the own move is flat) and its size in sigmas
+    own_rise_record: int | None = None
+    own_drop_record: int | None = None
+    own_move_record: int | None = None
+    own_sigma: float | None = None
+    #: own moves before the candle (the beta's common candles), the cap of the own records
+    own_candles_before: int = 0
 
-    def capped(self, record: int | None) -> bool:
-        return record is not None and record >= self.candles_before
+    @property
+    def has_own(self) -> bool:
+        return self.own_move_record is not None
+
+    def capped(self, record: int | None, kind: RarityMeasure = "move") -> bool:
+        before = self.own_candles_before if kind == "own_move" else self.candles_before
+        return record is not None and record >= before
 
 
-def _record(values: np.ndarray, *, largest: bool) -> int | None:
+def record_length(values: np.ndarray, *, largest: bool) -> int | None:
     """Candles since a value at least as extreme as the last one (the whole history when there is none)."""
     if len(values) < 2 or not math.isfinite(values[-1]):
         return None
@@ -111,16 +136,31 @@ def _record(values: np.ndarray, *, largest: bool) -> int | None:
     return int(len(before) - as_extreme[-1]) if len(as_extreme) else len(before)
 
 
-def measure(frame: pd.DataFrame) -> CandleMeasures:
-    """The records and multiples of the frame's last candle (the candle the analysis judges)."""
+def move_sigma(closes: np.ndarray) -> float | None:
+    """The last close-to-close log return in units of the standard deviation of up to :data:`SIGMA_LOOKBACK` before it.
+
+    None with fewer than 20 returns before it, or no spread. One definition for
+    the rarity's words, the market context's size of the move and the market
+    email's 2-sigma test.
+    """
+    if len(closes) < 21:
+        return None
+    returns = np.diff(np.log(closes))
+    past = returns[-SIGMA_LOOKBACK - 1 : -1]
+    sigma = float(np.std(past, ddof=1))
+    return float(returns[-1] / sigma) if sigma > 0 and math.isfinite(sigma) else None
+
+
+def measure(frame: pd.DataFrame, own: np.ndarray | None = None, own_sigma: float | None = None) -> CandleMeasures:
+    """The records and multiples of the frame's last candle (the candle the analysis judges).
+
+    ``own`` are the coin's own moves beyond what BTC implied, the candle's
+    last (:class:`~crypto_advisor.analysis.market_context.OwnMoves`), and
+    ``own_sigma`` their spread; None without a reference.
+    """
     close = frame["close"].to_numpy(dtype=float)
     volume = frame["volume"].to_numpy(dtype=float)
     returns = np.diff(np.log(close)) if len(close) >= 2 else np.array([])
-    move_sigma: float | None = None
-    if len(returns) >= 20:
-        past = returns[-SIGMA_LOOKBACK - 1 : -1]
-        sigma = float(np.std(past, ddof=1))
-        move_sigma = float(returns[-1] / sigma) if sigma > 0 else None
     volume_multiple: float | None = None
     average_column = DEFAULT_PARAMS.volume_ma_column
     if average_column in frame and len(frame) >= 2:
@@ -130,16 +170,31 @@ def measure(frame: pd.DataFrame) -> CandleMeasures:
     width = width[np.isfinite(width)]
     return CandleMeasures(
         candles_before=len(close) - 1,
-        rise_record=_record(returns, largest=True) if len(returns) and returns[-1] > 0 else None,
-        drop_record=_record(returns, largest=False) if len(returns) and returns[-1] < 0 else None,
-        move_record=_record(np.abs(returns), largest=True) if len(returns) else None,
-        move_sigma=move_sigma,
-        volume_record=_record(volume, largest=True),
+        rise_record=record_length(returns, largest=True) if len(returns) and returns[-1] > 0 else None,
+        drop_record=record_length(returns, largest=False) if len(returns) and returns[-1] < 0 else None,
+        move_record=record_length(np.abs(returns), largest=True) if len(returns) else None,
+        move_sigma=move_sigma(close),
+        volume_record=record_length(volume, largest=True),
         volume_multiple=volume_multiple,
-        high_record=_record(close, largest=True),
-        low_record=_record(close, largest=False),
-        calm_record=_record(width, largest=False) if len(width) >= 2 else None,
+        high_record=record_length(close, largest=True),
+        low_record=record_length(close, largest=False),
+        calm_record=record_length(width, largest=False) if len(width) >= 2 else None,
+        **_own_records(own, own_sigma),
     )
+
+
+def _own_records(own: np.ndarray | None, sigma: float | None) -> dict[str, Any]:
+    """The :class:`CandleMeasures` fields of the own moves (none without them)."""
+    if own is None or len(own) < 2:
+        return {}
+    last = float(own[-1])
+    return {
+        "own_rise_record": record_length(own, largest=True) if last > 0 else None,
+        "own_drop_record": record_length(own, largest=False) if last < 0 else None,
+        "own_move_record": record_length(np.abs(own), largest=True),
+        "own_sigma": last / sigma if sigma else None,
+        "own_candles_before": len(own) - 1,
+    }
 
 
 def span(candles: int, timeframe_ms: int) -> str:
@@ -162,12 +217,9 @@ def _candle_word(timeframe_ms: int) -> str:
     return words.get(timeframe_ms, "candle's")
 
 
-def _move_record(m: CandleMeasures, direction: Direction) -> int | None:
-    if direction == "bullish":
-        return m.rise_record
-    if direction == "bearish":
-        return m.drop_record
-    return m.move_record
+def _the_way(direction: Direction, bullish: int | None, bearish: int | None, either: int | None) -> int | None:
+    """The record that speaks for a firing pointing ``direction``: a rise's, a drop's, or one either way."""
+    return bullish if direction == "bullish" else bearish if direction == "bearish" else either
 
 
 def _range_record(m: CandleMeasures, direction: Direction) -> int | None:
@@ -179,12 +231,13 @@ def _range_record(m: CandleMeasures, direction: Direction) -> int | None:
 
 
 def _words(kind: RarityMeasure, record: int, m: CandleMeasures, direction: Direction, timeframe_ms: int) -> str:
-    within = f"in {'at least ' if m.capped(record) else ''}{span(max(record, 1), timeframe_ms)}"
+    within = f"in {'at least ' if m.capped(record, kind) else ''}{span(max(record, 1), timeframe_ms)}"
     candle = _candle_word(timeframe_ms)
-    if kind == "move":
-        sigma = m.move_sigma
+    if kind in ("move", "own_move"):
+        sigma = m.move_sigma if kind == "move" else m.own_sigma
         way = "rise" if (sigma or 0) > 0 else "drop"
-        text = f"the largest {candle} {way} {within}"
+        beyond = " beyond what BTC implied" if kind == "own_move" else ""
+        text = f"the largest {candle} {way}{beyond} {within}"
         if sigma is not None and abs(sigma) >= SIGMA_WORTH_SAYING:
             text += f" ({abs(sigma):.1f} sigma)"
         return text
@@ -200,10 +253,17 @@ def _words(kind: RarityMeasure, record: int, m: CandleMeasures, direction: Direc
 
 
 def rarity(rule_id: str, direction: Direction, m: CandleMeasures, timeframe_ms: int) -> Rarity:
-    """The rarity of a ``rule_id`` firing pointing ``direction`` on the measured candle."""
+    """The rarity of a ``rule_id`` firing pointing ``direction`` on the measured candle.
+
+    With the coin's own move measured (a BTC reference), ``own_move`` takes
+    the place of ``move`` among the rule's measures.
+    """
     measures = MEASURES_BY_RULE.get(rule_id, _VOLUME)
+    if m.has_own:
+        measures = tuple("own_move" if kind == "move" else kind for kind in measures)
     records: dict[RarityMeasure, int | None] = {
-        "move": _move_record(m, direction),
+        "move": _the_way(direction, m.rise_record, m.drop_record, m.move_record),
+        "own_move": _the_way(direction, m.own_rise_record, m.own_drop_record, m.own_move_record),
         "volume": m.volume_record,
         "range": _range_record(m, direction),
         "calm": m.calm_record,
@@ -213,8 +273,9 @@ def rarity(rule_id: str, direction: Direction, m: CandleMeasures, timeframe_ms: 
         record = records[kind]
         if record is not None and (best is None or record > best[0]):
             best = (record, kind)
-    move_sigma = round(m.move_sigma, 3) if m.move_sigma is not None else None
-    volume_multiple = round(m.volume_multiple, 3) if m.volume_multiple is not None else None
+
+    def rounded(value: float | None) -> float | None:
+        return round(value, 3) if value is not None else None
 
     def said(score: float, kind: RarityMeasure, words: str, capped: bool = False) -> Rarity:
         return Rarity(
@@ -222,22 +283,33 @@ def rarity(rule_id: str, direction: Direction, m: CandleMeasures, timeframe_ms: 
             measure=kind,
             words=words,
             capped=capped,
-            move_sigma=move_sigma,
-            volume_multiple=volume_multiple,
+            move_sigma=rounded(m.move_sigma),
+            volume_multiple=rounded(m.volume_multiple),
             move_record=records["move"],
             volume_record=m.volume_record,
             range_record=records["range"],
+            own_move_record=records["own_move"],
+            own_move_sigma=rounded(m.own_sigma),
         )
 
     if best is None or best[0] < 2:
         return said(float(best[0]) if best else 0.0, "none", "a routine candle")
     record, kind = best
-    return said(float(record), kind, _words(kind, record, m, direction, timeframe_ms), m.capped(record))
+    return said(float(record), kind, _words(kind, record, m, direction, timeframe_ms), m.capped(record, kind))
 
 
-def rarities(firings: Sequence[tuple[str, Direction]], frame: pd.DataFrame, timeframe_ms: int) -> list[Rarity]:
-    """One :class:`Rarity` per ``(rule_id, direction)``, all measured on the frame's last candle once."""
+def rarities(
+    firings: Sequence[tuple[str, Direction]],
+    frame: pd.DataFrame,
+    timeframe_ms: int,
+    own: np.ndarray | None = None,
+    own_sigma: float | None = None,
+) -> list[Rarity]:
+    """One :class:`Rarity` per ``(rule_id, direction)``, all measured on the frame's last candle once.
+
+    ``own`` and ``own_sigma``: the coin's own moves beyond what BTC implied (see :func:`measure`).
+    """
     if not firings:
         return []
-    m = measure(frame)
+    m = measure(frame, own, own_sigma)
     return [rarity(rule_id, direction, m, timeframe_ms) for rule_id, direction in firings]

@@ -19,6 +19,16 @@ The rules are the built-in ones (the same for every series) plus the series'
 own conditions from the watchlist (``conditions``, by series key, built by
 :func:`crypto_advisor.analysis.rules.conditions.condition_rules`), reported after them.
 
+With ``references`` (the watchlist's BTC series per timeframe,
+:func:`~crypto_advisor.contracts.market_context.market_reference`), an update
+of any other series also reads BTC's window of the same candles through the
+same port (one more Query; :class:`RememberedWindows` lets a batch of updates
+for the same candle read it once), and the signal's market context carries
+the move against BTC's at the coin's beta. BTC's candle may not be stored yet
+(the ingest stores series one after another): the context then says so and
+has no beta, and the rarity is the series' own. A BTC window that cannot be
+read is treated the same way, with the error in the outcome; never a failed update.
+
 Predictions are an extra too, and the signal is what must not be lost: no
 model yet means no predictions (the normal state before the first training
 run), and a model that cannot be loaded or fails to predict leaves the signal
@@ -30,13 +40,16 @@ candle.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from crypto_advisor.analysis.closed_candle import analyze
+from crypto_advisor.analysis.market_context import Reference
 from crypto_advisor.analysis.ports import ModelSource, NewsReader, SignalWriter, WindowReader
 from crypto_advisor.analysis.rules import Rule
+from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.candle_update import CandleUpdate
 from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.market_context import is_reference_coin
 from crypto_advisor.contracts.news import MOOD_LONG_MS, Article, NewsDigest
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
@@ -55,6 +68,25 @@ class Outcome:
     model_version: str | None = None
     #: Why a served model gave no predictions (the signal was stored without them).
     predictions_error: str | None = None
+    #: Why BTC's window could not be read (the signal was made without the move against BTC's).
+    reference_error: str | None = None
+
+
+@dataclass
+class RememberedWindows(WindowReader):
+    """A window reader that reads each (series, since) once: one per invocation, so a batch reads BTC's window once.
+
+    Made afresh for every invocation: across invocations the table moves on.
+    """
+
+    candles: WindowReader
+    _read: dict[tuple[str, int], list[Candle]] = field(default_factory=dict, init=False)
+
+    def window(self, series: Series, *, since_ts: int = 1) -> list[Candle]:
+        key = (series.key, since_ts)
+        if key not in self._read:
+            self._read[key] = self.candles.window(series, since_ts=since_ts)
+        return self._read[key]
 
 
 def analyze_update(
@@ -66,10 +98,12 @@ def analyze_update(
     news: NewsReader | None = None,
     models: ModelSource | None = None,
     conditions: Mapping[str, Sequence[Rule]] | None = None,
+    references: Mapping[str, Series] | None = None,
 ) -> Outcome:
     series = Series.parse(update.series)
     candle_ts = update.last_ts
-    window = candles.window(series, since_ts=candle_ts - (WINDOW_CANDLES - 1) * series.timeframe_ms)
+    since = candle_ts - (WINDOW_CANDLES - 1) * series.timeframe_ms
+    window = candles.window(series, since_ts=since)
     upto = window_upto(window, candle_ts)
     indicators = indicator_frame(upto) if upto and upto[-1].ts == candle_ts else None
     articles: list[Article] | None = None
@@ -80,6 +114,14 @@ def analyze_update(
             articles = news.recent(series.base, close - MOOD_LONG_MS - series.timeframe_ms, close)
         except StorageError as exc:
             news_error = str(exc)
+    reference: Reference | None = None
+    reference_error: str | None = None
+    btc = (references or {}).get(series.timeframe)
+    if btc is not None and not is_reference_coin(series):
+        try:
+            reference = Reference(btc, candles.window(btc, since_ts=since))
+        except StorageError as exc:
+            reference, reference_error = Reference(btc, ()), str(exc)
     signal = analyze(
         series,
         upto,
@@ -89,9 +131,13 @@ def analyze_update(
         reported_gaps=update.gaps,
         articles=articles,
         indicators=indicators,
+        reference=reference,
     )
     if news_error is not None:
         signal = signal.model_copy(update={"news": NewsDigest(coin=series.base, status="off")})
+    if reference_error is not None and signal.market is not None:
+        note = {"beta_note": "BTC's candles could not be read when this one was analysed"}
+        signal = signal.model_copy(update={"market": signal.market.model_copy(update=note)})
     version: str | None = None
     predictions_error: str | None = None
     if models is not None and signal.health.healthy:
@@ -106,6 +152,7 @@ def analyze_update(
         news_error=news_error,
         model_version=version,
         predictions_error=predictions_error,
+        reference_error=reference_error,
     )
 
 

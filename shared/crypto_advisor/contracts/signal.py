@@ -13,9 +13,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crypto_advisor.contracts.market_context import MarketContext
 from crypto_advisor.contracts.news import NewsDigest
 
-RarityMeasure = Literal["move", "volume", "range", "calm", "none"]
+RarityMeasure = Literal["move", "own_move", "volume", "range", "calm", "none"]
 
 
 class Rarity(BaseModel):
@@ -27,6 +28,10 @@ class Rarity(BaseModel):
     larger is rarer and the scale means the same on every coin. Capped at the
     window's length, which ``capped`` then says. ``words`` puts it the way an
     email does ("the largest hourly volume in 12 days", "a 3.1 sigma drop").
+    ``own_move`` is the coin's own part of the move, beyond what BTC's move
+    implied at the coin's beta (:class:`~crypto_advisor.contracts.market_context.BetaReading`):
+    with a reference it stands in for ``move``, so a coin that merely followed
+    BTC is not rare for it.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -43,6 +48,9 @@ class Rarity(BaseModel):
     move_record: int | None = None
     volume_record: int | None = None
     range_record: int | None = None
+    #: candles since an own move (beyond what BTC implied) as large the same way; None without a reference
+    own_move_record: int | None = None
+    own_move_sigma: float | None = None
 
 
 class FiringRecord(BaseModel):
@@ -82,6 +90,9 @@ class Signal(BaseModel):
     predictions: list[dict] = Field(default_factory=list)
     #: The news mood and top headlines at analysis time; None when the analysis had no news input.
     news: NewsDigest | None = None
+    #: The move against BTC's and the higher timeframes' trends; None on signals stored before it existed,
+    #: and when the window does not reach the candle.
+    market: MarketContext | None = None
     health: Health
     analyzed_at: int
 

@@ -31,6 +31,7 @@ from crypto_advisor.contracts.signal import FiringRecord
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.market.numbers import MAX_DECIMALS, plain, price
+from crypto_advisor.notify.context_words import context_lines
 from crypto_advisor.notify.grading import CALL_PROBABILITY, LiveRecord
 from crypto_advisor.notify.view import AlertView, RuleRecord
 
@@ -199,6 +200,8 @@ class EmailContent:
     #: set when the data behind the signal is unhealthy or a firing was suppressed
     warning: str | None
     firings: tuple[FiringItem, ...]
+    #: the move against BTC's at the coin's beta, and against the 4h and 1d trends; empty without a context
+    context: tuple[str, ...]
     snapshot: tuple[Fact, ...]
     #: alt text of the chart, which shows the same candles
     chart_caption: str
@@ -221,6 +224,7 @@ def email_content(view: AlertView) -> EmailContent:
         intro=_intro(view, len(ordered)),
         warning=_warning(view),
         firings=tuple(_firing_item(f, view.rule_records.get(f.rule_id), tf_ms) for f in ordered),
+        context=context_lines(view.series, view.signal.market),
         snapshot=snapshot(view),
         chart_caption=(
             f"Chart of {view.series.pair} {view.series.timeframe}: price with Bollinger bands and EMAs 9/21/50, "

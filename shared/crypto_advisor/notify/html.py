@@ -38,6 +38,8 @@ def html_document(content: EmailContent, chart_cid: str | None) -> str:
     if content.warning:
         rows.append(_warning(content.warning))
     rows.append(_section("What fired", "".join(_firing(f) for f in content.firings) or _p("No rule fired.")))
+    if content.context:
+        rows.append(_section("Market context", "".join(_p(esc(line)) for line in content.context)))
     if chart_cid:
         rows.append(_chart(chart_cid, content.chart_caption))
     rows.append(_section("Snapshot", _snapshot(content)))

@@ -19,6 +19,8 @@ def text_document(content: EmailContent, *, has_chart: bool) -> str:
         blocks.append(f"DATA HEALTH: {content.warning}")
     fired = [_firing(i, item) for i, item in enumerate(content.firings, start=1)]
     blocks.append(_section("What fired", "\n\n".join(fired) or "No rule fired."))
+    if content.context:
+        blocks.append(_section("Market context", "\n".join(content.context)))
     if has_chart:
         blocks.append(
             "The chart (price, Bollinger bands, EMAs, volume, RSI, MACD) is in the HTML version of this email."

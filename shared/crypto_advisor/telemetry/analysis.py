@@ -38,6 +38,17 @@ def record(outcome: Outcome) -> None:
             error=outcome.predictions_error,
         )
         metrics.add_metric(name="PredictionsFailed", unit=MetricUnit.Count, value=1)
+    if outcome.reference_error is not None:
+        logger.warning(
+            "BTC's window unreadable: analysed without the move against BTC",
+            series=signal.series,
+            candle_ts=signal.candle_ts,
+            error=outcome.reference_error,
+        )
+    elif signal.market is not None and signal.market.beta_note is not None:
+        logger.info(
+            "no beta against BTC", series=signal.series, candle_ts=signal.candle_ts, why=signal.market.beta_note
+        )
     if not outcome.stored:
         logger.info("signal already stored (redelivery)", series=signal.series, candle_ts=signal.candle_ts)
         metrics.add_metric(name="SignalDuplicates", unit=MetricUnit.Count, value=1)

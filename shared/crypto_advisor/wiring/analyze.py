@@ -15,6 +15,8 @@ from crypto_advisor.adapters.news_store import NewsStore
 from crypto_advisor.adapters.signal_store import SignalStore
 from crypto_advisor.analysis.rules import Rule, build_rules
 from crypto_advisor.analysis.rules.conditions import condition_rules
+from crypto_advisor.contracts.market_context import market_reference
+from crypto_advisor.contracts.series import Series
 from crypto_advisor.telemetry.analysis import record_stale_model, record_unreadable_article
 from crypto_advisor.wiring.models import model_store
 from crypto_advisor.wiring.settings import AnalyzeSettings
@@ -30,6 +32,8 @@ class AnalyzeDeps:
     news: NewsStore
     #: Loaded once per container per series, re-checked hourly.
     models: CachedModels
+    #: the watchlist's BTC series per timeframe: every other series' move is read against it
+    references: Mapping[str, Series]
 
 
 @functools.lru_cache(maxsize=4)
@@ -38,6 +42,8 @@ def analyze_deps(settings: AnalyzeSettings) -> AnalyzeDeps:
     dynamodb = session.resource("dynamodb")
     s3 = session.client("s3")
     watchlist = load_watchlist(settings.watchlist_uri, s3_client=s3)
+    watched = [w.series for w in watchlist]
+    references = {tf: ref for tf in {s.timeframe for s in watched} if (ref := market_reference(watched, tf))}
     return AnalyzeDeps(
         candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
         signals=SignalStore(dynamodb.Table(settings.signals_table)),
@@ -45,4 +51,5 @@ def analyze_deps(settings: AnalyzeSettings) -> AnalyzeDeps:
         conditions={w.series.key: tuple(condition_rules(w.conditions)) for w in watchlist if w.conditions},
         news=NewsStore(dynamodb.Table(settings.news_table), on_unreadable=record_unreadable_article),
         models=CachedModels(model_store(s3, settings.archive_bucket), on_stale=record_stale_model),
+        references=references,
     )

@@ -117,3 +117,20 @@ def _iso_hour(ts: int) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(ts / 1000, tz=UTC).isoformat()[:13]
+
+
+def test_a_gap_in_the_csv_is_reported_and_the_candles_it_touches_never_alert(tmp_path, capsys):
+    candles = demo_candles(count=600)
+    kept = candles[:580] + candles[583:]  # three hours missing
+    csv = tmp_path / "gappy.csv"
+    csv.write_text(
+        "timestamp,open,high,low,close,volume\n"
+        + "".join(f"{c.ts},{c.open},{c.high},{c.low},{c.close},{c.volume}\n" for c in kept)
+    )
+    out = tmp_path / "report.json"
+    day = _iso_hour(candles[583].ts)[:10]
+    assert main(["--csv", str(csv), "--series", "kraken:BTC-USD:1h", "--from", day, "--out", str(out)]) == 0
+    assert "1 gap (3 candles missing, not filled)" in capsys.readouterr().out
+    report = json.loads(out.read_text())
+    # Every candle of that day after the gap sees it within its 50-candle health window: none may alert.
+    assert report["emails"] == 0 and report["suppressed"]["unhealthy_data"] >= 1

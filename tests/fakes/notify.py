@@ -15,12 +15,13 @@ from email.message import EmailMessage
 from typing import Any, final
 
 from crypto_advisor.adapters.notification_log import LEASE_MS
-from crypto_advisor.contracts.alerts import Claim, Existing, SentAlert
+from crypto_advisor.contracts.alerts import MARKET_KIND, Claim, Existing, SentAlert, market_log_key
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.ledger import OPEN, Grade, LedgerEntry
 from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.watchlist import WatchedSeries
-from crypto_advisor.notify.ports import AlertLog, Mailer, PredictionLedger, ReplayFigures, WatchedLookup
+from crypto_advisor.notify.ports import AlertLog, Mailer, PredictionLedger, ReplayFigures, SignalLookup, WatchedLookup
 from crypto_advisor.notify.render import RenderedEmail, render_email
 from crypto_advisor.notify.view import AlertView
 
@@ -33,6 +34,7 @@ class FakeLog(AlertLog):
         self.items: dict[tuple[str, int], dict[str, Any]] = {}
         self.queries = 0
         self.fail_release = False
+        self.market_claims = 0
 
     def recent_sends(self, series: str, since_ts: int, until_ts: int) -> list[SentAlert]:
         self.queries += 1
@@ -45,18 +47,29 @@ class FakeLog(AlertLog):
     def claim(
         self, series: str, candle_ts: int, *, now_ms: int, rules: Sequence[str], recipients: Sequence[str]
     ) -> Claim | Existing:
-        old = self.items.get((series, candle_ts))
+        return self._claim(series, candle_ts, now_ms, {"rules": list(rules), "recipients": list(recipients)})
+
+    def claim_market(
+        self,
+        timeframe: str,
+        candle_ts: int,
+        *,
+        now_ms: int,
+        direction: str,
+        covers: Sequence[str],
+        recipients: Sequence[str],
+    ) -> Claim | Existing:
+        self.market_claims += 1
+        extra = {"kind": MARKET_KIND, "direction": direction, "covers": list(covers), "recipients": list(recipients)}
+        return self._claim(market_log_key(timeframe), candle_ts, now_ms, {"rules": [], **extra})
+
+    def _claim(self, key: str, ts: int, now_ms: int, extra: dict[str, Any]) -> Claim | Existing:
+        old = self.items.get((key, ts))
         if old is not None and not (old["status"] == "sending" and old["claimed_at"] < now_ms - LEASE_MS):
             return Existing(old["status"], old.get("claimed_at"), old.get("reason"), old.get("message_id"))
         token = f"token-{len(self.items)}-{now_ms}"
-        self.items[(series, candle_ts)] = {
-            "status": "sending",
-            "token": token,
-            "claimed_at": now_ms,
-            "rules": list(rules),
-            "recipients": list(recipients),
-        }
-        return Claim(series, candle_ts, token, now_ms, took_over=old is not None)
+        self.items[(key, ts)] = {"status": "sending", "token": token, "claimed_at": now_ms, **extra}
+        return Claim(key, ts, token, now_ms, took_over=old is not None)
 
     def mark_sent(self, claim: Claim, *, message_id: str, subject: str, now_ms: int) -> None:
         item = self.items.get((claim.series, claim.candle_ts))
@@ -121,6 +134,25 @@ class FakeWatchlist(WatchedLookup):
 
     def find(self, series_key: str) -> WatchedSeries | None:
         return self.watched.get(series_key)
+
+    def of_timeframe(self, timeframe: str) -> tuple[WatchedSeries, ...]:
+        return tuple(w for w in self.watched.values() if w.series.timeframe == timeframe)
+
+
+@final
+class FakeSignalTable(SignalLookup):
+    """The Signals table as the notifier reads it back: the signals stored so far, by (series, candle); counts reads."""
+
+    def __init__(self, *signals: Signal) -> None:
+        self.stored = {(s.series, s.candle_ts): s for s in signals}
+        self.reads = 0
+
+    def put(self, signal: Signal) -> None:
+        self.stored[(signal.series, signal.candle_ts)] = signal
+
+    def at(self, series: str, candle_ts: int) -> Signal | None:
+        self.reads += 1
+        return self.stored.get((series, candle_ts))
 
 
 @final

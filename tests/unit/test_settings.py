@@ -68,6 +68,7 @@ def test_settings_are_hashable_so_dependencies_are_cached_per_container() -> Non
         "CANDLES_TABLE": "candles",
         "NOTIFICATIONS_TABLE": "notifications",
         "LEDGER_TABLE": "ledger",
+        "SIGNALS_TABLE": "signals",
         "SENDER_EMAIL": "alerts@example.com",
         "RECIPIENT_EMAILS": " a@example.com, ,b@example.com ",
         "WATCHLIST_URI": "file:///opt/config/watchlist.yaml",

@@ -44,9 +44,12 @@ redelivery records nothing new; the first decision about a candle stands.
 
 The daily digest keeps its own item kind in the same table, one item per
 (recipient, local date) (keys in :mod:`crypto_advisor.contracts.digest`), and
-the same discipline: :meth:`NotificationLog.claim_digest` (conditional put,
-with the lease), then SES, then :meth:`NotificationLog.mark_sent`, or
-:meth:`NotificationLog.release` on failure; the same honest limit applies.
+so does the market email, one item per (timeframe, candle) (keys in
+:mod:`crypto_advisor.contracts.alerts`); both keep the same discipline:
+:meth:`NotificationLog.claim_digest` or :meth:`NotificationLog.claim_market`
+(one conditional put with the lease, as an alert's claim), then SES, then
+:meth:`NotificationLog.mark_sent`, or :meth:`NotificationLog.release` on
+failure; the same honest limit applies.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from crypto_advisor.adapters.query_pages import query_items
-from crypto_advisor.contracts.alerts import Claim, Existing, SentAlert
+from crypto_advisor.contracts.alerts import MARKET_KIND, Claim, Existing, SentAlert, market_log_key
 from crypto_advisor.contracts.digest import DIGEST_KIND, LoggedAlert, day_ts, digest_log_key
 from crypto_advisor.contracts.errors import StorageError
 
@@ -113,19 +116,60 @@ class NotificationLog:
         self, series: str, candle_ts: int, *, now_ms: int, rules: Sequence[str], recipients: Sequence[str]
     ) -> Claim | Existing:
         """Take the candle's send for this invocation, or say what is already there."""
+        return self._claim(
+            series,
+            candle_ts,
+            {"rules": list(rules), "recipients": list(recipients)},
+            now_ms=now_ms,
+            what=f"the alert of {series} at {candle_ts}",
+        )
+
+    def claim_market(
+        self,
+        timeframe: str,
+        candle_ts: int,
+        *,
+        now_ms: int,
+        direction: str,
+        covers: Sequence[str],
+        recipients: Sequence[str],
+    ) -> Claim | Existing:
+        """Take the send of the market email of ``timeframe``'s candle at ``candle_ts``, or say what is there.
+
+        One item per (timeframe, candle) (:func:`~crypto_advisor.contracts.alerts.market_log_key`),
+        whichever coin's signal claims it first; marked sent or released with
+        :meth:`mark_sent` and :meth:`release`, exactly as an alert's.
+        """
+        extra = {
+            "kind": MARKET_KIND,
+            "timeframe": timeframe,
+            "direction": direction,
+            "rules": [],
+            "covers": list(covers),
+            "recipients": list(recipients),
+        }
+        return self._claim(
+            market_log_key(timeframe),
+            candle_ts,
+            extra,
+            now_ms=now_ms,
+            what=f"the market email of {timeframe} at {candle_ts}",
+        )
+
+    def _claim(self, key: str, ts: int, extra: dict[str, Any], *, now_ms: int, what: str) -> Claim | Existing:
+        """The conditional put every kind of send claims with: a fresh item, or a stale claim taken over."""
         token = uuid.uuid4().hex
         item = {
-            "series": series,
-            "ts": candle_ts,
+            "series": key,
+            "ts": ts,
+            **extra,
             "status": SENDING,
             "claim_token": token,
             "claimed_at": now_ms,
-            "rules": list(rules),
-            "recipients": list(recipients),
-            "expires_at": candle_ts // 1000 + RETENTION_S,
+            "expires_at": ts // 1000 + RETENTION_S,
         }
         answer, refused = _conditional(
-            f"claiming the alert of {series} at {candle_ts}",
+            f"claiming {what}",
             lambda: self._table.put_item(
                 Item=item,
                 ConditionExpression="attribute_not_exists(#ts) OR (#status = :sending AND claimed_at < :stale)",
@@ -136,8 +180,8 @@ class NotificationLog:
             ),
         )
         if refused is not None:
-            return self._existing(series, candle_ts, refused)
-        return Claim(series, candle_ts, token, now_ms, took_over=bool(answer.get("Attributes")))
+            return self._existing(key, ts, refused)
+        return Claim(key, ts, token, now_ms, took_over=bool(answer.get("Attributes")))
 
     def mark_sent(self, claim: Claim, *, message_id: str, subject: str, now_ms: int) -> None:
         """Record that SES accepted the email; fails if the claim was lost meanwhile."""
@@ -252,36 +296,17 @@ class NotificationLog:
         The returned claim is marked sent or released with :meth:`mark_sent`
         and :meth:`release`, exactly as an alert's.
         """
-        key, ts = digest_log_key(recipient), day_ts(day)
-        token = uuid.uuid4().hex
-        item = {
-            "series": key,
-            "ts": ts,
+        extra = {
             "kind": DIGEST_KIND,
             "day": day.isoformat(),
             "timezone": timezone,
-            "status": SENDING,
-            "claim_token": token,
-            "claimed_at": now_ms,
             "rules": [],
             "covers": list(series),
             "recipients": [recipient],
-            "expires_at": ts // 1000 + RETENTION_S,
         }
-        answer, refused = _conditional(
-            f"claiming the digest of {day} to {recipient}",
-            lambda: self._table.put_item(
-                Item=item,
-                ConditionExpression="attribute_not_exists(#ts) OR (#status = :sending AND claimed_at < :stale)",
-                ExpressionAttributeNames=_NAMES,
-                ExpressionAttributeValues={":sending": SENDING, ":stale": now_ms - self._lease_ms},
-                ReturnValues="ALL_OLD",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            ),
+        return self._claim(
+            digest_log_key(recipient), day_ts(day), extra, now_ms=now_ms, what=f"the digest of {day} to {recipient}"
         )
-        if refused is not None:
-            return self._existing(key, ts, refused)
-        return Claim(key, ts, token, now_ms, took_over=bool(answer.get("Attributes")))
 
     # ----------------------------------------------------------------- helpers
     def _existing(self, series: str, candle_ts: int, exc: ClientError) -> Existing:

@@ -1,9 +1,12 @@
-"""The Signals table read back: a series' stored signals over a span, and its newest one.
+"""The Signals table read back: a series' stored signals over a span, its newest one, and its one of a candle.
 
 The writer is :class:`crypto_advisor.adapters.signal_store.SignalStore`; each
 item keeps the whole Signal as JSON in ``body``. The daily digest reads a day
 of them per series (24 items for an hourly one) once a day, so a Query per
-series is all it takes; no index is needed.
+series is all it takes; no index is needed. The notifier, on a large move,
+reads the other watched series' signals of the same candle (:meth:`SignalHistory.at`)
+to tell a market-wide move; those reads are strongly consistent, since the
+signal it looks for may have been stored a moment earlier.
 """
 
 from __future__ import annotations
@@ -46,6 +49,18 @@ class SignalHistory:
             )
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"reading the latest signal of {series}: {exc}") from exc
+        return _signal(series, page["Items"][0]) if page["Items"] else None
+
+    def at(self, series: str, candle_ts: int) -> Signal | None:
+        """The signal of ``series`` for the candle at ``candle_ts``, or None when none is stored (yet)."""
+        try:
+            page = self._table.query(
+                KeyConditionExpression=Key("series").eq(series) & Key("ts").eq(candle_ts),
+                ProjectionExpression="body",
+                ConsistentRead=True,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"reading the signal of {series} at {candle_ts}: {exc}") from exc
         return _signal(series, page["Items"][0]) if page["Items"] else None
 
 

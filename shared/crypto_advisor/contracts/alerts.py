@@ -3,11 +3,30 @@
 Data only: the notification log (:mod:`crypto_advisor.adapters.notification_log`)
 stores and returns them; the alert policy and the notifier
 (:mod:`crypto_advisor.notify`) decide with them.
+
+A market email (one candle moving many watched coins the same way,
+:mod:`crypto_advisor.notify.market`) is an item kind of its own in the same
+table, one per (timeframe, candle): partition key ``market#<timeframe>``
+(:func:`market_log_key`; a series key never starts with ``market#``, so no
+series' cooldown Query sees one), sort key the candle's open time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+#: What the partition key of a market email's item starts with; also its ``kind`` attribute.
+MARKET_KIND = "market"
+_MARKET_PREFIX = f"{MARKET_KIND}#"
+
+
+def market_log_key(timeframe: str) -> str:
+    """The partition key of the market emails of ``timeframe``'s candles: ``market#1h``."""
+    return _MARKET_PREFIX + timeframe
+
+
+def is_market_key(key: str) -> bool:
+    return key.startswith(_MARKET_PREFIX)
 
 
 @dataclass(frozen=True)

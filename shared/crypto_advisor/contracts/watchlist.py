@@ -436,6 +436,10 @@ class Watchlist(BaseModel):
         """The watched series with this key, or None (a signal for a series since removed)."""
         return next((w for w in self.series if w.series.key == series_key), None)
 
+    def of_timeframe(self, timeframe: str) -> tuple[WatchedSeries, ...]:
+        """The watched series of ``timeframe``, in the watchlist's order: the coins one market email is about."""
+        return tuple(w for w in self.series if w.series.timeframe == timeframe)
+
     def coins(self) -> dict[str, str]:
         """Ticker -> news query name, one per coin however many series it has (first entry wins)."""
         names: dict[str, str] = {}

@@ -70,6 +70,7 @@ HELD_REASONS: dict[str, str] = {
     "budget_spent": "the week's alert budget was spent",
     "no_recipients": "nobody to email",
     "not_watched": "no longer watched",
+    "in_market_email": "covered by the market email of its candle",
 }
 #: The notifier's statuses of a candle whose email went (or is going) out.
 EMAILED = ("sent", "sending")

@@ -15,6 +15,7 @@ sorted them into ``link``) become an ``href``.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from crypto_advisor.notify.format import EmailContent, FiringItem, HeadlineItem, NewsContent, PredictionItem
 
@@ -34,27 +35,32 @@ def esc(text: str) -> str:
 
 def html_document(content: EmailContent, chart_cid: str | None) -> str:
     """The whole HTML part; ``chart_cid`` is the Content-ID of the chart image, or None when there is no chart."""
-    rows = [_header(content)]
+    rows = [header(content.title, content.intro)]
     if content.warning:
         rows.append(_warning(content.warning))
-    rows.append(_section("What fired", "".join(_firing(f) for f in content.firings) or _p("No rule fired.")))
+    rows.append(section("What fired", "".join(_firing(f) for f in content.firings) or paragraph("No rule fired.")))
     if content.context:
-        rows.append(_section("Market context", "".join(_p(esc(line)) for line in content.context)))
+        rows.append(section("Market context", "".join(paragraph(esc(line)) for line in content.context)))
     if chart_cid:
-        rows.append(_chart(chart_cid, content.chart_caption))
-    rows.append(_section("Snapshot", _snapshot(content)))
+        rows.append(chart_row(chart_cid, content.chart_caption))
+    rows.append(section("Snapshot", _snapshot(content)))
     if content.news is not None:
-        rows.append(_section("News", _news(content.news)))
+        rows.append(section("News", _news(content.news)))
     if content.predictions:
-        rows.append(_section("Predictions", "".join(_prediction(item) for item in content.predictions)))
-    rows.append(_footer(content.footer))
+        rows.append(section("Predictions", "".join(_prediction(item) for item in content.predictions)))
+    rows.append(footer_row(content.footer))
+    return page(content.subject, rows)
+
+
+def page(subject: str, rows: Sequence[str]) -> str:
+    """The whole HTML document around ``rows`` (each a ``<tr>``): the one layout every email of the project shares."""
     body = "\n".join(rows)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(content.subject)}</title>
+<title>{esc(subject)}</title>
 </head>
 <body style="margin:0;padding:0;background-color:#f6f8fa;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f6f8fa;">
@@ -73,33 +79,34 @@ background-color:#ffffff;border:1px solid {BORDER};border-collapse:collapse;{FON
 """
 
 
-def _row(inner: str, style: str = "") -> str:
+def cell(inner: str, style: str = "") -> str:
     cell = f"padding:14px 18px;{FONT}font-size:15px;line-height:1.45;color:{TEXT};{style}"
     return f'<tr><td style="{cell}">{inner}</td></tr>'
 
 
-def _p(inner: str, style: str = "", margin: str = "0 0 8px 0") -> str:
+def paragraph(inner: str, style: str = "", margin: str = "0 0 8px 0") -> str:
     return f'<p style="margin:{margin};{style}">{inner}</p>'
 
 
-def _header(content: EmailContent) -> str:
-    return _row(
-        f'<h1 style="margin:0 0 6px 0;font-size:21px;line-height:1.3;">{esc(content.title)}</h1>'
-        + _p(esc(content.intro), f"color:{MUTED};", margin="0"),
+def header(title: str, intro: str) -> str:
+    """The email's first row: its title and the sentence that says what it is about."""
+    return cell(
+        f'<h1 style="margin:0 0 6px 0;font-size:21px;line-height:1.3;">{esc(title)}</h1>'
+        + paragraph(esc(intro), f"color:{MUTED};", margin="0"),
         f"border-bottom:1px solid {BORDER};",
     )
 
 
 def _warning(text: str) -> str:
-    return _row(
-        _p(f"<strong>Data health:</strong> {esc(text)}", margin="0"),
+    return cell(
+        paragraph(f"<strong>Data health:</strong> {esc(text)}", margin="0"),
         "background-color:#fff8c5;border-bottom:1px solid #d4a72c;",
     )
 
 
-def _section(title: str, inner: str) -> str:
+def section(title: str, inner: str) -> str:
     heading = f'<h2 style="margin:0 0 10px 0;font-size:17px;line-height:1.3;">{esc(title)}</h2>'
-    return _row(heading + inner)
+    return cell(heading + inner)
 
 
 def _firing(item: FiringItem) -> str:
@@ -110,16 +117,16 @@ def _firing(item: FiringItem) -> str:
         f'<span style="color:{severity};font-weight:bold;">{esc(item.severity_name)}</span>'
     )
     lines = [
-        _p(f'<strong style="font-size:16px;">{esc(item.title)}</strong> &nbsp;{badge}', margin="0 0 4px 0"),
-        _p(esc(item.sentence), margin="0 0 4px 0"),
+        paragraph(f'<strong style="font-size:16px;">{esc(item.title)}</strong> &nbsp;{badge}', margin="0 0 4px 0"),
+        paragraph(esc(item.sentence), margin="0 0 4px 0"),
     ]
     if item.rarity:
-        lines.append(_p(f"<strong>{esc(item.rarity)}</strong>", margin="0 0 4px 0"))
-    lines.append(_p(esc(item.figures), f"font-size:13px;color:{MUTED};", margin="0 0 4px 0"))
+        lines.append(paragraph(f"<strong>{esc(item.rarity)}</strong>", margin="0 0 4px 0"))
+    lines.append(paragraph(esc(item.figures), f"font-size:13px;color:{MUTED};", margin="0 0 4px 0"))
     if item.history:
-        lines.append(_p(esc(item.history), f"font-size:13px;color:{TEXT};", margin="0 0 4px 0"))
+        lines.append(paragraph(esc(item.history), f"font-size:13px;color:{TEXT};", margin="0 0 4px 0"))
     if item.suppressed:
-        lines.append(_p(f"Held back: {esc(item.suppressed)}", "font-size:13px;color:#9a6700;", margin="0"))
+        lines.append(paragraph(f"Held back: {esc(item.suppressed)}", "font-size:13px;color:#9a6700;", margin="0"))
     return (
         '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" '
         'style="border-collapse:collapse;margin:0 0 12px 0;">'
@@ -128,7 +135,7 @@ def _firing(item: FiringItem) -> str:
     )
 
 
-def _chart(cid: str, caption: str) -> str:
+def chart_row(cid: str, caption: str) -> str:
     return (
         '<tr><td style="padding:0 0 4px 0;">'
         f'<img src="cid:{esc(cid)}" width="600" alt="{esc(caption)}" '
@@ -156,7 +163,7 @@ def _snapshot(content: EmailContent) -> str:
 def _news(news: NewsContent) -> str:
     # The first line is the mood (or why there is none); what follows explains the scores, in smaller print.
     parts = [
-        _p(esc(line), f"font-size:15px;color:{TEXT};" if i == 0 else f"font-size:13px;color:{MUTED};")
+        paragraph(esc(line), f"font-size:15px;color:{TEXT};" if i == 0 else f"font-size:13px;color:{MUTED};")
         for i, line in enumerate(news.summary)
     ]
     parts.extend(_headline(h) for h in news.headlines)
@@ -174,7 +181,7 @@ def _headline(item: HeadlineItem) -> str:
         if item.unlinked_url
         else ""
     )
-    return _p(
+    return paragraph(
         f'<strong>{title}</strong><br><span style="font-size:13px;color:{MUTED};">{meta}</span>{unlinked}',
         f"padding-top:8px;border-top:1px solid {BORDER};",
         margin="0 0 10px 0",
@@ -186,8 +193,8 @@ def _prediction(item: PredictionItem) -> str:
     text = f"<strong>{esc(item.text)}</strong>" if item.headline else esc(item.text)
     style = f"color:{TEXT};" if item.skilled else f"font-size:14px;color:{MUTED};"
     live = f'<br><span style="font-size:13px;color:{MUTED};">{esc(item.live)}</span>' if item.live is not None else ""
-    return _p(text + live, style)
+    return paragraph(text + live, style)
 
 
-def _footer(text: str) -> str:
-    return _row(_p(esc(text), f"font-size:12px;color:{MUTED};", margin="0"), f"border-top:1px solid {BORDER};")
+def footer_row(text: str) -> str:
+    return cell(paragraph(esc(text), f"font-size:12px;color:{MUTED};", margin="0"), f"border-top:1px solid {BORDER};")

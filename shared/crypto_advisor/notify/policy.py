@@ -26,6 +26,11 @@ exactly one recorded reason:
    market that turns wilder than its history).
 8. ``no_recipients``: neither the watchlist nor the stack names anyone.
 
+One reason is not this module's: ``in_market_email``, recorded by the
+notifier (:mod:`crypto_advisor.notify.service`) before the policy is asked,
+for a coin whose candle moved with many watched coins the same way and is
+covered by one market email (:mod:`crypto_advisor.notify.market`).
+
 Cooldown is judged in candle time (between candle open times), never the wall
 clock, so a late redelivery or a replay decides exactly as the live run did.
 It looks both ways: a stream retry can process a candle after a newer one of
@@ -56,6 +61,7 @@ SuppressReason = Literal[
     "cooldown",
     "budget_spent",
     "no_recipients",
+    "in_market_email",
 ]
 SUPPRESS_REASONS: tuple[SuppressReason, ...] = get_args(SuppressReason)
 

@@ -9,6 +9,7 @@ from crypto_advisor.contracts.alerts import Claim, Existing, SentAlert
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.ledger import Grade, LedgerEntry
 from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.watchlist import WatchedSeries
 
 
@@ -24,6 +25,17 @@ class AlertLog(Protocol):
     def mark_sent(self, claim: Claim, *, message_id: str, subject: str, now_ms: int) -> None: ...
 
     def release(self, claim: Claim) -> bool: ...
+
+    def claim_market(
+        self,
+        timeframe: str,
+        candle_ts: int,
+        *,
+        now_ms: int,
+        direction: str,
+        covers: Sequence[str],
+        recipients: Sequence[str],
+    ) -> Claim | Existing: ...
 
     def record_suppressed(
         self, series: str, candle_ts: int, *, reason: str, detail: str, rules: Sequence[str], now_ms: int
@@ -46,6 +58,14 @@ class WatchedLookup(Protocol):
     """The watchlist, as far as the notifier reads it."""
 
     def find(self, series_key: str) -> WatchedSeries | None: ...
+
+    def of_timeframe(self, timeframe: str) -> tuple[WatchedSeries, ...]: ...
+
+
+class SignalLookup(Protocol):
+    """The Signals table read back (:class:`crypto_advisor.adapters.signal_history.SignalHistory`)."""
+
+    def at(self, series: str, candle_ts: int) -> Signal | None: ...
 
 
 class PredictionLedger(Protocol):

@@ -14,6 +14,27 @@ Replay figures are decoration: when they cannot be read the email goes out
 without them and the outcome says why (the telemetry logs it), rather than
 holding back an alert for a missing track record.
 
+**The market email.** A signal whose candle moved 2 sigmas or more on
+healthy data (:func:`~crypto_advisor.notify.market.is_large`; most signals
+are not, and cost nothing more) makes the notifier read the other watched
+series' signals of the same candle from the Signals table. If the candle
+moved many of them the same way (:func:`~crypto_advisor.notify.market.market_move`)
+and this coin is one of them, the market email is claimed in the
+notification log, once per (timeframe, candle) whichever coin's record gets
+there first, sent, and marked sent, exactly as an alert is; then this coin's
+decision is recorded as suppressed, ``in_market_email``. A coin whose record
+arrives after the claim finds it (sent: it is recorded the same way; being
+sent by another invocation: its record is retried later, as for an alert in
+flight). Under retries: a failed send releases the claim and fails the
+record, whose retry starts over; a process dying after ``mark_sent`` leaves
+only this coin's decision to record, which the retry does (the claim is
+found sent). The stream delivers each coin's signal on its own, in any
+order: a coin decided before enough others were stored to make the move
+market-wide is decided on its own (and may have had its own email); the
+signals of one ingest run are normally all stored before the first is
+notified, since the analysis runs within seconds and the notifier's stream
+batches wait up to 5 s.
+
 The forecast ledger is kept here, beside the email it is about. Before
 rendering, the series' open ledger entries whose due candle is in the window
 just read are graded (a conditional update each, so a redelivery grades
@@ -45,9 +66,19 @@ from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 from crypto_advisor.notify.grading import LIVE_WINDOW, LiveRecord, entries_from, gradable, live_records
+from crypto_advisor.notify.market import MarketMove, is_large, market_move
+from crypto_advisor.notify.market_email import render_market_email
 from crypto_advisor.notify.mime import build_message
 from crypto_advisor.notify.policy import Send, Suppress, cooldown_window, decide
-from crypto_advisor.notify.ports import AlertLog, CandleWindow, Mailer, PredictionLedger, ReplayFigures, WatchedLookup
+from crypto_advisor.notify.ports import (
+    AlertLog,
+    CandleWindow,
+    Mailer,
+    PredictionLedger,
+    ReplayFigures,
+    SignalLookup,
+    WatchedLookup,
+)
 from crypto_advisor.notify.render import RenderedEmail, render_email
 from crypto_advisor.notify.replay_figures import rule_records
 from crypto_advisor.notify.view import AlertView, RuleRecord
@@ -82,11 +113,25 @@ class Sent:
 
 
 @dataclass(frozen=True)
+class MarketEmailSent:
+    """The market email this invocation sent, covering the coins that moved with the market on one candle."""
+
+    timeframe: str
+    candle_ts: int
+    message_id: str
+    subject: str
+    covers: tuple[str, ...]
+    took_over: bool = False
+
+
+@dataclass(frozen=True)
 class Suppressed:
     signal: Signal
     suppress: Suppress
     #: False: the candle was already decided (a redelivery), nothing was written
     recorded: bool
+    #: the market email this invocation sent before recording the coin ``in_market_email``, if it was this one
+    market: MarketEmailSent | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +176,9 @@ class Notifier:
     ledger: PredictionLedger | None = None
     #: graded predictions per model a live record covers
     live_window: int = LIVE_WINDOW
+    #: the Signals table, read for the other coins of a large move's candle; None: no market emails
+    signals: SignalLookup | None = None
+    render_market: Callable[[MarketMove, int], RenderedEmail] = render_market_email
 
     def with_mailer(self, mailer: Mailer) -> Notifier:
         return dataclasses.replace(self, mailer=mailer)
@@ -138,6 +186,10 @@ class Notifier:
     def notify(self, signal: Signal, *, now_ms: int) -> Outcome:
         """Decide about ``signal``, record the decision, and send its email if the policy says so."""
         watched = self.watchlist.find(signal.series)
+        if watched is not None and self.signals is not None and is_large(signal):
+            covered = self._market(signal, watched, now_ms)
+            if covered is not None:
+                return covered
         policy = watched.alerts if watched is not None else None
         report = _Once(lambda: self.figures.read(watched.series) if watched is not None else None)
         bar = self._bar(signal, watched, report, policy)
@@ -191,6 +243,68 @@ class Notifier:
             graded=graded,
             recorded=recorded,
         )
+
+    def _market(self, signal: Signal, watched: WatchedSeries, now_ms: int) -> Suppressed | None:
+        """The market email that covers ``signal``'s coin, sent once, and the coin recorded in it; None: not one.
+
+        Raises :class:`AlertInFlightError` while another invocation holds the
+        market email's claim, and what sending raises (after releasing it).
+        """
+        assert self.signals is not None
+        series, candle_ts = watched.series, signal.candle_ts
+        peers = self.watchlist.of_timeframe(series.timeframe)
+        found = {signal.series: signal}
+        for peer in peers:
+            if peer.series.key != signal.series and (other := self.signals.at(peer.series.key, candle_ts)):
+                found[peer.series.key] = other
+        move = market_move(series.timeframe, candle_ts, [p.series for p in peers], found)
+        recipients = tuple(dict.fromkeys(r for p in peers for r in (p.alerts.recipients or self.default_recipients)))
+        if move is None or not move.covers(signal.series) or not recipients:
+            return None
+        covers = tuple(c.series.key for c in move.followed)
+        claim = self.log.claim_market(
+            series.timeframe, candle_ts, now_ms=now_ms, direction=move.direction, covers=covers, recipients=recipients
+        )
+        sent: MarketEmailSent | None = None
+        if isinstance(claim, Existing):
+            if claim.status == "sending":
+                raise AlertInFlightError(
+                    f"the market email of {series.timeframe} at {candle_ts} is being sent by another invocation "
+                    f"(claimed at {claim.claimed_at}); retry after its lease"
+                )
+        else:
+            try:
+                message = build_message(
+                    self.render_market(move, series.timeframe_ms),
+                    sender=self.sender,
+                    recipients=recipients,
+                    message_id_domain=self.sender.rpartition("@")[2],
+                    # The candle's close, not the clock: whichever coin's record sends it, a retry is the same message.
+                    date=datetime.fromtimestamp((candle_ts + series.timeframe_ms) / 1000, tz=UTC),
+                )
+                message_id = self.mailer.send_raw(self.sender, recipients, message.as_bytes())
+            except BaseException as exc:
+                self._release(claim, exc)
+                raise
+            subject = str(message["Subject"])
+            self.log.mark_sent(claim, message_id=message_id, subject=subject, now_ms=now_ms)
+            sent = MarketEmailSent(series.timeframe, candle_ts, message_id, subject, covers, claim.took_over)
+        fell = "fell" if move.direction == "down" else "rose"
+        suppress = Suppress(
+            "in_market_email",
+            f"covered by the market email of the {series.timeframe} candle: "
+            f"{len(move.followed)} of {len(move.coins)} watched coins {fell} together",
+            tuple(f.rule_id for f in signal.firings),
+        )
+        logged = self.log.record_suppressed(
+            signal.series,
+            candle_ts,
+            reason=suppress.reason,
+            detail=suppress.detail,
+            rules=suppress.rules,
+            now_ms=now_ms,
+        )
+        return Suppressed(signal, suppress, logged, market=sent)
 
     def _recent_sends(self, signal: Signal, cooldown_ms: int) -> Iterator[SentAlert]:
         """The series' sends around the candle, read only if the policy gets as far as the cooldown.

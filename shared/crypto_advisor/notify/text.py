@@ -18,23 +18,23 @@ def text_document(content: EmailContent, *, has_chart: bool) -> str:
     if content.warning:
         blocks.append(f"DATA HEALTH: {content.warning}")
     fired = [_firing(i, item) for i, item in enumerate(content.firings, start=1)]
-    blocks.append(_section("What fired", "\n\n".join(fired) or "No rule fired."))
+    blocks.append(section("What fired", "\n\n".join(fired) or "No rule fired."))
     if content.context:
-        blocks.append(_section("Market context", "\n".join(content.context)))
+        blocks.append(section("Market context", "\n".join(content.context)))
     if has_chart:
         blocks.append(
             "The chart (price, Bollinger bands, EMAs, volume, RSI, MACD) is in the HTML version of this email."
         )
-    blocks.append(_section("Snapshot", "\n".join(_fact(f.label, f.value, f.note) for f in content.snapshot)))
+    blocks.append(section("Snapshot", "\n".join(_fact(f.label, f.value, f.note) for f in content.snapshot)))
     if content.news is not None:
-        blocks.append(_section("News", _news(content.news)))
+        blocks.append(section("News", _news(content.news)))
     if content.predictions:
-        blocks.append(_section("Predictions", "\n".join(_prediction(item) for item in content.predictions)))
+        blocks.append(section("Predictions", "\n".join(_prediction(item) for item in content.predictions)))
     blocks.append(f"-- \n{content.footer}")
     return "\n\n".join(blocks) + "\n"
 
 
-def _section(title: str, body: str) -> str:
+def section(title: str, body: str) -> str:
     return f"{title.upper()}\n{'-' * len(title)}\n{body}"
 
 

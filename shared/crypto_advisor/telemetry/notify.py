@@ -1,6 +1,7 @@
 """Log lines and metrics for each notification decision: one metric per business event.
 
-``EmailsSent``, ``AlertsSuppressed`` (the reason is a log field, not a
+``EmailsSent``, ``MarketEmailsSent`` (one market email for a candle that
+moved many watched coins the same way), ``AlertsSuppressed`` (the reason is a log field, not a
 dimension: each dimension value would be a custom metric billed on its own),
 ``AlertDuplicates`` (a redelivered record, nothing done) and ``AlertsFailed``
 (the record failed and the stream retries it). A signal without firings is
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crypto_advisor.notify.service import LEDGER_NOTE, AlreadyDecided, Outcome, Sent
+from crypto_advisor.notify.service import LEDGER_NOTE, AlreadyDecided, Outcome, Sent, Suppressed
 from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 
 
@@ -45,6 +46,23 @@ def record(outcome: Outcome) -> None:
         if any(note.startswith(LEDGER_NOTE) for note in outcome.notes):
             metrics.add_metric(name="LedgerFailures", unit=MetricUnit.Count, value=1)
         return
+    if isinstance(outcome, Suppressed) and outcome.market is not None:
+        market = outcome.market
+        metrics.add_metric(name="MarketEmailsSent", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "market email sent",
+            **where,
+            timeframe=market.timeframe,
+            covers=list(market.covers),
+            message_id=market.message_id,
+            subject=market.subject,
+        )
+        if market.took_over:
+            logger.warning(
+                "took over a stale market email claim: if the earlier invocation died after SES accepted, "
+                "this email went twice",
+                **where,
+            )
     if isinstance(outcome, AlreadyDecided) or not outcome.recorded:
         status = outcome.existing.status if isinstance(outcome, AlreadyDecided) else "decided"
         metrics.add_metric(name="AlertDuplicates", unit=MetricUnit.Count, value=1)

@@ -19,6 +19,7 @@ from crypto_advisor.adapters.ledger import ForecastLedger
 from crypto_advisor.adapters.notification_log import NotificationLog
 from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
 from crypto_advisor.adapters.ses import SesMailer
+from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.notify.service import Notifier
 from crypto_advisor.wiring.settings import NotifySettings
 
@@ -39,6 +40,7 @@ def notifier(settings: NotifySettings) -> Notifier:
         sender=settings.sender_email,
         default_recipients=settings.default_recipients,
         ledger=ForecastLedger(dynamodb.Table(settings.ledger_table)),
+        signals=SignalHistory(dynamodb.Table(settings.signals_table)),
     )
 
 

@@ -72,6 +72,8 @@ class NotifySettings(FunctionSettings):
     archive_bucket: str = Field(alias="ARCHIVE_BUCKET", min_length=3)
     candles_table: str = Field(alias="CANDLES_TABLE", min_length=3)
     notifications_table: str = Field(alias="NOTIFICATIONS_TABLE", min_length=3)
+    #: read for the other coins' signals of a large move's candle (the market email)
+    signals_table: str = Field(alias="SIGNALS_TABLE", min_length=3)
     #: the forecast ledger: predictions emailed, graded once their horizon passed
     ledger_table: str = Field(alias="LEDGER_TABLE", min_length=3)
     sender_email: str = Field(alias="SENDER_EMAIL", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -16,6 +16,7 @@ import pytest
 from crypto_advisor.analysis.closed_candle import analyze
 from crypto_advisor.analysis.rules import build_rules
 from crypto_advisor.contracts.candle import Candle, screen
+from crypto_advisor.contracts.market_context import BetaReading
 from crypto_advisor.contracts.news import Headline, NewsDigest, NewsMood
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Health, Signal
@@ -139,3 +140,17 @@ def record(rule_id: str = "rsi_oversold", **changes: Any) -> RuleRecord:
     }
     fields.update(changes)
     return RuleRecord(**fields)
+
+
+def beta_reading(own_move: float, own_sigma: float | None, implied: float = -0.0507) -> BetaReading:
+    """A coin at beta 1.3 to BTC, on the candle BTC fell 3.9%: ``implied`` is 1.3 x -3.9%, ``own_move`` the rest."""
+    return BetaReading(
+        reference="kraken:BTC-USD:1h",
+        btc_move=-0.039,
+        beta=1.3,
+        correlation=0.81,
+        returns=718,
+        implied_move=implied,
+        own_move=own_move,
+        own_sigma=own_sigma,
+    )

@@ -6,6 +6,7 @@ from crypto_advisor.contracts.market_context import BetaReading, MarketContext, 
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.notify.context_words import beta_line, context_lines, trend_line
 from crypto_advisor.notify.render import render_email
+from tests.unit.notify.conftest import beta_reading as beta
 
 ETH = Series.parse("kraken:ETH-USD:1h")
 SOL = Series.parse("kraken:SOL-USD:1h")
@@ -14,19 +15,6 @@ TRENDS = [
     TrendReading(timeframe="4h", direction="up", candles=179, resampled=True, close=101.2, ema=100.0, agrees=False),
     TrendReading(timeframe="1d", direction="down", candles=29, resampled=True, close=96.6, ema=100.0, agrees=True),
 ]
-
-
-def beta(own_move: float, own_sigma: float | None, implied: float = -0.0507) -> BetaReading:
-    return BetaReading(
-        reference=BTC_KEY,
-        btc_move=-0.039,
-        beta=1.3,
-        correlation=0.81,
-        returns=718,
-        implied_move=implied,
-        own_move=own_move,
-        own_sigma=own_sigma,
-    )
 
 
 def context(move: float, reading: BetaReading | None, reference: str | None = BTC_KEY) -> MarketContext:

@@ -34,8 +34,8 @@ test-integration: venv  ## handlers against the embedded AWS
 test-e2e: venv  ## the whole local pipeline
 	$(PY) -m pytest tests/e2e
 
-replay: venv  ## replay the rules over history: the demo market, or CSV=path [SERIES=kraken:BTC-USD:1h FROM=YYYY-MM-DD TO=YYYY-MM-DD]
-	$(PY) -m crypto_advisor.cli.replay $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+replay: venv  ## replay the rules over history: the demo market, or CSV=path [SERIES=kraken:BTC-USD:1h FROM=YYYY-MM-DD TO=YYYY-MM-DD WATCHLIST=file]
+	$(PY) -m crypto_advisor.cli.replay $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(WATCHLIST),--watchlist $(WATCHLIST))
 
 alert-quality: venv  ## the emails the live alerts would have sent over history: CSV=path SERIES=key [FROM=YYYY-MM-DD TO=YYYY-MM-DD OUT=file.json WATCHLIST=file]
 	$(PY) -m crypto_advisor.cli.alert_quality $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(OUT),--out $(OUT)) $(if $(WATCHLIST),--watchlist $(WATCHLIST))

@@ -25,10 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crypto_advisor.analysis.rules import build_rules
 from crypto_advisor.cli.alert_simulation import measure, simulate
-from crypto_advisor.cli.replay import announced_history
-from crypto_advisor.contracts.watchlist import AlertPolicy, UserCondition, WatchlistError, parse_watchlist
+from crypto_advisor.cli.replay import announced_history, rule_setup
 
 
 def _day_ms(text: str | None, *, end: bool = False) -> int | None:
@@ -82,20 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     if loaded is None:
         return 2
     series, candles = loaded
-    policy, rule_config = AlertPolicy(recipients=("you@example.com",)), None
-    conditions: tuple[UserCondition, ...] = ()
-    if args.watchlist is not None:
-        try:
-            watchlist = parse_watchlist(args.watchlist.read_text(), origin=str(args.watchlist))
-        except (OSError, WatchlistError) as exc:
-            print(exc, file=sys.stderr)
-            return 2
-        watched = watchlist.find(series.key)
-        policy = watched.alerts if watched is not None else watchlist.alerts
-        conditions = watched.conditions if watched is not None else watchlist.conditions
-        rule_config = watchlist.rules
     try:
-        rules = build_rules(rule_config)
+        setup = rule_setup(args.watchlist, series)
         start, end = _day_ms(args.start), _day_ms(args.end, end=True)
     except ValueError as exc:
         print(exc, file=sys.stderr)
@@ -105,8 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     def progress(done: int, total: int) -> None:
         print(f"  {done:,}/{total:,} candles ({time.perf_counter() - began:.0f} s)", file=sys.stderr)
 
+    policy = setup.policy
     simulation = simulate(
-        series, candles, rules, policy, start_ts=start, end_ts=end, conditions=conditions, progress=progress
+        series, candles, setup.rules, policy, start_ts=start, end_ts=end, conditions=setup.conditions, progress=progress
     )
     try:
         report = measure(simulation)

@@ -15,14 +15,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from crypto_advisor.analysis.replay import format_table, replay
-from crypto_advisor.analysis.rules import build_rules
+from crypto_advisor.analysis.rules import Rule, build_rules, with_conditions
 from crypto_advisor.cli.history_csv import CsvError, between, read_history_file
 from crypto_advisor.contracts.candle import Candle, screen
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.units import HOUR_MS
+from crypto_advisor.contracts.watchlist import AlertPolicy, UserCondition, parse_watchlist
 
 
 def demo_candles(symbol: str = "BTC-USD", count: int = 2000, seed: int = 7) -> list[Candle]:
@@ -90,11 +92,41 @@ def announced_history(args: argparse.Namespace, *, count: int) -> tuple[Series, 
     return series, candles
 
 
+@dataclass(frozen=True)
+class RuleSetup:
+    """What a watchlist says about one series for a command over history: its rules, conditions and alert policy."""
+
+    rules: list[Rule]
+    conditions: tuple[UserCondition, ...] = ()
+    policy: AlertPolicy = field(default_factory=lambda: AlertPolicy(recipients=("you@example.com",)))
+
+
+def rule_setup(watchlist: Path | None, series: Series) -> RuleSetup:
+    """The built-in rules (with the watchlist's overrides), the series' conditions (the top-level ones when the
+    watchlist does not list it) and its alert policy; the defaults without a watchlist.
+
+    Raises ValueError (a :class:`~crypto_advisor.contracts.watchlist.WatchlistError` naming every problem, or an
+    unreadable file).
+    """
+    if watchlist is None:
+        return RuleSetup(build_rules(None))
+    try:
+        text = watchlist.read_text()
+    except OSError as exc:
+        raise ValueError(f"{watchlist}: {exc.strerror}") from None
+    parsed = parse_watchlist(text, origin=str(watchlist))
+    watched = parsed.find(series.key)
+    if watched is None:
+        return RuleSetup(build_rules(parsed.rules), parsed.conditions, parsed.alerts)
+    return RuleSetup(build_rules(parsed.rules), watched.conditions, watched.alerts)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_history_arguments(parser)
     parser.add_argument("--out", type=Path, default=Path(".local/replay/replay.json"))
     parser.add_argument("--warmup", type=int, default=200, help="candles of history before the first analysis")
+    parser.add_argument("--watchlist", type=Path, help="rule overrides and the series' own conditions from here")
     args = parser.parse_args(argv)
     loaded = announced_history(args, count=2000)
     if loaded is None:
@@ -103,7 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     if len(candles) <= args.warmup:
         print(f"need more than {args.warmup} candles, got {len(candles)}", file=sys.stderr)
         return 2
-    report = replay(series, candles, build_rules(None), warmup=args.warmup)
+    try:
+        setup = rule_setup(args.watchlist, series)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    report = replay(series, candles, with_conditions(setup.rules, setup.conditions), warmup=args.warmup)
     print(format_table(report))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))

@@ -10,6 +10,7 @@ from crypto_advisor.analysis.edge_verdicts import VERDICTS
 from crypto_advisor.cli.alert_quality import main
 from crypto_advisor.cli.alert_simulation import block_t, decide_over, measure
 from crypto_advisor.cli.replay import demo_candles
+from crypto_advisor.cli.replay import main as replay_main
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Health, Rarity, Signal
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, WEEK_MS
@@ -134,3 +135,28 @@ def test_a_gap_in_the_csv_is_reported_and_the_candles_it_touches_never_alert(tmp
     report = json.loads(out.read_text())
     # Every candle of that day after the gap sees it within its 50-candle health window: none may alert.
     assert report["emails"] == 0 and report["suppressed"]["unhealthy_data"] >= 1
+
+
+def test_a_watchlist_condition_is_replayed_and_emailed_like_any_rule(tmp_path):
+    candles = demo_candles(count=600)
+    csv = tmp_path / "btc.csv"
+    csv.write_text(
+        "timestamp,open,high,low,close,volume\n"
+        + "".join(f"{c.ts},{c.open},{c.high},{c.low},{c.close},{c.volume}\n" for c in candles)
+    )
+    watchlist = tmp_path / "watchlist.yaml"
+    watchlist.write_text(
+        "series:\n  - {source: kraken, symbol: BTC/USD,\n"
+        "     conditions: [{name: up, when: 'close > close[1]', cooldown: 1h}]}\n"
+    )
+    day = _iso_hour(candles[590].ts)[:10]
+    out = tmp_path / "report.json"
+    args = ["--csv", str(csv), "--series", "kraken:BTC-USD:1h", "--watchlist", str(watchlist), "--out", str(out)]
+    assert main([*args, "--from", day]) == 0
+    report = json.loads(out.read_text())
+    # 'close > close[1]' becomes true after every down candle: the user asked for each, so each is emailed.
+    assert report["headline"]["rules"].get("condition:up", 0) >= 3
+    replayed = tmp_path / "replay.json"
+    assert replay_main([*args[:4], "--watchlist", str(watchlist), "--out", str(replayed), "--warmup", "500"]) == 0
+    rules = {r["rule_id"]: r for r in json.loads(replayed.read_text())["rules"]}
+    assert rules["condition:up"]["firings"] >= 10

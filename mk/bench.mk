@@ -8,3 +8,8 @@ BENCH_OUT := .local/bench/analysis.json
 
 bench: venv size  ## series updates (1,000 x 720 1h candles) now vs the frame-twice baseline, each handler's cold import vs pandas+numpy, deployment sizes -> .local/bench/analysis.json
 	$(PY) tools/bench_analysis.py --out $(BENCH_OUT) --size-report .aws-sam/size-report.json
+
+.PHONY: bench-against
+bench-against: venv  ## a series update now vs the code at REV (e.g. REV=af35b8b), taking turns in one run -> .local/bench/against.json
+	@test -n "$(REV)" || { echo "REV=<commit> is required, e.g. make bench-against REV=af35b8b"; exit 2; }
+	$(PY) tools/bench_against.py $(REV)

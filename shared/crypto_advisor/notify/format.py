@@ -24,6 +24,7 @@ from typing import Any
 
 from crypto_advisor.analysis.edge_verdicts import EDGE, TOO_FEW, WORSE
 from crypto_advisor.analysis.firing import SEVERITY_NAMES
+from crypto_advisor.analysis.firing_strength import stronger_than
 from crypto_advisor.analysis.rule_titles import title_of
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.news import Headline, NewsDigest, is_web_url
@@ -288,17 +289,21 @@ def _firing_item(firing: FiringRecord, record: RuleRecord | None, timeframe_ms: 
         severity_name=SEVERITY_NAMES.get(firing.severity, str(firing.severity)),
         sentence=one_line(firing.sentence),
         figures=f"value {number(firing.value, 6)}, threshold {number(firing.threshold, 6)}, {amount} {past}",
-        rarity=_rarity_line(firing),
+        rarity=_rarity_line(firing, record),
         history=track_record(record, firing.direction, timeframe_ms) if record is not None else None,
         suppressed=(one_line(firing.suppressed_reason or "suppressed") if firing.suppressed else None),
     )
 
 
-def _rarity_line(firing: FiringRecord) -> str | None:
-    """``How unusual: the largest hourly volume in 12 days (4.2x its average).`` or None when not measured."""
-    if firing.rarity is None:
-        return None
-    return f"How unusual: {firing.rarity.words}."
+def _rarity_line(firing: FiringRecord, record: RuleRecord | None) -> str | None:
+    """``How unusual: the largest hourly volume in 12 days (4.2x its average); stronger than 93% of this rule's
+    412 past firings on this series.`` or None when neither is known."""
+    parts = [firing.rarity.words] if firing.rarity is not None else []
+    if record is not None and record.strength is not None:
+        n, quantiles = record.strength
+        share = stronger_than(firing.distance, quantiles)
+        parts.append(f"stronger than {share:.0%} of this rule's {n:,} past firings on this series")
+    return f"How unusual: {'; '.join(parts)}." if parts else None
 
 
 def track_record(record: RuleRecord, direction: str, timeframe_ms: int) -> str:

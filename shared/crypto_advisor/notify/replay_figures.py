@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from crypto_advisor.analysis.edge_verdicts import NO_EVIDENCE, VERDICTS
+from crypto_advisor.analysis.firing_strength import read_strength
 from crypto_advisor.notify.view import PREFERRED_HORIZON, RuleRecord
 
 
@@ -38,6 +39,9 @@ def rule_records(report: Mapping[str, Any]) -> dict[str, RuleRecord]:
     replayed = report.get("replayed")
     if isinstance(replayed, bool) or not isinstance(replayed, int):
         raise ValueError(f"replay report's 'replayed' is {replayed!r}, not a count of candles")
+    strengths = report.get("strength") or {}
+    if not isinstance(strengths, Mapping):
+        raise ValueError(f"replay report's 'strength' is not a mapping of rule ids: {strengths!r:.80}")
     records: dict[str, RuleRecord] = {}
     for rule in rules:
         rule_id = rule.get("rule_id") if isinstance(rule, Mapping) else None
@@ -56,6 +60,7 @@ def rule_records(report: Mapping[str, Any]) -> dict[str, RuleRecord]:
             base_rate=float(stats["base_rate"]),
             firings=int(stats["n"]),
             replayed_candles=replayed,
+            strength=read_strength(strengths.get(rule_id)),
             **_verdict(rule_id, stats),
         )
     return records

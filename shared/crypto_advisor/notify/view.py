@@ -45,6 +45,8 @@ class RuleRecord:
     verdict: str = NO_EVIDENCE
     t: float | None = None
     blocks: int | None = None
+    #: the rule's past firings on this series (how many, and quantiles of their distances), when enough to compare
+    strength: tuple[int, tuple[float, ...]] | None = None
 
 
 #: Which rule makes the headline when several of the same severity fire on one candle: moves of the price

@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from crypto_advisor.analysis.alert_budget import calibrate, candidate_of
+from crypto_advisor.analysis.firing_strength import strength_quantiles
 from crypto_advisor.analysis.replay import firings_of, replay_report, walk
 from crypto_advisor.analysis.rules import Rule, with_conditions
 from crypto_advisor.contracts.candle import Candle
@@ -228,6 +229,7 @@ def replay_with_bar(series: Series, candles: Sequence[Candle], rules: Sequence[R
         weekly_cap=policy.weekly_cap,
     )
     report["alert_bar"] = bar.as_dict()
+    report["strength"] = strength_quantiles(signals)
     return report
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from crypto_advisor.contracts.signal import Rarity
 from crypto_advisor.notify.render import render_email
 from crypto_advisor.notify.view import headline_order
-from tests.unit.notify.conftest import bare_signal, firing
+from tests.unit.notify.conftest import bare_signal, firing, record
 
 VOLUME = Rarity(score=288, measure="volume", words="the largest hourly volume in 12 days (4.2x its average)")
 ROUTINE = Rarity(score=1, measure="none", words="a routine candle")
@@ -35,3 +35,12 @@ def test_firings_without_rarity_keep_the_severity_then_headline_order():
     ordered = headline_order([firing("fib_cross", severity=2), firing("macd_cross", severity=3)])
     assert [f.rule_id for f in ordered] == ["macd_cross", "fib_cross"]
     assert bare_signal([firing()]).firings[0].rarity is None
+
+
+def test_the_rarity_line_places_the_firing_among_the_rules_past_firings_on_the_series(make_view):
+    rsi = firing("rsi_oversold", distance=9.5, rarity=VOLUME)
+    quantiles = tuple(float(q) for q in range(21))  # past distances spread evenly over 0..20
+    records = {"rsi_oversold": record("rsi_oversold", strength=(412, quantiles))}
+    email = render_email(make_view(signal_changes={"firings": [rsi]}, firings=(rsi,), rule_records=records))
+    assert "stronger than 48% of this rule's 412 past firings on this series." in email.text
+    assert "4.2x its average); stronger than 48%" in email.html

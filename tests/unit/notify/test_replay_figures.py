@@ -107,3 +107,17 @@ def test_the_figures_of_a_real_replay_read_back_from_its_json(market_candles):
                 day["t"],
                 day["blocks"],
             )
+
+
+def test_the_strength_of_past_firings_is_carried_when_there_are_enough_and_a_bad_one_is_an_error():
+    figures = report(rule("rsi_oversold", {"24": stats(37)}), rule("macd_cross", {"24": stats(30)}))
+    figures["strength"] = {
+        "rsi_oversold": {"n": 40, "quantiles": [0.5, 2.0, 7.5]},
+        "macd_cross": {"n": 3, "quantiles": [1, 2]},
+    }
+    records = rule_records(figures)
+    assert records["rsi_oversold"].strength == (40, (0.5, 2.0, 7.5))
+    assert records["macd_cross"].strength is None  # 3 past firings are too few to compare with
+    figures["strength"] = ["rsi_oversold"]
+    with pytest.raises(ValueError, match="'strength' is not a mapping"):
+        rule_records(figures)

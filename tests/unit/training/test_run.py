@@ -150,3 +150,5 @@ def test_the_replay_report_carries_the_series_rarity_bar_for_its_budget() -> Non
     btc, eth = (world.stats.written[s.key]["alert_bar"] for s in (BTC, ETH))
     assert btc["source"] == "calibrated" and btc["weeks"] == pytest.approx(6, abs=0.01) and btc["max_per_week"] == 3
     assert eth["source"] == "default" and eth["score"] == 336
+    # and, per rule that fired, how strong its past firings were (empty here: no rules in this run)
+    assert world.stats.written[BTC.key]["strength"] == {}

@@ -181,17 +181,37 @@ def test_the_cache_remembers_no_model_and_keeps_serving_when_a_refresh_fails(s3,
     assert isinstance(cache.last_error, StorageError)
 
 
-def test_a_failed_refresh_is_reported_to_the_caller_with_its_series(s3, bucket: str, trained) -> None:
-    # Given a cache that reports stale serving, over a served model whose pointer then turns unreadable
+def _unreadable_pointer(s3, bucket: str, store: ModelStore, trained) -> None:
+    s3.put_object(Bucket=bucket, Key=model_latest_key(SERIES), Body=b"not json")
+
+
+def _truncated_bundle(s3, bucket: str, store: ModelStore, trained) -> None:
+    """A newer version promoted whose bundle reached S3 cut short (a raw BadZipFile before issue 11)."""
+    cards, artifacts = trained
+    newer = store.write_version(SERIES, 2_000, artifacts, cards, TINY)
+    whole = s3.get_object(Bucket=bucket, Key=newer.bundle_key)["Body"].read()
+    s3.put_object(Bucket=bucket, Key=newer.bundle_key, Body=whole[: len(whole) // 2])
+    store.move_latest(SERIES, newer)
+
+
+@pytest.mark.parametrize(
+    ("breakage", "reason"),
+    [(_unreadable_pointer, "latest.json is not JSON"), (_truncated_bundle, "v=2000/bundle.npz cannot be read")],
+    ids=["pointer-not-json", "bundle-truncated"],
+)
+def test_a_failed_refresh_keeps_the_cached_model_and_is_reported_with_its_series(
+    s3, bucket: str, trained, breakage, reason: str
+) -> None:
+    # Given a cache that reports stale serving, over a served model whose next refresh cannot be read
     cards, artifacts = trained
     store = model_store(s3, bucket)
     reported: list[tuple[str, StorageError]] = []
     cache = CachedModels(store, ttl_ms=HOUR, clock=lambda: 0, on_stale=lambda s, e: reported.append((s.key, e)))
     store.move_latest(SERIES, store.write_version(SERIES, 1_000, artifacts, cards, TINY))
     served = cache.get(SERIES, now_ms=0)
-    s3.put_object(Bucket=bucket, Key=model_latest_key(SERIES), Body=b"not json")
+    breakage(s3, bucket, store, trained)
     # When the TTL passes and the pointer is read again
+    # Then the cached model keeps serving, and the caller hears of it once, as the store's own error, with the series
     assert cache.get(SERIES, now_ms=HOUR) is served
-    # Then the caller hears of it, once, with the series
     assert [key for key, _ in reported] == [SERIES.key]
-    assert "latest.json is not JSON" in str(reported[0][1])
+    assert reason in str(reported[0][1])

@@ -145,13 +145,23 @@ def to_bytes(artifacts: Artifacts) -> bytes:
 
 
 def from_bytes(data: bytes) -> Artifacts:
-    """Read a bundle written by :func:`to_bytes`; :class:`ArtifactError` for anything else or another version."""
+    """Read a bundle written by :func:`to_bytes`; :class:`ArtifactError` for anything else or another version.
+
+    Damaged bytes (an upload cut short, a flipped byte) fail in whichever layer
+    first trips on them: ``zipfile.BadZipFile``, ``zlib.error``, ``EOFError``,
+    or numpy's header parser (``tokenize.TokenError``, ``SyntaxError``). None of
+    those is a programming error here, and a caller can only act on "this is
+    not a bundle" (the model cache keeps serving the version it has), so every
+    failure to read the archive is that one error.
+    """
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
         meta = json.loads(arrays.pop("meta").tobytes().decode())
-    except (OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"not a forecast artifact bundle: {exc}") from exc
+    except Exception as exc:  # every way damaged bytes fail means "not a bundle" (see the docstring)
+        raise ArtifactError(f"not a forecast artifact bundle: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise ArtifactError(f"not a forecast artifact bundle: its meta is a {type(meta).__name__}, not an object")
     if meta.get("format") != FORMAT or meta.get("version") != VERSION:
         raise ArtifactError(
             f"bundle is {meta.get('format')!r} version {meta.get('version')!r};"

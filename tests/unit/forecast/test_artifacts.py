@@ -88,3 +88,32 @@ def test_bytes_that_are_not_a_bundle_are_refused() -> None:
         pass
     with pytest.raises(ArtifactError):
         from_bytes(empty_zip.getvalue())
+
+
+def _small_npz() -> bytes:
+    """A compressed npz shaped like a bundle (a meta entry and arrays): enough for the archive layer to be tested."""
+    out = io.BytesIO()
+    meta = np.frombuffer(json.dumps({"format": "crypto-advisor/forecast-artifacts", "version": 1}).encode(), np.uint8)
+    np.savez_compressed(out, meta=meta, weights=np.random.default_rng(7).normal(size=5_000))
+    return out.getvalue()
+
+
+def test_a_truncated_bundle_is_an_artifact_error_wherever_it_was_cut() -> None:
+    # Given a bundle cut short at every 53rd byte (an upload that stopped, a partial read)
+    data = _small_npz()
+    # When each is read / Then each is refused as the store's own error, never a raw BadZipFile or zlib.error
+    for size in range(0, len(data), 53):
+        with pytest.raises(ArtifactError, match="not a forecast artifact bundle"):
+            from_bytes(data[:size])
+
+
+def test_a_bundle_with_a_damaged_byte_is_an_artifact_error() -> None:
+    # Given a bundle with one byte flipped, at 400 places
+    data = _small_npz()
+    rng = np.random.default_rng(11)
+    for position in rng.integers(0, len(data), size=400):
+        damaged = bytearray(data)
+        damaged[position] ^= 0xFF
+        # When it is read / Then it is refused as an ArtifactError (the zip's checksums catch what the parsers do not)
+        with pytest.raises(ArtifactError):
+            from_bytes(bytes(damaged))

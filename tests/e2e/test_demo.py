@@ -45,26 +45,53 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     predicted = [s for s in signals if s["predictions"]]
     assert predicted and all(p["text"] and "beats_baseline" in p for s in predicted for p in s["predictions"])
     assert any("shown for information only" in p["text"] for s in predicted for p in s["predictions"])
-    # ... and alerts were decided: some emailed, bad data and cooldowns suppressed with their reason
+    # ... and alerts were decided: some emailed, bad data and routine firings suppressed with their reason
     statuses = {(a["status"], a.get("reason")) for a in summary["alerts"]}
     assert ("sent", None) in statuses and ("suppressed", "unhealthy_data") in statuses
-    assert ("suppressed", "cooldown") in statuses
+    assert ("suppressed", "below_threshold") in statuses
+    # ... and every signal but BTC's was read against BTC's candle of the same hour, with the 4h and 1d trends
+    healthy = [s for s in signals if s["health"]["healthy"] and s["market"] and s["series"].endswith(":1h")]
+    assert healthy and all(s["market"]["trends"] for s in healthy)
+    assert all(s["market"]["beta"] for s in healthy if "BTC" not in s["series"])
+    assert all(s["market"]["beta"] is None for s in signals if s["series"] == "kraken:BTC-USD:1h" and s["market"])
+    # ... and the market-wide drop the seeded market plants made one market email, not one per coin: the coins
+    # that followed are recorded in it, DOGE (which barely follows the market) is not
+    [market] = summary["market_emails"]
+    assert market["status"] == "sent" and market["subject"].startswith("Market: BTC -")
+    assert {"kraken:BTC-USD:1h", "kraken:SOL-USD:1h"} <= set(market["covers"])
+    assert "kraken:DOGE-USD:1h" not in market["covers"]
+    covered = {a["series"] for a in summary["alerts"] if a.get("reason") == "in_market_email"}
+    assert covered == set(market["covers"])
     # ... and every email SES accepted is in the outbox, as .eml and as .html with its chart beside it
     outbox = tmp_path / "outbox"
     sent = [a for a in summary["alerts"] if a["status"] == "sent"]
-    # ... beside the alerts, the one daily digest that came due in the demo's simulated days
+    # ... beside the alerts and the market email, the one daily digest that came due in the demo's simulated days
     [digest] = [subject for run in summary["digests"] for subject in run["subjects"]]
     assert digest.startswith("Daily digest") and digest in summary["outbox"]
-    emails = len(sent) + 1
+    assert market["subject"] in summary["outbox"]
+    emails = len(sent) + 1 + 1
     assert len(summary["outbox"]) == emails == len(list(outbox.glob("*.eml"))) == len(list(outbox.glob("*.html")))
+    # ... and the alert emails show the move against BTC and the trends
+    alerts = [p.read_text() for p in outbox.glob("*.html") if "market" not in p.name and "digest" not in p.name]
+    assert alerts and all("Market context" in page and "Trend: the " in page for page in alerts)
     for page in outbox.glob("*.html"):
         html = page.read_text()
         assert "cid:" not in html and "<script" not in html
         charts = [p for p in outbox.glob(page.stem + "-*.png") if f'src="{p.name}"' in html]
         assert charts and charts[0].read_bytes().startswith(b"\x89PNG")
-    # ... and the news reached the emails: a mood line, and the hostile headline escaped, never live
+    # ... and the news reached the emails: a mood line; the hostile headline reached the signals as text, and
+    # an emailed signal that carries it shows it escaped, never live (alerts are rare now: whether the one that
+    # clears the bar carries it is the seeded market's draw; tests/unit/notify checks the escaping itself)
     pages = " ".join(p.read_text() for p in outbox.glob("*.html"))
-    assert "VADER" in pages and "&lt;script&gt;" in pages
+    assert "VADER" in pages
+    hostile = {
+        (s["series"], s["candle_ts"])
+        for s in signals
+        if s["news"] and any("<script>" in h["title"] for h in s["news"]["headlines"])
+    }
+    assert hostile
+    if hostile & {(a["series"], a["ts"]) for a in sent}:
+        assert "&lt;script&gt;" in pages
     # ... and the function's structured logs were written, as CloudWatch would hold them
     lines = [json.loads(line) for line in (tmp_path / "logs" / "IngestFunction.log").read_text().splitlines()]
     failures = [line for line in lines if line.get("message") == "series failed"]

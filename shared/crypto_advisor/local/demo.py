@@ -25,6 +25,13 @@ embedded SES accepted, as ``.eml`` and as ``.html`` with its chart beside it.
 DigestFunction runs on every tick as its hourly schedule would; the daily
 digest comes due at the watchlist's 07:00 UTC on the morning after the outage,
 and the tick that sends it prints a line.
+
+The seeded market's coins share a common factor (as real coins do), and on
+the hour that closes at 06:00 UTC after the outage (:data:`MARKET_SHOCK`) the
+whole market drops: every coin feels it at its beta, except DOGE, which the
+seeded market gives almost none. That candle makes one market email instead of
+one per coin; every alert email shows the coin's move against BTC's and the
+4 h and 1 d trends.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from crypto_advisor.adapters.archive import CandleArchive
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.config_source import load_watchlist
 from crypto_advisor.analysis.replay import format_table
+from crypto_advisor.contracts.alerts import is_market_key
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.units import HOUR_MS
@@ -50,6 +58,7 @@ from crypto_advisor.local.news_feed import demo_news_session
 from crypto_advisor.local.outbox import AcceptedEmail, accepted_emails, verify_sender, write_outbox
 from crypto_advisor.local.runtime import LocalRuntime, decode_records, read_stream
 from crypto_advisor.local.stack import EmbeddedAws, deploy
+from crypto_advisor.notify.context_words import context_lines
 from crypto_advisor.wiring.models import model_store
 
 REPO = Path(__file__).resolve().parents[3]
@@ -58,6 +67,10 @@ START = datetime(2026, 11, 1, 0, 1, tzinfo=UTC)
 #: The demo's forecast models: the default targets (24 candles ahead, +3%), smaller models and fewer folds,
 #: so that training five series on their 719 backfilled candles takes seconds, not minutes.
 DEMO_FORECAST = ForecastConfig(folds=3, rf_trees=30, lstm_epochs=4, lstm_hidden=8)
+#: The hourly volatility of the seeded market's common factor: coins correlate about 0.7 with BTC, as real ones do.
+MARKET_VOL = 0.006
+#: The market-wide drop the demo plants: the hourly candle that opens 05:00 UTC on the morning after the outage.
+MARKET_SHOCK = (datetime(2026, 11, 4, 5, tzinfo=UTC), -0.035)
 
 
 def iso(ts_ms: int | None) -> str:
@@ -81,7 +94,13 @@ def demo_ticks() -> list[tuple[str, datetime]]:
 def demo_market() -> SimulatedMarket:
     hour = HOUR_MS
     eth_bad = int((START + timedelta(days=2)).timestamp() * 1000) // hour * hour  # inside the outage
-    return SimulatedMarket(seed=7, glitches={("ETH-USD", eth_bad): "high_below_low"})
+    shock_at, shock = MARKET_SHOCK
+    return SimulatedMarket(
+        seed=7,
+        glitches={("ETH-USD", eth_bad): "high_below_low"},
+        market_vol=MARKET_VOL,
+        shocks={int(shock_at.timestamp() * 1000): shock},
+    )
 
 
 def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
@@ -133,6 +152,7 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
         summary["parked"] = runtime.parked
         summary["replay"] = replays
         summary["alerts"] = print_alerts(aws, stack.outputs)
+        summary["market_emails"] = print_market_emails(aws, stack.outputs)
         summary["digests"] = digests
         summary["outbox"] = print_outbox(aws, stack.outputs, out / "outbox", accepted_emails()[emails_before:])
     finally:
@@ -173,8 +193,8 @@ def print_training(aws: EmbeddedAws, bucket: str, training: dict[str, Any]) -> l
 def print_alerts(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, Any]]:
     """Every alert decision NotifyFunction recorded: sent, or suppressed with the reason."""
     table = aws.resource("dynamodb").Table(outputs["NotificationsTableName"])
-    # Quiet candles are recorded, not alerts; the daily digest keeps its own items in the same table.
-    items = [i for i in _scan(table) if i.get("reason") != "no_firings" and i.get("kind") != "digest"]
+    # Quiet candles are recorded, not alerts; the daily digest and the market emails keep their own items there.
+    items = [i for i in _scan(table) if i.get("reason") != "no_firings" and i.get("kind") not in ("digest", "market")]
     items.sort(key=lambda i: (int(i["ts"]), str(i["series"])))
     reasons = Counter(str(i.get("reason") or "-") for i in items if i.get("status") == "suppressed")
     sent = [i for i in items if i.get("status") == "sent"]
@@ -184,6 +204,26 @@ def print_alerts(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, An
     )
     return [
         {k: (int(v) if k == "ts" else v) for k, v in i.items() if k in ("series", "ts", "status", "reason")}
+        for i in items
+    ]
+
+
+def print_market_emails(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, Any]]:
+    """Every market email NotifyFunction claimed: its candle, the coins it covered, and its subject."""
+    table = aws.resource("dynamodb").Table(outputs["NotificationsTableName"])
+    items = sorted((i for i in _scan(table) if is_market_key(str(i["series"]))), key=lambda i: int(i["ts"]))
+    print(f"\nmarket emails: {len(items)} (one per candle that moved many watched coins the same way):")
+    for item in items:
+        covers = ", ".join(sorted(str(k) for k in item.get("covers", ())))
+        print(f"  {iso(int(item['ts']))}  {item['series']}  {item['status']}  covers {covers}: {item.get('subject')}")
+    return [
+        {
+            "series": str(i["series"]),
+            "ts": int(i["ts"]),
+            "status": str(i["status"]),
+            "covers": sorted(str(k) for k in i.get("covers", ())),
+            "subject": i.get("subject"),
+        }
         for i in items
     ]
 
@@ -243,6 +283,8 @@ def print_signals(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, A
         for f in signal.firings:
             mark = "SUPPRESSED " if f.suppressed else ""
             print(f"      {mark}{f.rule_id:<20} {f.direction:<8} sev {f.severity}  {f.sentence}")
+        for line in context_lines(Series.parse(signal.series), signal.market):
+            print(f"      context: {line}")
     by_series: dict[str, list[Signal]] = defaultdict(list)
     for signal in unhealthy:
         by_series[signal.series].append(signal)

@@ -6,6 +6,16 @@ occasional spike, so every kind of trigger has something to fire on. The path
 of a symbol is a pure function of (seed, symbol, candle time): a later clock
 reveals new candles but never changes old ones, as with a real exchange.
 
+With ``market_vol`` the coins also share a **common factor**, as real coins
+do (real ones correlate about 0.7 to 0.9 with BTC hour by hour; the demo's
+about 0.7, DOGE's 0.1): each hour has one market return, and a symbol's return
+is its beta (:data:`BETAS`) times that plus its own walk, scaled down so its
+volatility stays about what it was.
+``shocks`` add a market-wide move on chosen hours, which every coin feels at
+its beta: the demo plants one to show the market email. Without
+``market_vol`` (the default) every symbol walks on its own, exactly as before
+the factor existed, so the seeded paths the tests rely on are unchanged.
+
 :class:`SimulatedSource` answers like the exchange it stands for: at most the
 source's history limit, newest last, the still-forming candle included, and an
 unknown symbol raises :class:`UnknownSymbolError`.
@@ -36,6 +46,20 @@ LISTED: dict[str, float] = {
     "LINK-USD": 14.0,
 }
 
+#: Each symbol's sensitivity to the market's common return (used only with ``market_vol``).
+BETAS: dict[str, float] = {
+    "BTC-USD": 1.0,
+    "ETH-USD": 1.2,
+    "SOL-USD": 1.5,
+    "XRP-USD": 1.1,
+    "HYPE-USD": 1.4,
+    "ADA-USD": 1.2,
+    "DOGE-USD": 0.1,
+    "LINK-USD": 1.3,
+}
+#: With the common factor, how much of a symbol's own walk is kept: its total volatility stays about the same.
+OWN_SHARE = 0.45
+
 #: Regimes: (drift per hour, volatility per hour, volume multiplier)
 REGIMES = (
     (0.0, 0.004, 1.0),  # calm range
@@ -57,6 +81,10 @@ class SimulatedMarket:
     epoch_ms: int = 1_735_689_600_000  # 2025-01-01T00:00Z
     #: (symbol, candle ts) -> what to corrupt, to show rejection: "high_below_low" or "negative_volume"
     glitches: dict[tuple[str, int], str] = field(default_factory=dict)
+    #: the hourly volatility of the coins' common market return; None: no common factor
+    market_vol: float | None = None
+    #: hour open time (ms) -> a market-wide return added on that hour (needs ``market_vol``)
+    shocks: dict[int, float] = field(default_factory=dict)
     _paths: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def hourly(self, symbol: str, upto_ms: int) -> np.ndarray:
@@ -70,7 +98,20 @@ class SimulatedMarket:
             self._paths[symbol] = path
         return path[:needed]
 
+    def _market(self, count: int) -> np.ndarray:
+        """The common hourly market return of the first ``count`` hours: a fat-tailed walk plus the shocks."""
+        rng = np.random.default_rng(_seed(self.seed, "market"))
+        assert self.market_vol is not None
+        returns = self.market_vol * rng.standard_t(4, size=count) / math.sqrt(2)
+        for ts, shock in self.shocks.items():
+            index = (ts - self.epoch_ms) // HOUR_MS
+            if 0 <= index < count:
+                returns[index] += shock
+        return returns
+
     def _generate(self, symbol: str, count: int) -> np.ndarray:
+        market = self._market(count) if self.market_vol is not None else None
+        beta = BETAS.get(symbol, 1.0)
         rng = np.random.default_rng(_seed(self.seed, symbol))
         regime = 0
         price = LISTED[symbol]
@@ -81,6 +122,8 @@ class SimulatedMarket:
                 regime = int(rng.integers(len(REGIMES)))
             drift, vol, vol_mult = REGIMES[regime]
             ret = drift + vol * rng.standard_t(4) / math.sqrt(2)
+            if market is not None:
+                ret = beta * market[i] + OWN_SHARE * ret
             o = price
             c = o * math.exp(ret)
             wick = abs(rng.normal(0, vol * 0.6))

@@ -87,9 +87,18 @@ class CandleStore:
             raise StorageError(f"writing {len(candles)} candles of {series.key}: {exc}") from exc
 
     def window(self, series: Series, *, since_ts: int = 1) -> list[Candle]:
-        """Candles of ``series`` from ``since_ts`` on, oldest first (one paginated Query)."""
+        """Candles of ``series`` from ``since_ts`` on, oldest first (one paginated, strongly consistent Query).
+
+        Strongly consistent because every reader comes right behind the
+        ingest's write: the analysis reads the candle an update names moments
+        after it was stored, and an eventually consistent read may miss it.
+        The price is twice the read units of a Query that is already small.
+        """
         candles: list[Candle] = []
-        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("series").eq(series.key) & Key("ts").gte(since_ts)}
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("series").eq(series.key) & Key("ts").gte(since_ts),
+            "ConsistentRead": True,
+        }
         try:
             while True:
                 page = self._table.query(**kwargs)

@@ -92,13 +92,16 @@ class NotificationLog:
         """Emails of ``series`` for candles in ``[since_ts, until_ts]`` (sent, or being sent), in one Query.
 
         A ``sending`` claim counts: its email may be out already, and an alert
-        the user may have received must start the cooldown.
+        the user may have received must start the cooldown. Strongly
+        consistent: the claim that starts a cooldown (or spends the weekly
+        budget) may have been written by the previous record a moment ago.
         """
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": Key("series").eq(series) & Key("ts").between(since_ts, until_ts),
             "FilterExpression": Attr("status").is_in([SENT, SENDING]),
             "ProjectionExpression": "#ts, #rules",
             "ExpressionAttributeNames": {"#ts": "ts", "#rules": "rules"},
+            "ConsistentRead": True,
         }
         sends: list[SentAlert] = []
         try:

@@ -42,6 +42,24 @@ from crypto_advisor.market.indicators import IndicatorFrame, indicator_frame
 from crypto_advisor.news.mood import digest
 
 
+class CandleNotInWindow(LookupError):
+    """The candle to analyse is not among the stored candles read for it.
+
+    A Signal is about one stored candle: without it there is no close, no
+    indicator row and nothing a firing could be about, and a Signal stored
+    without it would stand for good (one per candle) and fail the notifier on
+    every retry. The Candles table lagging the stream is the likely cause, so
+    the caller fails the update for the stream to retry it.
+    """
+
+
+def require_candle(window: Sequence[Candle], series: Series, candle_ts: int) -> None:
+    """Raise :class:`CandleNotInWindow` unless ``window`` (cut at ``candle_ts``) ends with that candle."""
+    if not window or window[-1].ts != candle_ts:
+        newest = f"the newest stored is {window[-1].ts}" if window else "none is stored in the window"
+        raise CandleNotInWindow(f"candle {candle_ts} of {series.key} is not stored ({newest})")
+
+
 def _finite_or_none(value: float) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
@@ -78,7 +96,8 @@ def analyze(
     ``candle_ts`` (:func:`~crypto_advisor.market.frame.window_upto`) and ends
     there. None: the window is cut and the frame built here. ``reference`` is
     the watchlist's BTC series of this timeframe with its stored candles; None
-    for BTC itself or a watchlist without it.
+    for BTC itself or a watchlist without it. A window without the candle
+    raises :class:`CandleNotInWindow`: there is no Signal without its candle.
     """
     upto: Sequence[Candle]
     if indicators is None:
@@ -86,21 +105,13 @@ def analyze(
     else:
         _check_shared(indicators, window, candle_ts, params)
         upto = window
+    require_candle(upto, series, candle_ts)
     news: NewsDigest | None = None
     if articles is not None:
         news = digest(series.base, articles, candle_ts + series.timeframe_ms)
     health = assess(
         upto, candle_ts=candle_ts, timeframe_ms=series.timeframe_ms, now_ms=now_ms, reported_gaps=reported_gaps
     )
-    if not upto or upto[-1].ts != candle_ts:
-        return Signal(
-            series=series.key,
-            candle_ts=candle_ts,
-            close=math.nan if not upto else upto[-1].close,
-            news=news,
-            health=health,
-            analyzed_at=now_ms,
-        )
     frame = (indicators if indicators is not None else indicator_frame(upto, params)).frame
     if articles is not None:
         frame = add_news_columns(frame, articles, series.timeframe_ms)

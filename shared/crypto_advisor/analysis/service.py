@@ -29,6 +29,14 @@ the move against BTC's at the coin's beta. BTC's candle may not be stored yet
 has no beta, and the rarity is the series' own. A BTC window that cannot be
 read is treated the same way, with the error in the outcome; never a failed update.
 
+The candle itself is not optional: an update whose candle is not in the
+window read (the Candles table behind the stream) raises
+:class:`~crypto_advisor.analysis.closed_candle.CandleNotInWindow` before
+anything else is read, and stores nothing, so the stream retries the record
+rather than a Signal without its candle standing for good. The window is read
+strongly consistent (:class:`~crypto_advisor.adapters.candle_store.CandleStore`),
+so a candle written before its update was published is there.
+
 Predictions are an extra too, and the signal is what must not be lost: no
 model yet means no predictions (the normal state before the first training
 run), and a model that cannot be loaded or fails to predict leaves the signal
@@ -42,7 +50,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from crypto_advisor.analysis.closed_candle import analyze
+from crypto_advisor.analysis.closed_candle import analyze, require_candle
 from crypto_advisor.analysis.market_context import Reference
 from crypto_advisor.analysis.ports import ModelSource, NewsReader, SignalWriter, WindowReader
 from crypto_advisor.analysis.rules import Rule
@@ -105,7 +113,8 @@ def analyze_update(
     since = candle_ts - (WINDOW_CANDLES - 1) * series.timeframe_ms
     window = candles.window(series, since_ts=since)
     upto = window_upto(window, candle_ts)
-    indicators = indicator_frame(upto) if upto and upto[-1].ts == candle_ts else None
+    require_candle(upto, series, candle_ts)
+    indicators = indicator_frame(upto)
     articles: list[Article] | None = None
     news_error: str | None = None
     if news is not None:
@@ -157,20 +166,17 @@ def analyze_update(
 
 
 def _predictions(
-    models: ModelSource, series: Series, indicators: IndicatorFrame | None, now_ms: int
+    models: ModelSource, series: Series, indicators: IndicatorFrame, now_ms: int
 ) -> tuple[list[dict], str | None]:
     """The served model's predictions at the update's candle as the Signal stores them, and its version.
 
-    ``indicators`` is the frame the rules read, None when the window does not
-    reach the candle (then there is nothing to predict from). ``now_ms`` is the
-    update's ingest time, not the wall clock, so the cache's expiry follows the
-    same clock as the rest of the analysis (and the local runtime's simulated one).
+    ``indicators`` is the frame the rules read. ``now_ms`` is the update's
+    ingest time, not the wall clock, so the cache's expiry follows the same
+    clock as the rest of the analysis (and the local runtime's simulated one).
     """
     served = models.get(series, now_ms)
     if served is None:
         return [], None
     if served.artifacts.series != series.key:
         raise ValueError(f"the model served for {series.key} was trained for {served.artifacts.series}")
-    if indicators is None:
-        return [], served.version
     return [p.as_dict() for p in predict(served.artifacts, indicators)], served.version

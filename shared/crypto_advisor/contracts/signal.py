@@ -84,14 +84,15 @@ class Signal(BaseModel):
     version: Literal[1] = 1
     series: str
     candle_ts: int
-    close: float
+    #: the candle's close: a Signal is never made without its candle (JSON has no NaN: it would be stored as null)
+    close: float = Field(gt=0, allow_inf_nan=False)
     firings: list[FiringRecord] = Field(default_factory=list)
     indicators: dict[str, float | None] = Field(default_factory=dict)
     predictions: list[dict] = Field(default_factory=list)
     #: The news mood and top headlines at analysis time; None when the analysis had no news input.
     news: NewsDigest | None = None
     #: The move against BTC's and the higher timeframes' trends; None on signals stored before it existed,
-    #: and when the window does not reach the candle.
+    #: and when the candle before this one is not stored (no move to measure).
     market: MarketContext | None = None
     health: Health
     analyzed_at: int

@@ -4,8 +4,9 @@ Each record is validated by Powertools' batch processor against the
 CandleUpdate contract and handled on its own: a malformed or failing record
 puts only its own sequence number in ``batchItemFailures`` (the event source
 mapping has ReportBatchItemFailures, bisection, bounded retries and an
-on-failure queue). A redelivered record finds its signal already stored and
-changes nothing.
+on-failure queue), and its failure is logged with its series (or its stream
+position, when it did not parse) and the reason. A redelivered record finds
+its signal already stored and changes nothing.
 """
 
 from __future__ import annotations
@@ -18,12 +19,22 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.analysis.service import RememberedWindows, analyze_update
 from crypto_advisor.telemetry.analysis import record as record_outcome
+from crypto_advisor.telemetry.analysis import record_failure
 from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.analyze import analyze_deps
 from crypto_advisor.wiring.events import CandleUpdateRecord
 from crypto_advisor.wiring.settings import AnalyzeSettings
 
-processor = BatchProcessor(event_type=EventType.KinesisDataStreams, model=CandleUpdateRecord)
+
+class _ReportingProcessor(BatchProcessor):
+    """Logs every failed record (Powertools alone logs them at debug level, which nobody reads)."""
+
+    def failure_handler(self, record, exception):  # type: ignore[no-untyped-def]
+        record_failure(record, exception[1])
+        return super().failure_handler(record, exception)
+
+
+processor = _ReportingProcessor(event_type=EventType.KinesisDataStreams, model=CandleUpdateRecord)
 
 
 @logger.inject_lambda_context

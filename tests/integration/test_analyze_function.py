@@ -105,3 +105,38 @@ def test_every_signal_but_btcs_is_read_against_btcs_candle_of_the_same_hour(inge
     btc = by_series["kraken:BTC-USD:1h"].market
     assert btc is not None and btc.reference is None and btc.beta is None
     assert [t.timeframe for t in btc.trends] == ["4h", "1d"]
+
+
+def _record(update: dict, sequence_number: str) -> dict:
+    record = copy.deepcopy(KINESIS_EVENT["Records"][0])
+    record["kinesis"]["sequenceNumber"] = sequence_number
+    record["kinesis"]["data"] = base64.b64encode(json.dumps(update).encode()).decode()
+    return record
+
+
+def test_an_update_whose_candle_is_not_stored_fails_alone_stores_nothing_and_is_logged(ingested):
+    # Given the events file's record and an update naming the next candle, which the Candles table does not hold yet
+    good = KINESIS_EVENT["Records"][0]
+    update = json.loads(base64.b64decode(good["kinesis"]["data"]))
+    ahead = {**update, "candle_ts": [update["candle_ts"][-1] + HOUR], "ingested_at": update["ingested_at"] + HOUR}
+    early = _record(ahead, "49656138339385327445622340134937036483539936311380299991")
+    # And a record that is not a CandleUpdate at all
+    poison = _record({"schema": "something else"}, "49656138339385327445622340134937036483539936311380299992")
+    # When the batch is handled
+    response = ingested.runtime.invoke("AnalyzeFunction", {"Records": [good, early, poison]})
+    # Then both fail alone (the stream retries them), only the good update's Signal is stored
+    assert response == {
+        "batchItemFailures": [
+            {"itemIdentifier": early["kinesis"]["sequenceNumber"]},
+            {"itemIdentifier": poison["kinesis"]["sequenceNumber"]},
+        ]
+    }
+    assert [int(i["ts"]) for i in signals(ingested)] == update["candle_ts"]
+    # And each failure is logged at error level, with the series and candle or the stream position, and the reason
+    log = (ingested.runtime.log_dir / "AnalyzeFunction.log").read_text()
+    failed = [json.loads(line) for line in log.splitlines() if '"update failed' in line]
+    assert [f["level"] for f in failed] == ["ERROR", "ERROR"]
+    assert (failed[0]["series"], failed[0]["candle_ts"]) == (update["series"], ahead["candle_ts"][0])
+    assert failed[0]["error_type"] == "CandleNotInWindow" and "is not stored" in failed[0]["error"]
+    assert failed[1]["sequence_number"] == poison["kinesis"]["sequenceNumber"]
+    assert failed[1]["partition_key"] == "BTC-USD" and "schema" in failed[1]["error"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from crypto_advisor.analysis.service import Outcome
+from crypto_advisor.contracts.candle_update import CandleUpdate
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
@@ -17,6 +20,39 @@ def record_stale_model(series: Series, error: StorageError) -> None:
     """The served model could not be refreshed; the cached version keeps predicting meanwhile."""
     logger.warning("model refresh failed: serving the cached version", series=series.key, error=str(error))
     metrics.add_metric(name="ModelRefreshFailed", unit=MetricUnit.Count, value=1)
+
+
+def record_failure(record: Any, error: BaseException | None) -> None:
+    """A Kinesis record that failed (not a CandleUpdate, its candle not stored yet, storage down, a bug).
+
+    The stream retries it (bisecting), then parks it in AnalyzeFailureQueue:
+    this line says which series and candle, and why, while the queue keeps
+    only the stream position.
+    """
+    logger.error(
+        "update failed; the stream will retry the record",
+        **_where(record),
+        error_type=type(error).__name__ if error is not None else None,
+        error=str(error)[:2000] if error is not None else None,
+    )
+
+
+def _where(record: Any) -> dict[str, Any]:
+    """The update's series and newest candle when it parsed; else its stream position and partition key (the symbol).
+
+    A record that parsed is the batch processor's model (``kinesis.data`` is the
+    CandleUpdate); one that did not is Powertools' own record class, whose
+    fields are snake_case.
+    """
+    kinesis = getattr(record, "kinesis", None)
+    update = getattr(kinesis, "data", None)
+    if isinstance(update, CandleUpdate):
+        return {"series": update.series, "candle_ts": update.last_ts}
+    return {
+        "sequence_number": getattr(kinesis, "sequence_number", None) or getattr(kinesis, "sequenceNumber", None),
+        "partition_key": getattr(kinesis, "partition_key", None) or getattr(kinesis, "partitionKey", None),
+        "event_id": getattr(record, "event_id", None) or getattr(record, "eventID", None),
+    }
 
 
 def record(outcome: Outcome) -> None:

@@ -316,3 +316,70 @@ def test_missing_ranges_without_a_cursor_does_not_invent_a_leading_hole():
 
     # Then there is no hole: history before the first candle was never stored
     assert gaps == []
+
+
+# --- bounds and types (issue 11): what used to be accepted and must not be ------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected_words"),
+    [
+        pytest.param(row(T0, o=True, lo=True), ["open", "True", "not a number"], id="boolean-price"),
+        pytest.param(row(T0, v=False), ["volume", "False", "not a number"], id="boolean-volume"),
+        pytest.param([*row(T0), 7.0], ["expected [ts, open, high, low, close, volume]"], id="extra-column"),
+        pytest.param(row(T0, o=1e-300, lo=1e-300), ["prices must lie between 1e-15 and 1e+15"], id="price-1e-300"),
+        pytest.param(row(T0, h=1e20), ["prices must lie between", "high=1e+20"], id="price-1e20"),
+        pytest.param(row(T0, v=1e30), ["volume 1e+30 is above 1e+21"], id="volume-1e30"),
+        pytest.param(row(-5), ["timestamp -5", "positive whole number"], id="negative-ts"),
+        pytest.param(row(86_400_000), ["1970-01-02", "before 2009-01-03"], id="ts-in-1970"),
+        pytest.param(row(T0 // 1000 // 3600 * 3600), ["before 2009-01-03"], id="ts-in-seconds"),
+    ],
+)
+def test_check_refuses_what_is_no_candle_with_a_named_reason(raw, expected_words):
+    # Given a row of the wrong type or out of any market's range
+    # When it is checked
+    candle, reason = check(raw, HOUR)
+
+    # Then there is no candle, and the reason says what is wrong
+    assert candle is None and reason is not None
+    for word in expected_words:
+        assert word in reason, f"{word!r} not in {reason!r}"
+
+
+def test_check_accepts_the_smallest_real_quotes():
+    # Given a coin quoted around 1e-10 (a meme coin in BTC terms)
+    candle, reason = check(row(T0, o=1.2e-10, h=1.3e-10, lo=1.1e-10, c=1.25e-10, v=4e15), HOUR)
+
+    # Then it is a candle
+    assert reason is None and candle is not None
+
+
+def test_screen_rejects_a_candle_far_in_the_future_instead_of_counting_it_as_forming():
+    # Given an answer whose last row opens in the year 2100 (and one just forming before it)
+    year_2100 = 4_102_444_800_000
+    now = T0 + 3 * HOUR + 20 * 60_000
+    rows = [*closed_rows(3), row(T0 + 3 * HOUR), row(year_2100)]
+
+    # When it is screened
+    out = screen(rows, timeframe_ms=HOUR, now_ms=now)
+
+    # Then the forming candle is counted as such, and the year-2100 one is rejected with its reason
+    assert out.forming == 1
+    assert out.rejected == [
+        Rejection(year_2100, f"timestamp {year_2100} opens more than an hour after the clock ({now})")
+    ]
+
+
+def test_screen_counts_a_candle_a_late_run_sees_ahead_of_its_clock_as_forming():
+    # Given a run whose invocation was retried 15 minutes after its event's time: the exchange already has the next
+    # 15-minute candle, which opens after the run's clock
+    quarter = 15 * 60_000
+    now = T0 + 4 * quarter + 60_000
+    rows = [[T0 + i * quarter, 100.0, 110.0, 90.0, 105.0, 5.0] for i in range(6)]
+
+    # When it is screened
+    out = screen(rows, timeframe_ms=quarter, now_ms=now)
+
+    # Then the candle ahead of the clock is forming (not closed by the clock), not rejected
+    assert [c.ts for c in out.accepted] == [T0 + i * quarter for i in range(4)]
+    assert out.forming == 2 and out.rejected == []

@@ -51,7 +51,7 @@ def test_json_names_its_schema_and_version():
 
 def test_json_is_small_and_holds_no_candle_values():
     # Given an update for a full 720-candle backfill
-    update_720 = update(candle_ts=[T0 + i * HOUR for i in range(720)])
+    update_720 = update(candle_ts=[T0 + i * HOUR for i in range(720)], ingested_at=T0 + 720 * HOUR)
 
     # When it is written as JSON
     data = update_720.to_json()
@@ -185,3 +185,37 @@ def test_the_committed_json_schema_accepts_a_record_and_refuses_an_extra_field()
     # Then the first passes and the second does not
     assert list(validator.iter_errors(good)) == []
     assert [e.validator for e in validator.iter_errors(bad)] == ["additionalProperties"]
+
+
+# --- bounds and types (issue 11): records a handler once analysed -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        pytest.param({"candle_ts": [-5]}, ["candle_ts.0", "greater than or equal to 1230940800000"], id="negative-ts"),
+        pytest.param({"candle_ts": [True]}, ["candle_ts.0", "valid integer"], id="boolean-ts"),
+        pytest.param({"candle_ts": [float(T0)]}, ["candle_ts.0", "valid integer"], id="float-ts"),
+        pytest.param({"candle_ts": [T0 + 60_000]}, ["not aligned to the series' 1h"], id="misaligned-ts"),
+        pytest.param({"candle_ts": [4_102_444_800_000]}, ["candle_ts.0", "less than 4102444800000"], id="year-2100"),
+        pytest.param({"gaps": [[T0 - HOUR, T0 - 3 * HOUR]]}, ["gaps[0] is reversed"], id="reversed-gap"),
+        pytest.param({"gaps": [[T0 - HOUR + 1, T0 - HOUR + 1]]}, ["gaps[0] is not aligned"], id="misaligned-gap"),
+        pytest.param({"gaps": [[T0 + 2 * HOUR, T0 + 3 * HOUR]]}, ["gaps[0] ends at", "not before"], id="gap-after"),
+        pytest.param({"gaps": [[False, T0]]}, ["gaps.0.0", "valid integer"], id="boolean-gap"),
+        pytest.param({"ingested_at": 0}, ["ingested_at", "greater than or equal to"], id="ingested-at-zero"),
+        pytest.param({"ingested_at": True}, ["ingested_at", "valid integer"], id="boolean-ingested-at"),
+        pytest.param({"ingested_at": T0 + 2 * HOUR}, ["before the newest candle closed"], id="ingested-before-close"),
+        pytest.param({"candle_ts": [T0 + i * HOUR for i in range(5001)]}, ["at most 5000"], id="too-many-candles"),
+    ],
+)
+def test_refuses_timestamps_out_of_bounds_mistyped_or_inconsistent_naming_the_reason(overrides, words):
+    # Given a record a producer got wrong in one way (read from JSON, as the Kinesis consumer reads it)
+    data = json.dumps(record(**overrides))
+
+    # When it is read
+    with pytest.raises(ValidationError) as refused:
+        CandleUpdate.from_json(data)
+
+    # Then it is refused, and the message names the field and the reason
+    for word in words:
+        assert word in str(refused.value), f"{word!r} not in {refused.value}"

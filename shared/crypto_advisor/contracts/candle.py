@@ -12,10 +12,25 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+from crypto_advisor.contracts.units import EARLIEST_TS_MS, HOUR_MS
 
 #: The one column order for OHLCV rows (ccxt's order too).
 COLUMNS: tuple[str, ...] = ("ts", "open", "high", "low", "close", "volume")
+
+#: The range a price must lie in. Below and above it is no market's quote (the smallest real ones are around
+#: 1e-10 in BTC terms), and it keeps every value far inside what DynamoDB can store (1e-130 to 1e126): a candle it
+#: refused would fail its series' write on every run, since the source keeps sending it.
+MIN_PRICE = 1e-15
+MAX_PRICE = 1e15
+#: The largest volume a candle may have, in base units: beyond any coin's supply traded in one candle.
+MAX_VOLUME = 1e21
+#: How far after the run's clock a source's newest candle may open and still count as forming. The clock is the
+#: schedule's time; an invocation retried late runs up to 15 minutes (the event's maximum age) plus its timeout
+#: after it, so an exchange's newest candle may be that much ahead, never an hour.
+CLOCK_SLACK_MS = HOUR_MS
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +67,20 @@ class Screened:
     already_stored: int = 0
 
 
+def _iso_day(ts_ms: int) -> str:
+    return datetime.fromtimestamp(ts_ms / 1000, tz=UTC).strftime("%Y-%m-%d")
+
+
 def check(row: Sequence[Any], timeframe_ms: int) -> tuple[Candle | None, str | None]:
     """Turn one raw ``[ts, o, h, l, c, v]`` row into a candle, or say what is wrong.
 
     Ordering, closedness and the cursor are judged by :func:`screen`, which sees
-    the neighbours; this function judges the row on its own.
+    the neighbours; this function judges the row on its own. Values are
+    numbers or decimal strings (some APIs send those); ``True`` is not a
+    price, and a row with more columns than six is not a row this contract
+    knows (a source whose answer changed shape).
     """
-    if not isinstance(row, (list, tuple)) or len(row) < 6:
+    if not isinstance(row, (list, tuple)) or len(row) != len(COLUMNS):
         return None, f"expected [ts, open, high, low, close, volume], got {row!r:.80}"
     raw_ts = row[0]
     if isinstance(raw_ts, bool) or not isinstance(raw_ts, (int, float)) or not math.isfinite(raw_ts):
@@ -66,20 +88,30 @@ def check(row: Sequence[Any], timeframe_ms: int) -> tuple[Candle | None, str | N
     ts = int(raw_ts)
     if ts != raw_ts or ts <= 0:
         return None, f"timestamp {raw_ts!r} is not a positive whole number of milliseconds"
+    if ts < EARLIEST_TS_MS:
+        return None, f"timestamp {ts} ({_iso_day(ts)}) is before {_iso_day(EARLIEST_TS_MS)}, before any crypto market"
     values: list[float] = []
-    for name, raw in zip(COLUMNS[1:], row[1:6], strict=True):
+    for name, raw in zip(COLUMNS[1:], row[1:], strict=True):
+        if isinstance(raw, bool):
+            return None, f"{name} {raw!r} is not a number"
         try:
             value = float(raw)
         except (TypeError, ValueError):
-            return None, f"{name} {raw!r} is not a number"
+            return None, f"{name} {raw!r:.40} is not a number"
         if not math.isfinite(value):
             return None, f"{name} is {value}, not finite"
         values.append(value)
     o, h, lo, c, v = values
     if min(o, h, lo, c) <= 0:
         return None, f"prices must be > 0 (open={o}, high={h}, low={lo}, close={c})"
+    if min(o, h, lo, c) < MIN_PRICE or max(o, h, lo, c) > MAX_PRICE:
+        return None, (
+            f"prices must lie between {MIN_PRICE:g} and {MAX_PRICE:g} (open={o}, high={h}, low={lo}, close={c})"
+        )
     if v < 0:
         return None, f"volume {v} is negative"
+    if v > MAX_VOLUME:
+        return None, f"volume {v} is above {MAX_VOLUME:g}"
     if not (lo <= min(o, c) and max(o, c) <= h):
         return None, f"inconsistent range: need low <= open, close <= high (open={o}, high={h}, low={lo}, close={c})"
     if ts % timeframe_ms:
@@ -100,8 +132,10 @@ def screen(
     before it are counted as ``already_stored`` (sources overlap on purpose).
     A candle is closed when ``ts + timeframe <= now``; the one that is not is
     the forming candle exchanges return last, counted in ``forming`` and never
-    stored. Rows must be strictly increasing: a repeated or earlier timestamp
-    is rejected, the first one seen wins.
+    stored. A candle that opens more than :data:`CLOCK_SLACK_MS` after ``now``
+    is not forming: no exchange has it yet, and it is rejected (a year-2100 row
+    is garbage, not a candle to wait for). Rows must be strictly increasing: a
+    repeated or earlier timestamp is rejected, the first one seen wins.
     """
     out = Screened()
     last = after_ts
@@ -112,6 +146,11 @@ def screen(
             continue
         if after_ts is not None and candle.ts <= after_ts:
             out.already_stored += 1
+            continue
+        if candle.ts > now_ms + CLOCK_SLACK_MS:
+            out.rejected.append(
+                Rejection(candle.ts, f"timestamp {candle.ts} opens more than an hour after the clock ({now_ms})")
+            )
             continue
         if candle.ts + timeframe_ms > now_ms:
             out.forming += 1

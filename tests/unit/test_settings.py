@@ -71,6 +71,7 @@ def test_settings_are_hashable_so_dependencies_are_cached_per_container() -> Non
         "SIGNALS_TABLE": "signals",
         "SENDER_EMAIL": "alerts@example.com",
         "RECIPIENT_EMAILS": " a@example.com, ,b@example.com ",
+        "SES_CONFIGURATION_SET": "crypto-advisor-email",
         "WATCHLIST_URI": "file:///opt/config/watchlist.yaml",
     }
     settings = NotifySettings.from_env(env)

@@ -205,7 +205,9 @@ class CachedModels:
     serving (a stale forecast for an hour beats none) and the failure is kept
     in :attr:`last_error` and passed to ``on_stale`` (AnalyzeFunction logs and
     counts it there, so a broken pointer does not go unnoticed); with nothing cached the
-    :class:`StorageError` propagates.
+    :class:`StorageError` propagates. Every model served is passed to
+    ``on_served`` with its training time and ``now`` (AnalyzeFunction publishes
+    its age, so models that stop being refreshed raise an alarm).
     """
 
     store: ModelStore
@@ -213,13 +215,14 @@ class CachedModels:
     clock: Callable[[], int] = _wall_clock_ms
     last_error: StorageError | None = None
     on_stale: Callable[[Series, StorageError], None] | None = None
+    on_served: Callable[[Series, int, int], None] | None = None
     _entries: dict[str, _Entry] = field(default_factory=dict)
 
     def get(self, series: Series, now_ms: int | None = None) -> LoadedModel | None:
         now = self.clock() if now_ms is None else now_ms
         entry = self._entries.get(series.key)
         if entry is not None and now - entry.checked_at < self.ttl_ms:
-            return entry.model
+            return self._served(series, entry.model, now)
         try:
             pointer = self.store.latest_pointer(series)
             if pointer is None:
@@ -236,4 +239,9 @@ class CachedModels:
                 self.on_stale(series, exc)
             model = entry.model
         self._entries[series.key] = _Entry(model=model, checked_at=now)
+        return self._served(series, model, now)
+
+    def _served(self, series: Series, model: LoadedModel | None, now: int) -> LoadedModel | None:
+        if model is not None and self.on_served is not None:
+            self.on_served(series, model.trained_at, now)
         return model

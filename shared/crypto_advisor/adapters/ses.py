@@ -50,13 +50,17 @@ _ACTIONS = {
 class SesMailer:
     """Sends raw messages through a boto3 ``ses`` client (or anything with its ``send_raw_email``)."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, configuration_set: str | None = None) -> None:
         self._client = client
+        #: Named on every send, so SES publishes the email's bounces and complaints (template.yaml's alarms).
+        self._extra = {"ConfigurationSetName": configuration_set} if configuration_set else {}
 
     def send_raw(self, sender: str, recipients: Sequence[str], raw: bytes) -> str:
         """Hand ``raw`` to SES for ``recipients``; returns the SES message id once SES has accepted it."""
         try:
-            answer = self._client.send_raw_email(Source=sender, Destinations=list(recipients), RawMessage={"Data": raw})
+            answer = self._client.send_raw_email(
+                Source=sender, Destinations=list(recipients), RawMessage={"Data": raw}, **self._extra
+            )
         except ClientError as exc:
             raise _delivery_error(exc, sender) from exc
         except BotoCoreError as exc:

@@ -41,7 +41,11 @@ PLACEHOLDER_KEY = "placeholder.zip"
 PLACEHOLDER_IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/crypto-advisor-local:placeholder"
 CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 #: Parameters the template requires that have no meaning locally (RFC 2606 example addresses).
-LOCAL_PARAMETERS = {"SenderEmail": "alerts@example.com", "RecipientEmails": "trader@example.com"}
+LOCAL_PARAMETERS = {
+    "SenderEmail": "alerts@example.com",
+    "RecipientEmails": "trader@example.com",
+    "AlarmEmail": "ops@example.com",
+}
 
 
 def load_template(path: Path) -> dict[str, Any]:

@@ -8,6 +8,12 @@ from crypto_advisor.analysis.service import Outcome
 from crypto_advisor.contracts.candle_update import CandleUpdate
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
+from crypto_advisor.telemetry.catalog import (
+    MODEL_AGE_SECONDS,
+    MODEL_REFRESH_FAILED,
+    PREDICTIONS_FAILED,
+    SIGNALS_STORED,
+)
 from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 
 
@@ -19,7 +25,13 @@ def record_unreadable_article(coin: str, sort_key: str, error: str) -> None:
 def record_stale_model(series: Series, error: StorageError) -> None:
     """The served model could not be refreshed; the cached version keeps predicting meanwhile."""
     logger.warning("model refresh failed: serving the cached version", series=series.key, error=str(error))
-    metrics.add_metric(name="ModelRefreshFailed", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=MODEL_REFRESH_FAILED.name, unit=MetricUnit.Count, value=1)
+
+
+def record_served_model(series: Series, trained_at_ms: int, now_ms: int) -> None:
+    """The served model's age at the update's clock: a model that stops being refreshed is noticed here."""
+    age = max(0, (now_ms - trained_at_ms) // 1000)
+    metrics.add_metric(name=MODEL_AGE_SECONDS.name, unit=MetricUnit.Seconds, value=age)
 
 
 def record_failure(record: Any, error: BaseException | None) -> None:
@@ -64,7 +76,6 @@ def record(outcome: Outcome) -> None:
             candle_ts=signal.candle_ts,
             error=outcome.news_error,
         )
-        metrics.add_metric(name="NewsReadFailures", unit=MetricUnit.Count, value=1)
     if outcome.predictions_error is not None:
         logger.warning(
             "model predictions failed: signal stored without them",
@@ -73,7 +84,7 @@ def record(outcome: Outcome) -> None:
             model_version=outcome.model_version,
             error=outcome.predictions_error,
         )
-        metrics.add_metric(name="PredictionsFailed", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=PREDICTIONS_FAILED.name, unit=MetricUnit.Count, value=1)
     if outcome.reference_error is not None:
         logger.warning(
             "BTC's window unreadable: analysed without the move against BTC",
@@ -87,16 +98,9 @@ def record(outcome: Outcome) -> None:
         )
     if not outcome.stored:
         logger.info("signal already stored (redelivery)", series=signal.series, candle_ts=signal.candle_ts)
-        metrics.add_metric(name="SignalDuplicates", unit=MetricUnit.Count, value=1)
         return
-    metrics.add_metric(name="SignalsStored", unit=MetricUnit.Count, value=1)
-    if signal.predictions:
-        metrics.add_metric(name="Predictions", unit=MetricUnit.Count, value=len(signal.predictions))
-    metrics.add_metric(name="Firings", unit=MetricUnit.Count, value=len(signal.active_firings))
-    suppressed = len(signal.firings) - len(signal.active_firings)
-    metrics.add_metric(name="FiringsSuppressed", unit=MetricUnit.Count, value=suppressed)
+    metrics.add_metric(name=SIGNALS_STORED.name, unit=MetricUnit.Count, value=1)
     if not signal.health.healthy:
-        metrics.add_metric(name="UnhealthySignals", unit=MetricUnit.Count, value=1)
         logger.warning(
             "unhealthy window", series=signal.series, candle_ts=signal.candle_ts, reasons=signal.health.reasons
         )

@@ -1,11 +1,10 @@
-"""Log lines and metrics of each digest run: one metric per business event.
+"""Log lines of each digest run, and ``DigestsSent`` (one per recipient's email) for the dashboard.
 
-``DigestRuns`` (every hourly run), ``DigestsSent`` (one per recipient's email), ``DigestDuplicates`` (a claim
-found held by another invocation: a repeated event), ``DigestsFailed``
-(released; the next hourly run sends it) and ``DigestSeriesUnreadable``. A
-recipient whose digest already went out is not counted: that is every run of
-the day after the first. A run that is not due logs at debug level: most runs
-of a day are. Addresses are never logged, only counts.
+A failed digest needs no metric of its own: the run then fails, which
+DigestFailureQueue's alarm and the function's Errors alarm report, and its
+log line says why. A recipient whose digest already went out is not logged:
+that is every run of the day after the first. A run that is not due logs at
+debug level: most runs of a day are. Addresses are never logged, only counts.
 """
 
 from __future__ import annotations
@@ -13,12 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from crypto_advisor.digest.service import DigestRun
+from crypto_advisor.telemetry.catalog import DIGESTS_SENT
 from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 
 
 def record(run: DigestRun) -> None:
-    # Every run counts, due or not: the hourly heartbeat of the schedule.
-    metrics.add_metric(name="DigestRuns", unit=MetricUnit.Count, value=1)
     where: dict[str, Any] = {"day": run.day, "timezone": run.timezone}
     if run.status == "off":
         logger.info("the daily digest is off (digest.enabled: false in the watchlist)")
@@ -31,12 +29,10 @@ def record(run: DigestRun) -> None:
         return
     for series, why in run.unreadable:
         logger.warning("a series of the digest could not be read; its row says so", series=series, error=why, **where)
-    if run.unreadable:
-        metrics.add_metric(name="DigestSeriesUnreadable", unit=MetricUnit.Count, value=len(run.unreadable))
     for outcome in run.recipients:
         fields: dict[str, Any] = {**where, "series": outcome.series, "message_id": outcome.message_id}
         if outcome.status == "sent":
-            metrics.add_metric(name="DigestsSent", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=DIGESTS_SENT.name, unit=MetricUnit.Count, value=1)
             logger.info("digest sent", subject=outcome.subject, **fields)
             if outcome.took_over:
                 logger.warning(
@@ -45,10 +41,8 @@ def record(run: DigestRun) -> None:
                     **where,
                 )
         elif outcome.status == "in_flight":
-            metrics.add_metric(name="DigestDuplicates", unit=MetricUnit.Count, value=1)
             logger.info("digest being sent by another invocation: left to it (or to the next run)", **fields)
         elif outcome.status == "failed":
-            metrics.add_metric(name="DigestsFailed", unit=MetricUnit.Count, value=1)
             logger.error(
                 "digest failed; the claim was released and the next hourly run sends it",
                 error_type=outcome.error_type,

@@ -1,8 +1,10 @@
-"""Turns a run report into structured log lines and one metric per business event."""
+"""Turns a run report into structured log lines and the metrics its alarms and the dashboard read."""
 
 from __future__ import annotations
 
+from crypto_advisor.contracts.series import Series
 from crypto_advisor.ingest.service import RunReport
+from crypto_advisor.telemetry.catalog import CANDLES_STORED, INGEST_RUNS, SERIES_FAILED, STALEST_SERIES_SECONDS
 from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 
 
@@ -18,6 +20,7 @@ def record(report: RunReport) -> None:
                 series=item.series,
                 from_ts=item.lagging[0],
                 to_ts=item.lagging[1],
+                lag_seconds=lag_seconds(item.series, item.lagging, report.now_ms),
             )
         if item.status == "failed":
             logger.error("series failed", series=item.series, error=item.error, kind=item.error_kind)
@@ -30,8 +33,18 @@ def record(report: RunReport) -> None:
                 first_ts=item.first_ts,
                 last_ts=item.last_ts,
             )
-    metrics.add_metric(name="IngestRuns", unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name="CandlesStored", unit=MetricUnit.Count, value=report.stored)
-    metrics.add_metric(name="CandlesRejected", unit=MetricUnit.Count, value=report.rejected)
-    metrics.add_metric(name="SeriesFailed", unit=MetricUnit.Count, value=len(report.failed))
-    metrics.add_metric(name="SeriesGaps", unit=MetricUnit.Count, value=sum(1 for r in report.series if r.gaps))
+    metrics.add_metric(name=INGEST_RUNS.name, unit=MetricUnit.Count, value=1)
+    if report.stored:
+        metrics.add_metric(name=CANDLES_STORED.name, unit=MetricUnit.Count, value=report.stored)
+    if report.failed:
+        metrics.add_metric(name=SERIES_FAILED.name, unit=MetricUnit.Count, value=len(report.failed))
+    lags = [lag_seconds(item.series, item.lagging, report.now_ms) for item in report.series if item.lagging]
+    if lags:
+        # A series whose source answers but never has the new candle goes stale without any error.
+        metrics.add_metric(name=STALEST_SERIES_SECONDS.name, unit=MetricUnit.Seconds, value=max(lags))
+
+
+def lag_seconds(series: str, lagging: tuple[int, int], now_ms: int) -> int:
+    """Seconds since the first candle the source still lacks closed (the series is that far behind)."""
+    closed_at = lagging[0] + Series.parse(series).timeframe_ms
+    return max(0, (now_ms - closed_at) // 1000)

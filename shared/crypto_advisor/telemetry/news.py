@@ -1,8 +1,9 @@
-"""Turns a news run report into structured log lines and one metric per business event."""
+"""Turns a news run report into structured log lines, and ``NewsCoinsFailed`` for its alarm."""
 
 from __future__ import annotations
 
 from crypto_advisor.news.service import NewsRunReport
+from crypto_advisor.telemetry.catalog import NEWS_COINS_FAILED
 from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 
 
@@ -13,7 +14,6 @@ def record_off(secret_id: str) -> None:
         secret_id=secret_id,
         fix=f"aws secretsmanager put-secret-value --secret-id {secret_id} --secret-string <your NewsAPI key>",
     )
-    metrics.add_metric(name="NewsOff", unit=MetricUnit.Count, value=1)
 
 
 def record(report: NewsRunReport) -> None:
@@ -51,8 +51,8 @@ def record(report: NewsRunReport) -> None:
             error=failed.error,
             skipped=[c.coin for c in report.coins if c.status == "skipped"],
         )
-    metrics.add_metric(name="NewsRuns", unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name="ArticlesStored", unit=MetricUnit.Count, value=report.new)
-    metrics.add_metric(name="ArticlesDuplicate", unit=MetricUnit.Count, value=report.duplicates)
-    metrics.add_metric(name="ArticlesRejected", unit=MetricUnit.Count, value=report.rejected)
-    metrics.add_metric(name="NewsCoinsFailed", unit=MetricUnit.Count, value=len(report.failed))
+    logger.info(
+        "news run", stored=report.new, duplicates=report.duplicates, rejected=report.rejected, failed=len(report.failed)
+    )
+    if report.failed:
+        metrics.add_metric(name=NEWS_COINS_FAILED.name, unit=MetricUnit.Count, value=len(report.failed))

@@ -1,13 +1,15 @@
-"""Log lines and metrics for each notification decision: one metric per business event.
+"""Log lines for each notification decision, and the metrics its alarms and the dashboard read.
 
-``EmailsSent``, ``MarketEmailsSent`` (one market email for a candle that
-moved many watched coins the same way), ``AlertsSuppressed`` (the reason is a log field, not a
-dimension: each dimension value would be a custom metric billed on its own),
-``AlertDuplicates`` (a redelivered record, nothing done) and ``AlertsFailed``
-(the record failed and the stream retries it). A signal without firings is
-recorded in the Notifications table like any decision but not counted as a
-suppression: that is most candles, and counting them would bury the
-suppressions a user wants to see (bad data, cooldown, severity).
+Metrics (:mod:`crypto_advisor.telemetry.catalog`): ``EmailsSent``,
+``MarketEmailsSent`` (one market email for a candle that moved many watched
+coins the same way), ``AlertsFailed`` (the record failed and the stream
+retries it) and ``LedgerFailures``. Suppressions are log lines with their
+reason, not a metric: the dashboard counts them by reason from the log, where
+a metric per reason would be a custom metric billed on its own. A signal
+without firings is recorded in the Notifications table like any decision, and
+the dashboard leaves its log line (``no_firings``) out: that is most candles,
+and counting them would bury the suppressions a user wants to see (bad data,
+cooldown, severity).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from crypto_advisor.notify.service import LEDGER_NOTE, AlreadyDecided, Outcome, Sent, Suppressed
+from crypto_advisor.telemetry.catalog import ALERTS_FAILED, EMAILS_SENT, LEDGER_FAILURES, MARKET_EMAILS_SENT
 from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 
 
@@ -22,7 +25,7 @@ def record(outcome: Outcome) -> None:
     signal = outcome.signal
     where: dict[str, Any] = {"series": signal.series, "candle_ts": signal.candle_ts}
     if isinstance(outcome, Sent):
-        metrics.add_metric(name="EmailsSent", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=EMAILS_SENT.name, unit=MetricUnit.Count, value=1)
         logger.info(
             "alert sent",
             **where,
@@ -39,16 +42,12 @@ def record(outcome: Outcome) -> None:
             )
         for note in outcome.notes:
             logger.warning(note, **where)
-        if outcome.graded:
-            metrics.add_metric(name="PredictionsGraded", unit=MetricUnit.Count, value=outcome.graded)
-        if outcome.recorded:
-            metrics.add_metric(name="PredictionsRecorded", unit=MetricUnit.Count, value=outcome.recorded)
         if any(note.startswith(LEDGER_NOTE) for note in outcome.notes):
-            metrics.add_metric(name="LedgerFailures", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=LEDGER_FAILURES.name, unit=MetricUnit.Count, value=1)
         return
     if isinstance(outcome, Suppressed) and outcome.market is not None:
         market = outcome.market
-        metrics.add_metric(name="MarketEmailsSent", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=MARKET_EMAILS_SENT.name, unit=MetricUnit.Count, value=1)
         logger.info(
             "market email sent",
             **where,
@@ -65,18 +64,15 @@ def record(outcome: Outcome) -> None:
             )
     if isinstance(outcome, AlreadyDecided) or not outcome.recorded:
         status = outcome.existing.status if isinstance(outcome, AlreadyDecided) else "decided"
-        metrics.add_metric(name="AlertDuplicates", unit=MetricUnit.Count, value=1)
         logger.info("alert already decided (redelivery): nothing sent", **where, status=status)
         return
     suppress = outcome.suppress
-    if suppress.reason != "no_firings":
-        metrics.add_metric(name="AlertsSuppressed", unit=MetricUnit.Count, value=1)
     logger.info("alert suppressed", **where, reason=suppress.reason, detail=suppress.detail, rules=list(suppress.rules))
 
 
 def record_failure(record: Any, error: BaseException | None) -> None:
     """A stream record that failed (unparseable, SES refused, storage down): it is retried, then parked."""
-    metrics.add_metric(name="AlertsFailed", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=ALERTS_FAILED.name, unit=MetricUnit.Count, value=1)
     logger.error(
         "alert failed; the stream will retry the record",
         **_where(record),

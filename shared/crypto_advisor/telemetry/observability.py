@@ -29,10 +29,16 @@ The local runtime sets ``POWERTOOLS_TRACE_DISABLED``; with no Tracer it changes
 nothing, and nothing in a local run looks for an X-Ray daemon.
 """
 
+import warnings
+
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger()
 metrics = Metrics()
+
+# Only what an alarm or the dashboard reads is published (telemetry/catalog.py), so most invocations publish
+# nothing, which Powertools would warn about on each.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 __all__ = ["MetricUnit", "logger", "metrics"]

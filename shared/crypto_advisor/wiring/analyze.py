@@ -17,7 +17,7 @@ from crypto_advisor.analysis.rules import Rule, build_rules
 from crypto_advisor.analysis.rules.conditions import condition_rules
 from crypto_advisor.contracts.market_context import market_reference
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.telemetry.analysis import record_stale_model, record_unreadable_article
+from crypto_advisor.telemetry.analysis import record_served_model, record_stale_model, record_unreadable_article
 from crypto_advisor.wiring.models import model_store
 from crypto_advisor.wiring.settings import AnalyzeSettings
 
@@ -50,6 +50,8 @@ def analyze_deps(settings: AnalyzeSettings) -> AnalyzeDeps:
         rules=tuple(build_rules(watchlist.rules)),
         conditions={w.series.key: tuple(condition_rules(w.conditions)) for w in watchlist if w.conditions},
         news=NewsStore(dynamodb.Table(settings.news_table), on_unreadable=record_unreadable_article),
-        models=CachedModels(model_store(s3, settings.archive_bucket), on_stale=record_stale_model),
+        models=CachedModels(
+            model_store(s3, settings.archive_bucket), on_stale=record_stale_model, on_served=record_served_model
+        ),
         references=references,
     )

@@ -40,6 +40,8 @@ class DigestFunctionSettings(FunctionSettings):
     sender_email: str = Field(alias="SENDER_EMAIL", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     #: comma-separated default recipients; the watchlist's alerts.recipients overrides them
     recipient_emails: str = Field(alias="RECIPIENT_EMAILS", default="")
+    #: the SES configuration set every email names (its bounces and complaints reach the alarms)
+    ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
 
     @property
     def default_recipients(self) -> tuple[str, ...]:
@@ -55,7 +57,7 @@ def digester(settings: DigestFunctionSettings) -> Digester:
         log=NotificationLog(dynamodb.Table(settings.notifications_table), lease_ms=DIGEST_LEASE_MS),
         signals=SignalHistory(dynamodb.Table(settings.signals_table)),
         candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
-        mailer=SesMailer(session.client("ses", config=SES_RETRIES)),
+        mailer=SesMailer(session.client("ses", config=SES_RETRIES), settings.ses_configuration_set),
         sender=settings.sender_email,
         default_recipients=settings.default_recipients,
     )
@@ -64,4 +66,4 @@ def digester(settings: DigestFunctionSettings) -> Digester:
 def digest_deps(settings: DigestFunctionSettings, ses_client: Any = None) -> Digester:
     """The cached digester; with ``ses_client`` (tests wrap the embedded SES) sending through it."""
     deps = digester(settings)
-    return deps if ses_client is None else deps.with_mailer(SesMailer(ses_client))
+    return deps if ses_client is None else deps.with_mailer(SesMailer(ses_client, settings.ses_configuration_set))

@@ -36,7 +36,7 @@ def notifier(settings: NotifySettings) -> Notifier:
         log=NotificationLog(dynamodb.Table(settings.notifications_table)),
         candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
         figures=ReplayFiguresStore(s3, settings.archive_bucket),
-        mailer=SesMailer(session.client("ses", config=SES_RETRIES)),
+        mailer=SesMailer(session.client("ses", config=SES_RETRIES), settings.ses_configuration_set),
         sender=settings.sender_email,
         default_recipients=settings.default_recipients,
         ledger=ForecastLedger(dynamodb.Table(settings.ledger_table)),
@@ -47,4 +47,4 @@ def notifier(settings: NotifySettings) -> Notifier:
 def notify_deps(settings: NotifySettings, ses_client: Any = None) -> Notifier:
     """The cached notifier; with ``ses_client`` (tests and the demo wrap the embedded SES) sending through it."""
     deps = notifier(settings)
-    return deps if ses_client is None else deps.with_mailer(SesMailer(ses_client))
+    return deps if ses_client is None else deps.with_mailer(SesMailer(ses_client, settings.ses_configuration_set))

@@ -79,6 +79,8 @@ class NotifySettings(FunctionSettings):
     sender_email: str = Field(alias="SENDER_EMAIL", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     #: comma-separated default recipients; the watchlist's alerts.recipients overrides them
     recipient_emails: str = Field(alias="RECIPIENT_EMAILS", default="")
+    #: the SES configuration set every email names (its bounces and complaints reach the alarms)
+    ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
 
     @property
     def default_recipients(self) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ import pytest
 
 from crypto_advisor.adapters.notification_log import LEASE_MS
 from crypto_advisor.contracts.alerts import market_log_key
-from crypto_advisor.contracts.errors import DeliveryError, StorageError
+from crypto_advisor.contracts.errors import DeliveryError, DeliveryUnknownError, StorageError
 from crypto_advisor.contracts.market_context import BetaReading, MarketContext, TrendReading
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Health, Rarity, Signal
@@ -225,6 +225,22 @@ def test_a_failed_send_releases_the_claim_records_nothing_and_the_retry_sends_on
     assert len(parts["mailer"].sent) == 1 and decisions(parts)[BTC.key] == ("suppressed", "in_market_email")
 
 
+def test_a_lost_ses_answer_keeps_the_market_email_unknown_and_the_coins_join_it_never_sending_it_again(parts):
+    # Given SES's answer lost for the market email (it may be in the mailboxes)
+    parts["mailer"].fail_with.append(DeliveryUnknownError("Read timeout on endpoint URL"))
+    # When the coins that followed arrive: the first one sends, and no record fails
+    first, *others = arrive(parts, BTC.key, ETH.key, SOL.key)
+    # Then the market email is kept unknown, said so in the outcome, and never sent again
+    assert isinstance(first, Suppressed) and first.market is not None and first.market.message_id is None
+    assert "Read timeout" in (first.market.unknown or "")
+    found = decisions(parts)
+    assert found[market_log_key("1h")] == ("unknown", None)
+    # ... and every coin that followed is recorded in it, as for an email that went out
+    assert all(found[key] == ("suppressed", "in_market_email") for key in (BTC.key, ETH.key, SOL.key))
+    assert all(isinstance(o, Suppressed) and o.market is None for o in others)
+    assert parts["mailer"].sent == []
+
+
 def test_dying_after_the_email_was_marked_sent_leaves_only_the_coins_record_to_the_retry(parts):
     # Given the coin's own record cannot be written once the market email was sent
     log = parts["log"]
@@ -283,3 +299,18 @@ def test_the_market_email_is_one_mime_message_of_text_html_and_chart(parts):
     html, png = related.get_payload()
     assert html.get_content_type() == "text/html" and png.get_content_type() == "image/png"
     assert message["Date"] == "Thu, 01 Jan 2026 01:00:00 +0000"  # the candle's close: a retry is the same message
+
+
+def test_a_coin_whose_own_condition_fired_gets_its_condition_emailed_not_swallowed_by_the_market_email(parts):
+    # Given SOL fell with the market, and the user's own condition on SOL fired on that candle
+    mine = firing("condition:sol dip", direction="bearish")
+    sol = CRASH[SOL.key].model_copy(update={"firings": [*CRASH[SOL.key].firings, mine]})
+    for key in (BTC.key, ETH.key):
+        parts["signals"].put(CRASH[key])
+    parts["signals"].put(sol)
+    # When its record arrives first
+    outcome = notifier(parts).notify(sol, now_ms=NOW)
+    # Then the condition is emailed (the user asked for exactly that), and the others still make the market email
+    assert isinstance(outcome, Sent) and "condition:sol dip" in outcome.send.rules
+    arrive(parts, BTC.key, ETH.key)
+    assert len(market_emails(parts)) == 1

@@ -59,6 +59,7 @@ from typing import Any
 from crypto_advisor.analysis.alert_budget import AlertBar, current_bar, default_bar
 from crypto_advisor.contracts.alerts import Claim, Existing, SentAlert
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.conditions import is_user_condition
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
@@ -186,7 +187,10 @@ class Notifier:
     def notify(self, signal: Signal, *, now_ms: int) -> Outcome:
         """Decide about ``signal``, record the decision, and send its email if the policy says so."""
         watched = self.watchlist.find(signal.series)
-        if watched is not None and self.signals is not None and is_large(signal):
+        # A coin whose own condition fired is decided by the policy, which emails the condition (the user asked for
+        # exactly that); the market email can still cover the other coins of the candle.
+        asked = any(is_user_condition(f.rule_id) for f in signal.active_firings)
+        if watched is not None and self.signals is not None and is_large(signal) and not asked:
             covered = self._market(signal, watched, now_ms)
             if covered is not None:
                 return covered

@@ -48,6 +48,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext, ses_client: An
     deps = notify_deps(NotifySettings.from_env(os.environ), ses_client)
 
     def handle(record: SignalStreamRecord) -> None:
-        record_outcome(deps.notify(record.signal, now_ms=int(time.time() * 1000)))
+        now_ms = int(time.time() * 1000)
+        deadline_ms = now_ms + context.get_remaining_time_in_millis()
+        record_outcome(deps.notify(record.signal, now_ms=now_ms, deadline_ms=deadline_ms))
 
     return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

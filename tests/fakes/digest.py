@@ -81,6 +81,13 @@ class FakeDigestLog(DigestLog):
             raise StorageError("claim lost")
         item.update(status="sent", message_id=message_id, subject=subject, sent_at=now_ms)
 
+    def mark_unknown(self, claim: Claim, *, subject: str, detail: str, now_ms: int) -> bool:
+        item = self.items.get((claim.series, claim.candle_ts))
+        if item is None or item["status"] != "sending" or item["token"] != claim.token:
+            return False
+        item.update(status="unknown", subject=subject, detail=detail, decided_at=now_ms)
+        return True
+
     def release(self, claim: Claim) -> bool:
         item = self.items.get((claim.series, claim.candle_ts))
         if item is None or item["status"] != "sending" or item["token"] != claim.token:

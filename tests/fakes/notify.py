@@ -14,8 +14,7 @@ from email import policy as email_policy
 from email.message import EmailMessage
 from typing import Any, final
 
-from crypto_advisor.adapters.notification_log import LEASE_MS
-from crypto_advisor.contracts.alerts import MARKET_KIND, Claim, Existing, SentAlert, market_log_key
+from crypto_advisor.contracts.alerts import LEASE_MS, MARKET_KIND, Claim, Existing, SentAlert, market_log_key
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.ledger import OPEN, Grade, LedgerEntry
 from crypto_advisor.contracts.series import Series
@@ -41,7 +40,7 @@ class FakeLog(AlertLog):
         return [
             SentAlert(ts, tuple(item["rules"]))
             for (s, ts), item in sorted(self.items.items())
-            if s == series and since_ts <= ts <= until_ts and item["status"] in ("sent", "sending")
+            if s == series and since_ts <= ts <= until_ts and item["status"] in ("sent", "sending", "unknown")
         ]
 
     def claim(
@@ -76,6 +75,13 @@ class FakeLog(AlertLog):
         if item is None or item["status"] != "sending" or item["token"] != claim.token:
             raise StorageError("claim lost")
         item.update(status="sent", message_id=message_id, subject=subject, sent_at=now_ms)
+
+    def mark_unknown(self, claim: Claim, *, subject: str, detail: str, now_ms: int) -> bool:
+        item = self.items.get((claim.series, claim.candle_ts))
+        if item is None or item["status"] != "sending" or item["token"] != claim.token:
+            return False
+        item.update(status="unknown", subject=subject, detail=detail, decided_at=now_ms)
+        return True
 
     def release(self, claim: Claim) -> bool:
         if self.fail_release:

@@ -3,7 +3,8 @@
 One item per (series, candle ts), the same key as the signal it decides about:
 
 =============  ==============================================================
-``status``     ``sending`` (claimed, SES not yet confirmed), ``sent`` or
+``status``     ``sending`` (claimed, SES not yet confirmed), ``sent``,
+               ``unknown`` (SES's answer was lost: it may have the email) or
                ``suppressed``
 ``reason``     why it was suppressed (:data:`~crypto_advisor.notify.policy.SUPPRESS_REASONS`)
 ``detail``     the same in words
@@ -22,8 +23,14 @@ one email:
    ``suppressed``) or fail to be retried later (``sending``: someone is at it).
 2. The winner sends through SES, then :meth:`NotificationLog.mark_sent` flips
    the item to ``sent``, on condition that it still holds the claim.
-3. If SES (or rendering) fails, :meth:`NotificationLog.release` deletes the
-   claim, on the same condition, so the retry can claim and send.
+3. If SES refused the email (or rendering failed), :meth:`NotificationLog.release`
+   deletes the claim, on the same condition, so the retry can claim and send.
+4. If SES's answer was lost after the request went out (a read timeout, a
+   dropped connection, a 5xx), nobody knows whether the email is out:
+   :meth:`NotificationLog.mark_unknown` keeps the claim for good as
+   ``unknown``, on the same condition. Nothing sends that email again (a
+   redelivery finds the item, as it finds a ``sent`` one): the user gets it
+   once or, if SES never took it, not at all, never twice.
 
 A claim left ``sending`` by an invocation that died (timeout, out of memory)
 would block the candle forever; after :data:`LEASE_MS` a redelivery may take it
@@ -35,9 +42,9 @@ before step 2 is stored (or that one write fails even after botocore's
 retries), the record is retried, finds the claim, waits out the lease, takes
 it over and sends the email again. That window (one DynamoDB write) is the
 only way to get two emails for one signal: the guarantee is exactly-once
-except for that failure, at-least-once then. Both
-copies carry the same Message-ID (derived from the content and the signal's
-analysis time), which lets clients such as Gmail show them as one.
+except for that failure, at-least-once then. The two copies are not merged
+by mail clients: SES replaces the Message-ID (and the Date) of every message
+it accepts with its own.
 
 Suppressions are stored with the same ``attribute_not_exists`` condition, so a
 redelivery records nothing new; the first decision about a candle stands.
@@ -48,8 +55,9 @@ so does the market email, one item per (timeframe, candle) (keys in
 :mod:`crypto_advisor.contracts.alerts`); both keep the same discipline:
 :meth:`NotificationLog.claim_digest` or :meth:`NotificationLog.claim_market`
 (one conditional put with the lease, as an alert's claim), then SES, then
-:meth:`NotificationLog.mark_sent`, or :meth:`NotificationLog.release` on
-failure; the same honest limit applies.
+:meth:`NotificationLog.mark_sent`, :meth:`NotificationLog.mark_unknown` when
+SES's answer was lost, or :meth:`NotificationLog.release` on a refusal; the
+same honest limit applies.
 """
 
 from __future__ import annotations
@@ -64,16 +72,17 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from crypto_advisor.adapters.query_pages import query_items
-from crypto_advisor.contracts.alerts import MARKET_KIND, Claim, Existing, SentAlert, market_log_key
+from crypto_advisor.contracts.alerts import LEASE_MS, MARKET_KIND, Claim, Existing, SentAlert, market_log_key
 from crypto_advisor.contracts.digest import DIGEST_KIND, LoggedAlert, day_ts, digest_log_key
 from crypto_advisor.contracts.errors import StorageError
 
 SENDING = "sending"
 SENT = "sent"
+#: SES's answer was lost: the email may be out. Final, like ``sent``: never sent again.
+UNKNOWN = "unknown"
 SUPPRESSED = "suppressed"
 
-#: How long a ``sending`` claim protects its candle: 2 x NotifyFunction's Timeout (60 s in template.yaml).
-LEASE_MS = 120_000
+__all__ = ["LEASE_MS", "RETENTION_S", "SENDING", "SENT", "SUPPRESSED", "UNKNOWN", "NotificationLog"]
 #: How long decisions are kept (TTL, counted from the candle): longer than any sensible cooldown.
 RETENTION_S = 90 * 86_400
 
@@ -89,16 +98,16 @@ class NotificationLog:
 
     # ----------------------------------------------------------------- reads
     def recent_sends(self, series: str, since_ts: int, until_ts: int) -> list[SentAlert]:
-        """Emails of ``series`` for candles in ``[since_ts, until_ts]`` (sent, or being sent), in one Query.
+        """Emails of ``series`` for candles in ``[since_ts, until_ts]`` (sent, being sent, or unknown), in one Query.
 
-        A ``sending`` claim counts: its email may be out already, and an alert
-        the user may have received must start the cooldown. Strongly
+        A ``sending`` or ``unknown`` claim counts: its email may be out, and an
+        alert the user may have received must start the cooldown. Strongly
         consistent: the claim that starts a cooldown (or spends the weekly
         budget) may have been written by the previous record a moment ago.
         """
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": Key("series").eq(series) & Key("ts").between(since_ts, until_ts),
-            "FilterExpression": Attr("status").is_in([SENT, SENDING]),
+            "FilterExpression": Attr("status").is_in([SENT, SENDING, UNKNOWN]),
             "ProjectionExpression": "#ts, #rules",
             "ExpressionAttributeNames": {"#ts": "ts", "#rules": "rules"},
             "ConsistentRead": True,
@@ -188,31 +197,49 @@ class NotificationLog:
 
     def mark_sent(self, claim: Claim, *, message_id: str, subject: str, now_ms: int) -> None:
         """Record that SES accepted the email; fails if the claim was lost meanwhile."""
-        _, refused = _conditional(
+        refused = self._settle(
+            claim,
             f"recording SES message {message_id} of {claim.series} at {claim.candle_ts}",
-            lambda: self._table.update_item(
-                Key={"series": claim.series, "ts": claim.candle_ts},
-                UpdateExpression=(
-                    "SET #status = :sent, message_id = :message_id, subject = :subject, "
-                    "sent_at = :now, decided_at = :now"
-                ),
-                ConditionExpression="#status = :sending AND claim_token = :token",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":sent": SENT,
-                    ":sending": SENDING,
-                    ":token": claim.token,
-                    ":message_id": message_id,
-                    ":subject": subject,
-                    ":now": now_ms,
-                },
-            ),
+            {"status": SENT, "message_id": message_id, "subject": subject, "sent_at": now_ms, "decided_at": now_ms},
         )
         if refused is not None:
             raise StorageError(
                 f"the claim on the alert of {claim.series} at {claim.candle_ts} was taken over before SES "
                 f"message {message_id} could be recorded: the other invocation may send it again"
             ) from refused
+
+    def mark_unknown(self, claim: Claim, *, subject: str, detail: str, now_ms: int) -> bool:
+        """Keep the claim for good: SES may have the email, so nothing may send it again.
+
+        ``detail`` says what was lost (the timeout, the 5xx). False if the
+        claim was no longer ours (taken over after the lease): the invocation
+        that holds it decides.
+        """
+        refused = self._settle(
+            claim,
+            f"recording the unknown delivery of {claim.series} at {claim.candle_ts}",
+            {"status": UNKNOWN, "subject": subject, "detail": detail[:1000], "decided_at": now_ms},
+        )
+        return refused is None
+
+    def _settle(self, claim: Claim, what: str, attributes: dict[str, Any]) -> ClientError | None:
+        """Set ``attributes`` on the claim's item if it still holds ``claim``; the refusal when it does not."""
+        names = {f"#{name}": name for name in attributes}
+        _, refused = _conditional(
+            what,
+            lambda: self._table.update_item(
+                Key={"series": claim.series, "ts": claim.candle_ts},
+                UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in attributes),
+                ConditionExpression="#status = :sending AND claim_token = :token",
+                ExpressionAttributeNames={"#status": "status", **names},
+                ExpressionAttributeValues={
+                    ":sending": SENDING,
+                    ":token": claim.token,
+                    **{f":{name}": value for name, value in attributes.items()},
+                },
+            ),
+        )
+        return refused
 
     def release(self, claim: Claim) -> bool:
         """Give the candle back after a failed send so a retry can claim it; False if the claim was no longer ours."""

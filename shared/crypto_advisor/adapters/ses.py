@@ -1,18 +1,26 @@
-"""Amazon SES: sends one raw MIME message and says, in the project's terms, why it could not.
+"""Amazon SES: sends one raw MIME message and says, in the project's terms, what became of it.
 
 ``send_raw_email`` is the SES v1 call that takes the message as bytes, which is
-what lets the email carry its chart inline (multipart/related). Every failure
-becomes a :class:`DeliveryError`:
+what lets the email carry its chart inline (multipart/related). What can go
+wrong falls in three kinds, because only the first two say whether an email
+went out:
 
-- retryable: throttling (``Throttling``, ``ThrottlingException``,
-  ``TooManyRequests...``), SES's own 5xx answers, and the network
-  (``BotoCoreError``: connection refused, timeouts);
-- not retryable without someone acting: ``MessageRejected`` (in the SES
-  sandbox: an unverified sender or recipient), a MAIL FROM domain not
-  verified, a missing configuration set, sending paused for the account.
+- not sent, worth another try (:class:`DeliveryError`, retryable): throttling
+  (``Throttling``, ``TooManyRequests...``: SES refused the request), and a
+  connection that never opened (``EndpointConnectionError``,
+  ``ConnectTimeoutError``: the request never left);
+- not sent, and no retry alone fixes it (:class:`DeliveryError`, not
+  retryable): ``MessageRejected`` (in the SES sandbox: an unverified sender or
+  recipient), a MAIL FROM domain not verified, a missing configuration set,
+  sending paused for the account;
+- **unknown** (:class:`DeliveryUnknownError`): the request was sent and its
+  answer never came back whole: a read timeout, a connection dropped
+  mid-answer, or a 5xx (SES failing after it may have queued the message). SES
+  may have accepted the email; sending it again could be a second copy.
 
-The caller fails the stream record either way, so nothing is marked sent; the
-stream retries, and a rejection the user fixes meanwhile heals by itself.
+The client must make exactly one attempt (``wiring.notify.SES_CONFIG``):
+botocore's own retries would resend after a lost answer, which is how one
+alert whose answer came late reached SES five times.
 """
 
 from __future__ import annotations
@@ -20,9 +28,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 
-from crypto_advisor.contracts.errors import DeliveryError
+from crypto_advisor.contracts.errors import DeliveryError, DeliveryUnknownError
 
 _THROTTLING = {
     "Throttling",
@@ -30,9 +38,9 @@ _THROTTLING = {
     "TooManyRequests",
     "TooManyRequestsException",
     "RequestLimitExceeded",
-    "ServiceUnavailable",
-    "InternalFailure",
 }
+#: Codes of SES failing on its side: like any 5xx, the message may have been queued before it failed.
+_SERVICE_FAILURES = {"ServiceUnavailable", "InternalFailure"}
 
 #: What the user has to do, per SES error code that no retry alone can fix.
 _ACTIONS = {
@@ -56,24 +64,32 @@ class SesMailer:
         self._extra = {"ConfigurationSetName": configuration_set} if configuration_set else {}
 
     def send_raw(self, sender: str, recipients: Sequence[str], raw: bytes) -> str:
-        """Hand ``raw`` to SES for ``recipients``; returns the SES message id once SES has accepted it."""
+        """Hand ``raw`` to SES for ``recipients``; returns the SES message id once SES has accepted it.
+
+        Raises :class:`DeliveryError` when SES did not take the email, and
+        :class:`DeliveryUnknownError` when it may have.
+        """
         try:
             answer = self._client.send_raw_email(
                 Source=sender, Destinations=list(recipients), RawMessage={"Data": raw}, **self._extra
             )
         except ClientError as exc:
             raise _delivery_error(exc, sender) from exc
-        except BotoCoreError as exc:
+        except HTTPClientError as exc:  # sent, then the answer timed out or the connection dropped
+            raise DeliveryUnknownError(f"SES's answer was lost after the email was sent to it: {exc}") from exc
+        except BotoCoreError as exc:  # before the request left: no connection, no credentials
             raise DeliveryError(f"SES could not be reached: {exc}", retryable=True) from exc
         return str(answer["MessageId"])
 
 
-def _delivery_error(exc: ClientError, sender: str) -> DeliveryError:
+def _delivery_error(exc: ClientError, sender: str) -> DeliveryError | DeliveryUnknownError:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", "Unknown"))
     message = str(error.get("Message", "")).strip()
     status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-    if code in _THROTTLING or status >= 500:
-        return DeliveryError(f"SES is throttling or unavailable ({code}): {message}", retryable=True)
+    if code in _SERVICE_FAILURES or status >= 500:
+        return DeliveryUnknownError(f"SES failed on its side ({code}, HTTP {status}): {message}")
+    if code in _THROTTLING:
+        return DeliveryError(f"SES is throttling ({code}): {message}", retryable=True)
     action = _ACTIONS.get(code, "check the SES request and the sender's identity")
     return DeliveryError(f"SES rejected the email from {sender} ({code}: {message}); {action}", retryable=False)

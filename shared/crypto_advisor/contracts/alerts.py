@@ -15,6 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: How long a ``sending`` claim protects its email from a second sender: 2 x NotifyFunction's Timeout (60 s in
+#: template.yaml). Lambda has stopped an invocation by then, so a live sender is never overtaken; a claim older
+#: than this was left by one that died, and a redelivery may take it over.
+LEASE_MS = 120_000
+
 #: What the partition key of a market email's item starts with; also its ``kind`` attribute.
 MARKET_KIND = "market"
 _MARKET_PREFIX = f"{MARKET_KIND}#"

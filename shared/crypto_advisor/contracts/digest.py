@@ -43,9 +43,10 @@ def day_ts(day: date) -> int:
 class LoggedAlert:
     """One alert decision about a candle, as the notification log holds it.
 
-    ``status`` is ``sent``, ``sending`` (claimed, not confirmed) or
-    ``suppressed``; ``rules`` are the rules emailed (sent) or the rules that
-    fired (suppressed); ``reason`` says why a suppressed one was not sent.
+    ``status`` is ``sent``, ``sending`` (claimed, not confirmed), ``unknown``
+    (SES's answer was lost: it may not have arrived) or ``suppressed``;
+    ``rules`` are the rules emailed (sent, unknown) or the rules that fired
+    (suppressed); ``reason`` says why a suppressed one was not sent.
     """
 
     candle_ts: int

@@ -56,7 +56,7 @@ class DeliveryError(Exception):
     """The mail service did not accept an email; nothing was sent.
 
     ``retryable`` says whether the same request may succeed unchanged
-    (throttling, a service error, the network) or needs someone to act first
+    (throttling, a connection that never opened) or needs someone to act first
     (an unverified sender, a paused account). Either way the notifier fails the
     stream record: the stream retries it, and a rejection that a person fixes
     in the meantime (verifying the sender) heals on a later retry.
@@ -65,3 +65,15 @@ class DeliveryError(Exception):
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class DeliveryUnknownError(Exception):
+    """The request may have reached the mail service, and its answer was lost: the email may be out, or not.
+
+    A read timeout, a dropped connection or a 5xx answer after the request was
+    sent. Not a :class:`DeliveryError` (which means nothing was sent): sending
+    again could deliver a second copy, so the caller keeps its claim as
+    ``unknown``, never sends that email again, and says so.
+    """
+
+    retryable = False

@@ -72,8 +72,10 @@ HELD_REASONS: dict[str, str] = {
     "not_watched": "no longer watched",
     "in_market_email": "covered by the market email of its candle",
 }
-#: The notifier's statuses of a candle whose email went (or is going) out.
-EMAILED = ("sent", "sending")
+#: The notifier's statuses of a candle whose email went (or is going, or may have gone) out.
+EMAILED = ("sent", "sending", "unknown")
+#: What an alert whose SES answer was lost says in the list of alerts sent: the reader may not have it.
+UNKNOWN_NOTE = " (may not have arrived: SES's answer was lost)"
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ def digest_content(view: DigestView) -> DigestContent:
         else:
             forecasts.append((forecast.odds_now, _forecast_line(label, forecast)))
         day_held = _held(day, zone)
-        day_sent = [d for d in day.decisions if d.status == "sent"]
+        day_sent = [d for d in day.decisions if d.status in ("sent", "unknown")]
         held.extend(day_held)
         sent.extend(
             (
@@ -226,8 +228,13 @@ def _subject(view: DigestView, alerts: int, held: int) -> str:
 
 
 def _sent_subject(decision: LoggedAlert, label: str) -> str:
-    """The alert's subject as emailed (it names the series), or what is known when none was recorded."""
-    return one_line(decision.subject) if decision.subject else f"{label}: an alert (its subject was not recorded)"
+    """The alert's subject as emailed (it names the series), or what is known when none was recorded.
+
+    An alert whose SES answer was lost says so: the digest is where the reader
+    learns of an alert that may never have reached them.
+    """
+    subject = one_line(decision.subject) if decision.subject else f"{label}: an alert (its subject was not recorded)"
+    return subject + (UNKNOWN_NOTE if decision.status == "unknown" else "")
 
 
 # --- the forecast ---------------------------------------------------------------------------

@@ -28,7 +28,8 @@ class DigestLog(Protocol):
     """The notification log as the digest uses it (:class:`crypto_advisor.adapters.notification_log.NotificationLog`).
 
     The alert decisions of the day, and the exactly-once guard of each digest:
-    claim, then mark sent or release, as for an alert.
+    claim, then mark sent (or unknown, when SES's answer was lost) or release,
+    as for an alert.
     """
 
     def alert_decisions(self, series: str, since_ts: int, until_ts: int) -> list[LoggedAlert]: ...
@@ -40,5 +41,7 @@ class DigestLog(Protocol):
     ) -> Claim | Existing: ...
 
     def mark_sent(self, claim: Claim, *, message_id: str, subject: str, now_ms: int) -> None: ...
+
+    def mark_unknown(self, claim: Claim, *, subject: str, detail: str, now_ms: int) -> bool: ...
 
     def release(self, claim: Claim) -> bool: ...

@@ -23,10 +23,12 @@ A run at ``at_ms`` (the schedule event's time):
    fails, so the next hourly run sends it. A second invocation for the same
    run (EventBridge delivers at least once) finds the claim and sends
    nothing; one whose claim is still held (within the lease) by a live
-   invocation waits for the next hour. The honest limit is the alerts' own: a
-   process dying between SES accepting and the ``sent`` write leaves a claim
-   that a run after the lease takes over, and that recipient gets the digest
-   twice (with the same Message-ID).
+   invocation waits for the next hour. When SES's answer is lost (a timeout,
+   a dropped connection, a 5xx), the claim is kept as ``unknown`` and no run
+   sends that digest again: the recipient has it once, or not that day. The
+   honest limit is the alerts' own: a process dying between SES accepting and
+   the ``sent`` write leaves a claim that a run after the lease takes over,
+   and that recipient gets the digest twice.
 
 One recipient's failure does not keep the others' digests: it is released,
 reported, and the handler fails the invocation after the others were sent,
@@ -42,7 +44,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from crypto_advisor.contracts.alerts import Claim, Existing
-from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.errors import DeliveryUnknownError, StorageError
 from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist
 from crypto_advisor.digest.content import NORMAL_MS
 from crypto_advisor.digest.due import DigestDay, due_digest, iso_utc, next_due
@@ -53,7 +55,8 @@ from crypto_advisor.notify.mime import build_message
 from crypto_advisor.notify.ports import CandleWindow, Mailer
 from crypto_advisor.notify.render import RenderedEmail
 
-RecipientStatus = Literal["sent", "already_sent", "in_flight", "failed"]
+#: ``unknown``: SES's answer was lost; the digest may not have arrived, and is never sent again
+RecipientStatus = Literal["sent", "already_sent", "in_flight", "unknown", "failed"]
 
 
 @dataclass(frozen=True)
@@ -210,10 +213,22 @@ class Digester:
                 sender=self.sender,
                 recipients=[recipient],
                 message_id_domain=self.sender.rpartition("@")[2],
-                # The due time, not the clock: a retried run sends the same Date, so the same Message-ID.
+                # The due time, not the clock: a retried run builds the same message (SES replaces the Date and the
+                # Message-ID with its own; these are for the local outbox and other relays).
                 date=datetime.fromtimestamp(when.due_ms / 1000, tz=UTC),
             )
             message_id = self.mailer.send_raw(self.sender, [recipient], message.as_bytes())
+        except DeliveryUnknownError as exc:
+            return RecipientOutcome(
+                recipient,
+                "unknown",
+                len(rows),
+                subject=str(message["Subject"]),
+                took_over=claim.took_over,
+                error=str(exc),
+                error_type=type(exc).__name__,
+                notes=self._keep_unknown(claim, str(message["Subject"]), str(exc), wall_ms),
+            )
         except Exception as exc:  # noqa: BLE001 - one recipient's failure must not keep the others'; reported
             return RecipientOutcome(
                 recipient,
@@ -234,6 +249,15 @@ class Digester:
         return RecipientOutcome(
             recipient, "sent", len(rows), message_id, subject, took_over=claim.took_over, notes=notes
         )
+
+    def _keep_unknown(self, claim: Claim, subject: str, why: str, wall_ms: int) -> tuple[str, ...]:
+        """Keep the claim as ``unknown`` so no later run sends the digest a second time; notes if that failed."""
+        try:
+            if not self.log.mark_unknown(claim, subject=subject, detail=why, now_ms=wall_ms):
+                return ("the claim had been taken over already",)
+        except StorageError as exc:
+            return (f"recording the unknown delivery failed too ({exc}); a run after the lease may send it again",)
+        return ()
 
     def _release(self, claim: Claim) -> tuple[str, ...]:
         try:

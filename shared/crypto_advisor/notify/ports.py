@@ -24,6 +24,8 @@ class AlertLog(Protocol):
 
     def mark_sent(self, claim: Claim, *, message_id: str, subject: str, now_ms: int) -> None: ...
 
+    def mark_unknown(self, claim: Claim, *, subject: str, detail: str, now_ms: int) -> bool: ...
+
     def release(self, claim: Claim) -> bool: ...
 
     def claim_market(
@@ -43,6 +45,14 @@ class AlertLog(Protocol):
 
 
 class Mailer(Protocol):
+    """SES (:class:`crypto_advisor.adapters.ses.SesMailer`): one attempt per call, never retried inside.
+
+    Returns SES's message id once SES accepted the email; raises
+    :class:`~crypto_advisor.contracts.errors.DeliveryError` when it did not,
+    and :class:`~crypto_advisor.contracts.errors.DeliveryUnknownError` when
+    its answer was lost and it may have.
+    """
+
     def send_raw(self, sender: str, recipients: Sequence[str], raw: bytes) -> str: ...
 
 

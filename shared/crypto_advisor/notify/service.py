@@ -7,8 +7,22 @@ with its reason. A send claims the candle in the log first (so a redelivered
 record never sends twice), then gathers what the email shows (the candle
 window, the replay figures when they exist), renders it, hands the MIME bytes
 to SES and marks the candle sent. If anything between the claim and SES's
-acceptance fails, the claim is released and the error propagates: the stream
-record fails and its retry starts over.
+answer fails, or SES refuses the email, the claim is released and the error
+propagates: the stream record fails and its retry starts over. If SES's
+answer is lost (a timeout, a dropped connection, a 5xx: it may have the
+email), the claim is kept as ``unknown`` and the record succeeds: a retry
+could only send a second copy (:class:`DeliveryUnknown`).
+
+**Time to finish, and claims left by the dead.** Nothing is claimed without
+:data:`CLAIM_BUDGET_MS` of the invocation left (:class:`NoTimeToSendError`:
+the record fails unclaimed and is retried in a fresh invocation), so the
+function's timeout does not stop a sender holding a claim. A claim found held
+(its invocation died, or rarely a concurrent delivery) is waited out within
+the invocation: until its lease ends when there is the time, else as long as
+there is, before the record fails with :class:`AlertInFlightError`. Each of
+the stream's retries spends ``Timeout - CLAIM_BUDGET_MS`` waiting, so a few
+of them outlast the lease and one takes the claim over, instead of all
+failing within a second of each other and the record being parked unsent.
 
 Replay figures are decoration: when they cannot be read the email goes out
 without them and the outcome says why (the telemetry logs it), rather than
@@ -50,17 +64,17 @@ for a duplicate (SES accepted, not yet marked) stays as short as it was.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
 from crypto_advisor.analysis.alert_budget import AlertBar, current_bar, default_bar
-from crypto_advisor.contracts.alerts import Claim, Existing, SentAlert
+from crypto_advisor.contracts.alerts import LEASE_MS, Claim, Existing, SentAlert
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.conditions import is_user_condition
-from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.errors import DeliveryUnknownError, StorageError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.units import HOUR_MS
@@ -86,6 +100,9 @@ from crypto_advisor.notify.view import AlertView, RuleRecord
 
 #: How notes about the forecast ledger begin, so the telemetry can count ledger failures apart.
 LEDGER_NOTE = "forecast ledger"
+#: The invocation time a send needs from its claim to its settled record: reading the window, drawing the chart,
+#: SES (at most 3 + 10 s, wiring.notify.SES_CONFIG) and the write that settles the claim.
+CLAIM_BUDGET_MS = 25_000
 
 
 class AlertInFlightError(Exception):
@@ -94,6 +111,16 @@ class AlertInFlightError(Exception):
     Seen when a record is redelivered while its first delivery is still
     running, or within the lease after that delivery died; once the lease has
     passed, the retry takes the claim over.
+    """
+
+    retryable = True
+
+
+class NoTimeToSendError(Exception):
+    """Too little of the invocation is left to send an email and record it: nothing was claimed; retry.
+
+    Claiming anyway could leave the claim to die with the invocation, and
+    every retry within its lease would then fail in flight.
     """
 
     retryable = True
@@ -114,15 +141,33 @@ class Sent:
 
 
 @dataclass(frozen=True)
+class DeliveryUnknown:
+    """SES's answer was lost: the email went out once or not at all; its claim is kept, so never a second time."""
+
+    signal: Signal
+    send: Send
+    subject: str
+    #: what was lost (a timeout, a dropped connection, a 5xx)
+    error: str
+    took_over: bool = False
+    notes: tuple[str, ...] = ()
+    graded: int = 0
+    recorded: int = 0
+
+
+@dataclass(frozen=True)
 class MarketEmailSent:
     """The market email this invocation sent, covering the coins that moved with the market on one candle."""
 
     timeframe: str
     candle_ts: int
-    message_id: str
+    #: None when SES's answer was lost (see ``unknown``)
+    message_id: str | None
     subject: str
     covers: tuple[str, ...]
     took_over: bool = False
+    #: SES's answer was lost (why): the market email may not have arrived; it is never sent again
+    unknown: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +188,16 @@ class AlreadyDecided:
     existing: Existing
 
 
-Outcome = Sent | Suppressed | AlreadyDecided
+Outcome = Sent | DeliveryUnknown | Suppressed | AlreadyDecided
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """What became of one send under its claim: SES's message id, or why nobody knows."""
+
+    message_id: str | None
+    unknown: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 class _Once:
@@ -180,18 +234,27 @@ class Notifier:
     #: the Signals table, read for the other coins of a large move's candle; None: no market emails
     signals: SignalLookup | None = None
     render_market: Callable[[MarketMove, int], RenderedEmail] = render_market_email
+    #: the notification log's lease (a claim older than this may be taken over)
+    lease_ms: int = LEASE_MS
+    claim_budget_ms: int = CLAIM_BUDGET_MS
+    #: waits out a claim held by another invocation (``time.sleep``); None: never wait, fail the record at once
+    sleep: Callable[[float], None] | None = None
 
     def with_mailer(self, mailer: Mailer) -> Notifier:
         return dataclasses.replace(self, mailer=mailer)
 
-    def notify(self, signal: Signal, *, now_ms: int) -> Outcome:
-        """Decide about ``signal``, record the decision, and send its email if the policy says so."""
+    def notify(self, signal: Signal, *, now_ms: int, deadline_ms: int | None = None) -> Outcome:
+        """Decide about ``signal``, record the decision, and send its email if the policy says so.
+
+        ``deadline_ms`` is when the invocation will be stopped (None: no limit):
+        nothing is claimed without :attr:`claim_budget_ms` before it.
+        """
         watched = self.watchlist.find(signal.series)
         # A coin whose own condition fired is decided by the policy, which emails the condition (the user asked for
         # exactly that); the market email can still cover the other coins of the candle.
         asked = any(is_user_condition(f.rule_id) for f in signal.active_firings)
         if watched is not None and self.signals is not None and is_large(signal) and not asked:
-            covered = self._market(signal, watched, now_ms)
+            covered = self._market(signal, watched, now_ms, deadline_ms)
             if covered is not None:
                 return covered
         policy = watched.alerts if watched is not None else None
@@ -218,37 +281,109 @@ class Notifier:
             )
             return Suppressed(signal, decision, logged)
         assert watched is not None  # a Send needs a policy
-        claim = self.log.claim(
-            signal.series, signal.candle_ts, now_ms=now_ms, rules=decision.rules, recipients=decision.recipients
+        claim = self._claim(
+            f"the alert of {signal.series} at {signal.candle_ts}",
+            lambda at: self.log.claim(
+                signal.series, signal.candle_ts, now_ms=at, rules=decision.rules, recipients=decision.recipients
+            ),
+            now_ms,
+            deadline_ms,
         )
         if isinstance(claim, Existing):
-            if claim.status == "sending":
-                raise AlertInFlightError(
-                    f"the alert of {signal.series} at {signal.candle_ts} is being sent by another invocation "
-                    f"(claimed at {claim.claimed_at}); retry after its lease"
-                )
             return AlreadyDecided(signal, claim)
+        now_ms = claim.claimed_at  # later than the record's start when a held claim was waited out
         try:
             message, notes, graded = self._message(signal, watched, decision, report, now_ms)
-            message_id = self.mailer.send_raw(self.sender, decision.recipients, message.as_bytes())
         except BaseException as exc:
             self._release(claim, exc)
             raise
-        subject = str(message["Subject"])
-        self.log.mark_sent(claim, message_id=message_id, subject=subject, now_ms=now_ms)
+        settled = self._deliver(claim, decision.recipients, message, now_ms)
         recorded, ledger_notes = self._record_predictions(signal, watched.series, now_ms)
+        notes += settled.notes + ledger_notes
+        subject = str(message["Subject"])
+        if settled.message_id is None:
+            error = settled.unknown or ""
+            return DeliveryUnknown(signal, decision, subject, error, claim.took_over, notes, graded, recorded)
         return Sent(
             signal,
             decision,
-            message_id,
+            settled.message_id,
             subject,
             took_over=claim.took_over,
-            notes=notes + ledger_notes,
+            notes=notes,
             graded=graded,
             recorded=recorded,
         )
 
-    def _market(self, signal: Signal, watched: WatchedSeries, now_ms: int) -> Suppressed | None:
+    def _claim(
+        self, what: str, claim: Callable[[int], Claim | Existing], now_ms: int, deadline_ms: int | None
+    ) -> Claim | Existing:
+        """``claim(at)``, with the time to finish, and a claim held by another invocation waited out if possible.
+
+        Returns the claim, or what the log already holds when it is decided
+        (sent, unknown, suppressed). Raises :class:`NoTimeToSendError` when the
+        invocation has less than :attr:`claim_budget_ms` left, and
+        :class:`AlertInFlightError` when the claim is still held after waiting
+        as long as the invocation allows.
+        """
+        if deadline_ms is not None and now_ms + self.claim_budget_ms > deadline_ms:
+            raise NoTimeToSendError(
+                f"{what}: {deadline_ms - now_ms} ms of the invocation left, {self.claim_budget_ms} ms needed to "
+                "send and record it; nothing claimed, the retry sends it"
+            )
+        got = claim(now_ms)
+        if not (isinstance(got, Existing) and got.status == "sending"):
+            return got
+        held_since = got.claimed_at if got.claimed_at is not None else now_ms
+        if self.sleep is not None and deadline_ms is not None:
+            free_at = held_since + self.lease_ms + 1
+            wait = min(free_at, deadline_ms - self.claim_budget_ms) - now_ms
+            if wait > 0:
+                self.sleep(wait / 1000)
+                now_ms += wait
+            if now_ms >= free_at:
+                got = claim(now_ms)
+                if not (isinstance(got, Existing) and got.status == "sending"):
+                    return got
+        raise AlertInFlightError(
+            f"{what} is held by another invocation (claimed at {held_since}); a retry takes it over once its "
+            f"{self.lease_ms} ms lease has passed"
+        )
+
+    def _deliver(self, claim: Claim, recipients: Sequence[str], message: EmailMessage, now_ms: int) -> _Settled:
+        """Send ``message`` under ``claim`` and settle the claim: sent, or kept as unknown.
+
+        A refusal (or any failure before SES answered) releases the claim and
+        propagates, so the stream retries the record. A lost answer keeps the
+        claim as ``unknown`` and does not raise: the record must not be retried,
+        since a retry could only send the email a second time.
+        """
+        subject = str(message["Subject"])
+        try:
+            message_id = self.mailer.send_raw(self.sender, recipients, message.as_bytes())
+        except DeliveryUnknownError as exc:
+            return _Settled(None, str(exc), self._keep_unknown(claim, subject, str(exc), now_ms))
+        except BaseException as exc:
+            self._release(claim, exc)
+            raise
+        self.log.mark_sent(claim, message_id=message_id, subject=subject, now_ms=now_ms)
+        return _Settled(message_id)
+
+    def _keep_unknown(self, claim: Claim, subject: str, why: str, now_ms: int) -> tuple[str, ...]:
+        """Record the claim as ``unknown``; notes when that could not be done (the claim then stays ``sending``)."""
+        try:
+            if not self.log.mark_unknown(claim, subject=subject, detail=why, now_ms=now_ms):
+                return (f"the claim on {claim.series} at {claim.candle_ts} had been taken over already",)
+        except StorageError as exc:
+            return (
+                f"recording the unknown delivery failed too ({exc}): the claim stays 'sending', and only a "
+                "redelivery after its lease could send the email again",
+            )
+        return ()
+
+    def _market(
+        self, signal: Signal, watched: WatchedSeries, now_ms: int, deadline_ms: int | None
+    ) -> Suppressed | None:
         """The market email that covers ``signal``'s coin, sent once, and the coin recorded in it; None: not one.
 
         Raises :class:`AlertInFlightError` while another invocation holds the
@@ -266,17 +401,17 @@ class Notifier:
         if move is None or not move.covers(signal.series) or not recipients:
             return None
         covers = tuple(c.series.key for c in move.followed)
-        claim = self.log.claim_market(
-            series.timeframe, candle_ts, now_ms=now_ms, direction=move.direction, covers=covers, recipients=recipients
+        claim = self._claim(
+            f"the market email of {series.timeframe} at {candle_ts}",
+            lambda at: self.log.claim_market(
+                series.timeframe, candle_ts, now_ms=at, direction=move.direction, covers=covers, recipients=recipients
+            ),
+            now_ms,
+            deadline_ms,
         )
         sent: MarketEmailSent | None = None
-        if isinstance(claim, Existing):
-            if claim.status == "sending":
-                raise AlertInFlightError(
-                    f"the market email of {series.timeframe} at {candle_ts} is being sent by another invocation "
-                    f"(claimed at {claim.claimed_at}); retry after its lease"
-                )
-        else:
+        if not isinstance(claim, Existing):  # sent or unknown already: only this coin's decision is left to record
+            now_ms = claim.claimed_at
             try:
                 message = build_message(
                     self.render_market(move, series.timeframe_ms),
@@ -286,13 +421,15 @@ class Notifier:
                     # The candle's close, not the clock: whichever coin's record sends it, a retry is the same message.
                     date=datetime.fromtimestamp((candle_ts + series.timeframe_ms) / 1000, tz=UTC),
                 )
-                message_id = self.mailer.send_raw(self.sender, recipients, message.as_bytes())
             except BaseException as exc:
                 self._release(claim, exc)
                 raise
+            settled = self._deliver(claim, recipients, message, now_ms)
             subject = str(message["Subject"])
-            self.log.mark_sent(claim, message_id=message_id, subject=subject, now_ms=now_ms)
-            sent = MarketEmailSent(series.timeframe, candle_ts, message_id, subject, covers, claim.took_over)
+            unknown = "; ".join((settled.unknown, *settled.notes)) if settled.unknown is not None else None
+            sent = MarketEmailSent(
+                series.timeframe, candle_ts, settled.message_id, subject, covers, claim.took_over, unknown
+            )
         fell = "fell" if move.direction == "down" else "rose"
         suppress = Suppress(
             "in_market_email",
@@ -362,7 +499,8 @@ class Notifier:
             sender=self.sender,
             recipients=send.recipients,
             message_id_domain=self.sender.rpartition("@")[2],
-            # The analysis time, not the clock: a retried send carries the same Date and so the same Message-ID.
+            # The analysis time, not the clock: a retry builds the same message. SES replaces Date and Message-ID
+            # with its own, so this is for the local outbox and other relays, not a way to merge copies.
             date=datetime.fromtimestamp(signal.analyzed_at / 1000, tz=UTC),
         )
         return message, notes + ledger_notes, graded

@@ -42,6 +42,12 @@ def record(run: DigestRun) -> None:
                 )
         elif outcome.status == "in_flight":
             logger.info("digest being sent by another invocation: left to it (or to the next run)", **fields)
+        elif outcome.status == "unknown":
+            logger.warning(
+                "SES's answer was lost: the digest may or may not have arrived; kept as unknown, never sent again",
+                error=(outcome.error or "")[:2000],
+                **fields,
+            )
         elif outcome.status == "failed":
             logger.error(
                 "digest failed; the claim was released and the next hourly run sends it",

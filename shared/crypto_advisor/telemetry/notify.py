@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crypto_advisor.notify.service import LEDGER_NOTE, AlreadyDecided, Outcome, Sent, Suppressed
+from crypto_advisor.notify.service import LEDGER_NOTE, AlreadyDecided, DeliveryUnknown, Outcome, Sent, Suppressed
 from crypto_advisor.telemetry.catalog import ALERTS_FAILED, EMAILS_SENT, LEDGER_FAILURES, MARKET_EMAILS_SENT
 from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 
@@ -45,7 +45,27 @@ def record(outcome: Outcome) -> None:
         if any(note.startswith(LEDGER_NOTE) for note in outcome.notes):
             metrics.add_metric(name=LEDGER_FAILURES.name, unit=MetricUnit.Count, value=1)
         return
-    if isinstance(outcome, Suppressed) and outcome.market is not None:
+    if isinstance(outcome, DeliveryUnknown):
+        # No metric of its own (each is billed): the warning names what was lost; the digest lists the alert.
+        logger.warning(
+            "SES's answer was lost: the alert may or may not have arrived; kept as unknown, never sent again",
+            **where,
+            rules=list(outcome.send.rules),
+            subject=outcome.subject,
+            error=outcome.error[:2000],
+        )
+        for note in outcome.notes:
+            logger.warning(note, **where)
+        return
+    if isinstance(outcome, Suppressed) and outcome.market is not None and outcome.market.unknown is not None:
+        logger.warning(
+            "SES's answer was lost: the market email may or may not have arrived; kept as unknown, never sent again",
+            **where,
+            timeframe=outcome.market.timeframe,
+            subject=outcome.market.subject,
+            error=outcome.market.unknown[:2000],
+        )
+    elif isinstance(outcome, Suppressed) and outcome.market is not None:
         market = outcome.market
         metrics.add_metric(name=MARKET_EMAILS_SENT.name, unit=MetricUnit.Count, value=1)
         logger.info(

@@ -24,7 +24,7 @@ from crypto_advisor.adapters.notification_log import NotificationLog
 from crypto_advisor.adapters.ses import SesMailer
 from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.digest.service import Digester
-from crypto_advisor.wiring.notify import SES_RETRIES
+from crypto_advisor.wiring.notify import make_ses_client
 from crypto_advisor.wiring.settings import FunctionSettings
 
 #: 2 x DigestFunction's Timeout in template.yaml.
@@ -57,7 +57,7 @@ def digester(settings: DigestFunctionSettings) -> Digester:
         log=NotificationLog(dynamodb.Table(settings.notifications_table), lease_ms=DIGEST_LEASE_MS),
         signals=SignalHistory(dynamodb.Table(settings.signals_table)),
         candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
-        mailer=SesMailer(session.client("ses", config=SES_RETRIES), settings.ses_configuration_set),
+        mailer=SesMailer(make_ses_client(session), settings.ses_configuration_set),
         sender=settings.sender_email,
         default_recipients=settings.default_recipients,
     )

@@ -1,13 +1,19 @@
 """Builds NotifyFunction's collaborators from settings, once per container (cached on the settings).
 
-The SES client gets botocore's standard retry mode: a throttled call is retried
-a few times with backoff inside the invocation before the record is failed and
-left to the stream's own retries.
+SES gets a client of its own (:func:`make_ses_client`, also DigestFunction's): one
+attempt per send and short timeouts. botocore's retries would send the email
+again after an answer that was merely late (SES had accepted it), and a read
+timeout as long as the function's (60 s by default) would let one hung send
+kill the invocation while it holds the email's claim. A send now ends within
+``connect + read`` timeout with an answer, a refusal, or "unknown"
+(:class:`~crypto_advisor.contracts.errors.DeliveryUnknownError`); the stream,
+not the SDK, retries what was refused.
 """
 
 from __future__ import annotations
 
 import functools
+import time
 from typing import Any
 
 import boto3
@@ -23,7 +29,13 @@ from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.notify.service import Notifier
 from crypto_advisor.wiring.settings import NotifySettings
 
-SES_RETRIES = Config(retries={"mode": "standard", "max_attempts": 4})
+#: One attempt, and an answer (or a timeout) well inside any function's timeout: at most 3 + 10 s per send.
+SES_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "total_max_attempts": 1})
+
+
+def make_ses_client(session: Any, *, endpoint_url: str | None = None) -> Any:
+    """The SES client every sender uses (alerts, market emails, digests): :data:`SES_CONFIG`."""
+    return session.client("ses", config=SES_CONFIG, endpoint_url=endpoint_url)
 
 
 @functools.lru_cache(maxsize=4)
@@ -36,11 +48,12 @@ def notifier(settings: NotifySettings) -> Notifier:
         log=NotificationLog(dynamodb.Table(settings.notifications_table)),
         candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
         figures=ReplayFiguresStore(s3, settings.archive_bucket),
-        mailer=SesMailer(session.client("ses", config=SES_RETRIES), settings.ses_configuration_set),
+        mailer=SesMailer(make_ses_client(session), settings.ses_configuration_set),
         sender=settings.sender_email,
         default_recipients=settings.default_recipients,
         ledger=ForecastLedger(dynamodb.Table(settings.ledger_table)),
         signals=SignalHistory(dynamodb.Table(settings.signals_table)),
+        sleep=time.sleep,
     )
 
 

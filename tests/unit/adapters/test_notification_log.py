@@ -82,6 +82,26 @@ def test_marking_sent_with_a_claim_taken_over_fails_loudly(table):
         log.mark_sent(first, message_id="ses-1", subject="s", now_ms=NOW + LEASE_MS + 2)
 
 
+def test_an_unknown_delivery_keeps_the_claim_for_good_and_counts_as_a_send(table):
+    # Given a claim whose SES answer was lost
+    log = NotificationLog(table)
+    won = claim(log)
+    assert log.mark_unknown(won, subject="BTC/USD 1h: MACD", detail="Read timeout", now_ms=NOW + 500) is True
+    stored = item(table)
+    assert (stored["status"], stored["subject"], stored["detail"]) == ("unknown", "BTC/USD 1h: MACD", "Read timeout")
+    # Then no later claim takes it over, however late, and it starts the series' cooldown like a send
+    assert claim(log, now=NOW + 10 * LEASE_MS) == Existing(status="unknown", claimed_at=NOW)
+    assert log.recent_sends(SERIES, TS, TS) == [SentAlert(TS, ("macd_cross",))]
+
+
+def test_an_unknown_delivery_of_a_claim_taken_over_is_not_recorded(table):
+    log = NotificationLog(table)
+    first = claim(log)
+    second = claim(log, now=NOW + LEASE_MS + 1)
+    assert log.mark_unknown(first, subject="s", detail="Read timeout", now_ms=NOW + LEASE_MS + 2) is False
+    assert (item(table)["status"], item(table)["claim_token"]) == ("sending", second.token)
+
+
 def test_releasing_frees_the_candle_for_the_next_claim(table):
     log = NotificationLog(table)
     won = claim(log)

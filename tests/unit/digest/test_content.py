@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from crypto_advisor.contracts.digest import LoggedAlert
 from crypto_advisor.contracts.watchlist import DigestSettings
 from crypto_advisor.digest.content import digest_content
 from crypto_advisor.digest.due import due_digest
@@ -133,6 +134,18 @@ def test_the_alerts_sent_that_day_are_listed_with_their_subjects(make_digester):
     assert f"- Sat 05:00 UTC: {subject}" in alerts
     assert subject in html
     assert "1 alert sent" in text
+
+
+def test_an_alert_whose_ses_answer_was_lost_is_listed_as_possibly_not_arrived(make_digester):
+    # Given an alert the notifier kept as unknown (SES's answer lost: it may never have reached the reader)
+    subject = "BTC/USD 1h: Volume spike at 83,311.13"
+    decisions = {BTC.key: [LoggedAlert(LAST_HOUR - 2 * HOUR, "unknown", ("volume_spike",), subject=subject)]}
+    # When the day's digest is sent
+    text, html = digest_text(make_digester, decisions=decisions)
+    # Then it is among the alerts sent, saying it may not have arrived
+    alerts = text[text.index("ALERTS SENT") :]
+    assert f"- Sat 05:00 UTC: {subject} (may not have arrived: SES's answer was lost)" in alerts
+    assert "may not have arrived" in html and "1 alert sent" in text
 
 
 def test_outside_text_reaches_the_html_escaped(make_digester):

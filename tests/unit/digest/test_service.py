@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from crypto_advisor.contracts.digest import digest_log_key
-from crypto_advisor.contracts.errors import DeliveryError
+from crypto_advisor.contracts.errors import DeliveryError, DeliveryUnknownError
 from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.digest.due import due_instant
 from tests.unit.digest.conftest import AT_MS, ETH, RECIPIENT, WALL_MS, WATCHLIST, ms, watchlist
@@ -96,6 +96,23 @@ def test_ses_refusing_releases_the_claim_so_the_next_hourly_run_sends_it(make_di
     second = digester.run(at_ms=AT_MS + HOUR_MS, wall_ms=WALL_MS + HOUR_MS)
     # Then it sends the day's digest, once
     assert [o.status for o in second.recipients] == ["sent"] and len(mailer.sent) == 1
+
+
+def test_a_lost_ses_answer_keeps_the_digest_unknown_and_no_later_run_sends_it_again(make_digester):
+    # Given SES whose answer to the first send is lost (it may have accepted the digest)
+    digester, log, mailer, _ = make_digester()
+    mailer.fail_with.append(DeliveryUnknownError("Read timeout on endpoint URL"))
+    # When the digest is due: the run does not fail (nothing to retry), and says what became of it
+    first = digester.run(at_ms=AT_MS, wall_ms=WALL_MS)
+    [outcome] = first.recipients
+    assert (outcome.status, first.failed) == ("unknown", ())
+    assert "Read timeout" in (outcome.error or "") and str(outcome.subject).startswith("Daily digest")
+    [item] = log.items.values()
+    assert item["status"] == "unknown"
+    # When the later hourly runs of the day come, long after any lease
+    later = [digester.run(at_ms=AT_MS + h * HOUR_MS, wall_ms=WALL_MS + h * HOUR_MS) for h in range(1, 6)]
+    # Then none sends it: the recipient has it once, or not today, never twice
+    assert mailer.sent == [] and all([o.status for o in r.recipients] == ["already_sent"] for r in later)
 
 
 def test_one_recipient_failing_does_not_keep_the_others_digest(make_digester):

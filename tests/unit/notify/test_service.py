@@ -16,10 +16,21 @@ import pytest
 from crypto_advisor.adapters.notification_log import LEASE_MS as LEASE
 from crypto_advisor.analysis.alert_budget import default_bar, score_of
 from crypto_advisor.contracts.candle import Candle
-from crypto_advisor.contracts.errors import DeliveryError, StorageError
+from crypto_advisor.contracts.errors import DeliveryError, DeliveryUnknownError, StorageError
 from crypto_advisor.contracts.signal import Health, Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
-from crypto_advisor.notify.service import AlertInFlightError, AlreadyDecided, Notifier, Sent, Suppressed
+from crypto_advisor.local.stack import LOCAL_PARAMETERS, load_template, to_cloudformation
+from crypto_advisor.notify.service import (
+    CLAIM_BUDGET_MS,
+    AlertInFlightError,
+    AlreadyDecided,
+    DeliveryUnknown,
+    Notifier,
+    NoTimeToSendError,
+    Sent,
+    Suppressed,
+)
+from tests.conftest import REPO
 from tests.fakes.candles import FakeCandles
 from tests.fakes.notify import FakeFigures, FakeLog, FakeMailer, FakeWatchlist, RecordingRenderer
 from tests.unit.notify.conftest import HOUR, SERIES
@@ -175,7 +186,7 @@ def test_a_claim_left_by_a_dead_invocation_is_taken_over_after_the_lease(parts, 
     assert len(parts["mailer"].sent) == 1
 
 
-def test_a_retried_send_carries_the_same_message_id_and_date(parts, signal):
+def test_a_retried_send_builds_the_same_message(parts, signal):
     # Given a first attempt SES accepted but whose record was lost (the crash window), and a takeover
     parts["mailer"].fail_with.append(DeliveryError("Throttling", retryable=True))
     with pytest.raises(DeliveryError):
@@ -185,7 +196,8 @@ def test_a_retried_send_carries_the_same_message_id_and_date(parts, signal):
     parts["log"].items.clear()
     notifier(parts).notify(signal, now_ms=NOW + 3_600_000)
     second = parts["mailer"].messages()[1]
-    # Then both copies carry one Message-ID (clients show them as one) and the analysis time as Date
+    # Then both are built alike, dated at the analysis time: what the local outbox and relays other than SES see.
+    # (SES replaces Date and Message-ID with its own, so this merges nothing in a mailbox: see the README.)
     assert first["Message-ID"] == second["Message-ID"] and first["Message-ID"].endswith("@example.com>")
     assert first["Date"].datetime.timestamp() * 1000 == pytest.approx(signal.analyzed_at, abs=1000)
 
@@ -209,3 +221,116 @@ def test_unreadable_replay_figures_leave_the_email_without_them_and_say_why(part
 def test_a_malformed_replay_report_is_left_out_with_a_note(parts, signal):
     outcome = notifier(parts, figures=FakeFigures({"rules": "nope"})).notify(signal, now_ms=NOW)
     assert isinstance(outcome, Sent) and "replay figures left out" in outcome.notes[0]
+
+
+# ----------------------------------------------------------------------------- SES's answer lost
+
+
+def test_a_lost_ses_answer_keeps_the_claim_as_unknown_and_the_record_succeeds(parts, signal):
+    # Given SES timing out after the request went out: it may have accepted the email
+    parts["mailer"].fail_with.append(DeliveryUnknownError("Read timeout on endpoint URL"))
+    # When the signal is handled: no error reaches the stream, so it does not retry the record
+    outcome = notifier(parts).notify(signal, now_ms=NOW)
+    # Then the claim is kept as unknown, with the subject and what was lost
+    assert isinstance(outcome, DeliveryUnknown) and "Read timeout" in outcome.error
+    item = parts["log"].items[(signal.series, signal.candle_ts)]
+    assert (item["status"], item["subject"]) == ("unknown", outcome.subject)
+    assert "Read timeout" in item["detail"]
+
+
+def test_an_unknown_delivery_is_never_sent_again_and_starts_the_cooldown(parts, signal):
+    # Given an email whose SES answer was lost
+    parts["mailer"].fail_with.append(DeliveryUnknownError("Connection was closed before we received a response"))
+    notifier(parts).notify(signal, now_ms=NOW)
+    # When its record is delivered again, even long after any lease
+    again = notifier(parts).notify(signal, now_ms=NOW + 10 * LEASE)
+    # Then nothing is sent: at most one copy, never two
+    assert isinstance(again, AlreadyDecided) and again.existing.status == "unknown"
+    assert parts["mailer"].sent == []
+    # And the next candle firing the same rules is in cooldown, as after an email the user may have received
+    later = signal.model_copy(update={"candle_ts": signal.candle_ts + HOUR})
+    outcome = notifier(parts).notify(later, now_ms=NOW + 10 * LEASE)
+    assert isinstance(outcome, Suppressed) and outcome.suppress.reason == "cooldown"
+
+
+def test_an_unknown_delivery_whose_claim_was_lost_meanwhile_still_does_not_fail_the_record(parts, signal, monkeypatch):
+    # Given SES's answer lost, and the claim taken over meanwhile (so it cannot be marked unknown)
+    parts["mailer"].fail_with.append(DeliveryUnknownError("Read timeout"))
+    monkeypatch.setattr(parts["log"], "mark_unknown", lambda claim, **kwargs: False)
+    # When the signal is handled
+    outcome = notifier(parts).notify(signal, now_ms=NOW)
+    # Then the outcome says so, and still nothing is retried
+    assert isinstance(outcome, DeliveryUnknown) and "taken over" in outcome.notes[0]
+
+
+# ----------------------------------------------------------------------------- time to send, and dead claims
+
+
+def test_nothing_is_claimed_without_the_time_to_send_and_record_it(parts, signal):
+    # Given an invocation that will be stopped before a send could be settled
+    deadline = NOW + CLAIM_BUDGET_MS - 1
+    # When the signal is handled: the record fails for a retry, and no claim is left behind
+    with pytest.raises(NoTimeToSendError):
+        notifier(parts).notify(signal, now_ms=NOW, deadline_ms=deadline)
+    assert parts["log"].items == {} and parts["mailer"].sent == []
+    # And a fresh invocation sends it at once
+    assert isinstance(notifier(parts).notify(signal, now_ms=NOW + 1, deadline_ms=NOW + 60_000), Sent)
+
+
+class Clock:
+    """``time.sleep`` for the notifier: records each wait."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def test_a_claim_left_by_a_dead_invocation_is_waited_out_and_taken_over_when_the_time_allows(parts, signal):
+    # Given a claim taken 10 s ago by an invocation that died, and a retry with 200 s to run
+    parts["log"].claim(signal.series, signal.candle_ts, now_ms=NOW - 10_000, rules=["x"], recipients=["me@e.com"])
+    clock = Clock()
+    # When the retry handles the record
+    outcome = notifier(parts, sleep=clock).notify(signal, now_ms=NOW, deadline_ms=NOW + 200_000)
+    # Then it waited until the lease had passed, took the claim over and sent the email once
+    assert clock.waits == [pytest.approx((LEASE - 10_000 + 1) / 1000)]
+    assert isinstance(outcome, Sent) and outcome.took_over and len(parts["mailer"].sent) == 1
+
+
+def test_a_retry_waits_what_it_can_before_failing_in_flight(parts, signal):
+    # Given a claim taken a moment ago, and a retry whose invocation ends long before the lease does
+    parts["log"].claim(signal.series, signal.candle_ts, now_ms=NOW, rules=["x"], recipients=["me@e.com"])
+    clock = Clock()
+    # When the retry handles the record
+    with pytest.raises(AlertInFlightError):
+        notifier(parts, sleep=clock).notify(signal, now_ms=NOW, deadline_ms=NOW + 60_000)
+    # Then it spent all the time it could spare waiting (so the retries between them outlast the lease)
+    assert clock.waits == [pytest.approx((60_000 - CLAIM_BUDGET_MS) / 1000)]
+    assert parts["mailer"].sent == []
+
+
+def test_the_streams_retries_outlast_the_lease_of_a_claim_left_by_a_dead_invocation(parts, signal):
+    # Given NotifyFunction's timeout and its mapping's retries, as the translated template deploys them
+    cfn = to_cloudformation(load_template(REPO / "template.yaml"), LOCAL_PARAMETERS)
+    timeout_ms = cfn["Resources"]["NotifyFunction"]["Properties"]["Timeout"] * 1000
+    [mapping] = [
+        r["Properties"]
+        for r in cfn["Resources"].values()
+        if r["Type"] == "AWS::Lambda::EventSourceMapping"
+        and r["Properties"]["FunctionName"] == {"Ref": "NotifyFunction"}
+    ]
+    # And an invocation that claimed the email and was stopped by that timeout (a hung call, say)
+    parts["log"].claim(signal.series, signal.candle_ts, now_ms=NOW, rules=["x"], recipients=["me@example.com"])
+    start, outcome = NOW + timeout_ms, None
+    # When the stream retries the record, each retry a fresh invocation right after the last one ended
+    # (no backoff between them: Lambda's own only adds time)
+    for _ in range(mapping["MaximumRetryAttempts"]):
+        clock = Clock()
+        try:
+            outcome = notifier(parts, sleep=clock).notify(signal, now_ms=start, deadline_ms=start + timeout_ms)
+            break
+        except AlertInFlightError:
+            start += round(sum(clock.waits) * 1000)
+    # Then one of them takes the claim over after its lease and sends the email, before the record is parked
+    assert isinstance(outcome, Sent) and outcome.took_over and len(parts["mailer"].sent) == 1

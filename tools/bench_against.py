@@ -10,8 +10,11 @@ same time: a figure from another day or machine says nothing. This checks out
 ``tools/bench_analysis.py`` (which knows how to call its own code) on the same
 seeded market, in turns (now, before, now, before, ...), so a busy machine slows both
 alike. Each run reports the median series update (``analyze_update`` with
-predictions: what AnalyzeFunction does per Kinesis record); the result is the
-median over rounds of each, and their ratio. The worktree is removed afterwards.
+predictions: what AnalyzeFunction does per Kinesis record). The ratio is the
+median over rounds of each round's now/before ratio: the two runs of a round
+share the machine's load, so their ratio is the paired comparison, while the
+medians of each side alone mix rounds of different load. The worktree is
+removed afterwards.
 """
 
 from __future__ import annotations
@@ -73,15 +76,19 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             _git("worktree", "remove", "--force", str(before))
     now, then = statistics.median(medians["now"]), statistics.median(medians["before"])
+    ratio = statistics.median(a / b for a, b in zip(medians["now"], medians["before"], strict=True))
     result = {
         "before_rev": commit,
         "now_rev": _git("rev-parse", "HEAD") + (" + uncommitted changes" if _git("status", "--porcelain") else ""),
         "series": args.series,
         "rounds": args.rounds,
         "update_median_ms": {"now": now, "before": then, "all": medians},
-        "ratio": now / then,
+        "ratio": ratio,
     }
-    print(f"series update: {now:.2f} ms now vs {then:.2f} ms at {commit[:8]}: {now / then:.2f}x")
+    print(
+        f"series update: median {now:.2f} ms now vs {then:.2f} ms at {commit[:8]}; "
+        f"median of the rounds' ratios {ratio:.2f}x"
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
     print(f"JSON: {args.out}")

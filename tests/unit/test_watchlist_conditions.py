@@ -158,3 +158,33 @@ series:
             f"{sol}: conditions[0].when: Field required",
         ]
     )
+
+
+def test_a_series_with_more_conditions_than_a_signal_holds_is_refused_by_name():
+    # Given 15 top-level conditions, and a series adding 6 of its own (21; a Signal holds every firing, and its item
+    # has a size limit)
+    common = "\n".join(f"  - close > {i}" for i in range(15))
+    own = ", ".join(f'"close < {i}"' for i in range(6))
+    text = f"series:\n  - {{source: kraken, symbol: BTC/USD, conditions: [{own}]}}\n  - {{source: kraken, symbol: ETH/USD}}\nconditions:\n{common}\n"
+
+    # When the watchlist is checked / Then the series is named with its count and the cap
+    assert problems(text) == (
+        "config/watchlist.yaml: series[0] (kraken BTC/USD): conditions: 21 conditions (the top-level ones and its "
+        "own), at most 20 per series"
+    )
+
+
+def test_a_condition_name_with_control_characters_is_refused():
+    # Given / When a condition's name holds a control character (it is an email's title) / Then it is named
+    found = problems(
+        'series: [{source: kraken, symbol: BTC/USD}]\nconditions: [{name: "a\\x07b", when: "close > 1"}]\n'
+    )
+    assert found == "config/watchlist.yaml: conditions[0].name: name 'a\\x07b' holds control characters"
+
+
+def test_a_number_in_other_digits_is_refused_so_an_expression_is_ascii():
+    # Given / When a condition writes a number in fullwidth digits (Python's \d would match them) / Then it does not
+    # parse: an expression is ASCII, so a firing's rule id (named by it) has a bound in bytes
+    assert "unexpected character '\uff11'" in problems(
+        "series: [{source: kraken, symbol: BTC/USD}]\nconditions: ['close > \uff11']\n"
+    )

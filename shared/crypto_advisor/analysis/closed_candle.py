@@ -35,7 +35,7 @@ from crypto_advisor.analysis.rules import Rule, evaluate_all
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.news import Article, NewsDigest
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.signal import FiringRecord, Signal
+from crypto_advisor.contracts.signal import MAX_REASON_CHARS, FiringRecord, Signal, clip
 from crypto_advisor.market.frame import window_upto
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS, IndicatorParams
 from crypto_advisor.market.indicators import IndicatorFrame, indicator_frame
@@ -116,7 +116,7 @@ def analyze(
     if articles is not None:
         frame = add_news_columns(frame, articles, series.timeframe_ms)
     firings = evaluate_all(frame, rules, series.timeframe_ms) if len(frame) >= 2 else []
-    reason = None if health.healthy else "unhealthy data: " + "; ".join(health.reasons)
+    reason = None if health.healthy else clip("unhealthy data: " + "; ".join(health.reasons), MAX_REASON_CHARS)
     context = market_context(
         frame["ts"].to_numpy(),
         frame["close"].to_numpy(dtype=float),

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from crypto_advisor.contracts.candle import Candle
-from crypto_advisor.contracts.signal import Health
+from crypto_advisor.contracts.signal import MAX_HEALTH_REASONS, Health
 from crypto_advisor.contracts.units import MINUTE_MS
 
 #: How many candles before the analysed one must be continuous: the longest of the
@@ -67,4 +67,11 @@ def assess(
     closes_at = candle_ts + timeframe_ms
     if now_ms - closes_at > timeframe_ms:
         reasons.append(f"stale: candle closed {(now_ms - closes_at) // MINUTE_MS} minutes before the ingest clock")
-    return Health(healthy=not reasons, reasons=reasons)
+    return Health(healthy=not reasons, reasons=_at_most(reasons, MAX_HEALTH_REASONS))
+
+
+def _at_most(reasons: list[str], count: int) -> list[str]:
+    """The first reasons, the rest summed up in the last: the Signal keeps a bounded list (its item has a limit)."""
+    if len(reasons) <= count:
+        return reasons
+    return [*reasons[: count - 1], f"and {len(reasons) - count + 1} more problems in the window"]

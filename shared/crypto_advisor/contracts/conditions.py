@@ -119,6 +119,12 @@ COLUMN_ALIASES: dict[str, str] = {"volume_sma_20": "volume_ma_20"}
 MAX_CANDLES_BACK = 100
 #: The longest expression accepted, in characters.
 MAX_EXPRESSION_LENGTH = 500
+#: A condition's firings carry ``condition:<name>``, its name being the expression when it has none: at most
+#: this many characters (the grammar is ASCII, digits included, so as many bytes for an expression).
+MAX_RULE_ID_LENGTH = len(CONDITION_PREFIX) + MAX_EXPRESSION_LENGTH
+#: The most conditions one series may have (the top-level ones and its own together): each firing is stored in the
+#: Signal, whose item must stay under DynamoDB's 400 KB (:data:`crypto_advisor.contracts.signal.MAX_FIRINGS`).
+MAX_CONDITIONS = 20
 
 #: The grammar (lark EBNF, LALR(1)). Tokens keep their names in the tree; the compiler below skips them.
 GRAMMAR = r"""
@@ -153,7 +159,7 @@ RSQB: "]"
 LPAR: "("
 RPAR: ")"
 NAME: /[a-z][a-z0-9_]*/i
-NUMBER: /(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/
+NUMBER: /([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?/
 %ignore /[ \t\r\n]+/
 """
 

@@ -25,6 +25,19 @@ from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
 MOOD_LONG_MS = WEEK_MS
 MOOD_SHORT_MS = DAY_MS
 
+#: Caps on every text field stored from a news source. A publisher can send anything (a 450 KB URL failed a
+#: News write and stopped that coin's run; three 150 KB ones made a Signal too large for DynamoDB), so each field
+#: is bounded here, and an Article item, and a Signal's five headlines, stay far below DynamoDB's 400 KB item
+#: limit by construction. 2,048 characters is what browsers and servers reliably accept as a link: a longer URL
+#: is refused (a cut URL is no link), while prose is cut to its cap where it is parsed.
+MAX_URL_CHARS = 2_048
+MAX_TITLE_CHARS = 500
+MAX_DESCRIPTION_CHARS = 2_000
+MAX_SOURCE_CHARS = 200
+MAX_COIN_CHARS = 20
+#: How many headlines a Signal's news digest carries.
+MAX_HEADLINES = 5
+
 
 def is_web_url(url: str) -> bool:
     """True for an absolute http(s) URL with a host: the only links an email may carry."""
@@ -40,11 +53,11 @@ class Article(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    coin: str = Field(min_length=1, description="the coin's ticker, e.g. BTC")
-    url: str = Field(min_length=1)
-    title: str
-    description: str = ""
-    source: str = ""
+    coin: str = Field(min_length=1, max_length=MAX_COIN_CHARS, description="the coin's ticker, e.g. BTC")
+    url: str = Field(min_length=1, max_length=MAX_URL_CHARS)
+    title: str = Field(max_length=MAX_TITLE_CHARS)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION_CHARS)
+    source: str = Field(default="", max_length=MAX_SOURCE_CHARS)
     published_ts: int = Field(gt=0, description="epoch milliseconds UTC")
     compound: float = Field(ge=-1.0, le=1.0, description="VADER compound score of title + description")
 
@@ -59,9 +72,9 @@ class Article(BaseModel):
 class Headline(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    title: str
-    source: str
-    url: str
+    title: str = Field(max_length=MAX_TITLE_CHARS)
+    source: str = Field(max_length=MAX_SOURCE_CHARS)
+    url: str = Field(max_length=MAX_URL_CHARS)
     published_ts: int
     compound: float
 
@@ -90,10 +103,10 @@ class NewsDigest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    coin: str
+    coin: str = Field(max_length=MAX_COIN_CHARS)
     status: Literal["ok", "off", "no_articles"] = "ok"
     mood: NewsMood | None = None
-    headlines: list[Headline] = Field(default_factory=list)
+    headlines: list[Headline] = Field(default_factory=list, max_length=MAX_HEADLINES)
 
 
 @dataclass(frozen=True)

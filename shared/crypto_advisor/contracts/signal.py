@@ -5,16 +5,42 @@ Kinesis record changes nothing. It carries every firing with the values that
 made it fire, an indicator snapshot, the data-health verdict, the news mood
 with its top headlines, and (later) predictions with their measured skill. Firings on unhealthy data are kept,
 marked ``suppressed`` with the reason, never dropped.
+
+Every text and list is capped, so that a Signal's item (the whole Signal as
+JSON) stays under DynamoDB's 400 KB by construction: the worst case the caps
+allow is measured in ``tests/unit/test_item_sizes.py``. The caps are far above
+what the analysis writes; its producers keep to them (a user condition's
+sentence is cut to :data:`MAX_SENTENCE_CHARS`, the health reasons to
+:data:`MAX_HEALTH_REASONS`, a series to :data:`~crypto_advisor.contracts.conditions.MAX_CONDITIONS`
+conditions), so a valid input never makes an invalid Signal.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crypto_advisor.contracts.conditions import MAX_CONDITIONS, MAX_RULE_ID_LENGTH
 from crypto_advisor.contracts.market_context import MarketContext
 from crypto_advisor.contracts.news import NewsDigest
+
+#: A firing's sentence: a built-in rule's is about 100 characters, a user condition's quotes its expression.
+MAX_SENTENCE_CHARS = 600
+#: Firings on one candle: the built-in rules (16) and a series' conditions, with room for four new rules.
+MAX_FIRINGS = 20 + MAX_CONDITIONS
+#: Reasons a window is unhealthy; more are summed up in the last one. A firing's ``suppressed_reason`` quotes
+#: them, cut to the same length as one.
+MAX_HEALTH_REASONS = 10
+MAX_REASON_CHARS = 300
+#: Predictions one signal carries: one per target of each served model (four today).
+MAX_PREDICTIONS = 8
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, an ellipsis saying so: how a producer keeps a long text within its cap."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
 
 RarityMeasure = Literal["move", "own_move", "volume", "range", "calm", "none"]
 
@@ -38,7 +64,7 @@ class Rarity(BaseModel):
 
     score: float = Field(ge=0)
     measure: RarityMeasure
-    words: str
+    words: str = Field(max_length=200)
     capped: bool = False
     #: the candle's close-to-close move in units of the series' recent volatility (signed)
     move_sigma: float | None = None
@@ -56,16 +82,17 @@ class Rarity(BaseModel):
 class FiringRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    rule_id: str
+    rule_id: str = Field(max_length=MAX_RULE_ID_LENGTH)
     direction: Literal["bullish", "bearish", "neutral"]
     severity: int = Field(ge=1, le=3)
     value: float
     threshold: float
     distance: float
-    unit: str
-    sentence: str
+    unit: str = Field(max_length=20)
+    sentence: str = Field(max_length=MAX_SENTENCE_CHARS)
     suppressed: bool = False
-    suppressed_reason: str | None = None
+    #: "unhealthy data: " and the health reasons
+    suppressed_reason: str | None = Field(default=None, max_length=MAX_REASON_CHARS)
     #: how unusual the candle is for this rule's kind of event; None on signals stored before rarity existed
     rarity: Rarity | None = None
 
@@ -74,7 +101,9 @@ class Health(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     healthy: bool
-    reasons: list[str] = Field(default_factory=list)
+    reasons: list[Annotated[str, Field(max_length=MAX_REASON_CHARS)]] = Field(
+        default_factory=list, max_length=MAX_HEALTH_REASONS
+    )
 
 
 class Signal(BaseModel):
@@ -82,13 +111,13 @@ class Signal(BaseModel):
 
     schema_name: Literal["crypto-advisor/signal"] = Field(default="crypto-advisor/signal", alias="schema")
     version: Literal[1] = 1
-    series: str
+    series: str = Field(max_length=64)
     candle_ts: int
     #: the candle's close: a Signal is never made without its candle (JSON has no NaN: it would be stored as null)
     close: float = Field(gt=0, allow_inf_nan=False)
-    firings: list[FiringRecord] = Field(default_factory=list)
-    indicators: dict[str, float | None] = Field(default_factory=dict)
-    predictions: list[dict] = Field(default_factory=list)
+    firings: list[FiringRecord] = Field(default_factory=list, max_length=MAX_FIRINGS)
+    indicators: dict[str, float | None] = Field(default_factory=dict, max_length=64)
+    predictions: list[dict] = Field(default_factory=list, max_length=MAX_PREDICTIONS)
     #: The news mood and top headlines at analysis time; None when the analysis had no news input.
     news: NewsDigest | None = None
     #: The move against BTC's and the higher timeframes' trends; None on signals stored before it existed,

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -62,6 +63,7 @@ from pydantic import (
 )
 
 from crypto_advisor.contracts.conditions import (
+    MAX_CONDITIONS,
     MAX_EXPRESSION_LENGTH,
     ConditionError,
     condition_rule_id,
@@ -254,6 +256,14 @@ class ConditionEntry(BaseModel):
                 f"expected the condition's text, or a mapping with when: (and name, cooldown, severity, direction), "
                 f"got {value!r}"
             )
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        # The name is an email's title and part of every firing's sentence: control characters have no place there.
+        if value is not None and any(unicodedata.category(c) == "Cc" and not c.isspace() for c in value):
+            raise ValueError(f"name {value!r} holds control characters")
         return value
 
     @model_validator(mode="after")
@@ -456,7 +466,7 @@ class _File(BaseModel):
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     alerts: AlertPolicyOverrides | None = None
     digest: DigestSettings = DigestSettings()
-    conditions: list[ConditionEntry] | None = None
+    conditions: list[ConditionEntry] | None = Field(default=None, max_length=MAX_CONDITIONS)
 
     _unique_conditions = field_validator("conditions")(_unique_names)
 
@@ -512,6 +522,13 @@ def parse_watchlist(text: str, origin: str = "watchlist") -> Watchlist:
             problems.append(f"{where}: duplicate series {series.key} (first at series[{seen[series.key]}])")
             continue
         seen[series.key] = index
+        conditions = merge_conditions(common, tuple(c.parsed() for c in entry.conditions or ()))
+        if len(conditions) > MAX_CONDITIONS:
+            problems.append(
+                f"{where}: conditions: {len(conditions)} conditions (the top-level ones and its own), "
+                f"at most {MAX_CONDITIONS} per series"
+            )
+            continue
         watched.append(
             WatchedSeries(
                 series=series,
@@ -519,7 +536,7 @@ def parse_watchlist(text: str, origin: str = "watchlist") -> Watchlist:
                 coingecko_id=entry.coingecko_id,
                 name=entry.name,
                 alerts=policy.merged(entry.alerts),
-                conditions=merge_conditions(common, tuple(c.parsed() for c in entry.conditions or ())),
+                conditions=conditions,
             )
         )
     if problems:

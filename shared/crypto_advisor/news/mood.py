@@ -20,10 +20,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crypto_advisor.contracts.news import MOOD_LONG_MS, MOOD_SHORT_MS, Article, Headline, NewsDigest, NewsMood
+from crypto_advisor.contracts.news import (
+    MAX_HEADLINES,
+    MOOD_LONG_MS,
+    MOOD_SHORT_MS,
+    Article,
+    Headline,
+    NewsDigest,
+    NewsMood,
+)
 
-#: Headlines a digest carries: enough for an email, few enough to read on a phone.
-TOP_HEADLINES = 5
+#: Headlines a digest carries: enough for an email, few enough to read on a phone (the contract's cap).
+TOP_HEADLINES = MAX_HEADLINES
 
 
 @dataclass(frozen=True)

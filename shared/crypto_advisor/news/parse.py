@@ -5,7 +5,10 @@ article is checked on its own and a bad one is rejected with its reason
 (missing url or title, a URL that is not http(s) such as ``javascript:``, a
 date that cannot be read or lies after the run), never failing the others.
 Titles and descriptions are kept as sent, markup included: they are text, and
-the renderers escape them.
+the renderers escape them. Every text field has its cap
+(:mod:`crypto_advisor.contracts.news`): titles, descriptions and source names
+are cut to theirs (prose reads fine cut), and a URL longer than its cap is
+rejected with the reason (a cut URL is no link).
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from crypto_advisor.contracts.news import Article
-
-#: Enough text for VADER; keeps an item far below DynamoDB's 400 KB whatever a publisher sends.
-MAX_DESCRIPTION_CHARS = 2_000
-MAX_TITLE_CHARS = 500
+from crypto_advisor.contracts.news import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_SOURCE_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+    Article,
+)
 
 #: What NewsAPI puts in place of an article its publisher withdrew.
 REMOVED = "[Removed]"
@@ -70,6 +75,8 @@ def parse_article(coin: str, raw: Any, *, now_ms: int, score: Scorer) -> Article
     url, title = _text(raw, "url"), _text(raw, "title")
     if not url:
         raise ArticleError("missing url")
+    if len(url) > MAX_URL_CHARS:
+        raise ArticleError(f"url too long: {len(url):,} characters, at most {MAX_URL_CHARS:,} are stored")
     if not title:
         raise ArticleError("missing title")
     if title == REMOVED:
@@ -82,7 +89,7 @@ def parse_article(coin: str, raw: Any, *, now_ms: int, score: Scorer) -> Article
     title = title[:MAX_TITLE_CHARS]
     description = _text(raw, "description")[:MAX_DESCRIPTION_CHARS]
     source = raw.get("source")
-    source_name = _text(source, "name") if isinstance(source, dict) else ""
+    source_name = (_text(source, "name") if isinstance(source, dict) else "")[:MAX_SOURCE_CHARS]
     try:
         return Article(
             coin=coin,

@@ -31,7 +31,7 @@ from crypto_advisor.contracts.conditions import (
     walk,
 )
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.signal import FiringRecord
+from crypto_advisor.contracts.signal import MAX_SENTENCE_CHARS, FiringRecord
 from crypto_advisor.contracts.watchlist import UserCondition
 from crypto_advisor.market.indicator_spec import INDICATOR_COLUMNS
 from tests.fakes.analysis import Signals
@@ -344,3 +344,19 @@ def test_the_replay_reports_a_condition_like_any_rule():
     (stats,) = report["rules"]
     assert stats["rule_id"] == "condition:close crosses above 105"
     assert stats["firings"] == 1 and stats["horizons"]["1"]["n"] == 1
+
+
+def test_a_condition_quoting_a_long_expression_is_cut_to_what_a_signal_stores():
+    # Given a condition of many comparisons, each quoted with its values when it fires (far over the sentence's cap)
+    expression = " and ".join(f"close > {i}" for i in range(1, 30))
+    candles = jump_candles(count=241)
+    update = CandleUpdate(series=SERIES.key, candle_ts=[candles[-1].ts], gaps=[], ingested_at=candles[-1].ts + HOUR)
+    long = {SERIES.key: tuple(condition_rules([condition(f"close crosses above 105 and {expression}")]))}
+
+    # When the candle that makes it true is analysed
+    outcome = analyze_update(update, candles=FakeCandles(candles), signals=Signals(), rules=[], conditions=long)
+
+    # Then it fires, its sentence cut to the cap with an ellipsis, and the Signal is stored
+    (firing,) = outcome.signal.firings
+    assert len(firing.sentence) == MAX_SENTENCE_CHARS and firing.sentence.endswith("\u2026")
+    assert firing.sentence.startswith("Your condition") and outcome.stored

@@ -97,3 +97,28 @@ def test_a_script_tag_in_a_headline_is_kept_as_text_for_the_renderers_to_escape(
 def test_publication_times_in_every_iso_form_newsapi_uses(text, expected):
     # Given / When a publishedAt is read / Then it is that instant in epoch milliseconds UTC
     assert published_ms(text) == expected
+
+
+def test_a_url_over_its_cap_is_rejected_with_the_reason_and_the_others_kept():
+    # Given a good article and one whose URL is 450 KB (it once failed the News write and stopped the coin's run)
+    good = newsapi.article("good news", NOW - HOUR)
+    huge = newsapi.article("Huge link", NOW - HOUR, url="https://spam.example/" + "a" * 450_000)
+
+    # When the answer is parsed
+    accepted, rejected = parse_articles("BTC", [huge, good], now_ms=NOW, score=score)
+
+    # Then the huge one is rejected by name, its URL quoted short, and the good one is kept
+    assert [a.title for a in accepted] == ["good news"]
+    assert rejected[0].reason == "url too long: 450,021 characters, at most 2,048 are stored"
+    assert len(rejected[0].url or "") == 200
+
+
+def test_prose_over_its_cap_is_cut_to_it():
+    # Given an article whose title, description and source name are far over their caps
+    raw = newsapi.article("good " * 1_000, NOW - HOUR, description="d" * 10_000, source="s" * 1_000)
+
+    # When it is parsed
+    (article,), _ = parse_articles("BTC", [raw], now_ms=NOW, score=score)
+
+    # Then each is cut to its cap: prose reads fine cut
+    assert (len(article.title), len(article.description), len(article.source)) == (500, 2_000, 200)

@@ -223,7 +223,8 @@ def test_headlines_carry_source_time_score_and_only_web_links(digest):
 def test_at_most_a_handful_of_headlines_are_listed():
     headline = Headline(title="t", source="s", url="https://e.com/", published_ts=1, compound=0.0)
     mood = NewsMood(at_ts=2, mean_24h=0.0, count_24h=9, mean_7d=0.0, count_7d=9)
-    news = news_content(NewsDigest(coin="BTC", mood=mood, headlines=[headline] * 9))
+    # (the contract refuses a digest of more than five since issue 11; the renderer's own cap stays, built past it)
+    news = news_content(NewsDigest.model_construct(coin="BTC", status="ok", mood=mood, headlines=[headline] * 9))
     assert news is not None and len(news.headlines) == MAX_HEADLINES
 
 

@@ -54,6 +54,7 @@ from crypto_advisor.contracts.conditions import (
     Value,
     parse_condition,
 )
+from crypto_advisor.contracts.signal import MAX_SENTENCE_CHARS, clip
 from crypto_advisor.contracts.watchlist import UserCondition
 
 
@@ -192,7 +193,10 @@ class ConditionRule:
             threshold=threshold,
             distance=_distance(lead, value, threshold),
             unit="points",
-            sentence=f"Your condition {label} became true: {'; '.join(words for _, _, words in quoted)}.",
+            # A long expression quoted with its values can exceed what a Signal stores: cut, not refused.
+            sentence=clip(
+                f"Your condition {label} became true: {'; '.join(words for _, _, words in quoted)}.", MAX_SENTENCE_CHARS
+            ),
         )
 
 

@@ -9,7 +9,7 @@ Format (YAML, documented in the README)::
       - {source: kraken, symbol: BTC/USD}
       - {source: kraken, symbol: ETH/USD, timeframe: 4h}
       - {source: coingecko, symbol: HYPE/USD, coingecko_id: hyperliquid}
-    rules:                     # optional: parameter overrides per trigger rule
+    rules:                     # optional: parameter overrides per trigger rule (contracts/rule_params.py)
       rsi_oversold: {level: 25}
     alerts:                    # optional: who gets emails and when (the alert policy)
       recipients: [me@example.com]   # default: the stack's RecipientEmails parameter
@@ -39,7 +39,10 @@ unknown column is refused here, with the position and what was expected or the
 nearest known column names.
 
 Every problem is reported at once, each naming the entry (``series[2]``) and,
-when it can be told, the series it would have been.
+when it can be told, the series it would have been. This is the one check of
+everything the functions read from the watchlist, ``rules:`` included
+(:func:`crypto_advisor.contracts.rule_params.rule_params`): every function runs
+it at start, so a mistake the analysis would trip on stops the ingest too.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ from crypto_advisor.contracts.conditions import (
     normalize_expression,
     parse_condition,
 )
+from crypto_advisor.contracts.rule_params import rule_params
 from crypto_advisor.contracts.series import (
     SOURCE_TIMEFRAMES,
     SOURCES,
@@ -427,7 +431,7 @@ class Watchlist(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     series: tuple[WatchedSeries, ...]
-    #: rule id -> parameter overrides for the trigger rules (checked by ``analysis.rules.build_rules``)
+    #: rule id -> parameter overrides for the trigger rules, checked here (``contracts.rule_params``)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     #: the top-level alert policy (each series' own is in ``WatchedSeries.alerts``)
     alerts: AlertPolicy = AlertPolicy()
@@ -499,6 +503,10 @@ def parse_watchlist(text: str, origin: str = "watchlist") -> Watchlist:
         raise WatchlistError(f"{origin}: " + "; ".join(errors)) from None
 
     problems: list[str] = []
+    try:
+        rule_params(parsed.rules)
+    except ValueError as exc:
+        problems.extend(f"rules: {line}" for line in str(exc).splitlines())
     policy = AlertPolicy().merged(parsed.alerts)
     common = tuple(c.parsed() for c in parsed.conditions or ())
     watched: list[WatchedSeries] = []

@@ -17,14 +17,16 @@ returns ``None``.
 
 Configuration is a mapping ``rule_id -> {param: value}`` of overrides; every
 rule is on with its defaults unless overridden, and ``enabled: false`` turns a
-rule off. :func:`build_rules` checks it and names what is wrong.
+rule off. The parameters and their check are the watchlist's
+(:mod:`crypto_advisor.contracts.rule_params`, run by every function's
+watchlist check, the ingest's included); :func:`build_rules` makes the rules.
 
 Severity is 1 (info), 2 (notable) or 3 (strong); each rule's docstring says how
 it sets it. Magnitude rules (volume, ATR, price change) call a move of at least
 twice the threshold strong.
 
 Modules: :mod:`.base` (the Rule protocol, :func:`evaluate_all`),
-:mod:`.params` (declared, checked parameters), :mod:`.reading` and
+:mod:`.reading` and
 :mod:`.wording` (frame and number helpers), one module per rule family
 (:mod:`.oscillators`, :mod:`.moving_averages`, :mod:`.volatility`,
 :mod:`.volume`, :mod:`.price_change`, :mod:`.fibonacci`, :mod:`.news_mood`),
@@ -40,40 +42,34 @@ from crypto_advisor.analysis.rules.conditions import ConditionRule, condition_ru
 from crypto_advisor.analysis.rules.config import RuleConfig, build_rules
 from crypto_advisor.analysis.rules.fibonacci import FIB_LEVELS, KEY_FIB_LEVELS, FibCross
 from crypto_advisor.analysis.rules.moving_averages import EmaCross, GoldenDeathCross, Sma20Cross
-from crypto_advisor.analysis.rules.news_mood import NewsSentiment, NewsSentimentParams
-from crypto_advisor.analysis.rules.oscillators import (
-    AdxTrend,
-    AdxTrendParams,
-    MacdCross,
-    RsiOverbought,
-    RsiOverboughtParams,
-    RsiOversold,
-    RsiOversoldParams,
-    RsiZoneParams,
-)
-from crypto_advisor.analysis.rules.params import NoParams, Params, WindowParams
-from crypto_advisor.analysis.rules.price_change import (
-    PriceChange1h,
-    PriceChange1hParams,
-    PriceChange24h,
-    PriceChange24hParams,
-    PriceChangeParams,
-)
+from crypto_advisor.analysis.rules.news_mood import NewsSentiment
+from crypto_advisor.analysis.rules.oscillators import AdxTrend, MacdCross, RsiOverbought, RsiOversold
+from crypto_advisor.analysis.rules.price_change import PriceChange1h, PriceChange24h
 from crypto_advisor.analysis.rules.registry import (
     RULE_TITLES,
     RULE_TYPES,
     RULES_BY_ID,
     title_of,
 )
-from crypto_advisor.analysis.rules.volatility import (
-    CONFIRMING_VOLUME,
-    AtrSpike,
+from crypto_advisor.analysis.rules.volatility import CONFIRMING_VOLUME, AtrSpike, BollingerBreakout, BollingerSqueeze
+from crypto_advisor.analysis.rules.volume import ObvDivergence, VolumeSpike
+from crypto_advisor.contracts.rule_params import (
+    AdxTrendParams,
     AtrSpikeParams,
-    BollingerBreakout,
-    BollingerSqueeze,
+    NewsSentimentParams,
+    NoParams,
+    ObvDivergenceParams,
+    Params,
+    PriceChange1hParams,
+    PriceChange24hParams,
+    PriceChangeParams,
+    RsiOverboughtParams,
+    RsiOversoldParams,
+    RsiZoneParams,
     SqueezeParams,
+    VolumeSpikeParams,
+    WindowParams,
 )
-from crypto_advisor.analysis.rules.volume import ObvDivergence, ObvDivergenceParams, VolumeSpike, VolumeSpikeParams
 
 __all__ = [
     "CONFIRMING_VOLUME",

@@ -14,9 +14,9 @@ from typing import ClassVar
 import pandas as pd
 
 from crypto_advisor.analysis.firing import INFO, NOTABLE, STRONG, Direction, Firing
-from crypto_advisor.analysis.rules.params import NoParams
 from crypto_advisor.analysis.rules.reading import cross, pct_past, side, tail
 from crypto_advisor.analysis.rules.wording import pct
+from crypto_advisor.contracts.rule_params import NoParams
 from crypto_advisor.market.numbers import price
 
 

@@ -11,26 +11,8 @@ import pandas as pd
 
 from crypto_advisor.analysis.firing import NOTABLE, STRONG, Direction, Firing
 from crypto_advisor.analysis.news_columns import NEWS_COLUMNS
-from crypto_advisor.analysis.rules.params import Params, above_param, at_least, between
 from crypto_advisor.analysis.rules.wording import num
-
-_VADER_SCORE = "(a VADER compound score)"
-
-
-@dataclass(frozen=True, slots=True)
-class NewsSentimentParams(Params):
-    low: float = -0.2
-    high: float = 0.2
-    min_articles: int = 5
-    shift: float = 0.25
-
-    checks = (
-        between("low", -1, 1, _VADER_SCORE),
-        between("high", -1, 1, _VADER_SCORE),
-        above_param("high", "low"),
-        at_least("min_articles", 1, "article"),
-        between("shift", 0, 2, "(VADER points)"),
-    )
+from crypto_advisor.contracts.rule_params import NewsSentimentParams
 
 
 @dataclass(frozen=True)

@@ -9,36 +9,16 @@ import numpy as np
 import pandas as pd
 
 from crypto_advisor.analysis.firing import NOTABLE, STRONG, Direction, Firing
-from crypto_advisor.analysis.rules.params import OSCILLATOR_LEVEL, NoParams, Params, at_least
 from crypto_advisor.analysis.rules.reading import cross, tail
 from crypto_advisor.analysis.rules.wording import num
+from crypto_advisor.contracts.rule_params import (
+    AdxTrendParams,
+    NoParams,
+    RsiOverboughtParams,
+    RsiOversoldParams,
+    RsiZoneParams,
+)
 from crypto_advisor.market.numbers import price
-
-
-@dataclass(frozen=True, slots=True)
-class RsiZoneParams(Params):
-    level: float
-    hysteresis: float = 5.0
-    lookback: int = 200
-
-    checks = (OSCILLATOR_LEVEL, at_least("hysteresis", 0), at_least("lookback", 1, "candle"))
-
-
-@dataclass(frozen=True, slots=True)
-class RsiOversoldParams(RsiZoneParams):
-    level: float = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class RsiOverboughtParams(RsiZoneParams):
-    level: float = 70.0
-
-
-@dataclass(frozen=True, slots=True)
-class AdxTrendParams(Params):
-    level: float = 25.0
-
-    checks = (OSCILLATOR_LEVEL,)
 
 
 def _rsi_zone_entry(rule_id: str, frame: pd.DataFrame, p: RsiZoneParams, *, oversold: bool) -> Firing | None:

@@ -13,28 +13,11 @@ from typing import ClassVar
 import pandas as pd
 
 from crypto_advisor.analysis.firing import NOTABLE, STRONG, Direction, Firing
-from crypto_advisor.analysis.rules.params import Params, above
 from crypto_advisor.analysis.rules.reading import tail
 from crypto_advisor.analysis.rules.wording import pct
+from crypto_advisor.contracts.rule_params import PriceChange1hParams, PriceChange24hParams, PriceChangeParams
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS
 from crypto_advisor.market.numbers import price
-
-
-@dataclass(frozen=True, slots=True)
-class PriceChangeParams(Params):
-    threshold_pct: float
-
-    checks = (above("threshold_pct", 0),)
-
-
-@dataclass(frozen=True, slots=True)
-class PriceChange1hParams(PriceChangeParams):
-    threshold_pct: float = 3.0
-
-
-@dataclass(frozen=True, slots=True)
-class PriceChange24hParams(PriceChangeParams):
-    threshold_pct: float = 8.0
 
 
 @dataclass(frozen=True)

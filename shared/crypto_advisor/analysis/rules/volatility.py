@@ -8,26 +8,13 @@ from typing import ClassVar
 import pandas as pd
 
 from crypto_advisor.analysis.firing import INFO, NOTABLE, STRONG, Direction, Firing
-from crypto_advisor.analysis.rules.params import SPIKE_FACTOR, NoParams, Params, WindowParams, at_least
 from crypto_advisor.analysis.rules.reading import cross, pct_past, side, tail
 from crypto_advisor.analysis.rules.wording import num, pct
+from crypto_advisor.contracts.rule_params import AtrSpikeParams, NoParams, SqueezeParams
 from crypto_advisor.market.numbers import price
 
 #: Volume at least this many times its 20-candle average confirms a breakout.
 CONFIRMING_VOLUME = 1.5
-
-
-@dataclass(frozen=True, slots=True)
-class SqueezeParams(WindowParams):
-    window: int = 120
-
-
-@dataclass(frozen=True, slots=True)
-class AtrSpikeParams(Params):
-    factor: float = 1.5
-    window: int = 50
-
-    checks = (SPIKE_FACTOR, at_least("window", 1, "candle"))
 
 
 @dataclass(frozen=True)

@@ -9,22 +9,10 @@ import numpy as np
 import pandas as pd
 
 from crypto_advisor.analysis.firing import NOTABLE, STRONG, Direction, Firing
-from crypto_advisor.analysis.rules.params import SPIKE_FACTOR, Params, WindowParams
 from crypto_advisor.analysis.rules.reading import tail
 from crypto_advisor.analysis.rules.wording import num, qty
+from crypto_advisor.contracts.rule_params import ObvDivergenceParams, VolumeSpikeParams
 from crypto_advisor.market.numbers import price
-
-
-@dataclass(frozen=True, slots=True)
-class VolumeSpikeParams(Params):
-    factor: float = 3.0
-
-    checks = (SPIKE_FACTOR,)
-
-
-@dataclass(frozen=True, slots=True)
-class ObvDivergenceParams(WindowParams):
-    window: int = 20
 
 
 @dataclass(frozen=True)

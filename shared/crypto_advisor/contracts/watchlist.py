@@ -85,7 +85,11 @@ from crypto_advisor.contracts.series import (
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS
 
 _COINGECKO_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+#: The address rule, for the watchlist's recipients, the functions' settings and template.yaml's SenderEmail and
+#: RecipientEmails patterns (a test holds the template to it): a bare address, no display name, brackets, quotes
+#: or separators, so ``"CEO"<ceo@bank.com>`` and ``ops@example.com>`` are refused wherever an address is read.
+EMAIL_ADDRESS = r"""[^@\s<>"',;]+@[^@\s<>"',;]+\.[^@\s<>"',;]+"""
+_EMAIL = re.compile(f"^{EMAIL_ADDRESS}$")
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
 _TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _UNIT_MS = {"m": MINUTE_MS, "h": HOUR_MS, "d": DAY_MS}
@@ -106,6 +110,11 @@ KNOWN_COIN_NAMES: dict[str, str] = {
     "LINK": "Chainlink",
     "HYPE": "Hyperliquid",
 }
+
+
+def not_addresses(addresses: list[str]) -> list[str]:
+    """The entries of ``addresses`` that are not an address by :data:`EMAIL_ADDRESS` (surrounding blanks allowed)."""
+    return [a for a in addresses if not isinstance(a, str) or not _EMAIL.match(a.strip())]
 
 
 def parse_duration_ms(text: str) -> int:
@@ -134,7 +143,7 @@ class AlertPolicyOverrides(BaseModel):
     def _addresses(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
-        bad = [v for v in value if not isinstance(v, str) or not _EMAIL.match(v.strip())]
+        bad = not_addresses(value)
         if bad:
             raise ValueError(f"not an email address: {', '.join(repr(b) for b in bad)}")
         return [v.strip() for v in value]

@@ -25,27 +25,20 @@ from crypto_advisor.adapters.ses import SesMailer
 from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.digest.service import Digester
 from crypto_advisor.wiring.notify import make_ses_client
-from crypto_advisor.wiring.settings import FunctionSettings
+from crypto_advisor.wiring.settings import SendsEmail
 
 #: 2 x DigestFunction's Timeout in template.yaml.
 DIGEST_LEASE_MS = 240_000
 
 
-class DigestFunctionSettings(FunctionSettings):
+class DigestFunctionSettings(SendsEmail):
     function: ClassVar[str] = "DigestFunction"
 
     candles_table: str = Field(alias="CANDLES_TABLE", min_length=3)
     signals_table: str = Field(alias="SIGNALS_TABLE", min_length=3)
     notifications_table: str = Field(alias="NOTIFICATIONS_TABLE", min_length=3)
-    sender_email: str = Field(alias="SENDER_EMAIL", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    #: comma-separated default recipients; the watchlist's alerts.recipients overrides them
-    recipient_emails: str = Field(alias="RECIPIENT_EMAILS", default="")
     #: the SES configuration set every email names (its bounces and complaints reach the alarms)
     ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
-
-    @property
-    def default_recipients(self) -> tuple[str, ...]:
-        return tuple(a.strip() for a in self.recipient_emails.split(",") if a.strip())
 
 
 @functools.lru_cache(maxsize=4)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from crypto_advisor.contracts.errors import ConfigError
+from crypto_advisor.contracts.watchlist import EMAIL_ADDRESS, not_addresses
 
 
 class FunctionSettings(BaseModel):
@@ -66,7 +67,32 @@ class NewsSettings(FunctionSettings):
     newsapi_secret_id: str = Field(alias="NEWSAPI_SECRET_ID", min_length=1)
 
 
-class NotifySettings(FunctionSettings):
+class SendsEmail(FunctionSettings):
+    """The settings of a function that sends email: its sender and default recipients, checked at start.
+
+    By the watchlist's address rule (:data:`~crypto_advisor.contracts.watchlist.EMAIL_ADDRESS`, which
+    template.yaml's patterns also follow), so an address SES would refuse, or that would send to the wrong place
+    (``"CEO"<ceo@bank.com>``), fails the cold start naming it rather than the first send.
+    """
+
+    sender_email: str = Field(alias="SENDER_EMAIL", pattern=f"^{EMAIL_ADDRESS}$")
+    #: comma-separated default recipients; the watchlist's alerts.recipients overrides them
+    recipient_emails: str = Field(alias="RECIPIENT_EMAILS", default="")
+
+    @field_validator("recipient_emails")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        bad = not_addresses([a for a in value.split(",") if a.strip()])
+        if bad:
+            raise ValueError(f"not an email address: {', '.join(repr(b.strip()) for b in bad)}")
+        return value
+
+    @property
+    def default_recipients(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.recipient_emails.split(",") if a.strip())
+
+
+class NotifySettings(SendsEmail):
     function: ClassVar[str] = "NotifyFunction"
 
     archive_bucket: str = Field(alias="ARCHIVE_BUCKET", min_length=3)
@@ -76,15 +102,8 @@ class NotifySettings(FunctionSettings):
     signals_table: str = Field(alias="SIGNALS_TABLE", min_length=3)
     #: the forecast ledger: predictions emailed, graded once their horizon passed
     ledger_table: str = Field(alias="LEDGER_TABLE", min_length=3)
-    sender_email: str = Field(alias="SENDER_EMAIL", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    #: comma-separated default recipients; the watchlist's alerts.recipients overrides them
-    recipient_emails: str = Field(alias="RECIPIENT_EMAILS", default="")
     #: the SES configuration set every email names (its bounces and complaints reach the alarms)
     ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
-
-    @property
-    def default_recipients(self) -> tuple[str, ...]:
-        return tuple(a.strip() for a in self.recipient_emails.split(",") if a.strip())
 
 
 class TrainSettings(FunctionSettings):

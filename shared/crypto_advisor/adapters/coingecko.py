@@ -17,6 +17,12 @@ What the free API gives, and what we make of it (the truest candles it allows):
 The demo API key, when configured, goes in the ``x-cg-demo-api-key`` header, so
 it never appears in a URL or a log line. Calls are spaced to respect the
 free tier's rate limit (30 calls a minute with a demo key, fewer without).
+
+The key may be given as a reader (``read_key``: the composition root reads it
+from Secrets Manager), called before the first request, not when the source
+is built: a secret that cannot be read then fails only the CoinGecko series,
+each with that reason (:class:`SourceAuthError`), while every Kraken series
+of the run is stored; the next call tries the secret again.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from pycoingecko import CoinGeckoAPI
 
 from crypto_advisor.adapters.retry import with_retry
 from crypto_advisor.contracts.errors import (
+    ConfigError,
     MalformedResponseError,
     SourceAuthError,
     SourceError,
@@ -176,28 +183,50 @@ class CoinGeckoSource:
         client: CoinGeckoAPI | None = None,
         *,
         demo_api_key: str | None = None,
+        read_key: Callable[[], str | None] | None = None,
         limiter: RateLimiter | None = None,
         attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """``demo_api_key`` is the key itself; ``read_key`` reads it on first use (ConfigError when it cannot)."""
         self._client = client if client is not None else CoinGeckoAPI(retries=0)
-        if demo_api_key:
-            self._client.session.headers["x-cg-demo-api-key"] = demo_api_key
         self._client.request_timeout = 15
-        self._limiter = limiter or RateLimiter(MIN_INTERVAL_S["demo" if demo_api_key else "public"], sleep=sleep)
+        self._read_key = read_key
+        self._limiter = limiter
         self._attempts = attempts
         self._sleep = sleep
+        if read_key is None:
+            self._use_key(demo_api_key)
+
+    def _use_key(self, key: str | None) -> None:
+        if key:
+            self._client.session.headers["x-cg-demo-api-key"] = key
+        if self._limiter is None:
+            self._limiter = RateLimiter(MIN_INTERVAL_S["demo" if key else "public"], sleep=self._sleep)
+        self._read_key = None
+
+    def _limiter_ready(self, coin_id: str) -> RateLimiter:
+        """The rate limiter, once the key is known (its interval depends on it): the key is read here if it must be."""
+        if self._read_key is not None:
+            try:
+                key = self._read_key()
+            except ConfigError as exc:
+                raise SourceAuthError(f"coingecko {coin_id}: the API key cannot be read: {exc}") from exc
+            self._use_key(key)
+        assert self._limiter is not None  # set by _use_key
+        return self._limiter
 
     def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:
         series = watched.series
         coin_id = watched.coingecko_id or ""
+        limiter = self._limiter_ready(coin_id)
         if series.timeframe not in OHLC_REQUEST:
             raise SourceError(f"coingecko {coin_id}: no {series.timeframe} candles on the free API")
         days, source_ms = OHLC_REQUEST[series.timeframe]
         vs = series.quote.lower()
 
         def get(method: Callable[..., Any], **params: Any) -> Any:
-            self._limiter.wait()
+            limiter.wait()
             try:
                 return method(id=coin_id, vs_currency=vs, days=days, **params)
             except (requests.RequestException, ValueError) as exc:

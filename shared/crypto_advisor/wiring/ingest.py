@@ -50,7 +50,12 @@ def ingest_deps(settings: IngestSettings) -> IngestDeps:
 
 
 def real_sources(settings: IngestSettings, session: boto3.session.Session) -> dict[str, MarketSource]:
-    key = None
-    if settings.coingecko_secret_name:
-        key = read_secret(settings.coingecko_secret_name, secrets_client=session.client("secretsmanager"))
-    return {"kraken": KrakenSource(), "coingecko": CoinGeckoSource(demo_api_key=key)}
+    """The exchanges. The CoinGecko key is read when the first CoinGecko series is fetched, not here: a secret
+    that cannot be read (access denied, deleted) then fails only the series that need it, and Kraken's are stored."""
+    if not settings.coingecko_secret_name:
+        return {"kraken": KrakenSource(), "coingecko": CoinGeckoSource()}
+    name, secrets = settings.coingecko_secret_name, session.client("secretsmanager")
+    return {
+        "kraken": KrakenSource(),
+        "coingecko": CoinGeckoSource(read_key=lambda: read_secret(name, secrets_client=secrets)),
+    }

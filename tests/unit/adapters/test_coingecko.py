@@ -11,6 +11,7 @@ import responses
 from crypto_advisor.adapters.coingecko import MIN_INTERVAL_S, CoinGeckoSource, RateLimiter, build_candles
 from crypto_advisor.contracts.candle import screen
 from crypto_advisor.contracts.errors import (
+    ConfigError,
     MalformedResponseError,
     SourceAuthError,
     TransientSourceError,
@@ -376,3 +377,43 @@ def test_a_fetch_spaces_its_two_calls_by_the_tier_interval(rsps, clock, demo_api
     assert sent_at[1] - sent_at[0] == pytest.approx(spacing)
     assert clock.sleeps == [pytest.approx(spacing)]
     assert retry_sleeps == []
+
+
+# --- the key read on first use (issue 11) -----------------------------------------------------
+
+
+def test_a_key_that_cannot_be_read_fails_the_fetch_as_auth_and_calls_nothing(rsps, clock):
+    # Given a source whose key reader fails (the secret deleted, or the role not allowed to read it)
+    def unreadable() -> str | None:
+        raise ConfigError("cannot read secret 'crypto-advisor/coingecko': AccessDeniedException")
+
+    source = CoinGeckoSource(read_key=unreadable, limiter=RateLimiter(0, clock=clock.time, sleep=clock.sleep))
+
+    # When a series is fetched / Then it fails alone as an auth error naming the secret, before any request
+    with pytest.raises(SourceAuthError, match="the API key cannot be read: cannot read secret 'crypto-advisor/coing"):
+        source.fetch_ohlcv(HYPE_1H, since_ms=0, now_ms=NOW_MS)
+    assert len(rsps.calls) == 0
+
+
+def test_a_key_read_on_first_use_is_sent_and_read_once(rsps, clock):
+    # Given a key reader that fails once (a throttled read), then answers
+    answers: list[Exception | str] = [ConfigError("cannot read secret 'x': ThrottlingException"), DEMO_KEY]
+
+    def read() -> str | None:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    coingecko.register(rsps, "hyperliquid", two_days_of_half_hours(), two_days_of_hourly_points())
+    source = CoinGeckoSource(read_key=read, limiter=RateLimiter(0, clock=clock.time, sleep=clock.sleep))
+
+    # When the first fetch fails on the key and the next two succeed
+    with pytest.raises(SourceAuthError):
+        source.fetch_ohlcv(HYPE_1H, since_ms=0, now_ms=NOW_MS)
+    source.fetch_ohlcv(HYPE_1H, since_ms=0, now_ms=NOW_MS)
+    source.fetch_ohlcv(HYPE_1H, since_ms=0, now_ms=NOW_MS)
+
+    # Then the key was read again after the failure, then kept, and every request carried it
+    assert answers == [] and len(rsps.calls) == 4
+    assert all(call.request.headers["x-cg-demo-api-key"] == DEMO_KEY for call in rsps.calls)

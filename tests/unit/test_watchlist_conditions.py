@@ -165,7 +165,10 @@ def test_a_series_with_more_conditions_than_a_signal_holds_is_refused_by_name():
     # has a size limit)
     common = "\n".join(f"  - close > {i}" for i in range(15))
     own = ", ".join(f'"close < {i}"' for i in range(6))
-    text = f"series:\n  - {{source: kraken, symbol: BTC/USD, conditions: [{own}]}}\n  - {{source: kraken, symbol: ETH/USD}}\nconditions:\n{common}\n"
+    text = (
+        f"series:\n  - {{source: kraken, symbol: BTC/USD, conditions: [{own}]}}\n"
+        f"  - {{source: kraken, symbol: ETH/USD}}\nconditions:\n{common}\n"
+    )
 
     # When the watchlist is checked / Then the series is named with its count and the cap
     assert problems(text) == (

@@ -39,7 +39,13 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     assert summary["parked"] == []
     # ... and the rules were replayed over every series' archive, every rule reported, where the notifier reads them
     assert {r["series"] for r in summary["replay"]} >= {"kraken:BTC-USD:1h", "kraken:ETH-USD:1h"}
-    assert all(len(r["rules"]) == 16 for r in summary["replay"])
+    builtin = [[x for x in r["rules"] if not x["rule_id"].startswith("condition:")] for r in summary["replay"]]
+    assert all(len(rules) == 16 for rules in builtin)
+    # ... the series' own conditions too (XRP's, from the demo watchlist), and each report carries the series'
+    # rarity bar for the notifier
+    xrp = next(r for r in summary["replay"] if r["series"] == "kraken:XRP-USD:1h")
+    assert "condition:XRP fell 3% in an hour" in {x["rule_id"] for x in xrp["rules"]}
+    assert all(r["alert_bar"]["max_per_week"] == 3 for r in summary["replay"])
     # ... and TrainFunction served models for the Kraken series, whose predictions reached the signals, each with
     # its out-of-sample skill and a verdict (the demo's 719 candles are too few for most models: they say so)
     predicted = [s for s in signals if s["predictions"]]
@@ -62,6 +68,11 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     assert "kraken:DOGE-USD:1h" not in market["covers"]
     covered = {a["series"] for a in summary["alerts"] if a.get("reason") == "in_market_email"}
     assert covered == set(market["covers"])
+    # ... and XRP's own condition (the demo watchlist's "close < close[1] * 0.97") fired on that candle: the user
+    # asked for exactly that, so XRP got its own email instead of a line in the market email
+    asked = [a for a in summary["alerts"] if a["series"] == "kraken:XRP-USD:1h" and a["status"] == "sent"]
+    assert asked and "condition:XRP fell 3% in an hour" in asked[0]["rules"]
+    assert "kraken:XRP-USD:1h" not in market["covers"]
     # ... and every email SES accepted is in the outbox, as .eml and as .html with its chart beside it
     outbox = tmp_path / "outbox"
     sent = [a for a in summary["alerts"] if a["status"] == "sent"]

@@ -202,8 +202,15 @@ def print_alerts(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, An
         f"\nalerts: {len(items)} signals with firings, judged by NotifyFunction's alert policy: {len(sent)} emailed, "
         + ", ".join(f"{n} suppressed ({reason})" for reason, n in reasons.most_common())
     )
+    for item in items:
+        status = str(item.get("status"))
+        said = item.get("subject") if status == "sent" else f"{item.get('reason')}: {item.get('detail', '')}"
+        print(f"  {iso(int(item['ts']))}  {item['series']!s:<22} {status:<10} {said}"[:240])
     return [
-        {k: (int(v) if k == "ts" else v) for k, v in i.items() if k in ("series", "ts", "status", "reason")}
+        {
+            **{k: (int(v) if k == "ts" else v) for k, v in i.items() if k in ("series", "ts", "status", "reason")},
+            "rules": [str(r) for r in i.get("rules", ())],
+        }
         for i in items
     ]
 

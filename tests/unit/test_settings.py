@@ -43,7 +43,7 @@ def template_environment(logical_id: str) -> set[str]:
 def test_the_template_sets_every_variable_the_settings_read_and_nothing_else(logical_id: str) -> None:
     # Given the settings model and the function's environment in the template
     model = SETTINGS[logical_id]
-    read = {f.alias for f in model.model_fields.values()} - {"AWS_ENDPOINT_URL"}  # local only
+    read = {f.alias for f in model.model_fields.values()}
     # Then the two agree
     assert read <= template_environment(logical_id), f"{logical_id} needs {read - template_environment(logical_id)}"
     assert template_environment(logical_id) - LIBRARY_VARIABLES == read

@@ -120,9 +120,14 @@ def free_port() -> int:
 
 @dataclass
 class EmbeddedAws:
-    """A moto server on loopback; ``client``/``resource`` give boto3 objects bound to it."""
+    """A moto server on loopback; ``client``/``resource`` give boto3 objects bound to it.
+
+    ``host`` is the address it listens on: loopback unless a container must reach
+    it (``sam local invoke`` on Linux, through the Docker bridge: ``0.0.0.0``).
+    """
 
     port: int = field(default_factory=free_port)
+    host: str = "127.0.0.1"
     _server: ThreadedMotoServer | None = None
 
     @property
@@ -138,7 +143,7 @@ class EmbeddedAws:
         logging.getLogger("moto").setLevel(logging.CRITICAL)
         # moto warns (UserWarning) for each resource type it skips; the docstring above names them.
         warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         return self
 

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from crypto_advisor.analysis.firing import SEVERITY_NAMES
 from crypto_advisor.contracts.digest import LoggedAlert
 from crypto_advisor.contracts.news import NewsDigest
-from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.series import Series, timeframe_ms
 from crypto_advisor.contracts.signal import FiringRecord
 from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
 from crypto_advisor.digest.view import DigestView, SeriesDay
@@ -172,6 +172,9 @@ def digest_content(view: DigestView) -> DigestContent:
             for d in day_sent
         )
         rows.append(_row(day, label, len(day_held), len(day_sent), _staleness(day, view.when.until_ms, zone)))
+    for timeframe, decision in view.market:
+        closed = local_time(decision.candle_ts + timeframe_ms(timeframe), zone)
+        sent.append((decision.candle_ts, SentLine("Market", closed, _sent_subject(decision, f"Market {timeframe}"))))
     held.sort(key=lambda pair: pair[0], reverse=True)
     forecasts.sort(key=lambda pair: pair[0], reverse=True)
     alerts = len(sent)

@@ -43,8 +43,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from crypto_advisor.contracts.alerts import Claim, Existing
+from crypto_advisor.contracts.alerts import Claim, Existing, market_log_key
+from crypto_advisor.contracts.digest import LoggedAlert
 from crypto_advisor.contracts.errors import DeliveryUnknownError, StorageError
+from crypto_advisor.contracts.series import timeframe_ms
 from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist
 from crypto_advisor.digest.content import NORMAL_MS
 from crypto_advisor.digest.due import DigestDay, due_digest, iso_utc, next_due
@@ -152,10 +154,12 @@ class Digester:
             else:
                 outcomes.append(RecipientOutcome(recipient, "already_sent", len(watched), entry.message_id))
         days = {w.series.key: self._series_day(w, when) for w in _unique(pending.values())}
+        markets = self._market_emails(when, {w.series.timeframe for w in _unique(pending.values())})
         rendered: dict[tuple[str, ...], RenderedEmail] = {}
         for recipient, watched in pending.items():
             rows = tuple(days[w.series.key] for w in watched)
-            outcomes.append(self._send(recipient, when, rows, rendered, wall_ms))
+            market = tuple(m for m in markets if m[0] in {w.series.timeframe for w in watched})
+            outcomes.append(self._send(recipient, when, rows, market, rendered, wall_ms))
         return DigestRun(
             "due",
             at_ms,
@@ -192,24 +196,43 @@ class Digester:
             return SeriesDay(watched, error=f"its data could not be read ({type(exc).__name__}: {exc})")
         return SeriesDay(watched, candles, signals, latest, decisions)
 
+    def _market_emails(self, when: DigestDay, timeframes: Iterable[str]) -> tuple[tuple[str, LoggedAlert], ...]:
+        """The market emails sent (or whose SES answer was lost) for candles that closed in the span, by timeframe.
+
+        Unreadable, they are left out of the list rather than keeping the digest from everyone.
+        """
+        found: list[tuple[str, LoggedAlert]] = []
+        for timeframe in sorted(timeframes):
+            tf = timeframe_ms(timeframe)
+            try:
+                decisions = self.log.alert_decisions(
+                    market_log_key(timeframe), when.since_ms - tf + 1, when.until_ms - tf
+                )
+            except StorageError:
+                continue
+            found.extend((timeframe, d) for d in decisions if d.status in ("sent", "unknown"))
+        return tuple(found)
+
     def _send(
         self,
         recipient: str,
         when: DigestDay,
         rows: tuple[SeriesDay, ...],
+        market: tuple[tuple[str, LoggedAlert], ...],
         rendered: dict[tuple[str, ...], RenderedEmail],
         wall_ms: int,
     ) -> RecipientOutcome:
         keys = tuple(r.watched.series.key for r in rows)
+        same = keys + tuple(f"{tf}@{d.candle_ts}" for tf, d in market)  # recipients with equal digests share one
         claim = self.log.claim_digest(recipient, when.day, now_ms=wall_ms, series=keys, timezone=when.timezone)
         if isinstance(claim, Existing):
             status: RecipientStatus = "in_flight" if claim.status == "sending" else "already_sent"
             return RecipientOutcome(recipient, status, len(rows), claim.message_id)
         try:
-            if keys not in rendered:
-                rendered[keys] = self.render(DigestView(when, rows))
+            if same not in rendered:
+                rendered[same] = self.render(DigestView(when, rows, market))
             message = build_message(
-                rendered[keys],
+                rendered[same],
                 sender=self.sender,
                 recipients=[recipient],
                 message_id_domain=self.sender.rpartition("@")[2],

@@ -42,3 +42,5 @@ class DigestView:
 
     when: DigestDay
     rows: tuple[SeriesDay, ...]
+    #: the market emails of the span (timeframe, decision), for the timeframes of the recipient's series
+    market: tuple[tuple[str, LoggedAlert], ...] = ()

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from crypto_advisor.contracts.alerts import market_log_key
 from crypto_advisor.contracts.digest import LoggedAlert
 from crypto_advisor.contracts.watchlist import DigestSettings
 from crypto_advisor.digest.content import digest_content
@@ -223,3 +224,18 @@ def test_the_interval_is_read_as_the_normal_its_width_implies():
 def test_no_interval_among_the_predictions_is_no_forecast():
     assert interval_forecast([{"kind": "breakout", "probability": 0.4}], 100.0, 0.01) is None
     assert interval_forecast([{"kind": "interval", "level": 0.8}], 100.0, 0.01) is None
+
+
+def test_the_market_emails_of_the_day_are_among_the_alerts_sent(make_digester):
+    # Given a market email the notifier sent for the 1h candle of 04:00, beside one alert
+    subject = "Market: BTC -3.9% on the 1h candle, 3 of 5 coins fell together"
+    decisions = {
+        market_log_key("1h"): [sent(LAST_HOUR - 3 * HOUR, subject=subject)],
+        BTC.key: [sent(LAST_HOUR - 2 * HOUR, "volume_spike")],
+    }
+    # When the day's digest is sent
+    text, html = digest_text(make_digester, decisions=decisions)
+    # Then it is listed, in time order, and counted with the alerts
+    alerts = text[text.index("ALERTS SENT") :]
+    assert f"- Sat 04:00 UTC: {subject}" in alerts and alerts.index("Market:") < alerts.index("RSI oversold")
+    assert subject in html and "2 alerts sent" in text

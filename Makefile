@@ -49,6 +49,11 @@ embedded-aws: venv  ## keep the embedded AWS running with the stack, for sam loc
 env-json: venv  ## write env.json for sam local invoke --env-vars: the running embedded AWS, or STACK=name [REGION=] a deployed stack
 	$(PY) -m crypto_advisor.local.env_json $(if $(STACK),--stack $(STACK)) $(if $(REGION),--region $(REGION))
 
+.PHONY: redrive
+redrive: venv  ## replay the stream batches a deployed stack parked in S3 through their function (idempotent): STACK=name [DRY_RUN=1]
+	@test -n "$(STACK)" || { echo "redrive: name the deployed stack, e.g. make redrive STACK=crypto-advisor" >&2; exit 2; }
+	$(PY) -m crypto_advisor.cli.redrive --stack $(STACK) $(if $(DRY_RUN),--dry-run)
+
 clean:  ## remove build output and local state (keeps the venvs)
 	rm -rf .aws-sam .local .pytest_cache
 

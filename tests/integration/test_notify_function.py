@@ -251,21 +251,32 @@ def test_an_unverified_sender_fails_only_the_sending_record_until_the_sender_is_
     assert notify.decisions()[LAST]["status"] == "sent" and len(notify.emails()) == 1
 
 
-def test_a_record_ses_keeps_rejecting_is_parked_in_the_failure_queue_after_the_retries(deploy_stack):
+def test_a_record_ses_keeps_rejecting_is_parked_whole_in_s3_after_the_retries(deploy_stack):
     # Given an alerting signal from a sender nobody verifies
     deployed = deploy_stack(SenderEmail="never-verified@example.org")
     notify = ingested(deployed)
     notify.store(LAST, firing("rsi_oversold"))
     # When the stream is delivered: the first attempt and MaximumRetryAttempts (5) retries fail
     responses = notify.deliver()
-    # Then the record is given up to NotifyFailureQueue, with where it was in the stream
-    assert len(responses) == 6
-    sqs = deployed.aws.client("sqs")
-    url = deployed.stack.outputs["NotifyFailureQueueUrl"]
-    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-    info = json.loads(message["Body"])["DDBStreamBatchInfo"]
+    assert len(responses) == 6 and notify.emails() == [] and notify.decisions() == {}
+    # Then the mapping gave the batch up to ParkedRecordsBucket, under Lambda's key convention for its mapping
+    s3 = deployed.aws.client("s3")
+    bucket = deployed.stack.outputs["ParkedRecordsBucketName"]
+    [key] = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    [mapping] = deployed.runtime.event_source_mappings("NotifyFunction")
+    destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+    assert key.startswith(f"aws/lambda/{mapping['UUID']}/") and destination == f"arn:aws:s3:::{bucket}"
+    # ... with why and where it was in the stream, and the record itself, as NotifyFunction received it
+    parked = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    assert parked["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    info = parked["DDBStreamBatchInfo"]
     assert info["startSequenceNumber"] == notify.sequence_numbers()[LAST] and info["batchSize"] == 1
-    assert notify.emails() == [] and notify.decisions() == {}
+    [record] = parked["payload"]["Records"]
+    assert record["eventName"] == "INSERT" and record["dynamodb"]["Keys"]["ts"] == {"N": str(LAST)}
+    # And a notice of it waits in NotifyFailureQueue, where its alarm sees it
+    sqs = deployed.aws.client("sqs")
+    [notice] = sqs.receive_message(QueueUrl=deployed.stack.outputs["NotifyFailureQueueUrl"])["Messages"]
+    assert json.loads(notice["Body"])["detail"]["object"]["key"] == key
 
 
 # ----------------------------------------------------------------------------- suppressions

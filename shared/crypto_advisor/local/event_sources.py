@@ -1,4 +1,4 @@
-"""Stream event source mappings, emulated: batches, checkpoints, retries and the on-failure queue.
+"""Stream event source mappings, emulated: batches, checkpoints, retries and the on-failure destination.
 
 moto creates the Kinesis and DynamoDB-stream event source mappings from the
 template but never polls them (no Lambda service runs locally), so this module
@@ -6,15 +6,20 @@ does what Lambda's pollers would: it reads each mapped shard from its
 checkpoint, drops what the mapping's ``FilterCriteria`` filter out, invokes the
 function with batches in Lambda's event shape, honours
 ``ReportBatchItemFailures`` and ``MaximumRetryAttempts``, and sends what it
-gives up on to the mapping's on-failure destination. Checkpoints live in the
-:class:`EventSources` object, so a new one starts from ``StartingPosition``
-again, as a new mapping would.
+gives up on to the mapping's on-failure destination, as Lambda writes it: to an
+S3 bucket, the invocation record with the batch itself in ``payload`` under
+``aws/lambda/<mapping UUID>/<shard id>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>``
+(what ``make redrive`` replays); to an SQS queue, the invocation record alone.
+Checkpoints live in the :class:`EventSources` object, so a new one starts from
+``StartingPosition`` again, as a new mapping would.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from crypto_advisor.local.filters import filter_patterns, passes
@@ -39,7 +44,7 @@ class EventSources:
         self._lambda = stack.aws.client("lambda")
         self._checkpoints: dict[tuple[str, str], str] = {}
         self._retries_left: dict[tuple[str, str], int] = {}
-        #: Batches an event source mapping gave up on (also sent to its on-failure queue), as in Lambda.
+        #: Batches an event source mapping gave up on (also sent to its on-failure destination), as in Lambda.
         self.parked: list[dict[str, Any]] = []
 
     def mappings(self, logical_id: str) -> list[dict[str, Any]]:
@@ -80,8 +85,9 @@ class EventSources:
         up to ``BatchSize`` records; with ``ReportBatchItemFailures`` the
         checkpoint stops before the first failed record and the batch is
         retried from there (a function error retries the whole batch), at most
-        ``MaximumRetryAttempts`` times, after which those records are recorded
-        in :attr:`parked`, sent to the on-failure destination, and skipped.
+        ``MaximumRetryAttempts`` times, after which the records the function
+        was last given from the first failed one on are recorded in
+        :attr:`parked`, sent to the on-failure destination, and skipped.
         ``budget`` caps the invocations of this call (None: until the shard is
         drained); the checkpoint and the retries left are kept, so the next
         call resumes where this one stopped, as a later retry would.
@@ -121,7 +127,8 @@ class EventSources:
                 self._checkpoints[key] = numbers[first_failed - 1]
             retries_left = self._retries_left.get(key, max_retries)
             if retries_left <= 0:
-                self._park(logical_id, shard, raw[first_failed:])
+                given_up = [r for n, r in kept if numbers.index(n) >= first_failed]
+                self._park(logical_id, shard, given_up)
                 self._checkpoints[key] = numbers[-1]
                 self._retries_left.pop(key, None)
             else:
@@ -129,15 +136,34 @@ class EventSources:
         return results
 
     def _park(self, logical_id: str, shard: Shard, records: list[dict[str, Any]]) -> None:
-        """What Lambda sends to the on-failure destination: which records of which shard were given up."""
+        """What Lambda sends to the on-failure destination: which records of which shard were given up, and why.
+
+        An S3 destination also gets the records themselves, as the function
+        received them (``payload``): the stream keeps them 24 hours, the
+        bucket as long as its lifecycle says, and ``make redrive`` replays them.
+        """
         mapping = shard.mapping
+        at = datetime.now(UTC)
         note = {
-            "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": mapping["FunctionArn"]},
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": mapping["FunctionArn"],
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": mapping.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES) + 1,
+            },
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": ""},
+            "version": "1.0",
+            "timestamp": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             **shard.batch_info(records),
         }
         self.parked.append({"function": logical_id, **note})
         destination = mapping.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination", "")
-        if ":sqs:" in destination:
+        if destination.startswith("arn:aws:s3:::"):
+            key = f"aws/lambda/{mapping['UUID']}/{shard.shard_id}/{at:%Y/%m/%d}/{at:%Y-%m-%dT%H.%M.%S}-{uuid.uuid4()}"
+            payload = {"Records": [shard.event_record(r) for r in records]}
+            body = json.dumps({**note, "payload": payload}).encode()
+            self._aws.client("s3").put_object(Bucket=destination.rsplit(":", 1)[-1], Key=key, Body=body)
+        elif ":sqs:" in destination:
             sqs = self._aws.client("sqs")
             url = sqs.get_queue_url(QueueName=destination.rsplit(":", 1)[-1])["QueueUrl"]
             sqs.send_message(QueueUrl=url, MessageBody=json.dumps(note))

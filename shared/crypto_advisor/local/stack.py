@@ -5,12 +5,15 @@ managed policies are looked up: there is no network); every function's code
 and every layer's content point at one placeholder object; moto's
 CloudFormation then creates the whole stack. What moto cannot create (alarms,
 the bucket policy, event-invoke configs) is left out with a warning by moto; it
-has no bearing on the data path. Secrets Manager secrets, which moto's
-CloudFormation does not create either, are created through the Secrets Manager
-API before the stack (without a value, as the template creates them) and every
-``!Ref`` to them is replaced by their ARN, so functions get the same environment
-as in AWS. boto3 talks real HTTP to the server, so the
-code under test runs exactly as in AWS, with ``AWS_ENDPOINT_URL`` pointing at it.
+has no bearing on the data path. A bucket's EventBridge notifications, which
+moto's CloudFormation ignores, are turned on through the S3 API once the stack
+is created, so a parked batch's notice reaches its queue. Secrets Manager
+secrets, which moto's CloudFormation does not create either, are created
+through the Secrets Manager API before the stack (without a value, as the
+template creates them) and every ``!Ref`` to them is replaced by their ARN, so
+functions get the same environment as in AWS. boto3 talks real HTTP to the
+server, so the code under test runs exactly as in AWS, with
+``AWS_ENDPOINT_URL`` pointing at it.
 """
 
 from __future__ import annotations
@@ -112,6 +115,30 @@ def _leave_stream_delivery_to_the_runtime() -> None:
     LambdaBackend.send_dynamodb_items = lambda self, *args, **kwargs: None  # type: ignore[method-assign,assignment]
 
 
+def _schedule_rules_take_no_events() -> None:
+    """Stop moto from sending every event on a bus to the schedule rules, as AWS never does.
+
+    moto treats a rule without an event pattern (a schedule) as matching every
+    event, fails on its Lambda target, and so never reaches the rules after it:
+    with more than one stack in the embedded AWS, a parked batch's notice
+    would not reach its failure queue. The local runtime fires schedules itself
+    (:meth:`LocalRuntime.tick`).
+    """
+    from moto.events.models import Rule
+
+    if getattr(Rule.send_to_targets, "schedules_skipped", False):
+        return
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
+        if self.scheduled_expression:
+            return
+        original(self, original_event, transform_input)
+
+    send_to_targets.schedules_skipped = True  # type: ignore[attr-defined]
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -136,6 +163,7 @@ class EmbeddedAws:
 
     def start(self) -> EmbeddedAws:
         _leave_stream_delivery_to_the_runtime()
+        _schedule_rules_take_no_events()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
         # moto warns of each resource type its CloudFormation skips (alarms etc.), and on every record put
         # to a stream with an event source mapping it tries to run the function in Docker (and fails
@@ -211,4 +239,20 @@ def deploy(
         r["LogicalResourceId"]: r.get("PhysicalResourceId", "")
         for r in cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
     }
+    _send_bucket_events_to_eventbridge(cfn, s3, physical)
     return Stack(aws=aws, name=name, sam_template=sam_template, outputs=outputs, physical_ids=physical)
+
+
+def _send_bucket_events_to_eventbridge(cfn: dict[str, Any], s3: Any, physical: dict[str, str]) -> None:
+    """Turn on the EventBridge notifications a bucket's template asks for: moto's CloudFormation ignores them.
+
+    With them on, moto's S3 puts each new object's event on the default bus and
+    its rules route it, as AWS does (the parked records' notices reach their
+    failure queues).
+    """
+    for logical_id, resource in cfn["Resources"].items():
+        config = resource.get("Properties", {}).get("NotificationConfiguration", {})
+        if resource["Type"] == "AWS::S3::Bucket" and "EventBridgeConfiguration" in config:
+            s3.put_bucket_notification_configuration(
+                Bucket=physical[logical_id], NotificationConfiguration={"EventBridgeConfiguration": {}}
+            )

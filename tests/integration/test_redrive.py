@@ -1,0 +1,112 @@
+"""``make redrive`` against the embedded AWS: parked stream batches replayed through the function that gave them up.
+
+The stack is created from template.yaml; the local runtime parks what an event
+source mapping gives up on in ParkedRecordsBucket as Lambda does (the batch in
+``payload``), moto's S3 and EventBridge put a notice in the function's failure
+queue, and the command's own code (:func:`crypto_advisor.cli.redrive.stack_redrive`,
+reading the stack's outputs) replays it, through the local runtime instead of
+the Lambda API.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import boto3
+
+from crypto_advisor.cli.redrive import REDRIVEN_PREFIX, Redrive, local_invoker, main, stack_redrive
+from crypto_advisor.local.outbox import verify_sender
+from crypto_advisor.local.stack import CREDENTIALS, REGION
+from tests.integration.test_notify_function import HOUR, LAST, Notify, firing, ingested
+
+
+def parked_signals(deploy_stack, *hours_back: int) -> Notify:
+    """A stack whose sender nobody has verified yet, with an alerting signal per ``hours_back`` parked after retries."""
+    # An address of its own: the embedded SES outlives the stack, and another test verifies its sender.
+    deployed = deploy_stack(SenderEmail=f"verified-later-{uuid.uuid4().hex[:8]}@example.org")
+    notify = ingested(deployed)
+    for back in hours_back:
+        notify.store(LAST - back * HOUR, firing("rsi_oversold"))
+    notify.deliver()
+    assert notify.emails() == [] and deployed.runtime.parked
+    return notify
+
+
+def redrive_of(notify: Notify, monkeypatch) -> Redrive:
+    """What ``make redrive STACK=<the stack>`` builds, with the stack's functions invoked by the local runtime."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", notify.aws.endpoint)
+    session = boto3.session.Session(region_name=REGION, **CREDENTIALS)
+    return stack_redrive(session, notify.deployed.stack.name, local_invoker(notify.runtime))
+
+
+def notices(notify: Notify) -> int:
+    sqs = notify.aws.client("sqs")
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=notify.outputs["NotifyFailureQueueUrl"], AttributeNames=["ApproximateNumberOfMessages"]
+    )
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def test_a_parked_signal_is_sent_once_by_the_redrive_after_the_cause_is_fixed(deploy_stack, monkeypatch):
+    # Given an alert parked because SES refused its sender, with its notice in NotifyFailureQueue
+    notify = parked_signals(deploy_stack, 0)
+    redrive = redrive_of(notify, monkeypatch)
+    [batch] = redrive.parked()
+    assert (batch.function, batch.records, batch.condition) == (
+        notify.deployed.stack.physical_ids["NotifyFunction"],
+        1,
+        "RetryAttemptsExhausted",
+    )
+    assert notices(notify) == 1
+    # When the user verifies the sender and runs the redrive
+    verify_sender(notify.deployed.stack)
+    [result] = redrive.run()
+    # Then NotifyFunction sent the alert, once, the batch moved under redriven/, and its notice is cleared
+    assert result.ok and len(notify.emails()) == 1 and notify.decisions()[LAST]["status"] == "sent"
+    assert redrive.parked() == []
+    s3 = notify.aws.client("s3")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=redrive.bucket)["Contents"]]
+    assert keys == [REDRIVEN_PREFIX + batch.key]
+    assert redrive.clear_notices() == 1 and notices(notify) == 0
+
+
+def test_replaying_a_batch_again_stores_and_sends_nothing_more(deploy_stack, monkeypatch):
+    # Given a parked alert redriven once
+    notify = parked_signals(deploy_stack, 0)
+    redrive = redrive_of(notify, monkeypatch)
+    [batch] = redrive.parked()
+    verify_sender(notify.deployed.stack)
+    redrive.run()
+    # When the same batch is replayed again (a copy, a second redrive started before the first moved it)
+    again = local_invoker(notify.runtime)(batch.function_arn, batch.event)
+    # Then every record succeeds and nothing more is sent: the notification log decided the candle already
+    assert again == {"batchItemFailures": []}
+    assert len(notify.emails()) == 1
+
+
+def test_a_batch_that_fails_again_stays_parked_with_its_notice_and_says_which_records(deploy_stack, monkeypatch):
+    # Given two alerts parked, and the sender still not verified
+    notify = parked_signals(deploy_stack, 30, 0)
+    redrive = redrive_of(notify, monkeypatch)
+    waiting = redrive.parked()
+    # When the redrive runs
+    results = redrive.run()
+    # Then each batch failed again, naming its records, and everything stays where it was
+    assert results and all(not r.ok and r.failed for r in results)
+    assert "failed again" in results[0].line()
+    assert [b.key for b in redrive.parked()] == [b.key for b in waiting]
+    assert redrive.clear_notices() == 0 and notify.emails() == []
+
+
+def test_the_command_lists_the_parked_batches_without_replaying_them(deploy_stack, monkeypatch, capsys):
+    # Given an alert parked
+    notify = parked_signals(deploy_stack, 0)
+    for name, value in notify.aws.environment().items():  # the embedded AWS, as the command's boto3 finds it
+        monkeypatch.setenv(name, value)
+    # When `make redrive STACK=<stack> DRY_RUN=1` runs
+    assert main(["--stack", notify.deployed.stack.name, "--dry-run"]) == 0
+    # Then it names the batch, its function and why it was parked, and nothing was sent or moved
+    out = capsys.readouterr().out
+    assert "1 parked batch(es)" in out and "RetryAttemptsExhausted" in out
+    assert notify.deployed.stack.physical_ids["NotifyFunction"] in out
+    assert notify.emails() == [] and notices(notify) == 1

@@ -71,7 +71,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from crypto_advisor.analysis.alert_budget import AlertBar, current_bar, default_bar
-from crypto_advisor.contracts.alerts import LEASE_MS, Claim, Existing, SentAlert
+from crypto_advisor.contracts.alerts import LEASE_MS, Claim, Existing, SentAlert, market_log_key
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.conditions import is_user_condition
 from crypto_advisor.contracts.errors import DeliveryUnknownError, StorageError
@@ -381,6 +381,19 @@ class Notifier:
             )
         return ()
 
+    def _market_cooling(self, timeframe: str, candle_ts: int, cooldown_ms: int) -> bool:
+        """Whether a market email of ``timeframe`` went out for another candle within ``cooldown_ms`` before this one.
+
+        A crash that runs over several candles is one piece of news: the first
+        candle's market email tells it, and the candles after it are judged
+        coin by coin (bar, budget, cooldown), so the market email is as rare as
+        any alert.
+        """
+        if cooldown_ms <= 0:
+            return False
+        earlier = self.log.recent_sends(market_log_key(timeframe), candle_ts - cooldown_ms + 1, candle_ts - 1)
+        return any(sent.candle_ts != candle_ts for sent in earlier)
+
     def _market(
         self, signal: Signal, watched: WatchedSeries, now_ms: int, deadline_ms: int | None
     ) -> Suppressed | None:
@@ -400,6 +413,8 @@ class Notifier:
         recipients = tuple(dict.fromkeys(r for p in peers for r in (p.alerts.recipients or self.default_recipients)))
         if move is None or not move.covers(signal.series) or not recipients:
             return None
+        if self._market_cooling(series.timeframe, candle_ts, watched.alerts.cooldown_ms):
+            return None  # a market email went out within the cooldown: each coin is judged on its own, as any alert
         covers = tuple(c.series.key for c in move.followed)
         claim = self._claim(
             f"the market email of {series.timeframe} at {candle_ts}",

@@ -20,6 +20,7 @@ from crypto_advisor.contracts.errors import DeliveryError, DeliveryUnknownError,
 from crypto_advisor.contracts.market_context import BetaReading, MarketContext, TrendReading
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Health, Rarity, Signal
+from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.notify.market import market_move, movers_needed
 from crypto_advisor.notify.market_email import market_subject, render_market_email
@@ -314,3 +315,17 @@ def test_a_coin_whose_own_condition_fired_gets_its_condition_emailed_not_swallow
     assert isinstance(outcome, Sent) and "condition:sol dip" in outcome.send.rules
     arrive(parts, BTC.key, ETH.key)
     assert len(market_emails(parts)) == 1
+
+
+def test_a_crash_over_several_candles_makes_one_market_email_within_the_cooldown(parts):
+    # Given the market email of the crash's first candle went out
+    arrive(parts, BTC.key, ETH.key, SOL.key)
+    assert len(market_emails(parts)) == 1
+    # When the next candle (an hour later, inside the 6h cooldown) moves the same coins as much again
+    later = {key: signal.model_copy(update={"candle_ts": TS + HOUR_MS}) for key, signal in CRASH.items()}
+    for key in (BTC.key, ETH.key, SOL.key):
+        parts["signals"].put(later[key])
+    outcomes = [notifier(parts).notify(later[key], now_ms=NOW + HOUR_MS) for key in (BTC.key, ETH.key, SOL.key)]
+    # Then no second market email: each coin was judged on its own by the policy
+    assert len(market_emails(parts)) == 1
+    assert all(not (isinstance(o, Suppressed) and o.suppress.reason == "in_market_email") for o in outcomes)

@@ -25,6 +25,7 @@ from crypto_advisor.local.runtime import LocalRuntime
 from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 from tests.conftest import REPO
 from tests.integration.test_notify_function import LAST, firing, ingested, parsed
+from tests.unit.notify.conftest import firing as routine
 
 HOUR = 3_600_000
 WATCHLIST = """
@@ -46,9 +47,9 @@ def store(deployed, series: Series, ts: int) -> Signal:
     window = CandleStore(deployed.table, hot_window=0).window(series, since_ts=ts - (WINDOW_CANDLES - 1) * HOUR)
     analysed = analyze(series, window, candle_ts=ts, now_ms=ts + HOUR + 60_000, rules=build_rules(None))
     move, sigma = MOVES[series]
-    signal = analysed.model_copy(
-        update={"firings": [firing("price_change_1h")], "market": MarketContext(move=move, move_sigma=sigma)}
-    )
+    # XRP, which did not follow, has a routine firing: judged on its own, it stays under the rarity bar.
+    fired = routine("price_change_1h") if series == XRP else firing("price_change_1h")
+    signal = analysed.model_copy(update={"firings": [fired], "market": MarketContext(move=move, move_sigma=sigma)})
     table = deployed.aws.resource("dynamodb").Table(deployed.stack.outputs["SignalsTableName"])
     assert SignalStore(table).put_once(signal)
     return signal

@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help venv demo test test-unit test-integration test-e2e lint bench replay train alert-quality embedded-aws env-json clean
+.PHONY: help venv demo test test-unit test-integration test-e2e lint bench replay train alert-quality cost embedded-aws env-json clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -42,6 +42,10 @@ alert-quality: venv  ## the emails the live alerts would have sent over history:
 
 train: venv  ## train the forecast models in-process, no AWS: the demo market, or CSV=path [SERIES=kraken:BTC-USD:1h FROM= TO=]
 	$(PY) -m crypto_advisor.cli.train $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+
+cost: venv  ## the monthly bill, itemised, for SERIES=20 hourly series [COINS= RECIPIENTS=]: template + make demo's measured work + cli/prices_us_east_1.json
+	@test -n "$(SERIES)" || { echo "SERIES=<number of series> is required, e.g. make cost SERIES=20"; exit 2; }
+	$(PY) -m crypto_advisor.cli.cost --series $(SERIES) $(if $(COINS),--coins $(COINS)) $(if $(RECIPIENTS),--recipients $(RECIPIENTS))
 
 embedded-aws: venv  ## keep the embedded AWS running with the stack, for sam local invoke [PORT=4599 HOST=127.0.0.1; HOST=0.0.0.0 for Docker on Linux]
 	$(PY) -m crypto_advisor.local.serve $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))

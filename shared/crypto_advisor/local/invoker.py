@@ -6,15 +6,25 @@ environment CloudFormation gave the function (every ``!Ref`` resolved), plus
 ``AWS_ENDPOINT_URL`` for the embedded AWS, so the local wiring is the deployed
 wiring. Its output goes to one log file per function, as CloudWatch would
 keep it, so the console shows the story and the logs stay readable apart.
+
+Beside the logs, each invocation adds one line to ``invocations.jsonl``, what
+Lambda's ``REPORT`` line and the bill would say about it: its wall and CPU
+time, the function's memory, the records it was given, the bytes it logged, and
+the AWS requests it made in billing units (:mod:`.metering`). ``make cost``
+reads them.
+A separate file, not ``REPORT`` lines in the function's log: that log stays
+the handler's own JSON lines, as readers of it expect.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import logging
 import os
 import sys
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -22,7 +32,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from crypto_advisor.local.metering import Usage, metered
 from crypto_advisor.local.stack import ACCOUNT, REGION, Stack
+
+#: One JSON line per invocation, in the log folder (see the module docstring).
+INVOCATIONS_FILE = "invocations.jsonl"
 
 
 @dataclass
@@ -87,8 +101,61 @@ class FunctionInvoker:
         context = LocalContext(config["FunctionName"], config.get("MemorySize", 128), config.get("Timeout", 3))
         with environment(variables):
             handler = self._handler(logical_id)  # imported outside the capture: loggers bind stdout at import
-            with self._captured_output(logical_id):
-                return handler(event, context, **collaborators)
+            log_start = self._log_size(logical_id)
+            started = (time.perf_counter(), time.thread_time(), time.process_time())
+            failed = True
+            with metered() as usage:
+                try:
+                    with self._captured_output(logical_id):
+                        response = handler(event, context, **collaborators)
+                    failed = False
+                finally:
+                    ended = (time.perf_counter(), time.thread_time(), time.process_time())
+                    times_ms = tuple((end - start) * 1000 for start, end in zip(started, ended, strict=True))
+                    logged = self._log_size(logical_id) - log_start
+                    self._report(logical_id, context, event, times_ms, logged, usage, failed)
+            return response
+
+    def _log_size(self, logical_id: str) -> int:
+        path = None if self.log_dir is None else self.log_dir / f"{logical_id}.log"
+        return path.stat().st_size if path is not None and path.exists() else 0
+
+    def _report(
+        self,
+        logical_id: str,
+        context: LocalContext,
+        event: Any,
+        times_ms: tuple[float, ...],
+        log_bytes: int,
+        usage: Usage,
+        failed: bool,
+    ) -> None:
+        """Append the invocation's line to ``invocations.jsonl`` (nothing without a log folder).
+
+        ``times_ms`` holds the wall time, the invoking thread's CPU time and the
+        process's: the embedded AWS answers from threads of this process, so the
+        wall time includes its work and any other load on the machine; the
+        thread's CPU time is the handler's own computing, and the process's adds
+        the embedded AWS's and any worker threads a library started.
+        """
+        if self.log_dir is None:
+            return
+        records = event.get("Records") if isinstance(event, dict) else None
+        line = {
+            "function": logical_id,
+            "request_id": context.aws_request_id,
+            "duration_ms": round(times_ms[0], 3),
+            "cpu_ms": round(times_ms[1], 3),
+            "process_cpu_ms": round(times_ms[2], 3),
+            "memory_mb": context.memory_limit_in_mb,
+            "records": len(records) if isinstance(records, list) else None,
+            "log_bytes": log_bytes,
+            "failed": failed,
+            "aws": usage.as_dict(),
+        }
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_dir / INVOCATIONS_FILE, "a", encoding="utf-8") as sink:
+            sink.write(json.dumps(line) + "\n")
 
     def _handler(self, logical_id: str) -> Any:
         resource = self.stack.sam_template["Resources"][logical_id]

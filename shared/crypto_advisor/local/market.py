@@ -94,7 +94,9 @@ class SimulatedMarket:
         needed = (upto_ms - self.epoch_ms) // HOUR_MS + 1
         path = self._paths.get(symbol)
         if path is None or len(path) < needed:
-            path = self._generate(symbol, max(needed, 24 * 400))
+            # a month ahead, so an hourly clock does not regenerate the path on every tick (a later draw keeps
+            # every earlier one: the path's prefix never changes)
+            path = self._generate(symbol, max(needed + 24 * 31, 24 * 400))
             self._paths[symbol] = path
         return path[:needed]
 
@@ -135,8 +137,10 @@ class SimulatedMarket:
             price = c
         return rows
 
-    def candles(self, symbol: str, timeframe_ms: int, now_ms: int) -> list[list[Any]]:
-        """Every candle up to ``now_ms``, the last one still forming (built from the hours so far)."""
+    def candles(self, symbol: str, timeframe_ms: int, now_ms: int, from_ms: int | None = None) -> list[list[Any]]:
+        """Every candle up to ``now_ms`` (from ``from_ms`` on, if given), the last one still forming (built from
+        the hours so far). Building only the candles asked for keeps a fetch's cost near a real client's: the
+        handler that calls it is timed (``make cost``), and this stands in for an HTTP answer."""
         hours = self.hourly(symbol, now_ms)
         if timeframe_ms < HOUR_MS:
             raise ValueError("the simulated market starts at 1h candles")
@@ -144,6 +148,8 @@ class SimulatedMarket:
         out: list[list[Any]] = []
         first = int(hours[0, 0])
         start = first + (-first % timeframe_ms)
+        if from_ms is not None and from_ms > start:
+            start += -(-(from_ms - start) // timeframe_ms) * timeframe_ms
         for begin in range(int((start - first) // HOUR_MS), len(hours), step):
             chunk = hours[begin : begin + step]
             row = [
@@ -188,7 +194,9 @@ class SimulatedSource:
 
     def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:
         series = watched.series
-        rows = self._market.candles(series.symbol, series.timeframe_ms, now_ms)
+        tf = series.timeframe_ms
+        oldest = now_ms // tf * tf - (self._max - 1) * tf  # the answer's oldest candle at most: the history limit
+        rows = self._market.candles(series.symbol, tf, now_ms, from_ms=max(since_ms, oldest))
         rows = [r for r in rows if r[0] <= now_ms][-self._max :]
         return [list(r) for r in rows if r[0] >= since_ms]
 

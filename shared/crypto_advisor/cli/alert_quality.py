@@ -18,7 +18,6 @@ which is what the tests and a newcomer without data use.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from crypto_advisor.cli.alert_simulation import measure, simulate
-from crypto_advisor.cli.replay import announced_history, rule_setup
+from crypto_advisor.cli.replay import announced_history, rule_setup, write_report
 
 
 def _day_ms(text: str | None, *, end: bool = False) -> int | None:
@@ -107,9 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         "cooldown_ms": policy.cooldown_ms,
     }
     print(format_report(report))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    print(f"\nJSON: {args.out}")
+    write_report(report, args.out)
     return 0
 
 

@@ -17,6 +17,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from crypto_advisor.analysis.replay import format_table, replay
 from crypto_advisor.analysis.rules import Rule, build_rules, with_conditions
@@ -121,6 +122,13 @@ def rule_setup(watchlist: Path | None, series: Series) -> RuleSetup:
     return RuleSetup(build_rules(parsed.rules), watched.conditions, watched.alerts)
 
 
+def write_report(report: dict[str, Any], out: Path) -> None:
+    """A command's JSON report at ``out`` (folders made), and where it went."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    print(f"\nJSON: {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_history_arguments(parser)
@@ -142,9 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     report = replay(series, candles, with_conditions(setup.rules, setup.conditions), warmup=args.warmup)
     print(format_table(report))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    print(f"\nJSON: {args.out}")
+    write_report(report, args.out)
     return 0
 
 

@@ -35,6 +35,8 @@ from moto.server import ThreadedMotoServer
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
+from crypto_advisor.local import cognito as user_pools
+
 REGION = "us-east-1"
 #: moto's account when no credentials name another (ours are ``local``/``local``).
 ACCOUNT = "123456789012"
@@ -217,6 +219,7 @@ def deploy(
     parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
     sam_template = load_template(template_path)
     cfn = _create_secrets_outside(to_cloudformation(sam_template, parameters), aws, name)
+    cfn = user_pools.create_outside(cfn, aws.client("cognito-idp"), name, region=REGION, account=ACCOUNT)
     s3 = aws.client("s3")
     if PLACEHOLDER_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=PLACEHOLDER_BUCKET)

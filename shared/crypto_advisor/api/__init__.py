@@ -1,0 +1,1 @@
+"""The dashboard's HTTP API: Powertools routers, one module per resource, joined in :mod:`.app`."""

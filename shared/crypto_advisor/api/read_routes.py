@@ -1,0 +1,56 @@
+"""The read API (``/api/v1``): the overview, a series, the alert history and an alert's email.
+
+Every route needs the JWT the HTTP API's authorizer checks; its answer is a
+model of :mod:`crypto_advisor.dashboard.answers`, validated by the event
+handler and listed in ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from crypto_advisor.api.context import BEARER, dashboard_of
+from crypto_advisor.dashboard.answers import AlertPage, EmailAnswer, Overview, SeriesDetail
+
+router = Router()
+
+#: ``kraken:BTC-USD:1h``: the series key's shape, checked before any store is read.
+SERIES_KEY = r"^[a-z]+:[A-Z0-9]{1,20}-[A-Z0-9]{1,20}:[0-9]{1,3}[mhdw]$"
+
+
+@router.get("/overview", security=BEARER, tags=["read"], summary="Every watched series, the correlations, the market")
+def overview() -> Overview:
+    return dashboard_of(router).overview()
+
+
+@router.get("/series/<key>", security=BEARER, tags=["read"], summary="One series: chart data, records, cards, news")
+def series(
+    key: Annotated[str, Path(pattern=SERIES_KEY, description="the series key, e.g. kraken:BTC-USD:1h")],
+    days: Annotated[int, Query(ge=1, le=30, description="days of candles to chart, up to the stored window")] = 7,
+) -> SeriesDetail:
+    return dashboard_of(router).series(key, days=days)
+
+
+@router.get("/alerts", security=BEARER, tags=["read"], summary="Every alert decision, newest first, filterable")
+def alerts(
+    series: Annotated[str | None, Query(pattern=SERIES_KEY, description="only this series (no market emails)")] = None,
+    rule: Annotated[
+        str | None, Query(min_length=1, max_length=80, description="only decisions naming this rule")
+    ] = None,
+    reason: Annotated[
+        str | None, Query(pattern=r"^[a-z_]{1,40}$", description="only suppressions for this reason, e.g. cooldown")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=200, description="the cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> AlertPage:
+    return dashboard_of(router).alerts(limit=limit, cursor=cursor, series=series, rule=rule, reason=reason)
+
+
+@router.get("/alerts/<alert_id>/email", security=BEARER, tags=["read"], summary="The email of an alert, re-rendered")
+def alert_email(
+    alert_id: Annotated[str, Path(max_length=120, description="an alert's id from GET /api/v1/alerts")],
+) -> EmailAnswer:
+    return dashboard_of(router).email(alert_id)

@@ -1,0 +1,136 @@
+"""The overview's figures, from what the stores hold: pure functions of candles, signals and decisions.
+
+Every figure is the one the alert email and the digest already show, computed
+by the same code: the changes by :func:`~crypto_advisor.notify.format.change_since`
+(by time, so "1h" means the same on every timeframe), trend and volatility in
+the email snapshot's words (:func:`~crypto_advisor.notify.format.snapshot`),
+RSI and the volume average from the stored signal's indicators (the analysis'
+own values, not recomputed).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.decisions import Decision
+from crypto_advisor.contracts.signal import Signal
+from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, WEEK_MS
+from crypto_advisor.contracts.watchlist import WatchedSeries
+from crypto_advisor.dashboard.answers import Correlation, LastAlert, ModelVerdict, SeriesRow
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
+from crypto_advisor.notify.format import change_since, snapshot
+from crypto_advisor.notify.view import AlertView
+
+#: The correlation matrix's span, and the fewest common returns a coefficient is computed from.
+CORRELATION_DAYS = 30
+MIN_COMMON_RETURNS = 10
+#: Statuses whose email went out or may have (the overview's "last alert").
+EMAILED = ("sent", "unknown", "sending")
+
+
+def series_row(
+    watched: WatchedSeries, candles: Sequence[Candle], latest: Signal | None, last_alert: Decision | None
+) -> SeriesRow:
+    """One overview row: the newest candle's figures, the newest signal's readings, the newest email."""
+    series = watched.series
+    last = candles[-1] if candles else None
+    trend = volatility = "n/a"
+    rsi = volume_ratio = None
+    if latest is not None:
+        facts = {f.label.split(" (")[0]: f for f in snapshot(AlertView(latest, series, (), tuple(candles)))}
+        trend = _words(facts.get("Trend"))
+        volatility = _words(facts.get("Volatility"))
+        rsi = _finite(latest.indicators.get(DEFAULT_PARAMS.rsi_column))
+        average = _finite(latest.indicators.get(DEFAULT_PARAMS.volume_ma_column))
+        volume = next((c.volume for c in reversed(candles) if c.ts == latest.candle_ts), None)
+        volume_ratio = volume / average if volume is not None and average else None
+
+    def change(ago_ms: int) -> float | None:
+        return change_since(candles, last.ts, last.close, ago_ms) if last is not None else None
+
+    return SeriesRow(
+        key=series.key,
+        source=series.source,
+        symbol=series.pair,
+        timeframe=series.timeframe,
+        name=watched.name,
+        last_ts=last.ts if last is not None else None,
+        close=last.close if last is not None else None,
+        change_1h=change(HOUR_MS),
+        change_24h=change(DAY_MS),
+        change_7d=change(WEEK_MS),
+        rsi=rsi,
+        trend=trend,
+        volatility=volatility,
+        volume_ratio=volume_ratio,
+        healthy=latest.health.healthy if latest is not None else None,
+        last_alert=last_alert_of(last_alert),
+        verdicts=verdicts(latest.predictions if latest is not None else []),
+    )
+
+
+def last_alert_of(decision: Decision | None) -> LastAlert | None:
+    if decision is None:
+        return None
+    return LastAlert(
+        candle_ts=decision.candle_ts,
+        status=decision.status,  # type: ignore[arg-type]  # the log writes only DecisionStatus values
+        subject=decision.subject,
+        rules=list(decision.rules),
+    )
+
+
+def verdicts(predictions: Sequence[Mapping[str, object]]) -> list[ModelVerdict]:
+    """Each model's prediction in the analysis' own sentence, skilled models first (as the email orders them)."""
+    out = [
+        ModelVerdict(
+            model=str(p.get("model", "")),
+            kind=p["kind"],  # type: ignore[arg-type]
+            text=str(p.get("text", "")),
+            beats_baseline=p.get("beats_baseline") is True,
+        )
+        for p in predictions
+        if isinstance(p, Mapping) and p.get("kind") in ("breakout", "path", "interval")
+    ]
+    return sorted(out, key=lambda v: not v.beats_baseline)
+
+
+def correlation(windows: Mapping[str, Sequence[Candle]], until_ms: int) -> Correlation:
+    """Pearson correlation of close-to-close log returns over the last :data:`CORRELATION_DAYS` days.
+
+    Returns are aligned by candle time, so series of one timeframe compare
+    candle for candle; a pair with fewer than :data:`MIN_COMMON_RETURNS`
+    common returns (other timeframes, a new series) is ``null``, not a number
+    from too little data.
+    """
+    since = until_ms - CORRELATION_DAYS * DAY_MS
+    returns = {}
+    for key, candles in windows.items():
+        closes = pd.Series({c.ts: c.close for c in candles if c.ts >= since}, dtype=float).sort_index()
+        returns[key] = np.log(closes).diff().dropna()
+    keys = list(windows)
+    frame = pd.DataFrame(returns, columns=keys)
+    matrix = frame.corr(min_periods=MIN_COMMON_RETURNS) if keys else pd.DataFrame()
+    return Correlation(
+        days=CORRELATION_DAYS,
+        keys=keys,
+        matrix=[[_finite(matrix.at[a, b]) for b in keys] for a in keys],
+    )
+
+
+def _words(fact: object) -> str:
+    value = getattr(fact, "value", "n/a")
+    if fact is None or value == "n/a":
+        return "n/a"
+    indicator = str(getattr(fact, "label", "")).partition("(")[2].split(" ")[0]  # "Trend (ADX 14)" -> "ADX"
+    note = getattr(fact, "note", "")
+    return f"{note} ({indicator} {value})" if note else f"{indicator} {value}"
+
+
+def _finite(x: object) -> float | None:
+    return float(x) if isinstance(x, (int, float)) and math.isfinite(x) else None

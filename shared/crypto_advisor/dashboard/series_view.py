@@ -1,0 +1,144 @@
+"""The series page's figures: candles with the analysis' own indicator lines, the markers, records and cards.
+
+The indicator lines come from :func:`~crypto_advisor.market.indicators.indicator_frame`,
+the very code the analysis evaluates the rules on, over the same window, so
+the chart shows what the rules saw. Rule records are worded by the email's
+:func:`~crypto_advisor.notify.format.track_record`, live records by its
+:func:`~crypto_advisor.notify.format.live_record`, and the news mood by the
+digest's :func:`~crypto_advisor.digest.content.news_mood`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.decisions import Decision
+from crypto_advisor.contracts.news import Article
+from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.signal import Signal
+from crypto_advisor.dashboard.answers import (
+    Indicators,
+    LinePoint,
+    LiveRecordAnswer,
+    Marker,
+    ModelCardAnswer,
+    NewsAnswer,
+    NewsArticle,
+    RuleRecordAnswer,
+)
+from crypto_advisor.digest.content import news_mood
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
+from crypto_advisor.market.indicators import indicator_frame
+from crypto_advisor.news.mood import digest as news_digest
+from crypto_advisor.notify.format import live_record, rule_title, track_record
+from crypto_advisor.notify.grading import LiveRecord
+from crypto_advisor.notify.view import RuleRecord
+
+_EMAS = tuple(DEFAULT_PARAMS.ema_column(n) for n in (9, 21, 50))
+_BANDS = ("bb_upper", "bb_middle", "bb_lower")
+_MACD = ("macd", "macd_signal", "macd_hist")
+
+
+def indicator_lines(candles: Sequence[Candle], shown_from_ts: int) -> Indicators:
+    """The chart's lines over candles from ``shown_from_ts``, computed over all of ``candles`` (the warm-up)."""
+    frame = indicator_frame(candles).frame if candles else pd.DataFrame()
+
+    def line(column: str) -> list[LinePoint]:
+        if column not in frame:
+            return []
+        values = frame[column]
+        return [
+            LinePoint(ts=int(ts), value=float(v))
+            for ts, v in zip(frame["ts"], values, strict=True)
+            if ts >= shown_from_ts and math.isfinite(v)
+        ]
+
+    return Indicators(
+        ema={c: line(c) for c in _EMAS},
+        bollinger={c: line(c) for c in _BANDS},
+        volume_ma=line(DEFAULT_PARAMS.volume_ma_column),
+        rsi=line(DEFAULT_PARAMS.rsi_column),
+        macd={c: line(c) for c in _MACD},
+    )
+
+
+def markers(signals: Iterable[Signal], decisions: Iterable[Decision]) -> list[Marker]:
+    """A marker per firing (suppressed ones flagged: bad data) and per email that went out or may have."""
+    out = [
+        Marker(
+            ts=s.candle_ts,
+            kind="firing",
+            rule=f.rule_id,
+            direction=f.direction,
+            severity=f.severity,
+            text=f.sentence,
+            suppressed=f.suppressed,
+        )
+        for s in signals
+        for f in s.firings
+    ]
+    out += [
+        Marker(ts=d.candle_ts, kind="email", text=d.subject or ", ".join(d.rules) or d.status)
+        for d in decisions
+        if d.status in ("sent", "unknown", "sending")
+    ]
+    return sorted(out, key=lambda m: (m.ts, m.kind))
+
+
+def rule_record_answers(records: Mapping[str, RuleRecord], series: Series) -> list[RuleRecordAnswer]:
+    return [
+        RuleRecordAnswer(
+            rule=rule_id,
+            title=rule_title(rule_id, "neutral"),
+            sentence=track_record(record, "neutral", series.timeframe_ms),
+        )
+        for rule_id, record in sorted(records.items())
+    ]
+
+
+def card_answers(cards: Sequence[Any], importances: Mapping[str, float] | None) -> list[ModelCardAnswer]:
+    """The model cards as the training run stored them; the forest's importances on the breakout card."""
+    out = []
+    for card in cards:
+        scores = {name: {k: _finite(v) for k, v in metrics.items()} for name, metrics in card.scores.items()}
+        out.append(
+            ModelCardAnswer(
+                model=card.model,
+                kind=card.kind,
+                horizon=card.horizon,
+                verdict=card.verdict,
+                n=card.n,
+                folds=card.folds,
+                baseline=card.baseline,
+                scores=scores,
+                feature_importances=dict(importances) if importances and card.kind == "breakout" else None,
+            )
+        )
+    return out
+
+
+def live_answers(records: Mapping[str, LiveRecord]) -> list[LiveRecordAnswer]:
+    return [
+        LiveRecordAnswer(model=r.model, kind=r.kind, n=r.n, text=live_record(r)) for _, r in sorted(records.items())
+    ]
+
+
+def news_answer(coin: str, articles: Sequence[Article], at_ms: int) -> NewsAnswer:
+    """The coin's mood at ``at_ms`` (as the analysis computes it for a signal) and its articles, newest first."""
+    newest = sorted(articles, key=lambda a: a.published_ts, reverse=True)
+    return NewsAnswer(
+        mood=news_mood(news_digest(coin, articles, at_ms)),
+        articles=[
+            NewsArticle(published_ts=a.published_ts, title=a.title, source=a.source, url=a.url, score=a.compound)
+            for a in newest
+        ],
+    )
+
+
+def _finite(x: object) -> float | None:
+    return float(x) if isinstance(x, (int, float)) and math.isfinite(x) else None

@@ -1,0 +1,269 @@
+"""The dashboard's read use case: the overview, a series, the alert history and an alert's email.
+
+Reads only; each answer is built from the stores by the pure functions of
+:mod:`.overview`, :mod:`.series_view`, :mod:`.alert_history` and
+:mod:`.email_view`. A store that cannot be read for one series fails that
+series' part of the answer (its row says why, or the series page lists it in
+``notes``), never the whole page: the overview of ten coins still shows nine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from crypto_advisor.contracts.alerts import is_market_key, market_log_key
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.decisions import Decision
+from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.news import Article
+from crypto_advisor.contracts.signal import Signal
+from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
+from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist
+from crypto_advisor.dashboard.alert_history import history, parse_alert_id
+from crypto_advisor.dashboard.answers import (
+    AlertPage,
+    EmailAnswer,
+    MarketState,
+    Overview,
+    SeriesDetail,
+    SeriesRow,
+)
+from crypto_advisor.dashboard.email_view import NOTE, alert_email, inline_images, market_email
+from crypto_advisor.dashboard.overview import CORRELATION_DAYS, EMAILED, correlation, last_alert_of, series_row
+from crypto_advisor.dashboard.ports import (
+    Candles,
+    Decisions,
+    Ledger,
+    ModelCards,
+    News,
+    ReplayFigures,
+    Signals,
+    WatchlistReader,
+)
+from crypto_advisor.dashboard.series_view import (
+    card_answers,
+    indicator_lines,
+    live_answers,
+    markers,
+    news_answer,
+    rule_record_answers,
+)
+from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
+from crypto_advisor.notify.context_words import context_lines
+from crypto_advisor.notify.grading import LiveRecord, live_records
+from crypto_advisor.notify.replay_figures import rule_records
+
+#: Decisions read back per series for the overview's "last alert" (the newest email is usually among them).
+LAST_ALERT_SCAN = 50
+#: How far back the series page shows news.
+NEWS_DAYS = 7
+
+T = TypeVar("T")
+
+
+class NotFoundError(LookupError):
+    """The series or alert asked for does not exist (a 404, naming it)."""
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    watchlist: WatchlistReader
+    candles: Candles
+    signals: Signals
+    decisions: Decisions
+    figures: ReplayFigures
+    models: ModelCards
+    ledger: Ledger
+    news: News
+    clock_ms: Callable[[], int]
+
+    # ------------------------------------------------------------------ overview
+    def overview(self) -> Overview:
+        now = self.clock_ms()
+        watchlist = self.watchlist()
+        rows: list[SeriesRow] = []
+        windows: dict[str, list[Candle]] = {}
+        latest_of: dict[str, Signal] = {}
+        for watched in watchlist:
+            series = watched.series
+            try:
+                anchor = self.candles.cursor(series) or now
+                since = anchor - max(WEEK_MS, CORRELATION_DAYS * DAY_MS) - series.timeframe_ms
+                candles = self.candles.window(series, since_ts=since)
+                latest = self.signals.latest(series.key, now)
+                rows.append(series_row(watched, candles, latest, self._last_email(series.key, now)))
+            except StorageError as exc:
+                rows.append(_unreadable(watched, str(exc)))
+                continue
+            windows[series.key] = candles
+            if latest is not None:
+                latest_of[series.key] = latest
+        return Overview(
+            generated_at=now,
+            series=rows,
+            correlation=correlation(windows, max((w[-1].ts for w in windows.values() if w), default=now)),
+            market=self._market_state(watchlist, latest_of, now),
+        )
+
+    def _last_email(self, key: str, now: int) -> Decision | None:
+        emailed = [d for d in self.decisions.page(key, before_ts=now + 1, limit=LAST_ALERT_SCAN) if d.status in EMAILED]
+        return emailed[0] if emailed else None
+
+    def _market_state(self, watchlist: Watchlist, latest_of: dict[str, Signal], now: int) -> MarketState:
+        """BTC's trends (from its newest signal's market context) and the newest market email of any timeframe."""
+        timeframes = sorted({w.series.timeframe for w in watchlist})
+        newest = None
+        for timeframe in timeframes:
+            emailed = [
+                d
+                for d in self.decisions.page(market_log_key(timeframe), before_ts=now + 1, limit=5)
+                if d.status in EMAILED
+            ]
+            if emailed and (newest is None or emailed[0].candle_ts > newest.candle_ts):
+                newest = emailed[0]
+        reference = next((w for w in watchlist if w.coin == "BTC"), None)
+        signal = latest_of.get(reference.series.key) if reference is not None else None
+        context = signal.market if signal is not None else None
+        trends = {t.timeframe: t for t in (context.trends if context is not None else [])}
+
+        def trend(timeframe: str) -> str | None:
+            reading = trends.get(timeframe)
+            return None if reading is None or reading.direction is None else reading.direction
+
+        return MarketState(
+            reference=reference.series.key if reference is not None else None,
+            trend_4h=trend("4h"),
+            trend_1d=trend("1d"),
+            lines=list(context_lines(reference.series, context)) if reference is not None else [],
+            last_market_email=last_alert_of(newest),
+        )
+
+    # ------------------------------------------------------------------ one series
+    def series(self, key: str, *, days: int) -> SeriesDetail:
+        watched = self._watched(key)
+        series = watched.series
+        now = self.clock_ms()
+        # The newest published candle, not the clock: a series whose feed stalled still shows its last days.
+        anchor = self.candles.cursor(series) or now
+        shown_from = anchor - days * DAY_MS
+        warm_up = WINDOW_CANDLES * series.timeframe_ms
+        notes: list[str] = []
+        candles = self.candles.window(series, since_ts=max(1, shown_from - warm_up))
+        signals = self.signals.between(key, shown_from, now)
+        decisions = [d for d in self.decisions.page(key, before_ts=now + 1, limit=1000) if d.candle_ts >= shown_from]
+        latest = signals[-1] if signals else self.signals.latest(key, now)
+        report = _or_note(notes, "rule records", lambda: self.figures.read(series), None)
+        records = rule_records(report) if report is not None else {}
+        no_cards: tuple[Sequence[Any], dict[str, float] | None] = ((), None)
+        cards, importances = _or_note(notes, "model cards", lambda: self.models.served_cards(series), no_cards)
+        live: dict[str, LiveRecord] = _or_note(
+            notes, "forecast ledger", lambda: live_records(self.ledger.read(key)), {}
+        )
+        articles: list[Article] = _or_note(
+            notes, "news", lambda: self.news.recent(watched.coin, anchor - NEWS_DAYS * DAY_MS, now), []
+        )
+        return SeriesDetail(
+            key=key,
+            name=watched.name,
+            timeframe=series.timeframe,
+            candles=[c for c in candles if c.ts >= shown_from],
+            indicators=indicator_lines(candles, shown_from),
+            markers=markers(signals, decisions),
+            predictions=list(latest.predictions) if latest is not None else [],
+            rule_records=rule_record_answers(records, series),
+            model_cards=card_answers(cards, importances),
+            live_records=live_answers(live),
+            news=news_answer(watched.coin, articles, anchor),
+            notes=notes,
+        )
+
+    # ------------------------------------------------------------------ alerts
+    def alerts(
+        self,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        series: str | None = None,
+        rule: str | None = None,
+        reason: str | None = None,
+    ) -> AlertPage:
+        """Every decision (sent, or suppressed and why), the market emails with them unless a series is asked for."""
+        watchlist = self.watchlist()
+        if series is not None:
+            keys = [self._watched(series, watchlist).series.key]
+        else:
+            keys = [w.series.key for w in watchlist]
+            keys += [market_log_key(t) for t in sorted({w.series.timeframe for w in watchlist})]
+        return history(self.decisions, keys, limit=limit, cursor=cursor, rule=rule, reason=reason)
+
+    def email(self, alert_id: str) -> EmailAnswer:
+        key, candle_ts = parse_alert_id(alert_id)
+        decision = self.decisions.get(key, candle_ts)
+        if decision is None:
+            raise NotFoundError(f"no alert decision {alert_id}")
+        if decision.status not in EMAILED:
+            raise NotFoundError(f"alert {alert_id} sent no email: it was suppressed ({decision.reason})")
+        watchlist = self.watchlist()
+        if is_market_key(key):
+            timeframe = key.partition("#")[2]
+            peers = [w.series for w in watchlist.of_timeframe(timeframe)]
+            found = {p.key: s for p in peers if (s := self.signals.at(p.key, candle_ts)) is not None}
+            rendered = market_email(timeframe, candle_ts, peers, found)
+            if rendered is None:
+                raise NotFoundError(f"the signals of market email {alert_id} are no longer stored")
+        else:
+            watched = self._watched(key, watchlist)
+            signal = self.signals.at(key, candle_ts)
+            if signal is None:
+                raise NotFoundError(f"the signal of alert {alert_id} is no longer stored")
+            series = watched.series
+            candles = self.candles.window(series, since_ts=candle_ts - (WINDOW_CANDLES - 1) * series.timeframe_ms)
+            report = self.figures.read(series)
+            rendered = alert_email(
+                watched,
+                signal,
+                decision,
+                candles,
+                rule_records(report) if report is not None else {},
+                live_records(self.ledger.read(key)),
+            )
+        return EmailAnswer(
+            id=alert_id,
+            source="re-rendered",
+            status=decision.status,  # type: ignore[arg-type]
+            subject=decision.subject or rendered.subject,
+            html=inline_images(rendered),
+            text=rendered.text,
+            note=NOTE,
+        )
+
+    def _watched(self, key: str, watchlist: Watchlist | None = None) -> WatchedSeries:
+        watched = (watchlist or self.watchlist()).find(key)
+        if watched is None:
+            raise NotFoundError(f"series {key!r} is not in the watchlist")
+        return watched
+
+
+def _or_note(notes: list[str], what: str, read: Callable[[], T], default: T) -> T:
+    """``read()``, or ``default`` with a note saying why: one unreadable part never fails the page."""
+    try:
+        return read()
+    except StorageError as exc:
+        notes.append(f"{what} unreadable: {exc}")
+        return default
+
+
+def _unreadable(watched: WatchedSeries, error: str) -> SeriesRow:
+    series = watched.series
+    return SeriesRow(
+        key=series.key,
+        source=series.source,
+        symbol=series.pair,
+        timeframe=series.timeframe,
+        name=watched.name,
+        trend="n/a",
+        volatility="n/a",
+        error=error,
+    )

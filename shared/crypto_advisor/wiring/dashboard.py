@@ -1,0 +1,81 @@
+"""Builds DashboardFunction's settings and collaborators, once per container (cached on the settings).
+
+The read side holds no state between requests but the boto3 clients: the
+watchlist is read on every request that needs it (one S3 GET), so a series
+added in Settings shows on the next page load, not after the container is
+recycled.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import boto3
+from pydantic import Field
+
+from crypto_advisor.adapters.candle_store import CandleStore
+from crypto_advisor.adapters.cognito_sign_in import CognitoSignIn
+from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.adapters.decision_pages import DecisionPages
+from crypto_advisor.adapters.ledger import ForecastLedger
+from crypto_advisor.adapters.model_store import ModelStore
+from crypto_advisor.adapters.news_store import NewsStore
+from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
+from crypto_advisor.adapters.signal_history import SignalHistory
+from crypto_advisor.contracts.series import Series
+from crypto_advisor.dashboard.service import Dashboard
+from crypto_advisor.wiring.models import model_store
+from crypto_advisor.wiring.settings import FunctionSettings
+
+
+class DashboardSettings(FunctionSettings):
+    function: ClassVar[str] = "DashboardFunction"
+
+    #: the served models' cards and the replay figures (read only)
+    archive_bucket: str = Field(alias="ARCHIVE_BUCKET", min_length=3)
+    candles_table: str = Field(alias="CANDLES_TABLE", min_length=3)
+    signals_table: str = Field(alias="SIGNALS_TABLE", min_length=3)
+    notifications_table: str = Field(alias="NOTIFICATIONS_TABLE", min_length=3)
+    ledger_table: str = Field(alias="LEDGER_TABLE", min_length=3)
+    news_table: str = Field(alias="NEWS_TABLE", min_length=3)
+    #: the dashboard's Cognito app client (no secret): sign-in is made server side with it
+    user_pool_client_id: str = Field(alias="USER_POOL_CLIENT_ID", min_length=1)
+
+
+class ServedCards:
+    """The served model's cards, read from its cards object (the bundle itself is not loaded to show them)."""
+
+    def __init__(self, store: ModelStore) -> None:
+        self._store = store
+
+    def served_cards(self, series: Series) -> tuple[Sequence[Any], dict[str, float] | None]:
+        pointer = self._store.latest_pointer(series)
+        if pointer is None:
+            return (), None
+        return self._store.read_cards(series, str(pointer["version"])), None
+
+
+@functools.lru_cache(maxsize=4)
+def dashboard(settings: DashboardSettings) -> Dashboard:
+    session = boto3.session.Session()
+    dynamodb = session.resource("dynamodb")
+    s3 = session.client("s3")
+    return Dashboard(
+        watchlist=lambda: load_watchlist(settings.watchlist_uri, s3_client=s3),
+        candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
+        signals=SignalHistory(dynamodb.Table(settings.signals_table)),
+        decisions=DecisionPages(dynamodb.Table(settings.notifications_table)),
+        figures=ReplayFiguresStore(s3, settings.archive_bucket),
+        models=ServedCards(model_store(s3, settings.archive_bucket)),
+        ledger=ForecastLedger(dynamodb.Table(settings.ledger_table)),
+        news=NewsStore(dynamodb.Table(settings.news_table)),
+        clock_ms=lambda: int(time.time() * 1000),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def sign_in(settings: DashboardSettings) -> CognitoSignIn:
+    return CognitoSignIn(boto3.session.Session().client("cognito-idp"), settings.user_pool_client_id)

@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help venv demo test test-unit test-integration test-e2e lint bench replay train alert-quality cost embedded-aws env-json clean
+.PHONY: help venv demo test test-unit test-integration test-e2e lint bench replay train alert-quality cost embedded-aws env-json dashboard clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -57,6 +57,9 @@ env-json: venv  ## write env.json for sam local invoke --env-vars: the running e
 redrive: venv  ## replay the stream batches a deployed stack parked in S3 through their function (idempotent): STACK=name [DRY_RUN=1]
 	@test -n "$(STACK)" || { echo "redrive: name the deployed stack, e.g. make redrive STACK=crypto-advisor" >&2; exit 2; }
 	$(PY) -m crypto_advisor.cli.redrive --stack $(STACK) $(if $(DRY_RUN),--dry-run)
+
+dashboard: venv  ## the demo's pipeline, then its stack and the dashboard kept running at http://127.0.0.1:8765 until Ctrl-C [PORT=]
+	$(PY) -m crypto_advisor.local.dashboard $(if $(PORT),--port $(PORT))
 
 clean:  ## remove build output and local state (keeps the venvs)
 	rm -rf .aws-sam .local .pytest_cache

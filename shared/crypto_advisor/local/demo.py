@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,8 @@ def demo_market() -> SimulatedMarket:
     )
 
 
-def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
+def run(out: Path, watchlist_path: Path, keep: Callable[[LocalRuntime], None] | None = None) -> dict[str, Any]:
+    """The demo; ``keep`` is called with the runtime before the embedded AWS stops (``make dashboard`` serves it)."""
     aws = EmbeddedAws().start()
     emails_before = len(accepted_emails())
     try:
@@ -155,6 +157,8 @@ def run(out: Path, watchlist_path: Path) -> dict[str, Any]:
         summary["market_emails"] = print_market_emails(aws, stack.outputs)
         summary["digests"] = digests
         summary["outbox"] = print_outbox(aws, stack.outputs, out / "outbox", accepted_emails()[emails_before:])
+        if keep is not None:
+            keep(runtime)
     finally:
         aws.stop()
     out.mkdir(parents=True, exist_ok=True)

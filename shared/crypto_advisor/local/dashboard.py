@@ -1,0 +1,99 @@
+"""The dashboard on localhost over the embedded stack: ``make dashboard``, and what tests and ``make demo`` start.
+
+:func:`start_dashboard` gives the stack's user pool a user who can sign in at
+once (created by the admin API as the stack's users are, then given a
+permanent password, so no emailed temporary one is needed) and serves the
+stack's HTTP API (:class:`~crypto_advisor.local.http_api.LocalHttpApi`) on
+``http://127.0.0.1:8765``: the same handler, the routes and JWT authorizer read
+from ``template.yaml``. Stop it with :meth:`LocalDashboard.stop`.
+
+``make dashboard`` runs the demo's pipeline (the same ticks, market and news
+as ``make demo``) and then keeps its stack and the dashboard running until
+Ctrl-C, printing the address and the sign-in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from crypto_advisor.local.http_api import LocalHttpApi
+from crypto_advisor.local.runtime import LocalRuntime
+
+API = "DashboardHttpApi"
+DEFAULT_PORT = 8765
+#: The stack's default recipient locally (local/stack.py LOCAL_PARAMETERS), and so its default dashboard user.
+DEFAULT_USER = "trader@example.com"
+
+
+@dataclass
+class LocalDashboard:
+    api: LocalHttpApi
+    user: str
+    password: str
+
+    @property
+    def url(self) -> str:
+        return self.api.url
+
+    def stop(self) -> None:
+        self.api.stop()
+
+    def lines(self) -> list[str]:
+        """What ``make demo`` and ``make dashboard`` print, exactly so."""
+        return [f"dashboard: {self.url}", f"user: {self.user}", f"password: {self.password}"]
+
+
+def add_user(runtime: LocalRuntime, email: str, password: str | None = None) -> str:
+    """A confirmed user of the stack's user pool with a permanent ``password`` (a fresh one when None)."""
+    cognito = runtime.stack.aws.client("cognito-idp")
+    pool_id = runtime.stack.outputs["DashboardUserPoolId"]
+    password = password or f"Local-{secrets.token_urlsafe(12)}-9a"
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=email,
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
+    return password
+
+
+def start_dashboard(
+    runtime: LocalRuntime, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, user: str = DEFAULT_USER
+) -> LocalDashboard:
+    """Serve the stack's dashboard on ``host:port`` (0: any free port) with ``user`` able to sign in."""
+    password = add_user(runtime, user)
+    return LocalDashboard(LocalHttpApi(runtime, API, host=host, port=port).start(), user, password)
+
+
+def main() -> None:
+    from crypto_advisor.local.demo import REPO, run
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--out", type=Path, default=REPO / ".local" / "dashboard")
+    parser.add_argument("--watchlist", type=Path, default=REPO / "config" / "demo-watchlist.yaml")
+    args = parser.parse_args()
+
+    def serve(runtime: LocalRuntime) -> None:
+        stopped = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stopped.set())
+        dashboard = start_dashboard(runtime, port=args.port)
+        print("\n" + "\n".join(dashboard.lines()))
+        print("Ctrl-C stops it (the embedded AWS and everything in it go with it).", flush=True)
+        try:
+            stopped.wait()
+        finally:
+            dashboard.stop()
+
+    run(args.out, args.watchlist, keep=serve)
+
+
+if __name__ == "__main__":
+    main()

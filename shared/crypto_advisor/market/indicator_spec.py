@@ -11,7 +11,8 @@ give exactly :data:`INDICATOR_COLUMNS`:
 ``rsi_14``
     Wilder's RSI of close.
 ``mfi_14``
-    money flow index: the RSI of typical price weighted by volume (``ta.volume.MFIIndicator``).
+    money flow index: the RSI of typical price weighted by volume; typical prices within
+    :data:`TYPICAL_PRICE_TIE` of their sum count as unchanged (no flow), as in TA-Lib.
 ``macd macd_signal macd_hist``
     EMA(12) - EMA(26) of close, its EMA(9), and their difference.
 ``bb_upper bb_middle bb_lower bb_pctb bb_width``
@@ -23,8 +24,9 @@ give exactly :data:`INDICATOR_COLUMNS`:
 ``atr_14``
     Wilder's average true range.
 ``obv``, ``vpt``
-    on-balance volume and volume-price trend, cumulative from the first row of the frame
-    (their level depends on where the frame starts; their changes do not).
+    on-balance volume (Granville's: the volume added on a higher close, subtracted on a lower
+    one, nothing on an unchanged one) and volume-price trend, cumulative from the first row of
+    the frame (their level depends on where the frame starts; their changes do not).
 ``roc_12``
     rate of change of close over 12 candles, in percent.
 ``volatility_24``
@@ -40,6 +42,13 @@ give exactly :data:`INDICATOR_COLUMNS`:
 
 Every value at row ``t`` depends only on rows up to ``t``; rows before an
 indicator's first full window are NaN.
+
+Two references hold these definitions (:func:`definitions`, proved by the unit
+tests): ``ta``, whose seeding the fast path reproduces from the first row, and
+TA-Lib, which the columns equal after warm-up (TA-Lib seeds its recurrences
+from a plain mean, ``ta`` from the first value; the difference decays). Where
+the two disagree on a definition, the project follows TA-Lib and the standard
+behind it, and says so in :data:`DIFFERS_FROM_TA`.
 """
 
 from __future__ import annotations
@@ -52,6 +61,45 @@ WINDOW_CANDLES = 720
 
 #: Retracement ratios, as the ``fib_<ratio * 1000>`` columns name them.
 FIB_RATIOS: tuple[float, ...] = (0.236, 0.382, 0.5, 0.618, 0.786)
+
+#: MFI's tie: two typical prices count as equal when they differ by at most this fraction of ``|a| + |b|``
+#: (about 90 units in the last place). It is TA-Lib's own test (``TA_IS_ZERO_SCALED``, epsilon 1e-14): typical
+#: prices equal in decimal differ in the last bits as floats (4e-12 at BTC's prices), while a real change of one
+#: tick on a 0.1-dollar BTC quote is 1e-6 of the price, far outside it.
+TYPICAL_PRICE_TIE = 1e-14
+
+#: Where the project deliberately differs from ``ta``, by column family (the column name before its period), and
+#: why. TA-Lib and the indicator's author agree with the project on each.
+DIFFERS_FROM_TA: dict[str, str] = {
+    "obv": (
+        "an unchanged close leaves OBV unchanged (Granville, StockCharts, TA-Lib's OBV); ta adds the volume, "
+        "so its OBV drifts with every unchanged close (916 in a year of hourly BTC candles) and feeds the "
+        "divergence rule a trend that is not there"
+    ),
+    "mfi": (
+        f"typical prices within {TYPICAL_PRICE_TIE:g} of their sum are equal (TA-Lib's MFI); ta compares floats "
+        "exactly, so two typical prices equal in decimal can count a whole candle's money flow as outflow "
+        "(MFI 92.6 for TA-Lib's 100.0 on a real BTC candle)"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """Which published definition one column follows, for the README and the tests that prove it."""
+
+    #: the TA-Lib function (or expression of them) the column equals after warm-up; None: TA-Lib has none
+    talib: str | None
+    #: the ``ta`` indicator (or pandas expression) the column equals from its first row, except as :attr:`differs`
+    ta: str
+    #: where and why the column differs from ``ta`` (:data:`DIFFERS_FROM_TA`), None when it does not
+    differs: str | None = None
+
+
+def column_family(column: str) -> str:
+    """The column's name without its period: ``ema_9`` -> ``ema``, ``plus_di_14`` -> ``plus_di``, ``macd`` as is."""
+    head, _, tail = column.rpartition("_")
+    return head if head and tail.isdigit() else column
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,3 +232,37 @@ class IndicatorParams:
 #: The standard parameters and the columns they produce.
 DEFAULT_PARAMS = IndicatorParams()
 INDICATOR_COLUMNS: tuple[str, ...] = DEFAULT_PARAMS.columns
+
+_DEFINITIONS: dict[str, Definition] = {
+    "ema": Definition("EMA", "trend.EMAIndicator"),
+    "sma": Definition("SMA", "trend.SMAIndicator"),
+    "rsi": Definition("RSI", "momentum.RSIIndicator"),
+    "mfi": Definition("MFI", "volume.MFIIndicator", DIFFERS_FROM_TA["mfi"]),
+    "macd": Definition("MACD (macd)", "trend.MACD.macd"),
+    "macd_signal": Definition("MACD (macdsignal)", "trend.MACD.macd_signal"),
+    "macd_hist": Definition("MACD (macdhist)", "trend.MACD.macd_diff"),
+    "bb_upper": Definition("BBANDS (upper)", "volatility.BollingerBands.bollinger_hband"),
+    "bb_middle": Definition("BBANDS (middle)", "volatility.BollingerBands.bollinger_mavg"),
+    "bb_lower": Definition("BBANDS (lower)", "volatility.BollingerBands.bollinger_lband"),
+    "bb_pctb": Definition("(close - lower) / (upper - lower) of BBANDS", "volatility.BollingerBands.bollinger_pband"),
+    "bb_width": Definition("(upper - lower) / middle * 100 of BBANDS", "volatility.BollingerBands.bollinger_wband"),
+    "adx": Definition("ADX", "trend.ADXIndicator.adx"),
+    "plus_di": Definition("PLUS_DI", "trend.ADXIndicator.adx_pos"),
+    "minus_di": Definition("MINUS_DI", "trend.ADXIndicator.adx_neg"),
+    "atr": Definition("ATR", "volatility.AverageTrueRange"),
+    "obv": Definition("OBV", "volume.OnBalanceVolumeIndicator", DIFFERS_FROM_TA["obv"]),
+    "vpt": Definition(None, "volume.VolumePriceTrendIndicator"),
+    "roc": Definition("ROC", "momentum.ROCIndicator"),
+    "volatility": Definition(
+        "STDDEV(LN(ROCR(close, 1))) * sqrt(n / (n - 1))", "pandas: log returns, rolling(n).std(ddof=1)"
+    ),
+    "volume_ma": Definition("SMA of volume", "pandas: volume.rolling(n).mean()"),
+    "fib_high": Definition("MAX of high", "pandas: high.rolling(lookback).max()"),
+    "fib_low": Definition("MIN of low", "pandas: low.rolling(lookback).min()"),
+    "fib": Definition("MAX - ratio * (MAX - MIN)", "pandas: fib_high - ratio * (fib_high - fib_low)"),
+}
+
+
+def definitions(params: IndicatorParams = DEFAULT_PARAMS) -> dict[str, Definition]:
+    """Every column of ``params`` with the definition it follows (``fib_236`` .. ``fib_786`` share one)."""
+    return {column: _DEFINITIONS[column_family(column)] for column in params.columns}

@@ -1,10 +1,12 @@
 """Every indicator of :mod:`.indicator_spec`, fast: numpy and pandas' compiled windows, no Python loops.
 
 Each indicator reproduces ``ta``'s definition, seeding included, so that the
-unit tests can prove it equal to :mod:`.indicators_reference` (``ta`` itself)
-to 1e-9 relative; where ``ta`` uses a Python loop (ATR, ADX) or a Python
-callback per window (MFI) this module uses the same recurrence in a vectorised
-form:
+unit tests can prove it equal to ``ta`` itself (``tests/oracles``) to 1e-9
+relative, and equal to TA-Lib after warm-up; OBV and MFI follow TA-Lib and
+the standard where ``ta`` departs from it (an unchanged close, a tie of
+typical prices: :data:`.indicator_spec.DIFFERS_FROM_TA`). Where ``ta`` uses a
+Python loop (ATR, ADX) or a Python callback per window (MFI) this module uses
+the same recurrence in a vectorised form:
 
 - Wilder smoothing ``s_t = s_t-1 * (n - 1) / n + x_t / n`` is pandas'
   ``ewm(alpha=1/n, adjust=False)`` (compiled). ``ta`` starts ATR and ADX from
@@ -32,7 +34,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from crypto_advisor.contracts.candle import COLUMNS, Candle
 from crypto_advisor.market.frame import to_frame
-from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS, FIB_RATIOS, IndicatorParams
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS, FIB_RATIOS, TYPICAL_PRICE_TIE, IndicatorParams
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +146,7 @@ def _indicators(
     out.update(_adx(smooth, rows, p))
     out[p.atr_column] = smooth.get("atr", np.full(rows, np.nan))
 
-    out["obv"] = np.cumsum(np.where(close < prev_close, -volume, volume))
+    out["obv"] = _obv(close, prev_close, volume)
     vpt = np.full(rows, np.nan)
     vpt[1:] = np.cumsum((close[1:] / close[:-1] - 1) * volume[1:])
     out["vpt"] = vpt
@@ -220,11 +222,36 @@ def _ewm(x: np.ndarray, **kwargs: float) -> np.ndarray:
     return pd.Series(x).ewm(adjust=False, **kwargs).mean().to_numpy()
 
 
+def _obv(close: np.ndarray, prev_close: np.ndarray, volume: np.ndarray) -> np.ndarray:
+    """Granville's on-balance volume: the volume added on a higher close, taken on a lower one, not on an equal one.
+
+    ``ta`` adds the volume on an unchanged close; Granville, StockCharts and
+    TA-Lib leave OBV where it was, which is what a trader reading OBV expects
+    (on a year of hourly BTC candles ``ta``'s OBV drifts 1.9% from TA-Lib's over
+    1,000 candles). Closes are compared exactly: an unchanged close is the same
+    quoted price, which parses to the same float. Row 0 is the first volume, as
+    in TA-Lib and ``ta``.
+    """
+    step = np.where(close > prev_close, volume, np.where(close < prev_close, -volume, 0.0))
+    if len(step):
+        step[0] = volume[0]
+    return np.cumsum(step)
+
+
 def _mfi(high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray, n: int) -> np.ndarray:
-    """ta's money flow index; row 0 (no previous typical price) counts as a flat candle, as in ta."""
+    """The money flow index; row 0 (no previous typical price) counts as a flat candle, as in ta.
+
+    Typical prices closer than :data:`TYPICAL_PRICE_TIE` of their sum count
+    as equal (no flow that candle), as in TA-Lib: two candles whose typical
+    prices are equal in decimal (``(1.03 + 1.00 + 1.03) / 3`` and
+    ``(1.02 + 1.02 + 1.02) / 3``) differ in the last bit as floats, and exact
+    equality (``ta``'s) would count a whole candle's money flow as outflow.
+    """
     typical = (high + low + close) / 3.0
     before = _shift(typical, 1)
-    direction = np.where(typical > before, 1, np.where(typical < before, -1, 0))
+    tie = TYPICAL_PRICE_TIE * (np.abs(typical) + np.abs(before))
+    change = typical - before
+    direction = np.where(change > tie, 1, np.where(change < -tie, -1, 0))
     flow = typical * volume * direction
     inflow = _rolling(np.where(flow >= 0.0, flow, 0.0), n, np.sum)
     outflow = np.abs(_rolling(np.where(flow < 0.0, flow, 0.0), n, np.sum))

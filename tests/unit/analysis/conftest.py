@@ -1,4 +1,4 @@
-"""Indicator frames for the rule tests, computed with the ``ta`` library itself.
+"""Indicator frames for the rule tests, computed with the ``ta`` library itself (OBV with TA-Lib).
 
 The rules read the analysis frame contract (``ts open high low close volume``
 plus the indicator columns); building it here from ``ta`` keeps the rule tests
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import ta
+import talib
 
 HOUR = 3_600_000
 T0 = 1_740_787_200_000  # 2025-03-01T00:00Z
@@ -56,7 +57,8 @@ def build_frame(
         f["adx_14"], f["plus_di_14"], f["minus_di_14"] = adx.adx(), adx.adx_pos(), adx.adx_neg()
     f.loc[: 2 * 14 - 1, ["adx_14", "plus_di_14", "minus_di_14"]] = np.nan
     f["atr_14"] = ta.volatility.AverageTrueRange(high, low, close, 14).average_true_range().where(f.index >= 13)
-    f["obv"] = ta.volume.OnBalanceVolumeIndicator(close, volume).on_balance_volume()
+    # OBV as Granville and TA-Lib define it (an unchanged close adds nothing), which the project follows and ta does not
+    f["obv"] = talib.OBV(close.to_numpy(), volume.to_numpy())
     f["vpt"] = ta.volume.VolumePriceTrendIndicator(close, volume).volume_price_trend()
     f["roc_12"] = ta.momentum.ROCIndicator(close, 12).roc()
     f["volatility_24"] = close.pct_change().rolling(24).std() * 100

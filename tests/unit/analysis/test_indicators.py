@@ -1,5 +1,8 @@
 """Indicators: the fast path equals ``ta``, sees no future candle, and gives the spec's columns.
 
+``ta`` is the first reference (from each column's first row); TA-Lib the second, after warm-up and where
+``ta`` departs from the standard (``test_indicators_talib.py``).
+
 The market is the seeded simulated one (regimes: calm, trends, volatility
 bursts, volume spikes), 720 closed hourly candles as Kraken would return them.
 
@@ -23,11 +26,18 @@ import statistics
 import numpy as np
 import pandas as pd
 import pytest
+import talib
 
 from crypto_advisor.contracts.candle import COLUMNS, Candle
 from crypto_advisor.local.market import SimulatedMarket
 from crypto_advisor.market.frame import from_rows, to_frame
-from crypto_advisor.market.indicator_spec import FIB_RATIOS, INDICATOR_COLUMNS, IndicatorParams
+from crypto_advisor.market.indicator_spec import (
+    DIFFERS_FROM_TA,
+    FIB_RATIOS,
+    INDICATOR_COLUMNS,
+    IndicatorParams,
+    column_family,
+)
 from crypto_advisor.market.indicators import compute
 from tests.oracles.indicators_reference import compute_reference
 
@@ -178,12 +188,17 @@ def test_flat_prices_and_zero_volume_follow_ta_conventions(btc: pd.DataFrame) ->
     # When both paths compute them
     fast, reference = compute(frame), compute_reference(frame)
     # Then the divisions by zero come out as ta has them (%b undefined on a flat band, RSI 100 with no
-    # losses, DI and DX 0 with no range), and every column equals ta
+    # losses, DI and DX 0 with no range), and every column equals ta but those the spec says differ from it
     assert fast.loc[19:59, "bb_pctb"].isna().all()
     assert (fast.loc[13:119, "rsi_14"] == 100.0).all()
     assert (fast.loc[27:59, ["plus_di_14", "minus_di_14", "adx_14"]].dropna() == 0.0).all().all()
     for column in INDICATOR_COLUMNS:
-        assert_same_as_ta(fast, reference, column)
+        if column_family(column) not in DIFFERS_FROM_TA:
+            assert_same_as_ta(fast, reference, column)
+    # and OBV, which ta moves on every unchanged close, stays flat over them, as TA-Lib's does
+    assert (fast.loc[:59, "obv"] == fast.loc[0, "obv"]).all()
+    talib_obv = talib.OBV(frame["close"].to_numpy(), frame["volume"].to_numpy())
+    np.testing.assert_array_equal(fast["obv"].to_numpy(), talib_obv)
 
 
 def test_columns_ta_lacks_follow_their_documented_definition(btc: pd.DataFrame) -> None:

@@ -73,13 +73,13 @@ TYPICAL_PRICE_TIE = 1e-14
 DIFFERS_FROM_TA: dict[str, str] = {
     "obv": (
         "an unchanged close leaves OBV unchanged (Granville, StockCharts, TA-Lib's OBV); ta adds the volume, "
-        "so its OBV drifts with every unchanged close (916 in a year of hourly BTC candles) and feeds the "
+        "so its OBV drifts with every unchanged close (issue 13 counted 916 in a year of hourly BTC candles) and feeds the "
         "divergence rule a trend that is not there"
     ),
     "mfi": (
         f"typical prices within {TYPICAL_PRICE_TIE:g} of their sum are equal (TA-Lib's MFI); ta compares floats "
         "exactly, so two typical prices equal in decimal can count a whole candle's money flow as outflow "
-        "(MFI 92.6 for TA-Lib's 100.0 on a real BTC candle)"
+        "(issue 13: MFI 92.6 for TA-Lib's 100.0 on a real BTC candle)"
     ),
 }
 

@@ -73,7 +73,8 @@ TYPICAL_PRICE_TIE = 1e-14
 DIFFERS_FROM_TA: dict[str, str] = {
     "obv": (
         "an unchanged close leaves OBV unchanged (Granville, StockCharts, TA-Lib's OBV); ta adds the volume, "
-        "so its OBV drifts with every unchanged close (issue 13 counted 916 in a year of hourly BTC candles) and feeds the "
+        "so its OBV drifts with every unchanged close (issue 13 counted 916 in a year of hourly BTC candles) "
+        "and feeds the "
         "divergence rule a trend that is not there"
     ),
     "mfi": (

@@ -99,7 +99,7 @@ HANDLER_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
 }
 #: Every function's handler folder under functions/.
-HANDLERS = ("ingest", "analyze", "news", "notify", "train")
+HANDLERS = ("ingest", "analyze", "news", "notify", "digest", "dashboard", "train")
 #: The yardstick of a cold import: the two libraries the analysis cannot do without.
 YARDSTICK = "import pandas, numpy"
 IMPORT_PROBE = """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from crypto_advisor.local import demo
 from tests.conftest import REPO
@@ -103,6 +104,14 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     assert hostile
     if hostile & {(a["series"], a["ts"]) for a in sent}:
         assert "&lt;script&gt;" in pages
+    # ... and the archive's firings table, queried as Athena would (DuckDB standing in), counts every firing the
+    # signals of the last 30 days hold, per day and rule, held back or not
+    per_rule: dict[tuple[str, str], int] = {}
+    for s in signals:
+        day = datetime.fromtimestamp(s["candle_ts"] / 1000, UTC).strftime("%Y-%m-%d")
+        for f in s["firings"]:
+            per_rule[(day, f["rule_id"])] = per_rule.get((day, f["rule_id"]), 0) + 1
+    assert {(r["date"], r["rule_id"]): r["firings"] for r in summary["athena"]} == per_rule
     # ... and the function's structured logs were written, as CloudWatch would hold them
     lines = [json.loads(line) for line in (tmp_path / "logs" / "IngestFunction.log").read_text().splitlines()]
     failures = [line for line in lines if line.get("message") == "series failed"]

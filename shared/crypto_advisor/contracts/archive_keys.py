@@ -30,6 +30,22 @@ def ohlcv_key(series: Series, first_ts: int, last_ts: int) -> str:
     return f"{series_prefix(series)}date={utc_date(first_ts)}/{first_ts}-{last_ts}.jsonl.gz"
 
 
+FIRINGS_PREFIX = "raw/firings"
+
+
+def firings_key(series: Series, candle_ts: int) -> str:
+    """Where the rule firings of one analysed candle live, for Athena (firings per rule per day).
+
+    ``raw/firings/date=2026-11-20/kraken.BTC-USD.1h.<candle ts>.jsonl.gz``: partitioned by UTC day only,
+    so "every rule on every series that day" is one partition and needs no list of series (the
+    candles' table, partitioned by series, must be told which symbols to read). The Signals table
+    forgets a signal after its TTL; the archive keeps what fired, held back or not. One object per
+    candle: a redelivered update rewrites the same key.
+    """
+    name = f"{series.source}.{series.symbol}.{series.timeframe}.{candle_ts}"
+    return f"{FIRINGS_PREFIX}/date={utc_date(candle_ts)}/{name}.jsonl.gz"
+
+
 STATS_PREFIX = "stats/replay"
 
 

@@ -15,7 +15,6 @@ Ctrl-C, printing the address and the sign-in.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import secrets
 import signal
 import threading
@@ -50,22 +49,16 @@ class LocalDashboard:
 
 
 def add_user(runtime: LocalRuntime, email: str, password: str | None = None) -> str:
-    """A confirmed user of the stack's user pool with a permanent ``password`` (a fresh one when None).
-
-    The stack's own users (``DashboardUsers``, the recipients by default) already exist with the temporary
-    password Cognito would have emailed; setting a permanent one lets a local run sign in without an inbox.
-    """
+    """A confirmed user of the stack's user pool with a permanent ``password`` (a fresh one when None)."""
     cognito = runtime.stack.aws.client("cognito-idp")
     pool_id = runtime.stack.outputs["DashboardUserPoolId"]
     password = password or f"Local-{secrets.token_urlsafe(12)}-9a"
-    # A user of DashboardUsers (the stack's custom resource made it) exists already: it gets the password.
-    with contextlib.suppress(cognito.exceptions.UsernameExistsException):
-        cognito.admin_create_user(
-            UserPoolId=pool_id,
-            Username=email,
-            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-            MessageAction="SUPPRESS",
-        )
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=email,
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+        MessageAction="SUPPRESS",
+    )
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
     return password
 

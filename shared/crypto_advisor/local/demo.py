@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -54,6 +55,7 @@ from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.forecast.card import format_card
 from crypto_advisor.forecast.config import ForecastConfig
+from crypto_advisor.local.athena_stand_in import ArchiveQueries
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
 from crypto_advisor.local.news_feed import demo_news_session
 from crypto_advisor.local.outbox import AcceptedEmail, accepted_emails, verify_sender, write_outbox
@@ -157,6 +159,7 @@ def run(out: Path, watchlist_path: Path, keep: Callable[[LocalRuntime], None] | 
         summary["market_emails"] = print_market_emails(aws, stack.outputs)
         summary["digests"] = digests
         summary["outbox"] = print_outbox(aws, stack.outputs, out / "outbox", accepted_emails()[emails_before:])
+        summary["athena"] = print_firings_per_rule(aws, stack.outputs, out / "archive", demo_ticks()[-1][1])
         if keep is not None:
             keep(runtime)
     finally:
@@ -266,6 +269,27 @@ def print_outbox(aws: EmbeddedAws, outputs: dict[str, str], folder: Path, emails
     for subject in subjects:
         print(f"  {subject}")
     return subjects
+
+
+def print_firings_per_rule(aws: EmbeddedAws, outputs: dict[str, str], folder: Path, at: datetime) -> list[dict]:
+    """The workgroup's firings-per-rule-per-day query over the demo's archive (DuckDB standing in for Athena)."""
+    athena = aws.client("athena")
+    workgroup = outputs["ArchiveWorkGroupName"]
+    named = [
+        athena.get_named_query(NamedQueryId=i)["NamedQuery"]
+        for i in athena.list_named_queries(WorkGroup=workgroup)["NamedQueryIds"]
+    ]
+    [query] = [q for q in named if q["Name"] == "firings-per-rule-per-day"]
+    shutil.rmtree(folder, ignore_errors=True)
+    rows = ArchiveQueries.from_stack(aws, outputs, folder).run(query["QueryString"], today=at.date())
+    print(
+        f"\nthe archive in Athena: Glue database {outputs['ArchiveDatabaseName']} (ohlcv, news, firings), workgroup "
+        f"{workgroup}; its query firings-per-rule-per-day, run by DuckDB on the archive as of {at:%Y-%m-%d}:"
+    )
+    print(f"  {'date':<11} {'rule':<30} {'firings':>7} {'held back':>9} {'series':>6}")
+    for row in rows:
+        print(f"  {row['date']:<11} {row['rule_id']:<30} {row['firings']:>7} {row['held_back']:>9} {row['series']:>6}")
+    return rows
 
 
 def _scan(table: Any) -> list[dict[str, Any]]:

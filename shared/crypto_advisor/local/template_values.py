@@ -60,11 +60,15 @@ class TemplateValues:
         return self._output_or({"Ref": name}, f"<{name} of your stack>")
 
     def sub(self, text: str) -> str:
+        """``Fn::Sub``: ``${Name}`` becomes its value, ``${!Name}`` the literal ``${Name}`` (as CloudFormation)."""
         out, rest = [], text
         while "${" in rest:
             before, _, after = rest.partition("${")
             name, _, rest = after.partition("}")
-            out += [before, self.ref(name) if "." not in name else f"<{name} of your stack>"]
+            if name.startswith("!"):
+                out += [before, "${" + name[1:] + "}"]
+            else:
+                out += [before, self.ref(name) if "." not in name else f"<{name} of your stack>"]
         return "".join([*out, rest])
 
     def condition(self, node: Any) -> bool:

@@ -10,6 +10,7 @@ import boto3
 
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.adapters.firing_archive import ArchivingSignalWriter, FiringArchive
 from crypto_advisor.adapters.model_store import CachedModels
 from crypto_advisor.adapters.news_store import NewsStore
 from crypto_advisor.adapters.signal_store import SignalStore
@@ -25,7 +26,7 @@ from crypto_advisor.wiring.settings import AnalyzeSettings
 @dataclass(frozen=True)
 class AnalyzeDeps:
     candles: CandleStore
-    signals: SignalStore
+    signals: ArchivingSignalWriter
     rules: tuple[Rule, ...]
     #: each watched series' own conditions as rules, by series key (judged after ``rules``)
     conditions: Mapping[str, tuple[Rule, ...]]
@@ -46,7 +47,9 @@ def analyze_deps(settings: AnalyzeSettings) -> AnalyzeDeps:
     references = {tf: ref for tf in {s.timeframe for s in watched} if (ref := market_reference(watched, tf))}
     return AnalyzeDeps(
         candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
-        signals=SignalStore(dynamodb.Table(settings.signals_table)),
+        signals=ArchivingSignalWriter(
+            FiringArchive(s3, settings.archive_bucket), SignalStore(dynamodb.Table(settings.signals_table))
+        ),
         rules=tuple(build_rules(watchlist.rules)),
         conditions={w.series.key: tuple(condition_rules(w.conditions)) for w in watchlist if w.conditions},
         news=NewsStore(dynamodb.Table(settings.news_table), on_unreadable=record_unreadable_article),

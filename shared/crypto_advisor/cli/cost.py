@@ -138,6 +138,8 @@ class Estimate:
     free: list[Line] = field(default_factory=list)
     #: what the estimate found that no price says (a run longer than its function's timeout)
     warnings: list[str] = field(default_factory=list)
+    #: how long the analysis of one tick's updates takes, from the stream's shards and the mapping's settings
+    throughput: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> float:
@@ -270,6 +272,7 @@ def estimate(
             "plan, fewer coins, or a slower NewsSchedule"
         )
     _kinesis(result, facts, everything, prices["kinesis"])
+    _tick_latency(result, facts, measured, workload, a)
     _lambda(result, facts, loads, prices["lambda"], a)
     _dynamodb(result, facts, everything, prices["dynamodb"], a)
     _s3(result, everything, prices["s3"], a)
@@ -283,6 +286,46 @@ def estimate(
     item = "queues get only failures, SNS only alarm emails (1,000 free), schedules are free"
     result.charge("SQS, SNS, EventBridge", item, 0, "", 0.0)
     return result
+
+
+#: A signal later than this after its candle's update misses the point of an hourly alert: the next ingest tick.
+TICK_LATENCY_BUDGET_S = 300.0
+
+
+def _tick_latency(
+    result: Estimate, facts: TemplateFacts, measured: Measured, workload: Workload, a: Assumptions
+) -> None:
+    """How long the Kinesis consumers take for one tick's burst: every hourly series due at once.
+
+    Lambda reads each shard with ``ParallelizationFactor`` concurrent batches (records of one partition
+    key, one symbol, stay in order), so the burst's analysis takes about its updates' billed seconds over
+    shards x parallelization, after the batching window. The per-update seconds are make demo's measured
+    work at the function's CPU share (see :func:`_lambda_seconds`); the figure ignores cold starts, which
+    a burst meets once per concurrent batch.
+    """
+    unit_of = {"AnalyzeFunction": "analyze.update"}
+    for name, mapping in facts.mappings.items():
+        stream = facts.streams.get(mapping.source)
+        if name not in unit_of or stream is None or name not in facts.functions:
+            continue
+        function = facts.functions[name]
+        share = max(1.0, a.full_vcpu_mb / function.memory_mb)
+        per_update = _lambda_seconds(measured.units[unit_of[name]], 0.0, share, a)
+        lanes = stream.shards * mapping.parallelization
+        seconds = mapping.window_s + workload.series * per_update / lanes
+        result.throughput.append(
+            f"{name}: a tick's {workload.series:,} updates analysed in about {seconds:,.0f} s "
+            f"({per_update:.3f} s each at {function.memory_mb} MB, over {stream.shards} shard(s) x "
+            f"parallelization {mapping.parallelization} = {lanes} concurrent batches of up to {mapping.batch_size}, "
+            f"after a {mapping.window_s:g} s batching window)"
+        )
+        if seconds > TICK_LATENCY_BUDGET_S:
+            wanted = math.ceil(workload.series * per_update / (TICK_LATENCY_BUDGET_S - mapping.window_s))
+            result.warnings.append(
+                f"{name}: a tick's updates would take about {seconds:,.0f} s to analyse, over "
+                f"{TICK_LATENCY_BUDGET_S:g} s: raise AnalyzeParallelization (up to 10) or KinesisShardCount "
+                f"to about {wanted} concurrent batches in all"
+            )
 
 
 def _kinesis(result: Estimate, facts: TemplateFacts, work: Work, p: Mapping[str, float]) -> None:
@@ -492,6 +535,7 @@ def format_estimate(result: Estimate, prices: Mapping[str, Any], measured: Measu
         f"  {waived}",
         f"{'total after the always-free tier':<141} {result.total_after_free_tier:>10.2f}",
         *(f"WARNING: {warning}" for warning in result.warnings),
+        *(f"throughput: {line}" for line in result.throughput),
         "",
         f"measured per unit ({measured.source}; the handler's CPU time on this machine):",
     ]

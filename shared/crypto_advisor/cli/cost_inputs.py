@@ -72,6 +72,10 @@ class MappingFacts:
 
     batch_size: int
     window_s: float
+    #: ParallelizationFactor: how many batches of one shard Lambda processes at once (1 to 10)
+    parallelization: int = 1
+    #: the logical id of the stream or table the mapping reads
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,8 @@ class TemplateFacts:
             str(p["FunctionName"]["Ref"]): MappingFacts(
                 batch_size=int(values.value(p.get("BatchSize", 100))),
                 window_s=float(values.value(p.get("MaximumBatchingWindowInSeconds", 0))),
+                parallelization=int(values.value(p.get("ParallelizationFactor", 1))),
+                source=_source_of(p.get("EventSourceArn")),
             )
             for p in of_type("AWS::Lambda::EventSourceMapping").values()
         }
@@ -412,3 +418,11 @@ def batches(records_per_hour: float, mapping: MappingFacts, spacing_s: float) ->
         return 0.0
     per_batch = min(mapping.batch_size, max(1.0, mapping.window_s / spacing_s if spacing_s else mapping.batch_size))
     return math.ceil(records_per_hour / per_batch)
+
+
+def _source_of(arn: Any) -> str:
+    """The logical id behind an event source ARN (``!GetAtt CandleStream.Arn`` or ``!GetAtt Table.StreamArn``)."""
+    if isinstance(arn, Mapping) and "Fn::GetAtt" in arn:
+        target = arn["Fn::GetAtt"]
+        return str(target[0] if isinstance(target, list) else str(target).split(".", 1)[0])
+    return ""

@@ -475,3 +475,28 @@ def test_more_coins_than_newsapis_free_plan_serves_is_a_warning(real, prices):
         return [w for w in result.warnings if w.startswith("NewsAPI")]
 
     assert not newsapi(8) and newsapi(9)
+
+
+def test_a_ticks_analysis_is_spread_over_shards_times_parallelization(real, prices):
+    # Given an update that costs 0.1 s of CPU at full speed (AnalyzeFunction's 1024 MB gets 1024/1769 of a vCPU)
+    units = {"analyze.update": {"seconds.handler": 0.1}}
+    per_update = 0.1 * 1769 / 1024
+
+    def seconds(parallelization: str, series: int) -> float:
+        facts = TemplateFacts.from_template(REPO / "template.yaml", {"AnalyzeParallelization": parallelization})
+        [line] = estimate(facts, measured(**units), Workload(series=series, coins=1), prices).throughput
+        return float(line.split("analysed in about ")[1].split(" s")[0].replace(",", ""))
+
+    # Then a tick of 1,000 updates takes the batching window plus the updates' time over the concurrent batches
+    assert seconds("1", 1000) == pytest.approx(10 + 1000 * per_update, abs=1)
+    assert seconds("4", 1000) == pytest.approx(10 + 1000 * per_update / 4, abs=1)
+    # And a burst that would outlast five minutes is a warning naming the knob, which the default avoids
+    slow = estimate(
+        TemplateFacts.from_template(REPO / "template.yaml", {"AnalyzeParallelization": "1"}),
+        measured(**units),
+        Workload(series=2000, coins=1),
+        prices,
+    )
+    assert any(w.startswith("AnalyzeFunction:") and "AnalyzeParallelization" in w for w in slow.warnings)
+    default = estimate(real, measured(**units), Workload(series=1000, coins=1), prices)
+    assert not [w for w in default.warnings if w.startswith("AnalyzeFunction:")]

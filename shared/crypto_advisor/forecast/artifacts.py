@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,9 @@ class ForestArtifact:
     threshold: np.ndarray
     leaf_p: np.ndarray
     base_rate: float
+    #: scikit-learn's ``feature_importances_`` (mean decrease in impurity, summing to 1) in ``feature_names``'
+    #: order, for the dashboard's model card; empty for a single-class forest and in bundles written before it.
+    importances: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +175,8 @@ def from_bytes(data: bytes) -> Artifacts:
         for part, cls in _ARRAY_PARTS.items():
             values = dict(meta["scalars"][part])
             for f in fields(cls):
-                if f.name not in values:
+                optional = f.default is not MISSING or f.default_factory is not MISSING
+                if f.name not in values and (f"{part}/{f.name}" in arrays or not optional):
                     values[f.name] = arrays[f"{part}/{f.name}"]
             parts[part] = cls(**values)
         return Artifacts(

@@ -65,6 +65,7 @@ class BreakoutForest:
             threshold=np.concatenate(threshold).astype(np.float64),
             leaf_p=np.concatenate(leaf_p).astype(np.float64),
             base_rate=self.base_rate,
+            importances=np.asarray(self.model.feature_importances_, dtype=np.float64),
         )
 
 

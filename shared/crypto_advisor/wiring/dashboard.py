@@ -46,16 +46,19 @@ class DashboardSettings(FunctionSettings):
 
 
 class ServedCards:
-    """The served model's cards, read from its cards object (the bundle itself is not loaded to show them)."""
+    """The served model's cards, with the forest's feature importances from its bundle (by feature name)."""
 
     def __init__(self, store: ModelStore) -> None:
         self._store = store
 
     def served_cards(self, series: Series) -> tuple[Sequence[Any], dict[str, float] | None]:
-        pointer = self._store.latest_pointer(series)
-        if pointer is None:
+        served = self._store.load_latest(series)
+        if served is None:
             return (), None
-        return self._store.read_cards(series, str(pointer["version"])), None
+        artifacts = served.artifacts
+        importances = artifacts.forest.importances
+        named = dict(zip(artifacts.feature_names, map(float, importances), strict=True)) if len(importances) else None
+        return served.cards, named
 
 
 @functools.lru_cache(maxsize=4)

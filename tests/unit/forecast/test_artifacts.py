@@ -117,3 +117,22 @@ def test_a_bundle_with_a_damaged_byte_is_an_artifact_error() -> None:
         # When it is read / Then it is refused as an ArtifactError (the zip's checksums catch what the parsers do not)
         with pytest.raises(ArtifactError):
             from_bytes(bytes(damaged))
+
+
+def test_the_forest_keeps_scikit_learns_importances_one_per_feature(planted_artifacts: Artifacts) -> None:
+    # Then the bundle carries the forest's mean decrease in impurity, one per feature, summing to 1
+    importances = planted_artifacts.forest.importances
+    assert importances.shape == (len(planted_artifacts.feature_names),)
+    assert importances.sum() == pytest.approx(1.0) and (importances >= 0).all()
+
+
+def test_a_bundle_written_before_the_importances_still_reads_without_them(planted_artifacts: Artifacts) -> None:
+    # Given a bundle without the forest's importances (written by the code before them)
+    with np.load(io.BytesIO(to_bytes(planted_artifacts)), allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files if name != "forest/importances"}
+    older = io.BytesIO()
+    np.savez_compressed(older, **arrays)  # type: ignore[arg-type]
+    # When it is read / Then it is the same model, with no importances to show
+    back = from_bytes(older.getvalue())
+    assert back.forest.importances.size == 0
+    np.testing.assert_array_equal(back.forest.leaf_p, planted_artifacts.forest.leaf_p)

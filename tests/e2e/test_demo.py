@@ -24,6 +24,8 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     assert any("inconsistent range" in r["reason"] for r in by_series["kraken:ETH-USD:1h"]["rejected"])
     # ... the CoinGecko series reports the stretch its 2-day history could not fill
     assert by_series["coingecko:HYPE-USD:1h"]["gaps"]
+    # ... and keeps the hour CoinGecko had no volume for as missing (not 0), its volume rules skipped with the reason
+    assert by_series["coingecko:HYPE-USD:1h"]["volume_missing"] == [demo.HYPE_NO_VOLUME]
     # ... and the unlisted pair failed alone
     assert "LUNA-USD" in by_series["kraken:LUNA-USD:1h"]["failed"]
     failed_elsewhere = [s for k, s in by_series.items() if s["failed"] and k != "kraken:LUNA-USD:1h"]
@@ -37,6 +39,9 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     # ... and the ETH series, with a hole where the corrupt candle was, has its firings suppressed, not dropped
     eth = [s for s in signals if s["series"] == "kraken:ETH-USD:1h" and not s["health"]["healthy"]]
     assert eth and all(f["suppressed"] for s in eth for f in s["firings"])
+    hype = next(s for s in signals if s["series"] == "coingecko:HYPE-USD:1h" and s["candle_ts"] == demo.HYPE_NO_VOLUME)
+    assert {x["rule_id"] for x in hype["skipped"]} == {"volume_spike", "obv_divergence"}
+    assert all("volume missing" in x["reason"] for x in hype["skipped"])
     assert summary["parked"] == []
     # ... and the rules were replayed over every series' archive, every rule reported, where the notifier reads them
     assert {r["series"] for r in summary["replay"]} >= {"kraken:BTC-USD:1h", "kraken:ETH-USD:1h"}

@@ -17,7 +17,10 @@ from crypto_advisor.contracts.series import Series
 
 
 def encode(series: Series, candles: Sequence[Candle]) -> bytes:
-    """JSON Lines, one candle per line with its series, gzip-compressed (Athena reads it as is)."""
+    """JSON Lines, one candle per line with its series, gzip-compressed (Athena reads it as is).
+
+    A missing volume is ``"volume":null`` (JSON has no NaN; null is what Athena reads as missing).
+    """
     lines = (json.dumps({"series": series.key, **c.as_dict()}, separators=(",", ":")) for c in candles)
     return gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0)
 

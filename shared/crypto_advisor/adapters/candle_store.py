@@ -1,7 +1,8 @@
 """The Candles table: the hot window of every series, and each series' ingest cursor.
 
-Items: ``series`` (the series key), ``ts`` (candle open time, ms), the prices as
-``Decimal``, and ``expires_at`` (epoch seconds) so DynamoDB's TTL keeps about
+Items: ``series`` (the series key), ``ts`` (candle open time, ms), the prices and
+the volume as ``Decimal`` (a missing volume as a NULL ``volume``: the candle
+contract's ``None``), and ``expires_at`` (epoch seconds) so DynamoDB's TTL keeps about
 ``hot_window`` candles per series. The item at ``ts = 0`` (1970-01-01, never a
 real candle) is the series' cursor: the last candle whose update has been
 published to Kinesis. It moves only after the Kinesis write succeeded, so a run
@@ -38,7 +39,7 @@ def to_item(series: Series, candle: Candle, expires_at: int) -> dict[str, Any]:
         "high": _decimal(candle.high),
         "low": _decimal(candle.low),
         "close": _decimal(candle.close),
-        "volume": _decimal(candle.volume),
+        "volume": None if candle.volume is None else _decimal(candle.volume),
         "expires_at": expires_at,
     }
 
@@ -50,7 +51,7 @@ def from_item(item: dict[str, Any]) -> Candle:
         float(item["high"]),
         float(item["low"]),
         float(item["close"]),
-        float(item["volume"]),
+        None if item["volume"] is None else float(item["volume"]),
     )
 
 

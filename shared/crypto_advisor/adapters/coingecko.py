@@ -12,7 +12,11 @@ What the free API gives, and what we make of it (the truest candles it allows):
   rolling volume sampled hourly. A candle's volume is estimated as that
   rolling volume at the candle's close, scaled to the candle's length. It is an
   estimate on a consistent scale (good for "volume against its average"), not
-  traded volume; the README says so.
+  traded volume; the README says so. Only a sample taken at or before the
+  close, and at most :data:`VOLUME_SAMPLE_TOLERANCE_MS` before it, may stand
+  for it: a later sample would let the candle's volume depend on what came
+  after it. Without such a sample the volume is missing (``None``, the candle
+  contract's form), never 0 and never a later value.
 
 The demo API key, when configured, goes in the ``x-cg-demo-api-key`` header, so
 it never appears in a URL or a log line. Calls are spaced to respect the
@@ -60,6 +64,11 @@ OHLC_REQUEST: dict[str, tuple[int, int]] = {
     "1w": (30, _FOUR_HOURS),
 }
 
+#: How long before a candle's close its volume sample may be taken: the free API samples ``total_volumes`` hourly
+#: (for 2 to 90 days of history), so a closed candle has a sample within the hour before its close unless the
+#: answer skipped one. An older sample is another hour's 24-hour volume, and is not used.
+VOLUME_SAMPLE_TOLERANCE_MS = TIMEFRAME_MS["1h"]
+
 #: Seconds between calls: a demo key allows 30 a minute; the keyless API is stricter.
 MIN_INTERVAL_S = {"demo": 2.1, "public": 6.0}
 
@@ -96,9 +105,10 @@ def build_candles(
 ) -> list[list[Any]]:
     """Aggregate CoinGecko OHLC rows (close-time stamped) into ``timeframe_ms`` candles.
 
-    Pure. Returns ``[open_ts, o, h, l, c, v]`` rows in time order; a bucket is
-    made only when every one of its ``timeframe_ms / source_ms`` parts is
-    present, so a partial first bucket never becomes a wrong candle. The
+    Pure. Returns ``[open_ts, o, h, l, c, v]`` rows in time order, ``v`` None
+    when no volume sample may stand for the candle (:func:`_volume_at`); a
+    bucket is made only when every one of its ``timeframe_ms / source_ms``
+    parts is present, so a partial first bucket never becomes a wrong candle. The
     forming bucket at the end is returned like any other and screened out by
     the caller, exactly as with an exchange.
     """
@@ -127,16 +137,19 @@ def build_candles(
     return candles
 
 
-def _volume_at(points: Sequence[tuple[int, float]], close_ts: int, timeframe_ms: int) -> float:
-    """Rolling 24h volume at the last sample at or before ``close_ts``, scaled to one candle."""
+def _volume_at(points: Sequence[tuple[int, float]], close_ts: int, timeframe_ms: int) -> float | None:
+    """The rolling 24h volume of the last sample at or before ``close_ts``, scaled to one candle.
+
+    None (missing) when no sample lies in ``[close_ts - VOLUME_SAMPLE_TOLERANCE_MS, close_ts]``: no sample
+    after the close may stand in for it, and no sample at all is not zero volume.
+    """
     chosen = None
     for ts, value in points:
         if ts > close_ts:
             break
-        chosen = value
-    if chosen is None:
-        chosen = points[0][1] if points else 0.0
-    return chosen * timeframe_ms / _DAY
+        if ts >= close_ts - VOLUME_SAMPLE_TOLERANCE_MS:
+            chosen = value
+    return None if chosen is None else chosen * timeframe_ms / _DAY
 
 
 def translate(exc: Exception, coin_id: str) -> SourceError:

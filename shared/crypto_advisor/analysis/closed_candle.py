@@ -29,6 +29,7 @@ from collections.abc import Sequence
 
 from crypto_advisor.analysis.health import assess
 from crypto_advisor.analysis.market_context import Reference, market_context
+from crypto_advisor.analysis.missing_volume import skipped_for_missing_volume
 from crypto_advisor.analysis.news_columns import add_news_columns
 from crypto_advisor.analysis.rarity import rarities
 from crypto_advisor.analysis.rules import Rule, evaluate_all
@@ -116,6 +117,7 @@ def analyze(
     if articles is not None:
         frame = add_news_columns(frame, articles, series.timeframe_ms)
     firings = evaluate_all(frame, rules, series.timeframe_ms) if len(frame) >= 2 else []
+    skipped = skipped_for_missing_volume(frame, rules, (f.rule_id for f in firings))
     reason = None if health.healthy else clip("unhealthy data: " + "; ".join(health.reasons), MAX_REASON_CHARS)
     context = market_context(
         frame["ts"].to_numpy(),
@@ -147,4 +149,5 @@ def analyze(
         market=context.market if context is not None else None,
         health=health,
         analyzed_at=now_ms,
+        skipped=skipped,
     )

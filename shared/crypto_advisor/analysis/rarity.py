@@ -128,11 +128,15 @@ class CandleMeasures:
 
 
 def record_length(values: np.ndarray, *, largest: bool) -> int | None:
-    """Candles since a value at least as extreme as the last one (the whole history when there is none)."""
+    """Candles since a value at least as extreme as the last one (the whole history when there is none).
+
+    A value that is not known (NaN: a missing volume) may have been as extreme, so a record never reaches past it.
+    """
     if len(values) < 2 or not math.isfinite(values[-1]):
         return None
     last, before = values[-1], values[:-1]
-    as_extreme = np.flatnonzero(before >= last) if largest else np.flatnonzero(before <= last)
+    unknown = np.isnan(before)
+    as_extreme = np.flatnonzero((before >= last) | unknown if largest else (before <= last) | unknown)
     return int(len(before) - as_extreme[-1]) if len(as_extreme) else len(before)
 
 
@@ -165,7 +169,8 @@ def measure(frame: pd.DataFrame, own: np.ndarray | None = None, own_sigma: float
     average_column = DEFAULT_PARAMS.volume_ma_column
     if average_column in frame and len(frame) >= 2:
         average = float(frame[average_column].iloc[-2])
-        volume_multiple = float(volume[-1] / average) if average > 0 and math.isfinite(average) else None
+        known = math.isfinite(volume[-1]) and math.isfinite(average) and average > 0
+        volume_multiple = float(volume[-1] / average) if known else None
     width = frame["bb_width"].to_numpy(dtype=float) if "bb_width" in frame else np.array([])
     width = width[np.isfinite(width)]
     return CandleMeasures(

@@ -5,6 +5,17 @@ volume`` as floats; ``Decimal`` appears only at the DynamoDB edge. Validation is
 pure: it takes what a source returned, the series' cursor and the clock, and
 splits the rows into accepted candles, the still-forming candle (expected, not
 an error), rows already stored, and rejected rows with the reason.
+
+**A missing volume is** ``None``: a source that has no volume for a candle
+(CoinGecko with no volume sample at or before the candle's close within
+:data:`~crypto_advisor.adapters.coingecko.VOLUME_SAMPLE_TOLERANCE_MS`) says so
+with ``None`` in the volume column, never with 0 (no trades) or NaN (not a
+number a source sends). It travels as is: ``null`` in the S3 archive's JSON
+Lines, a NULL ``volume`` attribute in the Candles table, ``None`` in
+:class:`Candle`; the candle frame, which is numeric, holds it as NaN, and the
+analysis names the rules that could not judge the candle for it
+(:mod:`crypto_advisor.analysis.missing_volume`). Prices are never missing: a
+candle without them is no candle.
 """
 
 from __future__ import annotations
@@ -40,12 +51,13 @@ class Candle:
     high: float
     low: float
     close: float
-    volume: float
+    #: None: the source has no volume for this candle (see the module's docstring), never 0 or NaN for that
+    volume: float | None
 
-    def as_row(self) -> list[float | int]:
+    def as_row(self) -> list[float | int | None]:
         return [self.ts, self.open, self.high, self.low, self.close, self.volume]
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, float | int | None]:
         return dict(zip(COLUMNS, self.as_row(), strict=True))
 
 
@@ -78,7 +90,8 @@ def check(row: Sequence[Any], timeframe_ms: int) -> tuple[Candle | None, str | N
     the neighbours; this function judges the row on its own. Values are
     numbers or decimal strings (some APIs send those); ``True`` is not a
     price, and a row with more columns than six is not a row this contract
-    knows (a source whose answer changed shape).
+    knows (a source whose answer changed shape). The volume alone may be
+    ``None``: missing, which the candle keeps as ``None``.
     """
     if not isinstance(row, (list, tuple)) or len(row) != len(COLUMNS):
         return None, f"expected [ts, open, high, low, close, volume], got {row!r:.80}"
@@ -91,7 +104,9 @@ def check(row: Sequence[Any], timeframe_ms: int) -> tuple[Candle | None, str | N
     if ts < EARLIEST_TS_MS:
         return None, f"timestamp {ts} ({_iso_day(ts)}) is before {_iso_day(EARLIEST_TS_MS)}, before any crypto market"
     values: list[float] = []
-    for name, raw in zip(COLUMNS[1:], row[1:], strict=True):
+    volume_missing = row[5] is None
+    given = 5 if volume_missing else 6  # the columns that carry a value to check
+    for name, raw in zip(COLUMNS[1:given], row[1:given], strict=True):
         if isinstance(raw, bool):
             return None, f"{name} {raw!r} is not a number"
         try:
@@ -101,16 +116,17 @@ def check(row: Sequence[Any], timeframe_ms: int) -> tuple[Candle | None, str | N
         if not math.isfinite(value):
             return None, f"{name} is {value}, not finite"
         values.append(value)
-    o, h, lo, c, v = values
+    o, h, lo, c = values[:4]
+    v = None if volume_missing else values[4]
     if min(o, h, lo, c) <= 0:
         return None, f"prices must be > 0 (open={o}, high={h}, low={lo}, close={c})"
     if min(o, h, lo, c) < MIN_PRICE or max(o, h, lo, c) > MAX_PRICE:
         return None, (
             f"prices must lie between {MIN_PRICE:g} and {MAX_PRICE:g} (open={o}, high={h}, low={lo}, close={c})"
         )
-    if v < 0:
+    if v is not None and v < 0:
         return None, f"volume {v} is negative"
-    if v > MAX_VOLUME:
+    if v is not None and v > MAX_VOLUME:
         return None, f"volume {v} is above {MAX_VOLUME:g}"
     if not (lo <= min(o, c) and max(o, c) <= h):
         return None, f"inconsistent range: need low <= open, close <= high (open={o}, high={h}, low={lo}, close={c})"

@@ -97,6 +97,19 @@ class FiringRecord(BaseModel):
     rarity: Rarity | None = None
 
 
+class SkippedRule(BaseModel):
+    """A rule that did not judge the candle, and why (today: a volume it reads is missing).
+
+    Kept apart from the health verdict: a missing volume silences only the
+    rules that read it, never the series' other alerts.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule_id: str = Field(max_length=MAX_RULE_ID_LENGTH)
+    reason: str = Field(max_length=MAX_REASON_CHARS)
+
+
 class Health(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -125,6 +138,8 @@ class Signal(BaseModel):
     market: MarketContext | None = None
     health: Health
     analyzed_at: int
+    #: rules that could not judge this candle, with the reason (a missing volume); empty on older signals
+    skipped: list[SkippedRule] = Field(default_factory=list, max_length=MAX_FIRINGS)
 
     @property
     def active_firings(self) -> list[FiringRecord]:

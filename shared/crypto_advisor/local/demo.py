@@ -74,6 +74,9 @@ DEMO_FORECAST = ForecastConfig(folds=3, rf_trees=30, lstm_epochs=4, lstm_hidden=
 MARKET_VOL = 0.006
 #: The market-wide drop the demo plants: the hourly candle that opens 05:00 UTC on the morning after the outage.
 MARKET_SHOCK = (datetime(2026, 11, 4, 5, tzinfo=UTC), -0.035)
+#: The HYPE hour for which the (simulated) CoinGecko answer has no volume sample at or before its close: stored
+#: with its volume missing, and the volume rules skip it with the reason (the last hour the demo analyses).
+HYPE_NO_VOLUME = int(datetime(2026, 11, 4, 12, tzinfo=UTC).timestamp() * 1000)
 
 
 def iso(ts_ms: int | None) -> str:
@@ -100,7 +103,7 @@ def demo_market() -> SimulatedMarket:
     shock_at, shock = MARKET_SHOCK
     return SimulatedMarket(
         seed=7,
-        glitches={("ETH-USD", eth_bad): "high_below_low"},
+        glitches={("ETH-USD", eth_bad): "high_below_low", ("HYPE-USD", HYPE_NO_VOLUME): "volume_missing"},
         market_vol=MARKET_VOL,
         shocks={int(shock_at.timestamp() * 1000): shock},
     )
@@ -328,6 +331,10 @@ def print_signals(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, A
             f"  {key}: {len(flagged)} unhealthy signals, {iso(flagged[0].candle_ts)} .. {iso(flagged[-1].candle_ts)}; "
             f"first reason: {flagged[0].health.reasons[0]}"
         )
+    for signal in (s for s in signals if s.skipped):
+        print(f"  {iso(signal.candle_ts)}  {signal.series:<22} rules that did not judge this candle:")
+        for skip in signal.skipped:
+            print(f"      {skip.rule_id:<20} {skip.reason}")
     return [s.model_dump(by_alias=True) for s in signals]
 
 
@@ -363,6 +370,9 @@ def summarize(aws: EmbeddedAws, outputs: dict[str, str], watchlist_path: Path, t
             notes.append(f"rejected {iso(r['ts'])}: {r['reason']}")
         for gap_first, gap_last in gaps[series.key]:
             notes.append(f"gap the source could not fill: {iso(gap_first)} .. {iso(gap_last)}")
+        no_volume = [c.ts for c in candles if c.volume is None]
+        if no_volume:
+            notes.append(f"volume missing (stored as NULL, not 0): {', '.join(map(iso, no_volume))}")
         first = candles[0].ts if candles else None
         last = candles[-1].ts if candles else None
         print(
@@ -380,6 +390,7 @@ def summarize(aws: EmbeddedAws, outputs: dict[str, str], watchlist_path: Path, t
                 "rejected": rejected[series.key],
                 "gaps": gaps[series.key],
                 "failed": failures.get(series.key),
+                "volume_missing": no_volume,
             }
         )
     summary["ticks"] = ticks

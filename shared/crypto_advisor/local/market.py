@@ -177,6 +177,8 @@ class SimulatedMarket:
             return [row[0], row[1], row[3] * 0.99, row[3], row[4], row[5]]
         if kind == "negative_volume":
             return [row[0], row[1], row[2], row[3], row[4], -row[5]]
+        if kind == "volume_missing":  # CoinGecko with no volume sample at or before the candle's close
+            return [row[0], row[1], row[2], row[3], row[4], None]
         return row
 
 

@@ -3,7 +3,9 @@
 Columns are :data:`~crypto_advisor.contracts.candle.COLUMNS` in that order,
 ``ts`` as int64 (epoch milliseconds) and the rest float64, on a RangeIndex,
 oldest candle first. The frames are built from candles that the candle contract
-has already validated; nothing here checks them again.
+has already validated; nothing here checks them again. A missing volume
+(``None``) is NaN here, the one NaN a frame's inputs may hold; the analysis
+tells the rules that need it (:mod:`crypto_advisor.analysis.missing_volume`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ def to_frame(candles: Sequence[Candle]) -> pd.DataFrame:
     """The frame of a run of candles."""
     return _build(
         np.fromiter((c.ts for c in candles), dtype=np.int64, count=len(candles)),
-        np.array([(c.open, c.high, c.low, c.close, c.volume) for c in candles], dtype=np.float64).reshape(-1, 5),
+        np.array(
+            [(c.open, c.high, c.low, c.close, np.nan if c.volume is None else c.volume) for c in candles],
+            dtype=np.float64,
+        ).reshape(-1, 5),
     )
 
 
@@ -41,7 +46,7 @@ def from_rows(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
     """The frame of raw ``[ts, open, high, low, close, volume]`` rows (ccxt's order); extra fields are ignored."""
     return _build(
         np.fromiter((int(r[0]) for r in rows), dtype=np.int64, count=len(rows)),
-        np.array([r[1:6] for r in rows], dtype=np.float64).reshape(-1, 5),
+        np.array([[*r[1:5], np.nan if r[5] is None else r[5]] for r in rows], dtype=np.float64).reshape(-1, 5),
     )
 
 

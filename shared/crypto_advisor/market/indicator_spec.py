@@ -43,6 +43,12 @@ give exactly :data:`INDICATOR_COLUMNS`:
 Every value at row ``t`` depends only on rows up to ``t``; rows before an
 indicator's first full window are NaN.
 
+A missing volume (``None`` in the candle, NaN in the frame) makes every
+volume column NaN where it is read: ``volume_ma`` and ``mfi`` over any window
+that holds it; ``obv`` and ``vpt`` on that candle, carrying on after it from
+the last known level (their changes stay true; their levels across it do not
+compare, and the rules do not compare them).
+
 Two references hold these definitions (:func:`definitions`, proved by the unit
 tests): ``ta``, whose seeding the fast path reproduces from the first row, and
 TA-Lib, which the columns equal after warm-up (TA-Lib seeds its recurrences
@@ -262,6 +268,17 @@ _DEFINITIONS: dict[str, Definition] = {
     "fib_low": Definition("MIN of low", "pandas: low.rolling(lookback).min()"),
     "fib": Definition("MAX - ratio * (MAX - MIN)", "pandas: fib_high - ratio * (fib_high - fib_low)"),
 }
+
+
+def volume_span(column: str, params: IndicatorParams = DEFAULT_PARAMS) -> int | None:
+    """How many candles' volumes one value of ``column`` reads (up to its own row); None: it reads no volume.
+
+    OBV and VPT read only their own candle's volume: a missing one blanks that row and they carry on
+    (see the module's docstring); MFI reads the volumes of its window's candles.
+    """
+    family = column_family(column)
+    spans = {"volume": 1, "obv": 1, "vpt": 1, "volume_ma": params.volume_ma, "mfi": params.mfi}
+    return spans.get(family)
 
 
 def definitions(params: IndicatorParams = DEFAULT_PARAMS) -> dict[str, Definition]:

@@ -148,7 +148,7 @@ def _indicators(
 
     out["obv"] = _obv(close, prev_close, volume)
     vpt = np.full(rows, np.nan)
-    vpt[1:] = np.cumsum((close[1:] / close[:-1] - 1) * volume[1:])
+    vpt[1:] = _cumulative((close[1:] / close[:-1] - 1) * volume[1:], volume[1:])
     out["vpt"] = vpt
     before = _shift(close, p.roc)
     out[p.roc_column] = (close - before) / before * 100
@@ -235,7 +235,24 @@ def _obv(close: np.ndarray, prev_close: np.ndarray, volume: np.ndarray) -> np.nd
     step = np.where(close > prev_close, volume, np.where(close < prev_close, -volume, 0.0))
     if len(step):
         step[0] = volume[0]
-    return np.cumsum(step)
+    return _cumulative(step, volume)
+
+
+def _cumulative(step: np.ndarray, volume: np.ndarray) -> np.ndarray:
+    """The running sum of ``step``, NaN on a candle whose volume is missing, carrying on from the last known level.
+
+    A missing volume (NaN in the frame: :mod:`crypto_advisor.contracts.candle`)
+    is an unknown step: the level after it is known only up to that step, so
+    the changes of OBV and VPT stay true on either side of it while a
+    comparison of levels across it is not (the rules never make one: they skip
+    a candle whose window holds a missing volume, :mod:`crypto_advisor.analysis.missing_volume`).
+    The sum never turns NaN for good: one missing volume would otherwise blank
+    OBV for the whole window.
+    """
+    missing = np.isnan(volume)
+    total = np.cumsum(np.where(missing, 0.0, step))
+    total[missing] = np.nan
+    return total
 
 
 def _mfi(high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray, n: int) -> np.ndarray:
@@ -253,8 +270,9 @@ def _mfi(high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarra
     change = typical - before
     direction = np.where(change > tie, 1, np.where(change < -tie, -1, 0))
     flow = typical * volume * direction
-    inflow = _rolling(np.where(flow >= 0.0, flow, 0.0), n, np.sum)
-    outflow = np.abs(_rolling(np.where(flow < 0.0, flow, 0.0), n, np.sum))
+    unknown = np.isnan(volume)  # a missing volume: the window's flow is not known (NaN), never taken as none
+    inflow = _rolling(np.where(unknown, np.nan, np.where(flow >= 0.0, flow, 0.0)), n, np.sum)
+    outflow = np.abs(_rolling(np.where(unknown, np.nan, np.where(flow < 0.0, flow, 0.0)), n, np.sum))
     return 100 - 100 / (1 + inflow / outflow)
 
 

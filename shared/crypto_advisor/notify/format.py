@@ -378,9 +378,12 @@ def snapshot(view: AlertView) -> tuple[Fact, ...]:
 
 def _volume(candles: Sequence[Candle], candle_ts: int, average: float | None, period: int) -> Fact:
     label = "Volume"
-    current = next((c.volume for c in reversed(candles) if c.ts == candle_ts), None)
-    if current is None:
+    candle = next((c for c in reversed(candles) if c.ts == candle_ts), None)
+    if candle is None:
         return Fact(label, "n/a")
+    current = candle.volume
+    if current is None:
+        return Fact(label, "missing", "the source had no volume for this candle; the volume rules skipped it")
     if average is None or not math.isfinite(average) or average <= 0:
         return Fact(label, number(current), f"no {period}-candle average yet")
     return Fact(label, number(current), f"{current / average:.2f}x its {period}-candle average of {number(average)}")

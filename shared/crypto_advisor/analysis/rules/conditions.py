@@ -56,6 +56,7 @@ from crypto_advisor.contracts.conditions import (
 )
 from crypto_advisor.contracts.signal import MAX_SENTENCE_CHARS, clip
 from crypto_advisor.contracts.watchlist import UserCondition
+from crypto_advisor.market.indicator_spec import volume_span
 
 
 class _NotApplicable(Exception):
@@ -168,6 +169,14 @@ class ConditionRule:
 
     id: ClassVar[str] = CONDITION_PREFIX
     params: UserCondition
+
+    @property
+    def volume_rows(self) -> int | None:
+        """Candles up to the judged one whose volume it reads; None when it reads no volume column."""
+        condition = parse_condition(self.params.expression)
+        spans = [s for s in (volume_span(column) for column in condition.columns) if s is not None]
+        # the judged candle and the one before it (the crossing semantics), each reading lookback candles back
+        return condition.lookback + 2 + max(spans) - 1 if spans else None
 
     def evaluate(self, frame: pd.DataFrame, timeframe_ms: int) -> Firing | None:
         condition = parse_condition(self.params.expression)

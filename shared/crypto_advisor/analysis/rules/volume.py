@@ -12,6 +12,7 @@ from crypto_advisor.analysis.firing import NOTABLE, STRONG, Direction, Firing
 from crypto_advisor.analysis.rules.reading import tail
 from crypto_advisor.analysis.rules.wording import num, qty
 from crypto_advisor.contracts.rule_params import ObvDivergenceParams, VolumeSpikeParams
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.market.numbers import price
 
 
@@ -29,6 +30,11 @@ class VolumeSpike:
 
     id: ClassVar[str] = "volume_spike"
     params: VolumeSpikeParams = field(default_factory=VolumeSpikeParams)
+
+    @property
+    def volume_rows(self) -> int:
+        """Candles up to the judged one whose volume it reads: two volumes, and 20-candle averages three rows back."""
+        return 3 + DEFAULT_PARAMS.volume_ma - 1
 
     def evaluate(self, frame: pd.DataFrame, timeframe_ms: int) -> Firing | None:
         volume, average = tail(frame, "volume", 2, self.id), tail(frame, "volume_ma_20", 3, self.id)
@@ -72,6 +78,11 @@ class ObvDivergence:
 
     id: ClassVar[str] = "obv_divergence"
     params: ObvDivergenceParams = field(default_factory=ObvDivergenceParams)
+
+    @property
+    def volume_rows(self) -> int:
+        """Candles up to the judged one whose volume it reads: OBV's steps over its window and the candle before."""
+        return self.params.window + 1
 
     @staticmethod
     def _divergence(close: np.ndarray, obv: np.ndarray) -> Direction | None:

@@ -12,7 +12,10 @@ an error), rows already stored, and rejected rows with the reason.
 with ``None`` in the volume column, never with 0 (no trades) or NaN (not a
 number a source sends). It travels as is: ``null`` in the S3 archive's JSON
 Lines, a NULL ``volume`` attribute in the Candles table, ``None`` in
-:class:`Candle`; the candle frame, which is numeric, holds it as NaN, and the
+:class:`Candle` (the Kinesis record names candles, not their values: the
+analysis reads them back from the table, so the stream cannot turn a missing
+volume into anything; the Signals stream carries the rules it made skip, in
+the Signal's ``skipped``); the candle frame, which is numeric, holds it as NaN, and the
 analysis names the rules that could not judge the candle for it
 (:mod:`crypto_advisor.analysis.missing_volume`). Prices are never missing: a
 candle without them is no candle.

@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help venv demo test test-unit test-integration test-e2e lint bench replay train alert-quality cost embedded-aws env-json dashboard clean
+.PHONY: help venv demo test test-unit test-integration test-e2e lint bench replay train alert-quality cost embedded-aws env-json dashboard bench-api clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -60,6 +60,9 @@ redrive: venv  ## replay the stream batches a deployed stack parked in S3 throug
 
 dashboard: venv  ## the demo's pipeline, then its stack and the dashboard kept running at http://127.0.0.1:8765 until Ctrl-C [PORT=]
 	$(PY) -m crypto_advisor.local.dashboard $(if $(PORT),--port $(PORT))
+
+bench-api: venv  ## the demo's pipeline, then each dashboard read route timed over HTTP [ROUNDS=50]: .local/dashboard/api-latency.json
+	$(PY) -m crypto_advisor.local.dashboard --port 0 --bench $(or $(ROUNDS),50)
 
 clean:  ## remove build output and local state (keeps the venvs)
 	rm -rf .aws-sam .local .pytest_cache

@@ -9,18 +9,26 @@ from ``template.yaml``. Stop it with :meth:`LocalDashboard.stop`.
 
 ``make dashboard`` runs the demo's pipeline (the same ticks, market and news
 as ``make demo``) and then keeps its stack and the dashboard running until
-Ctrl-C, printing the address and the sign-in.
+Ctrl-C, printing the address and the sign-in. ``make bench-api`` runs the same
+and then times every read route over HTTP instead (:func:`api_latencies`:
+sign-in, the authorizer's check, the handler, the stores), writing the
+figures to ``.local/dashboard/api-latency.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import secrets
 import signal
+import statistics
 import threading
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from crypto_advisor.adapters.config_source import load_watchlist
 from crypto_advisor.local.http_api import LocalHttpApi
 from crypto_advisor.local.runtime import LocalRuntime
 
@@ -71,6 +79,42 @@ def start_dashboard(
     return LocalDashboard(LocalHttpApi(runtime, API, host=host, port=port).start(), user, password)
 
 
+def api_latencies(dashboard: LocalDashboard, runtime: LocalRuntime, rounds: int) -> dict[str, dict[str, float]]:
+    """Median and p95 (ms) of each read route, ``rounds`` calls each, over HTTP with a signed-in user's token."""
+
+    def call(path: str, body: bytes | None = None, token: str | None = None) -> bytes:
+        request = urllib.request.Request(dashboard.url + path, data=body, method="POST" if body else "GET")  # noqa: S310
+        request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 - the local dashboard
+            return bytes(answer.read())
+
+    sign_in = json.dumps({"email": dashboard.user, "password": dashboard.password}).encode()
+    token = json.loads(call("/api/v1/auth/sign-in", sign_in))["access_token"]
+    uri = runtime.function_environment("DashboardFunction")["WATCHLIST_URI"]
+    watchlist = load_watchlist(uri, s3_client=runtime.stack.aws.client("s3"))
+    first = next(iter(watchlist)).series.key
+    alerts = json.loads(call("/api/v1/alerts?limit=50", token=token))["alerts"]
+    emailed = next((a["id"] for a in alerts if a["status"] == "sent"), None)
+    routes = ["/api/v1/overview", f"/api/v1/series/{first}?days=7", "/api/v1/alerts?limit=50"]
+    routes += [f"/api/v1/alerts/{emailed}/email"] if emailed else []
+    figures = {}
+    for route in routes:
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            call(route, token=token)
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        figures[route] = {
+            "median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
+            "calls": rounds,
+        }
+    return figures
+
+
 def main() -> None:
     from crypto_advisor.local.demo import REPO, run
 
@@ -78,6 +122,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--out", type=Path, default=REPO / ".local" / "dashboard")
     parser.add_argument("--watchlist", type=Path, default=REPO / "config" / "demo-watchlist.yaml")
+    parser.add_argument("--bench", type=int, default=0, help="time each read route this many times, then stop")
     args = parser.parse_args()
 
     def serve(runtime: LocalRuntime) -> None:
@@ -85,6 +130,17 @@ def main() -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stopped.set())
         dashboard = start_dashboard(runtime, port=args.port)
+        if args.bench:
+            try:
+                figures = api_latencies(dashboard, runtime, args.bench)
+            finally:
+                dashboard.stop()
+            args.out.mkdir(parents=True, exist_ok=True)
+            (args.out / "api-latency.json").write_text(json.dumps(figures, indent=2))
+            print(f"\nAPI latency over the demo's state, {args.bench} calls per route (HTTP, JWT check, handler):")
+            for route, f in figures.items():
+                print(f"  {route:<60} median {f['median_ms']:>7.1f} ms   p95 {f['p95_ms']:>7.1f} ms")
+            return
         print("\n" + "\n".join(dashboard.lines()))
         print("Ctrl-C stops it (the embedded AWS and everything in it go with it).", flush=True)
         try:

@@ -14,7 +14,9 @@ NewsAPI words them).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import responses
@@ -112,6 +114,22 @@ def mood_articles(t0_ms: int) -> list[dict[str, Any]]:
         for i, (title, description) in enumerate(titles)
     ]
     return rows[::-1]
+
+
+#: Real ``/v2/everything`` answers to a search for Bitcoin, with the fields this project reads (source, author,
+#: title, description, url, publishedAt; ``urlToImage`` and ``content`` left out), as published in public GitHub
+#: repositories that saved them: ``bitcoin_2021-01-05`` from AUNG-MIN-OO/swd_test (js/news.js), asked without
+#: ``language=en`` (a Czech, a German and a French article; one Reuters story under four URLs, a CME Group
+#: release under two; vaccine scams, elections, press releases that name Bitcoin only in their full text);
+#: ``bitcoin_2022-03-17`` from WDI-SEA/news-of-the-world-react (src/newsAPI.js), sorted by relevance over a month
+#: (the SEC, El Salvador, Nayib Bukele, Ukraine, Tom Lee, Kevin O'Leary, Bitcoin and Ether together).
+REAL_ANSWERS = Path(__file__).parent / "newsapi_real"
+
+
+def real_answer(name: str) -> dict[str, Any]:
+    """The recorded real answer ``name`` (a file of :data:`REAL_ANSWERS`), as NewsAPI sent it."""
+    document: dict[str, Any] = json.loads((REAL_ANSWERS / f"{name}.json").read_text(encoding="utf-8"))
+    return document
 
 
 def register_everything(

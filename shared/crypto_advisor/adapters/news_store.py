@@ -2,7 +2,9 @@
 
 Items: ``coin`` (the ticker, partition key), ``sk`` =
 ``<published ms, 13 digits>#<first 16 hex digits of sha256(url)>`` (sort key),
-the article's fields (``compound`` as ``Decimal``) and ``expires_at`` (epoch
+the article's fields (``compound`` as ``Decimal``, absent for an article not
+in English, which is stored unscored; ``entities`` as a list of
+``{name, kind}`` maps) and ``expires_at`` (epoch
 seconds, the TTL) 30 days after publication. The sort key starts with the
 publication time, so the analysis reads a coin's last week in one Query with
 ``between``; it ends with a hash of the URL, so the same article fetched again
@@ -23,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from crypto_advisor.contracts.errors import StorageError
-from crypto_advisor.contracts.news import Article
+from crypto_advisor.contracts.news import ENGLISH, Article, Entity
 
 #: How long an article stays in the table after its publication (the mood needs 7 days; the rest is slack
 #: for a later look at what an alert's news was).
@@ -35,7 +37,7 @@ def sort_key(published_ts: int, url: str) -> str:
 
 
 def to_item(article: Article) -> dict[str, Any]:
-    return {
+    item: dict[str, Any] = {
         "coin": article.coin,
         "sk": sort_key(article.published_ts, article.url),
         "url": article.url,
@@ -43,12 +45,20 @@ def to_item(article: Article) -> dict[str, Any]:
         "description": article.description,
         "source": article.source,
         "published_ts": article.published_ts,
-        "compound": Decimal(str(article.compound)),
+        "language": article.language,
+        "entities": [{"name": e.name, "kind": e.kind} for e in article.entities],
+        "about": list(article.about),
+        "off_topic": article.off_topic,
         "expires_at": article.published_ts // 1000 + ARTICLE_TTL_S,
     }
+    if article.compound is not None:
+        item["compound"] = Decimal(str(article.compound))
+    return item
 
 
 def from_item(item: dict[str, Any]) -> Article:
+    """The Article an item holds; an item stored before languages and entities reads as English, on topic."""
+    compound = item.get("compound")
     return Article(
         coin=item["coin"],
         url=item["url"],
@@ -56,7 +66,11 @@ def from_item(item: dict[str, Any]) -> Article:
         description=item.get("description", ""),
         source=item.get("source", ""),
         published_ts=int(item["published_ts"]),
-        compound=float(item["compound"]),
+        compound=None if compound is None else float(compound),
+        language=item.get("language", ENGLISH),
+        entities=tuple(Entity(name=e["name"], kind=e["kind"]) for e in item.get("entities", ())),
+        about=tuple(item.get("about", (item["coin"],))),
+        off_topic=bool(item.get("off_topic", False)),
     )
 
 

@@ -1,7 +1,10 @@
-"""News contracts: one scored article, and the news mood a Signal carries.
+"""News contracts: one article (scored when English), and the news mood a Signal carries.
 
 An :class:`Article` is what NewsFunction stores per coin (News table, one item
-per article URL) after scoring it with VADER. A :class:`NewsDigest` is what the
+per article URL): its language, its VADER score when that language is
+English (VADER reads English only; any other article is stored unscored), the
+named entities of its headline and the watched coins it names. A
+:class:`NewsDigest` is what the
 analysis attaches to a Signal: the mood over the last 24 hours against the last
 7 days, and the top headlines. The email renders the digest as it is, so the
 Signal (the notifier's outbox) is self-contained.
@@ -35,6 +38,14 @@ MAX_TITLE_CHARS = 500
 MAX_DESCRIPTION_CHARS = 2_000
 MAX_SOURCE_CHARS = 200
 MAX_COIN_CHARS = 20
+#: Named entities kept per article, and the "in the news" names a digest carries.
+MAX_ENTITIES = 12
+MAX_ENTITY_CHARS = 80
+MAX_IN_THE_NEWS = 8
+#: Watched coins one article may be attributed to.
+MAX_ABOUT = 20
+#: The language VADER scores (ISO 639-1).
+ENGLISH = "en"
 #: How many headlines a Signal's news digest carries.
 MAX_HEADLINES = 5
 
@@ -48,8 +59,28 @@ def is_web_url(url: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
+EntityKind = Literal["org", "person", "place"]
+
+
+class Entity(BaseModel):
+    """A name a headline mentions: an organisation, a person or a place (see :mod:`crypto_advisor.news.entities`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=MAX_ENTITY_CHARS)
+    kind: EntityKind
+
+
 class Article(BaseModel):
-    """One news article about one coin, scored."""
+    """One news article stored for one coin.
+
+    ``compound`` is None for an article not in English: stored (it was news) and
+    counted, never scored. ``about`` holds the watched coins the article names;
+    ``off_topic`` is True when it does not name ``coin`` itself (NewsAPI matched
+    the coin somewhere in the full text): such an article is kept but left out
+    of the coin's mood. Items stored before these fields existed read as English,
+    on topic and without entities.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -59,7 +90,18 @@ class Article(BaseModel):
     description: str = Field(default="", max_length=MAX_DESCRIPTION_CHARS)
     source: str = Field(default="", max_length=MAX_SOURCE_CHARS)
     published_ts: int = Field(gt=0, description="epoch milliseconds UTC")
-    compound: float = Field(ge=-1.0, le=1.0, description="VADER compound score of title + description")
+    compound: float | None = Field(
+        ge=-1.0, le=1.0, description="VADER compound score of title + description; None: not English, not scored"
+    )
+    language: str = Field(default=ENGLISH, min_length=2, max_length=8, description="ISO 639-1 code, or 'und'")
+    entities: tuple[Entity, ...] = Field(default=(), max_length=MAX_ENTITIES)
+    about: tuple[str, ...] = Field(default=(), max_length=MAX_ABOUT)
+    off_topic: bool = False
+
+    @property
+    def in_mood(self) -> bool:
+        """Whether the article counts in its coin's mood: scored (English) and about the coin."""
+        return self.compound is not None and not self.off_topic
 
     @field_validator("url")
     @classmethod
@@ -77,10 +119,18 @@ class Headline(BaseModel):
     url: str = Field(max_length=MAX_URL_CHARS)
     published_ts: int
     compound: float
+    #: how many outlets carried the story (syndicated copies of one story make one headline)
+    outlets: int = Field(default=1, ge=1)
 
 
 class NewsMood(BaseModel):
-    """Mean VADER compound and article counts over the short and long windows ending at ``at_ts``."""
+    """Mean VADER compound over the short and long windows ending at ``at_ts``, each story counted once.
+
+    ``count_24h`` and ``count_7d`` count stories (syndicated copies of one story
+    are one, see :mod:`crypto_advisor.news.stories`); ``articles_24h`` counts the
+    scored articles behind them, and ``other_languages_24h`` the articles of the
+    last 24 hours that were not in English (stored, not scored).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -89,6 +139,8 @@ class NewsMood(BaseModel):
     count_24h: int = Field(ge=0)
     mean_7d: float | None
     count_7d: int = Field(ge=0)
+    articles_24h: int = Field(default=0, ge=0)
+    other_languages_24h: int = Field(default=0, ge=0)
 
     @property
     def shift(self) -> float | None:
@@ -107,6 +159,8 @@ class NewsDigest(BaseModel):
     status: Literal["ok", "off", "no_articles"] = "ok"
     mood: NewsMood | None = None
     headlines: list[Headline] = Field(default_factory=list, max_length=MAX_HEADLINES)
+    #: the organisations, people and places named by most stories of the last 24 hours, most named first
+    in_the_news: list[Entity] = Field(default_factory=list, max_length=MAX_IN_THE_NEWS)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""NewsAPI article objects -> scored :class:`Article` contracts, or a reason why not.
+"""NewsAPI article objects -> :class:`Article` contracts (scored when English), or a reason why not.
 
 Pure. Everything in an answer came from publishers through NewsAPI, so each
 article is checked on its own and a bad one is rejected with its reason
@@ -9,11 +9,15 @@ the renderers escape them. Every text field has its cap
 (:mod:`crypto_advisor.contracts.news`): titles, descriptions and source names
 are cut to theirs (prose reads fine cut), and a URL longer than its cap is
 rejected with the reason (a cut URL is no link).
+
+Each accepted article also gets its language (only English is scored: VADER
+reads English, see :mod:`.language`), the entities its headline names
+(:mod:`.entities`) and the watched coins it names (:mod:`.attribution`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,17 +25,27 @@ from typing import Any
 from pydantic import ValidationError
 
 from crypto_advisor.contracts.news import (
+    ENGLISH,
     MAX_DESCRIPTION_CHARS,
     MAX_SOURCE_CHARS,
     MAX_TITLE_CHARS,
     MAX_URL_CHARS,
     Article,
 )
+from crypto_advisor.news.attribution import coins_named
+from crypto_advisor.news.entities import entities
 
 #: What NewsAPI puts in place of an article its publisher withdrew.
 REMOVED = "[Removed]"
 
 Scorer = Callable[[str, str], float]
+#: (title, description) -> ISO 639-1 code of its language
+Detector = Callable[[str, str], str]
+
+
+def english(title: str, description: str) -> str:
+    """A detector that takes everything for English: for callers that checked the language already."""
+    return ENGLISH
 
 
 class ArticleError(ValueError):
@@ -68,8 +82,21 @@ def published_ms(text: Any) -> int:
     return int(parsed.timestamp() * 1000)
 
 
-def parse_article(coin: str, raw: Any, *, now_ms: int, score: Scorer) -> Article:
-    """One article of a NewsAPI answer, scored; raises :class:`ArticleError` with the reason."""
+def parse_article(
+    coin: str,
+    raw: Any,
+    *,
+    now_ms: int,
+    score: Scorer,
+    detect: Detector = english,
+    watched: Mapping[str, str] | None = None,
+) -> Article:
+    """One article of a NewsAPI answer; raises :class:`ArticleError` with the reason.
+
+    Scored only when ``detect`` says it is English. ``watched`` (ticker -> name) are the coins it may be
+    about: with it, ``about`` lists those the article names and ``off_topic`` says it does not name ``coin``;
+    without it, the article is taken to be about ``coin``.
+    """
     if not isinstance(raw, dict):
         raise ArticleError(f"not an article object: {type(raw).__name__}")
     url, title = _text(raw, "url"), _text(raw, "title")
@@ -90,6 +117,8 @@ def parse_article(coin: str, raw: Any, *, now_ms: int, score: Scorer) -> Article
     description = _text(raw, "description")[:MAX_DESCRIPTION_CHARS]
     source = raw.get("source")
     source_name = (_text(source, "name") if isinstance(source, dict) else "")[:MAX_SOURCE_CHARS]
+    language = detect(title, description)
+    about = coins_named(f"{title}\n{description}", watched) if watched is not None else (coin,)
     try:
         return Article(
             coin=coin,
@@ -98,7 +127,11 @@ def parse_article(coin: str, raw: Any, *, now_ms: int, score: Scorer) -> Article
             description=description,
             source=source_name,
             published_ts=published,
-            compound=score(title, description),
+            compound=score(title, description) if language == ENGLISH else None,
+            language=language,
+            entities=entities(f"{title}\n{description}"),
+            about=about,
+            off_topic=coin not in about,
         )
     except ValidationError as exc:
         problems = "; ".join(
@@ -108,14 +141,20 @@ def parse_article(coin: str, raw: Any, *, now_ms: int, score: Scorer) -> Article
 
 
 def parse_articles(
-    coin: str, raws: Sequence[Any], *, now_ms: int, score: Scorer
+    coin: str,
+    raws: Sequence[Any],
+    *,
+    now_ms: int,
+    score: Scorer,
+    detect: Detector = english,
+    watched: Mapping[str, str] | None = None,
 ) -> tuple[list[Article], list[Rejection]]:
-    """Every usable article of an answer, and every rejected one with its reason."""
+    """Every usable article of an answer, and every rejected one with its reason (see :func:`parse_article`)."""
     accepted: list[Article] = []
     rejected: list[Rejection] = []
     for index, raw in enumerate(raws):
         try:
-            accepted.append(parse_article(coin, raw, now_ms=now_ms, score=score))
+            accepted.append(parse_article(coin, raw, now_ms=now_ms, score=score, detect=detect, watched=watched))
         except ArticleError as exc:
             url = raw.get("url") if isinstance(raw, dict) and isinstance(raw.get("url"), str) else None
             rejected.append(Rejection(index=index, url=url[:200] if url else None, reason=str(exc)))

@@ -2,10 +2,14 @@
 
 Per coin: one NewsAPI query (name OR ticker) over the last ``lookback_ms``,
 the raw answer archived to S3 first (the source of truth, as for candles),
-then each article checked and scored, and stored unless an earlier run stored
-it (the News table's key holds a hash of the URL; the write is conditional).
-Overlapping windows between runs are therefore harmless, and a run redone from
-the same event stores nothing new.
+then each article checked, its language detected (only English is scored;
+the others are stored unscored and counted), and stored unless an earlier run
+stored it (the News table's key holds a hash of the URL; the write is
+conditional). Overlapping windows between runs are therefore harmless, and a
+run redone from the same event stores nothing new. An article that names
+other watched coins is stored for each of them too (a story about Bitcoin and
+Ether counts for ETH, whichever query found it); one that names none of them
+is stored off topic, out of every mood, and counted.
 
 A coin that fails (NewsAPI down after retries, a storage error, even a bug) is
 reported with its error; the other coins go on. Two answers stop the whole
@@ -24,7 +28,9 @@ from typing import Any, Literal
 
 from crypto_advisor.contracts.errors import RateLimitedError, SourceAuthError, SourceError, StorageError
 from crypto_advisor.contracts.units import HOUR_MS
-from crypto_advisor.news.parse import Rejection, Scorer, parse_articles
+from crypto_advisor.contracts.news import Article
+from crypto_advisor.news.language import language
+from crypto_advisor.news.parse import Detector, Rejection, Scorer, parse_articles
 from crypto_advisor.news.ports import ArticleStorePort, NewsArchivePort, NewsSource
 from crypto_advisor.news.query import news_query
 from crypto_advisor.news.scoring import compound
@@ -45,6 +51,12 @@ class CoinReport:
     fetched: int = 0
     new: int = 0
     duplicates: int = 0
+    #: stored unscored: not in English
+    other_languages: int = 0
+    #: stored out of the mood: names none of the watched coins
+    off_topic: int = 0
+    #: copies stored for the other watched coins the articles name, e.g. {"ETH": 2}
+    also_for: dict[str, int] = field(default_factory=dict)
     rejected: list[Rejection] = field(default_factory=list)
     archive_key: str | None = None
     incomplete: str | None = None
@@ -59,6 +71,9 @@ class CoinReport:
             "fetched": self.fetched,
             "new": self.new,
             "duplicates": self.duplicates,
+            "other_languages": self.other_languages,
+            "off_topic": self.off_topic,
+            "also_for": dict(self.also_for),
             "rejected": [r.as_dict() for r in self.rejected],
             "archive_key": self.archive_key,
             "incomplete": self.incomplete,
@@ -92,6 +107,10 @@ class NewsRunReport:
     def rejected(self) -> int:
         return sum(len(c.rejected) for c in self.coins)
 
+    @property
+    def other_languages(self) -> int:
+        return sum(c.other_languages for c in self.coins)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "status": "stopped" if self.stopped else "done",
@@ -99,6 +118,7 @@ class NewsRunReport:
             "new": self.new,
             "duplicates": self.duplicates,
             "rejected": self.rejected,
+            "other_languages": self.other_languages,
             "failed": [c.coin for c in self.failed],
             "stopped": self.stopped,
             "stopped_because": self.stopped_because,
@@ -120,8 +140,13 @@ def news_for_coin(
     archive: NewsArchivePort,
     lookback_ms: int = LOOKBACK_MS,
     score: Scorer = compound,
+    detect: Detector = language,
+    watched: Mapping[str, str] | None = None,
 ) -> CoinReport:
-    """Fetch, archive, check, score and store one coin's news; raises the adapters' errors."""
+    """Fetch, archive, check, score and store one coin's news; raises the adapters' errors.
+
+    ``watched`` (ticker -> name, default: this coin alone) are the coins an article may be attributed to.
+    """
     from_ms = now_ms - lookback_ms
     answer = source.fetch(query, from_ms=from_ms, to_ms=now_ms)
     raws = answer.articles
@@ -141,18 +166,30 @@ def news_for_coin(
                 "pages": answer.pages,
             },
         )
-    articles, report.rejected = parse_articles(coin, raws, now_ms=now_ms, score=score)
+    articles, report.rejected = parse_articles(
+        coin, raws, now_ms=now_ms, score=score, detect=detect, watched=watched
+    )
     seen: set[str] = set()
     for article in articles:
-        if article.url in seen:  # the same story twice in one answer (syndication): one item
+        if article.url in seen:  # the same URL twice in one answer: one item
             report.duplicates += 1
             continue
         seen.add(article.url)
+        report.other_languages += article.compound is None
+        report.off_topic += article.off_topic
         if store.put_once(article):
             report.new += 1
         else:
             report.duplicates += 1
+        for other in article.about:
+            if other != coin and _store_for(other, article, store):
+                report.also_for[other] = report.also_for.get(other, 0) + 1
     return report
+
+
+def _store_for(other: str, article: Article, store: ArticleStorePort) -> bool:
+    """Store ``article`` for another watched coin it names; True if that coin did not have it yet."""
+    return store.put_once(article.model_copy(update={"coin": other, "off_topic": False}))
 
 
 def run_news(
@@ -164,6 +201,7 @@ def run_news(
     archive: NewsArchivePort,
     lookback_ms: int = LOOKBACK_MS,
     score: Scorer = compound,
+    detect: Detector = language,
 ) -> NewsRunReport:
     """The news of every coin (ticker -> name, as ``Watchlist.coins()`` gives); one failing coin stops no other."""
     run = NewsRunReport(now_ms=now_ms, coins=[])
@@ -188,6 +226,8 @@ def run_news(
                 archive=archive,
                 lookback_ms=lookback_ms,
                 score=score,
+                detect=detect,
+                watched=coins,
             )
         except RateLimitedError as exc:
             run.stopped, run.stopped_because = "rate_limited", "NewsAPI rate limit reached earlier in this run"

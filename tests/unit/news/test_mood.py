@@ -16,7 +16,7 @@ def art(published_ts: int, compound: float, name: str = "") -> Article:
     return Article(
         coin="BTC",
         url=f"https://news.example/{published_ts}/{name or compound}",
-        title=name or f"story {compound}",
+        title=name or f"story {compound} published at {published_ts}",
         source="Example",
         published_ts=published_ts,
         compound=compound,

@@ -45,6 +45,7 @@ from crypto_advisor.notify.format import (
     FOOTER,
     change_since,
     count,
+    in_the_news,
     mood_word,
     one_line,
     rule_title,
@@ -52,6 +53,7 @@ from crypto_advisor.notify.format import (
     share,
     signed_pct,
     snapshot,
+    stories_phrase,
 )
 from crypto_advisor.notify.view import AlertView
 
@@ -344,10 +346,13 @@ def news_mood(news: NewsDigest | None) -> str:
     mood = news.mood
     if news.status == "no_articles" or mood is None or mood.mean_24h is None:
         return "no articles in the last 24 hours"
-    text = f"{score(mood.mean_24h)} {mood_word(mood.mean_24h)} ({count(mood.count_24h, 'article')})"
+    text = f"{score(mood.mean_24h)} {mood_word(mood.mean_24h)} ({stories_phrase(mood.count_24h, mood.articles_24h)})"
     if mood.mean_7d is not None:
         text += f" vs {score(mood.mean_7d)} over 7 days"
-    return text
+    if mood.other_languages_24h:
+        text += f"; {count(mood.other_languages_24h, 'article')} in other languages not scored"
+    names = in_the_news(news)
+    return text + (f"; in the news: {names}" if names else "")
 
 
 def _staleness(day: SeriesDay, until_ms: int, zone: ZoneInfo) -> str | None:

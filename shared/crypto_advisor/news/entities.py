@@ -65,7 +65,8 @@ NAMES: dict[str, tuple[EntityKind, tuple[str, ...]]] = {
     "Grayscale": ("org", ("GBTC",)),
     "Ripio": ("org", ()),
     "BitcoinTrade": ("org", ()),
-    "Marathon Digital": ("org", ("Marathon Patent Group",)),
+    "Marathon Digital": ("org", ()),
+    "Marathon Patent Group": ("org", ()),
     "Riot Platforms": ("org", ("Riot Blockchain",)),
     "DMG Blockchain Solutions": ("org", ()),
     "OpenSea": ("org", ()),
@@ -83,6 +84,10 @@ NAMES: dict[str, tuple[EntityKind, tuple[str, ...]]] = {
     "CME Group": ("org", ("CME",)),
     "Nasdaq": ("org", ()),
     "Fundstrat": ("org", ()),
+    # newspapers named in the text (before the places their names hold)
+    "New York Times": ("org", ("NYT",)),
+    "Wall Street Journal": ("org", ("WSJ",)),
+    "Financial Times": ("org", ()),
     "Tesla": ("org", ()),
     "Meta Platforms": ("org", ("Facebook",)),
     "Microsoft": ("org", ()),
@@ -170,7 +175,7 @@ def most_named(groups: Iterable[Iterable[Entity]], limit: int) -> list[Entity]:
     """The entities named by most groups (stories), ties by first appearance; each group counts an entity once."""
     counts: dict[Entity, int] = {}
     for group in groups:
-        for entity in set(group):
+        for entity in dict.fromkeys(group):  # once per group, in order (a set's order would vary between runs)
             counts[entity] = counts.get(entity, 0) + 1
     ranked = sorted(counts, key=lambda e: -counts[e])  # sorted() is stable: ties keep their first appearance
     return ranked[:limit]

@@ -139,7 +139,8 @@ def top_headlines(articles: Sequence[Article], at_ms: int, limit: int = TOP_HEAD
 def in_the_news(articles: Sequence[Article], at_ms: int, limit: int = MAX_IN_THE_NEWS) -> list[Entity]:
     """The organisations, people and places named by most stories of the last 24 hours (a story counts once)."""
     recent = _recent_stories(articles, at_ms)
-    return most_named(([e for copy in s.copies if copy.published_ts <= at_ms for e in copy.entities] for s in recent), limit)
+    named = ([e for copy in s.copies if copy.published_ts <= at_ms for e in copy.entities] for s in recent)
+    return most_named(named, limit)
 
 
 def digest(coin: str, articles: Sequence[Article], at_ms: int, limit: int = TOP_HEADLINES) -> NewsDigest:

@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from crypto_advisor.contracts.errors import RateLimitedError, SourceAuthError, SourceError, StorageError
-from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.contracts.news import Article
+from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.news.language import language
 from crypto_advisor.news.parse import Detector, Rejection, Scorer, parse_articles
 from crypto_advisor.news.ports import ArticleStorePort, NewsArchivePort, NewsSource
@@ -166,9 +166,7 @@ def news_for_coin(
                 "pages": answer.pages,
             },
         )
-    articles, report.rejected = parse_articles(
-        coin, raws, now_ms=now_ms, score=score, detect=detect, watched=watched
-    )
+    articles, report.rejected = parse_articles(coin, raws, now_ms=now_ms, score=score, detect=detect, watched=watched)
     seen: set[str] = set()
     for article in articles:
         if article.url in seen:  # the same URL twice in one answer: one item

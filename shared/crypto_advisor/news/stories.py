@@ -72,11 +72,7 @@ class Story:
 
     def outlets(self, until_ms: int | None = None) -> int:
         """How many outlets (distinct source names; URLs for an unnamed source) carried it by ``until_ms``."""
-        seen = {
-            a.source.casefold() or a.url
-            for a in self.copies
-            if until_ms is None or a.published_ts <= until_ms
-        }
+        seen = {a.source.casefold() or a.url for a in self.copies if until_ms is None or a.published_ts <= until_ms}
         return max(len(seen), 1)
 
 

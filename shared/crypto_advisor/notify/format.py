@@ -165,6 +165,8 @@ class HeadlineItem:
     link: str | None
     #: any other address, shown as text and never as a link
     unlinked_url: str | None
+    #: how many outlets carried the story: ``3 outlets``; None for one
+    outlets: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,8 @@ class NewsContent:
     #: one or two sentences: the mood, or why there is none
     summary: tuple[str, ...]
     headlines: tuple[HeadlineItem, ...]
+    #: ``In the news: SEC, BlackRock, El Salvador.``; None when the day's stories name no one
+    in_the_news: str | None = None
 
 
 @dataclass(frozen=True)
@@ -443,16 +447,40 @@ def news_content(digest: NewsDigest | None) -> NewsContent | None:
     else:
         line = (
             f"Mood of the last 24 hours: {score(mood.mean_24h)} ({mood_word(mood.mean_24h)}, "
-            f"{count(mood.count_24h, 'article')})"
+            f"{stories_phrase(mood.count_24h, mood.articles_24h)})"
         )
         if mood.mean_7d is not None:
             line += (
                 f" vs {score(mood.mean_7d)} ({mood_word(mood.mean_7d)}) over the last 7 days "
-                f"({count(mood.count_7d, 'article')})"
+                f"({stories_phrase(mood.count_7d)})"
             )
         summary.append(line + ".")
-        summary.append("Scores are VADER compound sentiment of title and description, from -1 to +1.")
-    return NewsContent(tuple(summary), tuple(_headline(h) for h in digest.headlines[:MAX_HEADLINES]))
+        summary.append(
+            "Scores are VADER compound sentiment of title and description, from -1 to +1; "
+            "a story carried by several outlets counts once."
+        )
+    if mood is not None and mood.other_languages_24h:
+        summary.append(
+            f"Not scored: {count(mood.other_languages_24h, 'article')} in other languages (VADER reads English only)."
+        )
+    return NewsContent(
+        tuple(summary),
+        tuple(_headline(h) for h in digest.headlines[:MAX_HEADLINES]),
+        in_the_news=f"In the news: {names}." if (names := in_the_news(digest)) else None,
+    )
+
+
+def stories_phrase(stories: int, articles: int = 0) -> str:
+    """``5 stories``, or ``5 stories from 7 articles`` when syndicated copies were grouped."""
+    text = f"{stories:,} {'story' if stories == 1 else 'stories'}"
+    return text + (f" from {count(articles, 'article')}" if articles > stories else "")
+
+
+def in_the_news(digest: NewsDigest | None) -> str | None:
+    """``SEC, BlackRock, El Salvador``: the names most of the day's stories named, most named first."""
+    if digest is None or not digest.in_the_news:
+        return None
+    return ", ".join(one_line(e.name) for e in digest.in_the_news)
 
 
 def _headline(headline: Headline) -> HeadlineItem:
@@ -465,6 +493,7 @@ def _headline(headline: Headline) -> HeadlineItem:
         score=score(headline.compound),
         link=url if web else None,
         unlinked_url=None if web or not url else one_line(url),
+        outlets=count(headline.outlets, "outlet") if headline.outlets > 1 else None,
     )
 
 

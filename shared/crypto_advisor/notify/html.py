@@ -166,6 +166,8 @@ def _news(news: NewsContent) -> str:
         paragraph(esc(line), f"font-size:15px;color:{TEXT};" if i == 0 else f"font-size:13px;color:{MUTED};")
         for i, line in enumerate(news.summary)
     ]
+    if news.in_the_news:
+        parts.insert(1, paragraph(esc(news.in_the_news), f"font-size:15px;color:{TEXT};"))
     parts.extend(_headline(h) for h in news.headlines)
     return "".join(parts)
 
@@ -176,6 +178,8 @@ def _headline(item: HeadlineItem) -> str:
     else:
         title = esc(item.title)
     meta = f"{esc(item.source)} · {esc(item.when)} · score {esc(item.score)}"
+    if item.outlets:
+        meta += f" · {esc(item.outlets)}"
     unlinked = (
         f'<br><span style="font-size:12px;color:{MUTED};">address not shown as a link: {esc(item.unlinked_url)}</span>'
         if item.unlinked_url

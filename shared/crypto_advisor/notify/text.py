@@ -62,10 +62,13 @@ def _fact(label: str, value: str, note: str) -> str:
 
 def _news(news: NewsContent) -> str:
     lines = list(news.summary)
+    if news.in_the_news:
+        lines.insert(1, news.in_the_news)
     for item in news.headlines:
         lines.append("")
         lines.append(f"- {item.title}")
-        lines.append(f"  {item.source}, {item.when}, score {item.score}")
+        outlets = f", {item.outlets}" if item.outlets else ""
+        lines.append(f"  {item.source}, {item.when}, score {item.score}{outlets}")
         if item.link:
             lines.append(f"  {item.link}")
         elif item.unlinked_url:

@@ -148,7 +148,8 @@ def test_does_not_apply_to_an_analysis_without_news(frame_of):
 
 
 def article(ts: int, compound: float) -> Article:
-    return Article(coin="BTC", url=f"https://news.example/{ts}", title=f"story published at {ts}", published_ts=ts, compound=compound)
+    title = f"story published at {ts}"
+    return Article(coin="BTC", url=f"https://news.example/{ts}", title=title, published_ts=ts, compound=compound)
 
 
 def test_each_row_sees_the_news_published_by_its_candle_close(frame_of):

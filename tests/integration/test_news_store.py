@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from crypto_advisor.adapters.news_store import ARTICLE_TTL_S, NewsStore, sort_key
-from crypto_advisor.contracts.news import Article
+from crypto_advisor.contracts.news import Article, Entity
 from crypto_advisor.local.stack import load_template
 from crypto_advisor.wiring.settings import NewsSettings
 from tests.conftest import REPO
@@ -60,6 +61,38 @@ def test_recent_reads_the_window_inclusive_oldest_first(table):
 
     # When the window [T - 10h, T] is read / Then both edges are in, the outside ones out, oldest first
     assert [a.published_ts for a in store.recent("BTC", T - 10 * HOUR, T)] == [T - 10 * HOUR, T - 5 * HOUR, T]
+
+
+def test_an_unscored_article_with_its_language_entities_and_coins_reads_back_whole(table):
+    # Given a German article (stored unscored) that names two coins and a place, and one off topic
+    store = NewsStore(table)
+    german = article(T - HOUR, url="https://news.example/de").model_copy(
+        update={
+            "compound": None,
+            "language": "de",
+            "entities": (Entity(name="El Salvador", kind="place"),),
+            "about": ("BTC", "ETH"),
+        }
+    )
+    off_topic = article(T - 2 * HOUR).model_copy(update={"about": (), "off_topic": True})
+
+    # When both are stored and read back
+    store.put_once(german), store.put_once(off_topic)
+
+    # Then each comes back equal: no score, its language, its entities and coins, off topic or not
+    assert store.recent("BTC", T - 3 * HOUR, T) == [off_topic, german]
+
+
+def test_an_item_stored_before_languages_reads_as_english_about_its_coin(table):
+    # Given an item written by the previous version (no language, entities, about or off_topic)
+    item = {"coin": "BTC", "sk": sort_key(T - HOUR, "https://news.example/old"), "url": "https://news.example/old",
+            "title": "Bitcoin slides", "description": "", "source": "Example", "published_ts": T - HOUR,
+            "compound": Decimal("-0.25")}  # fmt: skip
+    table.put_item(Item=item)
+
+    # When it is read / Then it is English, about BTC and in the mood, as it was
+    (old,) = NewsStore(table).recent("BTC", T - 2 * HOUR, T)
+    assert (old.language, old.about, old.off_topic, old.compound, old.in_mood) == ("en", ("BTC",), False, -0.25, True)
 
 
 def test_an_unreadable_item_is_skipped_and_the_others_are_returned(table):

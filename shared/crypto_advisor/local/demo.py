@@ -62,6 +62,7 @@ from crypto_advisor.local.outbox import AcceptedEmail, accepted_emails, verify_s
 from crypto_advisor.local.runtime import LocalRuntime, decode_records, read_stream
 from crypto_advisor.local.stack import EmbeddedAws, deploy
 from crypto_advisor.notify.context_words import context_lines
+from crypto_advisor.notify.format import news_content
 from crypto_advisor.wiring.models import model_store
 
 REPO = Path(__file__).resolve().parents[3]
@@ -156,6 +157,7 @@ def run(out: Path, watchlist_path: Path, keep: Callable[[LocalRuntime], None] | 
                 digests.append(print_digest(digest))
         summary = summarize(aws, stack.outputs, watchlist_path, ticks)
         summary["signals"] = print_signals(aws, stack.outputs)
+        summary["news"] = print_news(summary["signals"])
         summary["parked"] = runtime.parked
         summary["replay"] = replays
         summary["alerts"] = print_alerts(aws, stack.outputs)
@@ -336,6 +338,28 @@ def print_signals(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, A
         for skip in signal.skipped:
             print(f"      {skip.rule_id:<20} {skip.reason}")
     return [s.model_dump(by_alias=True) for s in signals]
+
+
+def print_news(signals: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Each coin's news as its last signal carries it, in the email's words: stories, languages, entities."""
+    print("\nnews (the last signal of each coin, as its email words it: each story once, English only):")
+    latest = {}
+    for body in signals:
+        signal = Signal.from_json(json.dumps(body))
+        if signal.news is not None and signal.news.status == "ok":
+            latest[signal.news.coin] = signal.news
+    shown: dict[str, list[str]] = {}
+    for coin, digest in latest.items():
+        content = news_content(digest)
+        if content is None:
+            continue
+        lines = [content.summary[0], *content.summary[2:], *([content.in_the_news] if content.in_the_news else [])]
+        lines += [
+            f"  {h.title} ({h.source}, {h.score}{', ' + h.outlets if h.outlets else ''})" for h in content.headlines[:3]
+        ]
+        print(f"  {coin}: " + "\n      ".join(lines))
+        shown[coin] = lines
+    return shown
 
 
 def summarize(aws: EmbeddedAws, outputs: dict[str, str], watchlist_path: Path, ticks: list[dict]) -> dict[str, Any]:

@@ -15,7 +15,13 @@ and mostly bad headlines, so the 24-hour mean crosses the news-sentiment
 rule's lines now and then. Every ``SPECIAL_EVERY`` slots (two days at the
 default spacing) one headline carries ``<script>alert(1)</script>`` and one
 article links to ``javascript:alert(1)``, as hostile feeds do: the first must
-reach the email escaped, the second must be rejected and reported. Any other
+reach the email escaped, the second must be rejected and reported. As real
+answers do, the feed also carries a German and a Spanish article every two
+days (stored unscored and counted, never in the mood) and a wire story every
+``WIRE_EVERY`` slots that Reuters publishes and portals republish within half
+an hour under their own URLs, some with a " - Reuters" tag (one story in the
+mood, "3 outlets" in the email); and the headlines name the SEC, BlackRock,
+the Fed and El Salvador now and then, for the email's "In the news". Any other
 URL through the session fails as a connection error: the demo never reaches
 the network.
 """
@@ -43,6 +49,21 @@ DEFAULT_SPACING_MS = 2 * HOUR_MS
 SPECIAL_EVERY = 24
 #: Days the mood takes to swing from good to bad and back.
 MOOD_PERIOD_DAYS = 5.0
+#: Slots between two wire stories (syndicated copies) of a coin.
+WIRE_EVERY = 4
+#: Where a wire story is republished: (outlet, domain, minutes after the wire, title tag).
+SYNDICATION: tuple[tuple[str, str, int, str], ...] = (
+    ("Yahoo Finance", "finance.yahoo.com", 7, ""),
+    ("MarketScreener", "marketscreener.com", 15, " - Reuters"),
+    ("Investing.com", "investing.com", 24, " | Reuters"),
+)
+#: Articles in other languages, at these slots of every ``SPECIAL_EVERY``: (slot, outlet, domain, title, description).
+FOREIGN: tuple[tuple[int, str, str, str, str], ...] = (
+    (11, "Finanzen.net", "finanzen.net", "{name}-Kurs unter Druck: Anleger fürchten die nächste Verkaufswelle",
+     "Die Stimmung am Kryptomarkt bleibt angespannt, sagen Händler in Frankfurt."),
+    (20, "Expansión", "expansion.com", "{name} sube con fuerza y los inversores vuelven al mercado",
+     "Los analistas esperan que la tendencia continúe durante las próximas semanas."),
+)  # fmt: skip
 
 SOURCES: tuple[tuple[str, str], ...] = (
     ("CoinDesk", "coindesk.com"),
@@ -55,15 +76,15 @@ SOURCES: tuple[tuple[str, str], ...] = (
     ("Forbes", "forbes.com"),
 )
 POSITIVE: tuple[tuple[str, str], ...] = (
-    ("{name} rallies as ETF inflows hit a record", "Buyers stepped in and confidence improved across the market."),
+    ("{name} rallies as BlackRock ETF inflows hit a record", "Buyers stepped in and confidence improved."),
     ("{name} surges past key resistance as buyers return", "Analysts see strong support and growing demand."),
     ("Analysts upbeat on {name} after a strong week of gains", "Optimism spreads as the rally extends."),
     ("{ticker} jumps as institutional demand grows", "Fund managers welcome the improving outlook."),
-    ("{name} adoption wins praise from major banks", "A great step forward, executives say."),
-    ("{name} climbs to a three-month high on optimism", "Traders celebrate the best week since spring."),
+    ("{name} adoption wins praise from major banks", "A great step forward, JPMorgan executives say."),
+    ("{name} climbs to a three-month high on optimism", "Traders in El Salvador celebrate the best week since spring."),
 )
 NEGATIVE: tuple[tuple[str, str], ...] = (
-    ("{name} slides as traders fear a regulatory crackdown", "Sellers dominated and losses deepened."),
+    ("{name} slides as traders fear an SEC crackdown", "Sellers dominated and losses deepened."),
     ("{ticker} plunges after exchange hack sparks panic", "Investors rushed to withdraw funds amid the chaos."),
     ("{name} miners struggle with losses as fees collapse", "Smaller firms warn of bankruptcy."),
     ("Investors dump {name} amid fears of a deeper sell-off", "Worries about weak demand hurt prices."),
@@ -127,6 +148,14 @@ class NewsFeed:
             title = SCRIPT_TITLE.format(name=name)
         if slot % SPECIAL_EVERY == 17:
             url = JAVASCRIPT_URL
+        for at, outlet, site, foreign_title, foreign_description in FOREIGN:
+            if slot % SPECIAL_EVERY == at:
+                source, domain = outlet, site
+                title, description = foreign_title.format(name=name), foreign_description
+                url = f"https://www.{domain}/krypto/{day}/{slot}"
+        if slot % WIRE_EVERY == 2 and slot % SPECIAL_EVERY not in (5, 17):
+            source, domain = "Reuters", "reuters.com"
+            url = f"https://www.{domain}/markets/{day}/{slug}-{slot}"
         return {
             "source": {"id": domain.split(".")[0], "name": source},
             "author": f"{source} staff",
@@ -138,10 +167,32 @@ class NewsFeed:
             "content": f"{description} [+{1000 + slot % 997} chars]",
         }
 
+    def copies(self, query: str, slot: int) -> list[dict[str, Any]]:
+        """The slot's article and, for a wire story, its copies republished by portals under their own URLs."""
+        article = self.article(query, slot)
+        if article["source"]["name"] != "Reuters" or slot % WIRE_EVERY != 2:
+            return [article]
+        published = _parse_time(article["publishedAt"].replace("Z", "+00:00"))
+        count = 1 + _digest(self.seed, query, slot, "wire") % len(SYNDICATION)
+        found = [article]
+        for outlet, domain, minutes, tag in SYNDICATION[:count]:
+            slug = "-".join(re.sub(r"[^a-z0-9 ]", "", article["title"].lower()).split())[:70]
+            found.append(
+                {
+                    **article,
+                    "source": {"id": None, "name": outlet},
+                    "title": article["title"] + tag,
+                    "url": f"https://{domain}/news/{slug}-{slot}",
+                    "publishedAt": _iso(published + minutes * 60_000),
+                }
+            )
+        return found
+
     def between(self, query: str, from_ms: int, to_ms: int) -> list[dict[str, Any]]:
         """Every article of ``query`` published in ``[from_ms, to_ms]``, newest first (NewsAPI's publishedAt sort)."""
         first, last = from_ms // self.spacing_ms, to_ms // self.spacing_ms
-        found = [self.article(query, slot) for slot in range(first, last + 1)]
+        found = [copy for slot in range(first, last + 1) for copy in self.copies(query, slot)]
+        found.sort(key=lambda a: a["publishedAt"])
         inside = [a for a in found if from_ms <= _parse_time(a["publishedAt"].replace("Z", "+00:00")) <= to_ms]
         return inside[::-1]
 

@@ -8,9 +8,11 @@ import pytest
 
 from crypto_advisor.adapters.newsapi import NewsApiSource
 from crypto_advisor.contracts.errors import SourceAuthError
-from crypto_advisor.local.news_feed import JAVASCRIPT_URL, demo_news_session
+from crypto_advisor.local.news_feed import JAVASCRIPT_URL, SYNDICATION, demo_news_session
+from crypto_advisor.news.language import language
 from crypto_advisor.news.parse import parse_articles
 from crypto_advisor.news.scoring import compound
+from crypto_advisor.news.stories import stories
 
 HOUR = 3_600_000
 TO = 1_793_491_200_000  # 2026-11-01T00:00Z
@@ -30,9 +32,11 @@ def test_two_days_hold_newest_first_articles_inside_the_window():
     # When two days are fetched through the real client
     articles = fetch(TO - 48 * HOUR, TO)
 
-    # Then there are about one every two hours, newest first, all inside the window, all about the coin
+    # Then there are about one story every two hours (wire stories with their copies), newest first, all inside
+    # the window, all about the coin
     times = [ms(a["publishedAt"]) for a in articles]
-    assert 20 <= len(articles) <= 28
+    portals = {outlet for outlet, *_ in SYNDICATION}
+    assert 20 <= len([a for a in articles if a["source"]["name"] not in portals]) <= 28
     assert times == sorted(times, reverse=True) and min(times) >= TO - 48 * HOUR and max(times) <= TO
     assert all("Bitcoin" in a["title"] or "BTC" in a["title"] for a in articles)
 
@@ -90,3 +94,19 @@ def test_the_session_reaches_nothing_but_the_feed():
     # Given / When the session is asked for another site / Then it fails without touching the network
     with pytest.raises(Exception, match="reaches no network"):
         demo_news_session().get("https://example.com/")
+
+
+def test_a_wire_story_comes_with_copies_a_german_and_a_spanish_article_and_names_to_find():
+    # When two days are fetched through the real client and parsed as NewsFunction does
+    articles, _ = parse_articles(
+        "BTC", fetch(TO - 48 * HOUR, TO), now_ms=TO, score=compound, detect=language, watched={"BTC": "Bitcoin"}
+    )
+
+    # Then some stories come from several outlets, one of them Reuters with its copies
+    grouped = stories(a for a in articles if a.in_mood)
+    wires = [s for s in grouped if s.first.source == "Reuters" and s.outlets() > 1]
+    assert len(wires) >= 3 and max(s.outlets() for s in wires) == 4
+    # And one German and one Spanish article are stored unscored
+    assert sorted(a.language for a in articles if a.compound is None) == ["de", "es"]
+    # And the headlines name who is in the news
+    assert {"SEC", "BlackRock", "Federal Reserve"} <= {e.name for a in articles for e in a.entities}

@@ -41,7 +41,7 @@ MAX_COIN_CHARS = 20
 #: Named entities kept per article, and the "in the news" names a digest carries.
 MAX_ENTITIES = 12
 MAX_ENTITY_CHARS = 80
-MAX_IN_THE_NEWS = 8
+MAX_IN_THE_NEWS = 6
 #: Watched coins one article may be attributed to.
 MAX_ABOUT = 20
 #: The language VADER scores (ISO 639-1).

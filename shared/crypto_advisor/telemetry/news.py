@@ -33,6 +33,9 @@ def record(report: NewsRunReport) -> None:
                 new=coin.new,
                 duplicates=coin.duplicates,
                 rejected=len(coin.rejected),
+                other_languages=coin.other_languages,
+                off_topic=coin.off_topic,
+                also_for=coin.also_for,
                 archive_key=coin.archive_key,
             )
         elif coin.status == "failed" and coin.error_kind not in ("SourceAuthError", "RateLimitedError"):
@@ -52,7 +55,12 @@ def record(report: NewsRunReport) -> None:
             skipped=[c.coin for c in report.coins if c.status == "skipped"],
         )
     logger.info(
-        "news run", stored=report.new, duplicates=report.duplicates, rejected=report.rejected, failed=len(report.failed)
+        "news run",
+        stored=report.new,
+        duplicates=report.duplicates,
+        rejected=report.rejected,
+        other_languages=report.other_languages,
+        failed=len(report.failed),
     )
     if report.failed:
         metrics.add_metric(name=NEWS_COINS_FAILED.name, unit=MetricUnit.Count, value=len(report.failed))

@@ -26,7 +26,7 @@ from crypto_advisor.contracts import news as news_caps
 from crypto_advisor.contracts import signal as caps
 from crypto_advisor.contracts.conditions import MAX_CONDITIONS, MAX_EXPRESSION_LENGTH
 from crypto_advisor.contracts.market_context import BetaReading, MarketContext, TrendReading
-from crypto_advisor.contracts.news import Article, Headline, NewsDigest, NewsMood
+from crypto_advisor.contracts.news import Article, Entity, Headline, NewsDigest, NewsMood
 from crypto_advisor.contracts.signal import FiringRecord, Health, Rarity, Signal
 
 ITEM_LIMIT = 400 * 1024
@@ -60,6 +60,10 @@ class CapturingTable:
 
     def put_item(self, Item: dict[str, Any], **_: Any) -> None:
         self.items.append(Item)
+
+
+def widest_entity() -> Entity:
+    return Entity(name=WIDE * news_caps.MAX_ENTITY_CHARS, kind="place")
 
 
 def widest_headline() -> Headline:
@@ -135,6 +139,7 @@ def widest_signal() -> Signal:
             coin="C" * news_caps.MAX_COIN_CHARS,
             mood=NewsMood(at_ts=TS, mean_24h=-0.5, count_24h=10_000, mean_7d=-0.5, count_7d=70_000),
             headlines=[widest_headline() for _ in range(news_caps.MAX_HEADLINES)],
+            in_the_news=[widest_entity() for _ in range(news_caps.MAX_IN_THE_NEWS)],
         ),
         market=MarketContext(
             move=-0.05,
@@ -201,6 +206,8 @@ def test_the_largest_article_the_caps_allow_is_a_small_news_item():
         source=WIDE * news_caps.MAX_SOURCE_CHARS,
         published_ts=TS,
         compound=-0.123456789,
+        entities=tuple(widest_entity() for _ in range(news_caps.MAX_ENTITIES)),
+        about=tuple("C" * news_caps.MAX_COIN_CHARS for _ in range(news_caps.MAX_ABOUT)),
     )
 
     # When it becomes a News item / Then it is a few kilobytes, far under the limit

@@ -67,17 +67,20 @@ def mood_stories(articles: Sequence[Article]) -> list[Story]:
     return stories(a for a in articles if a.in_mood)
 
 
-def moods_at(articles: Sequence[Article], at_ms: Sequence[int] | np.ndarray) -> MoodSeries:
-    """The 24-hour and 7-day mood at each moment of ``at_ms`` (any order), from one coin's articles."""
-    ordered = mood_stories(articles)  # oldest first
-    times = np.fromiter((s.published_ts for s in ordered), dtype=np.int64, count=len(ordered))
+def _series(grouped: Sequence[Story], at_ms: Sequence[int] | np.ndarray) -> MoodSeries:
+    times = np.fromiter((s.published_ts for s in grouped), dtype=np.int64, count=len(grouped))
     # Prefix sums: the total of any window is a difference of two of them (exact enough in float64 for
     # the few thousand scores in [-1, 1] a week of news holds).
-    sums = np.concatenate(([0.0], np.cumsum([s.first.compound or 0.0 for s in ordered], dtype=np.float64)))
+    sums = np.concatenate(([0.0], np.cumsum([s.first.compound or 0.0 for s in grouped], dtype=np.float64)))
     at = np.asarray(at_ms, dtype=np.int64)
     mean_24h, count_24h = _window(times, sums, at, MOOD_SHORT_MS)
     mean_7d, count_7d = _window(times, sums, at, MOOD_LONG_MS)
     return MoodSeries(mean_24h, count_24h, mean_7d, count_7d)
+
+
+def moods_at(articles: Sequence[Article], at_ms: Sequence[int] | np.ndarray) -> MoodSeries:
+    """The 24-hour and 7-day mood at each moment of ``at_ms`` (any order), from one coin's articles."""
+    return _series(mood_stories(articles), at_ms)
 
 
 def _rounded(value: float) -> float | None:
@@ -88,12 +91,29 @@ def _last_day(at_ms: int, published_ts: int) -> bool:
     return at_ms - MOOD_SHORT_MS < published_ts <= at_ms
 
 
-def mood_at(articles: Sequence[Article], at_ms: int) -> NewsMood:
-    """The mood at ``at_ms``: means rounded to 4 decimals (VADER's own precision), None without stories."""
-    series = moods_at(articles, [at_ms])
-    recent = [a for a in articles if _last_day(at_ms, a.published_ts)]
+@dataclass(frozen=True)
+class _Seen:
+    """One coin's news as it stood at ``at_ms``: the articles published by then, grouped into stories once."""
+
+    at_ms: int
+    articles: list[Article]
+    stories: list[Story]
+
+    @classmethod
+    def at(cls, articles: Sequence[Article], at_ms: int) -> _Seen:
+        seen = [a for a in articles if a.published_ts <= at_ms]
+        return cls(at_ms, seen, mood_stories(seen))
+
+    def last_day(self) -> list[Story]:
+        """The stories first published in the last 24 hours, with the copies published by ``at_ms``."""
+        return [s for s in self.stories if _last_day(self.at_ms, s.published_ts)]
+
+
+def _mood(seen: _Seen) -> NewsMood:
+    series = _series(seen.stories, [seen.at_ms])
+    recent = [a for a in seen.articles if _last_day(seen.at_ms, a.published_ts)]
     return NewsMood(
-        at_ts=at_ms,
+        at_ts=seen.at_ms,
         mean_24h=_rounded(series.mean_24h[0]),
         count_24h=int(series.count_24h[0]),
         mean_7d=_rounded(series.mean_7d[0]),
@@ -103,14 +123,25 @@ def mood_at(articles: Sequence[Article], at_ms: int) -> NewsMood:
     )
 
 
-def _recent_stories(articles: Sequence[Article], at_ms: int) -> list[Story]:
-    """The stories first published in the last 24 hours, seen with the copies published by ``at_ms``.
+def mood_at(articles: Sequence[Article], at_ms: int) -> NewsMood:
+    """The mood at ``at_ms``: means rounded to 4 decimals (VADER's own precision), None without stories."""
+    return _mood(_Seen.at(articles, at_ms))
 
-    Grouped over every article up to ``at_ms`` (not only the last day's), so a story is the same one here and
-    in :func:`moods_at`.
-    """
-    grouped = mood_stories([a for a in articles if a.published_ts <= at_ms])
-    return [s for s in grouped if _last_day(at_ms, s.published_ts)]
+
+def _top(seen: _Seen, limit: int) -> list[Headline]:
+    recent = seen.last_day()
+    recent.sort(key=lambda s: (-abs(s.first.compound or 0.0), -s.published_ts, s.first.url))
+    return [
+        Headline(
+            title=s.first.title,
+            source=s.first.source,
+            url=s.first.url,
+            published_ts=s.published_ts,
+            compound=s.first.compound or 0.0,
+            outlets=s.outlets(seen.at_ms),
+        )
+        for s in recent[:limit]
+    ]
 
 
 def top_headlines(articles: Sequence[Article], at_ms: int, limit: int = TOP_HEADLINES) -> list[Headline]:
@@ -121,37 +152,24 @@ def top_headlines(articles: Sequence[Article], at_ms: int, limit: int = TOP_HEAD
     choice never depends on the order the table returned them in. A story is
     shown by its first copy, with how many outlets carried it.
     """
-    recent = _recent_stories(articles, at_ms)
-    recent.sort(key=lambda s: (-abs(s.first.compound or 0.0), -s.published_ts, s.first.url))
-    return [
-        Headline(
-            title=s.first.title,
-            source=s.first.source,
-            url=s.first.url,
-            published_ts=s.published_ts,
-            compound=s.first.compound or 0.0,
-            outlets=s.outlets(at_ms),
-        )
-        for s in recent[:limit]
-    ]
+    return _top(_Seen.at(articles, at_ms), limit)
+
+
+def _named(seen: _Seen, limit: int) -> list[Entity]:
+    return most_named(([e for copy in s.copies for e in copy.entities] for s in seen.last_day()), limit)
 
 
 def in_the_news(articles: Sequence[Article], at_ms: int, limit: int = MAX_IN_THE_NEWS) -> list[Entity]:
     """The organisations, people and places named by most stories of the last 24 hours (a story counts once)."""
-    recent = _recent_stories(articles, at_ms)
-    named = ([e for copy in s.copies if copy.published_ts <= at_ms for e in copy.entities] for s in recent)
-    return most_named(named, limit)
+    return _named(_Seen.at(articles, at_ms), limit)
 
 
 def digest(coin: str, articles: Sequence[Article], at_ms: int, limit: int = TOP_HEADLINES) -> NewsDigest:
     """What a Signal carries about ``coin``'s news at ``at_ms``; ``no_articles`` when its week was silent."""
-    mood = mood_at(articles, at_ms)
+    seen = _Seen.at(articles, at_ms)
+    mood = _mood(seen)
     if mood.count_7d == 0:
         return NewsDigest(coin=coin, status="no_articles", mood=mood)
     return NewsDigest(
-        coin=coin,
-        status="ok",
-        mood=mood,
-        headlines=top_headlines(articles, at_ms, limit),
-        in_the_news=in_the_news(articles, at_ms),
+        coin=coin, status="ok", mood=mood, headlines=_top(seen, limit), in_the_news=_named(seen, MAX_IN_THE_NEWS)
     )

@@ -155,7 +155,7 @@ class NewsArticle(_Answer):
     title: str
     source: str
     url: str
-    score: float
+    score: float | None = Field(description="VADER compound, -1 to +1; null for an article not in English (not scored)")
 
 
 class NewsAnswer(_Answer):

@@ -56,7 +56,7 @@ def test_every_watched_series_has_its_row_with_price_and_changes(make_digester, 
         assert f"24h {(last.close / day_ago.close - 1) * 100:+.2f}%" in text
     # ... with the regime in the alert email's words, and the news mood
     assert text.count("Trend: trending") + text.count("Trend: weak trend") + text.count("Trend: no clear trend") == 3
-    assert text.count("News: +0.21 positive (12 articles) vs -0.08 over 7 days") == 3
+    assert text.count("News: +0.21 positive (12 stories) vs -0.08 over 7 days") == 3
 
 
 def test_the_volatility_forecast_leads_with_the_range_and_the_odds_against_normal(make_digester):

@@ -69,13 +69,18 @@ def test_the_events_file_drives_a_run_that_stores_scored_articles_and_archives_t
         items = news_items(news_on, coin)
         report = next(c for c in result["coins"] if c["coin"] == coin)
         assert len(items) == report["new"] > 10
-        assert all(-1 <= float(i["compound"]) <= 1 and i["url"].startswith("https://") for i in items)
+        assert all(i["url"].startswith("https://") for i in items)
+        # English articles scored, the feed's others (German, Spanish) stored with their language and no score
+        assert all(-1 <= float(i["compound"]) <= 1 for i in items if i["language"] == "en")
+        unscored = [i["language"] for i in items if "compound" not in i]
+        assert unscored and set(unscored) <= {"de", "es"} and len(unscored) == report["other_languages"]
         assert {i["expires_at"] - i["published_ts"] // 1000 for i in items} == {30 * 86_400}
     # And the raw answers are in S3 under raw/news/, one object per coin, holding what NewsAPI sent
     assert news_objects(news_on) == [news_key("BTC", EVENT_MS), news_key("ETH", EVENT_MS)]
     body = news_on.aws.client("s3").get_object(Bucket=news_on.bucket, Key=news_key("BTC", EVENT_MS))["Body"].read()
     archived = decode(body)
-    assert archived["query"] == '"Bitcoin" OR "BTC"' and len(archived["pages"][0]["articles"]) == report["fetched"]
+    btc = next(c for c in result["coins"] if c["coin"] == "BTC")
+    assert archived["query"] == '"Bitcoin" OR "BTC"' and len(archived["pages"][0]["articles"]) == btc["fetched"]
 
 
 def test_a_javascript_link_is_reported_and_never_stored_while_a_script_headline_is_stored_as_text(news_on):

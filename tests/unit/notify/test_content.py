@@ -204,8 +204,7 @@ def test_the_mood_compares_the_last_24_hours_with_the_last_7_days_in_numbers_and
     news = news_content(digest)
     assert news is not None
     assert news.summary[0] == (
-        "Mood of the last 24 hours: +0.21 (positive, 12 stories) "
-        "vs -0.08 (negative) over the last 7 days (85 stories)."
+        "Mood of the last 24 hours: +0.21 (positive, 12 stories) vs -0.08 (negative) over the last 7 days (85 stories)."
     )
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from crypto_advisor.contracts.errors import ConfigError
 from crypto_advisor.local.stack import load_template
+from crypto_advisor.wiring.dashboard import DashboardSettings
 from crypto_advisor.wiring.settings import (
     AnalyzeSettings,
     FunctionSettings,
@@ -27,6 +28,7 @@ SETTINGS: dict[str, type[FunctionSettings]] = {
     "NewsFunction": NewsSettings,
     "NotifyFunction": NotifySettings,
     "TrainFunction": TrainSettings,
+    "DashboardFunction": DashboardSettings,
 }
 #: Read by libraries, not by our settings: Powertools, and matplotlib's cache folder.
 LIBRARY_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "MPLCONFIGDIR"}

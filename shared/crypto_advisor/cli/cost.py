@@ -235,6 +235,8 @@ def function_loads(
         # A person's page loads, on demand: nothing in make demo measures how many a month (issue 12's benchmark
         # measures what one costs), so the bill counts none.
         "DashboardFunction": FunctionLoad({}, 0.0, 0.0, 0.0, {}),
+        # Once per deploy (CloudFormation's custom resource), not per month.
+        "DashboardUsersFunction": FunctionLoad({}, 0.0, 0.0, 0.0, {}),
     }
     for function, unit in (("AnalyzeFunction", "analyze.update"), ("NotifyFunction", "notify.signal")):
         mapping = facts.mappings.get(function)

@@ -18,6 +18,7 @@ figures to ``.local/dashboard/api-latency.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import secrets
 import signal
@@ -57,16 +58,22 @@ class LocalDashboard:
 
 
 def add_user(runtime: LocalRuntime, email: str, password: str | None = None) -> str:
-    """A confirmed user of the stack's user pool with a permanent ``password`` (a fresh one when None)."""
+    """A confirmed user of the stack's user pool with a permanent ``password`` (a fresh one when None).
+
+    The stack's own users (``DashboardUsers``, the recipients by default) already exist with the temporary
+    password Cognito would have emailed; setting a permanent one lets a local run sign in without an inbox.
+    """
     cognito = runtime.stack.aws.client("cognito-idp")
     pool_id = runtime.stack.outputs["DashboardUserPoolId"]
     password = password or f"Local-{secrets.token_urlsafe(12)}-9a"
-    cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=email,
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-        MessageAction="SUPPRESS",
-    )
+    # A user of DashboardUsers (the stack's custom resource made it) exists already: it gets the password.
+    with contextlib.suppress(cognito.exceptions.UsernameExistsException):
+        cognito.admin_create_user(
+            UserPoolId=pool_id,
+            Username=email,
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+            MessageAction="SUPPRESS",
+        )
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
     return password
 

@@ -118,7 +118,7 @@ def placeholders(sam_template: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     values = TemplateValues(sam_template)
     result: dict[str, dict[str, str]] = {"Parameters": {ENDPOINT_VARIABLE: ""}}
     for logical_id in declared_variables(sam_template):
-        variables = sam_template["Resources"][logical_id]["Properties"]["Environment"]["Variables"]
+        variables = sam_template["Resources"][logical_id]["Properties"].get("Environment", {}).get("Variables", {})
         try:
             result[logical_id] = {name: values.value(node) for name, node in variables.items()}
         except TemplateValueError as exc:

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from crypto_advisor.local.custom_resources import create_custom_resource
 from crypto_advisor.local.event_sources import EventSources
 from crypto_advisor.local.invoker import FunctionInvoker, LocalContext, environment
 from crypto_advisor.local.schedules import rules_targeting, scheduled_event
@@ -34,6 +35,8 @@ class LocalRuntime:
         self._functions = FunctionInvoker(stack, repo_root=repo_root, log_dir=log_dir)
         self._sources = EventSources(stack, self.invoke)
         self._events = stack.aws.client("events")
+        for resource in stack.custom_resources:
+            create_custom_resource(self, resource)
 
     @property
     def repo_root(self) -> Path:

@@ -209,6 +209,8 @@ class Stack:
     sam_template: dict[str, Any]
     outputs: dict[str, str]
     physical_ids: dict[str, str]
+    #: custom resources, taken out of the template (moto would run their function in Docker): the runtime runs them
+    custom_resources: list[CustomResource] = field(default_factory=list)
 
     def function_logical_ids(self) -> list[str]:
         return [k for k, r in self.sam_template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"]
@@ -223,6 +225,7 @@ def deploy(
     cfn = user_pools.create_outside(cfn, aws.client("cognito-idp"), name, region=REGION, account=ACCOUNT)
     outputs_wanted = copy.deepcopy(cfn.get("Outputs", {}))
     catalog = take_catalog(cfn)
+    custom = _take_custom_resources(cfn, parameters)
     s3 = aws.client("s3")
     if PLACEHOLDER_BUCKET not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=PLACEHOLDER_BUCKET)
@@ -253,7 +256,37 @@ def deploy(
     for key, output in outputs_wanted.items():
         if isinstance(output["Value"], dict) and output["Value"].get("Ref") in names:
             outputs[key] = names[output["Value"]["Ref"]]
-    return Stack(aws=aws, name=name, sam_template=sam_template, outputs=outputs, physical_ids=physical)
+    return Stack(
+        aws=aws, name=name, sam_template=sam_template, outputs=outputs, physical_ids=physical, custom_resources=custom
+    )
+
+
+@dataclass(frozen=True)
+class CustomResource:
+    """A ``Custom::`` resource: the function CloudFormation would invoke, and its properties, resolved."""
+
+    logical_id: str
+    type: str
+    function: str
+    properties: dict[str, str]
+
+
+def _take_custom_resources(cfn: dict[str, Any], parameters: dict[str, str]) -> list[CustomResource]:
+    """Remove each custom resource from ``cfn``; its properties resolved against the parameters and conditions."""
+    from crypto_advisor.local.template_values import TemplateValues
+
+    values = TemplateValues(cfn, parameters)
+    taken = []
+    for logical_id, resource in list(cfn["Resources"].items()):
+        if not resource["Type"].startswith("Custom::"):
+            continue
+        props = dict(resource["Properties"])
+        token = props.pop("ServiceToken")["Fn::GetAtt"]
+        function = token[0] if isinstance(token, list) else str(token).split(".", 1)[0]
+        resolved = {k: values.value(v) for k, v in props.items()}
+        taken.append(CustomResource(logical_id, resource["Type"], function, resolved))
+        del cfn["Resources"][logical_id]
+    return taken
 
 
 def _send_bucket_events_to_eventbridge(cfn: dict[str, Any], s3: Any, physical: dict[str, str]) -> None:

@@ -55,7 +55,7 @@ def session(monkeypatch) -> Iterator[boto3.session.Session]:
 
 def test_building_the_sources_reads_no_secret(session):
     # Given / When the sources are built with a secret that cannot be read / Then nothing fails yet
-    sources = real_sources(SETTINGS, session)
+    sources = real_sources(SETTINGS.coingecko_secret_name, session)
     assert set(sources) == {"kraken", "coingecko"}
 
 
@@ -63,7 +63,7 @@ def test_an_unreadable_coingecko_secret_fails_only_the_coingecko_series(session)
     # Given the composition root's CoinGecko source (whose secret is missing), and Kraken answering
     sources = {
         "kraken": simulated_sources(SimulatedMarket())["kraken"],
-        "coingecko": real_sources(SETTINGS, session)["coingecko"],
+        "coingecko": real_sources(SETTINGS.coingecko_secret_name, session)["coingecko"],
     }
     stores = Stores(candles=MemoryCandleStore(), archive=MemoryArchive(), stream=MemoryStream())
 

@@ -128,6 +128,14 @@ def parse_duration_ms(text: str) -> int:
     return int(match.group(1)) * _UNIT_MS[match.group(2)]
 
 
+def duration_text(ms: int) -> str:
+    """Milliseconds as the watchlist writes a duration: ``6h``, ``2d``, ``90m`` (the largest unit that divides)."""
+    for unit in ("d", "h", "m"):
+        if ms % _UNIT_MS[unit] == 0:
+            return f"{ms // _UNIT_MS[unit]}{unit}"
+    return f"{ms} ms"
+
+
 class AlertPolicyOverrides(BaseModel):
     """The ``alerts:`` mapping as written (top level or per series): every key optional."""
 

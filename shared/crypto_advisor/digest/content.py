@@ -73,6 +73,8 @@ HELD_REASONS: dict[str, str] = {
     "no_recipients": "nobody to email",
     "not_watched": "no longer watched",
     "in_market_email": "covered by the market email of its candle",
+    "muted": "muted",
+    "unsubscribed": "every recipient unsubscribed",
 }
 #: The notifier's statuses of a candle whose email went (or is going, or may have gone) out.
 EMAILED = ("sent", "sending", "unknown")

@@ -10,8 +10,12 @@ moto's CloudFormation ignores, are turned on through the S3 API once the stack
 is created, so a parked batch's notice reaches its queue. Secrets Manager
 secrets, which moto's CloudFormation does not create either, are created
 through the Secrets Manager API before the stack (without a value, as the
-template creates them) and every ``!Ref`` to them is replaced by their ARN, so
-functions get the same environment as in AWS. boto3 talks real HTTP to the
+template creates them, or with a random one of the length and alphabet its
+``GenerateSecretString`` asks for, as CloudFormation generates it) and every
+``!Ref`` to them is replaced by their ARN, so functions get the same
+environment as in AWS. A bucket's ``VersioningConfiguration``, which moto's
+CloudFormation also ignores, is applied through the S3 API (the watchlist's
+earlier versions are kept locally as in AWS). boto3 talks real HTTP to the
 server, so the code under test runs exactly as in AWS, with
 ``AWS_ENDPOINT_URL`` pointing at it.
 """
@@ -22,7 +26,9 @@ import copy
 import io
 import json
 import logging
+import secrets
 import socket
+import string
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -85,8 +91,11 @@ def _create_secrets_outside(cfn: dict[str, Any], aws: EmbeddedAws, stack_name: s
         if resource["Type"] != "AWS::SecretsManager::Secret":
             continue
         name = f"{stack_name}-{logical_id}"
-        description = resource.get("Properties", {}).get("Description", "")
-        arns[logical_id] = client.create_secret(Name=name, Description=description.strip())["ARN"]
+        properties = resource.get("Properties", {})
+        description = properties.get("Description", "").strip()
+        generate = properties.get("GenerateSecretString")
+        value = {} if generate is None else {"SecretString": _generated(generate)}
+        arns[logical_id] = client.create_secret(Name=name, Description=description, **value)["ARN"]
         del cfn["Resources"][logical_id]
 
     def substitute(node: Any) -> Any:
@@ -216,6 +225,14 @@ class Stack:
         return [k for k, r in self.sam_template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"]
 
 
+def _generated(spec: dict[str, Any]) -> str:
+    """A value as CloudFormation's ``GenerateSecretString`` makes it (length, and without punctuation if asked)."""
+    alphabet = string.ascii_letters + string.digits
+    if not spec.get("ExcludePunctuation"):
+        alphabet += "!#$%&()*+,-.:;<=>?@[]^_{|}~"
+    return "".join(secrets.choice(alphabet) for _ in range(int(spec.get("PasswordLength", 32))))
+
+
 def deploy(
     aws: EmbeddedAws, template_path: Path, *, name: str = "crypto-advisor", parameters: dict[str, str] | None = None
 ) -> Stack:
@@ -249,6 +266,7 @@ def deploy(
         for r in cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
     }
     _send_bucket_events_to_eventbridge(cfn, s3, physical)
+    _version_buckets(cfn, s3, physical)
     names = create_catalog(
         aws, cfn, catalog, parameters=parameters, known={**physical, "AWS::AccountId": ACCOUNT, "AWS::StackName": name}
     )
@@ -287,6 +305,14 @@ def _take_custom_resources(cfn: dict[str, Any], parameters: dict[str, str]) -> l
         taken.append(CustomResource(logical_id, resource["Type"], function, resolved))
         del cfn["Resources"][logical_id]
     return taken
+
+
+def _version_buckets(cfn: dict[str, Any], s3: Any, physical: dict[str, str]) -> None:
+    """Turn on the versioning a bucket's template asks for: moto's CloudFormation ignores it."""
+    for logical_id, resource in cfn["Resources"].items():
+        versioning = resource.get("Properties", {}).get("VersioningConfiguration", {})
+        if resource["Type"] == "AWS::S3::Bucket" and versioning.get("Status") == "Enabled":
+            s3.put_bucket_versioning(Bucket=physical[logical_id], VersioningConfiguration={"Status": "Enabled"})
 
 
 def _send_bucket_events_to_eventbridge(cfn: dict[str, Any], s3: Any, physical: dict[str, str]) -> None:

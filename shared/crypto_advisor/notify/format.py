@@ -34,6 +34,7 @@ from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.market.numbers import MAX_DECIMALS, plain, price
 from crypto_advisor.notify.context_words import context_lines
 from crypto_advisor.notify.grading import CALL_PROBABILITY, LiveRecord
+from crypto_advisor.notify.links import EmailLinks
 from crypto_advisor.notify.view import AlertView, RuleRecord
 
 FOOTER = "Not financial advice. crypto-advisor reports what its rules and models saw; it can be wrong."
@@ -215,6 +216,8 @@ class EmailContent:
     #: skilled predictions first, the headline first of all
     predictions: tuple[PredictionItem, ...]
     footer: str = FOOTER
+    #: the series page, the one-click mutes and the unsubscribe of this recipient; None without a dashboard
+    links: EmailLinks | None = None
 
 
 def email_content(view: AlertView) -> EmailContent:
@@ -237,6 +240,7 @@ def email_content(view: AlertView) -> EmailContent:
         ),
         news=news_content(view.signal.news),
         predictions=predictions(view.signal.predictions, view.live_records),
+        links=view.links,
     )
 
 

@@ -18,6 +18,7 @@ import html
 from collections.abc import Sequence
 
 from crypto_advisor.notify.format import EmailContent, FiringItem, HeadlineItem, NewsContent, PredictionItem
+from crypto_advisor.notify.links import EmailLinks
 
 FONT = "font-family:Arial,Helvetica,sans-serif;"
 TEXT = "#1f2328"
@@ -48,8 +49,24 @@ def html_document(content: EmailContent, chart_cid: str | None) -> str:
         rows.append(section("News", _news(content.news)))
     if content.predictions:
         rows.append(section("Predictions", "".join(_prediction(item) for item in content.predictions)))
+    if content.links is not None:
+        rows.append(section("Your alerts", _links(content.links)))
     rows.append(footer_row(content.footer))
     return page(content.subject, rows)
+
+
+def _a(url: str, label: str) -> str:
+    return f'<a href="{esc(url)}" style="color:{LINK};">{esc(label)}</a>'
+
+
+def _links(links: EmailLinks) -> str:
+    """The series page, a mute pair per rule and the unsubscribe; each action asks for confirmation on its page."""
+    lines = [paragraph(_a(links.series_page, "Open this series on the dashboard"))]
+    for mute in links.mutes:
+        choices = " / ".join(_a(choice.url, choice.label) for choice in mute.choices)
+        lines.append(paragraph(f"{esc(mute.words)} {choices}"))
+    lines.append(paragraph(_a(links.unsubscribe, "Unsubscribe from these alerts"), f"font-size:13px;color:{MUTED};"))
+    return "".join(lines)
 
 
 def page(subject: str, rows: Sequence[str]) -> str:

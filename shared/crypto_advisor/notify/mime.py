@@ -34,6 +34,8 @@ from crypto_advisor.notify.render import RenderedEmail
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+#: The local dashboard (make demo, make dashboard) is plain http on the loopback address; nothing else may be.
+_LOCAL_URL = re.compile(r"^http://(127\.0\.0\.1|localhost)(:\d+)?/")
 
 
 def build_message(
@@ -74,6 +76,14 @@ def build_message(
         message["Date"] = format_datetime(date)
     if message_id_domain:
         message["Message-ID"] = _message_id(email, sender, recipients, date, message_id_domain)
+    if email.unsubscribe_url is not None:
+        # RFC 8058: the client POSTs "List-Unsubscribe=One-Click" to this https URL, no page shown. An https URL only
+        # (RFC 8058 section 3.1); SES DKIM-signs these headers, which the RFC requires of the sender.
+        if not email.unsubscribe_url.startswith("https://") and not _LOCAL_URL.match(email.unsubscribe_url):
+            raise ValueError(f"the unsubscribe URL must be https: {email.unsubscribe_url[:80]!r}")
+        _no_line_breaks(email.unsubscribe_url)
+        message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 
     message.set_content(email.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")

@@ -11,20 +11,26 @@ exactly one recorded reason:
 2. ``no_firings``: no rule fired on this candle (most candles).
 3. ``unhealthy_data``: the data health check failed, or every firing was
    suppressed by the analysis; bad data never alerts.
-4. ``below_severity``: no active firing reaches the policy's ``min_severity``.
-5. ``below_threshold``: no firing left is rare enough: its rarity score (the
+4. ``muted``: every active firing's rule (or the whole series) is muted
+   until after the candle closed, from the dashboard's Settings or an email's
+   one-click link (:class:`~crypto_advisor.contracts.steering.Mute`); muted
+   firings are dropped from an email that has others, like cooled ones.
+5. ``below_severity``: no active firing reaches the policy's ``min_severity``.
+6. ``below_threshold``: no firing left is rare enough: its rarity score (the
    record length of its event, :mod:`crypto_advisor.analysis.rarity`) is under
    the series' bar, which the daily training run sets so that the series' own
    history fits the weekly budget (:mod:`crypto_advisor.analysis.alert_budget`).
    A routine firing never emails on its own; it goes to the daily digest.
-6. ``cooldown``: every firing left was emailed for this series within
+7. ``cooldown``: every firing left was emailed for this series within
    ``cooldown_ms`` of this candle. Firings in cooldown are dropped from the
    email when others remain, so several triggers on one candle still make one
    email, without repeating what the user was just told.
-7. ``budget_spent``: the series already sent ``weekly_cap`` emails in the
+8. ``budget_spent``: the series already sent ``weekly_cap`` emails in the
    seven days before this candle (the hard cap under the calibrated bar, for a
    market that turns wilder than its history).
-8. ``no_recipients``: neither the watchlist nor the stack names anyone.
+9. ``no_recipients``: neither the watchlist nor the stack names anyone.
+10. ``unsubscribed``: every recipient unsubscribed (an email's unsubscribe
+    link, RFC 8058's one-click POST, or the dashboard); the others still get it.
 
 One reason is not this module's: ``in_market_email``, recorded by the
 notifier (:mod:`crypto_advisor.notify.service`) before the policy is asked,
@@ -41,16 +47,18 @@ cooldown (that is a redelivery, which the notification log's claim catches).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
 from crypto_advisor.analysis.alert_budget import score_of
 from crypto_advisor.contracts.alerts import SentAlert
 from crypto_advisor.contracts.conditions import is_user_condition
+from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Signal
-from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS
-from crypto_advisor.contracts.watchlist import CONDITION_COOLDOWN_MS, AlertPolicy, UserCondition
+from crypto_advisor.contracts.steering import Mute
+from crypto_advisor.contracts.units import WEEK_MS
+from crypto_advisor.contracts.watchlist import CONDITION_COOLDOWN_MS, AlertPolicy, UserCondition, duration_text
 
 SuppressReason = Literal[
     "not_watched",
@@ -62,6 +70,8 @@ SuppressReason = Literal[
     "budget_spent",
     "no_recipients",
     "in_market_email",
+    "muted",
+    "unsubscribed",
 ]
 SUPPRESS_REASONS: tuple[SuppressReason, ...] = get_args(SuppressReason)
 
@@ -111,6 +121,8 @@ def decide(
     default_recipients: Sequence[str] = (),
     bar: float,
     conditions: Sequence[UserCondition] = (),
+    mutes: Sequence[Mute] = (),
+    unsubscribed: Collection[str] = frozenset(),
 ) -> Decision:
     """The policy's verdict on ``signal``; ``recent`` are the series' sends around its candle (any order).
 
@@ -119,6 +131,8 @@ def decide(
     ``conditions`` are the series' own conditions: a firing of one
     (``condition:<name>``) always emails, whatever its severity, rarity or the
     budget, at most once per its own cooldown; the user asked for exactly that.
+    ``mutes`` are the series' mutes (expired ones are ignored here),
+    ``unsubscribed`` the addresses that asked for no more alerts.
     """
     fired = tuple(f.rule_id for f in signal.firings)
     if policy is None:
@@ -129,6 +143,12 @@ def decide(
     if not signal.health.healthy or not active:
         why = "; ".join(signal.health.reasons) or "every firing was suppressed by the analysis"
         return Suppress("unhealthy_data", why, fired)
+    closed_ms = signal.candle_ts + Series.parse(signal.series).timeframe_ms
+    audible = [f for f in active if not any(m.silences(f.rule_id, closed_ms) for m in mutes)]
+    if not audible:
+        said = "; ".join(dict.fromkeys(m.words() for m in mutes if m.until_ms > closed_ms))
+        return Suppress("muted", said, fired)
+    active = audible
     sends = _Sends(recent)
     asked = _user_firings(signal, active, conditions, sends)
     builtin = [f for f in active if not is_user_condition(f.rule_id)]
@@ -142,6 +162,10 @@ def decide(
     recipients = tuple(policy.recipients) or tuple(default_recipients)
     if not recipients:
         return Suppress("no_recipients", "no recipients: set alerts.recipients or the RecipientEmails parameter", fired)
+    listening = tuple(r for r in recipients if r.lower() not in {u.lower() for u in unsubscribed})
+    if not listening:
+        return Suppress("unsubscribed", f"every recipient unsubscribed: {', '.join(recipients)}", fired)
+    recipients = listening
     cooled = verdict.cooled_rules if isinstance(verdict, Send) else ()
     return Send(firings=firings, recipients=recipients, cooled_rules=cooled)
 
@@ -203,7 +227,7 @@ def _judge(
     fresh = tuple(f for f in rare if f.rule_id not in cooling)
     if not fresh:
         names = ", ".join(sorted({f.rule_id for f in rare}))
-        return Suppress("cooldown", f"{names} already emailed within {_duration(policy.cooldown_ms)}", fired)
+        return Suppress("cooldown", f"{names} already emailed within {duration_text(policy.cooldown_ms)}", fired)
     week = [s for s in sends if signal.candle_ts - WEEK_MS < s.candle_ts < signal.candle_ts]
     if len(week) >= policy.weekly_cap:
         return Suppress(
@@ -222,10 +246,3 @@ def _rules_in_cooldown(candle_ts: int, cooldown_ms: int, recent: Iterable[SentAl
         if sent.candle_ts != candle_ts and abs(candle_ts - sent.candle_ts) < cooldown_ms
         for rule in sent.rules
     }
-
-
-def _duration(ms: int) -> str:
-    for unit, size in (("d", DAY_MS), ("h", HOUR_MS), ("m", MINUTE_MS)):
-        if ms % size == 0:
-            return f"{ms // size}{unit}"
-    return f"{ms} ms"

@@ -10,6 +10,7 @@ from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.ledger import Grade, LedgerEntry
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
+from crypto_advisor.contracts.steering import Mute
 from crypto_advisor.contracts.watchlist import WatchedSeries
 
 
@@ -86,3 +87,11 @@ class PredictionLedger(Protocol):
     def put_new(self, entries: Sequence[LedgerEntry], *, now_ms: int) -> int: ...
 
     def mark_graded(self, entry: LedgerEntry, grade: Grade, *, now_ms: int) -> bool: ...
+
+
+class SteeringLookup(Protocol):
+    """Mutes and unsubscribes from the dashboard or email links (:mod:`crypto_advisor.adapters.settings_store`)."""
+
+    def mutes(self, series: str) -> list[Mute]: ...
+
+    def unsubscribed(self) -> frozenset[str]: ...

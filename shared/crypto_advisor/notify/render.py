@@ -37,6 +37,8 @@ class RenderedEmail:
     text: str
     html: str
     images: tuple[InlineImage, ...]
+    #: the RFC 8058 one-click unsubscribe URL (``List-Unsubscribe``); None: the email has no unsubscribe
+    unsubscribe_url: str | None = None
 
 
 def render_email(view: AlertView) -> RenderedEmail:
@@ -61,4 +63,5 @@ def render_email(view: AlertView) -> RenderedEmail:
         text=text_document(content, has_chart=bool(images)),
         html=html_document(content, images[0].cid if images else None),
         images=images,
+        unsubscribe_url=view.links.unsubscribe if view.links is not None else None,
     )

@@ -77,10 +77,12 @@ from crypto_advisor.contracts.conditions import is_user_condition
 from crypto_advisor.contracts.errors import DeliveryUnknownError, StorageError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
+from crypto_advisor.contracts.steering import Mute
 from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 from crypto_advisor.notify.grading import LIVE_WINDOW, LiveRecord, entries_from, gradable, live_records
+from crypto_advisor.notify.links import LinkSigner
 from crypto_advisor.notify.market import MarketMove, is_large, market_move
 from crypto_advisor.notify.market_email import render_market_email
 from crypto_advisor.notify.mime import build_message
@@ -92,6 +94,7 @@ from crypto_advisor.notify.ports import (
     PredictionLedger,
     ReplayFigures,
     SignalLookup,
+    SteeringLookup,
     WatchedLookup,
 )
 from crypto_advisor.notify.render import RenderedEmail, render_email
@@ -239,6 +242,10 @@ class Notifier:
     claim_budget_ms: int = CLAIM_BUDGET_MS
     #: waits out a claim held by another invocation (``time.sleep``); None: never wait, fail the record at once
     sleep: Callable[[float], None] | None = None
+    #: mutes and unsubscribes (the SettingsTable); None: nothing is muted
+    steering: SteeringLookup | None = None
+    #: signs each recipient's dashboard, mute and unsubscribe links; None: the emails carry no links
+    links: LinkSigner | None = None
 
     def with_mailer(self, mailer: Mailer) -> Notifier:
         return dataclasses.replace(self, mailer=mailer)
@@ -262,6 +269,7 @@ class Notifier:
         bar = self._bar(signal, watched, report, policy)
         conditions = watched.conditions if watched is not None else ()
         longest = max([policy.cooldown_ms if policy else 0, *(c.cooldown_ms for c in conditions)])
+        mutes, unsubscribed = self._steering(signal, watched)
         decision = decide(
             signal,
             policy,
@@ -269,6 +277,8 @@ class Notifier:
             default_recipients=self.default_recipients,
             bar=bar.score,
             conditions=conditions,
+            mutes=mutes,
+            unsubscribed=unsubscribed,
         )
         if isinstance(decision, Suppress):
             logged = self.log.record_suppressed(
@@ -293,14 +303,14 @@ class Notifier:
             return AlreadyDecided(signal, claim)
         now_ms = claim.claimed_at  # later than the record's start when a held claim was waited out
         try:
-            message, notes, graded = self._message(signal, watched, decision, report, now_ms)
+            messages, notes, graded = self._message(signal, watched, decision, report, now_ms)
         except BaseException as exc:
             self._release(claim, exc)
             raise
-        settled = self._deliver(claim, decision.recipients, message, now_ms)
+        settled = self._deliver(claim, messages, now_ms)
         recorded, ledger_notes = self._record_predictions(signal, watched.series, now_ms)
         notes += settled.notes + ledger_notes
-        subject = str(message["Subject"])
+        subject = str(messages[0][1]["Subject"])
         if settled.message_id is None:
             error = settled.unknown or ""
             return DeliveryUnknown(signal, decision, subject, error, claim.took_over, notes, graded, recorded)
@@ -350,24 +360,36 @@ class Notifier:
             f"{self.lease_ms} ms lease has passed"
         )
 
-    def _deliver(self, claim: Claim, recipients: Sequence[str], message: EmailMessage, now_ms: int) -> _Settled:
-        """Send ``message`` under ``claim`` and settle the claim: sent, or kept as unknown.
+    def _deliver(self, claim: Claim, messages: Sequence[tuple[tuple[str, ...], EmailMessage]], now_ms: int) -> _Settled:
+        """Send ``messages`` (recipients, message) under ``claim`` and settle the claim: sent, or kept as unknown.
 
-        A refusal (or any failure before SES answered) releases the claim and
-        propagates, so the stream retries the record. A lost answer keeps the
-        claim as ``unknown`` and does not raise: the record must not be retried,
-        since a retry could only send the email a second time.
+        A refusal (or any failure before SES answered) of the first message
+        releases the claim and propagates, so the stream retries the record. A
+        lost answer keeps the claim as ``unknown`` and does not raise: the
+        record must not be retried, since a retry could only send the email a
+        second time. For the same reason a refusal after an earlier message of
+        the claim was accepted (one message per recipient, each with its own
+        unsubscribe link) marks the claim sent and notes who was missed: the
+        retry would mail the others twice.
         """
-        subject = str(message["Subject"])
-        try:
-            message_id = self.mailer.send_raw(self.sender, recipients, message.as_bytes())
-        except DeliveryUnknownError as exc:
-            return _Settled(None, str(exc), self._keep_unknown(claim, subject, str(exc), now_ms))
-        except BaseException as exc:
-            self._release(claim, exc)
-            raise
-        self.log.mark_sent(claim, message_id=message_id, subject=subject, now_ms=now_ms)
-        return _Settled(message_id)
+        subject = str(messages[0][1]["Subject"])
+        ids: list[str] = []
+        notes: list[str] = []
+        for recipients, message in messages:
+            try:
+                ids.append(self.mailer.send_raw(self.sender, recipients, message.as_bytes()))
+            except DeliveryUnknownError as exc:
+                if ids:
+                    notes.append(f"SES's answer for {', '.join(recipients)} was lost: {exc}")
+                    continue
+                return _Settled(None, str(exc), self._keep_unknown(claim, subject, str(exc), now_ms))
+            except BaseException as exc:
+                if not ids:
+                    self._release(claim, exc)
+                    raise
+                notes.append(f"not sent to {', '.join(recipients)}: {type(exc).__name__}: {exc}")
+        self.log.mark_sent(claim, message_id=",".join(ids), subject=subject, now_ms=now_ms)
+        return _Settled(ids[0], notes=tuple(notes))
 
     def _keep_unknown(self, claim: Claim, subject: str, why: str, now_ms: int) -> tuple[str, ...]:
         """Record the claim as ``unknown``; notes when that could not be done (the claim then stays ``sending``)."""
@@ -410,7 +432,12 @@ class Notifier:
             if peer.series.key != signal.series and (other := self.signals.at(peer.series.key, candle_ts)):
                 found[peer.series.key] = other
         move = market_move(series.timeframe, candle_ts, [p.series for p in peers], found)
-        recipients = tuple(dict.fromkeys(r for p in peers for r in (p.alerts.recipients or self.default_recipients)))
+        gone = {u.lower() for u in self.steering.unsubscribed()} if self.steering is not None else set()
+        recipients = tuple(
+            dict.fromkeys(
+                r for p in peers for r in (p.alerts.recipients or self.default_recipients) if r.lower() not in gone
+            )
+        )
         if move is None or not move.covers(signal.series) or not recipients:
             return None
         if self._market_cooling(series.timeframe, candle_ts, watched.alerts.cooldown_ms):
@@ -439,7 +466,7 @@ class Notifier:
             except BaseException as exc:
                 self._release(claim, exc)
                 raise
-            settled = self._deliver(claim, recipients, message, now_ms)
+            settled = self._deliver(claim, [(recipients, message)], now_ms)
             subject = str(message["Subject"])
             unknown = "; ".join((settled.unknown, *settled.notes)) if settled.unknown is not None else None
             sent = MarketEmailSent(
@@ -461,6 +488,12 @@ class Notifier:
             now_ms=now_ms,
         )
         return Suppressed(signal, suppress, logged, market=sent)
+
+    def _steering(self, signal: Signal, watched: WatchedSeries | None) -> tuple[list[Mute], frozenset[str]]:
+        """The series' mutes and the unsubscribed addresses, read only for a signal the policy could email."""
+        if self.steering is None or watched is None or not signal.active_firings or not signal.health.healthy:
+            return [], frozenset()
+        return self.steering.mutes(signal.series), self.steering.unsubscribed()
 
     def _recent_sends(self, signal: Signal, cooldown_ms: int) -> Iterator[SentAlert]:
         """The series' sends around the candle, read only if the policy gets as far as the cooldown.
@@ -494,7 +527,8 @@ class Notifier:
 
     def _message(
         self, signal: Signal, watched: WatchedSeries, send: Send, report: _Once, now_ms: int
-    ) -> tuple[EmailMessage, tuple[str, ...], int]:
+    ) -> tuple[list[tuple[tuple[str, ...], EmailMessage]], tuple[str, ...], int]:
+        """The email's messages: one to all recipients, or with links one per recipient (each their own links)."""
         series = watched.series
         records, notes = self._rule_records(report)
         candles = tuple(self._window(series, signal.candle_ts))
@@ -508,17 +542,31 @@ class Notifier:
             coin_name=watched.coin_name,
             live_records=live,
         )
-        email = self.render(view)
-        message = build_message(
-            email,
-            sender=self.sender,
-            recipients=send.recipients,
-            message_id_domain=self.sender.rpartition("@")[2],
-            # The analysis time, not the clock: a retry builds the same message. SES replaces Date and Message-ID
-            # with its own, so this is for the local outbox and other relays, not a way to merge copies.
-            date=datetime.fromtimestamp(signal.analyzed_at / 1000, tz=UTC),
-        )
-        return message, notes + ledger_notes, graded
+        signer = self.links
+        if signer is None:
+            groups: list[tuple[tuple[str, ...], AlertView]] = [(send.recipients, view)]
+        else:
+            rules = [f.rule_id for f in view.ordered_firings]
+            groups = [
+                ((r,), dataclasses.replace(view, links=signer.links(series, rules, r, now_ms=now_ms)))
+                for r in send.recipients
+            ]
+        messages = [
+            (
+                recipients,
+                build_message(
+                    self.render(each),
+                    sender=self.sender,
+                    recipients=recipients,
+                    message_id_domain=self.sender.rpartition("@")[2],
+                    # The analysis time, not the clock: a retry builds the same message. SES replaces Date and
+                    # Message-ID with its own, so this is for the local outbox and other relays, not to merge copies.
+                    date=datetime.fromtimestamp(signal.analyzed_at / 1000, tz=UTC),
+                ),
+            )
+            for recipients, each in groups
+        ]
+        return messages, notes + ledger_notes, graded
 
     def _grade(
         self, series: Series, candles: tuple[Candle, ...], now_ms: int

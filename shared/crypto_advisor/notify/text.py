@@ -10,6 +10,7 @@ are not hard-wrapped: phones wrap to their own width.
 from __future__ import annotations
 
 from crypto_advisor.notify.format import EmailContent, FiringItem, NewsContent, PredictionItem
+from crypto_advisor.notify.links import EmailLinks
 
 
 def text_document(content: EmailContent, *, has_chart: bool) -> str:
@@ -30,8 +31,19 @@ def text_document(content: EmailContent, *, has_chart: bool) -> str:
         blocks.append(section("News", _news(content.news)))
     if content.predictions:
         blocks.append(section("Predictions", "\n".join(_prediction(item) for item in content.predictions)))
+    if content.links is not None:
+        blocks.append(section("Your alerts", links_text(content.links)))
     blocks.append(f"-- \n{content.footer}")
     return "\n\n".join(blocks) + "\n"
+
+
+def links_text(links: EmailLinks) -> str:
+    """The series page, a line per mute choice and the unsubscribe, each URL on its own line for phones."""
+    lines = [f"Open this series on the dashboard: {links.series_page}"]
+    for mute in links.mutes:
+        lines.extend(f"{mute.words} {choice.label}: {choice.url}" for choice in mute.choices)
+    lines.append(f"Unsubscribe from these alerts: {links.unsubscribe}")
+    return "\n".join(lines)
 
 
 def section(title: str, body: str) -> str:

@@ -17,6 +17,7 @@ from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Signal
 from crypto_advisor.notify.grading import LiveRecord
+from crypto_advisor.notify.links import EmailLinks
 
 #: The horizon an email quotes when the replay has data for it: a day of hourly candles.
 PREFERRED_HORIZON = 24
@@ -114,6 +115,8 @@ class AlertView:
     rule_records: Mapping[str, RuleRecord] = field(default_factory=dict)
     coin_name: str | None = None
     live_records: Mapping[str, LiveRecord] = field(default_factory=dict)
+    #: the recipient's dashboard, mute and unsubscribe links; None: the stack has no dashboard URL
+    links: EmailLinks | None = None
 
     @property
     def ordered_firings(self) -> tuple[FiringRecord, ...]:

@@ -45,16 +45,18 @@ def ingest_deps(settings: IngestSettings) -> IngestDeps:
     return IngestDeps(
         watchlist=load_watchlist(settings.watchlist_uri, s3_client=s3),
         stores=stores,
-        sources=real_sources(settings, session),
+        sources=real_sources(settings.coingecko_secret_name, session),
     )
 
 
-def real_sources(settings: IngestSettings, session: boto3.session.Session) -> dict[str, MarketSource]:
-    """The exchanges. The CoinGecko key is read when the first CoinGecko series is fetched, not here: a secret
-    that cannot be read (access denied, deleted) then fails only the series that need it, and Kraken's are stored."""
-    if not settings.coingecko_secret_name:
+def real_sources(coingecko_secret_name: str, session: boto3.session.Session) -> dict[str, MarketSource]:
+    """The exchanges (IngestFunction's, and DashboardFunction's to check that a source lists a new series' symbol).
+
+    The CoinGecko key is read when the first CoinGecko series is fetched, not here: a secret that cannot be read
+    (access denied, deleted) then fails only the series that need it, and Kraken's are stored."""
+    if not coingecko_secret_name:
         return {"kraken": KrakenSource(), "coingecko": CoinGeckoSource()}
-    name, secrets = settings.coingecko_secret_name, session.client("secretsmanager")
+    name, secrets = coingecko_secret_name, session.client("secretsmanager")
     return {
         "kraken": KrakenSource(),
         "coingecko": CoinGeckoSource(read_key=lambda: read_secret(name, secrets_client=secrets)),

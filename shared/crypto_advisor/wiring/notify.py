@@ -20,12 +20,14 @@ import boto3
 from botocore.config import Config
 
 from crypto_advisor.adapters.candle_store import CandleStore
-from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.adapters.config_source import load_watchlist, read_secret
 from crypto_advisor.adapters.ledger import ForecastLedger
 from crypto_advisor.adapters.notification_log import NotificationLog
 from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
 from crypto_advisor.adapters.ses import SesMailer
+from crypto_advisor.adapters.settings_store import SettingsStore
 from crypto_advisor.adapters.signal_history import SignalHistory
+from crypto_advisor.notify.links import LinkSigner
 from crypto_advisor.notify.service import Notifier
 from crypto_advisor.wiring.settings import NotifySettings
 
@@ -54,6 +56,15 @@ def notifier(settings: NotifySettings) -> Notifier:
         ledger=ForecastLedger(dynamodb.Table(settings.ledger_table)),
         signals=SignalHistory(dynamodb.Table(settings.signals_table)),
         sleep=time.sleep,
+        steering=SettingsStore(session.client("dynamodb"), dynamodb.Table(settings.settings_table)),
+        links=(
+            LinkSigner(
+                settings.dashboard_url,
+                read_secret(settings.link_key_secret_id, secrets_client=session.client("secretsmanager")).encode(),
+            )
+            if settings.dashboard_url
+            else None
+        ),
     )
 
 

@@ -1,0 +1,1 @@
+"""Steering: the changes a user makes from the dashboard or an email link (mutes, the policy, the series)."""

@@ -1,0 +1,377 @@
+"""Steering: the changes a user makes from the dashboard's Settings or an email's link, checked, applied, recorded.
+
+- **The alert policy and the digest** (severity, cooldown, the weekly budget,
+  the digest's time and zone) and **the series** live in the watchlist, so a
+  change edits the watchlist object in S3 (the one every function reads through
+  ``WATCHLIST_URI``; the ingest, analysis and notifier read it as they always
+  have, at their next cold start). The edited document must pass the watchlist
+  check (:func:`~crypto_advisor.contracts.watchlist.parse_watchlist`, the one
+  every function runs at start): one that would fail it is refused whole with
+  the check's message, and nothing is written. A new series must also be listed
+  by its source: the source is asked for its latest candles exactly as the ingest
+  asks, and an :class:`~crypto_advisor.contracts.errors.UnknownSymbolError` refuses
+  it naming ``symbol``. The previous version is kept by the archive bucket's
+  versioning (template.yaml: ``VersioningConfiguration``); the history entry names
+  both version ids. The document is written back as YAML from its parsed form:
+  what it says is kept, its comments are not.
+- **Mutes** (a rule or a whole series, until a time) and **unsubscribes** live in
+  the SettingsTable, which the notifier reads per signal, so they act on the next
+  alert, no cold start needed.
+- **History**: every change, with who (the JWT's user, or the email's recipient
+  for a link), when and what, in the same transaction as the change.
+
+A bundled watchlist (``file://``, no ``WatchlistS3Key``) cannot be edited by a
+function: those edits are refused (:class:`NotEditable`); mutes still work.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from crypto_advisor.analysis.rule_titles import TITLES
+from crypto_advisor.contracts.errors import SourceError, UnknownSymbolError
+from crypto_advisor.contracts.link_token import LinkClaims
+from crypto_advisor.contracts.series import Series, SeriesError
+from crypto_advisor.contracts.steering import Change, ChangeKind, Mute, Via, utc_text
+from crypto_advisor.contracts.units import DAY_MS
+from crypto_advisor.contracts.watchlist import (
+    AlertPolicyOverrides,
+    DigestSettings,
+    Entry,
+    Watchlist,
+    WatchlistError,
+    duration_text,
+    parse_watchlist,
+)
+from crypto_advisor.steering.ports import SettingsPort, SymbolSource, WatchlistObject
+
+#: The longest mute: a year. Longer is removing the series, which says what it means.
+MAX_MUTE_MS = 366 * DAY_MS
+
+
+class SettingsRejected(ValueError):
+    """A change that may not be made; ``field`` names what is wrong (an API answer's ``loc``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotFound(LookupError):
+    """The series, mute or address to change is not there."""
+
+
+class NotEditable(RuntimeError):
+    """The watchlist is the bundled file: set WatchlistS3Key to edit it from the dashboard."""
+
+
+class SourceUnavailable(RuntimeError):
+    """The source could not say whether it lists the symbol (network, rate limit): nothing saved; try again."""
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who makes a change: the signed-in user (the JWT's email or username) or an email link's recipient."""
+
+    user: str
+    via: Via = "dashboard"
+
+
+def _digest_field(name: str, value: Any) -> Any:
+    """``value`` checked by the watchlist's own digest validators (one rule for a time or a zone, not two)."""
+    try:
+        DigestSettings.model_validate({name: value})
+    except ValidationError as exc:
+        raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    return value
+
+
+class DigestChange(BaseModel):
+    """The digest's settings to change; a field left out keeps its value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool | None = None
+    time: str | None = Field(default=None, examples=["07:30"])
+    timezone: str | None = Field(default=None, examples=["Europe/Berlin"])
+
+    @field_validator("time", "timezone")
+    @classmethod
+    def _as_the_watchlist_checks(cls, value: str | None, info: Any) -> str | None:
+        return None if value is None else _digest_field(info.field_name, value)
+
+
+class PolicyChange(BaseModel):
+    """``PUT /api/v1/settings/policy``: the top-level ``alerts:`` keys and ``digest:`` keys to change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    alerts: AlertPolicyOverrides | None = None
+    digest: DigestChange | None = None
+
+
+class MuteRequest(BaseModel):
+    """``POST /api/v1/settings/mutes``: mute ``rule`` (or, without one, every rule) of ``series`` until ``until``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    series: str = Field(min_length=5, max_length=120, examples=["kraken:BTC-USD:1h"])
+    rule: str | None = Field(default=None, min_length=1, max_length=140, examples=["rsi_oversold"])
+    until: datetime = Field(examples=["2026-12-03T06:00:00Z"])
+
+    @field_validator("series")
+    @classmethod
+    def _series_key(cls, value: str) -> str:
+        try:
+            return Series.parse(value).key
+        except (SeriesError, ValueError) as exc:
+            raise ValueError(f"not a series key such as kraken:BTC-USD:1h: {exc}") from None
+
+    @field_validator("until")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.utcoffset() is None:
+            raise ValueError("until needs a time zone, e.g. 2026-12-03T06:00:00Z")
+        return value
+
+
+class Steering:
+    """The steering use case: reads and changes settings through its ports; no clock (``now_ms`` comes in)."""
+
+    def __init__(self, watchlist: WatchlistObject, store: SettingsPort, sources: Mapping[str, SymbolSource]) -> None:
+        self._watchlist = watchlist
+        self._store = store
+        self._sources = sources
+
+    # ---------------------------------------------------------------- reads
+    def current(self) -> Watchlist:
+        text = self._watchlist.read().text
+        try:
+            return parse_watchlist(text, origin=self._watchlist.uri)
+        except WatchlistError as exc:  # the functions refuse it too; say so rather than show half of it
+            raise SettingsRejected("watchlist", str(exc)) from None
+
+    def settings(self, *, now_ms: int) -> dict[str, Any]:
+        """What the Settings page shows: the policy, the digest, the series, the mutes in force, the unsubscribed."""
+        watchlist = self.current()
+        policy = watchlist.alerts
+        return {
+            "alerts": {
+                "recipients": list(policy.recipients),
+                "min_severity": policy.min_severity,
+                "cooldown": duration_text(policy.cooldown_ms),
+                "max_per_week": policy.max_per_week,
+            },
+            "digest": watchlist.digest.model_dump(),
+            "series": [
+                {
+                    "key": w.series.key,
+                    "source": w.series.source,
+                    "symbol": w.series.pair,
+                    "timeframe": w.series.timeframe,
+                    "name": w.coin_name,
+                    "rules": sorted(TITLES) + [c.rule_id for c in w.conditions],
+                }
+                for w in watchlist
+            ],
+            "mutes": [_mute_json(m) for m in self._store.all_mutes() if m.until_ms > now_ms],
+            "unsubscribed": sorted(self._store.unsubscribed()),
+            "watchlist": {"uri": self._watchlist.uri, "editable": self._watchlist.editable},
+        }
+
+    def history(self, limit: int = 200) -> list[dict[str, Any]]:
+        return [change.model_dump() for change in self._store.history(limit)]
+
+    # ---------------------------------------------------------------- the watchlist
+    def change_policy(self, change: PolicyChange, who: Who, *, now_ms: int) -> dict[str, Any]:
+        alerts = change.alerts.model_dump(exclude_none=True) if change.alerts is not None else {}
+        digest = change.digest.model_dump(exclude_none=True) if change.digest is not None else {}
+        if not alerts and not digest:
+            raise SettingsRejected("body", "nothing to change: give alerts and/or digest keys")
+
+        def edit(document: dict[str, Any]) -> list[str]:
+            said = []
+            for section, values in (("alerts", alerts), ("digest", digest)):
+                if not values:
+                    continue
+                current = dict(document.get(section) or {})
+                for key, value in values.items():
+                    said.append(f"{section}.{key}: {current.get(key, '(default)')} -> {value}")
+                    current[key] = value
+                document[section] = current
+            return said
+
+        kind: ChangeKind = "alert_policy" if alerts else "digest"
+        return self._edit(edit, who, kind, {"alerts": alerts, "digest": digest}, now_ms=now_ms, field="body")
+
+    def add_series(self, entry: Entry, who: Who, *, now_ms: int) -> dict[str, Any]:
+        raw = entry.model_dump(exclude_none=True)
+        raw["symbol"] = raw["symbol"].replace("-", "/")
+
+        def edit(document: dict[str, Any]) -> list[str]:
+            document["series"] = [*(document.get("series") or []), raw]
+            return [f"added {entry.source} {raw['symbol']} {entry.timeframe or '(default timeframe)'}"]
+
+        return self._edit(edit, who, "series_added", {"entry": raw}, now_ms=now_ms, field="body", listed=True)
+
+    def remove_series(self, key: str, who: Who, *, now_ms: int) -> dict[str, Any]:
+        watchlist = self.current()
+        if watchlist.find(key) is None:
+            raise NotFound(f"{key} is not in the watchlist")
+        default_tf = (yaml.safe_load(self._watchlist.read().text).get("defaults") or {}).get("timeframe", "1h")
+
+        def edit(document: dict[str, Any]) -> list[str]:
+            kept = [raw for raw in document.get("series") or [] if _raw_key(raw, default_tf) != key]
+            document["series"] = kept
+            return [f"removed {key}"]
+
+        return self._edit(edit, who, "series_removed", {"series": key}, now_ms=now_ms, field="key")
+
+    def _edit(
+        self,
+        edit: Callable[[dict[str, Any]], list[str]],
+        who: Who,
+        kind: ChangeKind,
+        detail: dict[str, Any],
+        *,
+        now_ms: int,
+        field: str,
+        listed: bool = False,
+    ) -> dict[str, Any]:
+        """Apply ``edit`` to the watchlist, check it whole, write it, record the change; nothing on a refusal."""
+        if not self._watchlist.editable:
+            raise NotEditable(
+                f"the watchlist is {self._watchlist.uri}, bundled with the deployment: set the WatchlistS3Key "
+                "parameter to edit it from the dashboard"
+            )
+        before = self._watchlist.read()
+        document = yaml.safe_load(before.text)
+        if not isinstance(document, dict):
+            raise SettingsRejected("watchlist", f"{self._watchlist.uri} is not a watchlist mapping")
+        edited = copy.deepcopy(document)
+        said = edit(edited)
+        text = yaml.safe_dump(edited, sort_keys=False, allow_unicode=True, default_flow_style=None)
+        try:
+            parsed = parse_watchlist(text, origin=self._watchlist.uri)
+        except WatchlistError as exc:
+            raise SettingsRejected(field, str(exc)) from None
+        if listed:
+            self._check_listed(parsed, parse_watchlist(before.text, origin=self._watchlist.uri), now_ms)
+        version = self._watchlist.write(text)
+        summary = "; ".join(said)
+        self._store.record(
+            Change(
+                at_ms=now_ms,
+                who=who.user,
+                via=who.via,
+                kind=kind,
+                summary=summary,
+                detail={**detail, "previous_version": before.version, "version": version},
+            )
+        )
+        return {"summary": summary, "previous_version": before.version, "version": version}
+
+    def _check_listed(self, after: Watchlist, before: Watchlist, now_ms: int) -> None:
+        """Ask each new series' source for its latest candles, as the ingest would: unlisted means refused."""
+        for watched in after:
+            if before.find(watched.series.key) is not None:
+                continue
+            source = self._sources.get(watched.series.source)
+            if source is None:
+                raise SettingsRejected("source", f"no {watched.series.source} source is configured")
+            tf = watched.series.timeframe_ms
+            try:
+                source.fetch_ohlcv(watched, since_ms=now_ms // tf * tf - 3 * tf, now_ms=now_ms)
+            except UnknownSymbolError as exc:
+                raise SettingsRejected(
+                    "symbol", f"{watched.series.source} does not list {watched.series.pair}: {exc}"
+                ) from None
+            except SourceError as exc:
+                raise SourceUnavailable(
+                    f"could not ask {watched.series.source} whether it lists {watched.series.pair}; nothing saved, "
+                    f"try again: {exc}"
+                ) from exc
+
+    # ---------------------------------------------------------------- mutes and unsubscribes
+    def mute(self, request: MuteRequest, who: Who, *, now_ms: int) -> dict[str, Any]:
+        until_ms = int(request.until.timestamp() * 1000)
+        if until_ms <= now_ms:
+            raise SettingsRejected("until", f"{utc_text(until_ms)} has passed")
+        if until_ms > now_ms + MAX_MUTE_MS:
+            raise SettingsRejected("until", "at most a year ahead; remove the series to stop it for good")
+        watched = self.current().find(request.series)
+        if watched is None:
+            raise SettingsRejected("series", f"{request.series} is not in the watchlist")
+        if request.rule is not None and request.rule not in TITLES and watched.condition(request.rule) is None:
+            raise SettingsRejected("rule", f"{request.rule!r} is neither a rule nor a condition of {request.series}")
+        mute = Mute(
+            series=request.series, rule=request.rule, until_ms=until_ms, by=who.user, via=who.via, created_ms=now_ms
+        )
+        self._store.mute(mute, _change(who, now_ms, "mute", mute.words(), _mute_json(mute)))
+        return _mute_json(mute)
+
+    def unmute(self, series: str, rule: str | None, who: Who, *, now_ms: int) -> None:
+        target = f"{rule} on {series}" if rule else f"every rule on {series}"
+        change = _change(who, now_ms, "unmute", f"{target} unmuted", {"series": series, "rule": rule})
+        if not self._store.unmute(series, rule, change):
+            raise NotFound(f"no mute of {target}")
+
+    def resubscribe(self, address: str, who: Who, *, now_ms: int) -> None:
+        change = _change(who, now_ms, "resubscribe", f"{address} subscribed again", {"address": address})
+        if not self._store.resubscribe(address, change):
+            raise NotFound(f"{address} is not unsubscribed")
+
+    def link_used(self, claims: LinkClaims) -> bool:
+        """Whether this link already acted (its confirmation page then says so instead of offering the button)."""
+        return self._store.spent(claims.nonce)
+
+    def act_on_link(self, claims: LinkClaims, *, now_ms: int) -> str:
+        """Do what a verified email link's token says, once (its nonce is spent with the change); the outcome in words.
+
+        Raises :class:`~crypto_advisor.contracts.link_token.LinkTokenError` (``spent``) for a link already used.
+        """
+        who = Who(claims.recipient, "email")
+        spend = (claims.nonce, claims.expires_ms)
+        if claims.action == "unsubscribe":
+            said = f"{claims.recipient} unsubscribed from the alert emails"
+            self._store.unsubscribe(
+                claims.recipient, _change(who, now_ms, "unsubscribe", said, {"address": claims.recipient}), spend=spend
+            )
+            return said
+        if claims.series is None or claims.duration_ms is None:
+            raise SettingsRejected("token", "a mute link without its series or duration")
+        mute = Mute(
+            series=claims.series,
+            rule=claims.rule,
+            until_ms=now_ms + claims.duration_ms,
+            by=claims.recipient,
+            via="email",
+            created_ms=now_ms,
+        )
+        self._store.mute(mute, _change(who, now_ms, "mute", mute.words(), _mute_json(mute)), spend=spend)
+        return mute.words()
+
+
+def _change(who: Who, now_ms: int, kind: ChangeKind, summary: str, detail: dict[str, Any]) -> Change:
+    return Change(at_ms=now_ms, who=who.user, via=who.via, kind=kind, summary=summary, detail=detail)
+
+
+def _mute_json(mute: Mute) -> dict[str, Any]:
+    return {**mute.model_dump(), "until": utc_text(mute.until_ms)}
+
+
+def _raw_key(raw: Any, default_timeframe: str) -> str | None:
+    """The series key of a watchlist entry as written (None for one that is not an entry)."""
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return Series.of(str(raw.get("source")), str(raw.get("symbol")), raw.get("timeframe") or default_timeframe).key
+    except (SeriesError, ValueError):
+        return None

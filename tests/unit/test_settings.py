@@ -75,6 +75,8 @@ def test_settings_are_hashable_so_dependencies_are_cached_per_container() -> Non
         "RECIPIENT_EMAILS": " a@example.com, ,b@example.com ",
         "SES_CONFIGURATION_SET": "crypto-advisor-email",
         "WATCHLIST_URI": "file:///opt/config/watchlist.yaml",
+        "SETTINGS_TABLE": "settings",
+        "LINK_KEY_SECRET_ID": "link-key",
     }
     settings = NotifySettings.from_env(env)
     assert hash(settings) == hash(NotifySettings.from_env(env))

@@ -102,6 +102,8 @@ NOTIFY_ENV = {
     "LEDGER_TABLE": "ledger",
     "SES_CONFIGURATION_SET": "alerts",
     "SENDER_EMAIL": "alerts@example.com",
+    "SETTINGS_TABLE": "settings",
+    "LINK_KEY_SECRET_ID": "link-key",
 }
 DIGEST_ENV = {key: NOTIFY_ENV[key] for key in NOTIFY_ENV if key not in ("ARCHIVE_BUCKET", "LEDGER_TABLE")}
 

@@ -63,7 +63,7 @@ _REFUSED = {
 }
 
 
-def _page(status: int, title: str, body: str) -> Response:
+def _page(status: int, title: str, body: str) -> Response[str]:
     document = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -73,7 +73,7 @@ def _page(status: int, title: str, body: str) -> Response:
     return Response(status_code=status, content_type=content_types.TEXT_HTML, body=document, headers=HEADERS)
 
 
-def _refused(error: LinkTokenError, action: LinkAction) -> Response:
+def _refused(error: LinkTokenError, action: LinkAction) -> Response[str]:
     status, title, text = _REFUSED[error.refusal]
     logger.info("email link refused", action=action, refusal=error.refusal)
     return _page(status, title, f"<p>{html.escape(text)}</p>")
@@ -97,7 +97,7 @@ def _verified(token: str, action: LinkAction) -> LinkClaims:
     return verify(token, key, action=action, now_ms=int(time.time() * 1000))
 
 
-def _confirm(token: str, action: LinkAction) -> Response:
+def _confirm(token: str, action: LinkAction) -> Response[str]:
     try:
         claims = _verified(token, action)
         if _steering().link_used(claims):
@@ -114,7 +114,7 @@ def _confirm(token: str, action: LinkAction) -> Response:
     )
 
 
-def _act(token: str, action: LinkAction) -> Response:
+def _act(token: str, action: LinkAction) -> Response[str]:
     now_ms = int(time.time() * 1000)
     try:
         claims = _verified(token, action)
@@ -133,21 +133,21 @@ _TOKEN = Query(max_length=4096, description="the link's signed token")
 
 
 @router.get("/email/mute", include_in_schema=False)
-def confirm_mute(token: Annotated[str, _TOKEN] = "") -> Response:
+def confirm_mute(token: Annotated[str, _TOKEN] = "") -> Response[str]:
     return _confirm(token, "mute")
 
 
 @router.post("/email/mute", include_in_schema=False)
-def do_mute(token: Annotated[str, _TOKEN] = "") -> Response:
+def do_mute(token: Annotated[str, _TOKEN] = "") -> Response[str]:
     return _act(token, "mute")
 
 
 @router.get("/email/unsubscribe", include_in_schema=False)
-def confirm_unsubscribe(token: Annotated[str, _TOKEN] = "") -> Response:
+def confirm_unsubscribe(token: Annotated[str, _TOKEN] = "") -> Response[str]:
     return _confirm(token, "unsubscribe")
 
 
 @router.post("/email/unsubscribe", include_in_schema=False)
-def do_unsubscribe(token: Annotated[str, _TOKEN] = "") -> Response:
+def do_unsubscribe(token: Annotated[str, _TOKEN] = "") -> Response[str]:
     """Also RFC 8058's one-click POST (body ``List-Unsubscribe=One-Click``): the token alone decides."""
     return _act(token, "unsubscribe")

@@ -16,6 +16,7 @@ exchanges are asked whether they list a new series.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from typing import Annotated, Any
@@ -61,29 +62,29 @@ def _who() -> Who:
     return Who(str(user))
 
 
-def _json(status: int, body: dict[str, Any]) -> Response:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+def _json(status: int, body: dict[str, Any]) -> Response[str]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
 
 @router.exception_handler(SettingsRejected)
-def _rejected(exc: SettingsRejected) -> Response:
+def _rejected(exc: SettingsRejected) -> Response[str]:
     logger.info("settings change refused", field=exc.field, reason=str(exc))
     field = "body" if exc.field == "body" else f"body.{exc.field}"
     return _json(422, {"error": f"invalid input: {field}: {exc}", "fields": [{"field": field, "message": str(exc)}]})
 
 
 @router.exception_handler(NotFound)
-def _not_found(exc: NotFound) -> Response:
+def _not_found(exc: NotFound) -> Response[str]:
     return _json(404, {"error": str(exc)})
 
 
 @router.exception_handler(NotEditable)
-def _not_editable(exc: NotEditable) -> Response:
+def _not_editable(exc: NotEditable) -> Response[str]:
     return _json(409, {"error": str(exc)})
 
 
 @router.exception_handler(SourceUnavailable)
-def _source_down(exc: SourceUnavailable) -> Response:
+def _source_down(exc: SourceUnavailable) -> Response[str]:
     logger.warning("settings change not checked: source unavailable", reason=str(exc))
     return _json(503, {"error": str(exc)})
 
@@ -102,7 +103,7 @@ def put_policy(change: Annotated[PolicyChange, Body()]) -> dict[str, Any]:
 
 
 @router.post(f"{PREFIX}/series", summary="Add a series, checked as the watchlist is and against its source")
-def post_series(entry: Annotated[Entry, Body()]) -> Response:
+def post_series(entry: Annotated[Entry, Body()]) -> Response[str]:
     who = _who()
     done = _steering().add_series(entry, who, now_ms=_now_ms())
     logger.info("series added", who=who.user, summary=done["summary"])
@@ -118,7 +119,7 @@ def delete_series(key: Annotated[str, Path(min_length=5, max_length=120)]) -> di
 
 
 @router.post(f"{PREFIX}/mutes", summary="Mute a rule of a series, or the whole series, until a time")
-def post_mute(request: Annotated[MuteRequest, Body()]) -> Response:
+def post_mute(request: Annotated[MuteRequest, Body()]) -> Response[str]:
     who = _who()
     mute = _steering().mute(request, who, now_ms=_now_ms())
     logger.info("muted", who=who.user, series=mute["series"], rule=mute["rule"], until_ms=mute["until_ms"])

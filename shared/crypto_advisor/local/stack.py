@@ -57,6 +57,8 @@ LOCAL_PARAMETERS = {
     "SenderEmail": "alerts@example.com",
     "RecipientEmails": "trader@example.com",
     "AlarmEmail": "ops@example.com",
+    # The local dashboard (make demo, make dashboard), so local emails link to it as deployed ones link to the HttpApi.
+    "DashboardUrl": "http://127.0.0.1:8765",
 }
 
 

@@ -9,18 +9,15 @@ SettingsTable and the watchlist's versions from the versioned archive bucket.
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 import yaml
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from crypto_advisor.adapters.settings_store import SettingsStore
-from crypto_advisor.api import email_links, settings_routes
-from crypto_advisor.local.invoker import LocalContext, environment
+from crypto_advisor.local.email_actions import SteeringRoutes, email_links_of
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
 from crypto_advisor.local.outbox import verify_sender
 from tests.integration.test_ingest_function import EVENT
@@ -29,52 +26,16 @@ from tests.integration.test_notify_function import HOUR, LAST, WATCHLIST, firing
 USER = "trader@example.com"
 
 
-class Dashboard:
-    """The steering routes as DashboardFunction serves them, with its environment from the stack."""
+class Dashboard(SteeringRoutes):
+    """The steering routes as DashboardFunction serves them, signed in as :data:`USER` unless told otherwise."""
 
     def __init__(self, deployed) -> None:
-        self.deployed = deployed
-        outputs = deployed.stack.outputs
-        self.env = {
-            **deployed.aws.environment(),
-            "SETTINGS_TABLE": outputs["SettingsTableName"],
-            "LINK_KEY_SECRET_ID": outputs["EmailLinkKeyArn"],
-            "WATCHLIST_URI": f"s3://{deployed.bucket}/config/watchlist.yaml",
-        }
-        self.app = APIGatewayHttpResolver(enable_validation=True)
-        self.app.include_router(settings_routes.router, prefix="/api/v1")
-        self.app.include_router(email_links.router)
-        self.sources = simulated_sources(SimulatedMarket(seed=11))
-        self.store = SettingsStore(
-            deployed.aws.client("dynamodb"), deployed.aws.resource("dynamodb").Table(outputs["SettingsTableName"])
-        )
+        super().__init__(deployed.runtime, simulated_sources(SimulatedMarket(seed=11)))
+        table = deployed.stack.outputs["SettingsTableName"]
+        self.store = SettingsStore(deployed.aws.client("dynamodb"), deployed.aws.resource("dynamodb").Table(table))
 
-    def request(
-        self, method: str, url: str, body: Any = None, *, user: str | None = USER, form: str | None = None
-    ) -> tuple[int, str, dict[str, str]]:
-        parts = urlsplit(url)
-        query = dict(parse_qsl(parts.query))
-        text = form if form is not None else (json.dumps(body) if body is not None else None)
-        event = {
-            "version": "2.0",
-            "routeKey": "$default",
-            "rawPath": parts.path or "/",
-            "rawQueryString": parts.query,
-            "headers": {"content-type": "application/x-www-form-urlencoded" if form else "application/json"},
-            "queryStringParameters": query or None,
-            "requestContext": {
-                "http": {"method": method, "path": parts.path or "/", "sourceIp": "127.0.0.1"},
-                "authorizer": {"jwt": {"claims": {"email": user}, "scopes": None}} if user else None,
-                "requestId": "r",
-                "stage": "$default",
-            },
-            "body": text,
-            "isBase64Encoded": False,
-        }
-        with environment(self.env):
-            self.app.append_context(sources=self.sources)
-            answer = self.app.resolve(event, LocalContext("DashboardFunction", 1024, 29))
-        return answer["statusCode"], answer["body"], answer.get("headers", {})
+    def request(self, method, url, body=None, *, user=USER, form=None):  # type: ignore[no-untyped-def, override]
+        return super().request(method, url, body, user=user, form=form)
 
 
 @pytest.fixture
@@ -88,9 +49,8 @@ def alerting(deployed):
 
 
 def links_of(message) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    text = message.get_body(("plain",)).get_content()
-    found = dict(re.findall(r"^(.+?): (https?://\S+)\r?$", text, flags=re.M))
-    assert found, text[-1500:]
+    found = email_links_of(message)
+    assert found, message.get_body(("plain",)).get_content()[-1500:]
     return found
 
 

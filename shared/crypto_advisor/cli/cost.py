@@ -438,7 +438,7 @@ def _secrets(
 ) -> None:
     own = 1 if facts.parameters.get("CoinGeckoApiKeySecretName") else 0
     secrets = facts.secrets + own
-    item = f"{secrets} secret(s) (NewsAPI key{', CoinGecko key' if own else ''})"
+    item = f"{secrets} secret(s) (NewsAPI key, email link key{', CoinGecko key' if own else ''})"
     result.charge("Secrets Manager", item, secrets, "secrets", p["secret_month"])
     calls = sum(measured.secrets_calls_per_run.get(f, 0.0) * n for f, n in invocations.items())
     result.charge("Secrets Manager", "GetSecretValue calls", calls, "calls", p["api_calls_per_10k"] / 10_000)

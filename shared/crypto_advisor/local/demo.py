@@ -56,6 +56,7 @@ from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.forecast.card import format_card
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.local.athena_stand_in import ArchiveQueries
+from crypto_advisor.local.email_actions import SteeringRoutes, mute_from_email
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
 from crypto_advisor.local.news_feed import demo_news_session
 from crypto_advisor.local.outbox import AcceptedEmail, accepted_emails, verify_sender, write_outbox
@@ -155,7 +156,11 @@ def run(out: Path, watchlist_path: Path, keep: Callable[[LocalRuntime], None] | 
             ticks.append({"label": label, "at": at.isoformat(), **result, "news": news_run})
             if digest["sent"]:
                 digests.append(print_digest(digest))
+        # From the email: the first alert's one-click mute, used, and the rule's next firing decided with it.
+        routes = SteeringRoutes(runtime, sources)
+        muted = mute_from_email(runtime, routes, [e.parsed() for e in accepted_emails()[emails_before:]])
         summary = summarize(aws, stack.outputs, watchlist_path, ticks)
+        summary["email_mute"] = muted
         summary["signals"] = print_signals(aws, stack.outputs)
         summary["news"] = print_news(summary["signals"])
         summary["parked"] = runtime.parked

@@ -316,7 +316,8 @@ def test_the_counts_are_read_from_the_real_template(real):
     [stream] = real.streams.values()
     assert (stream.mode, stream.shards) == ("PROVISIONED", sam["Parameters"]["KinesisShardCount"]["Default"])
     assert set(real.tables) == {k for k, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
-    assert real.secrets == 1 and real.dashboards == 1
+    assert real.secrets == sum(r["Type"] == "AWS::SecretsManager::Secret" for r in resources.values()) == 2
+    assert real.dashboards == 1
 
 
 def test_with_ingestion_paused_its_schedule_and_heartbeat_are_not_billed():

@@ -29,6 +29,8 @@ ENVIRONMENT = {
     "LEDGER_TABLE": "ledger",
     "SENDER_EMAIL": "alerts@example.com",
     "SES_CONFIGURATION_SET": "crypto-advisor-email",
+    "SETTINGS_TABLE": "settings",
+    "LINK_KEY_SECRET_ID": "link-key",
 }
 
 

@@ -9,6 +9,7 @@ authorizer before the event got here (``requestContext.authorizer.jwt``).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.api.app import resolver
+from crypto_advisor.steering.ports import SymbolSource
 from crypto_advisor.telemetry.observability import logger
 from crypto_advisor.wiring.dashboard import DashboardSettings
 
@@ -26,6 +28,10 @@ app = resolver()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    app.append_context(settings=DashboardSettings.from_env(os.environ), static_root=STATIC_ROOT)
+def lambda_handler(
+    event: dict[str, Any], context: LambdaContext, sources: Mapping[str, SymbolSource] | None = None
+) -> dict[str, Any]:
+    """``sources`` replaces the real exchanges Settings asks about a new series (the local runtime's simulated
+    market); None means real."""
+    app.append_context(settings=DashboardSettings.from_env(os.environ), static_root=STATIC_ROOT, sources=sources)
     return app.resolve(event, context)

@@ -75,7 +75,7 @@ def test_a_mute_from_an_email_link_suppresses_the_next_alert_of_that_rule_with_t
     # When the mute link is followed (a GET, as a mail scanner would): a confirmation page, nothing muted
     status, page, headers = dashboard.request("GET", path_of(mute_url), user=None)
     assert status == 200 and '<form method="post">' in page and "Mute rsi_oversold alerts" in page
-    assert headers["Cache-Control"] == "no-store" and "default-src 'none'" in headers["Content-Security-Policy"]
+    assert headers["cache-control"] == "no-store" and "default-src 'none'" in headers["content-security-policy"]
     assert dashboard.store.mutes("kraken:BTC-USD:1h") == []
     # And its button is pressed (the POST)
     status, page, _ = dashboard.request("POST", path_of(mute_url), user=None, form="confirm=yes")
@@ -182,7 +182,8 @@ def test_a_symbol_the_source_does_not_list_is_refused_naming_the_field_and_nothi
     assert status == 422 and "duplicate series kraken:BTC-USD:1h" in body
     # And a malformed body names its field before anything runs
     status, body, _ = dashboard.request("PUT", "/api/v1/settings/policy", {"digest": {"timezone": "Mars/Olympus"}})
-    assert status == 422 and '"digest", "timezone"' in body.replace('","', '", "')
+    assert status == 422 and json.loads(body)["fields"][0]["field"] == "body.digest.timezone"
+    assert "unknown time zone 'Mars/Olympus'" in body
     versions = deployed.aws.client("s3").list_object_versions(Bucket=deployed.bucket, Prefix="config/watchlist.yaml")
     assert len(versions["Versions"]) == 1 and dashboard.store.history() == []
 

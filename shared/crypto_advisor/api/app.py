@@ -1,7 +1,8 @@
 """The dashboard's resolver: the routers joined, errors answered as JSON, security headers on every answer.
 
 * ``/api/v1/...``: the JSON API (:mod:`.read_routes`, :mod:`.auth_routes`, and
-  the write side's routers as they land);
+  :mod:`.settings_routes`);
+* ``/email/mute``, ``/email/unsubscribe``: an alert email's links (:mod:`.email_links`, public);
 * ``/openapi.json``: the OpenAPI document the event handler generates from
   the routes and their pydantic models;
 * ``/`` and ``/static/...``: the web app (:mod:`.static_files`).
@@ -24,7 +25,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from crypto_advisor.api import auth_routes, read_routes, static_files
+from crypto_advisor.api import auth_routes, email_links, read_routes, settings_routes, static_files
 from crypto_advisor.contracts.auth import SignInError
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.dashboard.alert_history import CursorError
@@ -49,9 +50,10 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'"
 def _security_headers(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
     response = next_middleware(app)
     api = app.current_event.path.startswith(API_PREFIX) or app.current_event.path == "/openapi.json"
+    # A page that sets its own (stricter) policy keeps it: the email-link pages allow nothing but their one style.
+    response.headers.setdefault("Content-Security-Policy", API_CSP if api else PAGE_CSP)
     response.headers.update(
         {
-            "Content-Security-Policy": API_CSP if api else PAGE_CSP,
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
             "Strict-Transport-Security": "max-age=31536000",
@@ -72,6 +74,8 @@ def resolver() -> APIGatewayHttpResolver:
     app.use(middlewares=[_security_headers])
     app.include_router(read_routes.router, prefix=API_PREFIX)
     app.include_router(auth_routes.router, prefix=API_PREFIX)
+    app.include_router(settings_routes.router, prefix=API_PREFIX)
+    app.include_router(email_links.router)
     app.include_router(static_files.router)
 
     @app.get("/openapi.json", include_in_schema=False)

@@ -26,11 +26,14 @@ import statistics
 import threading
 import time
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from crypto_advisor.adapters.config_source import load_watchlist
 from crypto_advisor.local.http_api import LocalHttpApi
+from crypto_advisor.local.market import simulated_sources
 from crypto_advisor.local.runtime import LocalRuntime
 
 API = "DashboardHttpApi"
@@ -79,11 +82,21 @@ def add_user(runtime: LocalRuntime, email: str, password: str | None = None) -> 
 
 
 def start_dashboard(
-    runtime: LocalRuntime, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, user: str = DEFAULT_USER
+    runtime: LocalRuntime,
+    *,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    user: str = DEFAULT_USER,
+    sources: Mapping[str, Any] | None = None,
 ) -> LocalDashboard:
-    """Serve the stack's dashboard on ``host:port`` (0: any free port) with ``user`` able to sign in."""
+    """Serve the stack's dashboard on ``host:port`` (0: any free port) with ``user`` able to sign in.
+
+    ``sources`` are the market sources Settings asks whether they list a new series (the demo's simulated market).
+    """
     password = add_user(runtime, user)
-    return LocalDashboard(LocalHttpApi(runtime, API, host=host, port=port).start(), user, password)
+    collaborators = {"sources": sources} if sources is not None else None
+    api = LocalHttpApi(runtime, API, host=host, port=port, collaborators=collaborators)
+    return LocalDashboard(api.start(), user, password)
 
 
 def api_latencies(dashboard: LocalDashboard, runtime: LocalRuntime, rounds: int) -> dict[str, dict[str, float]]:
@@ -123,7 +136,7 @@ def api_latencies(dashboard: LocalDashboard, runtime: LocalRuntime, rounds: int)
 
 
 def main() -> None:
-    from crypto_advisor.local.demo import REPO, run
+    from crypto_advisor.local.demo import REPO, demo_market, run
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
@@ -136,7 +149,7 @@ def main() -> None:
         stopped = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stopped.set())
-        dashboard = start_dashboard(runtime, port=args.port)
+        dashboard = start_dashboard(runtime, port=args.port, sources=simulated_sources(demo_market()))
         if args.bench:
             try:
                 figures = api_latencies(dashboard, runtime, args.bench)

@@ -2,9 +2,8 @@
 
 :class:`SteeringRoutes` answers the dashboard's Settings and email-link routes
 (:mod:`crypto_advisor.api.settings_routes`, :mod:`crypto_advisor.api.email_links`)
-with the HTTP API's payload v2 events, in NotifyFunction's environment as
-the stack resolved it (the same SettingsTable, link key and watchlist), and
-the signed-in user's claims as the JWT authorizer passes them.
+through DashboardFunction's handler, with the HTTP API's payload v2 events
+and the signed-in user's claims as the JWT authorizer passes them.
 
 :func:`mute_from_email` is what ``make demo`` shows: the first alert email's
 "Mute ... for 24 hours" link followed as a person would (the GET shows the
@@ -19,16 +18,15 @@ import re
 from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from boto3.dynamodb.conditions import Key
 
 from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.adapters.signal_store import SignalStore
-from crypto_advisor.api import email_links, settings_routes
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.local.invoker import LocalContext, environment
+from crypto_advisor.local.dashboard import API
+from crypto_advisor.local.http_api import HttpApi, http_event, http_response
 from crypto_advisor.local.runtime import LocalRuntime
 from crypto_advisor.steering.ports import SymbolSource
 
@@ -44,45 +42,43 @@ def email_links_of(message: EmailMessage) -> dict[str, str]:
 
 
 class SteeringRoutes:
-    """DashboardFunction's steering routes, called in-process with payload v2 events."""
+    """DashboardFunction's routes through the stack's HTTP API as the local runtime serves it, signed in or not.
+
+    Each request becomes the payload v2 event the HTTP API sends (routes from the template), with the user's
+    claims as the JWT authorizer passes them on a guarded route; the token itself is not minted here (the local
+    HTTP API's own tests check the authorizer). ``sources`` are DashboardFunction's market sources.
+    """
 
     def __init__(self, runtime: LocalRuntime, sources: Mapping[str, SymbolSource]) -> None:
-        notify = runtime.function_environment("NotifyFunction")
-        self.env = {
-            **runtime.stack.aws.environment(),
-            **{k: notify[k] for k in ("SETTINGS_TABLE", "LINK_KEY_SECRET_ID", "WATCHLIST_URI")},
-        }
+        self.runtime = runtime
+        self.api = HttpApi.from_stack(runtime.stack, API)
         self.sources = sources
-        self.app = APIGatewayHttpResolver(enable_validation=True)
-        self.app.include_router(settings_routes.router, prefix="/api/v1")
-        self.app.include_router(email_links.router)
 
     def request(
         self, method: str, url: str, body: Any = None, *, user: str | None = None, form: str | None = None
     ) -> tuple[int, str, dict[str, str]]:
         """(status, body, headers) of ``method url``; ``user`` signed in (the JWT's email claim) or nobody."""
         parts = urlsplit(url)
-        text = form if form is not None else (json.dumps(body) if body is not None else None)
-        event = {
-            "version": "2.0",
-            "routeKey": "$default",
-            "rawPath": parts.path or "/",
-            "rawQueryString": parts.query,
-            "headers": {"content-type": "application/x-www-form-urlencoded" if form else "application/json"},
-            "queryStringParameters": dict(parse_qsl(parts.query)) or None,
-            "requestContext": {
-                "http": {"method": method, "path": parts.path or "/", "sourceIp": "127.0.0.1"},
-                "authorizer": {"jwt": {"claims": {"email": user}, "scopes": None}} if user else None,
-                "requestId": "local",
-                "stage": "$default",
-            },
-            "body": text,
-            "isBase64Encoded": False,
-        }
-        with environment(self.env):
-            self.app.append_context(sources=self.sources)
-            answer = self.app.resolve(event, LocalContext("DashboardFunction", 1024, 29))  # type: ignore[arg-type]
-        return int(answer["statusCode"]), str(answer["body"]), dict(answer.get("headers") or {})
+        found = self.api.route(method, parts.path)
+        if found is None:
+            return 404, "", {}
+        route, params = found
+        if route.authorizer is not None and user is None:
+            return 401, '{"message":"Unauthorized"}', {}
+        text = form if form is not None else (json.dumps(body) if body is not None else "")
+        kind = "application/x-www-form-urlencoded" if form is not None else "application/json"
+        event = http_event(
+            route,
+            params,
+            method=method,
+            path=parts.path,
+            query=parts.query,
+            headers={"content-type": kind},
+            body=text.encode(),
+            claims={"email": user} if route.authorizer is not None else None,
+        )
+        status, headers, payload = http_response(self.runtime.invoke(route.function, event, sources=self.sources))
+        return status, payload.decode(), headers
 
 
 def page_text(page: str) -> str:

@@ -279,8 +279,18 @@ def http_response(answer: Any) -> tuple[int, dict[str, str], bytes]:
 class LocalHttpApi:
     """Serves one HTTP API of the embedded stack on ``host:port`` until :meth:`stop`."""
 
-    def __init__(self, runtime: Any, logical_id: str, *, host: str = "127.0.0.1", port: int = 8765) -> None:
+    def __init__(
+        self,
+        runtime: Any,
+        logical_id: str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8765,
+        collaborators: Mapping[str, Any] | None = None,
+    ) -> None:
         self.runtime = runtime
+        #: passed to every invocation (the simulated market as DashboardFunction's ``sources``)
+        self.collaborators = dict(collaborators or {})
         self.api = HttpApi.from_stack(runtime.stack, logical_id)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), _handler_class(self))
@@ -324,7 +334,7 @@ class LocalHttpApi:
             route, params, method=method, path=split.path, query=split.query, headers=headers, body=body, claims=claims
         )
         with self._lock:
-            answer = self.runtime.invoke(route.function, event)
+            answer = self.runtime.invoke(route.function, event, **self.collaborators)
         return http_response(answer)
 
 

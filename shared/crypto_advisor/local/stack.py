@@ -58,7 +58,7 @@ LOCAL_PARAMETERS = {
     "RecipientEmails": "trader@example.com",
     "AlarmEmail": "ops@example.com",
     # The local dashboard (make demo, make dashboard), so local emails link to it as deployed ones link to the HttpApi.
-    "DashboardUrl": "http://127.0.0.1:8765",
+    "DashboardPublicUrl": "http://127.0.0.1:8765",
 }
 
 

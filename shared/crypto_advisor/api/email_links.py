@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import os
 import time
 from typing import Annotated
 
@@ -29,12 +28,11 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from crypto_advisor.api.steering_context import link_key_of, steering_of
 from crypto_advisor.contracts.link_token import LinkAction, LinkClaims, LinkTokenError, verify
 from crypto_advisor.contracts.steering import utc_text
 from crypto_advisor.steering.service import Steering
 from crypto_advisor.telemetry.observability import logger
-from crypto_advisor.wiring.settings import SteeringSettings
-from crypto_advisor.wiring.steering import link_key, steering
 
 router = APIGatewayHttpRouter()
 
@@ -89,11 +87,11 @@ def _what(claims: LinkClaims) -> str:
 
 
 def _steering() -> Steering:
-    return steering(SteeringSettings.from_env(os.environ), router.context.get("sources"))
+    return steering_of(router)
 
 
 def _verified(token: str, action: LinkAction) -> LinkClaims:
-    key = link_key(SteeringSettings.from_env(os.environ))
+    key = link_key_of(router)
     return verify(token, key, action=action, now_ms=int(time.time() * 1000))
 
 

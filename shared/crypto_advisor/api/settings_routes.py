@@ -17,7 +17,6 @@ exchanges are asked whether they list a new series.
 from __future__ import annotations
 
 import json
-import os
 import time
 from typing import Annotated, Any
 
@@ -26,6 +25,7 @@ from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from crypto_advisor.api.steering_context import steering_of
 from crypto_advisor.contracts.watchlist import Entry
 from crypto_advisor.steering.service import (
     MuteRequest,
@@ -38,15 +38,13 @@ from crypto_advisor.steering.service import (
     Who,
 )
 from crypto_advisor.telemetry.observability import logger
-from crypto_advisor.wiring.settings import SteeringSettings
-from crypto_advisor.wiring.steering import steering
 
 router = APIGatewayHttpRouter()
 PREFIX = "/settings"
 
 
 def _steering() -> Steering:
-    return steering(SteeringSettings.from_env(os.environ), router.context.get("sources"))
+    return steering_of(router)
 
 
 def _now_ms() -> int:

@@ -28,10 +28,12 @@ from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.dashboard.service import Dashboard
 from crypto_advisor.wiring.models import model_store
-from crypto_advisor.wiring.settings import FunctionSettings
+from crypto_advisor.wiring.settings import SteeringSettings
 
 
-class DashboardSettings(FunctionSettings):
+class DashboardSettings(SteeringSettings):
+    """The read side's settings, and Settings' and the email links' (:class:`SteeringSettings`)."""
+
     function: ClassVar[str] = "DashboardFunction"
 
     #: the served models' cards and the replay figures (read only)

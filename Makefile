@@ -69,3 +69,4 @@ clean:  ## remove build output and local state (keeps the venvs)
 
 -include mk/infra.mk
 -include mk/bench.mk
+-include mk/web.mk

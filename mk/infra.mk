@@ -30,7 +30,7 @@ PY313 = $(shell for c in python3.13 \
 	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 13); print(sys.executable)' 2>/dev/null && break; \
 	done)
 
-build: tools venv  ## sam build (in the Lambda build image if Docker answers, else locally, without the image function)
+build: tools venv web  ## sam build (in the Lambda build image if Docker answers, else locally, without the image function)
 	@if docker info >/dev/null 2>&1; then \
 		echo "sam build --use-container (Docker is available)"; \
 		$(SAM_ENV) $(SAM) build --template $(TEMPLATE) --use-container; \
@@ -52,7 +52,7 @@ build: tools venv  ## sam build (in the Lambda build image if Docker answers, el
 size: build venv  ## unzipped size of every function + its layers vs the 250 MB limit
 	$(PY) tools/size_report.py --build-dir $(BUILD_DIR) --output .aws-sam/size-report.json
 
-lint: lint-ruff lint-imports lint-types lint-cfn lint-checkov lint-sam  ## ruff, import contracts, mypy, cfn-lint, checkov, sam validate --lint
+lint: lint-ruff lint-imports lint-types lint-cfn lint-checkov lint-sam lint-web  ## ruff, import contracts, mypy, cfn-lint, checkov, sam validate --lint, tsc
 
 lint-ruff: venv
 	$(PY) -m ruff check .

@@ -1,0 +1,51 @@
+// One formatter per kind of number, in the reader's locale.
+
+const pctFmt = new Intl.NumberFormat(undefined, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: "exceptZero" });
+const numFmt = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+
+export function pct(value: number | null | undefined): string {
+  return value === null || value === undefined ? "–" : pctFmt.format(value);
+}
+
+export function num(value: number | null | undefined, digits = 2): string {
+  if (value === null || value === undefined) return "–";
+  return digits === 2 ? numFmt.format(value) : value.toFixed(digits);
+}
+
+/** A price with as many significant digits as a small coin needs (0.0001234), never "0.00". */
+export function price(value: number | null | undefined): string {
+  if (value === null || value === undefined) return "–";
+  const abs = Math.abs(value);
+  const digits = abs >= 1000 ? 2 : abs >= 1 ? 4 : Math.min(10, 2 - Math.floor(Math.log10(abs)) + 2);
+  return new Intl.NumberFormat(undefined, { maximumFractionDigits: digits }).format(value);
+}
+
+/** Epoch ms as UTC, the unit and zone every email and log line uses. */
+export function utc(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "–";
+  return new Date(ms).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+}
+
+/** A series key (kraken:BTC-USD:1h) as people write it: BTC/USD 1h · kraken. */
+export function seriesLabel(key: string): string {
+  const [source, symbol, timeframe] = key.split(":");
+  if (!symbol || !timeframe) return key;
+  return `${symbol.replace("-", "/")} ${timeframe} · ${source}`;
+}
+
+/** The sign of a change as a CSS class: up, down or flat. */
+export function trendClass(value: number | null | undefined): string {
+  if (value === null || value === undefined || value === 0) return "flat";
+  return value > 0 ? "up" : "down";
+}
+
+/**
+ * A diverging heat colour for a value in [-scale, scale]: green up, red down,
+ * its opacity by size, so it reads on both the light and the dark theme.
+ */
+export function heat(value: number | null | undefined, scale: number): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "transparent";
+  const t = Math.max(-1, Math.min(1, value / scale));
+  const alpha = (0.12 + 0.68 * Math.abs(t)).toFixed(2);
+  return t >= 0 ? `rgba(22, 163, 74, ${alpha})` : `rgba(220, 38, 38, ${alpha})`;
+}

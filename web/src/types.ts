@@ -199,3 +199,42 @@ export interface Challenge {
   session: string;
   email: string;
 }
+
+// The write side's answers (shared/crypto_advisor/api/settings_routes.py).
+
+export interface MuteEntry {
+  series: string;
+  rule: string | null;
+  until_ms: number;
+  by: string;
+  via: "dashboard" | "email";
+  created_ms: number;
+  until: string;
+}
+
+export interface WatchedSeries {
+  key: string;
+  source: string;
+  symbol: string;
+  timeframe: string;
+  name: string | null;
+  rules: string[];
+}
+
+export interface SettingsAnswer {
+  alerts: { recipients: string[]; min_severity: number; cooldown: string; max_per_week: number | null };
+  digest: { enabled: boolean; time: string; timezone: string };
+  series: WatchedSeries[];
+  mutes: MuteEntry[];
+  unsubscribed: string[];
+  watchlist: { uri: string; editable: boolean };
+}
+
+export interface ChangeEntry {
+  at_ms: number;
+  who: string;
+  via: "dashboard" | "email";
+  kind: string;
+  summary: string;
+  detail: Record<string, unknown>;
+}

@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help venv demo test test-unit test-integration test-e2e lint bench replay train alert-quality cost embedded-aws env-json dashboard bench-api clean
+.PHONY: help venv demo test test-unit test-integration test-e2e test-browser lint bench replay train alert-quality cost embedded-aws env-json dashboard bench-api clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -22,7 +22,7 @@ venv: $(VENV)/.installed  ## create .venv with the app, test and lint dependenci
 demo: venv  ## run the whole pipeline locally on the embedded AWS (no account, no network)
 	$(PY) -m crypto_advisor.local.demo
 
-test: venv  ## run the whole test suite (unit, integration, e2e)
+test: venv web  ## run the whole test suite (unit, integration, e2e, browser)
 	$(PY) -m pytest
 
 test-unit: venv  ## unit tests: no sockets, no AWS
@@ -33,6 +33,9 @@ test-integration: venv  ## handlers against the embedded AWS
 
 test-e2e: venv  ## the whole local pipeline
 	$(PY) -m pytest tests/e2e
+
+test-browser: venv web  ## the dashboard's pages in Chromium (apt-get install chromium) against the demo's local dashboard
+	$(PY) -m pytest tests/browser
 
 replay: venv  ## replay the rules over history: the demo market, or CSV=path [SERIES=kraken:BTC-USD:1h FROM=YYYY-MM-DD TO=YYYY-MM-DD WATCHLIST=file]
 	$(PY) -m crypto_advisor.cli.replay $(if $(CSV),--csv $(CSV)) $(if $(SERIES),--series $(SERIES)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(WATCHLIST),--watchlist $(WATCHLIST))

@@ -131,7 +131,10 @@ export function drawChart(container: HTMLElement, detail: SeriesDetail): DrawnCh
   const markers = detail.markers
     .map((m) => markerOf(m, p.up, p.down, p.muted, p.accent))
     .sort((a, b) => (a.time as number) - (b.time as number));
-  createSeriesMarkers(candles, markers);
+  const plugin = createSeriesMarkers(candles, markers);
+  // what the chart holds, for a reader of the DOM (the browser tests): candles drawn and markers placed
+  container.dataset.candles = String(detail.candles.length);
+  container.dataset.markers = String(plugin.markers().length);
 
   const volume = chart.addSeries(HistogramSeries, { priceFormat: { type: "volume" }, priceLineVisible: false, title: "volume" }, 1);
   volume.setData(detail.candles.map((c) => ({ time: t(c.ts), value: c.volume, color: c.close >= c.open ? p.up : p.down })));

@@ -1,0 +1,108 @@
+"""Headless screenshots of the dashboard's pages, phone and desktop, light and dark, in Debian's Chromium.
+
+``make demo`` calls :func:`take_screenshots` once the dashboard is up, so a
+newcomer sees every page without opening a browser; the browser tests
+(``tests/browser``) drive the same pages with their own assertions and save
+theirs in the same folder. Playwright's own browser download cannot work
+offline, so this drives the system's ``chromium`` (``apt-get install
+chromium``; ``CHROMIUM=/path`` to point elsewhere) and says so when it is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+#: Viewports the pages are built for: an iPhone 12-15's CSS width, and a laptop.
+VIEWPORTS: dict[str, dict[str, int]] = {
+    "phone": {"width": 390, "height": 844},
+    "desktop": {"width": 1280, "height": 900},
+}
+SCHEMES = ("light", "dark")
+
+
+def chromium_path() -> Path | None:
+    """The Chromium to drive: ``$CHROMIUM``, else ``chromium`` on the PATH; None when there is none."""
+    named = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return Path(named) if named and Path(named).exists() else None
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """A headless Chromium, closed on exit. Raises FileNotFoundError naming what to install when there is none."""
+    from playwright.sync_api import sync_playwright
+
+    path = chromium_path()
+    if path is None:
+        raise FileNotFoundError("no chromium: apt-get install chromium (or set CHROMIUM=/path/to/chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(path))
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def sign_in(page: Page, url: str, user: str, password: str) -> None:
+    """Sign in through the page's own form and wait for the overview's table."""
+    page.goto(f"{url}/#/sign-in")
+    page.fill("#sign-in-form input[name=email]", user)
+    page.fill("#sign-in-form input[name=password]", password)
+    page.click("#sign-in-form button[type=submit]")
+    page.wait_for_selector(".series-table")
+
+
+def open_page(page: Page, url: str, route: str, ready: str) -> None:
+    """Go to a hash route and wait until its content (``ready``, a CSS selector) is drawn."""
+    page.goto(f"{url}/#/{route}")
+    page.wait_for_selector(ready)
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    route: str
+    ready: str
+
+
+def pages(series_key: str, alert_id: str | None) -> list[Shot]:
+    """Every page worth a picture: the overview, a series with its chart, the alerts, an email, the settings."""
+    shots = [
+        Shot("overview", "overview", ".series-table"),
+        Shot("series", f"series/{quote(series_key, safe='')}", "#chart[data-markers] canvas"),
+        Shot("alerts", "alerts", "#alert-list"),
+        Shot("settings", "settings", "h1 >> text=Settings"),
+    ]
+    if alert_id:
+        shots.insert(3, Shot("email", f"alerts/{quote(alert_id, safe='')}", "#email-html"))
+    return shots
+
+
+def take_screenshots(
+    url: str, user: str, password: str, out: Path, *, series_key: str, alert_id: str | None = None
+) -> list[Path]:
+    """Sign in at each viewport and colour scheme and save every page as ``<page>-<viewport>-<scheme>.png``."""
+    out.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    with chromium() as browser:
+        for viewport, size in VIEWPORTS.items():
+            for scheme in SCHEMES:
+                context = browser.new_context(viewport=size, color_scheme=scheme)  # type: ignore[arg-type]
+                page = context.new_page()
+                sign_in(page, url, user, password)
+                for shot in pages(series_key, alert_id):
+                    open_page(page, url, shot.route, shot.ready)
+                    path = out / f"{shot.name}-{viewport}-{scheme}.png"
+                    page.screenshot(path=str(path), full_page=True)
+                    saved.append(path)
+                context.close()
+    return saved

@@ -1,0 +1,155 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright against the local stack's dashboard.
+
+One session fixture runs the demo's pipeline (the same ticks, market and news
+as ``make demo``) and serves its dashboard on a free port, exactly as ``make
+dashboard`` does; every test opens its own browser context (its own
+sessionStorage, so its own sign-in) at a viewport and colour scheme. Each
+context records every request the page makes and every CSP violation it
+reports, so a test can say that nothing left localhost and nothing was refused.
+Run the group alone with ``make test-browser`` (``pytest -m browser``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crypto_advisor.local import screenshots
+from tests.conftest import REPO
+
+SCREENSHOTS = REPO / ".local" / "screenshots"
+STATIC = REPO / "functions" / "dashboard" / "static" / "index.html"
+WATCHLIST = REPO / "config" / "demo-watchlist.yaml"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+#: A second user, created as the stack creates DashboardUsers: with a temporary password Cognito would email.
+NEW_USER = "newcomer@example.com"
+TEMPORARY_PASSWORD = "Temporary-Pass-1a"
+
+
+@dataclass
+class Served:
+    url: str
+    user: str
+    password: str
+    summary: dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[Any]:
+    if screenshots.chromium_path() is None:
+        pytest.fail("no chromium for the browser tests: apt-get install chromium (.ci/run does)")
+    if not STATIC.exists():
+        pytest.fail(f"the web app is not built ({STATIC} missing): run make web (.ci/run does)")
+    with screenshots.chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="session")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The demo's state behind the local dashboard, up for the whole session."""
+    from crypto_advisor.local import demo
+    from crypto_advisor.local.dashboard import start_dashboard
+
+    ready = threading.Event()
+    done = threading.Event()
+    served: dict[str, Any] = {}
+
+    def keep(runtime: Any) -> None:
+        running = start_dashboard(runtime, port=0)
+        runtime.stack.aws.client("cognito-idp").admin_create_user(
+            UserPoolId=runtime.stack.outputs["DashboardUserPoolId"],
+            Username=NEW_USER,
+            TemporaryPassword=TEMPORARY_PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": NEW_USER}, {"Name": "email_verified", "Value": "true"}],
+            MessageAction="SUPPRESS",
+        )
+        served.update(url=running.url, user=running.user, password=running.password)
+        ready.set()
+        try:
+            done.wait()
+        finally:
+            running.stop()
+
+    def pipeline() -> None:
+        try:
+            served["summary"] = demo.run(tmp_path_factory.mktemp("demo"), WATCHLIST, keep=keep)
+        except Exception as error:  # noqa: BLE001  # any failure of the pipeline: the test thread reports it
+            served["error"] = error
+            ready.set()
+
+    thread = threading.Thread(target=pipeline, name="demo-dashboard", daemon=True)
+    thread.start()
+    ready.wait(timeout=900)
+    if "error" in served:
+        raise served["error"]
+    if "url" not in served:
+        pytest.fail("the demo's dashboard did not start within 15 minutes")
+    yield Served(served["url"], served["user"], served["password"], served.get("summary", {}))
+    done.set()
+    thread.join(timeout=60)
+
+
+@dataclass
+class Watched:
+    """A page with what it asked for and what the CSP refused."""
+
+    page: Any
+    requests: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+_REPORT_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', e => console.error(
+  'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));
+"""
+
+
+def open_watched(browser: Any, viewport: str, scheme: str) -> Watched:
+    context = browser.new_context(viewport=screenshots.VIEWPORTS[viewport], color_scheme=scheme)
+    page = context.new_page()
+    watched = Watched(page)
+    page.add_init_script(_REPORT_VIOLATIONS)
+    page.on("request", lambda r: watched.requests.append(r.url))
+    page.on("pageerror", lambda e: watched.errors.append(str(e)))
+
+    def console(message: Any) -> None:
+        if message.text.startswith("CSP violation"):
+            watched.violations.append(message.text)
+
+    page.on("console", console)
+    return watched
+
+
+@pytest.fixture
+def browse(chromium_browser: Any) -> Iterator[Any]:
+    """``browse(viewport, scheme)``: a fresh, watched page (closed after the test)."""
+    opened: list[Watched] = []
+
+    def make(viewport: str = "desktop", scheme: str = "light") -> Watched:
+        watched = open_watched(chromium_browser, viewport, scheme)
+        opened.append(watched)
+        return watched
+
+    yield make
+    for watched in opened:
+        watched.page.context.close()
+
+
+def shot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from crypto_advisor.adapters.config_source import load_watchlist
 from crypto_advisor.local import screenshots
 from tests.conftest import REPO
 
@@ -43,7 +44,10 @@ class Served:
     url: str
     user: str
     password: str
-    summary: dict[str, Any]
+    #: every series key of the demo's watchlist, read from the file itself
+    keys: set[str]
+    #: the alert decisions NotifyFunction recorded, as the demo prints them
+    alerts: list[dict[str, Any]]
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +72,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
     def keep(runtime: Any) -> None:
         running = start_dashboard(runtime, port=0)
+        served["alerts"] = demo.print_alerts(runtime.stack.aws, runtime.stack.outputs)
         runtime.stack.aws.client("cognito-idp").admin_create_user(
             UserPoolId=runtime.stack.outputs["DashboardUserPoolId"],
             Username=NEW_USER,
@@ -84,7 +89,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
     def pipeline() -> None:
         try:
-            served["summary"] = demo.run(tmp_path_factory.mktemp("demo"), WATCHLIST, keep=keep)
+            demo.run(tmp_path_factory.mktemp("demo"), WATCHLIST, keep=keep)
         except Exception as error:  # noqa: BLE001  # any failure of the pipeline: the test thread reports it
             served["error"] = error
             ready.set()
@@ -96,7 +101,8 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         raise served["error"]
     if "url" not in served:
         pytest.fail("the demo's dashboard did not start within 15 minutes")
-    yield Served(served["url"], served["user"], served["password"], served.get("summary", {}))
+    keys = {watched.series.key for watched in load_watchlist(str(WATCHLIST))}
+    yield Served(served["url"], served["user"], served["password"], keys, served["alerts"])
     done.set()
     thread.join(timeout=60)
 

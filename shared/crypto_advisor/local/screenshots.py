@@ -87,6 +87,28 @@ def pages(series_key: str, alert_id: str | None) -> list[Shot]:
     return shots
 
 
+def first_render_ms(url: str, user: str, password: str, *, loads: int = 5) -> list[float]:
+    """How long the overview takes to show its table, from navigation start, on ``loads`` fresh page loads.
+
+    Signed in once; each load is a new document (the bundle from the browser's
+    cache as a returning user has it, the overview's data fetched anew), timed
+    by the page's own clock (``performance.now()`` counts from navigation start).
+    """
+    timings: list[float] = []
+    with chromium() as browser:
+        context = browser.new_context(viewport=VIEWPORTS["desktop"])
+        page = context.new_page()
+        sign_in(page, url, user, password)
+        for _ in range(loads):
+            page.goto("about:blank")
+            page.goto(f"{url}/#/overview")
+            # polled on every animation frame: the first frame that has the table, on the page's clock
+            drawn = page.wait_for_function("document.querySelector('.series-table') && performance.now()")
+            timings.append(float(drawn.json_value()))
+        context.close()
+    return timings
+
+
 def take_screenshots(
     url: str, user: str, password: str, out: Path, *, series_key: str, alert_id: str | None = None
 ) -> list[Path]:

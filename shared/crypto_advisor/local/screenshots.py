@@ -16,14 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Page, ViewportSize
 
 #: Viewports the pages are built for: an iPhone 12-15's CSS width, and a laptop.
-VIEWPORTS: dict[str, dict[str, int]] = {
+VIEWPORTS: dict[str, ViewportSize] = {
     "phone": {"width": 390, "height": 844},
     "desktop": {"width": 1280, "height": 900},
 }
@@ -118,7 +118,7 @@ def take_screenshots(
     with chromium() as browser:
         for viewport, size in VIEWPORTS.items():
             for scheme in SCHEMES:
-                context = browser.new_context(viewport=size, color_scheme=scheme)  # type: ignore[arg-type]
+                context = browser.new_context(viewport=size, color_scheme=scheme)  # type: ignore[arg-type]  # str, not the Literal
                 page = context.new_page()
                 sign_in(page, url, user, password)
                 for shot in pages(series_key, alert_id):
@@ -128,3 +128,25 @@ def take_screenshots(
                     saved.append(path)
                 context.close()
     return saved
+
+
+def demo_pictures(url: str, user: str, password: str, out: Path, alerts: list[dict[str, Any]]) -> list[str]:
+    """``make demo``'s look at the dashboard: every page saved as a picture, and the overview's first render timed.
+
+    The series shown is one the demo emailed about (its chart has markers) and
+    the email page shows that email; without chromium the step is skipped with
+    a line saying what to install.
+    """
+    if chromium_path() is None:
+        return ["dashboard screenshots: skipped (no chromium; apt-get install chromium to get them)"]
+    sent = next((a for a in alerts if a.get("status") == "sent"), None)
+    key = str(sent["series"]) if sent else "kraken:BTC-USD:1h"
+    alert_id = f"{sent['series']}@{sent['ts']}" if sent else None
+    paths = take_screenshots(url, user, password, out, series_key=key, alert_id=alert_id)
+    timings = sorted(first_render_ms(url, user, password))
+    return [
+        f"dashboard screenshots: {len(paths)} (every page, phone and desktop, light and dark) in {out}:",
+        *(f"  {path}" for path in paths),
+        f"overview first render (headless Chromium, {len(timings)} loads): median {timings[len(timings) // 2]:.0f} ms,"
+        f" slowest {timings[-1]:.0f} ms",
+    ]

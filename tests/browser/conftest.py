@@ -11,6 +11,8 @@ Run the group alone with ``make test-browser`` (``pytest -m browser``).
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -60,11 +62,32 @@ def chromium_browser() -> Iterator[Any]:
         yield browser
 
 
+def create_new_user(runtime: Any) -> None:
+    runtime.stack.aws.client("cognito-idp").admin_create_user(
+        UserPoolId=runtime.stack.outputs["DashboardUserPoolId"],
+        Username=NEW_USER,
+        TemporaryPassword=TEMPORARY_PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": NEW_USER}, {"Name": "email_verified", "Value": "true"}],
+        MessageAction="SUPPRESS",
+    )
+
+
 @pytest.fixture(scope="session")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """The demo's state behind the local dashboard, up for the whole session."""
+    """The demo's state behind the local dashboard, up for the whole session.
+
+    ``DASHBOARD_SERVED=file.json`` (url, user, password, alerts) reuses a
+    dashboard already running over the demo's state instead, which saves the
+    pipeline's minutes while writing a test.
+    """
     from crypto_advisor.local import demo
     from crypto_advisor.local.dashboard import start_dashboard
+
+    keys = {watched.series.key for watched in load_watchlist(str(WATCHLIST))}
+    if os.environ.get("DASHBOARD_SERVED"):
+        running = json.loads(Path(os.environ["DASHBOARD_SERVED"]).read_text())
+        yield Served(running["url"], running["user"], running["password"], keys, running["alerts"])
+        return
 
     ready = threading.Event()
     done = threading.Event()
@@ -73,13 +96,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     def keep(runtime: Any) -> None:
         running = start_dashboard(runtime, port=0)
         served["alerts"] = demo.print_alerts(runtime.stack.aws, runtime.stack.outputs)
-        runtime.stack.aws.client("cognito-idp").admin_create_user(
-            UserPoolId=runtime.stack.outputs["DashboardUserPoolId"],
-            Username=NEW_USER,
-            TemporaryPassword=TEMPORARY_PASSWORD,
-            UserAttributes=[{"Name": "email", "Value": NEW_USER}, {"Name": "email_verified", "Value": "true"}],
-            MessageAction="SUPPRESS",
-        )
+        create_new_user(runtime)
         served.update(url=running.url, user=running.user, password=running.password)
         ready.set()
         try:
@@ -96,12 +113,12 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
     thread = threading.Thread(target=pipeline, name="demo-dashboard", daemon=True)
     thread.start()
-    ready.wait(timeout=900)
+    # the pipeline takes a few minutes on a quiet machine; a busy CI runner may need many more
+    ready.wait(timeout=3600)
     if "error" in served:
         raise served["error"]
     if "url" not in served:
-        pytest.fail("the demo's dashboard did not start within 15 minutes")
-    keys = {watched.series.key for watched in load_watchlist(str(WATCHLIST))}
+        pytest.fail("the demo's dashboard did not start within an hour")
     yield Served(served["url"], served["user"], served["password"], keys, served["alerts"])
     done.set()
     thread.join(timeout=60)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 
@@ -120,8 +120,8 @@ def test_alerts_filter_by_series_and_reason_and_open_the_email(dashboard: Served
     page.wait_for_selector(".alerts-table")
     # When the user filters by the emailed alert's series
     page.select_option("#filter-series", emailed["series"])
-    page.wait_for_url(f"**/#/alerts?series={quote(emailed['series'], safe='')}")
-    page.wait_for_selector(".alerts-table")
+    series_query = urlencode({"series": emailed["series"]})
+    page.wait_for_selector(f"#alert-list[data-query='{series_query}'] .alerts-table")
     # Then every listed decision is of that series
     label = page.locator("#filter-series option:checked").inner_text()
     series_cells = page.locator(".alerts-table td[data-label='Series']").all_inner_texts()
@@ -129,14 +129,13 @@ def test_alerts_filter_by_series_and_reason_and_open_the_email(dashboard: Served
     # When they filter by a reason too
     reasons = [r for r in page.locator("#filter-reason option").all_inner_texts() if r != "all"]
     assert reasons, "the demo suppresses some alerts of this series, with their reasons"
-    if reasons:
-        page.select_option("#filter-reason", reasons[0])
-        page.wait_for_url("**reason=*")
-        page.wait_for_selector("#alert-list")
-        listed = page.locator(".alerts-table td[data-label='Reason'] .reason").all_inner_texts()
-        assert listed and all(t.startswith(reasons[0]) for t in listed)
-        page.select_option("#filter-reason", "")
-        page.wait_for_selector(".alerts-table")
+    page.select_option("#filter-reason", reasons[0])
+    both = urlencode({"series": emailed["series"], "reason": reasons[0]})
+    page.wait_for_selector(f"#alert-list[data-query='{both}']")
+    listed = page.locator(".alerts-table td[data-label='Reason'] .reason").all_inner_texts()
+    assert listed and all(t.startswith(reasons[0]) for t in listed)
+    page.select_option("#filter-reason", "")
+    page.wait_for_selector(f"#alert-list[data-query='{series_query}'] .alerts-table")
     # When they open a sent alert's email
     row = page.locator(".alerts-table tr", has=page.locator(".badge.sent")).first
     subject = row.locator("a.open-email").inner_text()

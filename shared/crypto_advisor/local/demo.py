@@ -21,6 +21,10 @@ with their measured skill. The demo ends with what landed per series, read back
 from the embedded AWS, the signals with the rules' explanations, every alert
 decision (sent, or suppressed with the reason), and the outbox: every email the
 embedded SES accepted, as ``.eml`` and as ``.html`` with its chart beside it.
+Last, ``make demo`` serves the dashboard over that state, signs in headlessly
+and saves every page, phone and desktop, light and dark, in
+``.local/screenshots/`` (:mod:`crypto_advisor.local.screenshots`; skipped with a
+line when there is no chromium).
 
 DigestFunction runs on every tick as its hourly schedule would; the daily
 digest comes due at the watchlist's 07:00 UTC on the morning after the outage,
@@ -61,6 +65,7 @@ from crypto_advisor.local.market import SimulatedMarket, simulated_sources
 from crypto_advisor.local.news_feed import demo_news_session
 from crypto_advisor.local.outbox import AcceptedEmail, accepted_emails, verify_sender, write_outbox
 from crypto_advisor.local.runtime import LocalRuntime, decode_records, read_stream
+from crypto_advisor.local.screenshots import look_at_dashboard
 from crypto_advisor.local.stack import EmbeddedAws, deploy
 from crypto_advisor.notify.context_words import context_lines
 from crypto_advisor.notify.format import news_content
@@ -431,7 +436,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / ".local" / "demo")
     parser.add_argument("--watchlist", type=Path, default=REPO / "config" / "demo-watchlist.yaml")
     args = parser.parse_args()
-    run(args.out, args.watchlist)
+    # the last step: the dashboard over the demo's state, every page pictured in .local/screenshots/
+    run(args.out, args.watchlist, keep=look_at_dashboard(REPO / ".local" / "screenshots"))
 
 
 if __name__ == "__main__":

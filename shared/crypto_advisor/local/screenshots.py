@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING
+from urllib.parse import quote, unquote
+
+from crypto_advisor.local.dashboard import start_dashboard
+from crypto_advisor.local.runtime import LocalRuntime
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, ViewportSize
@@ -130,18 +133,19 @@ def take_screenshots(
     return saved
 
 
-def demo_pictures(url: str, user: str, password: str, out: Path, alerts: list[dict[str, Any]]) -> list[str]:
+def demo_pictures(url: str, user: str, password: str, out: Path) -> list[str]:
     """``make demo``'s look at the dashboard: every page saved as a picture, and the overview's first render timed.
 
-    The series shown is one the demo emailed about (its chart has markers) and
-    the email page shows that email; without chromium the step is skipped with
-    a line saying what to install.
+    The series and the email shown are those of the overview's first "last
+    alert" (a series the demo emailed about, so its chart has markers).
     """
-    if chromium_path() is None:
-        return ["dashboard screenshots: skipped (no chromium; apt-get install chromium to get them)"]
-    sent = next((a for a in alerts if a.get("status") == "sent"), None)
-    key = str(sent["series"]) if sent else "kraken:BTC-USD:1h"
-    alert_id = f"{sent['series']}@{sent['ts']}" if sent else None
+    with chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORTS["desktop"])
+        sign_in(page, url, user, password)
+        link = page.get_attribute("a.last-alert", "href") if page.locator("a.last-alert").count() else None
+        page.close()
+    alert_id = unquote(link.removeprefix("#/alerts/")) if link else None
+    key = alert_id.split("@")[0] if alert_id else "kraken:BTC-USD:1h"
     paths = take_screenshots(url, user, password, out, series_key=key, alert_id=alert_id)
     timings = sorted(first_render_ms(url, user, password))
     return [
@@ -150,3 +154,22 @@ def demo_pictures(url: str, user: str, password: str, out: Path, alerts: list[di
         f"overview first render (headless Chromium, {len(timings)} loads): median {timings[len(timings) // 2]:.0f} ms,"
         f" slowest {timings[-1]:.0f} ms",
     ]
+
+
+def look_at_dashboard(out: Path) -> Callable[[LocalRuntime], None]:
+    """The demo's last step (its ``keep``): serve the dashboard on a free port, picture every page, stop.
+
+    Without chromium the step is skipped with a line saying what to install.
+    """
+
+    def look(runtime: LocalRuntime) -> None:
+        if chromium_path() is None:
+            print("\ndashboard screenshots: skipped (no chromium; apt-get install chromium to get them)")
+            return
+        dashboard = start_dashboard(runtime, port=0)
+        try:
+            print("\n" + "\n".join(demo_pictures(dashboard.url, dashboard.user, dashboard.password, out)), flush=True)
+        finally:
+            dashboard.stop()
+
+    return look

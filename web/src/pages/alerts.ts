@@ -50,7 +50,8 @@ export async function renderAlerts(view: HTMLElement, query: URLSearchParams): P
     location.hash = `#/alerts${next.size ? `?${next}` : ""}`;
   });
 
-  const listBox = h("div", { id: "alert-list" });
+  // the filters this list answers, for a reader of the DOM (the browser tests wait on it)
+  const listBox = h("div", { id: "alert-list", "data-query": params.toString() });
   const more = h("button", { type: "button", class: "secondary", hidden: !page.cursor }, "Older decisions");
   let cursor = page.cursor;
   const draw = (): void =>

@@ -83,7 +83,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     from crypto_advisor.local import demo
     from crypto_advisor.local.dashboard import start_dashboard
 
-    keys = {watched.series.key for watched in load_watchlist(str(WATCHLIST))}
+    keys = {watched.series.key for watched in load_watchlist(WATCHLIST.as_uri())}
     if os.environ.get("DASHBOARD_SERVED"):
         running = json.loads(Path(os.environ["DASHBOARD_SERVED"]).read_text())
         yield Served(running["url"], running["user"], running["password"], keys, running["alerts"])
@@ -142,6 +142,8 @@ document.addEventListener('securitypolicyviolation', e => console.error(
 
 def open_watched(browser: Any, viewport: str, scheme: str) -> Watched:
     context = browser.new_context(viewport=screenshots.VIEWPORTS[viewport], color_scheme=scheme)
+    # generous: the local API answers in well under a second on a quiet machine, much slower on a loaded CI runner
+    context.set_default_timeout(180_000)
     page = context.new_page()
     watched = Watched(page)
     page.add_init_script(_REPORT_VIOLATIONS)

@@ -55,8 +55,13 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
+#: Every wait, in ms: the local API answers in well under a second on a quiet machine, far slower on a loaded one.
+TIMEOUT_MS = 180_000
+
+
 def sign_in(page: Page, url: str, user: str, password: str) -> None:
     """Sign in through the page's own form and wait for the overview's table."""
+    page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{url}/#/sign-in")
     page.fill("#sign-in-form input[name=email]", user)
     page.fill("#sign-in-form input[name=password]", password)
@@ -125,7 +130,8 @@ def take_screenshots(
                 page = context.new_page()
                 sign_in(page, url, user, password)
                 for shot in pages(series_key, alert_id):
-                    open_page(page, url, shot.route, shot.ready)
+                    if shot.name != "overview":  # signing in has just shown it
+                        open_page(page, url, shot.route, shot.ready)
                     path = out / f"{shot.name}-{viewport}-{scheme}.png"
                     page.screenshot(path=str(path), full_page=True)
                     saved.append(path)

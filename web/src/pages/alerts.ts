@@ -5,7 +5,7 @@
 import { get } from "../api";
 import { badge, h, replace, section, table } from "../dom";
 import { seriesLabel, utc } from "../format";
-import type { AlertDecision, AlertPage, Overview } from "../types";
+import type { AlertDecision, AlertPage } from "../types";
 
 const FILTERS = ["series", "rule", "reason"] as const;
 
@@ -28,13 +28,11 @@ function options(values: Iterable<string>, selected: string, label: (v: string) 
 export async function renderAlerts(view: HTMLElement, query: URLSearchParams): Promise<void> {
   const params = new URLSearchParams();
   for (const f of FILTERS) if (query.get(f)) params.set(f, query.get(f) ?? "");
-  const [page, overview] = await Promise.all([
-    get<AlertPage>(`/alerts${params.size ? `?${params}` : ""}`),
-    get<Overview>("/overview").catch(() => null),
-  ]);
+  const page = await get<AlertPage>(`/alerts${params.size ? `?${params}` : ""}`);
   const alerts = [...page.alerts];
 
-  const series = h("select", { name: "series", id: "filter-series" }, options(overview?.series.map((s) => s.key) ?? [], query.get("series") ?? "", seriesLabel));
+  // the choices are what the listed decisions hold (and the filter in force), so the page needs one request
+  const series = h("select", { name: "series", id: "filter-series" }, options(alerts.map((a) => a.series), query.get("series") ?? "", seriesLabel));
   const rule = h("select", { name: "rule", id: "filter-rule" }, options(alerts.flatMap((a) => a.rules), query.get("rule") ?? ""));
   const reason = h("select", { name: "reason", id: "filter-reason" }, options(alerts.flatMap((a) => (a.reason ? [a.reason] : [])), query.get("reason") ?? ""));
   const form = h(

@@ -34,6 +34,7 @@ function seriesTable(rows: SeriesRow[]): HTMLElement {
         h("a", { href: seriesHref(r.key), class: "series-link", "data-key": r.key }, r.name ?? seriesLabel(r.key)),
         h("div", { class: "muted small" }, seriesLabel(r.key)),
         r.error ? h("div", { class: "error small" }, r.error) : null,
+        !r.error && r.last_ts === null ? h("div", { class: "muted small no-candles" }, "no candles stored yet") : null,
         r.healthy === false ? badge("data unhealthy", "suppressed") : null,
       ),
       h("span", { class: "num" }, price(r.close)),

@@ -17,6 +17,16 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A path parameter (a series key, an alert id, an address) as the API's routes
+ * take it: ':' and '@' stay as they are (API Gateway hands the path over
+ * undecoded, and a key is validated as written: kraken:BTC-USD:1h), the rest
+ * is percent-encoded.
+ */
+export function pathPart(value: string): string {
+  return encodeURIComponent(value).replace(/%3A/gi, ":").replace(/%40/g, "@");
+}
+
 /** Raised when there is no usable session: the router shows the sign-in page. */
 export class SignedOut extends Error {}
 

@@ -5,7 +5,7 @@
 // constructed style sheets), which the CSP allows; scripts, frames, forms and
 // remote images are removed, so opening an email contacts no other origin.
 
-import { get } from "../api";
+import { get, pathPart } from "../api";
 import { badge, h, replace, section } from "../dom";
 import { seriesLabel, utc } from "../format";
 import type { EmailAnswer } from "../types";
@@ -65,7 +65,7 @@ export function mountEmail(host: HTMLElement, html: string): ShadowRoot {
 }
 
 export async function renderEmail(view: HTMLElement, id: string): Promise<void> {
-  const email = await get<EmailAnswer>(`/alerts/${encodeURIComponent(id)}/email`);
+  const email = await get<EmailAnswer>(`/alerts/${pathPart(id)}/email`);
   const [key = id, ts = ""] = id.split("@");
   const host = h("div", { class: "email-frame", id: "email-html" });
   const text = h("pre", { class: "email-text", id: "email-text", hidden: true }, email.text);

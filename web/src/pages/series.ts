@@ -2,7 +2,7 @@
 // the prediction, the rules' records, the model cards with the forest's feature
 // importances, the forecast ledger's live record and the news with its mood.
 
-import { get } from "../api";
+import { get, pathPart } from "../api";
 import { drawChart, type DrawnChart } from "../chart";
 import { badge, h, replace, section, table } from "../dom";
 import { num, price, seriesLabel, utc } from "../format";
@@ -62,7 +62,7 @@ function article(a: NewsArticle): HTMLElement {
 }
 
 export async function renderSeries(view: HTMLElement, key: string): Promise<void> {
-  const detail = await get<SeriesDetail>(`/series/${encodeURIComponent(key)}`);
+  const detail = await get<SeriesDetail>(`/series/${pathPart(key)}`);
   const last = detail.candles[detail.candles.length - 1];
   const chartBox = h("div", { class: "chart", id: "chart", role: "img", "aria-label": `Candlestick chart of ${seriesLabel(key)}` });
   const firings = detail.markers.filter((m) => m.kind === "firing");

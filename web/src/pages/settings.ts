@@ -5,7 +5,7 @@
 // After a change the page reloads what the server now holds, so what you see
 // is what was saved, never what was typed.
 
-import { call, get } from "../api";
+import { call, get, pathPart } from "../api";
 import { badge, h, replace, section, table } from "../dom";
 import { seriesLabel, utc } from "../format";
 import type { ChangeEntry, SettingsAnswer, WatchedSeries } from "../types";
@@ -141,7 +141,7 @@ function watched(s: SettingsAnswer, rerender: Rerender): HTMLElement {
   const rows = s.series.map((w: WatchedSeries) => [
     h("a", { href: `#/series/${encodeURIComponent(w.key)}` }, seriesLabel(w.key)),
     w.name ?? "",
-    editable ? actionButton("Remove", () => call("DELETE", `/settings/series/${encodeURIComponent(w.key)}`), rerender, `Stop watching ${seriesLabel(w.key)}?`) : "",
+    editable ? actionButton("Remove", () => call("DELETE", `/settings/series/${pathPart(w.key)}`), rerender, `Stop watching ${seriesLabel(w.key)}?`) : "",
   ]);
   const source = h("select", { name: "source", id: "add-source" }, ["kraken", "coingecko"].map((v) => h("option", { value: v }, v)));
   const symbol = h("input", { name: "symbol", id: "add-symbol", placeholder: "ADA/USD", required: true, size: 10 });
@@ -180,7 +180,7 @@ function unsubscribed(s: SettingsAnswer, rerender: Rerender): HTMLElement {
     "ul",
     { class: "plain" },
     s.unsubscribed.map((address) =>
-      h("li", null, `${address} `, actionButton("Send alerts again", () => call("DELETE", `/settings/unsubscribed/${encodeURIComponent(address)}`), rerender)),
+      h("li", null, `${address} `, actionButton("Send alerts again", () => call("DELETE", `/settings/unsubscribed/${pathPart(address)}`), rerender)),
     ),
   );
 }

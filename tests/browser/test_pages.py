@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from crypto_advisor.local import screenshots
 from tests.browser.conftest import NEW_USER, TEMPORARY_PASSWORD, Served, Watched, shot
@@ -85,7 +86,7 @@ def test_the_first_sign_in_sets_a_new_password(dashboard: Served, browse: Any) -
     page.fill("input[name=new-password]", "Chosen-Password-2b")
     page.fill("input[name=confirm-password]", "Chosen-Password-2c")
     page.click("#new-password-form button[type=submit]")
-    assert page.locator("#new-password-form .error").inner_text() == "The two passwords differ."
+    expect(page.locator("#new-password-form .error")).to_have_text("The two passwords differ.")
     page.fill("input[name=confirm-password]", "Chosen-Password-2b")
     page.click("#new-password-form button[type=submit]")
     # Then they are signed in and see the overview
@@ -143,7 +144,7 @@ def test_alerts_filter_by_series_and_reason_and_open_the_email(dashboard: Served
     # Then the email shows as it was sent: its subject, its HTML body (the chart inlined), and its text part
     page.wait_for_selector("#email-html")
     assert page.inner_text("#email-subject") == subject
-    body = page.locator("#email-html")
+    body = page.locator("#email-html .email-body")  # inside the email's shadow root (Playwright's CSS pierces it)
     assert len(body.inner_text()) > 200
     assert body.locator("img[src^='data:']").count() >= 1
     page.click("text=Show the text part")

@@ -88,7 +88,8 @@ def pages(series_key: str, alert_id: str | None) -> list[Shot]:
         Shot("overview", "overview", ".series-table"),
         Shot("series", f"series/{quote(series_key, safe='')}", "#chart[data-markers] canvas"),
         Shot("alerts", "alerts", "#alert-list"),
-        Shot("settings", "settings", "h1 >> text=Settings"),
+        # the page, or its error when the settings routes cannot answer: a page to look at either way
+        Shot("settings", "settings", ".view[data-page='settings'] h1, .view[data-page='settings'] p.error"),
     ]
     if alert_id:
         shots.insert(3, Shot("email", f"alerts/{quote(alert_id, safe='')}", "#email-html"))

@@ -115,14 +115,18 @@ def mute_from_email(runtime: LocalRuntime, routes: SteeringRoutes, messages: lis
     log = aws.resource("dynamodb").Table(outputs["NotificationsTableName"])
     signals = aws.resource("dynamodb").Table(outputs["SignalsTableName"])
     decided = log.query(KeyConditionExpression=Key("series").eq(key.key))["Items"]
-    emailed_ts = next(int(i["ts"]) for i in decided if i.get("subject") == message["Subject"])
+    sent = next(i for i in decided if i.get("subject") == message["Subject"])
+    emailed_ts, rules = int(sent["ts"]), {str(r) for r in sent.get("rules", ())}
     emailed = SignalHistory(signals).at(key.key, emailed_ts)
     assert emailed is not None
     last = max(int(i["ts"]) for i in signals.query(KeyConditionExpression=Key("series").eq(key.key))["Items"])
+    shift = last + key.timeframe_ms - emailed_ts
+    # Only the emailed rules fire again: the question is what the mute does to them.
     following = emailed.model_copy(
         update={
-            "candle_ts": last + key.timeframe_ms,
-            "analyzed_at": emailed.analyzed_at + last + key.timeframe_ms - emailed_ts,
+            "candle_ts": emailed_ts + shift,
+            "analyzed_at": emailed.analyzed_at + shift,
+            "firings": [f for f in emailed.firings if f.rule_id in rules],
         }
     )
     SignalStore(signals).put_once(following)
@@ -130,6 +134,6 @@ def mute_from_email(runtime: LocalRuntime, routes: SteeringRoutes, messages: lis
     item = log.get_item(Key={"series": key.key, "ts": following.candle_ts}).get("Item", {})
     print(
         f"  next   {key.key} fires {', '.join(f.rule_id for f in following.active_firings)} again on the candle after "
-        f"its last (the emailed signal, moved on): {item.get('status')}, {item.get('reason')}: {item.get('detail')}"
+        f"its last (the emailed firings, moved on): {item.get('status')}, {item.get('reason')}: {item.get('detail')}"
     )
     return {"link": label, "next": {k: str(v) for k, v in item.items() if k in ("status", "reason", "detail")}}

@@ -77,6 +77,9 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     # too, while the other coins that followed are recorded in the market email
     asked = [a for a in summary["alerts"] if a["series"] == "kraken:XRP-USD:1h" and a["status"] == "sent"]
     assert asked and "condition:XRP fell 3% in an hour" in asked[0]["rules"]
+    # ... and XRP's email carried a one-click mute: used (GET confirms, POST mutes), the condition's next firing muted
+    assert summary["email_mute"]["next"]["reason"] == "muted"
+    assert "muted until" in summary["email_mute"]["next"]["detail"]
     covered = {a["series"] for a in summary["alerts"] if a.get("reason") == "in_market_email"}
     assert covered == set(market["covers"]) - {"kraken:XRP-USD:1h"}
     # ... and every email SES accepted is in the outbox, as .eml and as .html with its chart beside it

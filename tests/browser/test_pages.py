@@ -204,3 +204,25 @@ def test_every_page_fits_the_screen_and_stays_on_localhost(
     # ... no request left localhost, the CSP refused nothing and no script failed
     _local_only(watched, dashboard)
     assert watched.violations == [] and watched.errors == []
+
+
+def test_a_mute_set_in_settings_is_listed_and_recorded_in_the_history(dashboard: Served, browse: Any) -> None:
+    # Given the signed-in user on the Settings page
+    watched = browse("phone", "light")
+    page = _sign_in(watched, dashboard)
+    page.goto(f"{dashboard.url}/#/settings")
+    page.wait_for_selector("#mute-form")
+    # When they mute RSI oversold on BTC/USD 1h for 24 hours
+    page.select_option("#mute-series", "kraken:BTC-USD:1h")
+    page.select_option("#mute-rule", "rsi_oversold")
+    page.select_option("#mute-duration", label="24 hours")
+    page.click("#mute-form button[type=submit]")
+    # Then the page, read again from the server, lists the mute, made from the dashboard
+    row = page.locator(".mutes-table tr", has_text="rsi_oversold")
+    expect(row).to_contain_text("BTC/USD 1h")
+    expect(row).to_contain_text("(dashboard)")
+    # ... and the history of changes records it
+    history = page.locator(".history-table tr", has_text="rsi_oversold")
+    expect(history.first).to_contain_text("mute")
+    assert watched.violations == [] and watched.errors == []
+    shot(page, "settings-muted-phone-light")

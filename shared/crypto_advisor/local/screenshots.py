@@ -112,7 +112,7 @@ def first_render_ms(url: str, user: str, password: str, *, loads: int = 5) -> li
             page.goto("about:blank")
             page.goto(f"{url}/#/overview")
             # polled on every animation frame: the first frame that has the table, on the page's clock
-            drawn = page.wait_for_function("document.querySelector('.series-table') && performance.now()")
+            drawn = page.wait_for_function("() => document.querySelector('.series-table') && performance.now()")
             timings.append(float(drawn.json_value()))
         context.close()
     return timings

@@ -1,9 +1,16 @@
 """TrainFunction: once a day, refit every watched series' forecast models and rule replay figures from the archive.
 
-A ``Schedule`` event (an EventBridge rule), like IngestFunction's: its
-``time`` is the run's clock and names the model versions written, so a
-redelivered event rewrites the same keys, and the local runtime drives the
-same field.
+Two events reach it. The ``Schedule`` event (an EventBridge rule), like
+IngestFunction's: its ``time`` is the run's clock and names the model versions
+written, so a redelivered event rewrites the same keys. A watchlist of at most
+``TRAIN_INLINE_SERIES`` series is trained right there; a larger one is planned
+into tasks on the training queue (:mod:`crypto_advisor.training.fan_out`).
+The training queue's ``SQS`` event, one task a record: the task's series are
+trained and its part of the run's report written; a record that is not a task,
+or whose part cannot be written, is reported in ``batchItemFailures`` and
+retried, then parked in the dead-letter queue (an alarm says so). A series that
+fails to train is reported in the run's report, not retried: tomorrow's run
+trains it again.
 """
 
 from __future__ import annotations
@@ -15,9 +22,12 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.training_task import TaskError, TrainingTask
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.telemetry.observability import logger, metrics
-from crypto_advisor.telemetry.training import record
+from crypto_advisor.telemetry.training import record, record_task, record_task_failure
+from crypto_advisor.training.fan_out import plan_run, work_task
 from crypto_advisor.training.service import run_training
 from crypto_advisor.wiring.settings import TrainSettings
 from crypto_advisor.wiring.train import training_deps
@@ -29,14 +39,37 @@ def lambda_handler(
     event: dict[str, Any], context: LambdaContext, config: ForecastConfig | None = None
 ) -> dict[str, Any]:
     """``config`` replaces the default forecast configuration (tests, the demo's smaller models); None: defaults."""
+    settings = TrainSettings.from_env(os.environ)
+    deps = training_deps(settings)
+    config = config if config is not None else ForecastConfig()
+    if "Records" in event:
+        return _work(event["Records"], deps=deps, config=config)
     scheduled = parse(event=event, model=EventBridgeModel)
-    deps = training_deps(TrainSettings.from_env(os.environ))
-    report = run_training(
-        deps.watchlist,
-        now_ms=int(scheduled.time.timestamp() * 1000),
-        config=config if config is not None else ForecastConfig(),
-        rules=deps.rules,
-        ports=deps.ports,
-    )
+    run_ms = int(scheduled.time.timestamp() * 1000)
+    if deps.queue is not None and len(deps.watchlist) > settings.inline_series:
+        return plan_run(
+            deps.watchlist,
+            run_ms=run_ms,
+            series_per_task=settings.series_per_task,
+            queue=deps.queue,
+            reports=deps.reports,
+        )
+    report = run_training(deps.watchlist, now_ms=run_ms, config=config, rules=deps.rules, ports=deps.ports)
     record(report)
     return report.as_dict()
+
+
+def _work(records: list[dict[str, Any]], *, deps: Any, config: ForecastConfig) -> dict[str, Any]:
+    failures = []
+    for item in records:
+        try:
+            task = TrainingTask.from_json(item["body"])
+            outcome = work_task(
+                task, deps.watchlist, config=config, rules=deps.rules, ports=deps.ports, reports=deps.reports
+            )
+            record(outcome.report)
+            record_task(outcome)
+        except (TaskError, StorageError) as exc:
+            record_task_failure(item.get("messageId", "?"), exc)
+            failures.append({"itemIdentifier": item["messageId"]})
+    return {"batchItemFailures": failures}

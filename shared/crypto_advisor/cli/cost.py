@@ -229,9 +229,7 @@ def function_loads(
             digest_runs,
             scale(u["digest.series"], digest_series),
         ),
-        "TrainFunction": FunctionLoad(
-            scale(u["train.series"], train_runs * n), 0.0, train_runs, train_runs, scale(u["train.series"], n)
-        ),
+        "TrainFunction": _training(facts, u["train.series"], n, train_runs),
         # A person's page loads, on demand: nothing in make demo measures how many a month (issue 12's benchmark
         # measures what one costs), so the bill counts none.
         "DashboardFunction": FunctionLoad({}, 0.0, 0.0, 0.0, {}),
@@ -246,6 +244,26 @@ def function_loads(
             scale(u[unit], due), 0.0, per_hour * hours, hours if per_hour else 0.0, scale(u[unit], per_batch)
         )
     return loads
+
+
+def _training(facts: TemplateFacts, per_series: Work, n: int, runs: float) -> FunctionLoad:
+    """The daily refit: inline up to ``TRAIN_INLINE_SERIES`` series, else one plan and one task per series.
+
+    Fanned out, the longest run is one task (``TRAIN_SERIES_PER_TASK`` series), not the whole watchlist; the
+    planner's own run (reading the watchlist, queueing the tasks) is not measured and counted as nothing.
+    """
+    environment = facts.functions["TrainFunction"].environment if "TrainFunction" in facts.functions else {}
+    inline = int(environment.get("TRAIN_INLINE_SERIES", n))
+    if n <= inline:
+        return FunctionLoad(scale(per_series, runs * n), 0.0, runs, runs, scale(per_series, n))
+    per_task = int(environment.get("TRAIN_SERIES_PER_TASK", 1))
+    tasks = math.ceil(n / per_task)
+    # The queue's mapping runs at most MaximumConcurrency tasks at once, each container reused for the next.
+    mapping = facts.mappings.get("TrainFunction")
+    lanes = min(tasks, mapping.max_concurrency or tasks) if mapping else tasks
+    return FunctionLoad(
+        scale(per_series, runs * n), 0.0, runs * (1 + tasks), runs * (1 + lanes), scale(per_series, per_task)
+    )
 
 
 #: NewsAPI's free plan: requests a day (the README's "The NewsAPI key").
@@ -285,7 +303,10 @@ def estimate(
     images = sum(1 for f in facts.functions.values() if f.image)
     item = f"{images} container image (TrainFunction), about {a.image_gb:g} GB"
     result.charge("ECR", item, images * a.image_gb, "GB-month", prices["ecr"]["storage_gb_month"])
-    item = "queues get only failures, SNS only alarm emails (1,000 free), schedules are free"
+    item = (
+        "queues: failures and a fanned-out refit's tasks (within SQS's free million requests); "
+        "SNS only alarm emails (1,000 free); schedules are free"
+    )
     result.charge("SQS, SNS, EventBridge", item, 0, "", 0.0)
     return result
 
@@ -373,7 +394,7 @@ def _lambda(
         if longest > function.timeout_s:
             result.warnings.append(
                 f"{name}: its longest run would take about {longest:,.0f} s, over its {function.timeout_s} s timeout"
-                + ("; training this many series needs fanning out (a run per series)" if function.image else "")
+                + ("; lower TrainInlineSeries so the run fans out (a task per series)" if function.image else "")
             )
         result.charge(
             "Lambda",

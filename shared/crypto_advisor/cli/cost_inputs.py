@@ -64,6 +64,8 @@ class FunctionFacts:
     architecture: str
     image: bool
     traced: bool
+    #: the function's environment, resolved (a stack's own attributes become placeholders)
+    environment: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,10 @@ class MappingFacts:
     window_s: float
     #: ParallelizationFactor: how many batches of one shard Lambda processes at once (1 to 10)
     parallelization: int = 1
-    #: the logical id of the stream or table the mapping reads
+    #: the logical id of the stream, table or queue the mapping reads
     source: str = ""
+    #: a queue mapping's ScalingConfig.MaximumConcurrency (None: no cap)
+    max_concurrency: int | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ class TemplateFacts:
                 architecture=(p.get("Architectures") or ["x86_64"])[0],
                 image=p.get("PackageType") == "Image",
                 traced=p.get("TracingConfig", {}).get("Mode") == "Active",
+                environment={k: values.value(v) for k, v in p.get("Environment", {}).get("Variables", {}).items()},
             )
             for logical, p in of_type("AWS::Lambda::Function").items()
         }
@@ -149,6 +154,11 @@ class TemplateFacts:
                 window_s=float(values.value(p.get("MaximumBatchingWindowInSeconds", 0))),
                 parallelization=int(values.value(p.get("ParallelizationFactor", 1))),
                 source=_source_of(p.get("EventSourceArn")),
+                max_concurrency=(
+                    int(values.value(p["ScalingConfig"]["MaximumConcurrency"]))
+                    if "MaximumConcurrency" in p.get("ScalingConfig", {})
+                    else None
+                ),
             )
             for p in of_type("AWS::Lambda::EventSourceMapping").values()
         }

@@ -98,3 +98,11 @@ def model_cards_text_key(series: Series, version: str) -> str:
 def model_latest_key(series: Series) -> str:
     """The pointer to the version AnalyzeFunction serves: only the training gate moves it."""
     return f"{model_series_prefix(series)}latest.json"
+
+
+TRAINING_RUNS_PREFIX = "reports/train"
+
+
+def training_run_prefix(run_ms: int) -> str:
+    """``reports/train/<run ms>/``: a fanned-out daily run's plan, each chunk's report, and the run's report."""
+    return f"{TRAINING_RUNS_PREFIX}/{run_ms}/"

@@ -167,3 +167,71 @@ class EventSources:
             sqs = self._aws.client("sqs")
             url = sqs.get_queue_url(QueueName=destination.rsplit(":", 1)[-1])["QueueUrl"]
             sqs.send_message(QueueUrl=url, MessageBody=json.dumps(note))
+
+    def deliver_queue(
+        self, logical_id: str, max_invocations: int | None, collaborators: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Feed the SQS queues the function is mapped to, as Lambda's queue poller does, until they are empty.
+
+        Batches of up to ``BatchSize`` messages in Lambda's SQS event shape;
+        the messages the function took are deleted; with
+        ``ReportBatchItemFailures`` only those it names come back, otherwise a
+        function error brings back the whole batch. A message that comes back
+        is visible again at once (the visibility timeout, local time does not
+        wait) and, after the queue's ``maxReceiveCount`` receives, the queue's
+        redrive policy moves it to its dead-letter queue (moto does, as SQS).
+        ``ScalingConfig.MaximumConcurrency`` caps AWS's concurrent invocations;
+        here they run one after another.
+        """
+        sqs = self._aws.client("sqs")
+        results: list[dict[str, Any]] = []
+        for mapping in self.mappings(logical_id):
+            arn = mapping["EventSourceArn"]
+            if ":sqs:" not in arn:
+                continue
+            url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
+            report_failures = "ReportBatchItemFailures" in mapping.get("FunctionResponseTypes", [])
+            while max_invocations is None or len(results) < max_invocations:
+                answer = sqs.receive_message(
+                    QueueUrl=url,
+                    MaxNumberOfMessages=min(10, mapping.get("BatchSize", 10)),
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                )
+                messages = answer.get("Messages", [])
+                if not messages:
+                    break
+                event = {"Records": [_sqs_record(m, arn) for m in messages]}
+                try:
+                    response = self._invoke(logical_id, event, **collaborators) or {}
+                    failed = (
+                        {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+                        if report_failures
+                        else set()
+                    )
+                except Exception:  # noqa: BLE001 - a function error returns the whole batch, as in Lambda
+                    response, failed = {"error": "function error"}, {m["MessageId"] for m in messages}
+                results.append(response)
+                for message in messages:
+                    if message["MessageId"] in failed:
+                        sqs.change_message_visibility(
+                            QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                        )
+                    else:
+                        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return results
+
+
+def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """One message as Lambda's SQS event carries it."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": message.get("MessageAttributes", {}),
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": queue_arn.split(":")[3],
+    }

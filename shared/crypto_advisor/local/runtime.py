@@ -88,6 +88,12 @@ class LocalRuntime:
         """
         return self._sources.deliver(logical_id, KinesisShard, max_invocations, collaborators)
 
+    def deliver_sqs(
+        self, logical_id: str, *, max_invocations: int | None = None, **collaborators: Any
+    ) -> list[dict[str, Any]]:
+        """Feed the SQS queues the function is mapped to until they are empty (see ``EventSources.deliver_queue``)."""
+        return self._sources.deliver_queue(logical_id, max_invocations, collaborators)
+
     def deliver_dynamodb_streams(
         self, logical_id: str, *, max_invocations: int | None = None, **collaborators: Any
     ) -> list[dict[str, Any]]:

@@ -113,7 +113,7 @@ def _create_secrets_outside(cfn: dict[str, Any], aws: EmbeddedAws, stack_name: s
 
 
 def _leave_stream_delivery_to_the_runtime() -> None:
-    """Stop moto from invoking functions itself when a record reaches a mapped Kinesis or DynamoDB stream.
+    """Stop moto from invoking functions itself when a record reaches a mapped Kinesis or DynamoDB stream or queue.
 
     moto would try to run the function in Docker on every ``put_record`` (and, with
     no daemon, print errors from its server thread into whatever output is being
@@ -127,6 +127,11 @@ def _leave_stream_delivery_to_the_runtime() -> None:
 
     LambdaBackend.send_kinesis_message = lambda self, **kwargs: None  # type: ignore[method-assign]
     LambdaBackend.send_dynamodb_items = lambda self, *args, **kwargs: None  # type: ignore[method-assign,assignment]
+    # And on every message sent to a mapped queue it would receive it at once (counting a receive) and invoke
+    # the function in Docker; the local runtime polls mapped queues itself (LocalRuntime.deliver_sqs).
+    from moto.sqs.models import Queue
+
+    Queue.lambda_event_source_mappings = property(lambda self: {}, lambda self, value: None)  # type: ignore[assignment]
 
 
 def _schedule_rules_take_no_events() -> None:

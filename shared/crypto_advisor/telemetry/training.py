@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crypto_advisor.telemetry.catalog import TRAIN_SERIES_FAILED
 from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
+from crypto_advisor.training.fan_out import TaskOutcome
 from crypto_advisor.training.service import TrainingReport
 
 
@@ -42,3 +43,20 @@ def record(report: TrainingReport) -> None:
     if report.failed:
         # Its own name: ingest's SeriesFailed alarm wants three failing runs in a row, which a daily run never makes.
         metrics.add_metric(name=TRAIN_SERIES_FAILED.name, unit=MetricUnit.Count, value=len(report.failed))
+
+
+def record_task(outcome: TaskOutcome) -> None:
+    """One line per training task of a fanned-out run (its series have their own lines from :func:`record`)."""
+    logger.info(
+        "training task",
+        run_ms=outcome.task.run_ms,
+        chunk=outcome.task.chunk,
+        chunks=outcome.task.chunks,
+        no_longer_watched=outcome.no_longer_watched,
+        report_key=outcome.report_key,
+    )
+
+
+def record_task_failure(message_id: str, error: Exception) -> None:
+    """A queue message that is not a task, or a part that could not be written: retried, then dead-lettered."""
+    logger.error("training task failed", message_id=message_id, error=str(error), kind=type(error).__name__)

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.model_version import ModelVersion
 from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.training_task import TrainingTask
 from crypto_advisor.forecast.artifacts import Artifacts
 from crypto_advisor.forecast.card import ModelCard
 from crypto_advisor.forecast.config import ForecastConfig
@@ -50,3 +51,18 @@ class Ports:
     replay_figures: ReplayFiguresPort
     models: ModelStorePort
     forecaster: Forecaster
+
+
+class TaskQueue(Protocol):
+    """Where the planner puts the run's training tasks (SQS: one invocation of TrainFunction per task)."""
+
+    def send(self, tasks: Sequence[TrainingTask]) -> None: ...
+
+
+class RunReports(Protocol):
+    """A fanned-out run's plan and reports, kept together under the run's time."""
+
+    def put_plan(self, run_ms: int, plan: dict[str, Any]) -> None: ...
+    def put_part(self, run_ms: int, chunk: int, part: dict[str, Any]) -> None: ...
+    def parts(self, run_ms: int) -> list[dict[str, Any]]: ...
+    def put_report(self, run_ms: int, report: dict[str, Any]) -> str: ...

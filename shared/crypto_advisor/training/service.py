@@ -47,7 +47,7 @@ a fake, so the gate is tested without training anything.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -58,7 +58,7 @@ from crypto_advisor.analysis.rules import Rule, with_conditions
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.watchlist import AlertPolicy, Watchlist
+from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.forecast.card import ModelCard, card_losses
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.training.ports import Ports
@@ -158,9 +158,9 @@ def trailing_run(candles: Sequence[Candle], timeframe_ms: int) -> list[Candle]:
 
 
 def run_training(
-    watchlist: Watchlist, *, now_ms: int, config: ForecastConfig, rules: Sequence[Rule], ports: Ports
+    watchlist: Iterable[WatchedSeries], *, now_ms: int, config: ForecastConfig, rules: Sequence[Rule], ports: Ports
 ) -> TrainingReport:
-    """Train every watched series; ``now_ms`` (the schedule event's time) names the versions written."""
+    """Train every watched series (a watchlist, or a task's share of it); ``now_ms`` names the versions written."""
     report = TrainingReport(now_ms=now_ms, config=config, series=[])
     for watched in watchlist:
         series = watched.series

@@ -119,6 +119,12 @@ class TrainSettings(FunctionSettings):
 
     #: the archive read, and where the models and the replay figures are written
     archive_bucket: str = Field(alias="ARCHIVE_BUCKET", min_length=3)
+    #: the training queue's URL; empty: every run trains inline (``make train``, a stack without the queue)
+    train_queue_url: str = Field(default="", alias="TRAIN_QUEUE_URL")
+    #: a watchlist of at most this many series is trained in the scheduled invocation itself
+    inline_series: int = Field(default=20, alias="TRAIN_INLINE_SERIES", ge=0)
+    #: series per training task when the run fans out (each task is one invocation, within 15 minutes)
+    series_per_task: int = Field(default=1, alias="TRAIN_SERIES_PER_TASK", ge=1)
 
 
 class SteeringSettings(FunctionSettings):

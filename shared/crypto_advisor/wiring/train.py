@@ -15,6 +15,7 @@ import boto3
 from crypto_advisor.adapters.archive import CandleArchive
 from crypto_advisor.adapters.config_source import load_watchlist
 from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
+from crypto_advisor.adapters.training_runs import TrainingQueue, TrainingRunReports
 from crypto_advisor.analysis.rules import Rule, build_rules
 from crypto_advisor.contracts.watchlist import Watchlist
 from crypto_advisor.training.forecaster import LibraryForecaster
@@ -28,12 +29,17 @@ class TrainingDeps:
     watchlist: Watchlist
     rules: list[Rule]
     ports: Ports
+    #: the run's plan and reports, when it fans out
+    reports: TrainingRunReports
+    #: None when the stack has no training queue: every run is inline
+    queue: TrainingQueue | None
 
 
 @functools.lru_cache(maxsize=4)
 def training_deps(settings: TrainSettings) -> TrainingDeps:
     """One set per container and settings: boto3 clients keep their connections between (rare) warm runs."""
-    s3 = boto3.session.Session().client("s3")
+    session = boto3.session.Session()
+    s3 = session.client("s3")
     watchlist = load_watchlist(settings.watchlist_uri, s3_client=s3)
     return TrainingDeps(
         watchlist=watchlist,
@@ -44,4 +50,6 @@ def training_deps(settings: TrainSettings) -> TrainingDeps:
             models=model_store(s3, settings.archive_bucket),
             forecaster=LibraryForecaster(),
         ),
+        reports=TrainingRunReports(s3, settings.archive_bucket),
+        queue=TrainingQueue(session.client("sqs"), settings.train_queue_url) if settings.train_queue_url else None,
     )

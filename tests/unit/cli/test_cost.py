@@ -15,6 +15,7 @@ from crypto_advisor.cli.cost import (
     Assumptions,
     Workload,
     estimate,
+    function_loads,
     load_prices,
     main,
 )
@@ -451,14 +452,35 @@ def test_the_printed_estimate_names_every_component(tmp_path, capsys, monkeypatc
     assert "total after the always-free tier" in printed and "as known on" in printed
 
 
-def test_a_run_longer_than_its_functions_timeout_is_a_warning(real, prices):
-    # Given training that takes 10 s a series / When 100 series are trained in TrainFunction's one daily run
+def test_a_run_longer_than_its_functions_timeout_is_a_warning(prices):
+    # Given training that takes 10 s a series / When 100 series are trained inline (TrainInlineSeries=100)
+    inline = TemplateFacts.from_template(REPO / "template.yaml", {"TrainInlineSeries": "100"})
     units = {"train.series": {"seconds.handler": 10.0}}
-    result = estimate(real, measured(**units), Workload(series=100, coins=100), prices)
-    # Then the estimate says the run cannot finish within the 900 s timeout
-    assert any(w.startswith("TrainFunction:") and "900 s timeout" in w for w in result.warnings)
-    fewer = estimate(real, measured(**units), Workload(series=20, coins=20), prices).warnings
+    result = estimate(inline, measured(**units), Workload(series=100, coins=100), prices)
+    # Then the estimate says the run cannot finish within the 900 s timeout, and names the knob
+    assert any(
+        w.startswith("TrainFunction:") and "900 s timeout" in w and "TrainInlineSeries" in w for w in result.warnings
+    )
+    fewer = estimate(inline, measured(**units), Workload(series=20, coins=20), prices).warnings
     assert not [w for w in fewer if w.startswith("TrainFunction:")]
+
+
+def test_a_watchlist_over_train_inline_series_fans_out_one_task_a_series(real, prices):
+    # Given the default TrainInlineSeries (20) and training that takes 10 s a series
+    units = {"train.series": {"seconds.handler": 10.0}}
+    loads_of = {
+        n: function_loads(real, measured(**units), Workload(series=n, coins=1), Assumptions()) for n in (20, 100)
+    }
+    inline, fanned = loads_of[20]["TrainFunction"], loads_of[100]["TrainFunction"]
+    # Then 20 series are one run a day, and 100 are the planner's run and a task per series
+    runs = real.schedules["TrainFunction"]
+    assert inline.invocations == pytest.approx(runs)
+    assert fanned.invocations == pytest.approx(runs * 101)
+    # ... each task's longest run is one series, so 100 series raise no timeout warning, and the work is the same
+    assert fanned.peak_work["seconds.handler"] == pytest.approx(10.0)
+    assert fanned.work["seconds.handler"] == pytest.approx(runs * 100 * 10.0)
+    warnings = estimate(real, measured(**units), Workload(series=100, coins=1), prices).warnings
+    assert not [w for w in warnings if w.startswith("TrainFunction:")]
 
 
 def test_ingests_hourly_tick_is_checked_against_its_timeout_not_the_average_run(real, prices):

@@ -1,0 +1,68 @@
+"""A fanned-out training run in S3: ``reports/train/<run ms>/`` holds its plan, each task's part and its report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from crypto_advisor.contracts.archive_keys import training_run_prefix
+from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.training_task import TrainingTask
+
+#: SendMessageBatch takes at most ten messages.
+SQS_BATCH = 10
+
+
+class TrainingRunReports:
+    def __init__(self, s3_client: Any, bucket: str) -> None:
+        self._s3 = s3_client
+        self._bucket = bucket
+
+    def _put(self, key: str, document: dict[str, Any]) -> str:
+        try:
+            body = json.dumps(document, separators=(",", ":")).encode()
+            self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="application/json")
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"writing {key}: {exc}") from exc
+        return key
+
+    def put_plan(self, run_ms: int, plan: dict[str, Any]) -> None:
+        self._put(training_run_prefix(run_ms) + "plan.json", plan)
+
+    def put_part(self, run_ms: int, chunk: int, part: dict[str, Any]) -> None:
+        self._put(f"{training_run_prefix(run_ms)}parts/{chunk:06d}.json", part)
+
+    def parts(self, run_ms: int) -> list[dict[str, Any]]:
+        prefix = training_run_prefix(run_ms) + "parts/"
+        try:
+            pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix)
+            keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
+            return [json.loads(self._s3.get_object(Bucket=self._bucket, Key=k)["Body"].read()) for k in keys]
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"reading the parts under {prefix}: {exc}") from exc
+
+    def put_report(self, run_ms: int, report: dict[str, Any]) -> str:
+        return self._put(training_run_prefix(run_ms) + "report.json", report)
+
+
+class TrainingQueue:
+    """The training queue (SQS): one message per task, sent ten at a time."""
+
+    def __init__(self, sqs_client: Any, queue_url: str) -> None:
+        self._sqs = sqs_client
+        self._url = queue_url
+
+    def send(self, tasks: Sequence[TrainingTask]) -> None:
+        for start in range(0, len(tasks), SQS_BATCH):
+            batch = tasks[start : start + SQS_BATCH]
+            entries = [{"Id": str(t.chunk), "MessageBody": t.to_json()} for t in batch]
+            try:
+                answer = self._sqs.send_message_batch(QueueUrl=self._url, Entries=entries)
+            except (ClientError, BotoCoreError) as exc:
+                raise StorageError(f"queueing training tasks {batch[0].chunk}..{batch[-1].chunk}: {exc}") from exc
+            if answer.get("Failed"):
+                failed = ", ".join(f"{f['Id']} ({f.get('Message', f.get('Code'))})" for f in answer["Failed"])
+                raise StorageError(f"the training queue refused tasks {failed}")

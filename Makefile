@@ -19,7 +19,7 @@ $(VENV)/.installed: requirements/dev.txt $(wildcard layers/*/requirements*.txt) 
 
 venv: $(VENV)/.installed  ## create .venv with the app, test and lint dependencies
 
-demo: venv  ## run the whole pipeline locally on the embedded AWS (no account, no network)
+demo: venv web  ## run the whole pipeline locally on the embedded AWS (no account, no network), then picture the dashboard
 	$(PY) -m crypto_advisor.local.demo
 
 test: venv web  ## run the whole test suite (unit, integration, e2e, browser)

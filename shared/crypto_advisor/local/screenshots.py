@@ -166,12 +166,17 @@ def demo_pictures(url: str, user: str, password: str, out: Path) -> list[str]:
 def look_at_dashboard(out: Path) -> Callable[[LocalRuntime], None]:
     """The demo's last step (its ``keep``): serve the dashboard on a free port, picture every page, stop.
 
-    Without chromium the step is skipped with a line saying what to install.
+    Without chromium, or without the web app's bundle (``make web``; ``make demo`` builds it), the step is
+    skipped with a line saying what is missing.
     """
 
     def look(runtime: LocalRuntime) -> None:
         if chromium_path() is None:
             print("\ndashboard screenshots: skipped (no chromium; apt-get install chromium to get them)")
+            return
+        bundle = runtime.repo_root / "functions" / "dashboard" / "static" / "index.html"
+        if not bundle.exists():
+            print(f"\ndashboard screenshots: skipped (no web app at {bundle}; `make web` builds it)")
             return
         dashboard = start_dashboard(runtime, port=0)
         try:

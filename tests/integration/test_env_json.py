@@ -46,8 +46,16 @@ def assert_resolves(deployed: Any, name: str, value: str) -> None:
         assert aws.client("dynamodb").describe_table(TableName=value)["Table"]["TableStatus"] == "ACTIVE"
     elif name == "CANDLE_STREAM":
         aws.client("kinesis").describe_stream_summary(StreamName=value)
-    elif name == "NEWSAPI_SECRET_ID":
+    elif name in ("NEWSAPI_SECRET_ID", "LINK_KEY_SECRET_ID"):
         aws.client("secretsmanager").describe_secret(SecretId=value)
+    elif name == "TRAIN_QUEUE_URL":
+        aws.client("sqs").get_queue_attributes(QueueUrl=value, AttributeNames=["QueueArn"])
+    elif name == "TRAIN_INLINE_SERIES":
+        assert value == parameters["TrainInlineSeries"]
+    elif name == "TRAIN_SERIES_PER_TASK":
+        assert int(value) >= 1  # a literal of the template
+    elif name == "DASHBOARD_URL":
+        assert value.startswith(("https://", "http://"))  # DashboardPublicUrl, else the HTTP API's own address
     elif name == "WATCHLIST_URI":
         if value.startswith("s3://"):
             bucket, _, key = value.removeprefix("s3://").partition("/")

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from boto3.dynamodb.conditions import Key
 
+from crypto_advisor.adapters.firing_archive import ArchivingSignalWriter, FiringArchive
 from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.adapters.signal_store import SignalStore
 from crypto_advisor.contracts.series import Series
@@ -129,7 +130,9 @@ def mute_from_email(runtime: LocalRuntime, routes: SteeringRoutes, messages: lis
             "firings": [f for f in emailed.firings if f.rule_id in rules],
         }
     )
-    SignalStore(signals).put_once(following)
+    ArchivingSignalWriter(FiringArchive(aws.client("s3"), outputs["ArchiveBucketName"]), SignalStore(signals)).put_once(
+        following
+    )
     runtime.deliver_dynamodb_streams("NotifyFunction")
     item = log.get_item(Key={"series": key.key, "ts": following.candle_ts}).get("Item", {})
     print(

@@ -119,6 +119,7 @@ def demo_market() -> SimulatedMarket:
 def run(out: Path, watchlist_path: Path, keep: Callable[[LocalRuntime], None] | None = None) -> dict[str, Any]:
     """The demo; ``keep`` is called with the runtime before the embedded AWS stops (``make dashboard`` serves it)."""
     aws = EmbeddedAws().start()
+    aws.reset()
     emails_before = len(accepted_emails())
     try:
         # TrainInlineSeries=4: the demo's seven series are more, so the refit fans out as a large watchlist's does.

@@ -182,7 +182,9 @@ class _Resolver:
     def _physical(self, logical_id: str) -> str:
         """A user pool's id or an app client's id: created outside CloudFormation under the stack's names."""
         name = f"{self._stack.name}-{logical_id}"
-        pools = self._cognito.list_user_pools(MaxResults=60)["UserPools"]
+        # Every page: one embedded AWS holds a pool per stack it created (the integration tests make dozens).
+        pages = self._cognito.get_paginator("list_user_pools").paginate(PaginationConfig={"PageSize": 60})
+        pools = [pool for page in pages for pool in page["UserPools"]]
         for pool in pools:
             if pool["Name"] == name:
                 return str(pool["Id"])

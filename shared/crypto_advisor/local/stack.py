@@ -194,6 +194,16 @@ class EmbeddedAws:
         self._server.start()
         return self
 
+    def reset(self) -> None:
+        """Forget every resource: moto keeps one set of backends per process, shared by every server in it.
+
+        The demo calls it first, so a second run in one process (the browser tests' dashboard, then the
+        end-to-end test) creates its stack in an empty world, as a fresh ``make demo`` does.
+        """
+        from moto.moto_api._internal.models import moto_api_backend  # what POST /moto-api/reset calls
+
+        moto_api_backend.reset()
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()

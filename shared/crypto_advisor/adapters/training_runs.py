@@ -35,14 +35,27 @@ class TrainingRunReports:
     def put_part(self, run_ms: int, chunk: int, part: dict[str, Any]) -> None:
         self._put(f"{training_run_prefix(run_ms)}parts/{chunk:06d}.json", part)
 
-    def parts(self, run_ms: int) -> list[dict[str, Any]]:
+    def _part_keys(self, run_ms: int) -> list[str]:
         prefix = training_run_prefix(run_ms) + "parts/"
         try:
             pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix)
-            keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
-            return [json.loads(self._s3.get_object(Bucket=self._bucket, Key=k)["Body"].read()) for k in keys]
+            return [o["Key"] for page in pages for o in page.get("Contents", [])]
         except (ClientError, BotoCoreError) as exc:
-            raise StorageError(f"reading the parts under {prefix}: {exc}") from exc
+            raise StorageError(f"listing the parts under {prefix}: {exc}") from exc
+
+    def part_count(self, run_ms: int) -> int:
+        """How many tasks have reported: a listing, no object read (every task asks)."""
+        return len(self._part_keys(run_ms))
+
+    def parts(self, run_ms: int) -> list[dict[str, Any]]:
+        """Every part, read once, by the task that completed the set."""
+        try:
+            return [
+                json.loads(self._s3.get_object(Bucket=self._bucket, Key=k)["Body"].read())
+                for k in self._part_keys(run_ms)
+            ]
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"reading the parts of run {run_ms}: {exc}") from exc
 
     def put_report(self, run_ms: int, report: dict[str, Any]) -> str:
         return self._put(training_run_prefix(run_ms) + "report.json", report)

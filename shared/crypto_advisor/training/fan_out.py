@@ -73,11 +73,10 @@ def work_task(
     report = run_training(watched, now_ms=task.run_ms, config=config, rules=rules, ports=ports)
     part = {"chunk": task.chunk, "series": [s.as_dict() for s in report.series], "no_longer_watched": gone}
     reports.put_part(task.run_ms, task.chunk, part)
-    parts = reports.parts(task.run_ms)
-    done = {p["chunk"] for p in parts}
     key = None
-    if len(done) == task.chunks:
-        key = reports.put_report(task.run_ms, run_report(task.run_ms, parts))
+    # Every task lists the parts (one request); only the one that completes the set reads them.
+    if reports.part_count(task.run_ms) == task.chunks:
+        key = reports.put_report(task.run_ms, run_report(task.run_ms, reports.parts(task.run_ms)))
     return TaskOutcome(task=task, report=report, no_longer_watched=gone, report_key=key)
 
 

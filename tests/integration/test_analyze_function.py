@@ -140,3 +140,36 @@ def test_an_update_whose_candle_is_not_stored_fails_alone_stores_nothing_and_is_
     assert failed[0]["error_type"] == "CandleNotInWindow" and "is not stored" in failed[0]["error"]
     assert failed[1]["sequence_number"] == poison["kinesis"]["sequenceNumber"]
     assert failed[1]["partition_key"] == "BTC-USD" and "schema" in failed[1]["error"]
+
+
+def _analyze_requests(deployed) -> list[dict[str, dict[str, int]]]:
+    """Each AnalyzeFunction invocation's DynamoDB requests by table (its logical name) and operation."""
+    names = {deployed.stack.outputs[f"{t}TableName"]: t for t in ("Candles", "Signals", "News")}
+    lines = [json.loads(x) for x in (deployed.runtime.log_dir / "invocations.jsonl").read_text().splitlines()]
+    return [
+        {names.get(table, table): ops for table, ops in line["aws"]["dynamodb_requests"].items()}
+        for line in lines
+        if line["function"] == "AnalyzeFunction"
+    ]
+
+
+def test_the_hot_path_reads_twice_and_writes_once_per_update(ingested):
+    # When the tick's three updates (BTC's among them) are delivered in one batch
+    ingested.runtime.deliver_kinesis("AnalyzeFunction")
+    # Then each update made two reads (its window from Candles, its coin's week from News) and one write (the
+    # conditional put of its Signal); BTC's window, which the other two read against, was read once, as BTC's own
+    [requests] = _analyze_requests(ingested)
+    assert requests == {"Candles": {"Query": 3}, "News": {"Query": 3}, "Signals": {"PutItem": 3}}
+
+
+def test_an_invocation_without_btcs_update_reads_btcs_window_once_more(ingested):
+    # Given the tick analysed once
+    ingested.runtime.deliver_kinesis("AnalyzeFunction")
+    updates = [json.loads(base64.b64decode(r["kinesis"]["data"])) for r in KINESIS_EVENT["Records"]]
+    eth = {**updates[0], "series": "kraken:ETH-USD:1h"}
+    # When ETH's update arrives alone (its signal already stored: a redelivery reads the same)
+    ingested.runtime.invoke(
+        "AnalyzeFunction", {"Records": [_record(eth, "49656138339385327445622340134937036483539936311380299993")]}
+    )
+    # Then its two reads, its write, and one Query of BTC's window: the invocation's, shared by all its updates
+    assert _analyze_requests(ingested)[-1] == {"Candles": {"Query": 2}, "News": {"Query": 1}, "Signals": {"PutItem": 1}}

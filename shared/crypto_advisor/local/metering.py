@@ -60,6 +60,8 @@ class Usage:
     """One invocation's requests in billing units; :meth:`as_dict` is what the invocation log keeps."""
 
     requests: Counter[str] = field(default_factory=Counter)
+    #: DynamoDB requests per table and operation (``{"table": {"Query": 2}}``): what "reads per update" counts
+    dynamodb_requests: dict[str, Counter[str]] = field(default_factory=dict)
     dynamodb_read_units: dict[str, float] = field(default_factory=dict)
     dynamodb_write_units: dict[str, float] = field(default_factory=dict)
     #: bytes of the items written, per table (what the table's storage grows by, before TTL removes them)
@@ -76,6 +78,7 @@ class Usage:
     def as_dict(self) -> dict[str, Any]:
         return {
             "requests": dict(sorted(self.requests.items())),
+            "dynamodb_requests": {t: dict(sorted(c.items())) for t, c in sorted(self.dynamodb_requests.items())},
             "dynamodb_read_units": _rounded(self.dynamodb_read_units),
             "dynamodb_write_units": _rounded(self.dynamodb_write_units),
             "dynamodb_bytes_written": dict(sorted(self.dynamodb_bytes_written.items())),
@@ -111,6 +114,11 @@ class Usage:
 
     def _dynamodb(self, operation: str, request: Mapping[str, Any], response: Mapping[str, Any]) -> None:
         table = str(request.get("TableName", ""))
+        tables = request.get("RequestItems", {}) if operation.startswith("Batch") else {table: None}
+        if operation == "TransactWriteItems":
+            tables = {str(next(iter(e.values())).get("TableName", "")): None for e in request.get("TransactItems", [])}
+        for name in tables:
+            self.dynamodb_requests.setdefault(str(name), Counter())[operation] += 1
         consistency = 1.0 if request.get("ConsistentRead") else 0.5
         if operation == "PutItem":
             size = item_size(request.get("Item", {}))

@@ -229,26 +229,33 @@ class CoinGeckoSource:
         assert self._limiter is not None  # set by _use_key
         return self._limiter
 
+    def call(self, what: str, method: Callable[[CoinGeckoAPI], Callable[..., Any]], **params: Any) -> Any:
+        """One API call paced by the key's rate limit, retried when transient, its errors the project's.
+
+        ``method`` picks the pycoingecko method off the client; ``what`` names the call in errors (a coin id,
+        ``markets page 2``). Shared by the coin series and the market scan, so both spend one key's rate.
+        """
+        limiter = self._limiter_ready(what)
+
+        def get() -> Any:
+            limiter.wait()
+            try:
+                return method(self._client)(**params)
+            except (requests.RequestException, ValueError) as exc:
+                raise translate(exc, what) from exc
+
+        return with_retry(get, attempts=self._attempts, sleep=self._sleep)
+
     def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:
         series = watched.series
         coin_id = watched.coingecko_id or ""
-        limiter = self._limiter_ready(coin_id)
+        self._limiter_ready(coin_id)
         if series.timeframe not in OHLC_REQUEST:
             raise SourceError(f"coingecko {coin_id}: no {series.timeframe} candles on the free API")
         days, source_ms = OHLC_REQUEST[series.timeframe]
-        vs = series.quote.lower()
-
-        def get(method: Callable[..., Any], **params: Any) -> Any:
-            limiter.wait()
-            try:
-                return method(id=coin_id, vs_currency=vs, days=days, **params)
-            except (requests.RequestException, ValueError) as exc:
-                raise translate(exc, coin_id) from exc
-
-        ohlc = with_retry(lambda: get(self._client.get_coin_ohlc_by_id), attempts=self._attempts, sleep=self._sleep)
-        chart = with_retry(
-            lambda: get(self._client.get_coin_market_chart_by_id), attempts=self._attempts, sleep=self._sleep
-        )
+        params = {"id": coin_id, "vs_currency": series.quote.lower(), "days": days}
+        ohlc = self.call(coin_id, lambda client: client.get_coin_ohlc_by_id, **params)
+        chart = self.call(coin_id, lambda client: client.get_coin_market_chart_by_id, **params)
         if not isinstance(ohlc, list) or not isinstance(chart, dict) or "total_volumes" not in chart:
             raise MalformedResponseError(f"coingecko {coin_id}: answer is not shaped like the documented API")
         rows = build_candles(ohlc, chart["total_volumes"], source_ms=source_ms, timeframe_ms=series.timeframe_ms)

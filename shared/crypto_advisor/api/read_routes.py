@@ -18,7 +18,7 @@ from crypto_advisor.dashboard.answers import AlertPage, EmailAnswer, Overview, S
 router = Router()
 
 #: ``kraken:BTC-USD:1h``: the series key's shape, checked before any store is read.
-SERIES_KEY = r"^[a-z]+:[A-Z0-9]{1,20}-[A-Z0-9]{1,20}:[0-9]{1,3}[mhdw]$"
+SERIES_KEY = r"^[a-z]+(-[a-z]+)*:[A-Z0-9]{1,20}-[A-Z0-9]{1,20}:[0-9]{1,3}[mhdw]$"
 
 
 @router.get("/overview", security=BEARER, tags=["read"], summary="Every watched series, the correlations, the market")

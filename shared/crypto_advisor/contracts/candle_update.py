@@ -43,7 +43,7 @@ class CandleUpdate(BaseModel):
 
     schema_name: Literal["crypto-advisor/candle-update"] = Field(default=SCHEMA_NAME, alias="schema")
     version: Literal[1] = 1
-    series: str = Field(pattern=r"^[a-z]+:[A-Z0-9]+-[A-Z0-9]+:[0-9]+[mhdw]$")
+    series: str = Field(pattern=r"^[a-z]+(-[a-z]+)*:[A-Z0-9]+-[A-Z0-9]+:[0-9]+[mhdw]$")
     candle_ts: list[Timestamp] = Field(
         min_length=1,
         max_length=MAX_CANDLES,

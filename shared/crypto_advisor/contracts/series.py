@@ -26,10 +26,12 @@ TIMEFRAME_MS: dict[str, int] = {
 }
 
 #: Sources the project can fetch from, with the timeframes each can serve.
-#: CoinGecko's free OHLC has no candle shorter than 30 minutes.
+#: CoinGecko's free OHLC has no candle shorter than 30 minutes. ``coingecko-markets`` is the market scan's
+#: (:mod:`crypto_advisor.contracts.market_scan`): hourly closes of the top N coins, from ``/coins/markets``.
 SOURCE_TIMEFRAMES: dict[str, tuple[str, ...]] = {
     "kraken": tuple(TIMEFRAME_MS),
     "coingecko": ("30m", "1h", "4h", "1d", "1w"),
+    "coingecko-markets": ("1h",),
 }
 SOURCES: tuple[str, ...] = tuple(SOURCE_TIMEFRAMES)
 

@@ -73,6 +73,13 @@ from crypto_advisor.contracts.conditions import (
     normalize_expression,
     parse_condition,
 )
+from crypto_advisor.contracts.market_scan import (
+    MAX_TOP,
+    SCAN_SOURCE,
+    SPARKLINE_HOURS,
+    MarketScan,
+    monthly_calls,
+)
 from crypto_advisor.contracts.rule_params import rule_params
 from crypto_advisor.contracts.series import (
     SOURCE_TIMEFRAMES,
@@ -410,6 +417,31 @@ class Entry(BaseModel):
         return self
 
 
+#: The market scan's alert budget when its ``alerts:`` names none: for the whole scan, not per coin (three a day).
+SCAN_MAX_PER_WEEK = 21.0
+_CURRENCY = re.compile(r"^[a-z]{3,5}$")
+
+
+class ScanEntry(BaseModel):
+    """A ``coingecko-markets`` line as written: the market scan (:mod:`crypto_advisor.contracts.market_scan`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Literal["coingecko-markets"]
+    top: int = Field(default=250, ge=1, le=MAX_TOP)
+    vs: str = "usd"
+    #: the scan's alert policy; ``max_per_week`` is the budget of the whole scan (default :data:`SCAN_MAX_PER_WEEK`)
+    alerts: AlertPolicyOverrides | None = None
+
+    @field_validator("vs")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        text = str(value).strip().lower()
+        if not _CURRENCY.match(text):
+            raise ValueError(f"malformed vs currency {value!r}; expected a CoinGecko vs_currency such as usd or eur")
+        return text
+
+
 class WatchedSeries(BaseModel):
     """A validated entry with the defaults applied."""
 
@@ -444,10 +476,25 @@ class WatchedSeries(BaseModel):
         return self.coin
 
 
+class WatchedScan(BaseModel):
+    """A validated market scan with its alert policy, whose budget covers every coin of the scan together."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scan: MarketScan
+    alerts: AlertPolicy
+
+    def watched(self, series: Series) -> WatchedSeries:
+        """One coin of the scan as a watched series: seven days of backfill (the sparkline), the scan's policy."""
+        return WatchedSeries(series=series, backfill_candles=SPARKLINE_HOURS, alerts=self.alerts)
+
+
 class Watchlist(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     series: tuple[WatchedSeries, ...]
+    #: the market scans (``source: coingecko-markets`` entries); their coins are not in ``series``
+    scans: tuple[WatchedScan, ...] = ()
     #: rule id -> parameter overrides for the trigger rules, checked here (``contracts.rule_params``)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     #: the top-level alert policy (each series' own is in ``WatchedSeries.alerts``)
@@ -464,8 +511,26 @@ class Watchlist(BaseModel):
         return len(self.series)
 
     def find(self, series_key: str) -> WatchedSeries | None:
-        """The watched series with this key, or None (a signal for a series since removed)."""
-        return next((w for w in self.series if w.series.key == series_key), None)
+        """The watched series with this key, or None (a signal for a series since removed).
+
+        A market scan's coin is found by its key's form (``coingecko-markets:SOL-USD:1h`` while a USD scan is
+        watched): which coins the scan holds is the market's answer of the hour, not the watchlist's.
+        """
+        found = next((w for w in self.series if w.series.key == series_key), None)
+        if found is not None:
+            return found
+        scan = self.scan_of(series_key)
+        return scan.watched(Series.parse(series_key)) if scan is not None else None
+
+    def scan_of(self, series_key: str) -> WatchedScan | None:
+        """The market scan a series key belongs to, or None."""
+        if not series_key.startswith(SCAN_SOURCE + ":"):
+            return None
+        try:
+            series = Series.parse(series_key)
+        except SeriesError:
+            return None
+        return next((s for s in self.scans if s.scan.covers(series)), None)
 
     def of_timeframe(self, timeframe: str) -> tuple[WatchedSeries, ...]:
         """The watched series of ``timeframe``, in the watchlist's order: the coins one market email is about."""
@@ -527,16 +592,20 @@ def parse_watchlist(text: str, origin: str = "watchlist") -> Watchlist:
     policy = AlertPolicy().merged(parsed.alerts)
     common = tuple(c.parsed() for c in parsed.conditions or ())
     watched: list[WatchedSeries] = []
+    scans: list[WatchedScan] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(parsed.series):
         where = f"series[{index}]{_describe(raw)}"
+        if isinstance(raw, dict) and raw.get("source") == SCAN_SOURCE:
+            scan = _scan(raw, where, policy, seen, problems)
+            if scan is not None:
+                seen[f"{SCAN_SOURCE}:{scan.scan.vs.lower()}"] = index
+                scans.append(scan)
+            continue
         try:
             entry = Entry.model_validate(raw)
         except ValidationError as exc:
-            for error in exc.errors():
-                field = _where(error["loc"])
-                message = error["msg"].removeprefix("Value error, ")
-                problems.append(f"{where}: {field + ': ' if field != 'top level' else ''}{message}")
+            problems.extend(_entry_problems(where, exc))
             continue
         series = Series.of(entry.source, entry.symbol, entry.timeframe or parsed.defaults.timeframe)
         if series.timeframe not in SOURCE_TIMEFRAMES[series.source]:
@@ -564,6 +633,56 @@ def parse_watchlist(text: str, origin: str = "watchlist") -> Watchlist:
                 conditions=conditions,
             )
         )
+    # A watchlist without a scan is not held to the demo key's month: it may use a paid key, as it always could.
+    if scans:
+        allowance, arithmetic = monthly_calls(
+            (s.scan for s in scans), (w.series.timeframe for w in watched if w.series.source == "coingecko")
+        )
+        if not allowance.fits:
+            problems.append(
+                f"the CoinGecko calls exceed the demo key's monthly allowance: {arithmetic}; "
+                "scan fewer coins (top:) or watch fewer CoinGecko series"
+            )
     if problems:
         raise WatchlistError(f"{origin}: " + "; ".join(problems))
-    return Watchlist(series=tuple(watched), rules=parsed.rules, alerts=policy, digest=parsed.digest, conditions=common)
+    return Watchlist(
+        series=tuple(watched),
+        scans=tuple(scans),
+        rules=parsed.rules,
+        alerts=policy,
+        digest=parsed.digest,
+        conditions=common,
+    )
+
+
+def _entry_problems(where: str, exc: ValidationError) -> list[str]:
+    """A series entry's validation errors, each naming the entry and the field."""
+    problems = []
+    for error in exc.errors():
+        field = _where(error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {field + ': ' if field != 'top level' else ''}{message}")
+    return problems
+
+
+def _scan(
+    raw: dict[str, Any], where: str, policy: AlertPolicy, seen: dict[str, int], problems: list[str]
+) -> WatchedScan | None:
+    """A ``coingecko-markets`` entry validated, or None with its problems added (each naming the entry)."""
+    where = f"{where.split(' ')[0]} ({SCAN_SOURCE} top {raw.get('top', 250)})"
+    try:
+        entry = ScanEntry.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_entry_problems(where, exc))
+        return None
+    key = f"{SCAN_SOURCE}:{entry.vs}"
+    if key in seen:
+        problems.append(f"{where}: a second {entry.vs} scan (first at series[{seen[key]}]); one scan per currency")
+        return None
+    scan_policy = AlertPolicy(
+        recipients=policy.recipients,
+        min_severity=policy.min_severity,
+        cooldown_ms=policy.cooldown_ms,
+        max_per_week=SCAN_MAX_PER_WEEK,
+    ).merged(entry.alerts)
+    return WatchedScan(scan=MarketScan(top=entry.top, vs=entry.vs.upper()), alerts=scan_policy)

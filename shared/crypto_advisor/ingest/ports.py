@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.candle_update import CandleUpdate
+from crypto_advisor.contracts.market_scan import MarketScan, ScanAnswer
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import WatchedSeries
 
@@ -29,3 +30,12 @@ class ArchivePort(Protocol):
 
 class StreamPort(Protocol):
     def publish(self, update: CandleUpdate) -> str: ...
+
+
+@runtime_checkable
+class ScanSource(Protocol):
+    """The market scan's source: one answer (every coin's candle rows) for a whole scan."""
+
+    name: str
+
+    def scan(self, scan: MarketScan, *, now_ms: int) -> ScanAnswer: ...

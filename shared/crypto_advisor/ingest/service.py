@@ -17,8 +17,9 @@ from typing import Literal
 from crypto_advisor.contracts.candle import Rejection, missing_ranges, screen
 from crypto_advisor.contracts.candle_update import CandleUpdate
 from crypto_advisor.contracts.errors import SourceError, StorageError
+from crypto_advisor.contracts.market_scan import SCAN_SOURCE
 from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist
-from crypto_advisor.ingest.ports import ArchivePort, CandleStorePort, MarketSource, StreamPort
+from crypto_advisor.ingest.ports import ArchivePort, CandleStorePort, MarketSource, ScanSource, StreamPort
 
 Status = Literal["stored", "up_to_date", "no_new_candles", "failed"]
 
@@ -153,18 +154,30 @@ def run_ingest(
     watchlist: Watchlist,
     *,
     now_ms: int,
-    sources: Mapping[str, MarketSource],
+    sources: Mapping[str, MarketSource | ScanSource],
     stores: Stores,
 ) -> RunReport:
-    """Ingest every series; one failing series (source, storage, or a bug) never stops the others."""
+    """Ingest every series, then every market scan; one failing series (source, storage, or a bug) never stops the
+    others. A scan's coins are reported after the scan's own report (:mod:`crypto_advisor.ingest.scan`)."""
     reports = []
     for watched in watchlist:
         try:
-            reports.append(ingest_series(watched, now_ms=now_ms, source=sources[watched.series.source], stores=stores))
+            source = sources[watched.series.source]
+            assert not isinstance(source, ScanSource), "a watched series never names the scan's source"
+            reports.append(ingest_series(watched, now_ms=now_ms, source=source, stores=stores))
         except (SourceError, StorageError) as exc:
             reports.append(SeriesReport(watched.series.key, "failed", error=str(exc), error_kind=type(exc).__name__))
         except Exception as exc:  # noqa: BLE001 - a bug in one series must not starve the others; reported below
             reports.append(
                 SeriesReport(watched.series.key, "failed", error=f"{type(exc).__name__}: {exc}", error_kind="Bug")
             )
+    for scan in watchlist.scans:
+        scanner = sources.get(SCAN_SOURCE)
+        if not isinstance(scanner, ScanSource):
+            key = scan.scan.cursor_series.key
+            reports.append(SeriesReport(key, "failed", error="no market scan source is configured", error_kind="Bug"))
+            continue
+        from crypto_advisor.ingest.scan import ingest_scan  # the scan's module builds on this one
+
+        reports.extend(ingest_scan(scan, now_ms=now_ms, source=scanner, stores=stores))
     return RunReport(now_ms=now_ms, series=reports)

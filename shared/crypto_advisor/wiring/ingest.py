@@ -15,11 +15,13 @@ import boto3
 from crypto_advisor.adapters.archive import CandleArchive
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.coingecko import CoinGeckoSource
+from crypto_advisor.adapters.coingecko_markets import CoinGeckoMarketsSource
 from crypto_advisor.adapters.config_source import load_watchlist, read_secret
 from crypto_advisor.adapters.kraken import KrakenSource
 from crypto_advisor.adapters.update_stream import UpdateStream
+from crypto_advisor.contracts.market_scan import SCAN_SOURCE
 from crypto_advisor.contracts.watchlist import Watchlist
-from crypto_advisor.ingest.ports import MarketSource
+from crypto_advisor.ingest.ports import MarketSource, ScanSource
 from crypto_advisor.ingest.service import Stores
 from crypto_advisor.wiring.settings import IngestSettings
 
@@ -28,7 +30,7 @@ from crypto_advisor.wiring.settings import IngestSettings
 class IngestDeps:
     watchlist: Watchlist
     stores: Stores
-    sources: Mapping[str, MarketSource]
+    sources: Mapping[str, MarketSource | ScanSource]
 
 
 @functools.lru_cache(maxsize=4)
@@ -45,8 +47,15 @@ def ingest_deps(settings: IngestSettings) -> IngestDeps:
     return IngestDeps(
         watchlist=load_watchlist(settings.watchlist_uri, s3_client=s3),
         stores=stores,
-        sources=real_sources(settings.coingecko_secret_name, session),
+        sources=with_scan(real_sources(settings.coingecko_secret_name, session)),
     )
+
+
+def with_scan(sources: Mapping[str, MarketSource]) -> dict[str, MarketSource | ScanSource]:
+    """The sources and the market scan's, which shares the CoinGecko source's client, key and rate limit."""
+    coingecko = sources["coingecko"]
+    assert isinstance(coingecko, CoinGeckoSource)
+    return {**sources, SCAN_SOURCE: CoinGeckoMarketsSource(coingecko)}
 
 
 def real_sources(coingecko_secret_name: str, session: boto3.session.Session) -> dict[str, MarketSource]:

@@ -34,9 +34,10 @@ from crypto_advisor.analysis.news_columns import add_news_columns
 from crypto_advisor.analysis.rarity import rarities
 from crypto_advisor.analysis.rules import Rule, evaluate_all
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.market_scan import SCAN_SKIPPED_RULES, is_scan_series
 from crypto_advisor.contracts.news import Article, NewsDigest
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.signal import MAX_REASON_CHARS, FiringRecord, Signal, clip
+from crypto_advisor.contracts.signal import MAX_REASON_CHARS, FiringRecord, Signal, SkippedRule, clip
 from crypto_advisor.market.frame import window_upto
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS, IndicatorParams
 from crypto_advisor.market.indicators import IndicatorFrame, indicator_frame
@@ -59,6 +60,22 @@ def require_candle(window: Sequence[Candle], series: Series, candle_ts: int) -> 
     if not window or window[-1].ts != candle_ts:
         newest = f"the newest stored is {window[-1].ts}" if window else "none is stored in the window"
         raise CandleNotInWindow(f"candle {candle_ts} of {series.key} is not stored ({newest})")
+
+
+def fit_rules(series: Series, rules: Sequence[Rule]) -> tuple[list[Rule], list[SkippedRule]]:
+    """The rules that can judge ``series``' candles, and the others with the reason.
+
+    A market scan's candles hold closes only (:mod:`crypto_advisor.contracts.market_scan`): the rules that
+    need a true high and low or a candle's own volume are skipped on them, every time, with the reason
+    (:data:`~crypto_advisor.contracts.market_scan.SCAN_SKIPPED_RULES`), rather than judging a range that
+    is not there.
+    """
+    if not is_scan_series(series):
+        return list(rules), []
+    return (
+        [r for r in rules if r.id not in SCAN_SKIPPED_RULES],
+        [SkippedRule(rule_id=r.id, reason=SCAN_SKIPPED_RULES[r.id]) for r in rules if r.id in SCAN_SKIPPED_RULES],
+    )
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -116,8 +133,9 @@ def analyze(
     frame = (indicators if indicators is not None else indicator_frame(upto, params)).frame
     if articles is not None:
         frame = add_news_columns(frame, articles, series.timeframe_ms)
+    rules, unfit = fit_rules(series, rules)
     firings = evaluate_all(frame, rules, series.timeframe_ms) if len(frame) >= 2 else []
-    skipped = skipped_for_missing_volume(frame, rules, (f.rule_id for f in firings))
+    skipped = unfit + skipped_for_missing_volume(frame, rules, (f.rule_id for f in firings))
     reason = None if health.healthy else clip("unhealthy data: " + "; ".join(health.reasons), MAX_REASON_CHARS)
     context = market_context(
         frame["ts"].to_numpy(),

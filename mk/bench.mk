@@ -13,3 +13,7 @@ bench: venv size  ## series updates (1,000 x 720 1h candles) now vs the frame-tw
 bench-against: venv  ## a series update now vs the code at REV (e.g. REV=af35b8b), taking turns in one run -> .local/bench/against.json
 	@test -n "$(REV)" || { echo "REV=<commit> is required, e.g. make bench-against REV=af35b8b"; exit 2; }
 	$(PY) tools/bench_against.py $(REV)
+
+.PHONY: bench-scale
+bench-scale: venv  ## SERIES=1000 hourly series through the local stack over TICKS=3 ticks (COINGECKO=10 of them): per-tick calls, requests, signals, tick to last signal (local and for Lambda), the cost -> .local/bench/scale.json
+	$(PY) -m crypto_advisor.cli.bench_scale --series $(or $(SERIES),1000) --coingecko $(or $(COINGECKO),10) --ticks $(or $(TICKS),3) --history $(or $(HISTORY),720)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,10 +186,15 @@ class SimulatedMarket:
 class SimulatedSource:
     """Stands in for one real source, with that source's history limit."""
 
-    def __init__(self, name: str, market: SimulatedMarket, *, max_candles: int) -> None:
+    def __init__(
+        self, name: str, market: SimulatedMarket, *, max_candles: int, listed_as: Callable[[str], str] | None = None
+    ) -> None:
+        """``listed_as`` names the listed symbol whose path a watched symbol follows (``make bench-scale``'s
+        thousand made-up symbols walk the eight listed paths); None: the symbol itself."""
         self.name = name
         self._market = market
         self._max = max_candles
+        self._listed_as = listed_as
 
     @property
     def max_candles(self) -> int:
@@ -198,7 +204,8 @@ class SimulatedSource:
         series = watched.series
         tf = series.timeframe_ms
         oldest = now_ms // tf * tf - (self._max - 1) * tf  # the answer's oldest candle at most: the history limit
-        rows = self._market.candles(series.symbol, tf, now_ms, from_ms=max(since_ms, oldest))
+        symbol = series.symbol if self._listed_as is None else self._listed_as(series.symbol)
+        rows = self._market.candles(symbol, tf, now_ms, from_ms=max(since_ms, oldest))
         rows = [r for r in rows if r[0] <= now_ms][-self._max :]
         return [list(r) for r in rows if r[0] >= since_ms]
 

@@ -26,8 +26,9 @@ from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.training_task import TaskError, TrainingTask
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.telemetry.observability import logger, metrics
-from crypto_advisor.telemetry.training import record, record_task, record_task_failure
+from crypto_advisor.telemetry.training import record, record_scans, record_task, record_task_failure
 from crypto_advisor.training.fan_out import plan_run, work_task
+from crypto_advisor.training.scan import train_scans
 from crypto_advisor.training.service import run_training
 from crypto_advisor.wiring.settings import TrainSettings
 from crypto_advisor.wiring.train import training_deps
@@ -46,17 +47,21 @@ def lambda_handler(
         return _work(event["Records"], deps=deps, config=config)
     scheduled = parse(event=event, model=EventBridgeModel)
     run_ms = int(scheduled.time.timestamp() * 1000)
+    # The market scans' breakout model: one model over all of a scan's coins, fitted here whether the series fan out
+    scans = train_scans(deps.watchlist, now_ms=run_ms, archive=deps.ports.archive, reports=deps.scan_reports)
+    record_scans(scans)
     if deps.queue is not None and len(deps.watchlist) > settings.inline_series:
-        return plan_run(
+        planned = plan_run(
             deps.watchlist,
             run_ms=run_ms,
             series_per_task=settings.series_per_task,
             queue=deps.queue,
             reports=deps.reports,
         )
+        return {**planned, "scans": scans} if scans else planned
     report = run_training(deps.watchlist, now_ms=run_ms, config=config, rules=deps.rules, ports=deps.ports)
     record(report)
-    return report.as_dict()
+    return {**report.as_dict(), "scans": scans} if scans else report.as_dict()
 
 
 def _work(records: list[dict[str, Any]], *, deps: Any, config: ForecastConfig) -> dict[str, Any]:

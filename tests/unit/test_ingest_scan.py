@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
+
 from crypto_advisor.contracts.errors import TransientSourceError
 from crypto_advisor.contracts.market_scan import MarketScan, ScanAnswer, ScanCoin
 from crypto_advisor.contracts.watchlist import parse_watchlist
@@ -114,3 +116,30 @@ def test_a_failed_scan_moves_no_cursor_and_the_next_run_asks_again():
     assert first.series[0].status == "failed" and "429" in (first.series[0].error or "")
     assert first.failed[0].series == "coingecko-markets:USD:scan"
     assert second.series[0].status == "stored" and scanner.calls == 2
+
+
+class MemoryScanReports:
+    def __init__(self) -> None:
+        self.snapshots: dict[str, dict] = {}
+
+    def put_snapshot(self, vs: str, snapshot: dict) -> str:
+        self.snapshots[vs] = snapshot
+        return f"reports/scan/vs={vs}/latest.json"
+
+
+def test_each_scan_writes_its_snapshot_with_the_24h_change_of_the_stored_candles():
+    # Given stores that keep the scan's snapshot
+    candles = MemoryCandleStore()
+    reports = MemoryScanReports()
+    stores = Stores(candles=candles, archive=MemoryArchive(), stream=MemoryStream(), scans=reports)
+
+    # When the scan is ingested
+    run_ingest(WATCHLIST, now_ms=NOW, sources={"coingecko-markets": FakeScanner()}, stores=stores)
+
+    # Then the snapshot lists the coins in rank order, each with the change of its newest closed candle over 24 h
+    snap = reports.snapshots["USD"]
+    assert [c["series"] for c in snap["coins"]] == [f"coingecko-markets:{s}-USD:1h" for s in ("BTC", "ETH", "SOL")]
+    assert snap["candle_ts"] == T0 + 12 * H
+    # the fake's close k hours before the forming hour is 10 + k: the newest closed (k=1) 11, a day before it 35
+    assert snap["coins"][0]["close"] == 11.0
+    assert snap["coins"][0]["change_24h_pct"] == pytest.approx((11.0 / 35.0 - 1) * 100)

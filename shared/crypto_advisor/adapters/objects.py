@@ -8,6 +8,7 @@ write the very same layout to a folder with the very same code.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -69,3 +70,23 @@ class FolderObjects:
         path = self.root / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(body)
+
+
+def read_json_object(objects: ObjectStore, key: str) -> dict[str, Any] | None:
+    """A JSON object stored at ``key``, or None when absent; anything else there is a :class:`StorageError`."""
+    body = objects.get(key)
+    if body is None:
+        return None
+    try:
+        document = json.loads(body)
+    except ValueError as exc:
+        raise StorageError(f"{objects.where(key)} is not JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise StorageError(f"{objects.where(key)} holds a {type(document).__name__}, not a JSON object")
+    return document
+
+
+def write_json_object(objects: ObjectStore, key: str, document: dict[str, Any]) -> str:
+    """Store ``document`` as compact JSON at ``key``; returns the key."""
+    objects.put(key, json.dumps(document, separators=(",", ":")).encode(), "application/json")
+    return key

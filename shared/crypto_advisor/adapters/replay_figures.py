@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from crypto_advisor.adapters.objects import ObjectStore, S3Objects
+from crypto_advisor.adapters.objects import ObjectStore, S3Objects, read_json_object
 from crypto_advisor.contracts.archive_keys import replay_figures_key
-from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 
 
@@ -29,17 +28,7 @@ class ReplayFiguresStore:
 
     def read(self, series: Series) -> dict[str, Any] | None:
         """The replay report of ``series`` as stored (the JSON of ``analysis.replay.replay``), or None if absent."""
-        key = replay_figures_key(series)
-        body = self._objects.get(key)
-        if body is None:
-            return None
-        try:
-            report = json.loads(body)
-        except ValueError as exc:
-            raise StorageError(f"{self._objects.where(key)} is not JSON: {exc}") from exc
-        if not isinstance(report, dict):
-            raise StorageError(f"{self._objects.where(key)} holds a {type(report).__name__}, not a replay report")
-        return report
+        return read_json_object(self._objects, replay_figures_key(series))
 
     def write(self, series: Series, report: dict[str, Any]) -> str:
         """Store a replay report (TrainFunction's daily job) where :meth:`read` finds it; returns the key."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from crypto_advisor.adapters.objects import S3Objects, write_json_object
 from crypto_advisor.contracts.archive_keys import training_run_prefix
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.training_task import TrainingTask
@@ -22,12 +23,7 @@ class TrainingRunReports:
         self._bucket = bucket
 
     def _put(self, key: str, document: dict[str, Any]) -> str:
-        try:
-            body = json.dumps(document, separators=(",", ":")).encode()
-            self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="application/json")
-        except (ClientError, BotoCoreError) as exc:
-            raise StorageError(f"writing {key}: {exc}") from exc
-        return key
+        return write_json_object(S3Objects(self._s3, self._bucket), key, document)
 
     def put_plan(self, run_ms: int, plan: dict[str, Any]) -> None:
         self._put(training_run_prefix(run_ms) + "plan.json", plan)

@@ -106,3 +106,16 @@ TRAINING_RUNS_PREFIX = "reports/train"
 def training_run_prefix(run_ms: int) -> str:
     """``reports/train/<run ms>/``: a fanned-out daily run's plan, each chunk's report, and the run's report."""
     return f"{TRAINING_RUNS_PREFIX}/{run_ms}/"
+
+
+SCAN_PREFIX = "reports/scan"
+
+
+def scan_snapshot_key(vs: str) -> str:
+    """The market scan's newest snapshot (its coins, ranks, 24 h changes), rewritten by each hour's scan."""
+    return f"{SCAN_PREFIX}/vs={vs}/latest.json"
+
+
+def scan_breakouts_key(vs: str) -> str:
+    """The scan's breakout model: its walk-forward card and each coin's probability, rewritten by each training run."""
+    return f"{SCAN_PREFIX}/vs={vs}/breakouts.json"

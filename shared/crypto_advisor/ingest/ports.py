@@ -39,3 +39,9 @@ class ScanSource(Protocol):
     name: str
 
     def scan(self, scan: MarketScan, *, now_ms: int) -> ScanAnswer: ...
+
+
+class ScanSnapshotPort(Protocol):
+    """Where each scan's snapshot goes (its coins, ranks and 24 h changes), for the training run and the digest."""
+
+    def put_snapshot(self, vs: str, snapshot: dict[str, Any]) -> str: ...

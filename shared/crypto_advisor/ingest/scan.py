@@ -18,6 +18,7 @@ from typing import Any
 
 from crypto_advisor.contracts.candle import Rejection
 from crypto_advisor.contracts.errors import SourceError, StorageError
+from crypto_advisor.contracts.market_scan import ScanAnswer
 from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.contracts.watchlist import WatchedScan, WatchedSeries
 from crypto_advisor.ingest.ports import ScanSource
@@ -66,8 +67,44 @@ def ingest_scan(watched: WatchedScan, *, now_ms: int, source: ScanSource, stores
         rejected=[Rejection(None, f"{coin_id}: {reason}") for coin_id, reason in answer.refused],
         last_ts=newest_closed,
     )
+    stored = {c.series for c in coins if c.status in ("stored", "up_to_date", "no_new_candles")}
     try:
+        if stores.scans is not None:
+            stores.scans.put_snapshot(scan.vs, snapshot(watched, answer, stored, now_ms=now_ms))
         stores.candles.set_cursor(scan.cursor_series, newest_closed, updated_at=now_ms)
     except StorageError as exc:
         report.status, report.error, report.error_kind = "failed", str(exc), type(exc).__name__
     return [report, *coins]
+
+
+def snapshot(watched: WatchedScan, answer: ScanAnswer, stored: set[str], *, now_ms: int) -> dict[str, Any]:
+    """The scan as the training run and the digest read it: its coins in market-cap order (those stored this
+    hour), each with its newest closed candle's close and the change over the 24 hours before it, read from
+    the same candle rows that were stored (not CoinGecko's own 24 h figure, whose hour is not the candle's)."""
+    newest_closed = now_ms - now_ms % HOUR_MS - HOUR_MS
+    coins = []
+    for coin in answer.coins:
+        if coin.series.key not in stored:
+            continue
+        closes = {int(row[0]): float(row[4]) for row in coin.rows}
+        close, before = closes.get(newest_closed), closes.get(newest_closed - 24 * HOUR_MS)
+        coins.append(
+            {
+                "series": coin.series.key,
+                "coin_id": coin.coin_id,
+                "name": coin.name,
+                "rank": coin.rank,
+                "close": close,
+                "change_24h_pct": (close / before - 1) * 100 if close and before else None,
+                "volume_24h": coin.volume_24h,
+            }
+        )
+    return {
+        "scan": watched.scan.name,
+        "top": watched.scan.top,
+        "vs": watched.scan.vs,
+        "candle_ts": newest_closed,
+        "scanned_at": now_ms,
+        "coins": coins,
+        "refused": [{"coin": coin_id, "reason": reason} for coin_id, reason in answer.refused],
+    }

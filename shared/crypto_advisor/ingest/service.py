@@ -19,7 +19,14 @@ from crypto_advisor.contracts.candle_update import CandleUpdate
 from crypto_advisor.contracts.errors import SourceError, StorageError
 from crypto_advisor.contracts.market_scan import SCAN_SOURCE
 from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist
-from crypto_advisor.ingest.ports import ArchivePort, CandleStorePort, MarketSource, ScanSource, StreamPort
+from crypto_advisor.ingest.ports import (
+    ArchivePort,
+    CandleStorePort,
+    MarketSource,
+    ScanSnapshotPort,
+    ScanSource,
+    StreamPort,
+)
 
 Status = Literal["stored", "up_to_date", "no_new_candles", "failed"]
 
@@ -91,6 +98,8 @@ class Stores:
     candles: CandleStorePort
     archive: ArchivePort
     stream: StreamPort
+    #: where the market scans' snapshots go; None: not written (a watchlist without a scan needs none)
+    scans: ScanSnapshotPort | None = None
 
 
 def next_fetch_from(watched: WatchedSeries, cursor: int | None, now_ms: int) -> int | None:

@@ -60,3 +60,12 @@ def record_task(outcome: TaskOutcome) -> None:
 def record_task_failure(message_id: str, error: Exception) -> None:
     """A queue message that is not a task, or a part that could not be written: retried, then dead-lettered."""
     logger.error("training task failed", message_id=message_id, error=str(error), kind=type(error).__name__)
+
+
+def record_scans(outcomes: list[dict]) -> None:
+    """The market scans' breakout model: one line per scan (trained with its verdict, skipped or failed, and why)."""
+    for outcome in outcomes:
+        if outcome["status"] == "failed":
+            logger.error("scan breakout model failed", **outcome)
+        else:
+            logger.info("scan breakout model", **outcome)

@@ -18,6 +18,7 @@ from crypto_advisor.adapters.coingecko import CoinGeckoSource
 from crypto_advisor.adapters.coingecko_markets import CoinGeckoMarketsSource
 from crypto_advisor.adapters.config_source import load_watchlist, read_secret
 from crypto_advisor.adapters.kraken import KrakenSource
+from crypto_advisor.adapters.scan_reports import ScanReports
 from crypto_advisor.adapters.update_stream import UpdateStream
 from crypto_advisor.contracts.market_scan import SCAN_SOURCE
 from crypto_advisor.contracts.watchlist import Watchlist
@@ -43,6 +44,7 @@ def ingest_deps(settings: IngestSettings) -> IngestDeps:
         ),
         archive=CandleArchive(s3, settings.archive_bucket),
         stream=UpdateStream(session.client("kinesis"), settings.candle_stream),
+        scans=ScanReports(s3, settings.archive_bucket),
     )
     return IngestDeps(
         watchlist=load_watchlist(settings.watchlist_uri, s3_client=s3),

@@ -15,6 +15,7 @@ import boto3
 from crypto_advisor.adapters.archive import CandleArchive
 from crypto_advisor.adapters.config_source import load_watchlist
 from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
+from crypto_advisor.adapters.scan_reports import ScanReports
 from crypto_advisor.adapters.training_runs import TrainingQueue, TrainingRunReports
 from crypto_advisor.analysis.rules import Rule, build_rules
 from crypto_advisor.contracts.watchlist import Watchlist
@@ -33,6 +34,8 @@ class TrainingDeps:
     reports: TrainingRunReports
     #: None when the stack has no training queue: every run is inline
     queue: TrainingQueue | None
+    #: the market scans' snapshots and breakout reports
+    scan_reports: ScanReports
 
 
 @functools.lru_cache(maxsize=4)
@@ -52,4 +55,5 @@ def training_deps(settings: TrainSettings) -> TrainingDeps:
         ),
         reports=TrainingRunReports(s3, settings.archive_bucket),
         queue=TrainingQueue(session.client("sqs"), settings.train_queue_url) if settings.train_queue_url else None,
+        scan_reports=ScanReports(s3, settings.archive_bucket),
     )

@@ -1,0 +1,74 @@
+"""The daily run's market scan part: the breakout model over the newest scan's coins, its report for the digest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.forecast.config import ForecastConfig
+from crypto_advisor.training.scan import train_scans
+from tests.unit.forecast.test_scan_breakout import market
+
+WATCHLIST = parse_watchlist("series:\n  - {source: coingecko-markets, top: 20, vs: usd}\n")
+CONFIG = ForecastConfig(horizon=24, threshold_pct=10.0, folds=3, min_train_fraction=0.4, rf_trees=20, rf_min_leaf=40)
+NOW = 1_800_000_000_000
+
+
+class Archive:
+    def __init__(self, candles: dict[str, list[Candle]]) -> None:
+        self.candles = candles
+
+    def read(self, series: Series) -> list[Candle]:
+        return self.candles.get(series.key, [])
+
+
+class Reports:
+    def __init__(self, snapshot: dict[str, Any] | None) -> None:
+        self._snapshot = snapshot
+        self.written: dict[str, dict[str, Any]] = {}
+
+    def snapshot(self, vs: str) -> dict[str, Any] | None:
+        return self._snapshot
+
+    def put_breakouts(self, vs: str, report: dict[str, Any]) -> str:
+        self.written[vs] = report
+        return f"reports/scan/vs={vs}/breakouts.json"
+
+
+def snapshot_of(candles: dict[str, list[Candle]]) -> dict[str, Any]:
+    return {"coins": [{"series": key, "name": key.split(":")[1]} for key in candles]}
+
+
+def test_the_scans_coins_are_trained_together_and_the_report_carries_the_card_and_each_coins_probability():
+    # Given 20 coins' history in the archive and the newest scan's snapshot naming them
+    candles = market(20, 700, tell=True)
+    reports = Reports(snapshot_of(candles))
+
+    # When the daily run trains the scan
+    outcomes = train_scans(WATCHLIST, now_ms=NOW, archive=Archive(candles), reports=reports, config=CONFIG)
+
+    # Then one model was trained over the 20 coins, and its report has the card and 20 probabilities
+    assert outcomes == [{"scan": "top 20 USD", "status": "trained", "coins": 20, "verdict": outcomes[0]["verdict"]}]
+    report = reports.written["USD"]
+    assert report["card"]["model"] == "scan_breakout_rf" and report["card"]["verdict"] == outcomes[0]["verdict"]
+    assert len(report["latest"]) == 20 and report["trained_at"] == NOW
+
+
+def test_a_scan_too_young_to_test_writes_a_report_that_says_so():
+    # Given a scan stored for only 12 days
+    candles = market(5, 300, tell=True)
+    reports = Reports(snapshot_of(candles))
+
+    # When the daily run trains it
+    outcomes = train_scans(WATCHLIST, now_ms=NOW, archive=Archive(candles), reports=reports, config=CONFIG)
+
+    # Then it is skipped with the reason, and the report says it was not trained (the digest quotes it)
+    assert outcomes[0]["status"] == "skipped"
+    assert reports.written["USD"]["error"].startswith("not trained:")
+
+
+def test_before_the_first_scan_nothing_is_trained():
+    outcomes = train_scans(WATCHLIST, now_ms=NOW, archive=Archive({}), reports=Reports(None), config=CONFIG)
+    assert outcomes == [{"scan": "top 20 USD", "status": "skipped", "reason": "no scan stored yet"}]

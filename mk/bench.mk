@@ -4,10 +4,15 @@
 PY ?= .venv/bin/python
 BENCH_OUT := .local/bench/analysis.json
 
-.PHONY: bench
+BENCH_COLD_OUT := .local/bench/cold.json
+
+.PHONY: bench bench-cold
 
 bench: venv size  ## series updates (1,000 x 720 1h candles) now vs the frame-twice baseline, each handler's cold import vs pandas+numpy, deployment sizes -> .local/bench/analysis.json
 	$(PY) tools/bench_analysis.py --out $(BENCH_OUT) --size-report .aws-sam/size-report.json
+
+bench-cold: venv  ## only each handler's cold import vs pandas+numpy, 9 fresh interpreters each in turns, median [RUNS=9] -> .local/bench/cold.json
+	$(PY) tools/bench_analysis.py --imports-only --import-runs $(or $(RUNS),9) --out $(BENCH_COLD_OUT)
 
 .PHONY: bench-against
 bench-against: venv  ## a series update now vs the code at REV (e.g. REV=af35b8b), taking turns in one run -> .local/bench/against.json

@@ -1,7 +1,8 @@
 """AnalyzeFunction: Kinesis candle updates -> indicators, trigger rules, data health, predictions -> Signals.
 
-Each record is validated by Powertools' batch processor against the
-CandleUpdate contract and handled on its own: a malformed or failing record
+Each record is validated by the partial-batch processor
+(:mod:`crypto_advisor.wiring.batch`, Powertools' answers without its import)
+against the CandleUpdate contract and handled on its own: a malformed or failing record
 puts only its own sequence number in ``batchItemFailures`` (the event source
 mapping has ReportBatchItemFailures, bisection, bounded retries and an
 on-failure queue), and its failure is logged with its series (or its stream
@@ -14,7 +15,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.analysis.service import RememberedWindows, analyze_update
@@ -22,24 +22,17 @@ from crypto_advisor.telemetry.analysis import record as record_outcome
 from crypto_advisor.telemetry.analysis import record_failure
 from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.analyze import analyze_deps
+from crypto_advisor.wiring.batch import EventSource, PartialBatch, PartialItemFailureResponse
 from crypto_advisor.wiring.events import CandleUpdateRecord
 from crypto_advisor.wiring.settings import AnalyzeSettings
 
-
-class _ReportingProcessor(BatchProcessor):
-    """Logs every failed record (Powertools alone logs them at debug level, which nobody reads)."""
-
-    def failure_handler(self, record, exception):  # type: ignore[no-untyped-def]
-        record_failure(record, exception[1])
-        return super().failure_handler(record, exception)
-
-
-processor = _ReportingProcessor(event_type=EventType.KinesisDataStreams, model=CandleUpdateRecord)
+# Every failed record is logged with its series, or its stream position when it did not parse.
+processor = PartialBatch(EventSource.KINESIS, CandleUpdateRecord, on_failure=record_failure)
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     deps = analyze_deps(AnalyzeSettings.from_env(os.environ))
     # The batch's updates share BTC's window: read once per invocation, never across (the table moves on).
     candles = RememberedWindows(deps.candles)
@@ -57,4 +50,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
         record_outcome(outcome)
 
-    return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
+    return processor.process(event, handle)

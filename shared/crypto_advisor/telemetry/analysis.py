@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from crypto_advisor.analysis.service import Outcome
@@ -53,9 +54,17 @@ def _where(record: Any) -> dict[str, Any]:
     """The update's series and newest candle when it parsed; else its stream position and partition key (the symbol).
 
     A record that parsed is the batch processor's model (``kinesis.data`` is the
-    CandleUpdate); one that did not is Powertools' own record class, whose
-    fields are snake_case.
+    CandleUpdate); one that did not is the record as Lambda delivered it (a
+    dict), or Powertools' own record class, whose fields are snake_case.
     """
+    if isinstance(record, Mapping):
+        raw = record.get("kinesis")
+        raw = raw if isinstance(raw, Mapping) else {}
+        return {
+            "sequence_number": raw.get("sequenceNumber"),
+            "partition_key": raw.get("partitionKey"),
+            "event_id": record.get("eventID"),
+        }
     kinesis = getattr(record, "kinesis", None)
     update = getattr(kinesis, "data", None)
     if isinstance(update, CandleUpdate):

@@ -14,6 +14,7 @@ cooldown, severity).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from crypto_advisor.notify.service import LEDGER_NOTE, AlreadyDecided, DeliveryUnknown, Outcome, Sent, Suppressed
@@ -104,7 +105,16 @@ def record_failure(record: Any, error: BaseException | None) -> None:
 
 
 def _where(record: Any) -> dict[str, Any]:
-    """Whatever identifies the record: the signal's key when it parsed, else the stream position."""
+    """Whatever identifies the record: the signal's key when it parsed, else the stream position.
+
+    A record that did not parse is the record as Lambda delivered it (a dict), or Powertools' record class.
+    """
+    if isinstance(record, Mapping):
+        raw = record.get("dynamodb")
+        return {
+            "sequence_number": raw.get("SequenceNumber") if isinstance(raw, Mapping) else None,
+            "event_id": record.get("eventID"),
+        }
     signal = getattr(record, "signal", None)
     if signal is not None:
         return {"series": signal.series, "candle_ts": signal.candle_ts}

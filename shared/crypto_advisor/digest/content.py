@@ -31,6 +31,7 @@ from crypto_advisor.contracts.news import NewsDigest
 from crypto_advisor.contracts.series import Series, timeframe_ms
 from crypto_advisor.contracts.signal import FiringRecord
 from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
+from crypto_advisor.digest.scan_section import ScanSection, scan_section
 from crypto_advisor.digest.view import DigestView, SeriesDay
 from crypto_advisor.digest.volatility import (
     MOVE_PCT,
@@ -147,6 +148,8 @@ class DigestContent:
     sent: tuple[SentLine, ...]
     chart_caption: str
     footer: str = FOOTER
+    #: one section per market scan, after the markets
+    scans: tuple[ScanSection, ...] = ()
 
 
 def digest_content(view: DigestView) -> DigestContent:
@@ -206,6 +209,7 @@ def digest_content(view: DigestView) -> DigestContent:
             "Closing prices of the last 7 days, one panel per series, each with its 7-day change; "
             "green when the week ended up, red when down."
         ),
+        scans=tuple(scan_section(day) for day in view.scans),
     )
 
 

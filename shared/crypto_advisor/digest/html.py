@@ -14,6 +14,7 @@ meets markup: rule sentences, rarity words and subjects come from outside.
 from __future__ import annotations
 
 from crypto_advisor.digest.content import DigestContent, ForecastLine, HeldFiring, SentLine, SeriesRow
+from crypto_advisor.digest.scan_section import ScanSection
 from crypto_advisor.digest.text import HELD_TITLE
 from crypto_advisor.notify.html import BORDER, DIRECTION_COLOURS, FONT, MUTED, TEXT, esc
 
@@ -38,6 +39,7 @@ def html_document(content: DigestContent, chart_cid: str | None) -> str:
         ),
         _section("Volatility forecast", forecasts),
         _section("Markets", _markets(content.rows)),
+        *(_section(scan.title, _scan(scan)) for scan in content.scans),
     ]
     if chart_cid:
         rows.append(
@@ -64,6 +66,18 @@ def html_document(content: DigestContent, chart_cid: str | None) -> str:
         f'border-collapse:collapse;{FONT}color:{TEXT};">\n{body}\n</table>\n'
         "<!--[if mso]></td></tr></table><![endif]-->\n</td></tr></table>\n</body>\n</html>\n"
     )
+
+
+def _scan(section: ScanSection) -> str:
+    inner = _p(esc(section.intro), f"font-size:13px;color:{MUTED};")
+    for heading, lines in (("Top risers", section.risers), ("Top fallers", section.fallers)):
+        if lines:
+            inner += _p(f"<strong>{heading}</strong><br>" + "<br>".join(esc(line) for line in lines))
+    if section.record:
+        inner += _p(esc(section.record), "font-size:13px;")
+    if section.breakouts:
+        inner += _p("<strong>Likeliest breakouts now</strong><br>" + "<br>".join(esc(b) for b in section.breakouts))
+    return inner
 
 
 def _cell(inner: str, style: str = "") -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from crypto_advisor.contracts.alerts import Claim, Existing
 from crypto_advisor.contracts.digest import LoggedAlert
@@ -45,3 +45,11 @@ class DigestLog(Protocol):
     def mark_unknown(self, claim: Claim, *, subject: str, detail: str, now_ms: int) -> bool: ...
 
     def release(self, claim: Claim) -> bool: ...
+
+
+class ScanReader(Protocol):
+    """The market scans' stored documents (:class:`crypto_advisor.adapters.scan_reports.ScanReports`)."""
+
+    def snapshot(self, vs: str) -> dict[str, Any] | None: ...
+
+    def breakouts(self, vs: str) -> dict[str, Any] | None: ...

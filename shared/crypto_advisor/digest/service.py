@@ -50,8 +50,9 @@ from crypto_advisor.contracts.series import timeframe_ms
 from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist
 from crypto_advisor.digest.content import NORMAL_MS
 from crypto_advisor.digest.due import DigestDay, due_digest, iso_utc, next_due
-from crypto_advisor.digest.ports import DigestLog, SignalHistory
+from crypto_advisor.digest.ports import DigestLog, ScanReader, SignalHistory
 from crypto_advisor.digest.render import render_digest
+from crypto_advisor.digest.scan_section import ScanDay
 from crypto_advisor.digest.view import DigestView, SeriesDay
 from crypto_advisor.notify.mime import build_message
 from crypto_advisor.notify.ports import CandleWindow, Mailer
@@ -129,6 +130,8 @@ class Digester:
     sender: str
     default_recipients: tuple[str, ...] = ()
     render: Callable[[DigestView], RenderedEmail] = render_digest
+    #: the market scans' snapshots and breakout reports; None: no scan section
+    scans: ScanReader | None = None
 
     def with_mailer(self, mailer: Mailer) -> Digester:
         return dataclasses.replace(self, mailer=mailer)
@@ -155,11 +158,12 @@ class Digester:
                 outcomes.append(RecipientOutcome(recipient, "already_sent", len(watched), entry.message_id))
         days = {w.series.key: self._series_day(w, when) for w in _unique(pending.values())}
         markets = self._market_emails(when, {w.series.timeframe for w in _unique(pending.values())})
+        scans = self._scan_days() if pending else ()
         rendered: dict[tuple[str, ...], RenderedEmail] = {}
         for recipient, watched in pending.items():
             rows = tuple(days[w.series.key] for w in watched)
             market = tuple(m for m in markets if m[0] in {w.series.timeframe for w in watched})
-            outcomes.append(self._send(recipient, when, rows, market, rendered, wall_ms))
+            outcomes.append(self._send(recipient, when, rows, market, rendered, wall_ms, scans))
         return DigestRun(
             "due",
             at_ms,
@@ -180,6 +184,18 @@ class Digester:
                 spelled.setdefault(key, address.strip())
                 series.setdefault(key, []).append(watched)
         return {spelled[key]: tuple(watched) for key, watched in series.items()}
+
+    def _scan_days(self) -> tuple[ScanDay, ...]:
+        """Each market scan's snapshot and breakout report, read once per run; an unreadable one says why."""
+        days = []
+        for watched in self.watchlist.scans if self.scans is not None else ():
+            assert self.scans is not None
+            scan = watched.scan
+            try:
+                days.append(ScanDay(scan.name, self.scans.snapshot(scan.vs), self.scans.breakouts(scan.vs)))
+            except StorageError as exc:
+                days.append(ScanDay(scan.name, error=str(exc)))
+        return tuple(days)
 
     def _series_day(self, watched: WatchedSeries, when: DigestDay) -> SeriesDay:
         """The stores' view of one series over the span: candles closing in it open in (since - tf, until - tf]."""
@@ -221,6 +237,7 @@ class Digester:
         market: tuple[tuple[str, LoggedAlert], ...],
         rendered: dict[tuple[str, ...], RenderedEmail],
         wall_ms: int,
+        scans: tuple[ScanDay, ...] = (),
     ) -> RecipientOutcome:
         keys = tuple(r.watched.series.key for r in rows)
         same = keys + tuple(f"{tf}@{d.candle_ts}" for tf, d in market)  # recipients with equal digests share one
@@ -230,7 +247,7 @@ class Digester:
             return RecipientOutcome(recipient, status, len(rows), claim.message_id)
         try:
             if same not in rendered:
-                rendered[same] = self.render(DigestView(when, rows, market))
+                rendered[same] = self.render(DigestView(when, rows, market, scans))
             message = build_message(
                 rendered[same],
                 sender=self.sender,

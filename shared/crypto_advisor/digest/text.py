@@ -8,6 +8,7 @@ already one line; lines are not hard-wrapped, phones wrap to their own width.
 from __future__ import annotations
 
 from crypto_advisor.digest.content import DigestContent, ForecastLine, HeldFiring, SeriesRow
+from crypto_advisor.digest.scan_section import ScanSection
 
 HELD_TITLE = "Held back: the day's firings without an alert, rarest first"
 
@@ -20,6 +21,7 @@ def text_document(content: DigestContent, *, has_chart: bool) -> str:
         forecasts.append(content.no_forecast)
     blocks.append(_section("Volatility forecast", "\n\n".join(forecasts)))
     blocks.append(_section("Markets", "\n\n".join(_row(row) for row in content.rows)))
+    blocks.extend(_scan(section) for section in content.scans)
     if has_chart:
         blocks.append("The chart (the last 7 days of every series) is in the HTML version of this email.")
     held = [_held(i, item) for i, item in enumerate(content.held, start=1)]
@@ -30,6 +32,19 @@ def text_document(content: DigestContent, *, has_chart: bool) -> str:
     blocks.append(_section("Alerts sent", "\n".join(sent) or "None."))
     blocks.append(f"-- \n{content.footer}")
     return "\n\n".join(blocks) + "\n"
+
+
+def _scan(section: ScanSection) -> str:
+    parts = [section.intro]
+    if section.risers:
+        parts.append("Top risers:\n" + "\n".join(f"- {line}" for line in section.risers))
+    if section.fallers:
+        parts.append("Top fallers:\n" + "\n".join(f"- {line}" for line in section.fallers))
+    if section.record:
+        parts.append(section.record)
+    if section.breakouts:
+        parts.append("Likeliest breakouts now:\n" + "\n".join(f"- {line}" for line in section.breakouts))
+    return _section(section.title, "\n\n".join(parts))
 
 
 def _section(title: str, body: str) -> str:

@@ -14,6 +14,7 @@ from crypto_advisor.contracts.digest import LoggedAlert
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.watchlist import WatchedSeries
 from crypto_advisor.digest.due import DigestDay
+from crypto_advisor.digest.scan_section import ScanDay
 
 
 @dataclass(frozen=True)
@@ -44,3 +45,5 @@ class DigestView:
     rows: tuple[SeriesDay, ...]
     #: the market emails of the span (timeframe, decision), for the timeframes of the recipient's series
     market: tuple[tuple[str, LoggedAlert], ...] = ()
+    #: the watchlist's market scans, as stored (every recipient's digest has them)
+    scans: tuple[ScanDay, ...] = ()

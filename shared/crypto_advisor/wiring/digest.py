@@ -21,6 +21,7 @@ from pydantic import Field
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.config_source import load_watchlist
 from crypto_advisor.adapters.notification_log import NotificationLog
+from crypto_advisor.adapters.scan_reports import ScanReports
 from crypto_advisor.adapters.ses import SesMailer
 from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.digest.service import Digester
@@ -39,20 +40,25 @@ class DigestFunctionSettings(SendsEmail):
     notifications_table: str = Field(alias="NOTIFICATIONS_TABLE", min_length=3)
     #: the SES configuration set every email names (its bounces and complaints reach the alarms)
     ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
+    #: where the market scans' snapshots and breakout reports are (``reports/scan/``)
+    archive_bucket: str = Field(alias="ARCHIVE_BUCKET", min_length=3)
 
 
 @functools.lru_cache(maxsize=4)
 def digester(settings: DigestFunctionSettings) -> Digester:
     session = boto3.session.Session()
     dynamodb = session.resource("dynamodb")
+    s3 = session.client("s3")
+    watchlist = load_watchlist(settings.watchlist_uri, s3_client=s3)
     return Digester(
-        watchlist=load_watchlist(settings.watchlist_uri, s3_client=session.client("s3")),
+        watchlist=watchlist,
         log=NotificationLog(dynamodb.Table(settings.notifications_table), lease_ms=DIGEST_LEASE_MS),
         signals=SignalHistory(dynamodb.Table(settings.signals_table)),
         candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
         mailer=SesMailer(make_ses_client(session), settings.ses_configuration_set),
         sender=settings.sender_email,
         default_recipients=settings.default_recipients,
+        scans=ScanReports(s3, settings.archive_bucket) if watchlist.scans else None,
     )
 
 

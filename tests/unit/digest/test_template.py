@@ -66,7 +66,8 @@ def test_its_rights_are_the_few_calls_it_makes(template):
         sid["Sid"]: sorted(sid["Action"] if isinstance(sid["Action"], list) else [sid["Action"]])
         for sid in policy["Statement"]
     }
-    # Then: send as the sender, query and claim in the log, query signals and candles, read the watchlist
+    # Then: send as the sender, query and claim in the log, query signals and candles, read the watchlist and the
+    # market scans' reports
     assert actions == {
         "SendAsTheSenderOnly": ["ses:SendRawEmail"],
         "AlertDecisionsAndDigestClaims": [
@@ -77,6 +78,7 @@ def test_its_rights_are_the_few_calls_it_makes(template):
         ],
         "ReadSignalsAndCandles": ["dynamodb:Query"],
         "ReadWatchlist": ["s3:GetObject"],
+        "ReadScanReports": ["s3:GetObject"],
     }
     assert not any("*" in a for acts in actions.values() for a in acts)
 

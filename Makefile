@@ -64,8 +64,8 @@ redrive: venv  ## replay the stream batches a deployed stack parked in S3 throug
 dashboard: venv  ## the demo's pipeline, then its stack and the dashboard kept running at http://127.0.0.1:8765 until Ctrl-C [PORT=]
 	$(PY) -m crypto_advisor.local.dashboard $(if $(PORT),--port $(PORT))
 
-bench-api: venv  ## the demo's pipeline, then each dashboard read route timed over HTTP [ROUNDS=50]: .local/dashboard/api-latency.json
-	$(PY) -m crypto_advisor.local.dashboard --port 0 --bench $(or $(ROUNDS),50)
+bench-api: venv web  ## the demo's pipeline, then each dashboard read route timed over HTTP [ROUNDS=50], then the overview's first render in headless Chromium [LOADS=7]: .local/dashboard/api-latency.json
+	$(PY) -m crypto_advisor.local.dashboard --port 0 --bench $(or $(ROUNDS),50) --loads $(or $(LOADS),7)
 
 clean:  ## remove build output and local state (keeps the venvs)
 	rm -rf .aws-sam .local .pytest_cache

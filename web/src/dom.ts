@@ -60,3 +60,20 @@ export function table(columns: string[], rows: Child[][], className = ""): HTMLE
 export function badge(text: string, kind: string): HTMLElement {
   return h("span", { class: `badge ${kind}` }, text);
 }
+
+/** Wide enough for the desktop layout (styles.css switches to stacked cards under 761 px). */
+export const wide = (): boolean => window.matchMedia("(min-width: 761px)").matches;
+
+/**
+ * Detail a reader opens when they want it: a <details> that starts open on a desktop and closed on a phone,
+ * where every row stacks into a card and the page would otherwise run for screens.
+ */
+export function fold(summary: string, ...children: Child[]): HTMLElement {
+  return h("details", { class: "fold", open: wide() }, h("summary", null, summary), ...children);
+}
+
+/** The first ``shown`` items, and the rest behind a closed "N more" fold (on every width). */
+export function firstOf<T>(items: T[], shown: number, render: (items: T[]) => Child): Child[] {
+  const rest = items.slice(shown);
+  return [render(items.slice(0, shown)), rest.length ? h("details", { class: "fold" }, h("summary", null, `${rest.length} more`), render(rest)) : null];
+}

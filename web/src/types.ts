@@ -16,6 +16,8 @@ export interface ModelVerdict {
   model: string;
   kind: "breakout" | "path" | "interval";
   text: string;
+  /** the prediction in a few words (the overview's card); ``text`` is the full sentence */
+  label: string;
   beats_baseline: boolean;
 }
 

@@ -39,6 +39,7 @@ class ModelVerdict(_Answer):
     model: str
     kind: Literal["breakout", "path", "interval"]
     text: str
+    label: str = Field(description="the prediction in a few words, e.g. 'forest: +2% in 24h 62% · skill: none'")
     beats_baseline: bool
 
 

@@ -22,6 +22,7 @@ from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, WEEK_MS
 from crypto_advisor.contracts.watchlist import WatchedSeries
 from crypto_advisor.dashboard.answers import Correlation, LastAlert, ModelVerdict, SeriesRow
+from crypto_advisor.forecast.prediction import format_price
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.notify.format import change_since, snapshot
 from crypto_advisor.notify.view import AlertView
@@ -92,12 +93,40 @@ def verdicts(predictions: Sequence[Mapping[str, object]]) -> list[ModelVerdict]:
             model=str(p.get("model", "")),
             kind=p["kind"],  # type: ignore[arg-type]
             text=str(p.get("text", "")),
+            label=verdict_label(p),
             beats_baseline=p.get("beats_baseline") is True,
         )
         for p in predictions
         if isinstance(p, Mapping) and p.get("kind") in ("breakout", "path", "interval")
     ]
     return sorted(out, key=lambda v: not v.beats_baseline)
+
+
+#: The overview's short model names (the series page and the email spell them out).
+SHORT_NAMES = {"breakout_rf": "forest", "path_linear": "linear", "path_lstm": "LSTM", "vol_garch": "GARCH"}
+
+
+def verdict_label(prediction: Mapping[str, object]) -> str:
+    """A prediction in a few words for the overview's card (the full sentence is on the series page).
+
+    A phone shows every series' card one under the other: the analysis' sentences (three or four per series,
+    with their sample sizes) made the overview seven screens tall. The label keeps what a reader scans for:
+    which model, what it predicts, and whether it has shown skill out of sample ("skill: none" unless it beats
+    its baseline).
+    """
+    model = str(prediction.get("model", ""))
+    horizon = str(prediction.get("horizon_label", ""))
+    numbers = {k: float(v) for k, v in prediction.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    kind = prediction.get("kind")
+    what = horizon
+    if kind == "breakout" and {"probability", "threshold_pct"} <= numbers.keys():
+        what = f"+{numbers['threshold_pct']:g}% in {horizon} {numbers['probability']:.0%}"
+    elif kind == "path" and "price" in numbers:
+        what = f"{horizon} {format_price(numbers['price'])}"
+    elif kind == "interval" and {"low", "high"} <= numbers.keys():
+        what = f"{horizon} {format_price(numbers['low'])}–{format_price(numbers['high'])}"
+    skill = "beats naive" if prediction.get("beats_baseline") is True else "none"
+    return f"{SHORT_NAMES.get(model, model)}: {what} · skill: {skill}"
 
 
 def correlation(windows: Mapping[str, Sequence[Candle]], until_ms: int) -> Correlation:

@@ -21,10 +21,16 @@ class WatchlistReader(Protocol):
 
 
 class Candles(Protocol):
-    def window(self, series: Series, *, since_ts: int = 1) -> list[Candle]: ...
+    def window(self, series: Series, *, since_ts: int = 1, cursor: int | None = None) -> list[Candle]:
+        """Candles from ``since_ts`` on, oldest first; ``cursor``: the series' cursor as just read (None: read it)."""
+        ...
 
     def cursor(self, series: Series) -> int | None:
         """The newest published candle's open time: the page's "now" for that series (a stalled feed still shows)."""
+        ...
+
+    def cursors(self, series: Sequence[Series]) -> dict[str, int | None]:
+        """:meth:`cursor` of many series in one read, by series key."""
         ...
 
 

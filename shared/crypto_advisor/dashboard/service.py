@@ -19,7 +19,7 @@ from crypto_advisor.contracts.decisions import Decision
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.news import Article
 from crypto_advisor.contracts.signal import Signal
-from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
+from crypto_advisor.contracts.units import DAY_MS, MINUTE_MS, WEEK_MS
 from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist
 from crypto_advisor.dashboard.alert_history import history, parse_alert_id
 from crypto_advisor.dashboard.answers import (
@@ -42,6 +42,7 @@ from crypto_advisor.dashboard.ports import (
     Signals,
     WatchlistReader,
 )
+from crypto_advisor.dashboard.read_cache import Memo
 from crypto_advisor.dashboard.series_view import (
     card_answers,
     indicator_lines,
@@ -78,6 +79,8 @@ class Dashboard:
     ledger: Ledger
     news: News
     clock_ms: Callable[[], int]
+    #: keeps re-rendered emails (:mod:`.read_cache`'s freshness rule); None: render on every request
+    memo: Memo | None = None
 
     # ------------------------------------------------------------------ overview
     def overview(self) -> Overview:
@@ -86,13 +89,24 @@ class Dashboard:
         rows: list[SeriesRow] = []
         windows: dict[str, list[Candle]] = {}
         latest_of: dict[str, Signal] = {}
+        try:
+            cursors = self.candles.cursors([w.series for w in watchlist])
+        except StorageError as exc:  # every row says why; the page still answers
+            return Overview(
+                generated_at=now,
+                series=[_unreadable(w, str(exc)) for w in watchlist],
+                correlation=correlation({}, now),
+                market=self._market_state(watchlist, {}, now),
+            )
         for watched in watchlist:
             series = watched.series
             try:
-                anchor = self.candles.cursor(series) or now
+                cursor = cursors.get(series.key)
+                anchor = cursor or now
                 since = anchor - max(WEEK_MS, CORRELATION_DAYS * DAY_MS) - series.timeframe_ms
-                candles = self.candles.window(series, since_ts=since)
-                latest = self.signals.latest(series.key, now)
+                candles = self.candles.window(series, since_ts=since, cursor=cursor)
+                # No signal is newer than the cursor's candle (the analysis runs on published candles only).
+                latest = self.signals.latest(series.key, anchor)
                 rows.append(series_row(watched, candles, latest, self._last_email(series.key, now)))
             except StorageError as exc:
                 rows.append(_unreadable(watched, str(exc)))
@@ -108,7 +122,11 @@ class Dashboard:
         )
 
     def _last_email(self, key: str, now: int) -> Decision | None:
-        emailed = [d for d in self.decisions.page(key, before_ts=now + 1, limit=LAST_ALERT_SCAN) if d.status in EMAILED]
+        emailed = [
+            d
+            for d in self.decisions.page(key, before_ts=_read_bound(now), limit=LAST_ALERT_SCAN)
+            if d.status in EMAILED
+        ]
         return emailed[0] if emailed else None
 
     def _market_state(self, watchlist: Watchlist, latest_of: dict[str, Signal], now: int) -> MarketState:
@@ -118,7 +136,7 @@ class Dashboard:
         for timeframe in timeframes:
             emailed = [
                 d
-                for d in self.decisions.page(market_log_key(timeframe), before_ts=now + 1, limit=5)
+                for d in self.decisions.page(market_log_key(timeframe), before_ts=_read_bound(now), limit=5)
                 if d.status in EMAILED
             ]
             if emailed and (newest is None or emailed[0].candle_ts > newest.candle_ts):
@@ -146,14 +164,17 @@ class Dashboard:
         series = watched.series
         now = self.clock_ms()
         # The newest published candle, not the clock: a series whose feed stalled still shows its last days.
-        anchor = self.candles.cursor(series) or now
+        cursor = self.candles.cursor(series)
+        anchor = cursor or now
         shown_from = anchor - days * DAY_MS
         warm_up = WINDOW_CANDLES * series.timeframe_ms
         notes: list[str] = []
-        candles = self.candles.window(series, since_ts=max(1, shown_from - warm_up))
-        signals = self.signals.between(key, shown_from, now)
-        decisions = [d for d in self.decisions.page(key, before_ts=now + 1, limit=1000) if d.candle_ts >= shown_from]
-        latest = signals[-1] if signals else self.signals.latest(key, now)
+        candles = self.candles.window(series, since_ts=max(1, shown_from - warm_up), cursor=cursor)
+        signals = self.signals.between(key, shown_from, anchor)
+        decisions = [
+            d for d in self.decisions.page(key, before_ts=_read_bound(now), limit=1000) if d.candle_ts >= shown_from
+        ]
+        latest = signals[-1] if signals else self.signals.latest(key, anchor)
         report = _or_note(notes, "rule records", lambda: self.figures.read(series), None)
         records = rule_records(report) if report is not None else {}
         no_cards: tuple[Sequence[Any], dict[str, float] | None] = ((), None)
@@ -162,7 +183,7 @@ class Dashboard:
             notes, "forecast ledger", lambda: live_records(self.ledger.read(key)), {}
         )
         articles: list[Article] = _or_note(
-            notes, "news", lambda: self.news.recent(watched.coin, anchor - NEWS_DAYS * DAY_MS, now), []
+            notes, "news", lambda: self.news.recent(watched.coin, anchor - NEWS_DAYS * DAY_MS, _read_bound(now)), []
         )
         return SeriesDetail(
             key=key,
@@ -199,6 +220,13 @@ class Dashboard:
         return history(self.decisions, keys, limit=limit, cursor=cursor, rule=rule, reason=reason)
 
     def email(self, alert_id: str) -> EmailAnswer:
+        """The alert's email re-rendered (a chart drawn by matplotlib: the slowest answer, so a warm container keeps
+        it as long as :mod:`.read_cache` keeps the records it is rendered from)."""
+        if self.memo is None:
+            return self._email(alert_id)
+        return self.memo(("email", alert_id), lambda: self._email(alert_id))
+
+    def _email(self, alert_id: str) -> EmailAnswer:
         key, candle_ts = parse_alert_id(alert_id)
         decision = self.decisions.get(key, candle_ts)
         if decision is None:
@@ -244,6 +272,15 @@ class Dashboard:
         if watched is None:
             raise NotFoundError(f"series {key!r} is not in the watchlist")
         return watched
+
+
+def _read_bound(now: int) -> int:
+    """The exclusive upper bound of a read "up to now": the next minute's start.
+
+    Candles (and so decisions) open on whole minutes, so it selects exactly what ``now + 1`` does; news published
+    in the minute's rest is no harm. Being the same for a minute, it lets :mod:`.read_cache` keep the answer.
+    """
+    return (now // MINUTE_MS + 1) * MINUTE_MS
 
 
 def _or_note(notes: list[str], what: str, read: Callable[[], T], default: T) -> T:

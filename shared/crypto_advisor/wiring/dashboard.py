@@ -1,9 +1,11 @@
 """Builds DashboardFunction's settings and collaborators, once per container (cached on the settings).
 
-The read side holds no state between requests but the boto3 clients: the
-watchlist is read on every request that needs it (one S3 GET), so a series
-added in Settings shows on the next page load, not after the container is
-recycled.
+The read side keeps what it read between requests of a warm container, each
+kind of record under the freshness rule of :mod:`crypto_advisor.dashboard.read_cache`
+(candles and the newest signal exact, by the cursors; the rest at most 30 s
+old). The watchlist is read on every request that needs it (one S3 GET), so a
+series added in Settings shows on the next page load, not after the container
+is recycled.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from crypto_advisor.adapters.news_store import NewsStore
 from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
 from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.contracts.series import Series
+from crypto_advisor.dashboard.read_cache import HeldCandles, HeldSignals, Memo, remembered
 from crypto_advisor.dashboard.service import Dashboard
 from crypto_advisor.wiring.models import model_store
 from crypto_advisor.wiring.settings import SteeringSettings
@@ -68,16 +71,18 @@ def dashboard(settings: DashboardSettings) -> Dashboard:
     session = boto3.session.Session()
     dynamodb = session.resource("dynamodb")
     s3 = session.client("s3")
+    memo = Memo(time.monotonic)
     return Dashboard(
         watchlist=lambda: load_watchlist(settings.watchlist_uri, s3_client=s3),
-        candles=CandleStore(dynamodb.Table(settings.candles_table), hot_window=0),
-        signals=SignalHistory(dynamodb.Table(settings.signals_table)),
-        decisions=DecisionPages(dynamodb.Table(settings.notifications_table)),
-        figures=ReplayFiguresStore(s3, settings.archive_bucket),
-        models=ServedCards(model_store(s3, settings.archive_bucket)),
-        ledger=ForecastLedger(dynamodb.Table(settings.ledger_table)),
-        news=NewsStore(dynamodb.Table(settings.news_table)),
+        candles=HeldCandles(CandleStore(dynamodb.Table(settings.candles_table), hot_window=0)),
+        signals=HeldSignals(SignalHistory(dynamodb.Table(settings.signals_table)), memo),
+        decisions=remembered(DecisionPages(dynamodb.Table(settings.notifications_table)), memo),
+        figures=remembered(ReplayFiguresStore(s3, settings.archive_bucket), memo),
+        models=remembered(ServedCards(model_store(s3, settings.archive_bucket)), memo),
+        ledger=remembered(ForecastLedger(dynamodb.Table(settings.ledger_table)), memo),
+        news=remembered(NewsStore(dynamodb.Table(settings.news_table)), memo),
         clock_ms=lambda: int(time.time() * 1000),
+        memo=memo,
     )
 
 

@@ -32,7 +32,7 @@ function seriesTable(rows: SeriesRow[]): HTMLElement {
         "div",
         null,
         h("a", { href: seriesHref(r.key), class: "series-link", "data-key": r.key }, r.name ?? seriesLabel(r.key)),
-        h("div", { class: "muted small" }, seriesLabel(r.key)),
+        r.name ? h("div", { class: "muted small" }, seriesLabel(r.key)) : null,
         r.error ? h("div", { class: "error small" }, r.error) : null,
         !r.error && r.last_ts === null ? h("div", { class: "muted small no-candles" }, "no candles stored yet") : null,
         r.healthy === false ? badge("data unhealthy", "suppressed") : null,
@@ -49,7 +49,8 @@ function seriesTable(rows: SeriesRow[]): HTMLElement {
         ? h(
             "ul",
             { class: "plain" },
-            r.verdicts.map((v) => h("li", { class: v.beats_baseline ? "" : "muted" }, `${v.model}: ${v.text}`)),
+            // The label (e.g. "forest: +2% in 24h 62% · skill: none"); the full sentence is on the series page.
+            r.verdicts.map((v) => h("li", { class: v.beats_baseline ? "" : "muted", title: v.text }, v.label)),
           )
         : h("span", { class: "muted" }, "no model yet"),
     ]),

@@ -4,7 +4,7 @@
 
 import { get, pathPart } from "../api";
 import { drawChart, type DrawnChart } from "../chart";
-import { badge, h, replace, section, table } from "../dom";
+import { badge, firstOf, fold, h, replace, section, table } from "../dom";
 import { num, price, seriesLabel, utc } from "../format";
 import type { ModelCard, NewsArticle, SeriesDetail } from "../types";
 
@@ -44,8 +44,9 @@ function modelCard(card: ModelCard): HTMLElement {
     h("h3", null, `${card.model} `, h("small", { class: "muted" }, `${card.kind}, ${card.horizon} candles ahead`)),
     h("p", null, card.verdict),
     h("p", { class: "muted small" }, `Out of sample: ${card.n} candles over ${card.folds} folds, against ${card.baseline}.`),
-    scoreRows.length ? table(["Scores", "Values"], scoreRows) : null,
-    importances(card),
+    scoreRows.length || card.feature_importances
+      ? fold("Scores and feature importances", scoreRows.length ? table(["Scores", "Values"], scoreRows) : null, importances(card))
+      : null,
   );
 }
 
@@ -87,17 +88,20 @@ export async function renderSeries(view: HTMLElement, key: string): Promise<void
     ),
     section(
       "Rules fired",
+      // Newest first; the chart marks every one, so the list shows the last few and folds the rest.
       firings.length
-        ? table(
-            ["Candle", "Rule", "What it saw", "Outcome"],
-            firings.slice(-30).reverse().map((m) => [utc(m.ts), m.rule ?? "", m.text, m.suppressed ? badge("suppressed", "suppressed") : badge("kept", "sent")]),
+        ? firstOf(firings.slice(-30).reverse(), 5, (shown) =>
+            table(
+              ["Candle", "Rule", "What it saw", "Outcome"],
+              shown.map((m) => [utc(m.ts), m.rule ?? "", m.text, m.suppressed ? badge("suppressed", "suppressed") : badge("kept", "sent")]),
+            ),
           )
         : h("p", { class: "muted" }, "No rule fired over these candles."),
     ),
     section(
       "The rules' records",
       detail.rule_records.length
-        ? h("ul", { class: "plain" }, detail.rule_records.map((r) => h("li", null, h("strong", null, r.title), ` ${r.sentence}`)))
+        ? fold(`${detail.rule_records.length} rules replayed on this series`, h("ul", { class: "plain" }, detail.rule_records.map((r) => h("li", null, h("strong", null, r.title), ` ${r.sentence}`))))
         : h("p", { class: "muted" }, "No replay yet (the training run writes it)."),
     ),
     section(
@@ -111,7 +115,9 @@ export async function renderSeries(view: HTMLElement, key: string): Promise<void
     section(
       "News",
       h("p", null, detail.news.mood),
-      detail.news.articles.length ? h("ul", { class: "plain news" }, detail.news.articles.map(article)) : h("p", { class: "muted" }, "No articles stored."),
+      detail.news.articles.length
+        ? firstOf(detail.news.articles, 5, (shown) => h("ul", { class: "plain news" }, shown.map(article)))
+        : h("p", { class: "muted" }, "No articles stored."),
     ),
   );
   drawn?.dispose();

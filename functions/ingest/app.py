@@ -1,9 +1,16 @@
-"""IngestFunction: on each EventBridge schedule tick, fetch newly closed candles for the watchlist.
+"""IngestFunction: on each EventBridge schedule tick, plan the tick and fetch newly closed candles.
 
 The trigger is a ``Schedule`` event (an EventBridge rule), chosen over
 ``ScheduleV2`` because its envelope carries ``time``: the run takes that
 scheduled time as its clock, so a run is reproducible from its event, and the
 local runtime can drive a simulated clock through the very same field.
+
+The run reads every cursor in batches and plans (:mod:`crypto_advisor.ingest.planner`):
+what fits its time budget is fetched right here, as always; a source whose due
+work does not fit is cut into chunks on its ingest queue, which
+IngestWorkerFunction (``functions/ingest/worker.py``) fetches at the source's
+paced rate. The chunks are queued before the inline run starts, so the workers
+and the inline run overlap.
 """
 
 from __future__ import annotations
@@ -16,9 +23,10 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from crypto_advisor.ingest.planner import plan_tick
 from crypto_advisor.ingest.ports import MarketSource
 from crypto_advisor.ingest.service import run_ingest
-from crypto_advisor.telemetry.ingest import record
+from crypto_advisor.telemetry.ingest import record, record_plan
 from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.ingest import ingest_deps
 from crypto_advisor.wiring.settings import IngestSettings
@@ -31,12 +39,30 @@ def lambda_handler(
 ) -> dict[str, Any]:
     """``sources`` replaces the real exchanges (the local runtime's simulated market); None means real."""
     scheduled = parse(event=event, model=EventBridgeModel)
-    deps = ingest_deps(IngestSettings.from_env(os.environ))
+    settings = IngestSettings.from_env(os.environ)
+    deps = ingest_deps(settings)
+    now_ms = int(scheduled.time.timestamp() * 1000)
+    cursors = deps.stores.candles.batch_cursors([w.series for w in deps.watchlist])
+    plan = plan_tick(
+        deps.watchlist,
+        cursors,
+        now_ms=now_ms,
+        budgets=deps.budgets,
+        inline_seconds=settings.inline_seconds,
+        fan_out=deps.fan_out,
+        busy=lambda source: deps.queues[source].held() > 0,
+    )
+    for source in plan.sources:
+        if source.chunks:
+            deps.queues[source.source].send(source.chunks)
+    record_plan(plan)
     report = run_ingest(
         deps.watchlist,
-        now_ms=int(scheduled.time.timestamp() * 1000),
+        series=plan.inline,
+        now_ms=now_ms,
         sources=sources if sources is not None else deps.sources,
         stores=deps.stores,
+        cursors=cursors,
     )
     record(report)
-    return report.as_dict()
+    return {**report.as_dict(), "plan": plan.as_dict()}

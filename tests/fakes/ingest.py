@@ -27,10 +27,15 @@ class MemoryCandleStore(CandleStorePort):
         self.candles: dict[str, dict[int, Candle]] = defaultdict(dict)
         self.cursors: dict[str, int] = {}
         self.puts = 0
+        self.batch_reads = 0
         self.fail_for: set[str] = set()
 
     def cursor(self, series: Series) -> int | None:
         return self.cursors.get(series.key)
+
+    def batch_cursors(self, series: Sequence[Series]) -> dict[str, int | None]:
+        self.batch_reads += 1
+        return {s.key: self.cursors.get(s.key) for s in series}
 
     def set_cursor(self, series: Series, last_ts: int, *, updated_at: int) -> None:
         self.cursors[series.key] = last_ts

@@ -48,11 +48,18 @@ def assert_resolves(deployed: Any, name: str, value: str) -> None:
         aws.client("kinesis").describe_stream_summary(StreamName=value)
     elif name in ("NEWSAPI_SECRET_ID", "LINK_KEY_SECRET_ID"):
         aws.client("secretsmanager").describe_secret(SecretId=value)
-    elif name == "TRAIN_QUEUE_URL":
+    elif name in ("TRAIN_QUEUE_URL", "INGEST_KRAKEN_QUEUE_URL", "INGEST_COINGECKO_QUEUE_URL"):
         aws.client("sqs").get_queue_attributes(QueueUrl=value, AttributeNames=["QueueArn"])
     elif name == "TRAIN_INLINE_SERIES":
         assert value == parameters["TrainInlineSeries"]
-    elif name == "TRAIN_SERIES_PER_TASK":
+    elif name in ("INGEST_INLINE_SECONDS", "INGEST_KRAKEN_CONCURRENCY", "INGEST_COINGECKO_CONCURRENCY"):
+        template_parameter = {
+            "INGEST_INLINE_SECONDS": "IngestInlineSeconds",
+            "INGEST_KRAKEN_CONCURRENCY": "IngestKrakenConcurrency",
+            "INGEST_COINGECKO_CONCURRENCY": "IngestCoingeckoConcurrency",
+        }[name]
+        assert value == parameters[template_parameter]
+    elif name in ("TRAIN_SERIES_PER_TASK", "INGEST_CHUNK_SECONDS"):
         assert int(value) >= 1  # a literal of the template
     elif name == "DASHBOARD_URL":
         assert value.startswith(("https://", "http://"))  # DashboardPublicUrl, else the HTTP API's own address

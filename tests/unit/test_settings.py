@@ -16,6 +16,7 @@ from crypto_advisor.wiring.settings import (
     AnalyzeSettings,
     FunctionSettings,
     IngestSettings,
+    IngestWorkerSettings,
     NewsSettings,
     NotifySettings,
     TrainSettings,
@@ -24,6 +25,7 @@ from tests.conftest import REPO
 
 SETTINGS: dict[str, type[FunctionSettings]] = {
     "IngestFunction": IngestSettings,
+    "IngestWorkerFunction": IngestWorkerSettings,
     "AnalyzeFunction": AnalyzeSettings,
     "NewsFunction": NewsSettings,
     "NotifyFunction": NotifySettings,

@@ -72,8 +72,9 @@ class CandleStore:
     def cursors(self, series: Sequence[Series]) -> dict[str, int | None]:
         """The cursors of many series in one strongly consistent BatchGetItem (100 keys a request, as AWS allows).
 
-        The dashboard reads every watched series' cursor on each page load to learn which series moved: one
-        request instead of one GetItem per series.
+        The dashboard reads every watched series' cursor on each page load to learn which series moved, and the
+        ingest planner on every tick to learn which are due: one request instead of one GetItem per series, for
+        the same read units (each cursor is a small item).
         """
         found: dict[str, int | None] = {s.key: None for s in series}
         keys = [{"series": key, "ts": CURSOR_TS} for key in found]
@@ -96,6 +97,10 @@ class CandleStore:
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"reading the cursors of {len(keys)} series: {exc}") from exc
         return found
+
+    def batch_cursors(self, series: Sequence[Series]) -> dict[str, int | None]:
+        """:meth:`cursors`, under the name the ingest port gives it (``CandleStorePort.batch_cursors``)."""
+        return self.cursors(series)
 
     def set_cursor(self, series: Series, last_ts: int, *, updated_at: int) -> None:
         try:

@@ -48,6 +48,7 @@ from crypto_advisor.contracts.errors import (
     TransientSourceError,
     UnknownSymbolError,
 )
+from crypto_advisor.contracts.rate_budgets import COINGECKO_DEMO, COINGECKO_PUBLIC
 from crypto_advisor.contracts.series import TIMEFRAME_MS
 from crypto_advisor.contracts.watchlist import WatchedSeries
 
@@ -69,8 +70,8 @@ OHLC_REQUEST: dict[str, tuple[int, int]] = {
 #: answer skipped one. An older sample is another hour's 24-hour volume, and is not used.
 VOLUME_SAMPLE_TOLERANCE_MS = TIMEFRAME_MS["1h"]
 
-#: Seconds between calls: a demo key allows 30 a minute; the keyless API is stricter.
-MIN_INTERVAL_S = {"demo": 2.1, "public": 6.0}
+#: Seconds between calls: a demo key allows 30 a minute; the keyless API is stricter (contracts/rate_budgets.py).
+MIN_INTERVAL_S = {"demo": COINGECKO_DEMO.interval_s, "public": COINGECKO_PUBLIC.interval_s}
 
 
 class RateLimiter:
@@ -200,8 +201,13 @@ class CoinGeckoSource:
         limiter: RateLimiter | None = None,
         attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
+        pace: int = 1,
     ) -> None:
-        """``demo_api_key`` is the key itself; ``read_key`` reads it on first use (ConfigError when it cannot)."""
+        """``demo_api_key`` is the key itself; ``read_key`` reads it on first use (ConfigError when it cannot).
+
+        ``pace``: how many callers share CoinGecko's rate (an ingest worker's mapping concurrency); calls are
+        spaced ``pace`` times the single caller's interval, so together they make no more calls than one."""
+        self._pace = pace
         self._client = client if client is not None else CoinGeckoAPI(retries=0)
         self._client.request_timeout = 15
         self._read_key = read_key
@@ -215,7 +221,7 @@ class CoinGeckoSource:
         if key:
             self._client.session.headers["x-cg-demo-api-key"] = key
         if self._limiter is None:
-            self._limiter = RateLimiter(MIN_INTERVAL_S["demo" if key else "public"], sleep=self._sleep)
+            self._limiter = RateLimiter(MIN_INTERVAL_S["demo" if key else "public"] * self._pace, sleep=self._sleep)
         self._read_key = None
 
     def _limiter_ready(self, coin_id: str) -> RateLimiter:

@@ -83,8 +83,12 @@ class KrakenSource:
         *,
         attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
+        pace: int = 1,
     ) -> None:
+        """``pace``: how many callers share Kraken's rate (an ingest worker's mapping concurrency); each call is
+        spaced ``pace`` times ccxt's own interval, so together they make no more calls than one caller."""
         self._exchange = exchange
+        self._pace = pace
         if exchange is not None:
             exchange.enableLastJsonResponse = True
         self._attempts = attempts
@@ -95,6 +99,7 @@ class KrakenSource:
         """The exchange, made on first use; it keeps the parsed body of each answer (see the module docstring)."""
         if self._exchange is None:
             self._exchange = new_exchange()
+            self._exchange.rateLimit = self._exchange.rateLimit * self._pace
             self._exchange.enableLastJsonResponse = True
         return self._exchange
 

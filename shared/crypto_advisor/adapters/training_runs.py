@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from crypto_advisor.adapters.chunk_queue import ChunkQueue
 from crypto_advisor.adapters.objects import S3Objects, write_json_object
 from crypto_advisor.contracts.archive_keys import training_run_prefix
 from crypto_advisor.contracts.errors import StorageError
-from crypto_advisor.contracts.training_task import TrainingTask
-
-#: SendMessageBatch takes at most ten messages.
-SQS_BATCH = 10
 
 
 class TrainingRunReports:
@@ -57,21 +53,8 @@ class TrainingRunReports:
         return self._put(training_run_prefix(run_ms) + "report.json", report)
 
 
-class TrainingQueue:
+class TrainingQueue(ChunkQueue):
     """The training queue (SQS): one message per task, sent ten at a time."""
 
     def __init__(self, sqs_client: Any, queue_url: str) -> None:
-        self._sqs = sqs_client
-        self._url = queue_url
-
-    def send(self, tasks: Sequence[TrainingTask]) -> None:
-        for start in range(0, len(tasks), SQS_BATCH):
-            batch = tasks[start : start + SQS_BATCH]
-            entries = [{"Id": str(t.chunk), "MessageBody": t.to_json()} for t in batch]
-            try:
-                answer = self._sqs.send_message_batch(QueueUrl=self._url, Entries=entries)
-            except (ClientError, BotoCoreError) as exc:
-                raise StorageError(f"queueing training tasks {batch[0].chunk}..{batch[-1].chunk}: {exc}") from exc
-            if answer.get("Failed"):
-                failed = ", ".join(f"{f['Id']} ({f.get('Message', f.get('Code'))})" for f in answer["Failed"])
-                raise StorageError(f"the training queue refused tasks {failed}")
+        super().__init__(sqs_client, queue_url, what="training tasks")

@@ -206,14 +206,7 @@ def function_loads(
     sent_days = min(digest_runs, days)
     digest_series = workload.recipients * n
     loads = {
-        "IngestFunction": FunctionLoad(
-            add(scale(u["ingest.idle"], idle), scale(u["ingest.due"], due)),
-            due * a.kraken_spacing_s,
-            ingest_runs,
-            hours if ingest_runs else 0.0,
-            scale(u["ingest.due"], n),
-            n * a.kraken_spacing_s,
-        ),
+        **_ingest(facts, u["ingest.idle"], u["ingest.due"], n, ingest_runs, idle, due, a),
         "NewsFunction": FunctionLoad(
             scale(u["news.coin"], news_runs * coins),
             news_runs * coins * a.news_request_s,
@@ -244,6 +237,48 @@ def function_loads(
             scale(u[unit], due), 0.0, per_hour * hours, hours if per_hour else 0.0, scale(u[unit], per_batch)
         )
     return loads
+
+
+def _ingest(
+    facts: TemplateFacts, idle_unit: Work, due_unit: Work, n: int, runs: float, idle: float, due: float, a: Assumptions
+) -> dict[str, FunctionLoad]:
+    """The scheduled run, and the worker when the hourly tick's Kraken calls outlast ``INGEST_INLINE_SECONDS``.
+
+    Inline (a watchlist the run fetches within its budget even when every series is due): IngestFunction does
+    it all, waiting ``kraken_spacing_s`` a series. Fanned out: every tick's cursor reads stay with the planner,
+    and each due series' fetch and writes move to IngestWorkerFunction, in chunks of what one worker fetches in
+    ``INGEST_CHUNK_SECONDS``; a worker spaces its calls ``concurrency`` times Kraken's interval, so the billed
+    wait is the concurrency times the inline run's (the pacing that keeps the source's rate costs Lambda time).
+    """
+    environment = facts.functions["IngestFunction"].environment if "IngestFunction" in facts.functions else {}
+    hours = HOURS_PER_MONTH
+    inline_s = float(environment.get("INGEST_INLINE_SECONDS", math.inf))
+    worker = "IngestWorkerFunction" in facts.functions
+    if not worker or n * a.kraken_spacing_s <= inline_s:
+        inline = FunctionLoad(
+            add(scale(idle_unit, idle), scale(due_unit, due)),
+            due * a.kraken_spacing_s,
+            runs,
+            hours if runs else 0.0,
+            scale(due_unit, n),
+            n * a.kraken_spacing_s,
+        )
+        return {"IngestFunction": inline, **({"IngestWorkerFunction": FunctionLoad({}, 0, 0, 0, {})} if worker else {})}
+    concurrency = int(environment.get("INGEST_KRAKEN_CONCURRENCY", 2))
+    per_chunk = max(1, int(float(environment.get("INGEST_CHUNK_SECONDS", 120)) // (a.kraken_spacing_s * concurrency)))
+    chunks = math.ceil(n / per_chunk)
+    ticks = due / n if n else 0.0
+    planner = FunctionLoad(scale(idle_unit, idle + due), 0.0, runs, hours if runs else 0.0, scale(idle_unit, n))
+    workers = FunctionLoad(
+        scale(due_unit, due),
+        due * a.kraken_spacing_s * concurrency,
+        ticks * chunks,
+        # each tick's burst wakes at most ``concurrency`` containers, idle for the hour before
+        ticks * min(chunks, concurrency),
+        scale(due_unit, per_chunk),
+        per_chunk * a.kraken_spacing_s * concurrency,
+    )
+    return {"IngestFunction": planner, "IngestWorkerFunction": workers}
 
 
 def _training(facts: TemplateFacts, per_series: Work, n: int, runs: float) -> FunctionLoad:
@@ -304,7 +339,7 @@ def estimate(
     item = f"{images} container image (TrainFunction), about {a.image_gb:g} GB"
     result.charge("ECR", item, images * a.image_gb, "GB-month", prices["ecr"]["storage_gb_month"])
     item = (
-        "queues: failures and a fanned-out refit's tasks (within SQS's free million requests); "
+        "queues: failures, a fanned-out refit's tasks and ingest tick's chunks (within SQS's free million requests); "
         "SNS only alarm emails (1,000 free); schedules are free"
     )
     result.charge("SQS, SNS, EventBridge", item, 0, "", 0.0)

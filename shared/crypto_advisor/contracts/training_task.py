@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.queue_message import MessageError, parse_chunk_message, positive_ms
 
 SCHEMA = "crypto-advisor/training-task"
 
 
-class TaskError(ValueError):
+class TaskError(MessageError):
     """A message on the training queue that is not a training task; says what is wrong."""
 
 
@@ -36,22 +36,8 @@ class TrainingTask:
     @classmethod
     def from_json(cls, text: str) -> TrainingTask:
         """Parse and check a task; a TaskError names what is wrong."""
-        try:
-            body = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise TaskError(f"a training task must be JSON: {exc}") from exc
-        if not isinstance(body, dict) or body.get("schema") != SCHEMA or body.get("version") != 1:
-            raise TaskError(f"not a {SCHEMA} version 1 message")
-        run_ms, chunk, chunks, series = (body.get(k) for k in ("run_ms", "chunk", "chunks", "series"))
-        if not isinstance(run_ms, int) or run_ms <= 0:
-            raise TaskError(f"run_ms must be a positive integer (epoch ms), got {run_ms!r}")
-        if not isinstance(chunks, int) or not isinstance(chunk, int) or not 0 <= chunk < chunks:
-            raise TaskError(f"chunk must be an integer in [0, chunks), got chunk={chunk!r} chunks={chunks!r}")
-        if not isinstance(series, list) or not series:
-            raise TaskError("series must be a non-empty list of series keys")
-        for key in series:
-            try:
-                Series.parse(str(key))
-            except ValueError as exc:
-                raise TaskError(f"series {key!r}: {exc}") from exc
-        return cls(run_ms=run_ms, chunk=chunk, chunks=chunks, series=tuple(str(k) for k in series))
+        body = parse_chunk_message(text, schema=SCHEMA, what="a training task", error=TaskError)
+        run_ms = positive_ms(body, "run_ms", TaskError)
+        return cls(
+            run_ms=run_ms, chunk=body["chunk"], chunks=body["chunks"], series=tuple(str(k) for k in body["series"])
+        )

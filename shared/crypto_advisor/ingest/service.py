@@ -10,9 +10,9 @@ cursor stays where it was, so the next run redoes the same idempotent writes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from crypto_advisor.contracts.candle import Rejection, missing_ranges, screen
 from crypto_advisor.contracts.candle_update import CandleUpdate
@@ -113,9 +113,17 @@ def next_fetch_from(watched: WatchedSeries, cursor: int | None, now_ms: int) -> 
     return cursor + tf
 
 
-def ingest_series(watched: WatchedSeries, *, now_ms: int, source: MarketSource, stores: Stores) -> SeriesReport:
+#: ``cursor`` not given: :func:`ingest_series` reads it (None is a cursor: never ingested).
+UNREAD: Any = object()
+
+
+def ingest_series(
+    watched: WatchedSeries, *, now_ms: int, source: MarketSource, stores: Stores, cursor: int | None = UNREAD
+) -> SeriesReport:
+    """Fetch, screen and store one series' new closed candles; ``cursor``, when the caller read it in a batch."""
     series = watched.series
-    cursor = stores.candles.cursor(series)
+    if cursor is UNREAD:
+        cursor = stores.candles.cursor(series)
     since = next_fetch_from(watched, cursor, now_ms)
     if since is None:
         return SeriesReport(series.key, "up_to_date", last_ts=cursor)
@@ -159,27 +167,54 @@ def ingest_series(watched: WatchedSeries, *, now_ms: int, source: MarketSource, 
     return report
 
 
+def ingest_each(
+    watched: Iterable[WatchedSeries],
+    *,
+    now_ms: int,
+    sources: Mapping[str, MarketSource | ScanSource],
+    stores: Stores,
+    cursors: Mapping[str, int | None] | None = None,
+) -> list[SeriesReport]:
+    """Ingest each series; one failing series (source, storage, or a bug) never stops the others.
+
+    ``cursors`` (series key -> cursor), when the caller read them in batches (the planner, a chunk's worker);
+    a series it does not name has its cursor read on its own.
+    """
+    reports = []
+    known = cursors if cursors is not None else {}
+    for item in watched:
+        cursor = known.get(item.series.key, UNREAD)
+        try:
+            source = sources[item.series.source]
+            assert not isinstance(source, ScanSource), "a watched series never names the scan's source"
+            reports.append(ingest_series(item, now_ms=now_ms, source=source, stores=stores, cursor=cursor))
+        except (SourceError, StorageError) as exc:
+            reports.append(SeriesReport(item.series.key, "failed", error=str(exc), error_kind=type(exc).__name__))
+        except Exception as exc:  # noqa: BLE001 - a bug in one series must not starve the others; reported below
+            reports.append(
+                SeriesReport(item.series.key, "failed", error=f"{type(exc).__name__}: {exc}", error_kind="Bug")
+            )
+    return reports
+
+
 def run_ingest(
     watchlist: Watchlist,
     *,
     now_ms: int,
     sources: Mapping[str, MarketSource | ScanSource],
     stores: Stores,
+    cursors: Mapping[str, int | None] | None = None,
+    series: Iterable[WatchedSeries] | None = None,
 ) -> RunReport:
     """Ingest every series, then every market scan; one failing series (source, storage, or a bug) never stops the
-    others. A scan's coins are reported after the scan's own report (:mod:`crypto_advisor.ingest.scan`)."""
-    reports = []
-    for watched in watchlist:
-        try:
-            source = sources[watched.series.source]
-            assert not isinstance(source, ScanSource), "a watched series never names the scan's source"
-            reports.append(ingest_series(watched, now_ms=now_ms, source=source, stores=stores))
-        except (SourceError, StorageError) as exc:
-            reports.append(SeriesReport(watched.series.key, "failed", error=str(exc), error_kind=type(exc).__name__))
-        except Exception as exc:  # noqa: BLE001 - a bug in one series must not starve the others; reported below
-            reports.append(
-                SeriesReport(watched.series.key, "failed", error=f"{type(exc).__name__}: {exc}", error_kind="Bug")
-            )
+    others. A scan's coins are reported after the scan's own report (:mod:`crypto_advisor.ingest.scan`).
+
+    ``series``: the watchlist's series this run walks (the planner's inline part; None: every one); ``cursors`` as
+    :func:`ingest_each` takes them.
+    """
+    reports = ingest_each(
+        watchlist if series is None else series, now_ms=now_ms, sources=sources, stores=stores, cursors=cursors
+    )
     for scan in watchlist.scans:
         scanner = sources.get(SCAN_SOURCE)
         if not isinstance(scanner, ScanSource):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from crypto_advisor.contracts.series import Series
+from crypto_advisor.ingest.fan_out import ChunkOutcome
+from crypto_advisor.ingest.planner import IngestPlan
 from crypto_advisor.ingest.service import RunReport
 from crypto_advisor.telemetry.catalog import CANDLES_STORED, INGEST_RUNS, SERIES_FAILED, STALEST_SERIES_SECONDS
 from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
@@ -48,3 +50,39 @@ def lag_seconds(series: str, lagging: tuple[int, int], now_ms: int) -> int:
     """Seconds since the first candle the source still lacks closed (the series is that far behind)."""
     closed_at = lagging[0] + Series.parse(series).timeframe_ms
     return max(0, (now_ms - closed_at) // 1000)
+
+
+def record_plan(plan: IngestPlan) -> None:
+    """One line per tick that consulted its plan beyond the inline run: what each source got, and why."""
+    for source in plan.sources:
+        if source.mode == "busy":
+            logger.warning(
+                "source still has chunks queued: its due series are left to them",
+                source=source.source,
+                due=len(source.due),
+            )
+    if plan.fanned_out:
+        logger.info("ingest fanned out", **plan.as_dict())
+
+
+def record_chunk(outcome: ChunkOutcome) -> None:
+    """One line per chunk a worker ran (its series have their own lines from :func:`record`)."""
+    chunk = outcome.chunk
+    logger.info(
+        "ingest chunk",
+        source=chunk.source,
+        tick_ms=chunk.tick_ms,
+        chunk=chunk.chunk,
+        chunks=chunk.chunks,
+        series=len(chunk.series),
+        stored=outcome.report.stored,
+        failed=[r.series for r in outcome.report.failed],
+        no_longer_watched=outcome.no_longer_watched,
+    )
+
+
+def record_chunk_failure(message_id: str, series: list[str], error: Exception) -> None:
+    """A chunk that could not be run: retried by its queue, then parked in the dead-letter queue. Names its series."""
+    logger.error(
+        "ingest chunk failed", message_id=message_id, series=series, error=str(error), kind=type(error).__name__
+    )

@@ -38,14 +38,46 @@ class FunctionSettings(BaseModel):
             raise ConfigError(f"{cls.function} environment: {problems}") from None
 
 
-class IngestSettings(FunctionSettings):
-    function: ClassVar[str] = "IngestFunction"
+class IngestStoresSettings(FunctionSettings):
+    """What the scheduled ingest run and the ingest worker share: the stores, the sources, the queues' concurrency."""
 
     archive_bucket: str = Field(alias="ARCHIVE_BUCKET", min_length=3)
     candles_table: str = Field(alias="CANDLES_TABLE", min_length=3)
     candle_stream: str = Field(alias="CANDLE_STREAM", min_length=1)
     coingecko_secret_name: str = Field(alias="COINGECKO_SECRET_NAME", default="")
     hot_window_candles: int = Field(alias="HOT_WINDOW_CANDLES", ge=100)
+    #: each source queue mapping's MaximumConcurrency (the same template parameter): the chunk sizes and the
+    #: workers' pacing follow from it
+    kraken_concurrency: int = Field(default=2, alias="INGEST_KRAKEN_CONCURRENCY", ge=1)
+    coingecko_concurrency: int = Field(default=2, alias="INGEST_COINGECKO_CONCURRENCY", ge=1)
+
+    @property
+    def concurrency(self) -> dict[str, int]:
+        return {"kraken": self.kraken_concurrency, "coingecko": self.coingecko_concurrency}
+
+
+class IngestSettings(IngestStoresSettings):
+    function: ClassVar[str] = "IngestFunction"
+
+    #: the per-source ingest queues' URLs; empty: every tick runs inline (a stack without them)
+    kraken_queue_url: str = Field(default="", alias="INGEST_KRAKEN_QUEUE_URL")
+    coingecko_queue_url: str = Field(default="", alias="INGEST_COINGECKO_QUEUE_URL")
+    #: the scheduled run fetches inline what one caller fetches in this many seconds (its timeout is 240 s)
+    inline_seconds: float = Field(default=120.0, alias="INGEST_INLINE_SECONDS", ge=0)
+    #: seconds of paced fetching one worker invocation is given (its chunk's size follows; its timeout is 300 s)
+    chunk_seconds: float = Field(default=120.0, alias="INGEST_CHUNK_SECONDS", gt=0)
+
+    @property
+    def queue_urls(self) -> dict[str, str]:
+        """source -> its ingest queue's URL, for the sources that have one."""
+        urls = {"kraken": self.kraken_queue_url, "coingecko": self.coingecko_queue_url}
+        return {source: url for source, url in urls.items() if url}
+
+
+class IngestWorkerSettings(IngestStoresSettings):
+    """IngestWorkerFunction's: the scheduled run's stores and sources, its calls paced by the concurrency."""
+
+    function: ClassVar[str] = "IngestWorkerFunction"
 
 
 class AnalyzeSettings(FunctionSettings):

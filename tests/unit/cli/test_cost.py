@@ -484,11 +484,30 @@ def test_a_watchlist_over_train_inline_series_fans_out_one_task_a_series(real, p
 
 
 def test_ingests_hourly_tick_is_checked_against_its_timeout_not_the_average_run(real, prices):
-    # Given a due series taking 2 s with Kraken's spacing: 150 series make a 300 s tick, against 240 s
-    units = {"ingest.due": {"seconds.handler": 0.2}, "ingest.idle": {"seconds.handler": 0.0}}
-    result = estimate(real, measured(**units), Workload(series=150, coins=1), prices)
+    # Given a due series taking about 2.4 s with Kraken's spacing: 110 series (their 110 s of calls within the
+    # 120 s inline budget, so the run fetches them itself) make a 262 s tick, against 240 s
+    units = {"ingest.due": {"seconds.handler": 0.4}, "ingest.idle": {"seconds.handler": 0.0}}
+    result = estimate(real, measured(**units), Workload(series=110, coins=1), prices)
     # Then it is a warning, though the average run (11 in 12 find nothing due) is short
     assert any(w.startswith("IngestFunction:") and "240 s timeout" in w for w in result.warnings)
+
+
+def test_a_tick_beyond_the_inline_budget_is_modelled_as_the_planner_and_paced_workers(real, prices):
+    # Given 1,000 hourly Kraken series: 1,000 s of calls, over the 120 s inline budget
+    units = {"ingest.due": {"seconds.handler": 0.2}, "ingest.idle": {"seconds.handler": 0.01}}
+    loads = function_loads(real, measured(**units), Workload(series=1000, coins=1), Assumptions())
+    planner, workers = loads["IngestFunction"], loads["IngestWorkerFunction"]
+    # Then the planner only reads cursors; the workers fetch in chunks of 60 (120 s at one call every 2 s: two
+    # workers share Kraken's one call a second), 17 invocations a tick, each waiting twice Kraken's interval a call
+    ticks = HOURS_PER_MONTH
+    assert workers.invocations == pytest.approx(ticks * 17)
+    assert workers.work["seconds.handler"] == pytest.approx(ticks * 1000 * 0.2)
+    assert workers.wait_s == pytest.approx(ticks * 1000 * 2.0)
+    assert workers.peak_wait_s == pytest.approx(120.0)
+    assert planner.wait_s == 0 and planner.peak_work["seconds.handler"] == pytest.approx(1000 * 0.01)
+    # And neither overruns its timeout
+    warnings = estimate(real, measured(**units), Workload(series=1000, coins=1), prices).warnings
+    assert not [w for w in warnings if w.startswith(("IngestFunction:", "IngestWorkerFunction:"))]
 
 
 def test_more_coins_than_newsapis_free_plan_serves_is_a_warning(real, prices):

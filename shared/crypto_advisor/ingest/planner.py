@@ -1,0 +1,176 @@
+"""The scheduled ingest run's plan: which series are due, and whether the run fetches them itself or fans out.
+
+Pure logic: the watchlist, every series' cursor (read in batches by the
+caller), the clock, each source's rate budget and the run's time budget in;
+a plan out. The handler (``functions/ingest/app.py``) then puts the fanned-out
+chunks on their source's queue and runs the rest inline (:func:`run_ingest`).
+
+The decision, per source (its series are fetched one after another, at the
+source's single-caller pace, :class:`~crypto_advisor.contracts.rate_budgets.RateBudget`):
+
+* a series is **due** when a candle can have closed since its cursor
+  (:func:`~crypto_advisor.ingest.service.next_fetch_from`); only due series
+  cost calls. Its estimate is ``calls_per_series x interval_s`` seconds.
+* the sources' estimates, smallest first, stay **inline** while their sum
+  fits ``inline_seconds`` (the scheduled run's time budget, well inside its
+  timeout); a source that does not fit is **fanned out**: its due series cut
+  into chunks that one worker fetches in ``chunk_seconds`` at its paced rate
+  (``concurrency x interval_s`` between calls, so the mapping's
+  ``MaximumConcurrency`` workers together keep the source's rate).
+* a watchlist that fits ``inline_seconds`` even with every series due
+  (:func:`always_inline`) never fans out: the run is today's single run, with
+  no queue consulted (a 20-series watchlist: 20 s of Kraken, 84 s of CoinGecko).
+* a source whose queue still holds chunks (``busy``: an earlier tick's
+  fan-out still running) is left alone this tick: those chunks hold its due
+  series, and fetching them again, inline or in new chunks, would spend the
+  source's rate twice. Its series are planned again once its queue is empty.
+* a source without a budget (its calls do not grow with its series) is inline.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from crypto_advisor.contracts.ingest_chunk import IngestChunk
+from crypto_advisor.contracts.rate_budgets import RateBudget
+from crypto_advisor.contracts.watchlist import WatchedSeries
+from crypto_advisor.ingest.service import next_fetch_from
+
+Mode = Literal["inline", "fan_out", "busy"]
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """How a fanned-out tick is cut: the workers' time budget, and each source's mapping concurrency."""
+
+    #: seconds of fetching one worker invocation is given (its chunk's size follows), well inside its timeout
+    chunk_seconds: float
+    #: source -> the MaximumConcurrency of its queue's mapping (the workers' pacing follows); a source not
+    #: named has no queue and is always inline
+    concurrency: Mapping[str, int]
+
+    def series_per_chunk(self, budget: RateBudget) -> int:
+        """Series one worker fetches in ``chunk_seconds`` at its paced interval (at least one)."""
+        per_series = budget.calls_per_series * budget.worker_interval_s(self.concurrency[budget.source])
+        return max(1, int(self.chunk_seconds // per_series))
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    """One source's part of a tick."""
+
+    source: str
+    mode: Mode
+    #: every watched series of the source (the inline run reports the ones not due as up to date)
+    watched: tuple[WatchedSeries, ...]
+    #: the ones a candle may have closed for
+    due: tuple[WatchedSeries, ...]
+    #: one caller's time to fetch the due series at the source's rate
+    seconds: float
+    chunks: tuple[IngestChunk, ...] = ()
+
+
+@dataclass(frozen=True)
+class IngestPlan:
+    now_ms: int
+    inline_seconds: float
+    sources: tuple[SourcePlan, ...] = ()
+    #: the series the scheduled run itself walks, in the watchlist's order (due or not: the others cost no call)
+    inline: tuple[WatchedSeries, ...] = ()
+
+    @property
+    def chunks(self) -> list[IngestChunk]:
+        return [c for s in self.sources for c in s.chunks]
+
+    @property
+    def fanned_out(self) -> bool:
+        return any(s.mode == "fan_out" for s in self.sources)
+
+    def as_dict(self) -> dict:
+        """The plan as the run's report and log line give it."""
+        return {
+            "now_ms": self.now_ms,
+            "inline_seconds": self.inline_seconds,
+            "sources": {
+                s.source: {
+                    "mode": s.mode,
+                    "watched": len(s.watched),
+                    "due": len(s.due),
+                    "seconds": round(s.seconds, 1),
+                    "chunks": len(s.chunks),
+                }
+                for s in self.sources
+            },
+        }
+
+
+def estimate_seconds(series: int, budget: RateBudget | None) -> float:
+    """One caller's time for ``series`` fetches at the source's pace (0 for a source without a budget)."""
+    return 0.0 if budget is None else series * budget.seconds_per_series
+
+
+def always_inline(watchlist: Iterable[WatchedSeries], budgets: Mapping[str, RateBudget], inline_seconds: float) -> bool:
+    """Whether the run fits its time budget even on the tick where every series is due (it never fans out)."""
+    counts: dict[str, int] = {}
+    for watched in watchlist:
+        counts[watched.series.source] = counts.get(watched.series.source, 0) + 1
+    return sum(estimate_seconds(n, budgets.get(s)) for s, n in counts.items()) <= inline_seconds
+
+
+def plan_tick(
+    watchlist: Iterable[WatchedSeries],
+    cursors: Mapping[str, int | None],
+    *,
+    now_ms: int,
+    budgets: Mapping[str, RateBudget],
+    inline_seconds: float,
+    fan_out: FanOut | None,
+    busy: Callable[[str], bool] = lambda source: False,
+) -> IngestPlan:
+    """The tick's plan (see the module docstring).
+
+    ``cursors`` maps series keys to their cursor (absent or None: never ingested). ``fan_out`` None (a stack
+    without the ingest queues) runs everything inline, whatever it costs. ``busy(source)`` says whether the
+    source's queue still holds chunks; it is asked only of sources with due series, and never when the
+    watchlist always fits inline (the small watchlist's run consults no queue).
+    """
+    if inline_seconds < 0:
+        raise ValueError(f"inline_seconds must be at least 0, got {inline_seconds}")
+    watchlist = list(watchlist)
+    if fan_out is not None and always_inline(watchlist, budgets, inline_seconds):
+        fan_out = None
+    by_source: dict[str, list[WatchedSeries]] = {}
+    for watched in watchlist:
+        by_source.setdefault(watched.series.source, []).append(watched)
+    drafts = []
+    for source, members in by_source.items():
+        due = tuple(w for w in members if next_fetch_from(w, cursors.get(w.series.key), now_ms) is not None)
+        drafts.append((source, tuple(members), due, estimate_seconds(len(due), budgets.get(source))))
+    plans: dict[str, SourcePlan] = {}
+    spent = 0.0
+    for source, group, due, seconds in sorted(drafts, key=lambda d: d[3]):
+        if fan_out is not None and due and source in fan_out.concurrency and busy(source):
+            plans[source] = SourcePlan(source, "busy", group, due, seconds)
+        elif (
+            fan_out is None
+            or spent + seconds <= inline_seconds
+            or source not in budgets
+            or source not in fan_out.concurrency
+        ):
+            spent += seconds
+            plans[source] = SourcePlan(source, "inline", group, due, seconds)
+        else:
+            chunks = cut(due, tick_ms=now_ms, source=source, size=fan_out.series_per_chunk(budgets[source]))
+            plans[source] = SourcePlan(source, "fan_out", group, due, seconds, chunks)
+    inline = tuple(w for w in watchlist if plans[w.series.source].mode == "inline")
+    return IngestPlan(now_ms, inline_seconds, tuple(plans[s] for s in by_source), inline)
+
+
+def cut(due: Sequence[WatchedSeries], *, tick_ms: int, source: str, size: int) -> tuple[IngestChunk, ...]:
+    """The due series in order, ``size`` to a chunk."""
+    keys = [w.series.key for w in due]
+    count = math.ceil(len(keys) / size)
+    return tuple(IngestChunk(tick_ms, source, i, count, tuple(keys[i * size : (i + 1) * size])) for i in range(count))

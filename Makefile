@@ -19,8 +19,8 @@ $(VENV)/.installed: requirements/dev.txt $(wildcard layers/*/requirements*.txt) 
 
 venv: $(VENV)/.installed  ## create .venv with the app, test and lint dependencies
 
-demo: venv web  ## run the whole pipeline locally on the embedded AWS (no account, no network), then picture the dashboard
-	$(PY) -m crypto_advisor.local.demo
+demo: venv web  ## run the whole pipeline locally on the embedded AWS (no account, no network), picture the dashboard, then serve it at http://127.0.0.1:8765 until Ctrl-C [PORT= NO_SERVE=1]
+	$(PY) -m crypto_advisor.local.demo $(if $(PORT),--port $(PORT)) $(if $(NO_SERVE),--no-serve)
 
 test: venv web  ## run the whole test suite (unit, integration, e2e, browser)
 	$(PY) -m pytest
@@ -61,7 +61,7 @@ redrive: venv  ## replay the stream batches a deployed stack parked in S3 throug
 	@test -n "$(STACK)" || { echo "redrive: name the deployed stack, e.g. make redrive STACK=crypto-advisor" >&2; exit 2; }
 	$(PY) -m crypto_advisor.cli.redrive --stack $(STACK) $(if $(DRY_RUN),--dry-run)
 
-dashboard: venv  ## the demo's pipeline, then its stack and the dashboard kept running at http://127.0.0.1:8765 until Ctrl-C [PORT=]
+dashboard: venv  ## the last make demo's state (.local/demo/state) restored, its dashboard served at http://127.0.0.1:8765 until Ctrl-C, no rerun [PORT=]
 	$(PY) -m crypto_advisor.local.dashboard $(if $(PORT),--port $(PORT))
 
 bench-api: venv web  ## the demo's pipeline, then each dashboard read route timed over HTTP [ROUNDS=50], then the overview's first render in headless Chromium [LOADS=7]: .local/dashboard/api-latency.json

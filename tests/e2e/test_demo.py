@@ -125,3 +125,7 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     failures = [line for line in lines if line.get("message") == "series failed"]
     assert failures and all(line["series"] == "kraken:LUNA-USD:1h" for line in failures)
     assert any("CandlesStored" in line for line in lines)  # EMF metric lines
+    # ... and the demo's state was saved for `make dashboard` (tests/integration/test_demo_state.py serves one)
+    saved = json.loads((tmp_path / "state" / "state.json").read_text())
+    assert saved["stack"] == "crypto-advisor" and saved["parameters"]["WatchlistS3Key"] == demo.WATCHLIST_KEY
+    assert (tmp_path / "state" / "table-CandlesTable.jsonl").stat().st_size > 0

@@ -64,15 +64,22 @@ class Client:
         return status, headers, json.loads(payload) if "json" in kind else payload
 
 
-@pytest.fixture(scope="module")
-def site(aws, tmp_path_factory):
-    stack = deploy(aws, REPO / "template.yaml", name="it-dashboard", parameters={"WatchlistS3Key": WATCHLIST_KEY})
-    aws.client("s3").put_object(Bucket=stack.outputs["ArchiveBucketName"], Key=WATCHLIST_KEY, Body=WATCHLIST.encode())
-    runtime = LocalRuntime(stack, repo_root=REPO, log_dir=tmp_path_factory.mktemp("logs"))
+def seeded_runtime(aws, name: str, log_dir: Path, watchlists: tuple[str, ...] = (WATCHLIST,)) -> LocalRuntime:
+    """A stack with the two series ingested, analysed and decided by the real functions (the last watchlist's)."""
+    stack = deploy(aws, REPO / "template.yaml", name=name, parameters={"WatchlistS3Key": WATCHLIST_KEY})
+    for text in watchlists:
+        aws.client("s3").put_object(Bucket=stack.outputs["ArchiveBucketName"], Key=WATCHLIST_KEY, Body=text.encode())
+    runtime = LocalRuntime(stack, repo_root=REPO, log_dir=log_dir)
     runtime.invoke("IngestFunction", EVENT, sources=simulated_sources(SimulatedMarket(seed=11)))
     runtime.deliver_kinesis("AnalyzeFunction")
     verify_sender(stack)
     runtime.deliver_dynamodb_streams("NotifyFunction")
+    return runtime
+
+
+@pytest.fixture(scope="module")
+def site(aws, tmp_path_factory):
+    runtime = seeded_runtime(aws, "it-dashboard", tmp_path_factory.mktemp("logs"))
     dashboard = start_dashboard(runtime, port=0)
     client = Client(dashboard.url)
     status, _, tokens = client.call(

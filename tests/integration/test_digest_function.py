@@ -170,3 +170,34 @@ def test_the_log_answers_the_days_alert_decisions_and_never_a_digest_among_them(
     ]
     # ... and the cooldown's own query of the series sees no digest
     assert [s.candle_ts for s in log.recent_sends(series, 0, 10_000_000)] == [3_600_000]
+
+
+def test_the_digest_links_each_series_page_and_its_one_click_unsubscribe_stops_the_next_digests(digest):
+    from crypto_advisor.local.email_actions import email_links_of
+    from tests.integration.test_steering import Dashboard, path_of
+
+    # Given the day's digest as SES accepted it (the local stack's dashboard is http://127.0.0.1:8765)
+    digest.tick(DUE)
+    [message] = digest.emails()
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    # Then each series links to its page on the dashboard, in both parts
+    for key in ("kraken:BTC-USD:1h", "kraken:ETH-USD:1h"):
+        page = f"http://127.0.0.1:8765/#/series/{key}"
+        assert f"On the dashboard: {page}" in text and f'href="{page}"' in html
+    # ... and it carries RFC 8058's headers pointing at its own unsubscribe link
+    unsubscribe = email_links_of(message)["Unsubscribe from the alerts and this digest"]
+    assert message["List-Unsubscribe"] == f"<{unsubscribe}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    dashboard = Dashboard(digest.deployed)
+    # When the link is fetched (a GET, as a mail scanner would): a confirmation page saying what it stops, nothing done
+    status, page, _ = dashboard.request("GET", path_of(unsubscribe), user=None)
+    assert status == 200 and '<form method="post">' in page and "alert emails and the daily digest" in page
+    assert dashboard.store.unsubscribed() == frozenset()
+    # When the mail client posts the one-click body (no page, no sign-in)
+    status, _, _ = dashboard.request("POST", path_of(unsubscribe), user=None, form="List-Unsubscribe=One-Click")
+    assert status == 200 and dashboard.store.unsubscribed() == frozenset({RECIPIENT})
+    # Then the next day's digest does not go to that recipient, and the run says why
+    next_day = digest.tick(DUE.replace(day=2))
+    assert [(r["recipient"], r["status"]) for r in next_day["recipients"]] == [(RECIPIENT, "unsubscribed")]
+    assert len(digest.emails()) == 1

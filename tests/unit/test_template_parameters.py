@@ -105,7 +105,7 @@ NOTIFY_ENV = {
     "SETTINGS_TABLE": "settings",
     "LINK_KEY_SECRET_ID": "link-key",
 }
-DIGEST_ENV = {key: NOTIFY_ENV[key] for key in NOTIFY_ENV if key not in ("ARCHIVE_BUCKET", "LEDGER_TABLE")}
+DIGEST_ENV = {key: NOTIFY_ENV[key] for key in NOTIFY_ENV if key != "LEDGER_TABLE"}  # ARCHIVE_BUCKET: the market scans
 
 
 @pytest.mark.parametrize(("settings", "env"), [(NotifySettings, NOTIFY_ENV), (DigestFunctionSettings, DIGEST_ENV)])

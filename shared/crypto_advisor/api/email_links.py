@@ -79,7 +79,7 @@ def _refused(error: LinkTokenError, action: LinkAction) -> Response[str]:
 
 def _what(claims: LinkClaims) -> str:
     if claims.action == "unsubscribe":
-        return f"Stop sending alert emails to {claims.recipient}."
+        return f"Stop sending alert emails and the daily digest to {claims.recipient}."
     target = f"{claims.rule} alerts" if claims.rule else "every alert"
     days = (claims.duration_ms or 0) / 86_400_000
     span = f"{days:g} days" if days >= 2 else f"{days * 24:g} hours"

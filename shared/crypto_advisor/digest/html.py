@@ -13,18 +13,32 @@ meets markup: rule sentences, rarity words and subjects come from outside.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import zip_longest
+
 from crypto_advisor.digest.content import DigestContent, ForecastLine, HeldFiring, SentLine, SeriesRow
 from crypto_advisor.digest.scan_section import ScanSection
-from crypto_advisor.digest.text import HELD_TITLE
-from crypto_advisor.notify.html import BORDER, DIRECTION_COLOURS, FONT, MUTED, TEXT, esc
+from crypto_advisor.digest.text import DASHBOARD_LABEL, HELD_TITLE, LINKS_TITLE, UNSUBSCRIBE_LABEL
+from crypto_advisor.notify.html import BORDER, DIRECTION_COLOURS, FONT, MUTED, TEXT, anchor, esc
+from crypto_advisor.notify.links import DigestLinks
 
 UP = DIRECTION_COLOURS["bullish"]
 DOWN = DIRECTION_COLOURS["bearish"]
 _TABLE = 'role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"'
 
 
-def html_document(content: DigestContent, chart_cid: str | None) -> str:
-    """The whole HTML part; ``chart_cid`` is the Content-ID of the chart image, or None without a chart."""
+def html_document(
+    content: DigestContent,
+    chart_cid: str | None,
+    *,
+    links: DigestLinks | None = None,
+    pages: Sequence[str | None] = (),
+) -> str:
+    """The whole HTML part; ``chart_cid`` is the Content-ID of the chart image, or None without a chart.
+
+    With ``links`` each series' name opens its page on the dashboard (``pages``, in the rows' order), and a
+    last section links the dashboard and the unsubscribe (which asks for confirmation on its page).
+    """
     forecasts = "".join(_forecast(line) for line in content.forecasts)
     if content.no_forecast:
         forecasts += _p(esc(content.no_forecast), f"font-size:13px;color:{MUTED};")
@@ -38,7 +52,7 @@ def html_document(content: DigestContent, chart_cid: str | None) -> str:
             f"border-bottom:1px solid {BORDER};",
         ),
         _section("Volatility forecast", forecasts),
-        _section("Markets", _markets(content.rows)),
+        _section("Markets", _markets(content.rows, pages)),
         *(_section(scan.title, _scan(scan)) for scan in content.scans),
     ]
     if chart_cid:
@@ -50,6 +64,14 @@ def html_document(content: DigestContent, chart_cid: str | None) -> str:
         )
     rows.append(_section(HELD_TITLE, held))
     rows.append(_section("Alerts sent", "".join(_sent(line) for line in content.sent) or _p("None.")))
+    if links is not None:
+        rows.append(
+            _section(
+                LINKS_TITLE,
+                _p(anchor(links.dashboard, DASHBOARD_LABEL))
+                + _p(anchor(links.unsubscribe, UNSUBSCRIBE_LABEL), f"font-size:13px;color:{MUTED};"),
+            )
+        )
     rows.append(
         _cell(_p(esc(content.footer), f"font-size:12px;color:{MUTED};", margin="0"), f"border-top:1px solid {BORDER};")
     )
@@ -105,22 +127,22 @@ def _forecast(line: ForecastLine) -> str:
     )
 
 
-def _markets(rows: tuple[SeriesRow, ...]) -> str:
+def _markets(rows: tuple[SeriesRow, ...], pages: Sequence[str | None]) -> str:
     th = f"padding:4px 6px 4px 0;{FONT}font-size:12px;color:{MUTED};text-align:left;font-weight:normal;"
     head = "".join(f'<th style="{th}">{name}</th>' for name in ("Series", "Price", "24h", "7d"))
-    return (
-        f'<table {_TABLE} style="border-collapse:collapse;"><tr>{head}</tr>{"".join(_market(r) for r in rows)}</table>'
-    )
+    body = "".join(_market(row, page) for row, page in zip_longest(rows, pages))
+    return f'<table {_TABLE} style="border-collapse:collapse;"><tr>{head}</tr>{body}</table>'
 
 
-def _market(row: SeriesRow) -> str:
+def _market(row: SeriesRow, page: str | None) -> str:
     td = f"padding:6px 6px 2px 0;border-top:1px solid {BORDER};{FONT}font-size:14px;color:{TEXT};"
     change = UP if row.sign_24h > 0 else DOWN if row.sign_24h < 0 else MUTED
     details = [f"Trend: {row.trend}", f"Volatility: {row.volatility}", f"News: {row.news}", f"The day: {row.activity}"]
     if row.note:
         details.append(f"Note: {row.note}")
     return (
-        f'<tr><td style="{td}"><strong>{esc(row.label)}</strong></td><td style="{td}">{esc(row.price)}</td>'
+        f'<tr><td style="{td}"><strong>{anchor(page, row.label) if page else esc(row.label)}</strong></td>'
+        f'<td style="{td}">{esc(row.price)}</td>'
         f'<td style="{td}color:{change};font-weight:bold;">{esc(row.change_24h)}</td>'
         f'<td style="{td}">{esc(row.change_7d)}</td></tr>'
         f'<tr><td colspan="4" style="padding:0 0 8px 0;{FONT}font-size:12px;line-height:1.45;color:{MUTED};">'

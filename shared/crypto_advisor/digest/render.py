@@ -39,9 +39,10 @@ def render_digest(view: DigestView) -> RenderedEmail:
         )
     return RenderedEmail(
         subject=content.subject,
-        text=text_document(content, has_chart=bool(images)),
-        html=html_document(content, images[0].cid if images else None),
+        text=text_document(content, has_chart=bool(images), links=view.links, pages=view.pages()),
+        html=html_document(content, images[0].cid if images else None, links=view.links, pages=view.pages()),
         images=images,
+        unsubscribe_url=view.links.unsubscribe if view.links is not None else None,
     )
 
 

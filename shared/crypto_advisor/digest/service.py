@@ -7,7 +7,13 @@ A run at ``at_ms`` (the schedule event's time):
    (:mod:`.due`): nothing is read or sent.
 2. **Who**: every address that gets a series' alerts (the series' own
    ``alerts.recipients``, else the top-level ones, else the stack's default
-   recipients) gets one digest covering exactly the series it gets alerts for.
+   recipients) gets one digest covering exactly the series it gets alerts for,
+   unless it unsubscribed (an alert's or a digest's unsubscribe link, or
+   Settings): one unsubscribe stops the alerts and the digest alike. With the
+   dashboard's address, each digest carries the recipient's own links: each
+   series' page, the dashboard, and an unsubscribe signed for that recipient
+   (also the RFC 8058 ``List-Unsubscribe`` header), so one digest is rendered
+   per recipient; without it, recipients with the same series share one.
 3. **Already sent?** One consistent read per recipient in the notification
    log; a recipient whose digest of this local date is there is done, and if
    all are, nothing else is read: the 16 or so runs of a day after the digest
@@ -54,12 +60,14 @@ from crypto_advisor.digest.ports import DigestLog, ScanReader, SignalHistory
 from crypto_advisor.digest.render import render_digest
 from crypto_advisor.digest.scan_section import ScanDay
 from crypto_advisor.digest.view import DigestView, SeriesDay
+from crypto_advisor.notify.links import LinkSigner
 from crypto_advisor.notify.mime import build_message
-from crypto_advisor.notify.ports import CandleWindow, Mailer
+from crypto_advisor.notify.ports import CandleWindow, Mailer, SteeringLookup
 from crypto_advisor.notify.render import RenderedEmail
 
-#: ``unknown``: SES's answer was lost; the digest may not have arrived, and is never sent again
-RecipientStatus = Literal["sent", "already_sent", "in_flight", "unknown", "failed"]
+#: ``unknown``: SES's answer was lost; the digest may not have arrived, and is never sent again;
+#: ``unsubscribed``: the address asked for no more emails, so it gets no digest
+RecipientStatus = Literal["sent", "already_sent", "in_flight", "unknown", "failed", "unsubscribed"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,10 @@ class Digester:
     render: Callable[[DigestView], RenderedEmail] = render_digest
     #: the market scans' snapshots and breakout reports; None: no scan section
     scans: ScanReader | None = None
+    #: the unsubscribed addresses (the SettingsTable); None: nobody is unsubscribed
+    steering: SteeringLookup | None = None
+    #: signs each recipient's dashboard and unsubscribe links; None: the digests carry no links
+    links: LinkSigner | None = None
 
     def with_mailer(self, mailer: Mailer) -> Digester:
         return dataclasses.replace(self, mailer=mailer)
@@ -148,7 +160,11 @@ class Digester:
         audience = self.audience()
         if not audience:
             return DigestRun("no_recipients", at_ms, zone, day=when.day.isoformat(), due_ms=when.due_ms)
-        outcomes: list[RecipientOutcome] = []
+        # Read once a day (when a digest is due), like the alerts' read per signal that could email; unreadable, the
+        # run fails and the next hourly run tries again, rather than mailing someone who unsubscribed.
+        gone = {a.lower() for a in self.steering.unsubscribed()} if self.steering is not None else set()
+        outcomes = [RecipientOutcome(r, "unsubscribed", len(w)) for r, w in audience.items() if r.lower() in gone]
+        audience = {r: w for r, w in audience.items() if r.lower() not in gone}
         pending: dict[str, tuple[WatchedSeries, ...]] = {}
         for recipient, watched in audience.items():
             entry = self.log.digest_entry(recipient, when.day)
@@ -246,10 +262,15 @@ class Digester:
             status: RecipientStatus = "in_flight" if claim.status == "sending" else "already_sent"
             return RecipientOutcome(recipient, status, len(rows), claim.message_id)
         try:
-            if same not in rendered:
-                rendered[same] = self.render(DigestView(when, rows, market, scans))
+            if self.links is not None:  # the recipient's own links: their own rendering
+                links = self.links.digest_links([r.watched.series for r in rows], recipient, now_ms=wall_ms)
+                email = self.render(DigestView(when, rows, market, scans, links=links))
+            else:
+                if same not in rendered:
+                    rendered[same] = self.render(DigestView(when, rows, market, scans))
+                email = rendered[same]
             message = build_message(
-                rendered[same],
+                email,
                 sender=self.sender,
                 recipients=[recipient],
                 message_id_domain=self.sender.rpartition("@")[2],

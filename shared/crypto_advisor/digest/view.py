@@ -15,6 +15,7 @@ from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.watchlist import WatchedSeries
 from crypto_advisor.digest.due import DigestDay
 from crypto_advisor.digest.scan_section import ScanDay
+from crypto_advisor.notify.links import DigestLinks
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,9 @@ class DigestView:
     market: tuple[tuple[str, LoggedAlert], ...] = ()
     #: the watchlist's market scans, as stored (every recipient's digest has them)
     scans: tuple[ScanDay, ...] = ()
+    #: the recipient's own links (the dashboard, each series' page, the unsubscribe); None: the stack has no dashboard
+    links: DigestLinks | None = None
+
+    def pages(self) -> tuple[str | None, ...]:
+        """Each row's series page, in the rows' order (None without links)."""
+        return tuple(self.links.series_pages.get(r.watched.series.key) if self.links else None for r in self.rows)

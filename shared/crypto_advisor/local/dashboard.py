@@ -7,9 +7,15 @@ stack's HTTP API (:class:`~crypto_advisor.local.http_api.LocalHttpApi`) on
 ``http://127.0.0.1:8765``: the same handler, the routes and JWT authorizer read
 from ``template.yaml``. Stop it with :meth:`LocalDashboard.stop`.
 
-``make dashboard`` runs the demo's pipeline (the same ticks, market and news
-as ``make demo``) and then keeps its stack and the dashboard running until
-Ctrl-C, printing the address and the sign-in. ``make bench-api`` runs the same
+:func:`serve_until_stopped` is how ``make demo`` ends and what ``make
+dashboard`` does: it prints the address and the sign-in, exactly three
+lines, and serves until Ctrl-C (or SIGTERM), which stops the server, frees
+the port and returns, so the process exits 0. ``make dashboard`` does not
+rerun the demo: it restores the state the last ``make demo`` saved
+(:mod:`crypto_advisor.local.demo_state`) into a fresh embedded AWS, and on
+Ctrl-C saves it again, so what was changed in the dashboard (mutes, settings,
+series) is there the next time; without a saved state it says to run ``make
+demo`` first and exits 2. ``make bench-api`` runs the demo's pipeline
 and then times every read route over HTTP instead (:func:`api_latencies`:
 sign-in, the authorizer's check, the handler, the stores), writing the
 figures to ``.local/dashboard/api-latency.json``.
@@ -23,18 +29,21 @@ import json
 import secrets
 import signal
 import statistics
+import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.local.demo_state import NoDemoState, read_manifest, restore, save
 from crypto_advisor.local.http_api import LocalHttpApi
 from crypto_advisor.local.market import simulated_sources
 from crypto_advisor.local.runtime import LocalRuntime
+from crypto_advisor.local.stack import EmbeddedAws
 
 API = "DashboardHttpApi"
 DEFAULT_PORT = 8765
@@ -155,6 +164,60 @@ def first_render(dashboard: LocalDashboard, loads: int) -> dict[str, float] | No
     }
 
 
+def serve_until_stopped(
+    runtime: LocalRuntime,
+    *,
+    port: int = DEFAULT_PORT,
+    sources: Mapping[str, Any] | None = None,
+    on_stop: Callable[[], None] | None = None,
+) -> None:
+    """Serve the dashboard, print its three lines, and return once SIGINT or SIGTERM came (the server stopped).
+
+    ``on_stop`` runs after the server has stopped (``make dashboard`` saves the state again).
+    """
+    stopped = threading.Event()
+    previous = {signum: signal.signal(signum, lambda *_: stopped.set()) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        dashboard = start_dashboard(runtime, port=port, sources=sources)
+        try:
+            print("\n" + "\n".join(dashboard.lines()), flush=True)
+            print("Ctrl-C stops it.", flush=True)
+            stopped.wait()
+        finally:
+            dashboard.stop()
+        print("dashboard stopped", flush=True)
+        if on_stop is not None:
+            on_stop()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def serve_saved_state(folder: Path, *, port: int, repo: Path, log_dir: Path | None = None) -> int:
+    """``make dashboard``: the last demo's state restored and served until Ctrl-C; 2 when there is none."""
+    from crypto_advisor.local.demo import demo_market  # the demo's market: Settings asks it about a new series
+
+    try:
+        read_manifest(folder)
+    except NoDemoState as error:
+        print(f"make dashboard: {error}", file=sys.stderr)
+        return 2
+    aws = EmbeddedAws().start()
+    try:
+        stack = restore(aws, folder, repo / "template.yaml")
+        print(f"embedded AWS at {aws.endpoint}: stack {stack.name} restored from the demo state in {folder}")
+        runtime = LocalRuntime(stack, repo_root=repo, log_dir=log_dir)
+        serve_until_stopped(
+            runtime,
+            port=port,
+            sources=simulated_sources(demo_market()),
+            on_stop=lambda: print(save(stack, folder).line()),
+        )
+    finally:
+        aws.stop()
+    return 0
+
+
 def main() -> None:
     from crypto_advisor.local.demo import REPO, demo_market, run
 
@@ -164,7 +227,12 @@ def main() -> None:
     parser.add_argument("--watchlist", type=Path, default=REPO / "config" / "demo-watchlist.yaml")
     parser.add_argument("--bench", type=int, default=0, help="time each read route this many times, then stop")
     parser.add_argument("--loads", type=int, default=7, help="with --bench: overview page loads timed in Chromium")
+    parser.add_argument(
+        "--state", type=Path, default=REPO / ".local" / "demo" / "state", help="the demo state make demo saved"
+    )
     args = parser.parse_args()
+    if not args.bench:
+        raise SystemExit(serve_saved_state(args.state, port=args.port, repo=REPO, log_dir=args.out / "logs"))
 
     def serve(runtime: LocalRuntime) -> None:
         stopped = threading.Event()
@@ -195,12 +263,6 @@ def main() -> None:
                     f" loads): median {render['median_ms']:.0f} ms, slowest {render['slowest_ms']:.0f} ms"
                 )
             return
-        print("\n" + "\n".join(dashboard.lines()))
-        print("Ctrl-C stops it (the embedded AWS and everything in it go with it).", flush=True)
-        try:
-            stopped.wait()
-        finally:
-            dashboard.stop()
 
     run(args.out, args.watchlist, keep=serve)
 

@@ -21,10 +21,15 @@ with their measured skill. The demo ends with what landed per series, read back
 from the embedded AWS, the signals with the rules' explanations, every alert
 decision (sent, or suppressed with the reason), and the outbox: every email the
 embedded SES accepted, as ``.eml`` and as ``.html`` with its chart beside it.
-Last, ``make demo`` serves the dashboard over that state, signs in headlessly
+Last, the demo saves its state in ``.local/demo/state/`` (the embedded AWS
+dies with the process; ``make dashboard`` restores it, see
+:mod:`crypto_advisor.local.demo_state`), signs in to the dashboard headlessly
 and saves every page, phone and desktop, light and dark, in
 ``.local/screenshots/`` (:mod:`crypto_advisor.local.screenshots`; skipped with a
-line when there is no chromium).
+line when there is no chromium), and serves the dashboard at
+``http://127.0.0.1:8765`` over that state, printing ``dashboard:``, ``user:``
+and ``password:``, until Ctrl-C (``--no-serve``: it ends instead, as the
+tests call :func:`run`).
 
 DigestFunction runs on every tick as its hourly schedule would; the daily
 digest comes due at the watchlist's 07:00 UTC on the morning after the outage,
@@ -60,6 +65,8 @@ from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.forecast.card import format_card
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.local.athena_stand_in import ArchiveQueries
+from crypto_advisor.local.dashboard import DEFAULT_PORT, serve_until_stopped
+from crypto_advisor.local.demo_state import save as save_state
 from crypto_advisor.local.email_actions import SteeringRoutes, mute_from_email
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
 from crypto_advisor.local.news_feed import demo_news_session
@@ -179,6 +186,8 @@ def run(out: Path, watchlist_path: Path, keep: Callable[[LocalRuntime], None] | 
         summary["digests"] = digests
         summary["outbox"] = print_outbox(aws, stack.outputs, out / "outbox", accepted_emails()[emails_before:])
         summary["athena"] = print_firings_per_rule(aws, stack.outputs, out / "archive", demo_ticks()[-1][1])
+        # The embedded AWS dies with this process: what the dashboard reads is kept for `make dashboard`.
+        print("\n" + save_state(stack, out / "state").line())
         if keep is not None:
             keep(runtime)
     finally:
@@ -456,9 +465,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / ".local" / "demo")
     parser.add_argument("--watchlist", type=Path, default=REPO / "config" / "demo-watchlist.yaml")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="where the dashboard is served at the end")
+    parser.add_argument(
+        "--no-serve", action="store_true", help="end after the pictures instead of serving the dashboard (tests, CI)"
+    )
     args = parser.parse_args()
-    # the last step: the dashboard over the demo's state, every page pictured in .local/screenshots/
-    run(args.out, args.watchlist, keep=look_at_dashboard(REPO / ".local" / "screenshots"))
+    look = look_at_dashboard(REPO / ".local" / "screenshots")
+
+    def keep(runtime: LocalRuntime) -> None:
+        """The last steps: every page pictured in .local/screenshots/, then the dashboard served until Ctrl-C."""
+        look(runtime)
+        if not args.no_serve:
+            serve_until_stopped(
+                runtime,
+                port=args.port,
+                sources=simulated_sources(demo_market()),
+                # what was changed in the dashboard is kept for `make dashboard`, as the pipeline's state was
+                on_stop=lambda: print(save_state(runtime.stack, args.out / "state").line()),
+            )
+
+    run(args.out, args.watchlist, keep=keep)
 
 
 if __name__ == "__main__":

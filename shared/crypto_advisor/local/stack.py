@@ -237,6 +237,8 @@ class Stack:
     physical_ids: dict[str, str]
     #: custom resources, taken out of the template (moto would run their function in Docker): the runtime runs them
     custom_resources: list[CustomResource] = field(default_factory=list)
+    #: the parameters it was created with, the local ones included (a saved demo state creates it again with them)
+    parameters: dict[str, str] = field(default_factory=dict)
 
     def function_logical_ids(self) -> list[str]:
         return [k for k, r in self.sam_template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"]
@@ -292,7 +294,13 @@ def deploy(
         if isinstance(output["Value"], dict) and output["Value"].get("Ref") in names:
             outputs[key] = names[output["Value"]["Ref"]]
     return Stack(
-        aws=aws, name=name, sam_template=sam_template, outputs=outputs, physical_ids=physical, custom_resources=custom
+        aws=aws,
+        name=name,
+        sam_template=sam_template,
+        outputs=outputs,
+        physical_ids=physical,
+        custom_resources=custom,
+        parameters=parameters,
     )
 
 

@@ -55,17 +55,20 @@ def html_document(content: EmailContent, chart_cid: str | None) -> str:
     return page(content.subject, rows)
 
 
-def _a(url: str, label: str) -> str:
+def anchor(url: str, label: str) -> str:
+    """A link, escaped, in the emails' link colour."""
     return f'<a href="{esc(url)}" style="color:{LINK};">{esc(label)}</a>'
 
 
 def _links(links: EmailLinks) -> str:
     """The series page, a mute pair per rule and the unsubscribe; each action asks for confirmation on its page."""
-    lines = [paragraph(_a(links.series_page, "Open this series on the dashboard"))]
+    lines = [paragraph(anchor(links.series_page, "Open this series on the dashboard"))]
     for mute in links.mutes:
-        choices = " / ".join(_a(choice.url, choice.label) for choice in mute.choices)
+        choices = " / ".join(anchor(choice.url, choice.label) for choice in mute.choices)
         lines.append(paragraph(f"{esc(mute.words)} {choices}"))
-    lines.append(paragraph(_a(links.unsubscribe, "Unsubscribe from these alerts"), f"font-size:13px;color:{MUTED};"))
+    lines.append(
+        paragraph(anchor(links.unsubscribe, "Unsubscribe from these alerts"), f"font-size:13px;color:{MUTED};")
+    )
     return "".join(lines)
 
 

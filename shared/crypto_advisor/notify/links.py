@@ -1,5 +1,9 @@
 """The links an alert email carries: its series on the dashboard, one-click mutes, and the unsubscribe.
 
+The daily digest carries some of them too (:meth:`LinkSigner.digest_links`):
+each of its series' pages and the same unsubscribe, which stops the alerts
+and the digest alike (one list, one unsubscribe).
+
 Each recipient gets links of their own (an unsubscribe removes the one who
 clicked, and the history says who muted), so the notifier builds one message
 per recipient. A mute link silences the rules the email reports, one pair per
@@ -65,6 +69,16 @@ class EmailLinks:
 
 
 @dataclass(frozen=True)
+class DigestLinks:
+    """One recipient's links in one digest: the dashboard, each series' page (by series key), the unsubscribe."""
+
+    dashboard: str
+    series_pages: dict[str, str]
+    #: the confirmation page, and the RFC 8058 one-click POST target
+    unsubscribe: str
+
+
+@dataclass(frozen=True)
 class LinkSigner:
     """Signs the links of an email with the stack's link key; a fresh nonce per link (each is single use)."""
 
@@ -99,11 +113,21 @@ class LinkSigner:
                 for duration, label in MUTE_CHOICES
             )
             mutes.append(RuleMutes(f"Mute {title} alerts on {series.pair} {series.timeframe} for", choices))
-        unsubscribe = self._url(
-            UNSUBSCRIBE_PATH,
-            LinkClaims(action="unsubscribe", recipient=recipient, expires_ms=expires, nonce=self.nonce()),
+        return EmailLinks(series_page(self.base_url, series), tuple(mutes), self._unsubscribe(recipient, expires))
+
+    def digest_links(self, series: Sequence[Series], recipient: str, *, now_ms: int) -> DigestLinks:
+        """The links for ``recipient`` of a digest covering ``series``: no mutes (a digest reports no one firing)."""
+        return DigestLinks(
+            self.base_url.rstrip("/") + "/",
+            {s.key: series_page(self.base_url, s) for s in series},
+            self._unsubscribe(recipient, now_ms + self.lifetime_ms),
         )
-        return EmailLinks(series_page(self.base_url, series), tuple(mutes), unsubscribe)
+
+    def _unsubscribe(self, recipient: str, expires_ms: int) -> str:
+        return self._url(
+            UNSUBSCRIBE_PATH,
+            LinkClaims(action="unsubscribe", recipient=recipient, expires_ms=expires_ms, nonce=self.nonce()),
+        )
 
     def _url(self, path: str, claims: LinkClaims) -> str:
         return f"{self.base_url.rstrip('/')}{path}?{urlencode({'token': sign(claims, self.key)})}"

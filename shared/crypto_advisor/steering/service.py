@@ -340,7 +340,7 @@ class Steering:
         who = Who(claims.recipient, "email")
         spend = (claims.nonce, claims.expires_ms)
         if claims.action == "unsubscribe":
-            said = f"{claims.recipient} unsubscribed from the alert emails"
+            said = f"{claims.recipient} unsubscribed from the alert emails and the daily digest"
             self._store.unsubscribe(
                 claims.recipient, _change(who, now_ms, "unsubscribe", said, {"address": claims.recipient}), spend=spend
             )

@@ -40,6 +40,8 @@ def record(run: DigestRun) -> None:
                     "this digest went twice",
                     **where,
                 )
+        elif outcome.status == "unsubscribed":
+            logger.info("no digest: the recipient unsubscribed", **fields)
         elif outcome.status == "in_flight":
             logger.info("digest being sent by another invocation: left to it (or to the next run)", **fields)
         elif outcome.status == "unknown":

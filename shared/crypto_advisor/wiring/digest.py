@@ -25,14 +25,14 @@ from crypto_advisor.adapters.scan_reports import ScanReports
 from crypto_advisor.adapters.ses import SesMailer
 from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.digest.service import Digester
-from crypto_advisor.wiring.notify import make_ses_client
-from crypto_advisor.wiring.settings import SendsEmail
+from crypto_advisor.wiring.notify import email_steering, link_signer, make_ses_client
+from crypto_advisor.wiring.settings import SteersEmail
 
 #: 2 x DigestFunction's Timeout in template.yaml.
 DIGEST_LEASE_MS = 240_000
 
 
-class DigestFunctionSettings(SendsEmail):
+class DigestFunctionSettings(SteersEmail):
     function: ClassVar[str] = "DigestFunction"
 
     candles_table: str = Field(alias="CANDLES_TABLE", min_length=3)
@@ -59,6 +59,8 @@ def digester(settings: DigestFunctionSettings) -> Digester:
         sender=settings.sender_email,
         default_recipients=settings.default_recipients,
         scans=ScanReports(s3, settings.archive_bucket) if watchlist.scans else None,
+        steering=email_steering(settings, session),
+        links=link_signer(settings, session),
     )
 
 

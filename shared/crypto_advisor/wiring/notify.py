@@ -29,7 +29,7 @@ from crypto_advisor.adapters.settings_store import SettingsStore
 from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.notify.links import LinkSigner
 from crypto_advisor.notify.service import Notifier
-from crypto_advisor.wiring.settings import NotifySettings
+from crypto_advisor.wiring.settings import NotifySettings, SteersEmail
 
 #: One attempt, and an answer (or a timeout) well inside any function's timeout: at most 3 + 10 s per send.
 SES_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "total_max_attempts": 1})
@@ -56,16 +56,22 @@ def notifier(settings: NotifySettings) -> Notifier:
         ledger=ForecastLedger(dynamodb.Table(settings.ledger_table)),
         signals=SignalHistory(dynamodb.Table(settings.signals_table)),
         sleep=time.sleep,
-        steering=SettingsStore(session.client("dynamodb"), dynamodb.Table(settings.settings_table)),
-        links=(
-            LinkSigner(
-                settings.dashboard_url,
-                read_secret(settings.link_key_secret_id, secrets_client=session.client("secretsmanager")).encode(),
-            )
-            if settings.dashboard_url
-            else None
-        ),
+        steering=email_steering(settings, session),
+        links=link_signer(settings, session),
     )
+
+
+def email_steering(settings: SteersEmail, session: boto3.session.Session) -> SettingsStore:
+    """The SettingsTable, read for the mutes and the unsubscribes."""
+    return SettingsStore(session.client("dynamodb"), session.resource("dynamodb").Table(settings.settings_table))
+
+
+def link_signer(settings: SteersEmail, session: boto3.session.Session) -> LinkSigner | None:
+    """Signs the emails' links with the stack's key; None without the dashboard's URL (the emails carry no links)."""
+    if not settings.dashboard_url:
+        return None
+    key = read_secret(settings.link_key_secret_id, secrets_client=session.client("secretsmanager"))
+    return LinkSigner(settings.dashboard_url, key.encode())
 
 
 def notify_deps(settings: NotifySettings, ses_client: Any = None) -> Notifier:

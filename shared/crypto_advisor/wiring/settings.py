@@ -124,7 +124,20 @@ class SendsEmail(FunctionSettings):
         return tuple(a.strip() for a in self.recipient_emails.split(",") if a.strip())
 
 
-class NotifySettings(SendsEmail):
+class SteersEmail(SendsEmail):
+    """The settings of a function whose emails carry the dashboard's links and honour the unsubscribes."""
+
+    #: mutes and unsubscribes, read before an email could go
+    settings_table: str = Field(alias="SETTINGS_TABLE", min_length=3)
+    #: the dashboard's URL: each email links to its series pages and an unsubscribe (an alert, a mute too); empty: none
+    dashboard_url: str = Field(
+        default="", alias="DASHBOARD_URL", pattern=r"^(|https://\S+|http://(127\.0\.0\.1|localhost)(:\d+)?/?)$"
+    )
+    #: the secret whose value signs those links
+    link_key_secret_id: str = Field(alias="LINK_KEY_SECRET_ID", min_length=1)
+
+
+class NotifySettings(SteersEmail):
     function: ClassVar[str] = "NotifyFunction"
 
     archive_bucket: str = Field(alias="ARCHIVE_BUCKET", min_length=3)
@@ -136,14 +149,6 @@ class NotifySettings(SendsEmail):
     ledger_table: str = Field(alias="LEDGER_TABLE", min_length=3)
     #: the SES configuration set every email names (its bounces and complaints reach the alarms)
     ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", min_length=1)
-    #: mutes and unsubscribes, read per signal that could email
-    settings_table: str = Field(alias="SETTINGS_TABLE", min_length=3)
-    #: the dashboard's URL: each email links to its series page, a one-click mute and an unsubscribe (empty: no links)
-    dashboard_url: str = Field(
-        default="", alias="DASHBOARD_URL", pattern=r"^(|https://\S+|http://(127\.0\.0\.1|localhost)(:\d+)?/?)$"
-    )
-    #: the secret whose value signs those links
-    link_key_secret_id: str = Field(alias="LINK_KEY_SECRET_ID", min_length=1)
 
 
 class TrainSettings(FunctionSettings):

@@ -79,8 +79,14 @@ def test_its_rights_are_the_few_calls_it_makes(template):
         "ReadSignalsAndCandles": ["dynamodb:Query"],
         "ReadWatchlist": ["s3:GetObject"],
         "ReadScanReports": ["s3:GetObject"],
+        # who unsubscribed gets no digest; the link key signs each digest's unsubscribe link
+        "ReadUnsubscribes": ["dynamodb:Query"],
+        "SignTheUnsubscribeLinks": ["secretsmanager:GetSecretValue"],
     }
     assert not any("*" in a for acts in actions.values() for a in acts)
+    resources = {sid["Sid"]: sid["Resource"] for sid in policy["Statement"]}
+    assert resources["ReadUnsubscribes"] == {"Fn::GetAtt": ["SettingsTable", "Arn"]}
+    assert resources["SignTheUnsubscribeLinks"] == {"Ref": "EmailLinkKey"}
 
 
 def test_the_sample_event_is_an_eventbridge_envelope_of_a_due_run():

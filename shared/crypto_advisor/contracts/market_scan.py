@@ -43,6 +43,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from crypto_advisor.contracts.rate_budgets import COINGECKO_DEMO
 from crypto_advisor.contracts.series import TIMEFRAME_MS, Series
 from crypto_advisor.contracts.units import DAY_MS
 
@@ -56,13 +57,13 @@ PER_PAGE = 250
 MAX_TOP = 1000
 #: Hourly candles a sparkline holds (seven days): a new coin's history.
 SPARKLINE_HOURS = 7 * 24
-#: A CoinGecko demo key's allowance.
-DEMO_MONTHLY_CALLS = 10_000
+#: A CoinGecko demo key's allowance (the rate budget of ``contracts/rate_budgets.py``).
+DEMO_MONTHLY_CALLS: int = COINGECKO_DEMO.monthly_calls or 0
 DEMO_CALLS_PER_MINUTE = 30
 #: The longest month, over which the allowance is checked.
 MONTH_DAYS = 31
 #: Calls a CoinGecko series makes for each new candle (``/ohlc`` and ``/market_chart``).
-CALLS_PER_COINGECKO_CANDLE = 2
+CALLS_PER_COINGECKO_CANDLE = COINGECKO_DEMO.calls_per_series
 
 #: Rules that cannot judge a scan candle, and why: the Signal's ``skipped`` says so on every scan series.
 SCAN_SKIPPED_RULES: dict[str, str] = {

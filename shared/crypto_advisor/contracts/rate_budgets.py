@@ -30,9 +30,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Days in the month the monthly allowances are counted over (the longest month: the budget must hold in it too).
-MONTH_DAYS = 31
-
 
 @dataclass(frozen=True)
 class RateBudget:

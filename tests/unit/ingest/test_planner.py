@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crypto_advisor.contracts.ingest_chunk import ChunkError, IngestChunk
-from crypto_advisor.contracts.rate_budgets import BUDGETS, COINGECKO_DEMO, KRAKEN
+from crypto_advisor.contracts.rate_budgets import BUDGETS, COINGECKO_DEMO, COINGECKO_PUBLIC, KRAKEN
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import WatchedSeries
 from crypto_advisor.ingest.planner import FanOut, always_inline, plan_tick
@@ -56,8 +56,10 @@ def test_the_workers_pacing_keeps_the_source_within_its_rate_whatever_the_concur
 
 
 def test_the_inline_budget_allows_120_kraken_series_or_28_coingecko_ones_and_the_demo_key_6_hourly_coins():
-    assert KRAKEN.series_within(120) == 120
-    assert COINGECKO_DEMO.series_within(120) == 28
+    # the README's table: inline (120 s), within the 10-minute target (600 s), the month's allowance
+    assert KRAKEN.series_within(120) == 120 and KRAKEN.series_within(600) == 600
+    assert COINGECKO_DEMO.series_within(120) == 28 and COINGECKO_DEMO.series_within(600) == 142
+    assert COINGECKO_PUBLIC.series_within(120) == 10 and COINGECKO_PUBLIC.series_within(600) == 50
     # hourly: 24 x 31 ticks a month, two calls each, within 10,000 calls
     assert COINGECKO_DEMO.monthly_series(24 * 31) == 6
 

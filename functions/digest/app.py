@@ -15,13 +15,12 @@ import os
 import time
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import parse
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.telemetry.digest import record
 from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.digest import DigestFunctionSettings, digest_deps
+from crypto_advisor.wiring.schedule import ScheduledEvent
 
 
 class DigestFailedError(Exception):
@@ -32,7 +31,7 @@ class DigestFailedError(Exception):
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext, ses_client: Any = None) -> dict[str, Any]:
     """``ses_client`` replaces the real SES client (tests wrap the embedded one); None means real."""
-    scheduled = parse(event=event, model=EventBridgeModel)
+    scheduled = ScheduledEvent.model_validate(event)
     deps = digest_deps(DigestFunctionSettings.from_env(os.environ), ses_client)
     run = deps.run(at_ms=int(scheduled.time.timestamp() * 1000), wall_ms=int(time.time() * 1000))
     record(run)

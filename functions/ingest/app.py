@@ -19,8 +19,6 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import parse
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.ingest.planner import plan_tick
@@ -29,6 +27,7 @@ from crypto_advisor.ingest.service import run_ingest
 from crypto_advisor.telemetry.ingest import record, record_plan
 from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.ingest import ingest_deps
+from crypto_advisor.wiring.schedule import ScheduledEvent
 from crypto_advisor.wiring.settings import IngestSettings
 
 
@@ -38,7 +37,7 @@ def lambda_handler(
     event: dict[str, Any], context: LambdaContext, sources: Mapping[str, MarketSource] | None = None
 ) -> dict[str, Any]:
     """``sources`` replaces the real exchanges (the local runtime's simulated market); None means real."""
-    scheduled = parse(event=event, model=EventBridgeModel)
+    scheduled = ScheduledEvent.model_validate(event)
     settings = IngestSettings.from_env(os.environ)
     deps = ingest_deps(settings)
     now_ms = int(scheduled.time.timestamp() * 1000)

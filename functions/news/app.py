@@ -12,14 +12,13 @@ import os
 from typing import Any
 
 import requests
-from aws_lambda_powertools.utilities.parser import parse
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.news.service import run_news
 from crypto_advisor.telemetry.news import record, record_off
 from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.news import news_deps, news_source
+from crypto_advisor.wiring.schedule import ScheduledEvent
 from crypto_advisor.wiring.settings import NewsSettings
 
 
@@ -29,7 +28,7 @@ def lambda_handler(
     event: dict[str, Any], context: LambdaContext, newsapi_session: requests.Session | None = None
 ) -> dict[str, Any]:
     """``newsapi_session`` answers NewsAPI's URLs instead of the internet (the demo's feed, tests); None is real."""
-    scheduled = parse(event=event, model=EventBridgeModel)
+    scheduled = ScheduledEvent.model_validate(event)
     now_ms = int(scheduled.time.timestamp() * 1000)
     deps = news_deps(NewsSettings.from_env(os.environ))
     source = news_source(deps, newsapi_session)

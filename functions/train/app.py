@@ -18,8 +18,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser import parse
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.contracts.errors import StorageError
@@ -30,6 +28,7 @@ from crypto_advisor.telemetry.training import record, record_scans, record_task,
 from crypto_advisor.training.fan_out import plan_run, work_task
 from crypto_advisor.training.scan import train_scans
 from crypto_advisor.training.service import run_training
+from crypto_advisor.wiring.schedule import ScheduledEvent
 from crypto_advisor.wiring.settings import TrainSettings
 from crypto_advisor.wiring.train import training_deps
 
@@ -45,7 +44,7 @@ def lambda_handler(
     config = config if config is not None else ForecastConfig()
     if "Records" in event:
         return _work(event["Records"], deps=deps, config=config)
-    scheduled = parse(event=event, model=EventBridgeModel)
+    scheduled = ScheduledEvent.model_validate(event)
     run_ms = int(scheduled.time.timestamp() * 1000)
     # The market scans' breakout model: one model over all of a scan's coins, fitted here whether the series fan out
     scans = train_scans(deps.watchlist, now_ms=run_ms, archive=deps.ports.archive, reports=deps.scan_reports)

@@ -44,7 +44,6 @@ import numpy as np
 
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.forecast import metrics as m
-from crypto_advisor.forecast.breakout_rf import fit_breakout
 from crypto_advisor.forecast.card import BEATS, NO_SKILL, ModelCard, breakout_card
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.labels import breakout_labels
@@ -162,6 +161,10 @@ def evaluate_scan(
 ) -> ScanBreakouts:
     """Walk-forward card of the scan's breakout model over every coin, then the model refitted on all the labelled
     rows, predicting each coin's newest hour. Raises ValueError when the history is too short to test."""
+    # scikit-learn on first use, as training/forecaster.py has it: TrainFunction's composition root imports this
+    # module, and its cold start need not load scikit-learn and SciPy (about 1 s) before it knows what to train.
+    from crypto_advisor.forecast.breakout_rf import fit_breakout
+
     data = build_scan_dataset(candles, config)
     labelled = ~np.isnan(data.y)
     hours = np.unique(data.ts[labelled])

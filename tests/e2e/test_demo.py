@@ -43,6 +43,17 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     assert {x["rule_id"] for x in hype["skipped"]} == {"volume_spike", "obv_divergence"}
     assert all("volume missing" in x["reason"] for x in hype["skipped"])
     assert summary["parked"] == []
+    # ... the market scan (the simulated top 12) stored one hourly series per coin, a signal per coin each storing
+    # tick, every one with the range and volume rules skipped for the scan's reasons, and no scan email (a new
+    # coin's seven days of history cannot clear the default two weeks' bar)
+    scan = [s for s in signals if s["series"].startswith("coingecko-markets:")]
+    assert len({s["series"] for s in scan}) == summary["scan"][0]["coins"] == 12
+    assert sum(1 for s in scan if s["series"] == "coingecko-markets:BTC-USD:1h") == 15
+    assert all(
+        {x["rule_id"] for x in s["skipped"]} >= {"atr_spike", "adx_trend", "volume_spike", "obv_divergence"}
+        for s in scan
+    )
+    assert summary["scan_model"]["verdict"] in ("no skill", "beats baseline")
     # ... and the rules were replayed over every series' archive, every rule reported, where the notifier reads them
     assert {r["series"] for r in summary["replay"]} >= {"kraken:BTC-USD:1h", "kraken:ETH-USD:1h"}
     builtin = [[x for x in r["rules"] if not x["rule_id"].startswith("condition:")] for r in summary["replay"]]

@@ -35,7 +35,7 @@ def text_document(
         forecasts.append(content.no_forecast)
     blocks.append(_section("Volatility forecast", "\n\n".join(forecasts)))
     blocks.append(_section("Markets", "\n\n".join(_row(row, page) for row, page in zip_longest(content.rows, pages))))
-    blocks.extend(_scan(section) for section in content.scans)
+    blocks.extend(scan_text(section) for section in content.scans)
     if has_chart:
         blocks.append("The chart (the last 7 days of every series) is in the HTML version of this email.")
     held = [_held(i, item) for i, item in enumerate(content.held, start=1)]
@@ -52,7 +52,8 @@ def text_document(
     return "\n\n".join(blocks) + "\n"
 
 
-def _scan(section: ScanSection) -> str:
+def scan_text(section: ScanSection) -> str:
+    """One market scan's section as plain text (also what ``make demo`` prints)."""
     parts = [section.intro]
     if section.risers:
         parts.append("Top risers:\n" + "\n".join(f"- {line}" for line in section.risers))

@@ -59,6 +59,7 @@ from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.config_source import load_watchlist
 from crypto_advisor.analysis.replay import format_table
 from crypto_advisor.contracts.alerts import is_market_key
+from crypto_advisor.contracts.market_scan import SCAN_SOURCE
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.units import HOUR_MS
@@ -67,8 +68,9 @@ from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.local.athena_stand_in import ArchiveQueries
 from crypto_advisor.local.dashboard import DEFAULT_PORT, serve_until_stopped
 from crypto_advisor.local.demo_state import save as save_state
+from crypto_advisor.local.demo_scan import print_scan, print_scan_model
 from crypto_advisor.local.email_actions import SteeringRoutes, mute_from_email
-from crypto_advisor.local.market import SimulatedMarket, simulated_sources
+from crypto_advisor.local.market import SimulatedMarket, SimulatedScanSource, simulated_sources
 from crypto_advisor.local.news_feed import demo_news_session
 from crypto_advisor.local.outbox import AcceptedEmail, accepted_emails, verify_sender, write_outbox
 from crypto_advisor.local.runtime import LocalRuntime, decode_records, read_stream
@@ -150,12 +152,14 @@ def run(out: Path, watchlist_path: Path, keep: Callable[[LocalRuntime], None] | 
             rule = runtime.schedule_rules(function)[0]
             print(f"  schedule rule        {rule['Name']} ({rule['ScheduleExpression']})")
         print()
-        sources = simulated_sources(demo_market())
+        market = demo_market()
+        sources = simulated_sources(market)
+        ingest_sources = {**sources, SCAN_SOURCE: SimulatedScanSource(market)}
         news = demo_news_session()
         ticks, replays, digests = [], [], []
         for index, (label, at) in enumerate(demo_ticks()):
             news_run = runtime.tick("NewsFunction", at, newsapi_session=news)
-            result = runtime.tick("IngestFunction", at, sources=sources)
+            result = runtime.tick("IngestFunction", at, sources=ingest_sources)
             if index == 0:
                 training = train_fanned_out(runtime, aws, bucket, at)
                 replays = print_training(aws, bucket, training)
@@ -186,6 +190,8 @@ def run(out: Path, watchlist_path: Path, keep: Callable[[LocalRuntime], None] | 
         summary["digests"] = digests
         summary["outbox"] = print_outbox(aws, stack.outputs, out / "outbox", accepted_emails()[emails_before:])
         summary["athena"] = print_firings_per_rule(aws, stack.outputs, out / "archive", demo_ticks()[-1][1])
+        summary["scan"] = print_scan(aws.client("s3"), bucket, load_watchlist(watchlist_path.resolve().as_uri()))
+        summary["scan_model"] = print_scan_model(market, demo_ticks()[-1][1])
         # The embedded AWS dies with this process: what the dashboard reads is kept for `make dashboard`.
         print("\n" + save_state(stack, out / "state").line())
         if keep is not None:

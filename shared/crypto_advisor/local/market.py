@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from crypto_advisor.contracts.errors import UnknownSymbolError
+from crypto_advisor.contracts.market_scan import SPARKLINE_HOURS, MarketScan, ScanAnswer, ScanCoin
 from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.contracts.watchlist import WatchedSeries
 
@@ -45,6 +46,14 @@ LISTED: dict[str, float] = {
     "ADA-USD": 0.6,
     "DOGE-USD": 0.16,
     "LINK-USD": 14.0,
+}
+
+#: Long-tail coins the simulated market scan lists below the large ones (never on the simulated Kraken's watchlist).
+LONG_TAIL: dict[str, float] = {
+    "PEPE-USD": 0.000012,
+    "WIF-USD": 2.1,
+    "BONK-USD": 0.000025,
+    "FET-USD": 1.4,
 }
 
 #: Each symbol's sensitivity to the market's common return (used only with ``market_vol``).
@@ -90,7 +99,7 @@ class SimulatedMarket:
 
     def hourly(self, symbol: str, upto_ms: int) -> np.ndarray:
         """Rows [ts, o, h, l, c, v] of hourly candles from the epoch through ``upto_ms``."""
-        if symbol not in LISTED:
+        if symbol not in LISTED and symbol not in LONG_TAIL:
             raise UnknownSymbolError(f"simulated market does not list {symbol}")
         needed = (upto_ms - self.epoch_ms) // HOUR_MS + 1
         path = self._paths.get(symbol)
@@ -117,7 +126,7 @@ class SimulatedMarket:
         beta = BETAS.get(symbol, 1.0)
         rng = np.random.default_rng(_seed(self.seed, symbol))
         regime = 0
-        price = LISTED[symbol]
+        price = LISTED.get(symbol) or LONG_TAIL[symbol]
         base_volume = 1_000_000 / price
         rows = np.empty((count, 6))
         for i in range(count):
@@ -216,3 +225,35 @@ def simulated_sources(market: SimulatedMarket) -> dict[str, SimulatedSource]:
         "kraken": SimulatedSource("kraken", market, max_candles=720),
         "coingecko": SimulatedSource("coingecko", market, max_candles=48),
     }
+
+
+class SimulatedScanSource:
+    """Stands in for CoinGecko's ``/coins/markets`` scan: the large coins, then the long tail, in that rank order.
+
+    Each coin's sparkline is its last seven days of hourly closes up to the forming hour (whose point is the
+    price at the hour's start, as the forming candle's is), and its 24 h volume the sum of its last 24 closed
+    hours', carried on the newest closed candle only, as the real scan's candles are made
+    (:func:`crypto_advisor.adapters.coingecko_markets.coin_candles`).
+    """
+
+    name = "coingecko-markets"
+
+    def __init__(self, market: SimulatedMarket) -> None:
+        self._market = market
+
+    def scan(self, scan: MarketScan, *, now_ms: int) -> ScanAnswer:
+        answer = ScanAnswer(calls=scan.pages)
+        forming = now_ms - now_ms % HOUR_MS
+        for rank, symbol in enumerate([*LISTED, *LONG_TAIL][: scan.top], start=1):
+            hours = self._market.hourly(symbol, now_ms)[-SPARKLINE_HOURS:]
+            closed = hours[hours[:, 0] < forming]
+            volume_24h = float(closed[-24:, 5].sum())
+            rows = [
+                [int(ts), c, c, c, c, volume_24h if ts == forming - HOUR_MS else None]
+                for ts, c in ((row[0], float(row[4] if row[0] < forming else row[1])) for row in hours)
+            ]
+            series = scan.series_of(symbol.split("-")[0])
+            answer.coins.append(
+                ScanCoin(series, symbol.split("-")[0].lower(), symbol.split("-")[0], rank, rows, volume_24h, None)
+            )
+        return answer

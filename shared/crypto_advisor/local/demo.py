@@ -67,8 +67,8 @@ from crypto_advisor.forecast.card import format_card
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.local.athena_stand_in import ArchiveQueries
 from crypto_advisor.local.dashboard import DEFAULT_PORT, serve_until_stopped
-from crypto_advisor.local.demo_state import save as save_state
 from crypto_advisor.local.demo_scan import print_scan, print_scan_model
+from crypto_advisor.local.demo_state import save as save_state
 from crypto_advisor.local.email_actions import SteeringRoutes, mute_from_email
 from crypto_advisor.local.market import SimulatedMarket, SimulatedScanSource, simulated_sources
 from crypto_advisor.local.news_feed import demo_news_session

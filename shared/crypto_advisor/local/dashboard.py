@@ -49,6 +49,8 @@ API = "DashboardHttpApi"
 DEFAULT_PORT = 8765
 #: The web app's built page (``make web``); the first-render benchmark needs it.
 STATIC_INDEX = Path(__file__).resolve().parents[3] / "functions" / "dashboard" / "static" / "index.html"
+#: The series page the benchmark sizes (the demo's first series).
+BENCH_SERIES = "kraken:BTC-USD:1h"
 #: The stack's default recipient locally (local/stack.py LOCAL_PARAMETERS), and so its default dashboard user.
 DEFAULT_USER = "trader@example.com"
 
@@ -149,10 +151,10 @@ def api_latencies(dashboard: LocalDashboard, runtime: LocalRuntime, rounds: int)
     return figures
 
 
-def first_render(dashboard: LocalDashboard, loads: int) -> dict[str, float] | None:
+def first_render(dashboard: LocalDashboard, loads: int) -> dict[str, Any] | None:
     """Median and slowest overview first render (navigation start to the series table drawn) in headless Chromium,
     over ``loads`` page loads; None without chromium or without the web app's bundle (``make web``)."""
-    from crypto_advisor.local.screenshots import chromium_path, first_render_ms
+    from crypto_advisor.local.screenshots import chromium_path, first_render_ms, page_heights
 
     if chromium_path() is None or not STATIC_INDEX.exists():
         return None
@@ -161,6 +163,8 @@ def first_render(dashboard: LocalDashboard, loads: int) -> dict[str, float] | No
         "median_ms": round(statistics.median(timings), 1),
         "slowest_ms": round(timings[-1], 1),
         "loads": loads,
+        # the pages' sizes at a phone's and a laptop's width (CSS px), over the same state
+        "pages": page_heights(dashboard.url, dashboard.user, dashboard.password, series_key=BENCH_SERIES),
     }
 
 
@@ -262,6 +266,8 @@ def main() -> None:
                     f"overview first render (headless Chromium, navigation start to the series table, {args.loads}"
                     f" loads): median {render['median_ms']:.0f} ms, slowest {render['slowest_ms']:.0f} ms"
                 )
+                for name, size in render["pages"].items():
+                    print(f"  {name:<18} {size['height']:>6} px tall, {size['width']:>5} px wide")
             return
 
     run(args.out, args.watchlist, keep=serve)

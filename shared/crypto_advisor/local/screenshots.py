@@ -118,6 +118,25 @@ def first_render_ms(url: str, user: str, password: str, *, loads: int = 5) -> li
     return timings
 
 
+def page_heights(url: str, user: str, password: str, *, series_key: str) -> dict[str, dict[str, int]]:
+    """The overview's and a series page's full height and width in CSS pixels at each viewport (how far a reader
+    scrolls; a width over the viewport's means the page scrolls sideways)."""
+    heights: dict[str, dict[str, int]] = {}
+    with chromium() as browser:
+        for viewport, size in VIEWPORTS.items():
+            context = browser.new_context(viewport=size)
+            page = context.new_page()
+            sign_in(page, url, user, password)
+            for shot in pages(series_key, None)[:2]:
+                open_page(page, url, shot.route, shot.ready)
+                height, width = page.evaluate(
+                    "[document.documentElement.scrollHeight, document.documentElement.scrollWidth]"
+                )
+                heights[f"{shot.name}-{viewport}"] = {"height": int(height), "width": int(width)}
+            context.close()
+    return heights
+
+
 def take_screenshots(
     url: str, user: str, password: str, out: Path, *, series_key: str, alert_id: str | None = None
 ) -> list[Path]:

@@ -130,6 +130,22 @@ class ScanAnswer:
     calls: int = 0
 
 
+#: What the notification log's partition key of a scan's alert emails starts with (a series key never does).
+SCAN_LOG_PREFIX = "scan#"
+
+
+def budget_key(series_key: str) -> str:
+    """Where the notification log keeps a series' alert emails: the series itself, or for a scan coin its scan.
+
+    A market scan is one alert budget group: its coins' emails are claimed under ``scan#<VS>`` (one per
+    candle hour for the whole scan), so the weekly cap and each rule's cooldown count the scan's emails
+    together, not each coin's; their decisions to hold back stay under the coin's own key.
+    """
+    if not is_scan_series(series_key):
+        return series_key
+    return SCAN_LOG_PREFIX + series_key.split(":")[1].rpartition("-")[2]
+
+
 def is_scan_series(series: Series | str) -> bool:
     """Whether a series (or series key) is a market scan's."""
     key = series if isinstance(series, str) else series.key

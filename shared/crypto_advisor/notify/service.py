@@ -49,6 +49,11 @@ signals of one ingest run are normally all stored before the first is
 notified, since the analysis runs within seconds and the notifier's stream
 batches wait up to 5 s.
 
+**A market scan is one budget group.** A scan coin's email is claimed, and its recent sends read, under its
+scan's key (:func:`~crypto_advisor.contracts.market_scan.budget_key`, ``scan#USD``), not the coin's: one scan
+email per candle hour, one weekly cap and one cooldown per rule for all its coins; a coin held back is recorded
+under its own key. Scan coins never make or join a market email.
+
 The forecast ledger is kept here, beside the email it is about. Before
 rendering, the series' open ledger entries whose due candle is in the window
 just read are graded (a conditional update each, so a redelivery grades
@@ -75,6 +80,7 @@ from crypto_advisor.contracts.alerts import LEASE_MS, Claim, Existing, SentAlert
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.conditions import is_user_condition
 from crypto_advisor.contracts.errors import DeliveryUnknownError, StorageError
+from crypto_advisor.contracts.market_scan import budget_key, is_scan_series
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.steering import Mute
@@ -260,7 +266,9 @@ class Notifier:
         # A coin whose own condition fired is decided by the policy, which emails the condition (the user asked for
         # exactly that); the market email can still cover the other coins of the candle.
         asked = any(is_user_condition(f.rule_id) for f in signal.active_firings)
-        if watched is not None and self.signals is not None and is_large(signal) and not asked:
+        # A scan's coins are not the watchlist's peers: the market email is about the watched series.
+        scan_coin = is_scan_series(signal.series)
+        if watched is not None and self.signals is not None and is_large(signal) and not asked and not scan_coin:
             covered = self._market(signal, watched, now_ms, deadline_ms)
             if covered is not None:
                 return covered
@@ -294,7 +302,11 @@ class Notifier:
         claim = self._claim(
             f"the alert of {signal.series} at {signal.candle_ts}",
             lambda at: self.log.claim(
-                signal.series, signal.candle_ts, now_ms=at, rules=decision.rules, recipients=decision.recipients
+                budget_key(signal.series),
+                signal.candle_ts,
+                now_ms=at,
+                rules=decision.rules,
+                recipients=decision.recipients,
             ),
             now_ms,
             deadline_ms,
@@ -496,13 +508,14 @@ class Notifier:
         return self.steering.mutes(signal.series), self.steering.unsubscribed()
 
     def _recent_sends(self, signal: Signal, cooldown_ms: int) -> Iterator[SentAlert]:
-        """The series' sends around the candle, read only if the policy gets as far as the cooldown.
+        """The series' sends around the candle (a scan coin's: its scan's, :func:`budget_key`), read only if the
+        policy gets as far as the cooldown.
 
         Most signals stop earlier (no firings), so the Query is made lazily, the
         first time :func:`decide` iterates.
         """
         since, until = cooldown_window(signal.candle_ts, cooldown_ms)
-        yield from self.log.recent_sends(signal.series, since, until)
+        yield from self.log.recent_sends(budget_key(signal.series), since, until)
 
     def _bar(
         self, signal: Signal, watched: WatchedSeries | None, report: _Once, policy: AlertPolicy | None

@@ -160,6 +160,10 @@ def run(out: Path, watchlist_path: Path, keep: Callable[[LocalRuntime], None] | 
         for index, (label, at) in enumerate(demo_ticks()):
             news_run = runtime.tick("NewsFunction", at, newsapi_session=news)
             result = runtime.tick("IngestFunction", at, sources=ingest_sources)
+            # A source the run could not fetch within IngestInlineSeconds went to its queue: the mapping's workers.
+            chunks = runtime.deliver_sqs("IngestWorkerFunction", sources=ingest_sources)
+            if index == 0 or chunks:
+                print_plan(result["plan"], len(chunks))
             if index == 0:
                 training = train_fanned_out(runtime, aws, bucket, at)
                 replays = print_training(aws, bucket, training)
@@ -203,6 +207,20 @@ def run(out: Path, watchlist_path: Path, keep: Callable[[LocalRuntime], None] | 
     print(f"\nfunction logs (structured JSON, EMF metrics): {out / 'logs'}")
     print(f"summary as JSON: {out / 'ingest-summary.json'}")
     return summary
+
+
+def print_plan(plan: dict[str, Any], worker_runs: int) -> None:
+    """IngestFunction's plan of a tick: each source inline or fanned out, its due series and their seconds of calls."""
+    parts = [
+        f"{source} {p['mode']} ({p['due']} of {p['watched']} series due, {p['seconds']:g} s of calls"
+        + (f", {p['chunks']} chunks" if p["chunks"] else "")
+        + ")"
+        for source, p in plan["sources"].items()
+    ]
+    print(
+        f"IngestFunction's plan: {'; '.join(parts)}; inline within IngestInlineSeconds ({plan['inline_seconds']:g} s)"
+        + (f"; {worker_runs} IngestWorkerFunction runs through its queues' mappings" if worker_runs else "")
+    )
 
 
 def train_fanned_out(runtime: LocalRuntime, aws: EmbeddedAws, bucket: str, at: datetime) -> dict[str, Any]:

@@ -50,10 +50,21 @@ def ingest_scan(watched: WatchedScan, *, now_ms: int, source: ScanSource, stores
     except (SourceError, StorageError) as exc:
         return [SeriesReport(key, "failed", error=str(exc), error_kind=type(exc).__name__)]
     coins: list[SeriesReport] = []
+    try:
+        # Every coin's cursor, a hundred to a request, rather than a GetItem per coin (a thousand a scan).
+        cursors = stores.candles.batch_cursors([coin.series for coin in answer.coins])
+    except StorageError as exc:
+        return [SeriesReport(key, "failed", error=str(exc), error_kind=type(exc).__name__)]
     for coin in answer.coins:
         try:
             coins.append(
-                ingest_series(watched.watched(coin.series), now_ms=now_ms, source=_Answered(coin.rows), stores=stores)
+                ingest_series(
+                    watched.watched(coin.series),
+                    now_ms=now_ms,
+                    source=_Answered(coin.rows),
+                    stores=stores,
+                    cursor=cursors.get(coin.series.key),
+                )
             )
         except (SourceError, StorageError) as exc:
             coins.append(SeriesReport(coin.series.key, "failed", error=str(exc), error_kind=type(exc).__name__))

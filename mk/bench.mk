@@ -20,5 +20,5 @@ bench-against: venv  ## a series update now vs the code at REV (e.g. REV=af35b8b
 	$(PY) tools/bench_against.py $(REV)
 
 .PHONY: bench-scale
-bench-scale: venv  ## SERIES=1000 hourly series through the local stack over TICKS=3 ticks (COINGECKO=10 of them): per-tick calls, requests, signals, tick to last signal (local and for Lambda), the cost -> .local/bench/scale.json
-	$(PY) -m crypto_advisor.cli.bench_scale --series $(or $(SERIES),1000) --coingecko $(or $(COINGECKO),10) --ticks $(or $(TICKS),3) --history $(or $(HISTORY),720)
+bench-scale: venv  ## SERIES=1000 hourly series through the local stack over TICKS=3 ticks (COINGECKO=6 of them): per-tick calls, requests, signals, tick to last signal (local and for Lambda), the cost -> .local/bench/scale.json
+	$(PY) -m crypto_advisor.cli.bench_scale --series $(or $(SERIES),1000) --coingecko $(or $(COINGECKO),6) --ticks $(or $(TICKS),3) --history $(or $(HISTORY),720)

@@ -5,28 +5,29 @@ from __future__ import annotations
 from crypto_advisor.cli.bench_scale import format_table, parser, run
 
 
-def test_a_small_watchlist_over_one_tick_reports_every_series_calls_requests_and_times(tmp_path):
+def test_a_small_watchlist_over_one_tick_reports_every_series_calls_requests_and_times(aws, tmp_path):
     # Given 20 hourly series, 2 of them on the CoinGecko-like source, seeded with 60 candles
     args = parser().parse_args(
         ["--series", "20", "--coingecko", "2", "--ticks", "1", "--history", "60", "--out", str(tmp_path / "s.json")]
     )
     # When the harness runs one hourly tick after the seeding one
-    report = run(args)
+    report = run(args, aws=aws)
     [tick] = report["ticks"]
-    # Then the seed published an update per series, and the tick wrote a signal for each
-    assert report["seed"]["updates_published"] == 20
-    assert tick["signals_written"] == 20 and tick["analysis"]["failed"] == 0
-    # And each source was called once per series, inside its budget, with its spacing added up
+    # Then the seed put each series' 60 candles (CoinGecko's two days: 47 closed), and the tick wrote a signal for each
+    assert report["seed"]["candles"] == 18 * 60 + 2 * 47
+    assert tick["signals_written"] == 20 and tick["analysis"]["failed"] == 0, tick
+    # And each source was called for each of its series (CoinGecko twice: candles, then volumes), inside its
+    # budget, with its spacing added up
     calls = tick["exchange_calls"]
-    assert (calls["kraken"]["calls"], calls["coingecko"]["calls"]) == (18, 2)
+    assert (calls["kraken"]["calls"], calls["coingecko"]["calls"]) == (18, 2 * 2)
     assert calls["kraken"]["inside"] and calls["coingecko"]["inside"]
-    assert calls["coingecko"]["paced_s"] == 2 * 2.1
+    assert calls["coingecko"]["paced_s"] == 4 * 2.1
     # And the ingest ran inline: the planner's one run, no messages
     assert tick["invocations"]["IngestFunction"] == 1 and tick["messages"] == 0
     # And the hot path: two reads and one write per update, plus BTC's window once per batch without BTC's update
     hot = tick["hot_path"]
     assert hot["updates"] == 20 and hot["writes_per_update"] == 1.0
-    assert hot["reads_per_update"] == round((2 * 20 + tick["analysis"]["batches_without_btc"]) / 20, 3)
+    assert hot["reads_per_update"] == round((2 * 20 + tick["analysis"]["batches_without_btc"]) / 20, 3), tick
     assert set(tick["aws_requests"]) >= {"dynamodb", "s3", "kinesis"}
     # And both times are reported, the Lambda one with its parts; the table prints them
     assert tick["local"]["tick_to_last_signal_s"] > 0

@@ -14,8 +14,9 @@ Kraken's client spaces its public calls 1 s apart, CoinGecko's 2.1 s with a
 demo key, which also allows 10,000 calls a month; the calls are counted and the
 spacing added up, not slept.
 
-Tick 0 seeds: one ingest run backfills ``--history`` candles of every series
-(not analysed, not reported). Then each hourly tick (at minute 1, as the
+First every series' hot window (``--history`` candles, as far as its source
+reaches) and cursor are seeded straight into the embedded DynamoDB
+(:mod:`crypto_advisor.local.seeding`; not measured). Then each hourly tick (at minute 1, as the
 5-minute schedule's first run after the hour) runs the ingest stage and
 delivers the stream's new updates to AnalyzeFunction in the mapping's
 concurrent batches (``shards x ParallelizationFactor`` lanes, by worker
@@ -55,7 +56,7 @@ import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,20 +68,23 @@ from crypto_advisor.adapters.coingecko import MIN_INTERVAL_S
 from crypto_advisor.cli.cost import REPO, Assumptions, Workload, estimate, load_prices
 from crypto_advisor.cli.cost_inputs import HOURS_PER_MONTH, Measured, TemplateFacts, logical_table
 from crypto_advisor.contracts.units import HOUR_MS
+from crypto_advisor.contracts.watchlist import Watchlist, parse_watchlist
 from crypto_advisor.local.invoker import INVOCATIONS_FILE
 from crypto_advisor.local.market import LISTED, SimulatedMarket, SimulatedSource
 from crypto_advisor.local.rate_limited import RateLimit, RateLimitedSource
 from crypto_advisor.local.runtime import LocalRuntime
+from crypto_advisor.local.seeding import seed_hot_windows
 from crypto_advisor.local.stack import EmbeddedAws, deploy
 from crypto_advisor.local.stream_lanes import StreamLanes
 
 WATCHLIST_KEY = "config/watchlist.yaml"
 #: The issue's target: a tick's last signal stored within 10 minutes; also the window a tick's calls must fit.
 TARGET_S = 600.0
-#: Kraken's public calls as ccxt spaces them; CoinGecko's with a demo key, and the key's monthly allowance.
+#: Kraken's public calls as ccxt spaces them, one a series; CoinGecko's with a demo key and the key's monthly
+#: allowance, two a series (``/coins/{id}/ohlc``, then ``/market_chart`` for the volume).
 LIMITS = {
     "kraken": RateLimit(spacing_s=Assumptions().kraken_spacing_s),
-    "coingecko": RateLimit(spacing_s=MIN_INTERVAL_S["demo"], monthly_calls=10_000),
+    "coingecko": RateLimit(spacing_s=MIN_INTERVAL_S["demo"], monthly_calls=10_000, calls_per_fetch=2),
 }
 #: History limits of the real sources (as ``local/market.simulated_sources``): Kraken 720 candles, CoinGecko 2 days.
 MAX_CANDLES = {"kraken": 720, "coingecko": 48}
@@ -118,6 +122,10 @@ def bench_watchlist(symbols: Sequence[tuple[str, str]], history: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Seconds on Lambda of one invocation line (:func:`projected_seconds` with the template's facts).
+SecondsOf = Callable[[Mapping[str, Any]], float]
+
+
 class IngestStage(Protocol):
     """How a tick's candles get in: today's inline run, or a planner and its queues' workers."""
 
@@ -127,6 +135,12 @@ class IngestStage(Protocol):
 
     def fetch_seconds(self, sources: Mapping[str, RateLimitedSource]) -> float:
         """How long the sources' spacing holds the tick's fetching: one run after another, or sources in parallel."""
+        ...
+
+    def projected_seconds(
+        self, lines: Sequence[Mapping[str, Any]], seconds_of: SecondsOf, sources: Mapping[str, RateLimitedSource]
+    ) -> float:
+        """The tick's ingest on Lambda, from its invocation lines (the planner's first) and the sources' spacing."""
         ...
 
 
@@ -141,6 +155,53 @@ class InlineIngest:
 
     def fetch_seconds(self, sources: Mapping[str, RateLimitedSource]) -> float:
         return sum(s.waited_s for s in sources.values())
+
+    def projected_seconds(
+        self, lines: Sequence[Mapping[str, Any]], seconds_of: SecondsOf, sources: Mapping[str, RateLimitedSource]
+    ) -> float:
+        return sum(seconds_of(x) for x in lines) + self.fetch_seconds(sources)
+
+
+WORKER = "IngestWorkerFunction"
+
+
+@dataclass
+class PlannedIngest:
+    """The scheduled IngestFunction plans: a source whose due work does not fit its run goes, in chunks, to the
+    source's queue, which IngestWorkerFunction consumes (delivered here as the queues' mappings would, after the
+    run); the rest is fetched inline. The sources are fetched side by side (each queue's workers together keep its
+    source's rate, the inline run fetches the inline sources one after another), so the fetching lasts as long as
+    the slowest of them. The workers' own compute is spread over the mappings' concurrency."""
+
+    name: str = "planned"
+    modes: dict[str, str] = field(default_factory=dict)
+    concurrency: int = 1
+
+    def run(self, runtime: LocalRuntime, at: datetime, sources: Mapping[str, RateLimitedSource]) -> None:
+        response = runtime.tick("IngestFunction", at, sources=dict(sources)) or {}
+        self.modes = {name: str(p["mode"]) for name, p in response.get("plan", {}).get("sources", {}).items()}
+        mappings = runtime.event_source_mappings(WORKER)
+        self.concurrency = max(1, sum(m.get("ScalingConfig", {}).get("MaximumConcurrency", 1) for m in mappings))
+        runtime.deliver_sqs(WORKER, sources=dict(sources))
+
+    def fetch_seconds(self, sources: Mapping[str, RateLimitedSource]) -> float:
+        inline = sum(s.waited_s for name, s in sources.items() if self.modes.get(name, "inline") == "inline")
+        return max([inline, *(s.waited_s for name, s in sources.items() if self.modes.get(name) == "fan_out")])
+
+    def projected_seconds(
+        self, lines: Sequence[Mapping[str, Any]], seconds_of: SecondsOf, sources: Mapping[str, RateLimitedSource]
+    ) -> float:
+        planner, workers = lines[:1], lines[1:]
+        return (
+            sum(seconds_of(x) for x in planner)
+            + self.fetch_seconds(sources)
+            + sum(seconds_of(x) for x in workers) / self.concurrency
+        )
+
+
+def ingest_stage(runtime: LocalRuntime) -> IngestStage:
+    """The planner and its workers when the stack has them, else today's inline run."""
+    return PlannedIngest() if WORKER in runtime.stack.physical_ids else InlineIngest()
 
 
 @dataclass
@@ -216,20 +277,32 @@ class Bench:
     log: InvocationLog
     assumptions: Assumptions = field(default_factory=Assumptions)
 
-    def sources(self) -> dict[str, RateLimitedSource]:
+    def simulated(self) -> dict[str, SimulatedSource]:
         return {
-            name: RateLimitedSource(
-                SimulatedSource(name, self.market, max_candles=MAX_CANDLES[name], listed_as=listed_as), limit
-            )
-            for name, limit in LIMITS.items()
+            name: SimulatedSource(name, self.market, max_candles=MAX_CANDLES[name], listed_as=listed_as)
+            for name in LIMITS
         }
 
-    def seed(self, at: datetime) -> dict[str, Any]:
+    def sources(self) -> dict[str, RateLimitedSource]:
+        """The simulated sources, rate limited; fresh each tick, so their counts are the tick's."""
+        return {name: RateLimitedSource(source, LIMITS[name]) for name, source in self.simulated().items()}
+
+    def seed(self, at: datetime, watchlist: Watchlist, history: int) -> dict[str, Any]:
+        """Every series' hot window and cursor as of ``at``, put straight into the embedded DynamoDB
+        (:mod:`crypto_advisor.local.seeding`): not a tick, not measured."""
         started = time.perf_counter()
-        self.stage.run(self.runtime, at, self.sources())
-        skipped = self.lanes.skip()
+        hot_window = int(self.runtime.function_environment("IngestFunction")["HOT_WINDOW_CANDLES"])
+        candles = seed_hot_windows(
+            self.runtime.stack,
+            watchlist,
+            self.simulated(),
+            now_ms=int(at.timestamp() * 1000),
+            history=history,
+            hot_window=hot_window,
+        )
+        self.lanes.skip()
         self.log.new_lines()
-        return {"at": at.isoformat(), "updates_published": skipped, "seconds": round(time.perf_counter() - started, 1)}
+        return {"at": at.isoformat(), "candles": candles, "seconds": round(time.perf_counter() - started, 1)}
 
     def tick(self, at: datetime) -> dict[str, Any]:
         sources = self.sources()
@@ -245,7 +318,7 @@ class Bench:
         candle_ts = int(at.timestamp() * 1000) // HOUR_MS * HOUR_MS - HOUR_MS
         a = self.assumptions
         fetch_s = self.stage.fetch_seconds(sources)
-        ingest_s = sum(projected_seconds(x, self.facts, a) for x in ingest) + fetch_s
+        ingest_s = self.stage.projected_seconds(ingest, lambda x: projected_seconds(x, self.facts, a), sources)
         updates = sum(int(x["records"] or 0) for x in analyze)
         per_update = sum(projected_seconds(x, self.facts, a) for x in analyze) / updates if updates else 0.0
         mapping = self.facts.mappings["AnalyzeFunction"]
@@ -368,7 +441,10 @@ def format_table(report: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
-def run(args: argparse.Namespace, stage: IngestStage | None = None) -> dict[str, Any]:
+def run(
+    args: argparse.Namespace, *, aws: EmbeddedAws | None = None, stage: IngestStage | None = None
+) -> dict[str, Any]:
+    """The bench on ``aws`` (None: an embedded AWS of its own, stopped after), with ``stage`` (None: the stack's)."""
     symbols = bench_symbols(args.series, args.coingecko)
     start = datetime(2026, 11, 30, tzinfo=UTC)
     # The market's paths start a little before the history asked for, so each path is drawn once, short.
@@ -376,32 +452,33 @@ def run(args: argparse.Namespace, stage: IngestStage | None = None) -> dict[str,
     market = SimulatedMarket(seed=7, epoch_ms=int(epoch.timestamp() * 1000), market_vol=0.006)
     log_root = Path(args.out).parent / "scale-logs"
     shutil.rmtree(log_root, ignore_errors=True)
-    aws = EmbeddedAws().start()
+    own = aws is None
+    aws = aws or EmbeddedAws().start()
     lanes = None
     try:
         stack = deploy(aws, REPO / "template.yaml", name="bench", parameters={"WatchlistS3Key": WATCHLIST_KEY})
+        watchlist = bench_watchlist(symbols, args.history)
         aws.client("s3").put_object(
-            Bucket=stack.outputs["ArchiveBucketName"],
-            Key=WATCHLIST_KEY,
-            Body=bench_watchlist(symbols, args.history).encode(),
+            Bucket=stack.outputs["ArchiveBucketName"], Key=WATCHLIST_KEY, Body=watchlist.encode()
         )
         runtime = LocalRuntime(stack, repo_root=REPO, log_dir=log_root)
         lanes = StreamLanes(runtime, "AnalyzeFunction", workers=args.workers)
         bench = Bench(
             runtime=runtime,
-            stage=stage or InlineIngest(),
+            stage=stage or ingest_stage(runtime),
             lanes=lanes,
             facts=TemplateFacts.from_template(REPO / "template.yaml"),
             series=args.series,
             market=market,
             log=InvocationLog(log_root),
         )
-        seed = bench.seed(start + timedelta(minutes=1))
+        seed = bench.seed(start + timedelta(minutes=1), parse_watchlist(watchlist), args.history)
         ticks = [bench.tick(start + timedelta(hours=i, minutes=1)) for i in range(1, args.ticks + 1)]
     finally:
         if lanes is not None:
             lanes.close()
-        aws.stop()
+        if own:
+            aws.stop()
     return {
         "series": args.series,
         "sources": {name: sum(1 for s, _ in symbols if s == name) for name in LIMITS},
@@ -419,7 +496,7 @@ def run(args: argparse.Namespace, stage: IngestStage | None = None) -> dict[str,
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--series", type=int, default=1000)
-    p.add_argument("--coingecko", type=int, default=10, help="series on the CoinGecko-like source (the rest Kraken)")
+    p.add_argument("--coingecko", type=int, default=6, help="series on the CoinGecko-like source (the rest Kraken)")
     p.add_argument("--ticks", type=int, default=3, help="hourly ticks after the seeding one")
     p.add_argument("--history", type=int, default=720, help="candles each series is seeded with")
     p.add_argument("--workers", type=int, help="local worker processes (default: one per lane)")

@@ -26,6 +26,8 @@ class RateLimit:
 
     spacing_s: float
     monthly_calls: int | None = None
+    #: HTTP calls one fetch of a series makes (CoinGecko's adapter: the candles, then the volumes)
+    calls_per_fetch: int = 1
 
     def calls_per_tick(self, window_s: float, ticks_per_month: float) -> int:
         """The calls one tick may make: as many as the spacing allows within ``window_s`` (the time the tick's
@@ -53,5 +55,5 @@ class RateLimitedSource:
 
     def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:
         with self._lock:
-            self.calls += 1
+            self.calls += self.limit.calls_per_fetch
         return self._source.fetch_ohlcv(watched, since_ms=since_ms, now_ms=now_ms)

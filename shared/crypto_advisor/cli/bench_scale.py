@@ -64,14 +64,14 @@ from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Attr
 
-from crypto_advisor.adapters.coingecko import MIN_INTERVAL_S
 from crypto_advisor.cli.cost import REPO, Assumptions, Workload, estimate, load_prices
 from crypto_advisor.cli.cost_inputs import HOURS_PER_MONTH, Measured, TemplateFacts, logical_table
+from crypto_advisor.contracts.rate_budgets import COINGECKO_DEMO, KRAKEN
 from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.contracts.watchlist import Watchlist, parse_watchlist
 from crypto_advisor.local.invoker import INVOCATIONS_FILE
 from crypto_advisor.local.market import LISTED, SimulatedMarket, SimulatedSource
-from crypto_advisor.local.rate_limited import RateLimit, RateLimitedSource
+from crypto_advisor.local.rate_limited import RateLimitedSource, calls_per_tick
 from crypto_advisor.local.runtime import LocalRuntime
 from crypto_advisor.local.seeding import seed_hot_windows
 from crypto_advisor.local.stack import EmbeddedAws, deploy
@@ -80,12 +80,9 @@ from crypto_advisor.local.stream_lanes import StreamLanes
 WATCHLIST_KEY = "config/watchlist.yaml"
 #: The issue's target: a tick's last signal stored within 10 minutes; also the window a tick's calls must fit.
 TARGET_S = 600.0
-#: Kraken's public calls as ccxt spaces them, one a series; CoinGecko's with a demo key and the key's monthly
-#: allowance, two a series (``/coins/{id}/ohlc``, then ``/market_chart`` for the volume).
-LIMITS = {
-    "kraken": RateLimit(spacing_s=Assumptions().kraken_spacing_s),
-    "coingecko": RateLimit(spacing_s=MIN_INTERVAL_S["demo"], monthly_calls=10_000, calls_per_fetch=2),
-}
+#: The sources' budgets as the ingest planner knows them: Kraken's public calls 1 s apart, one a series;
+#: CoinGecko's with a demo key 2.1 s apart, two a series (the candles, then the volumes), 10,000 a month.
+LIMITS = {"kraken": KRAKEN, "coingecko": COINGECKO_DEMO}
 #: History limits of the real sources (as ``local/market.simulated_sources``): Kraken 720 candles, CoinGecko 2 days.
 MAX_CANDLES = {"kraken": 720, "coingecko": 48}
 DYNAMODB_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "ExecuteStatement"})
@@ -336,7 +333,7 @@ class Bench:
             "exchange_calls": {
                 name: {
                     "calls": s.calls,
-                    "budget": (budget := s.limit.calls_per_tick(TARGET_S, ticks_per_month)),
+                    "budget": (budget := calls_per_tick(s.budget, TARGET_S, ticks_per_month)),
                     "inside": s.calls <= budget,
                     "paced_s": round(s.waited_s, 1),
                 }

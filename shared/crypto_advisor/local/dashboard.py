@@ -43,7 +43,7 @@ from crypto_advisor.local.demo_state import NoDemoState, read_manifest, restore,
 from crypto_advisor.local.http_api import LocalHttpApi
 from crypto_advisor.local.market import simulated_sources
 from crypto_advisor.local.runtime import LocalRuntime
-from crypto_advisor.local.stack import EmbeddedAws
+from crypto_advisor.local.stack import EmbeddedAws, Stack
 
 API = "DashboardHttpApi"
 DEFAULT_PORT = 8765
@@ -215,11 +215,18 @@ def serve_saved_state(folder: Path, *, port: int, repo: Path, log_dir: Path | No
             runtime,
             port=port,
             sources=simulated_sources(demo_market()),
-            on_stop=lambda: print(save(stack, folder).line()),
+            on_stop=lambda: save_again(stack, folder),
         )
     finally:
         aws.stop()
     return 0
+
+
+def save_again(stack: Stack, folder: Path) -> None:
+    """After Ctrl-C: the state saved again, so what was changed in the dashboard is there next time (a further
+    Ctrl-C is ignored until it is written; the previous state stays whole until then)."""
+    print(f"saving the state in {folder} for the next make dashboard ...", flush=True)
+    print(save(stack, folder).line(), flush=True)
 
 
 def main() -> None:

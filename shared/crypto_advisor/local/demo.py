@@ -66,7 +66,7 @@ from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.forecast.card import format_card
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.local.athena_stand_in import ArchiveQueries
-from crypto_advisor.local.dashboard import DEFAULT_PORT, serve_until_stopped
+from crypto_advisor.local.dashboard import DEFAULT_PORT, save_again, serve_until_stopped
 from crypto_advisor.local.demo_scan import print_scan, print_scan_model
 from crypto_advisor.local.demo_state import save as save_state
 from crypto_advisor.local.email_actions import SteeringRoutes, mute_from_email
@@ -505,7 +505,7 @@ def main() -> None:
                 port=args.port,
                 sources=simulated_sources(demo_market()),
                 # what was changed in the dashboard is kept for `make dashboard`, as the pipeline's state was
-                on_stop=lambda: print(save_state(runtime.stack, args.out / "state").line()),
+                on_stop=lambda: save_again(runtime.stack, args.out / "state"),
             )
 
     run(args.out, args.watchlist, keep=keep)

@@ -1,8 +1,8 @@
 """The dashboard in a real browser: Debian's Chromium driven by Playwright against the local stack's dashboard.
 
 One session fixture runs the demo's pipeline (the same ticks, market and news
-as ``make demo``) and serves its dashboard on a free port, exactly as ``make
-dashboard`` does; every test opens its own browser context (its own
+as ``make demo``) and serves its dashboard on a free port, as ``make demo``
+ends by serving it; every test opens its own browser context (its own
 sessionStorage, so its own sign-in) at a viewport and colour scheme. Each
 context records every request the page makes and every CSP violation it
 reports, so a test can say that nothing left localhost and nothing was refused.

@@ -101,8 +101,17 @@ HANDLER_ENV = {
     "POWERTOOLS_METRICS_NAMESPACE": "CryptoAdvisor",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
-#: Every function's handler folder under functions/.
-HANDLERS = ("ingest", "analyze", "news", "notify", "digest", "dashboard", "train")
+#: Every function's handler under functions/, as (folder, module): IngestWorkerFunction shares ingest's folder.
+HANDLERS = (
+    ("ingest", "app"),
+    ("ingest", "worker"),
+    ("analyze", "app"),
+    ("news", "app"),
+    ("notify", "app"),
+    ("digest", "app"),
+    ("dashboard", "app"),
+    ("train", "app"),
+)
 #: The yardstick of a cold import: the two libraries the analysis cannot do without.
 YARDSTICK = "import pandas, numpy"
 #: What AnalyzeFunction cannot import less than, whatever its own code does: the yardstick, boto3 (the adapters'
@@ -372,9 +381,9 @@ def cold_imports(runs: int) -> dict[str, Any]:
     """Every handler's ``import app`` and the yardstick, each in ``runs`` fresh interpreters (seconds), in turns."""
     shared = str(ROOT / "shared")
     probes = {name: IMPORT_PROBE.format(paths=[], statement=ref) for name, ref in REFERENCES.items()}
-    for function in HANDLERS:
+    for function, module in HANDLERS:
         paths = [str(ROOT / "functions" / function), shared]
-        probes[f"functions/{function}/app.py"] = IMPORT_PROBE.format(paths=paths, statement="import app")
+        probes[f"functions/{function}/{module}.py"] = IMPORT_PROBE.format(paths=paths, statement=f"import {module}")
     # A clean environment: what the template sets, the interpreter's PATH, and nothing from AWS.
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
     env.update(HANDLER_ENV)

@@ -12,9 +12,11 @@ compares what the restored dashboard shows with the original, and sends SIGINT.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,7 +26,7 @@ import threading
 import pytest
 
 from crypto_advisor.local.dashboard import start_dashboard
-from crypto_advisor.local.demo_state import save
+from crypto_advisor.local.demo_state import DASHBOARD_BUCKET, DASHBOARD_TABLES, read_manifest, save, save_changes
 from crypto_advisor.local.stack import EmbeddedAws, free_port
 from tests.integration.conftest import REPO, WATCHLIST_KEY
 from tests.integration.test_dashboard_api import BTC, ETH, WATCHLIST, Client, seeded_runtime
@@ -153,3 +155,67 @@ def test_make_dashboard_without_a_demo_state_says_to_run_make_demo_first(tmp_pat
     assert served.process.returncode == 2
     assert "run `make demo` first" in stderr and str(tmp_path / "nothing") in stderr
     assert "Traceback" not in stderr
+
+
+def test_ctrl_c_saves_only_what_the_dashboard_can_change_and_keeps_the_rest(saved, tmp_path):
+    stack, folder, _, _ = saved
+    state = tmp_path / "state"
+    shutil.copytree(folder, state)
+    candles_before = (state / "table-CandlesTable.jsonl").read_bytes()
+    # Given a change the dashboard can make to each: a setting, and a third version of the watchlist
+    dynamodb, s3 = stack.aws.client("dynamodb"), stack.aws.client("s3")
+    dynamodb.put_item(
+        TableName=stack.physical_ids["SettingsTable"],
+        Item={"pk": {"S": "test#saved-again"}, "sk": {"S": "change"}, "note": {"S": "made in the dashboard"}},
+    )
+    s3.put_object(Bucket=stack.outputs["ArchiveBucketName"], Key=WATCHLIST_KEY, Body=WATCHLIST.encode() + b"# 3\n")
+    # When Ctrl-C saves the changes
+    again = save_changes(stack, state)
+    # Then the setting and the new watchlist version are in the state, the earlier versions still in order
+    assert "test#saved-again" in (state / "table-SettingsTable.jsonl").read_text()
+    manifest = json.loads((state / "bucket-ArchiveBucket" / "manifest.json").read_text())
+    watchlists = [
+        (state / "bucket-ArchiveBucket" / m["file"]).read_bytes() for m in manifest if m["key"] == WATCHLIST_KEY
+    ]
+    assert watchlists == [b"series: []\n", WATCHLIST.encode(), WATCHLIST.encode() + b"# 3\n"]
+    # ... every other object and table as saved before (the archive's other keys, the candles), and the manifest valid
+    assert {m["key"] for m in manifest} == {m["key"] for m in _manifest(folder)} | {WATCHLIST_KEY}
+    assert (state / "table-CandlesTable.jsonl").read_bytes() == candles_before
+    assert read_manifest(state)["stack"] == stack.name and again.items == {
+        "SettingsTable": again.items["SettingsTable"]
+    }
+
+
+def _manifest(folder):
+    return json.loads((folder / "bucket-ArchiveBucket" / "manifest.json").read_text())
+
+
+def test_what_ctrl_c_saves_is_everything_the_dashboards_role_may_write(saved):
+    # Given DashboardFunction's role as the template gives it
+    stack = saved[0]
+    policies = stack.sam_template["Resources"]["DashboardFunction"]["Properties"]["Policies"]
+    writes = (
+        "PutItem",
+        "DeleteItem",
+        "UpdateItem",
+        "BatchWriteItem",
+        "TransactWriteItems",
+        "PutObject",
+        "DeleteObject",
+    )
+    # Then its writes name only the tables and the bucket save_changes saves again (a new write must be saved too)
+    statements = [s for p in policies if isinstance(p, dict) for s in _statements(p)]
+    written = [json.dumps(s["Resource"]) for s in statements if any(w in json.dumps(s.get("Action")) for w in writes)]
+    assert written and all(any(t in w for t in (*DASHBOARD_TABLES, DASHBOARD_BUCKET)) for w in written), written
+
+
+def _statements(node):
+    """Every IAM statement in a policy document, through the template's Fn::If branches."""
+    if isinstance(node, dict):
+        if "Effect" in node and "Action" in node:
+            yield node
+        for value in node.values():
+            yield from _statements(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _statements(value)

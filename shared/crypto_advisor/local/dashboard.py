@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from crypto_advisor.adapters.config_source import load_watchlist
-from crypto_advisor.local.demo_state import NoDemoState, read_manifest, restore, save
+from crypto_advisor.local.demo_state import NoDemoState, read_manifest, restore, save_changes
 from crypto_advisor.local.http_api import LocalHttpApi
 from crypto_advisor.local.market import simulated_sources
 from crypto_advisor.local.runtime import LocalRuntime
@@ -223,10 +223,10 @@ def serve_saved_state(folder: Path, *, port: int, repo: Path, log_dir: Path | No
 
 
 def save_again(stack: Stack, folder: Path) -> None:
-    """After Ctrl-C: the state saved again, so what was changed in the dashboard is there next time (a further
-    Ctrl-C is ignored until it is written; the previous state stays whole until then)."""
-    print(f"saving the state in {folder} for the next make dashboard ...", flush=True)
-    print(save(stack, folder).line(), flush=True)
+    """After Ctrl-C: what the dashboard can change (settings, mutes, the watchlist) saved again over the state, so it
+    is there next time (a further Ctrl-C is ignored until it is written; the previous state stays whole until then)."""
+    print(f"saving the dashboard's changes in {folder} for the next make dashboard ...", flush=True)
+    print(save_changes(stack, folder).line(), flush=True)
 
 
 def main() -> None:

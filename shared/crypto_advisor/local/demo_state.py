@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -92,45 +93,20 @@ def _private(path: Path) -> Path:
 
 def save(stack: Stack, folder: Path) -> SavedState:
     """Dump the stack's tables, buckets and secrets into ``folder`` (replacing what was there, atomically)."""
-    partial = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True, mode=0o700)
+    partial = _fresh_partial(folder)
     dynamodb, s3, secrets = (stack.aws.client(s) for s in ("dynamodb", "s3", "secretsmanager"))
-    items: dict[str, int] = {}
-    for logical_id in _logical_ids(stack, "AWS::DynamoDB::Table"):
-        path = partial / f"table-{logical_id}.jsonl"
-        with path.open("w") as out:
-            count = 0
-            for page in dynamodb.get_paginator("scan").paginate(TableName=stack.physical_ids[logical_id]):
-                for item in page["Items"]:
-                    out.write(json.dumps(item, default=_encode) + "\n")
-                    count += 1
-        items[logical_id] = count
-        _private(path)
+    items = {
+        logical_id: _dump_table(dynamodb, stack.physical_ids[logical_id], partial / f"table-{logical_id}.jsonl")
+        for logical_id in _logical_ids(stack, "AWS::DynamoDB::Table")
+    }
     objects: dict[str, int] = {}
     for logical_id in _logical_ids(stack, "AWS::S3::Bucket"):
-        bucket = stack.physical_ids[logical_id]
         folder_of = partial / f"bucket-{logical_id}"
         folder_of.mkdir(mode=0o700)
-        manifest = []
-        for index, version in enumerate(_versions_oldest_first(s3, bucket)):
-            if version["deleted"]:
-                manifest.append({"key": version["key"], "deleted": True})
-                continue
-            got = s3.get_object(Bucket=bucket, Key=version["key"], VersionId=version["version"])
-            body = folder_of / str(index)
-            body.write_bytes(got["Body"].read())
-            _private(body)
-            manifest.append(
-                {
-                    "key": version["key"],
-                    "file": str(index),
-                    "content_type": got.get("ContentType"),
-                    "metadata": got.get("Metadata") or {},
-                }
-            )
-        (folder_of / "manifest.json").write_text(json.dumps(manifest))
-        _private(folder_of / "manifest.json")
+        manifest = _dump_versions(
+            s3, stack.physical_ids[logical_id], folder_of, _versions_oldest_first(s3, stack.physical_ids[logical_id])
+        )
+        _write_manifest(folder_of, manifest)
         objects[logical_id] = sum(1 for m in manifest if not m.get("deleted"))
     values: dict[str, str] = {}
     for logical_id in _logical_ids(stack, "AWS::SecretsManager::Secret"):
@@ -143,15 +119,107 @@ def save(stack: Stack, folder: Path) -> SavedState:
     (partial / MANIFEST).write_text(
         json.dumps({"format": FORMAT, "stack": stack.name, "parameters": stack.parameters}, indent=2)
     )
-    shutil.rmtree(folder, ignore_errors=True)
-    partial.rename(folder)
+    _replace(partial, folder)
     return SavedState(folder, items, objects, sorted(values))
 
 
-def _versions_oldest_first(s3: Any, bucket: str) -> Iterator[dict[str, Any]]:
-    """Every version and delete marker of the bucket, each key's oldest first (S3 lists the newest first)."""
+#: What DashboardFunction can change, by its role in template.yaml (its only writes): the settings, mutes and their
+#: history, and the watchlist object. ``tests/integration/test_demo_state.py`` holds this to the template.
+DASHBOARD_TABLES = ("SettingsTable",)
+DASHBOARD_BUCKET = "ArchiveBucket"
+
+
+def save_changes(stack: Stack, folder: Path) -> SavedState:
+    """Save again only what the dashboard can change, over a state :func:`save` wrote (atomically, as it does).
+
+    ``make dashboard`` and ``make demo`` call it on Ctrl-C: the pipeline's tables and the archive do not change
+    while only the dashboard runs, so they are carried over as they are (hard links, no copy), and stopping takes
+    a few requests instead of a dump of every table.
+    """
+    read_manifest(folder)
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(folder, partial, copy_function=os.link)
+    dynamodb, s3 = stack.aws.client("dynamodb"), stack.aws.client("s3")
+    items = {}
+    for logical_id in DASHBOARD_TABLES:
+        path = partial / f"table-{logical_id}.jsonl"
+        path.unlink(missing_ok=True)  # a hard link: written anew, not through it
+        items[logical_id] = _dump_table(dynamodb, stack.physical_ids[logical_id], path)
+    key = stack.parameters.get("WatchlistS3Key", "")
+    objects = {}
+    if key:
+        bucket_folder = partial / f"bucket-{DASHBOARD_BUCKET}"
+        kept = [m for m in json.loads((bucket_folder / "manifest.json").read_text()) if m["key"] != key]
+        bucket = stack.physical_ids[DASHBOARD_BUCKET]
+        versions = (v for v in _versions_oldest_first(s3, bucket, prefix=key) if v["key"] == key)
+        first = 1 + max((int(m["file"]) for m in kept if "file" in m), default=-1)
+        manifest = kept + _dump_versions(s3, bucket, bucket_folder, versions, first=first)
+        (bucket_folder / "manifest.json").unlink()
+        _write_manifest(bucket_folder, manifest)
+        objects[DASHBOARD_BUCKET] = sum(1 for m in manifest if not m.get("deleted"))
+    _replace(partial, folder)
+    return SavedState(folder, items, objects, [])
+
+
+def _fresh_partial(folder: Path) -> Path:
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True, mode=0o700)
+    return partial
+
+
+def _replace(partial: Path, folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+
+
+def _dump_table(dynamodb: Any, table: str, path: Path) -> int:
+    """Every item of ``table`` into ``path`` as JSON lines; the count."""
+    count = 0
+    with path.open("w") as out:
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+            for item in page["Items"]:
+                out.write(json.dumps(item, default=_encode) + "\n")
+                count += 1
+    _private(path)
+    return count
+
+
+def _dump_versions(
+    s3: Any, bucket: str, folder_of: Path, versions: Iterator[dict[str, Any]], *, first: int = 0
+) -> list[dict[str, Any]]:
+    """Each version's body into ``folder_of`` (files numbered from ``first``); their manifest entries, in order."""
+    manifest: list[dict[str, Any]] = []
+    for index, version in enumerate(versions, start=first):
+        if version["deleted"]:
+            manifest.append({"key": version["key"], "deleted": True})
+            continue
+        got = s3.get_object(Bucket=bucket, Key=version["key"], VersionId=version["version"])
+        body = folder_of / str(index)
+        body.write_bytes(got["Body"].read())
+        _private(body)
+        manifest.append(
+            {
+                "key": version["key"],
+                "file": str(index),
+                "content_type": got.get("ContentType"),
+                "metadata": got.get("Metadata") or {},
+            }
+        )
+    return manifest
+
+
+def _write_manifest(folder_of: Path, manifest: list[dict[str, Any]]) -> None:
+    (folder_of / "manifest.json").write_text(json.dumps(manifest))
+    _private(folder_of / "manifest.json")
+
+
+def _versions_oldest_first(s3: Any, bucket: str, prefix: str = "") -> Iterator[dict[str, Any]]:
+    """Every version and delete marker of the bucket (under ``prefix``), each key's oldest first (S3 lists the
+    newest first)."""
     by_key: dict[str, list[dict[str, Any]]] = {}
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
         for entry, deleted in [(v, False) for v in page.get("Versions", [])] + [
             (m, True) for m in page.get("DeleteMarkers", [])
         ]:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crypto_advisor.contracts.market_scan import is_scan_cursor
 from crypto_advisor.local.stack import LOCAL_PARAMETERS, load_template, to_cloudformation
 from crypto_advisor.local.template_values import TemplateValues
 
@@ -316,7 +317,11 @@ class Measured:
             secrets[function].append(work.pop("secrets.calls", 0.0))
             mine = lines.get(str(invocation["request_id"]), [])
             if function == "IngestFunction":
-                series = [line for line in mine if line.get("message") in _INGEST_LINES]
+                series = [
+                    line
+                    for line in mine
+                    if line.get("message") in _INGEST_LINES and not is_scan_cursor(str(line.get("series", "")))
+                ]
                 if any(int(line.get("stored", 0)) > 1 for line in series):
                     continue  # a backfill or a catch-up: once, not every month
                 due = sum(1 for line in series if int(line.get("stored", 0)) == 1)

@@ -51,6 +51,8 @@ from crypto_advisor.contracts.units import DAY_MS
 SCAN_SOURCE = "coingecko-markets"
 #: The scan's candles are hourly: the sparkline's resolution.
 SCAN_TIMEFRAME = "1h"
+#: The timeframe field of a scan's own cursor key: not a timeframe, so no coin's series can take that key.
+SCAN_CURSOR = "scan"
 #: Coins per ``/coins/markets`` page (the API's maximum).
 PER_PAGE = 250
 #: The largest scan: four pages.
@@ -105,7 +107,13 @@ class MarketScan:
 
         Its key ``coingecko-markets:USD:scan`` cannot be parsed as a series, so no coin's series can collide with it.
         """
-        return Series(SCAN_SOURCE, self.vs, "scan")
+        return Series(SCAN_SOURCE, self.vs, SCAN_CURSOR)
+
+
+def is_scan_cursor(key: str) -> bool:
+    """Whether a series key is a scan's own cursor (``coingecko-markets:USD:scan``), not a coin's series: the
+    ingest logs it with the number of coins the scan stored, which is not one series' candles."""
+    return key.startswith(f"{SCAN_SOURCE}:") and key.endswith(f":{SCAN_CURSOR}")
 
 
 @dataclass(frozen=True)

@@ -542,3 +542,35 @@ def test_a_ticks_analysis_is_spread_over_shards_times_parallelization(real, pric
     assert any(w.startswith("AnalyzeFunction:") and "AnalyzeParallelization" in w for w in slow.warnings)
     default = estimate(real, measured(**units), Workload(series=1000, coins=1), prices)
     assert not [w for w in default.warnings if w.startswith("AnalyzeFunction:")]
+
+
+def test_a_market_scans_own_line_is_not_a_series_and_does_not_make_the_tick_a_backfill():
+    # Given an hourly tick whose market scan stored 12 coins: the scan's line (its cursor) carries the 12, each coin
+    # its own line with 1
+    scan = {
+        "message": "series ingested",
+        "function_request_id": "hour",
+        "stored": 12,
+        "series": "coingecko-markets:USD:scan",
+    }
+    invocations = [
+        invocation("IngestFunction", "idle", 40),
+        invocation("IngestFunction", "hour", 100),
+        invocation("AnalyzeFunction", "a", 300, records=3),
+        invocation("NotifyFunction", "n", 60, records=3),
+        invocation("NewsFunction", "news", 80),
+        invocation("DigestFunction", "quiet", 10),
+        invocation("DigestFunction", "sent", 400),
+        invocation("TrainFunction", "t", 9000),
+    ]
+    lines = {
+        "idle": ingested("idle", 0, 0),
+        "hour": [*ingested("hour", 1, 1), scan],
+        "news": [{"message": "news stored"}],
+        "sent": [{"message": "digest sent", "series": 4}],
+        "t": [{"message": "series trained"}],
+    }
+    # Then the tick is measured as two due series (the scan's coins are counted by their own lines), not left out
+    m = Measured.from_invocations(invocations, lines, source="test")
+    assert m.samples["ingest.due"] == 2
+    assert m.units["ingest.due"]["seconds.handler"] == pytest.approx(0.100 / 2)

@@ -78,12 +78,23 @@ class Served:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.errors: list[str] = []
+        # both pipes read by threads to their end: communicate() would race the stdout reader for the last lines
+        self.readers = [
+            threading.Thread(target=self._read, daemon=True),
+            threading.Thread(target=self._read_errors, daemon=True),
+        ]
+        for reader in self.readers:
+            reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             self.lines.put(line.rstrip("\n"))
+
+    def _read_errors(self) -> None:
+        assert self.process.stderr is not None
+        self.errors.extend(self.process.stderr)
 
     def line_starting(self, prefix: str) -> str:
         while True:
@@ -97,10 +108,16 @@ class Served:
 
     def stop(self) -> tuple[int, str]:
         self.process.send_signal(signal.SIGINT)
-        _, stderr = self.process.communicate(timeout=STARTUP_S)
+        return self.finish(STARTUP_S)
+
+    def finish(self, timeout: float) -> tuple[int, str]:
+        """Its exit code and its whole stderr, once it has ended and both pipes are read."""
+        self.process.wait(timeout=timeout)
+        for reader in self.readers:
+            reader.join(timeout=60)
         while not self.lines.empty():
             self.seen.append(self.lines.get())
-        return self.process.returncode, stderr
+        return self.process.returncode, "".join(self.errors)
 
 
 def test_make_dashboard_serves_the_saved_state_signs_in_and_stops_cleanly_on_ctrl_c(saved, tmp_path):
@@ -151,8 +168,8 @@ def _physical(aws: EmbeddedAws, logical_id: str) -> str:
 
 def test_make_dashboard_without_a_demo_state_says_to_run_make_demo_first(tmp_path):
     served = Served("--state", str(tmp_path / "nothing"), "--port", str(free_port()), "--out", str(tmp_path))
-    _, stderr = served.process.communicate(timeout=120)
-    assert served.process.returncode == 2
+    code, stderr = served.finish(120)
+    assert code == 2
     assert "run `make demo` first" in stderr and str(tmp_path / "nothing") in stderr
     assert "Traceback" not in stderr
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sys
 import threading
 import time
 import urllib.request
@@ -295,7 +296,7 @@ class LocalHttpApi:
         self.collaborators = dict(collaborators or {})
         self.api = HttpApi.from_stack(runtime.stack, logical_id)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), _handler_class(self))
+        self._server = _QuietServer((host, port), _handler_class(self))
         self._thread: threading.Thread | None = None
         #: why each refused request was refused, newest last (the console of a local run, and the tests)
         self.refusals: list[str] = []
@@ -338,6 +339,15 @@ class LocalHttpApi:
         with self._lock:
             answer = self.runtime.invoke(route.function, event, **self.collaborators)
         return http_response(answer)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A browser that leaves a page drops its connections: that is not an error worth a traceback on the console."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # BrokenPipeError, ConnectionResetError, ...
+            return
+        super().handle_error(request, client_address)
 
 
 def _handler_class(api: LocalHttpApi) -> type[BaseHTTPRequestHandler]:

@@ -17,7 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.api.app import resolver
-from crypto_advisor.steering.ports import SymbolSource
+from crypto_advisor.ingest.ports import MarketSource
 from crypto_advisor.telemetry.observability import logger
 from crypto_advisor.wiring.dashboard import DashboardSettings
 
@@ -29,7 +29,7 @@ app = resolver()
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(
-    event: dict[str, Any], context: LambdaContext, sources: Mapping[str, SymbolSource] | None = None
+    event: dict[str, Any], context: LambdaContext, sources: Mapping[str, MarketSource] | None = None
 ) -> dict[str, Any]:
     """``sources`` replaces the real exchanges Settings asks about a new series (the local runtime's simulated
     market); None means real."""

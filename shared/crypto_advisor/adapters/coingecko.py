@@ -39,6 +39,7 @@ from typing import Any
 import requests
 from pycoingecko import CoinGeckoAPI
 
+from crypto_advisor.adapters.coingecko_ohlc import OHLC_REQUEST, answer_error
 from crypto_advisor.adapters.retry import with_retry
 from crypto_advisor.contracts.errors import (
     ConfigError,
@@ -46,24 +47,12 @@ from crypto_advisor.contracts.errors import (
     SourceAuthError,
     SourceError,
     TransientSourceError,
-    UnknownSymbolError,
 )
 from crypto_advisor.contracts.rate_budgets import COINGECKO_DEMO, COINGECKO_PUBLIC
 from crypto_advisor.contracts.series import TIMEFRAME_MS
 from crypto_advisor.contracts.watchlist import WatchedSeries
 
-_THIRTY_MIN = TIMEFRAME_MS["30m"]
-_FOUR_HOURS = TIMEFRAME_MS["4h"]
 _DAY = TIMEFRAME_MS["1d"]
-
-#: timeframe -> (days to ask /ohlc for, length of the candles that answer carries)
-OHLC_REQUEST: dict[str, tuple[int, int]] = {
-    "30m": (2, _THIRTY_MIN),
-    "1h": (2, _THIRTY_MIN),
-    "4h": (30, _FOUR_HOURS),
-    "1d": (30, _FOUR_HOURS),
-    "1w": (30, _FOUR_HOURS),
-}
 
 #: How long before a candle's close its volume sample may be taken: the free API samples ``total_volumes`` hourly
 #: (for 2 to 90 days of history), so a closed candle has a sample within the hour before its close unless the
@@ -162,29 +151,13 @@ def translate(exc: Exception, coin_id: str) -> SourceError:
     # those statuses arrive as "too many 503 error responses", never as an HTTPError
     if isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.RetryError)):
         return TransientSourceError(detail)
-    # The HTTP status and CoinGecko's own error code are told apart: a code such as 10002 ("API Key Missing",
-    # sent with HTTP 401) is not an HTTP status and must not read as a 5xx.
     http_status = None
-    api_code = None
     # pycoingecko raises ValueError(<the JSON error body>) while handling the HTTPError, which stays its context
     http_error = exc if isinstance(exc, requests.HTTPError) else exc.__context__
     if isinstance(http_error, requests.HTTPError) and http_error.response is not None:
         http_status = http_error.response.status_code
-    if isinstance(exc, ValueError) and exc.args and isinstance(exc.args[0], dict):
-        body = exc.args[0]
-        if "coin not found" in json.dumps(body).lower():
-            return UnknownSymbolError(detail)
-        status = body.get("status")
-        nested = status if isinstance(status, dict) else {}
-        api_code = nested.get("error_code") or body.get("error_code")
-    codes = [code for code in (http_status, api_code) if isinstance(code, int)]
-    if any(code == 429 or 500 <= code < 600 for code in codes):
-        return TransientSourceError(detail)
-    if 404 in codes:
-        return UnknownSymbolError(detail)
-    if any(code in (401, 403) or 10000 <= code < 11000 for code in codes):
-        return SourceAuthError(detail)
-    return SourceError(detail)
+    body = exc.args[0] if isinstance(exc, ValueError) and exc.args and isinstance(exc.args[0], dict) else None
+    return answer_error(detail, http_status, body)
 
 
 class CoinGeckoSource:

@@ -26,10 +26,10 @@ from crypto_advisor.adapters.firing_archive import ArchivingSignalWriter, Firing
 from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.adapters.signal_store import SignalStore
 from crypto_advisor.contracts.series import Series
+from crypto_advisor.ingest.ports import MarketSource
 from crypto_advisor.local.dashboard import API
 from crypto_advisor.local.http_api import HttpApi, http_event, http_response
 from crypto_advisor.local.runtime import LocalRuntime
-from crypto_advisor.steering.ports import SymbolSource
 
 #: What a link line of the plain-text part looks like: "Mute RSI oversold alerts on BTC/USD 1h for 24 hours: <url>".
 _LINK = re.compile(r"^(.+?): (https?://\S+)\r?$", re.M)
@@ -50,7 +50,7 @@ class SteeringRoutes:
     HTTP API's own tests check the authorizer). ``sources`` are DashboardFunction's market sources.
     """
 
-    def __init__(self, runtime: LocalRuntime, sources: Mapping[str, SymbolSource]) -> None:
+    def __init__(self, runtime: LocalRuntime, sources: Mapping[str, MarketSource]) -> None:
         self.runtime = runtime
         self.api = HttpApi.from_stack(runtime.stack, API)
         self.sources = sources

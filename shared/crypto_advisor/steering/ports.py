@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from crypto_advisor.contracts.steering import Change, Mute, WatchlistText
 from crypto_advisor.contracts.watchlist import WatchedSeries
@@ -25,10 +25,14 @@ class WatchlistObject(Protocol):
 
 
 class SymbolSource(Protocol):
-    """A market source as the ingest calls it (:class:`crypto_advisor.ingest.ports.MarketSource`): a series whose
-    fetch raises :class:`~crypto_advisor.contracts.errors.UnknownSymbolError` is one the source does not list."""
+    """Whether a market source lists a series (:mod:`crypto_advisor.adapters.listings`): the source's answer to
+    the ingest's own request, without its client library."""
 
-    def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]: ...
+    def check_listed(self, watched: WatchedSeries, *, now_ms: int) -> None:
+        """Return if the source lists ``watched``; raise :class:`~crypto_advisor.contracts.errors.UnknownSymbolError`
+        if it does not, another :class:`~crypto_advisor.contracts.errors.SourceError` if it cannot tell now. ``now_ms``
+        is the request's time (a simulated market answers as of it)."""
+        ...
 
 
 class SettingsPort(Protocol):

@@ -8,11 +8,11 @@
   check (:func:`~crypto_advisor.contracts.watchlist.parse_watchlist`, the one
   every function runs at start): one that would fail it is refused whole with
   the check's message, and nothing is written. A new series must also be listed
-  by its source: the source is asked for its latest candles exactly as the ingest
-  asks, and an :class:`~crypto_advisor.contracts.errors.UnknownSymbolError` refuses
-  it naming ``symbol``. The previous version is kept by the archive bucket's
-  versioning (template.yaml: ``VersioningConfiguration``); the history entry names
-  both version ids. The document is written back as YAML from its parsed form:
+  by its source: the source is asked the ingest's own question (a
+  :class:`~crypto_advisor.steering.ports.SymbolSource`), and an
+  :class:`~crypto_advisor.contracts.errors.UnknownSymbolError` refuses it naming ``symbol``.
+  The previous version is kept by the archive bucket's versioning (template.yaml: ``VersioningConfiguration``);
+  the history entry names both version ids. The document is written back as YAML from its parsed form:
   what it says is kept, its comments are not.
 - **Mutes** (a rule or a whole series, until a time) and **unsubscribes** live in
   the SettingsTable, which the notifier reads per signal, so they act on the next
@@ -279,16 +279,15 @@ class Steering:
         return {"summary": summary, "previous_version": before.version, "version": version}
 
     def _check_listed(self, after: Watchlist, before: Watchlist, now_ms: int) -> None:
-        """Ask each new series' source for its latest candles, as the ingest would: unlisted means refused."""
+        """Ask each new series' source whether it lists the symbol (the ingest's request): unlisted means refused."""
         for watched in after:
             if before.find(watched.series.key) is not None:
                 continue
             source = self._sources.get(watched.series.source)
             if source is None:
                 raise SettingsRejected("source", f"no {watched.series.source} source is configured")
-            tf = watched.series.timeframe_ms
             try:
-                source.fetch_ohlcv(watched, since_ms=now_ms // tf * tf - 3 * tf, now_ms=now_ms)
+                source.check_listed(watched, now_ms=now_ms)
             except UnknownSymbolError as exc:
                 raise SettingsRejected(
                     "symbol", f"{watched.series.source} does not list {watched.series.pair}: {exc}"

@@ -1,8 +1,10 @@
 """Builds DashboardFunction's steering (Settings and the email links) from settings, once per container.
 
 The link key is read from Secrets Manager on first use (only the email-link routes need it) and kept for the
-container's life; it is never logged. ``sources`` replaces the real exchanges (the local runtime's simulated
-market), as IngestFunction's handler allows.
+container's life; it is never logged. A new series is checked against its source by
+:mod:`crypto_advisor.adapters.listings` (plain REST reads, no ccxt or pycoingecko in this function); ``sources``
+replaces the real exchanges with market sources as the ingest calls them (the local runtime's simulated market, as
+IngestFunction's handler allows), each asked for its latest candles.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from collections.abc import Mapping
 import boto3
 
 from crypto_advisor.adapters.config_source import read_secret
+from crypto_advisor.adapters.listings import CoinGeckoListings, KrakenListings
 from crypto_advisor.adapters.settings_store import SettingsStore
 from crypto_advisor.adapters.watchlist_object import WatchlistObject
+from crypto_advisor.contracts.watchlist import WatchedSeries
+from crypto_advisor.ingest.ports import MarketSource
 from crypto_advisor.steering.ports import SymbolSource
 from crypto_advisor.steering.service import Steering
-from crypto_advisor.wiring.ingest import real_sources
 from crypto_advisor.wiring.settings import SteeringSettings
 
 
@@ -34,13 +38,33 @@ def _store(settings: SteeringSettings) -> SettingsStore:
 
 @functools.lru_cache(maxsize=4)
 def _real_sources(settings: SteeringSettings) -> Mapping[str, SymbolSource]:
-    return real_sources(settings.coingecko_secret_name, _session(settings))
+    """Kraken's and CoinGecko's listing checks; the CoinGecko key is read at the first CoinGecko check."""
+    name = settings.coingecko_secret_name
+    if not name:
+        return {"kraken": KrakenListings(), "coingecko": CoinGeckoListings()}
+    secrets = _session(settings).client("secretsmanager")
+    return {
+        "kraken": KrakenListings(),
+        "coingecko": CoinGeckoListings(read_key=lambda: read_secret(name, secrets_client=secrets)),
+    }
 
 
-def steering(settings: SteeringSettings, sources: Mapping[str, SymbolSource] | None = None) -> Steering:
-    """The use case over the watchlist object, the SettingsTable and the sources (real unless given)."""
+class FetchedListing:
+    """A market source as the ingest calls it, asked for its latest candles: an unlisted symbol raises."""
+
+    def __init__(self, source: MarketSource) -> None:
+        self._source = source
+
+    def check_listed(self, watched: WatchedSeries, *, now_ms: int) -> None:
+        tf = watched.series.timeframe_ms
+        self._source.fetch_ohlcv(watched, since_ms=now_ms // tf * tf - 3 * tf, now_ms=now_ms)
+
+
+def steering(settings: SteeringSettings, sources: Mapping[str, MarketSource] | None = None) -> Steering:
+    """The use case over the watchlist object, the SettingsTable and the listing checks (real unless ``sources``)."""
     watchlist = WatchlistObject(settings.watchlist_uri, _session(settings).client("s3"))
-    return Steering(watchlist, _store(settings), sources if sources is not None else _real_sources(settings))
+    checks = {k: FetchedListing(v) for k, v in sources.items()} if sources is not None else _real_sources(settings)
+    return Steering(watchlist, _store(settings), checks)
 
 
 @functools.lru_cache(maxsize=4)

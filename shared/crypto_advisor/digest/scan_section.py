@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.forecast.card import BEATS
+from crypto_advisor.forecast.verdicts import BEATS
 from crypto_advisor.market.numbers import price
 from crypto_advisor.notify.format import signed_pct
 

@@ -25,9 +25,7 @@ import numpy as np
 
 from crypto_advisor.forecast import metrics as m
 from crypto_advisor.forecast.config import ForecastConfig
-
-BEATS = "beats baseline"
-NO_SKILL = "no skill"
+from crypto_advisor.forecast.verdicts import BEATS, NO_SKILL
 
 #: Model names, as cards, artifacts and predictions call them.
 BREAKOUT_RF = "breakout_rf"

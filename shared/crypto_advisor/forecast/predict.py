@@ -20,7 +20,7 @@ from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import ArtifactError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.forecast.artifacts import Artifacts
-from crypto_advisor.forecast.card import BEATS, BREAKOUT_RF, PATH_LINEAR, PATH_LSTM, VOL_GARCH
+from crypto_advisor.forecast.card import BREAKOUT_RF, PATH_LINEAR, PATH_LSTM, VOL_GARCH
 from crypto_advisor.forecast.dataset import frame_of, window_ready_mask
 from crypto_advisor.forecast.features import features_from_indicators
 from crypto_advisor.forecast.numpy_inference import (
@@ -32,6 +32,7 @@ from crypto_advisor.forecast.numpy_inference import (
     windows,
 )
 from crypto_advisor.forecast.prediction import Prediction, breakout_text, interval_text, path_text, span_label
+from crypto_advisor.forecast.verdicts import BEATS
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.market.indicators import IndicatorFrame, compute
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from crypto_advisor.contracts.units import MINUTE_MS
-from crypto_advisor.forecast.card import BEATS
+from crypto_advisor.forecast.verdicts import BEATS
 from crypto_advisor.market.numbers import price
 
 #: How the sentences name each model.

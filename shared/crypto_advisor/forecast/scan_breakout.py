@@ -44,9 +44,10 @@ import numpy as np
 
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.forecast import metrics as m
-from crypto_advisor.forecast.card import BEATS, NO_SKILL, ModelCard, breakout_card
+from crypto_advisor.forecast.card import ModelCard, breakout_card
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.labels import breakout_labels
+from crypto_advisor.forecast.verdicts import BEATS, NO_SKILL
 from crypto_advisor.forecast.walkforward import walk_forward_folds
 
 #: The model's name on its card.

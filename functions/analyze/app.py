@@ -24,7 +24,10 @@ from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.analyze import analyze_deps
 from crypto_advisor.wiring.batch import EventSource, PartialBatch, PartialItemFailureResponse
 from crypto_advisor.wiring.events import CandleUpdateRecord
-from crypto_advisor.wiring.settings import AnalyzeSettings
+from crypto_advisor.wiring.settings import AnalyzeSettings, built
+
+# Its validator is built at import: the cold start pays for it, not the first event.
+built(AnalyzeSettings)
 
 # Every failed record is logged with its series, or its stream position when it did not parse.
 processor = PartialBatch(EventSource.KINESIS, CandleUpdateRecord, on_failure=record_failure)

@@ -28,7 +28,10 @@ from crypto_advisor.telemetry.ingest import record, record_plan
 from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.ingest import ingest_deps
 from crypto_advisor.wiring.schedule import ScheduledEvent
-from crypto_advisor.wiring.settings import IngestSettings
+from crypto_advisor.wiring.settings import IngestSettings, built
+
+# Its validator is built at import: the cold start pays for it, not the first event.
+built(IngestSettings)
 
 
 @logger.inject_lambda_context

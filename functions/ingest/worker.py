@@ -29,7 +29,10 @@ from crypto_advisor.ingest.ports import MarketSource
 from crypto_advisor.telemetry.ingest import record, record_chunk, record_chunk_failure
 from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.ingest import ingest_deps
-from crypto_advisor.wiring.settings import IngestWorkerSettings
+from crypto_advisor.wiring.settings import IngestWorkerSettings, built
+
+# Its validator is built at import: the cold start pays for it, not the first event.
+built(IngestWorkerSettings)
 
 
 @logger.inject_lambda_context

@@ -19,7 +19,10 @@ from crypto_advisor.telemetry.news import record, record_off
 from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.news import news_deps, news_source
 from crypto_advisor.wiring.schedule import ScheduledEvent
-from crypto_advisor.wiring.settings import NewsSettings
+from crypto_advisor.wiring.settings import NewsSettings, built
+
+# Its validator is built at import: the cold start pays for it, not the first event.
+built(NewsSettings)
 
 
 @logger.inject_lambda_context

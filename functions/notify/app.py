@@ -24,7 +24,10 @@ from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.batch import EventSource, PartialBatch, PartialItemFailureResponse
 from crypto_advisor.wiring.events import SignalStreamRecord
 from crypto_advisor.wiring.notify import notify_deps
-from crypto_advisor.wiring.settings import NotifySettings
+from crypto_advisor.wiring.settings import NotifySettings, built
+
+# Its validator is built at import: the cold start pays for it, not the first event.
+built(NotifySettings)
 
 # Every failed record is logged and counted. A batch whose every record failed is reported record by record, not
 # raised: the retry then starts at the first.

@@ -29,8 +29,11 @@ from crypto_advisor.training.fan_out import plan_run, work_task
 from crypto_advisor.training.scan import train_scans
 from crypto_advisor.training.service import run_training
 from crypto_advisor.wiring.schedule import ScheduledEvent
-from crypto_advisor.wiring.settings import TrainSettings
+from crypto_advisor.wiring.settings import TrainSettings, built
 from crypto_advisor.wiring.train import training_deps
+
+# Its validator is built at import: the cold start pays for it, not the first event.
+built(TrainSettings)
 
 
 @logger.inject_lambda_context

@@ -31,9 +31,10 @@ from crypto_advisor.contracts.series import Series
 from crypto_advisor.dashboard.read_cache import HeldCandles, HeldSignals, Memo, remembered
 from crypto_advisor.dashboard.service import Dashboard
 from crypto_advisor.wiring.models import model_store
-from crypto_advisor.wiring.settings import SteeringSettings
+from crypto_advisor.wiring.settings import SteeringSettings, built
 
 
+@built  # its validator at import: the cold start pays for it, not the first event
 class DashboardSettings(SteeringSettings):
     """The read side's settings, and Settings' and the email links' (:class:`SteeringSettings`)."""
 

@@ -26,12 +26,13 @@ from crypto_advisor.adapters.ses import SesMailer
 from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.digest.service import Digester
 from crypto_advisor.wiring.notify import email_steering, link_signer, make_ses_client
-from crypto_advisor.wiring.settings import SteersEmail
+from crypto_advisor.wiring.settings import SteersEmail, built
 
 #: 2 x DigestFunction's Timeout in template.yaml.
 DIGEST_LEASE_MS = 240_000
 
 
+@built  # its validator at import: the cold start pays for it, not the first event
 class DigestFunctionSettings(SteersEmail):
     function: ClassVar[str] = "DigestFunction"
 

@@ -23,7 +23,7 @@ from crypto_advisor.telemetry.analysis import record_failure
 from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.analyze import analyze_deps
 from crypto_advisor.wiring.batch import EventSource, PartialBatch, PartialItemFailureResponse
-from crypto_advisor.wiring.events import CandleUpdateRecord
+from crypto_advisor.wiring.events import CandleUpdateRecord, update_coins
 from crypto_advisor.wiring.settings import AnalyzeSettings, built
 
 # Its validator is built at import: the cold start pays for it, not the first event.
@@ -39,6 +39,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     deps = analyze_deps(AnalyzeSettings.from_env(os.environ))
     # The batch's updates share BTC's window: read once per invocation, never across (the table moves on).
     candles = RememberedWindows(deps.candles)
+    # The batch's coins' news summaries: one read per invocation (per 100 coins), not a Query per update.
+    news = deps.batch_news(update_coins(event))
 
     def handle(record: CandleUpdateRecord) -> None:
         outcome = analyze_update(
@@ -47,7 +49,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
             signals=deps.signals,
             rules=deps.rules,
             conditions=deps.conditions,
-            news=deps.news,
+            news=news,
             models=deps.models,
             references=deps.references,
         )

@@ -3,7 +3,10 @@
 Like IngestFunction, the trigger is a ``Schedule`` event whose ``time`` is the
 run's clock, so a run is reproducible from its event. Without a NewsAPI key in
 the secret, news is off: one log line says how to set it, and the run returns
-normally (no failure, no alarm; the analysis simply has no news).
+normally (no failure, no alarm; the analysis simply has no news). Either way
+the run writes the news summary of each watched coin that has none
+(:func:`~crypto_advisor.news.service.refresh_summaries`), so the analysis reads
+one item per batch of coins, not one Query per update, with news off too.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ from typing import Any
 import requests
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from crypto_advisor.news.service import run_news
-from crypto_advisor.telemetry.news import record, record_off
+from crypto_advisor.news.service import refresh_summaries, run_news
+from crypto_advisor.telemetry.news import record, record_off, record_summaries
 from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.news import news_deps, news_source
 from crypto_advisor.wiring.schedule import ScheduledEvent
@@ -35,9 +38,19 @@ def lambda_handler(
     now_ms = int(scheduled.time.timestamp() * 1000)
     deps = news_deps(NewsSettings.from_env(os.environ))
     source = news_source(deps, newsapi_session)
+    coins = deps.watchlist.coins()
     if source is None:
         record_off(deps.secret_id)
+        record_summaries(refresh_summaries(coins, now_ms=now_ms, articles=deps.store, summaries=deps.summaries))
         return {"status": "off", "now_ms": now_ms}
-    report = run_news(deps.watchlist.coins(), now_ms=now_ms, source=source, store=deps.store, archive=deps.archive)
+    report = run_news(
+        coins,
+        now_ms=now_ms,
+        source=source,
+        store=deps.store,
+        archive=deps.archive,
+        summaries=deps.summaries,
+        articles=deps.store,
+    )
     record(report)
     return report.as_dict()

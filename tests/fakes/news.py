@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, final
 
 from crypto_advisor.adapters.news_store import sort_key
 from crypto_advisor.contracts.archive_keys import news_key
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.news import Article, NewsAnswer
-from crypto_advisor.news.ports import ArticleStorePort, NewsArchivePort, NewsSource
+from crypto_advisor.news.ports import ArticleReaderPort, ArticleStorePort, NewsArchivePort, NewsSource, NewsSummaryPort
 from tests.recorded import newsapi
 
 
 @final
-class MemoryStore(ArticleStorePort):
+class MemoryStore(ArticleStorePort, ArticleReaderPort):
     """The News table's contract: one item per (coin, publication time and URL hash), written once."""
 
     def __init__(self, fail_for: str | None = None, bug_for: str | None = None) -> None:
@@ -34,6 +34,34 @@ class MemoryStore(ArticleStorePort):
 
     def coins(self) -> set[str]:
         return {coin for coin, _ in self.items}
+
+    def recent(self, coin: str, since_ms: int, until_ms: int) -> list[Article]:
+        """The coin's articles published in ``[since_ms, until_ms]``, in sort key order (the Query's)."""
+        keys = sorted(k for k in self.items if k[0] == coin)
+        return [self.items[k] for k in keys if since_ms <= self.items[k].published_ts <= until_ms]
+
+
+@final
+class MemorySummaries(NewsSummaryPort):
+    """Each coin's summary as written: (the articles, from_ms, now_ms); ``fail_for`` a coin whose write fails,
+    ``unlisted`` when the summaries cannot be read."""
+
+    def __init__(self, fail_for: str | None = None, unlisted: bool = False) -> None:
+        self.items: dict[str, tuple[list[Article], int, int]] = {}
+        self.writes: list[str] = []
+        self._fail_for, self._unlisted = fail_for, unlisted
+
+    def read(self, coins: Iterable[str]) -> dict[str, Any]:
+        if self._unlisted:
+            raise StorageError("reading the news summaries: throttled")
+        return {c: self.items[c] for c in coins if c in self.items}
+
+    def write(self, coin: str, articles: Sequence[Article], *, from_ms: int, now_ms: int) -> bool:
+        self.writes.append(coin)
+        if coin == self._fail_for:
+            raise StorageError(f"storing the news summary of {coin}: throttled")
+        self.items[coin] = (list(articles), from_ms, now_ms)
+        return True
 
 
 @final

@@ -11,7 +11,7 @@ import pytest
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
 from tests.conftest import REPO
-from tests.integration.test_ingest_function import EVENT, EVENT_MS, HOUR, WATCHLIST
+from tests.integration.test_ingest_function import EVENT, EVENT_MS, EVENT_TIME, HOUR, WATCHLIST
 
 KINESIS_EVENT = json.loads((REPO / "events" / "analyze-kinesis.json").read_text())
 
@@ -153,17 +153,30 @@ def _analyze_requests(deployed) -> list[dict[str, dict[str, int]]]:
     ]
 
 
-def test_the_hot_path_reads_twice_and_writes_once_per_update(ingested):
+def test_the_hot_path_reads_once_per_update_and_once_per_batch_and_writes_once_per_update(ingested):
+    # Given NewsFunction's scheduled run wrote the watched coins' news summaries (news off: what the table holds)
+    ingested.runtime.tick("NewsFunction", EVENT_TIME)
     # When the tick's three updates (BTC's among them) are delivered in one batch
     ingested.runtime.deliver_kinesis("AnalyzeFunction")
-    # Then each update made two reads (its window from Candles, its coin's week from News) and one write (the
-    # conditional put of its Signal); BTC's window, which the other two read against, was read once, as BTC's own
+    # Then each update made one read (its window from Candles) and one write (the conditional put of its Signal),
+    # and the batch one read more: its coins' news summaries in one BatchGetItem (no Query of a coin's articles);
+    # BTC's window, which the other two read against, was read once, as BTC's own
     [requests] = _analyze_requests(ingested)
-    assert requests == {"Candles": {"Query": 3}, "News": {"Query": 3}, "Signals": {"PutItem": 3}}
+    assert requests == {"Candles": {"Query": 3}, "News": {"BatchGetItem": 1}, "Signals": {"PutItem": 3}}
+
+
+def test_before_newsfunction_wrote_the_summaries_each_update_reads_its_coins_articles(ingested):
+    # Given a stack whose News table has no summaries yet (deployed before them, NewsFunction not run since)
+    # When the tick's three updates are delivered in one batch
+    ingested.runtime.deliver_kinesis("AnalyzeFunction")
+    # Then the batch looked for its coins' summaries once, and each update read its coin's articles as before
+    [requests] = _analyze_requests(ingested)
+    assert requests == {"Candles": {"Query": 3}, "News": {"BatchGetItem": 1, "Query": 3}, "Signals": {"PutItem": 3}}
 
 
 def test_an_invocation_without_btcs_update_reads_btcs_window_once_more(ingested):
-    # Given the tick analysed once
+    # Given the coins' news summaries written and the tick analysed once
+    ingested.runtime.tick("NewsFunction", EVENT_TIME)
     ingested.runtime.deliver_kinesis("AnalyzeFunction")
     updates = [json.loads(base64.b64decode(r["kinesis"]["data"])) for r in KINESIS_EVENT["Records"]]
     eth = {**updates[0], "series": "kraken:ETH-USD:1h"}
@@ -171,5 +184,10 @@ def test_an_invocation_without_btcs_update_reads_btcs_window_once_more(ingested)
     ingested.runtime.invoke(
         "AnalyzeFunction", {"Records": [_record(eth, "49656138339385327445622340134937036483539936311380299993")]}
     )
-    # Then its two reads, its write, and one Query of BTC's window: the invocation's, shared by all its updates
-    assert _analyze_requests(ingested)[-1] == {"Candles": {"Query": 2}, "News": {"Query": 1}, "Signals": {"PutItem": 1}}
+    # Then its window, its coin's summary (the batch's BatchGetItem), its write, and one Query of BTC's window: the
+    # invocation's, shared by all its updates
+    assert _analyze_requests(ingested)[-1] == {
+        "Candles": {"Query": 2},
+        "News": {"BatchGetItem": 1},
+        "Signals": {"PutItem": 1},
+    }

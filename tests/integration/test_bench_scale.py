@@ -24,10 +24,16 @@ def test_a_small_watchlist_over_one_tick_reports_every_series_calls_requests_and
     assert calls["coingecko"]["paced_s"] == 4 * 2.1
     # And the ingest ran inline: the planner's one run, no messages
     assert tick["invocations"]["IngestFunction"] == 1 and tick["messages"] == 0
-    # And the hot path: two reads and one write per update, plus BTC's window once per batch without BTC's update
+    # And the hot path: one read (the candle window) and one write per update, plus one read per invocation for
+    # its coins' news summaries and BTC's window once per batch without BTC's update: at most 2 reads per update,
+    # and one read more per update (a Query of each coin's news, as before the summaries) fails here
     hot = tick["hot_path"]
+    invocations = tick["invocations"]["AnalyzeFunction"]
     assert hot["updates"] == 20 and hot["writes_per_update"] == 1.0
-    assert hot["reads_per_update"] == round((2 * 20 + tick["analysis"]["batches_without_btc"]) / 20, 3), tick
+    assert hot["requests_by_table"]["NewsTable"] == {"BatchGetItem": invocations}, hot
+    reads = 20 + invocations + tick["analysis"]["batches_without_btc"]
+    assert hot["reads_per_update"] == round(reads / 20, 3) <= 2, tick
+    assert hot["read_units_per_update"] > 0
     assert set(tick["aws_requests"]) >= {"dynamodb", "s3", "kinesis"}
     # And both times are reported, the Lambda one with its parts; the table prints them
     assert tick["local"]["tick_to_last_signal_s"] > 0

@@ -10,7 +10,9 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from crypto_advisor.adapters.news_store import ARTICLE_TTL_S, NewsStore, sort_key
-from crypto_advisor.contracts.news import Article, Entity
+from crypto_advisor.adapters.news_summary import NewsSummaries, SummarisedNews
+from crypto_advisor.contracts.news import SUMMARY_SPAN_MS, Article, Entity
+from crypto_advisor.local.metering import metered
 from crypto_advisor.local.stack import load_template
 from crypto_advisor.wiring.settings import NewsSettings
 from tests.conftest import REPO
@@ -125,3 +127,80 @@ def test_the_news_schedule_event_file_is_a_valid_eventbridge_envelope():
     event = json.loads((REPO / "events" / "news-schedule.json").read_text())
     parsed = parse(event=event, model=EventBridgeModel)
     assert parsed.detail_type == "Scheduled Event" and parsed.time.tzinfo is not None
+
+
+def summarised(table, coins, fallbacks: list) -> SummarisedNews:
+    return SummarisedNews(
+        NewsSummaries(table), NewsStore(table), coins, on_fallback=lambda c, w: fallbacks.append((c, w))
+    )
+
+
+def test_a_summary_reads_back_what_the_coins_query_does_for_any_window_inside_its_span(table):
+    # Given BTC's articles (one unscored, one off topic, one with entities) and its summary written at T
+    store = NewsStore(table)
+    stored = [
+        article(T - 30 * HOUR),
+        article(T - 20 * HOUR, compound=0.5).model_copy(update={"entities": (Entity(name="SEC", kind="org"),)}),
+        article(T - 10 * HOUR).model_copy(update={"compound": None, "language": "de"}),
+        article(T - HOUR).model_copy(update={"off_topic": True, "about": ("ETH",)}),
+    ]
+    for a in stored:
+        store.put_once(a)
+    assert NewsSummaries(table).write("BTC", store.recent("BTC", T - SUMMARY_SPAN_MS, T), from_ms=T - SUMMARY_SPAN_MS,
+                                      now_ms=T)  # fmt: skip
+
+    # When windows inside the summary's span are read through it
+    fallbacks: list = []
+    news = summarised(table, ["BTC"], fallbacks)
+    windows = [(T - 40 * HOUR, T), (T - 20 * HOUR, T - 10 * HOUR), (T - 5 * HOUR, T + HOUR)]
+
+    # Then each is the Query's answer, field for field but the description (which no Signal carries)
+    for since, until in windows:
+        assert news.recent("BTC", since, until) == [
+            a.model_copy(update={"description": ""}) for a in store.recent("BTC", since, until)
+        ]
+    assert fallbacks == [] and store.recent("BTC", T - 40 * HOUR, T)[0].description == "Sellers dominated."
+
+
+def test_without_a_usable_summary_the_coins_query_answers_and_the_reason_is_told(table, monkeypatch):
+    # Given BTC's summary too large to hold its articles, ETH's starting after the window asked, and SOL's absent
+    store = NewsStore(table)
+    for coin in ("BTC", "ETH", "SOL"):
+        store.put_once(article(T - HOUR, coin=coin))
+    summaries = NewsSummaries(table)
+    monkeypatch.setattr("crypto_advisor.adapters.news_summary.MAX_SUMMARY_BYTES", 10)
+    assert summaries.write("BTC", store.recent("BTC", 0, T), from_ms=0, now_ms=T) is False
+    monkeypatch.undo()
+    summaries.write("ETH", store.recent("ETH", T - 2 * HOUR, T), from_ms=T - 2 * HOUR, now_ms=T)
+
+    # When the three coins' last day is read
+    fallbacks: list = []
+    news = summarised(table, ["BTC", "ETH", "SOL"], fallbacks)
+    answers = {coin: news.recent(coin, T - 24 * HOUR, T) for coin in ("BTC", "ETH", "SOL")}
+
+    # Then each got its Query's articles, and each fallback was told with its reason
+    assert answers == {coin: store.recent(coin, T - 24 * HOUR, T) for coin in ("BTC", "ETH", "SOL")}
+    assert fallbacks == [
+        ("BTC", "summary too large to hold its articles"),
+        ("ETH", "summary starts after the window"),
+        ("SOL", "no summary yet"),
+    ]
+
+
+def test_a_batch_of_coins_is_read_in_one_request_per_hundred(table):
+    # Given 150 coins with a summary each (one article each)
+    store, summaries = NewsStore(table), NewsSummaries(table)
+    coins = [f"C{i:03d}" for i in range(150)]
+    for coin in coins:
+        store.put_once(article(T - HOUR, coin=coin))
+        summaries.write(coin, store.recent(coin, 0, T), from_ms=0, now_ms=T)
+
+    # When every coin's news is read for one batch
+    fallbacks: list = []
+    news = summarised(table, coins, fallbacks)
+    with metered() as usage:
+        read = [news.recent(coin, T - 24 * HOUR, T) for coin in coins]
+
+    # Then two BatchGetItem requests answered all 150, and no Query was needed
+    assert dict(usage.dynamodb_requests[table.name]) == {"BatchGetItem": 2} and fallbacks == []
+    assert [len(r) for r in read] == [1] * 150

@@ -27,6 +27,11 @@ from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
 #: How far back the 7-day mood looks, and the short window it is compared with.
 MOOD_LONG_MS = WEEK_MS
 MOOD_SHORT_MS = DAY_MS
+#: How far back a coin's news summary (NewsFunction's, read by the analysis instead of the coin's Query: see
+#: :mod:`crypto_advisor.adapters.news_summary`) holds its articles: the analysis asks for the week before a
+#: candle's close plus one candle (a day at most), and a candle may be analysed a while after the summary was
+#: written; an older window is read the old way.
+SUMMARY_SPAN_MS = MOOD_LONG_MS + 2 * DAY_MS
 
 #: Caps on every text field stored from a news source. A publisher can send anything (a 450 KB URL failed a
 #: News write and stopped that coin's run; three 150 KB ones made a Signal too large for DynamoDB), so each field

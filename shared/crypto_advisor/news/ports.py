@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from crypto_advisor.contracts.news import Article, NewsAnswer
@@ -18,3 +18,15 @@ class ArticleStorePort(Protocol):
 
 class NewsArchivePort(Protocol):
     def put(self, coin: str, run_ms: int, document: Mapping[str, Any]) -> str: ...
+
+
+class ArticleReaderPort(Protocol):
+    def recent(self, coin: str, since_ms: int, until_ms: int) -> list[Article]: ...
+
+
+class NewsSummaryPort(Protocol):
+    """Each coin's news summary (:class:`crypto_advisor.adapters.news_summary.NewsSummaries`)."""
+
+    def read(self, coins: Iterable[str]) -> Mapping[str, Any]: ...
+
+    def write(self, coin: str, articles: Sequence[Article], *, from_ms: int, now_ms: int) -> bool: ...

@@ -17,27 +17,43 @@ run instead, because every further call would get the same answer and spend
 the day's quota: NewsAPI's rate limit (``rateLimited``, HTTP 429) and a key it
 refuses (``apiKeyInvalid`` and friends). The coins not yet called are
 reported as skipped with the reason.
+
+After the coins, the run rewrites the news summary (what the analysis reads
+instead of each coin's Query: :mod:`crypto_advisor.adapters.news_summary`) of
+every coin that has new articles, those stored for it by another coin's
+answer included, and of every watched coin that has no summary yet; a
+summary that cannot be written is reported with its coin and never stops the
+others (its coin's analysis falls back to the Query). :func:`refresh_summaries`
+runs alone too, when news is off.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from crypto_advisor.contracts.errors import RateLimitedError, SourceAuthError, SourceError, StorageError
-from crypto_advisor.contracts.news import Article
+from crypto_advisor.contracts.news import SUMMARY_SPAN_MS, Article
 from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.news.language import language
 from crypto_advisor.news.parse import Detector, Rejection, Scorer, parse_articles
-from crypto_advisor.news.ports import ArticleStorePort, NewsArchivePort, NewsSource
+from crypto_advisor.news.ports import (
+    ArticleReaderPort,
+    ArticleStorePort,
+    NewsArchivePort,
+    NewsSource,
+    NewsSummaryPort,
+)
 from crypto_advisor.news.query import news_query
 from crypto_advisor.news.scoring import compound
 
 #: How far back each run asks. NewsAPI's free plan shows articles 24 hours late, so a 48-hour window sees
 #: the newest day it can; overlapping runs cost nothing (articles are stored once).
 LOOKBACK_MS = 48 * HOUR_MS
+#: Far enough ahead that a summary holds every article stored, whatever its publication time.
+END_MS = 9_999_999_999_999
 
 CoinStatus = Literal["stored", "failed", "skipped"]
 StopReason = Literal["rate_limited", "auth"]
@@ -83,12 +99,38 @@ class CoinReport:
 
 
 @dataclass
+class SummaryReport:
+    """The summaries a run rewrote: ``written`` coins (``too_large`` among them: written without their articles),
+    and the coins whose summary failed, with why (their analysis reads their articles' Query meanwhile)."""
+
+    written: list[str] = field(default_factory=list)
+    too_large: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    #: why the existing summaries could not be listed (only the touched coins' were rewritten)
+    unlisted: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "written": len(self.written),
+            "too_large": list(self.too_large),
+            "failed": dict(self.failed),
+            "unlisted": self.unlisted,
+        }
+
+
+@dataclass
 class NewsRunReport:
     now_ms: int
     coins: list[CoinReport]
     #: Why the run stopped calling NewsAPI before its last coin, if it did.
     stopped: StopReason | None = None
     stopped_because: str | None = None
+    summaries: SummaryReport = field(default_factory=SummaryReport)
+
+    @property
+    def touched(self) -> set[str]:
+        """The coins this run stored new articles for (an article stored for another coin it names included)."""
+        return {c.coin for c in self.coins if c.new} | {o for c in self.coins for o, n in c.also_for.items() if n}
 
     @property
     def failed(self) -> list[CoinReport]:
@@ -123,6 +165,7 @@ class NewsRunReport:
             "stopped": self.stopped,
             "stopped_because": self.stopped_because,
             "coins": [c.as_dict() for c in self.coins],
+            "summaries": self.summaries.as_dict(),
         }
 
 
@@ -200,8 +243,13 @@ def run_news(
     lookback_ms: int = LOOKBACK_MS,
     score: Scorer = compound,
     detect: Detector = language,
+    summaries: NewsSummaryPort | None = None,
+    articles: ArticleReaderPort | None = None,
 ) -> NewsRunReport:
-    """The news of every coin (ticker -> name, as ``Watchlist.coins()`` gives); one failing coin stops no other."""
+    """The news of every coin (ticker -> name, as ``Watchlist.coins()`` gives); one failing coin stops no other.
+
+    With ``summaries`` (and ``articles``, the store's reader), the coins' summaries are refreshed after them.
+    """
     run = NewsRunReport(now_ms=now_ms, coins=[])
     for coin, name in coins.items():
         if run.stopped:
@@ -238,4 +286,39 @@ def run_news(
         except Exception as exc:  # noqa: BLE001 - a bug in one coin must not starve the others; reported
             report = CoinReport(coin, "failed", query=query, error=f"{type(exc).__name__}: {exc}", error_kind="Bug")
         run.coins.append(report)
+    if summaries is not None and articles is not None:
+        run.summaries = refresh_summaries(coins, run.touched, now_ms=now_ms, articles=articles, summaries=summaries)
     return run
+
+
+def refresh_summaries(
+    coins: Iterable[str],
+    touched: Iterable[str] = (),
+    *,
+    now_ms: int,
+    articles: ArticleReaderPort,
+    summaries: NewsSummaryPort,
+) -> SummaryReport:
+    """Rewrite the summaries of the ``touched`` coins, and write those of the watched ``coins`` that have none.
+
+    Each from its coin's articles as the table holds them now (one Query and one write a coin); a coin whose
+    summary fails is reported and the others go on. When the summaries cannot even be listed, only the touched
+    coins are rewritten: their old summaries are known to be behind.
+    """
+    report = SummaryReport()
+    watched = set(coins)
+    try:
+        missing = watched - set(summaries.read(watched))
+    except StorageError as exc:
+        missing, report.unlisted = set(), str(exc)[:500]
+    from_ms = now_ms - SUMMARY_SPAN_MS
+    for coin in sorted(missing | set(touched)):
+        try:
+            held = summaries.write(coin, articles.recent(coin, from_ms, END_MS), from_ms=from_ms, now_ms=now_ms)
+        except StorageError as exc:
+            report.failed[coin] = str(exc)[:500]
+            continue
+        report.written.append(coin)
+        if not held:
+            report.too_large.append(coin)
+    return report

@@ -23,6 +23,11 @@ def record_unreadable_article(coin: str, sort_key: str, error: str) -> None:
     logger.warning("unreadable news item skipped", coin=coin, sk=sort_key, error=error)
 
 
+def record_news_fallback(coin: str, why: str) -> None:
+    """A coin's news read by its articles' Query, not its summary (a read more for this update), and why."""
+    logger.info("news read from the coin's articles, not its summary", coin=coin, why=why)
+
+
 def record_stale_model(series: Series, error: StorageError) -> None:
     """The served model could not be refreshed; the cached version keeps predicting meanwhile."""
     logger.warning("model refresh failed: serving the cached version", series=series.key, error=str(error))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crypto_advisor.news.service import NewsRunReport
+from crypto_advisor.news.service import NewsRunReport, SummaryReport
 from crypto_advisor.telemetry.catalog import NEWS_COINS_FAILED
 from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 
@@ -14,6 +14,17 @@ def record_off(secret_id: str) -> None:
         secret_id=secret_id,
         fix=f"aws secretsmanager put-secret-value --secret-id {secret_id} --secret-string <your NewsAPI key>",
     )
+
+
+def record_summaries(report: SummaryReport) -> None:
+    """The news summaries a run wrote; each one that failed (its coin's analysis reads the coin's Query meanwhile)."""
+    for coin, error in report.failed.items():
+        logger.error("news summary not written: the analysis reads the coin's articles instead", coin=coin, error=error)
+    if report.unlisted:
+        logger.error(
+            "news summaries not listed: only the coins with new articles were rewritten", error=report.unlisted
+        )
+    logger.info("news summaries", written=len(report.written), too_large=report.too_large, failed=len(report.failed))
 
 
 def record(report: NewsRunReport) -> None:
@@ -62,5 +73,6 @@ def record(report: NewsRunReport) -> None:
         other_languages=report.other_languages,
         failed=len(report.failed),
     )
+    record_summaries(report.summaries)
     if report.failed:
         metrics.add_metric(name=NEWS_COINS_FAILED.name, unit=MetricUnit.Count, value=len(report.failed))

@@ -38,6 +38,7 @@ from aws_lambda_powertools.shared.dynamodb_deserializer import TypeDeserializer
 from pydantic import BaseModel, ConfigDict, Json, field_validator, model_validator
 
 from crypto_advisor.contracts.candle_update import CandleUpdate
+from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 
 
@@ -129,3 +130,20 @@ class CandleUpdateRecord(BaseModel):
     awsRegion: str
     eventSourceARN: str
     kinesis: CandleUpdatePayload
+
+
+def update_coins(event: dict[str, Any]) -> set[str]:
+    """The coins (base assets) of a Kinesis batch's updates, read before the records are handled one by one.
+
+    AnalyzeFunction reads the news summaries of all of them in one request. A
+    record that does not parse is left out here: the partial-batch processor
+    fails it on its own.
+    """
+    coins: set[str] = set()
+    for record in event.get("Records") or ():
+        try:
+            update = CandleUpdate.model_validate_json(base64.b64decode(record["kinesis"]["data"]))
+            coins.add(Series.parse(update.series).base)
+        except (KeyError, TypeError, ValueError, binascii.Error):
+            continue
+    return coins

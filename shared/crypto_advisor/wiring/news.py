@@ -18,6 +18,7 @@ import requests
 from crypto_advisor.adapters.config_source import load_watchlist, read_optional_secret
 from crypto_advisor.adapters.news_archive import NewsArchive
 from crypto_advisor.adapters.news_store import NewsStore
+from crypto_advisor.adapters.news_summary import NewsSummaries
 from crypto_advisor.adapters.newsapi import NewsApiSource
 from crypto_advisor.contracts.watchlist import Watchlist
 from crypto_advisor.wiring.settings import NewsSettings
@@ -27,6 +28,7 @@ from crypto_advisor.wiring.settings import NewsSettings
 class NewsDeps:
     watchlist: Watchlist
     store: NewsStore
+    summaries: NewsSummaries
     archive: NewsArchive
     secrets: Any
     secret_id: str
@@ -36,9 +38,11 @@ class NewsDeps:
 def news_deps(settings: NewsSettings) -> NewsDeps:
     session = boto3.session.Session()
     s3 = session.client("s3")
+    table = session.resource("dynamodb").Table(settings.news_table)
     return NewsDeps(
         watchlist=load_watchlist(settings.watchlist_uri, s3_client=s3),
-        store=NewsStore(session.resource("dynamodb").Table(settings.news_table)),
+        store=NewsStore(table),
+        summaries=NewsSummaries(table),
         archive=NewsArchive(s3, settings.archive_bucket),
         secrets=session.client("secretsmanager"),
         secret_id=settings.newsapi_secret_id,

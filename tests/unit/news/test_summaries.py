@@ -1,0 +1,106 @@
+"""The news run's summaries: what the analysis reads instead of each coin's Query, rewritten when a coin's news
+changed, written where a watched coin has none, and a failure kept to its coin."""
+
+from __future__ import annotations
+
+from crypto_advisor.contracts.news import SUMMARY_SPAN_MS
+from crypto_advisor.news.service import refresh_summaries, run_news
+from tests.fakes.news import MemoryArchive, MemoryStore, MemorySummaries, ScriptedSource
+from tests.recorded import newsapi
+
+HOUR = 3_600_000
+NOW = 1_793_491_200_000  # 2026-11-01T00:00Z
+COINS = {"BTC": "Bitcoin", "ETH": "Ethereum", "SOL": "Solana"}
+
+
+def articles(title: str, start: int, count: int) -> list[dict]:
+    return [newsapi.article(f"{title} story {i}", NOW - (start + i) * HOUR) for i in range(count)]
+
+
+def run(store, summaries, answers, now_ms=NOW):
+    return run_news(
+        COINS,
+        now_ms=now_ms,
+        source=ScriptedSource(answers),
+        store=store,
+        archive=MemoryArchive(),
+        summaries=summaries,
+        articles=store,
+    )
+
+
+def test_each_coin_s_summary_holds_its_articles_as_the_table_does_those_another_coin_found_included():
+    # Given Bitcoin's answer has an article naming Ether too, and Solana's answer is empty
+    answers = {
+        "Bitcoin": [*articles("Bitcoin", 1, 3), newsapi.article("Bitcoin and Ethereum rally", NOW - 5 * HOUR)],
+        "Ethereum": articles("Ethereum", 2, 2),
+        "Solana": [],
+    }
+    store, summaries = MemoryStore(), MemorySummaries()
+
+    # When the run is made
+    report = run(store, summaries, answers)
+
+    # Then every watched coin has a summary (Solana's empty), each exactly its articles of the span, in the
+    # table's order, the article stored for ETH by Bitcoin's answer among ETH's
+    assert report.summaries.written == ["BTC", "ETH", "SOL"] and report.summaries.failed == {}
+    for coin in COINS:
+        held, from_ms, written_ms = summaries.items[coin]
+        assert (from_ms, written_ms) == (NOW - SUMMARY_SPAN_MS, NOW)
+        assert held == store.recent(coin, from_ms, NOW)
+    assert len(summaries.items["ETH"][0]) == 3 and summaries.items["SOL"][0] == []
+    assert report.as_dict()["summaries"] == {"written": 3, "too_large": [], "failed": {}, "unlisted": None}
+
+
+def test_a_later_run_rewrites_only_the_summaries_whose_news_changed():
+    # Given a first run wrote the three summaries
+    store, summaries = MemoryStore(), MemorySummaries()
+    run(store, summaries, {"Bitcoin": articles("Bitcoin", 1, 3), "Ethereum": [], "Solana": []})
+
+    # When two hours later only Ether has a new article (Bitcoin's are the same again)
+    later = NOW + 2 * HOUR
+    summaries.writes.clear()
+    run(store, summaries, {"Bitcoin": articles("Bitcoin", 1, 3), "Ethereum": articles("Ethereum", -1, 1), "Solana": []},
+        now_ms=later)  # fmt: skip
+
+    # Then only ETH's summary was written again, and it holds the new article
+    assert summaries.writes == ["ETH"]
+    assert [a.title for a in summaries.items["ETH"][0]] == ["Ethereum story 0"]
+
+
+def test_a_summary_that_fails_is_reported_with_its_coin_and_the_others_are_written():
+    # Given the summaries' table throttles ETH's write
+    store, summaries = MemoryStore(), MemorySummaries(fail_for="ETH")
+
+    # When the run is made
+    report = run(store, summaries, {"Bitcoin": articles("Bitcoin", 1, 2), "Ethereum": articles("Ethereum", 1, 2),
+                                    "Solana": []})  # fmt: skip
+
+    # Then ETH's failure is reported and BTC's and SOL's are written; the articles are all stored
+    assert report.summaries.written == ["BTC", "SOL"] and list(report.summaries.failed) == ["ETH"]
+    assert "throttled" in report.summaries.failed["ETH"] and len(store.items) == 4
+
+
+def test_with_news_off_the_coins_without_a_summary_get_one_of_what_the_table_holds():
+    # Given a table holding BTC's articles from when news was on, and BTC's summary written then
+    store, summaries = MemoryStore(), MemorySummaries()
+    run(store, summaries, {"Bitcoin": articles("Bitcoin", 1, 2), "Ethereum": [], "Solana": []})
+    del summaries.items["SOL"]
+    summaries.writes.clear()
+
+    # When a run without a key refreshes the summaries alone
+    report = refresh_summaries(COINS, now_ms=NOW + HOUR, articles=store, summaries=summaries)
+
+    # Then only SOL, which had none, gets one
+    assert report.written == ["SOL"] and summaries.writes == ["SOL"]
+
+
+def test_summaries_that_cannot_be_listed_leave_only_the_coins_with_new_articles_rewritten():
+    # Given the summaries cannot be read
+    store, summaries = MemoryStore(), MemorySummaries(unlisted=True)
+
+    # When a run stores BTC's articles
+    report = run(store, summaries, {"Bitcoin": articles("Bitcoin", 1, 2), "Ethereum": [], "Solana": []})
+
+    # Then BTC's summary is rewritten (its old one is behind the table) and the listing's error is reported
+    assert report.summaries.written == ["BTC"] and "throttled" in (report.summaries.unlisted or "")

@@ -57,25 +57,43 @@ class CandleArchive:
             keys.append(key)
         return keys
 
-    def keys(self, series: Series) -> list[str]:
+    def keys(self, series: Series, *, from_date: str | None = None) -> list[str]:
+        """The keys of ``series``' objects in S3's order (by day, then by first candle), all or from a UTC day on.
+
+        ``from_date`` (``YYYY-MM-DD``) lists only the objects of that day and later, with ListObjectsV2's
+        ``StartAfter``: ``.../date=2026-11-20`` sorts before every key of that day's partition and after every
+        key of the days before, so S3 never returns, nor bills, the pages of the older days.
+        """
         paginator = self._s3.get_paginator("list_objects_v2")
+        prefix = series_prefix(series)
+        start = {"StartAfter": f"{prefix}date={from_date}"} if from_date else {}
         try:
             return [
                 obj["Key"]
-                for page in paginator.paginate(Bucket=self._bucket, Prefix=series_prefix(series))
+                for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix, **start)
                 for obj in page.get("Contents", [])
             ]
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"listing the archive of {series.key}: {exc}") from exc
 
-    def read(self, series: Series) -> list[Candle]:
-        """Every archived candle of ``series``, de-duplicated on ``ts``, oldest first."""
+    def read_objects(self, keys: Sequence[str]) -> dict[int, Candle]:
+        """The candles of ``keys`` by ``ts``; where two objects hold the same ``ts``, the later key's wins."""
         by_ts: dict[int, Candle] = {}
-        for key in self.keys(series):
+        for key in keys:
             try:
                 body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
             except (ClientError, BotoCoreError) as exc:
                 raise StorageError(f"reading {key}: {exc}") from exc
             for candle in decode(body):
                 by_ts[candle.ts] = candle
+        return by_ts
+
+    def read(self, series: Series) -> list[Candle]:
+        """Every archived candle of ``series``, de-duplicated on ``ts``, oldest first.
+
+        One GET per object ever archived: the daily refit reads through
+        :class:`~crypto_advisor.adapters.training_history.TrainingHistory` instead, whose requests do not grow
+        with the archive's age, and which falls back to this read.
+        """
+        by_ts = self.read_objects(self.keys(series))
         return [by_ts[ts] for ts in sorted(by_ts)]

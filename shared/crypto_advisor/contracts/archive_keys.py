@@ -30,6 +30,19 @@ def ohlcv_key(series: Series, first_ts: int, last_ts: int) -> str:
     return f"{series_prefix(series)}date={utc_date(first_ts)}/{first_ts}-{last_ts}.jsonl.gz"
 
 
+TRAINING_HISTORY_PREFIX = "training/history"
+
+
+def training_history_key(series: Series) -> str:
+    """The daily refit's compacted copy of a series' archive (``adapters.training_history``).
+
+    ``training/history/source=kraken/symbol=BTC-USD/timeframe=1h/candles.jsonl.gz``: outside ``raw/``, so
+    Athena's tables over ``raw/ohlcv/`` never count its candles twice; rebuilt from ``raw/`` whenever it is
+    missing or wrong.
+    """
+    return f"{TRAINING_HISTORY_PREFIX}/{series_prefix(series).removeprefix(OHLCV_PREFIX + '/')}candles.jsonl.gz"
+
+
 FIRINGS_PREFIX = "raw/firings"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crypto_advisor.contracts.series import Series
 from crypto_advisor.telemetry.catalog import TRAIN_SERIES_FAILED
 from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 from crypto_advisor.training.fan_out import TaskOutcome
@@ -43,6 +44,11 @@ def record(report: TrainingReport) -> None:
     if report.failed:
         # Its own name: ingest's SeriesFailed alarm wants three failing runs in a row, which a daily run never makes.
         metrics.add_metric(name=TRAIN_SERIES_FAILED.name, unit=MetricUnit.Count, value=len(report.failed))
+
+
+def record_history_read(series: Series, reason: str, unexpected: bool) -> None:
+    """Why the refit read a series' whole archive, or could not store its history (``adapters.training_history``)."""
+    (logger.warning if unexpected else logger.info)("training history", series=series.key, reason=reason)
 
 
 def record_task(outcome: TaskOutcome) -> None:

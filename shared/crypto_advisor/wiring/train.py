@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import boto3
 
-from crypto_advisor.adapters.archive import CandleArchive
 from crypto_advisor.adapters.config_source import load_watchlist
 from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
 from crypto_advisor.adapters.scan_reports import ScanReports
+from crypto_advisor.adapters.training_history import TrainingHistory
 from crypto_advisor.adapters.training_runs import TrainingQueue, TrainingRunReports
 from crypto_advisor.analysis.rules import Rule, build_rules
 from crypto_advisor.contracts.watchlist import Watchlist
+from crypto_advisor.telemetry.training import record_history_read
 from crypto_advisor.training.forecaster import LibraryForecaster
 from crypto_advisor.training.ports import Ports
 from crypto_advisor.wiring.models import model_store
@@ -48,7 +49,7 @@ def training_deps(settings: TrainSettings) -> TrainingDeps:
         watchlist=watchlist,
         rules=build_rules(watchlist.rules),
         ports=Ports(
-            archive=CandleArchive(s3, settings.archive_bucket),
+            archive=TrainingHistory(s3, settings.archive_bucket, on_full_read=record_history_read),
             replay_figures=ReplayFiguresStore(s3, settings.archive_bucket),
             models=model_store(s3, settings.archive_bucket),
             forecaster=LibraryForecaster(),

@@ -83,3 +83,22 @@ def test_the_notifier_reads_only_the_replay_figures_under_stats(resources):
     text = str(statements(role))
     assert "stats/replay/*" in text
     assert "/stats/*" not in text and "'stats/*'" not in text
+
+
+def test_only_the_refit_reads_and_writes_the_training_histories(resources):
+    # Given every role's statements that name the training histories' prefix
+    naming = {
+        name: [s for s in statements(role) if "training/history" in str(s.get("Resource", ""))]
+        for name, role in of_type(resources, "AWS::IAM::Role").items()
+    }
+    train_role = resources["TrainFunction"]["Properties"]["Role"]["Fn::GetAtt"][0]
+    # Then TrainFunction's role alone has them: GET and PUT on that prefix, nothing broader
+    assert {name for name, found in naming.items() if found} == {train_role}
+    [statement] = naming[train_role]
+    assert set(as_list(statement["Action"])) == {"s3:GetObject", "s3:PutObject"}
+    assert [str(r) for r in as_list(statement["Resource"])] == [
+        str({"Fn::Sub": "${ArchiveBucket.Arn}/training/history/*"})
+    ]
+    # And it may list that prefix, so a series' first run finds no history (404) rather than a refusal (403)
+    lists = [s for s in statements(role_of(resources, "TrainFunction")) if "s3:ListBucket" in as_list(s["Action"])]
+    assert any("training/history/*" in str(s.get("Condition")) for s in lists)

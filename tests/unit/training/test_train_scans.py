@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import parse_watchlist
 from crypto_advisor.forecast.config import ForecastConfig
-from crypto_advisor.training.scan import train_scans
+from crypto_advisor.training.scan import HISTORY_HOURS, READERS, read_coins, train_scans
 from tests.unit.forecast.test_scan_breakout import market
 
 WATCHLIST = parse_watchlist("series:\n  - {source: coingecko-markets, top: 20, vs: usd}\n")
@@ -72,3 +74,37 @@ def test_a_scan_too_young_to_test_writes_a_report_that_says_so():
 def test_before_the_first_scan_nothing_is_trained():
     outcomes = train_scans(WATCHLIST, now_ms=NOW, archive=Archive({}), reports=Reports(None), config=CONFIG)
     assert outcomes == [{"scan": "top 20 USD", "status": "skipped", "reason": "no scan stored yet"}]
+
+
+def test_the_coins_are_read_readers_at_a_time_each_under_its_own_name():
+    # Given 20 coins, and an archive whose reads each wait until READERS of them are under way at once
+    candles = market(20, 300, tell=True)
+    together = threading.Barrier(READERS, timeout=10)
+
+    class AllAtOnce(Archive):
+        def read(self, series: Series) -> list[Candle]:
+            together.wait()  # one after the other, the first read would wait here alone and time out
+            return super().read(series)
+
+    # When the scan's coins are read: each coin's own last HISTORY_HOURS, under its own name
+    got = read_coins(AllAtOnce(candles), list(candles))
+    assert list(got) == list(candles)
+    assert got == {key: c[-HISTORY_HOURS:] for key, c in candles.items()}
+
+
+def test_a_coin_that_cannot_be_read_fails_its_scan_with_the_error_naming_it():
+    candles = market(20, 300, tell=True)
+    broken = sorted(candles)[7]
+
+    class OneUnreadable(Archive):
+        def read(self, series: Series) -> list[Candle]:
+            if series.key == broken:
+                raise StorageError(f"listing the archive of {series.key}: AccessDenied")
+            return super().read(series)
+
+    outcomes = train_scans(
+        WATCHLIST, now_ms=NOW, archive=OneUnreadable(candles), reports=Reports(snapshot_of(candles)), config=CONFIG
+    )
+    assert outcomes == [
+        {"scan": "top 20 USD", "status": "failed", "error": f"listing the archive of {broken}: AccessDenied"}
+    ]

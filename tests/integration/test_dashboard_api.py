@@ -326,3 +326,17 @@ def _unb64(data: bytes) -> str:
     import base64
 
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def test_an_answer_is_gzipped_for_a_client_that_accepts_it(site):
+    dashboard, client, tokens, _ = site
+    path = f"/api/v1/series/{BTC}?days=7"
+    _, plain_headers, plain = client.call("GET", path, token=tokens["access_token"])
+    request = urllib.request.Request(dashboard.url + path)  # noqa: S310 - loopback
+    request.add_header("Authorization", f"Bearer {tokens['access_token']}")
+    request.add_header("Accept-Encoding", "gzip")
+    with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 - loopback
+        encoding, packed = answer.headers["Content-Encoding"], answer.read()
+    assert "content-encoding" not in plain_headers
+    assert encoding == "gzip" and json.loads(gzip.decompress(packed)) == plain
+    assert len(packed) < len(json.dumps(plain)) / 2

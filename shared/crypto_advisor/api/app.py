@@ -60,6 +60,9 @@ def _security_headers(app: APIGatewayHttpResolver, next_middleware: NextMiddlewa
     )
     if api:
         response.headers["Cache-Control"] = "no-store"
+        # gzipped when the request accepts it (Powertools checks Accept-Encoding): a series page's JSON is about
+        # 150 KB, 40 KB gzipped, and the HTTP API passes a Lambda's body through uncompressed
+        response.compress = True
     return response
 
 

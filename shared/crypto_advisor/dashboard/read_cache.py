@@ -14,6 +14,12 @@ long as each kind of record says when it may have changed. The freshness rules:
   sent), a span of signals, the replay figures and model cards (rewritten by the daily training), the forecast
   ledger, the news and a re-rendered email. Each is read again once its copy is older than that, and a failed
   read is never kept.
+- **A whole answer is as fresh as its parts.** The overview and a series page are kept under a key made of what
+  is exact (the watched series, their cursors, their newest signals' candles), so a moved cursor or a new signal
+  builds them again at once; the rest of what they were built from is memoised, and an answer counts as read
+  when its oldest memoised part was (:class:`Memo` tracks it), so it too is at most :data:`READ_TTL_S` old.
+  A warm page load then costs the watchlist read and one BatchGetItem of the cursors, not the page's
+  computing (the correlation matrix, the indicator panes, the answer's models).
 
 One container serves one request at a time, so nothing here is shared between threads; the memory held is
 bounded by the stores' own windows (about 30 days of candles per series) and :data:`MEMO_SIZE` answers.
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import math
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -116,26 +123,46 @@ class HeldSignals:
 
 
 class Memo:
-    """Answers kept for :data:`READ_TTL_S` seconds by key (at most :data:`MEMO_SIZE`); an exception is never kept."""
+    """Answers kept for :data:`READ_TTL_S` seconds by key (at most :data:`MEMO_SIZE`); an exception is never kept.
+
+    Answers nest: one built (inside ``read``) from others of the same memo counts as read when the oldest of
+    them was, so it never outlives what it was built from.
+    """
 
     def __init__(self, clock_s: Callable[[], float], ttl_s: float = READ_TTL_S, size: int = MEMO_SIZE) -> None:
         self._clock_s = clock_s
         self._ttl_s = ttl_s
         self._size = size
         self._answers: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        #: for each answer being built (outermost first): when its oldest part so far was read
+        self._building: list[float] = []
 
-    def __call__(self, key: Hashable, read: Callable[[], T]) -> T:
+    def __call__(self, key: Hashable, read: Callable[[], T], keep: Callable[[T], bool] | None = None) -> T:
+        """``read()``'s answer, kept under ``key`` unless ``keep`` says not (an answer noting a failed part)."""
         now = self._clock_s()
         kept = self._answers.get(key)
         if kept is not None and now - kept[0] < self._ttl_s:
             self._answers.move_to_end(key)
+            self._used(kept[0])
             return cast(T, kept[1])
-        answer = read()
-        self._answers[key] = (now, answer)
-        self._answers.move_to_end(key)
-        while len(self._answers) > self._size:
-            self._answers.popitem(last=False)
+        self._building.append(now)
+        try:
+            answer = read()
+        finally:
+            read_at = self._building.pop()
+        if keep is not None and not keep(answer):
+            read_at = -math.inf  # not kept, and neither is an answer built from it
+        else:
+            self._answers[key] = (read_at, answer)
+            self._answers.move_to_end(key)
+            while len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+        self._used(read_at)
         return answer
+
+    def _used(self, read_at: float) -> None:
+        if self._building:
+            self._building[-1] = min(self._building[-1], read_at)
 
 
 def remembered(store: T, memo: Memo) -> T:

@@ -9,7 +9,7 @@ series' part of the answer (its row says why, or the series page lists it in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -86,9 +86,6 @@ class Dashboard:
     def overview(self) -> Overview:
         now = self.clock_ms()
         watchlist = self.watchlist()
-        rows: list[SeriesRow] = []
-        windows: dict[str, list[Candle]] = {}
-        latest_of: dict[str, Signal] = {}
         try:
             cursors = self.candles.cursors([w.series for w in watchlist])
         except StorageError as exc:  # every row says why; the page still answers
@@ -98,28 +95,63 @@ class Dashboard:
                 correlation=correlation({}, now),
                 market=self._market_state(watchlist, {}, now),
             )
+        # What is exact (read_cache.py) keys the kept answer: the series, their cursors and newest signals.
+        latest_of: dict[str, Signal | StorageError | None] = {}
+        for watched in watchlist:
+            key = watched.series.key
+            cursor = cursors.get(key)
+            try:
+                # No signal is newer than the cursor's candle (the analysis runs on published candles only), and
+                # a series with no cursor has none yet.
+                latest_of[key] = None if cursor is None else self.signals.latest(key, cursor)
+            except StorageError as exc:
+                latest_of[key] = exc
+        exact = tuple(
+            (w.series.key, w.name, cursors.get(w.series.key), _signal_ts(latest_of[w.series.key])) for w in watchlist
+        )
+        answer = self._kept(
+            ("overview", exact),
+            lambda: self._overview(watchlist, cursors, latest_of, now),
+            keep=lambda o: all(row.error is None for row in o.series),
+        )
+        return answer if answer.generated_at == now else answer.model_copy(update={"generated_at": now})
+
+    def _overview(
+        self,
+        watchlist: Watchlist,
+        cursors: dict[str, int | None],
+        latest_of: dict[str, Signal | StorageError | None],
+        now: int,
+    ) -> Overview:
+        rows: list[SeriesRow] = []
+        windows: dict[str, list[Candle]] = {}
+        signals: dict[str, Signal] = {}
         for watched in watchlist:
             series = watched.series
             try:
+                latest = latest_of[series.key]
+                if isinstance(latest, StorageError):
+                    raise latest
                 cursor = cursors.get(series.key)
-                anchor = cursor or now
-                since = anchor - max(WEEK_MS, CORRELATION_DAYS * DAY_MS) - series.timeframe_ms
+                since = (cursor or now) - max(WEEK_MS, CORRELATION_DAYS * DAY_MS) - series.timeframe_ms
                 candles = self.candles.window(series, since_ts=since, cursor=cursor)
-                # No signal is newer than the cursor's candle (the analysis runs on published candles only).
-                latest = self.signals.latest(series.key, anchor)
                 rows.append(series_row(watched, candles, latest, self._last_email(series.key, now)))
             except StorageError as exc:
                 rows.append(_unreadable(watched, str(exc)))
                 continue
             windows[series.key] = candles
             if latest is not None:
-                latest_of[series.key] = latest
+                signals[series.key] = latest
         return Overview(
             generated_at=now,
             series=rows,
             correlation=correlation(windows, max((w[-1].ts for w in windows.values() if w), default=now)),
-            market=self._market_state(watchlist, latest_of, now),
+            market=self._market_state(watchlist, signals, now),
         )
+
+    def _kept(self, key: Hashable, build: Callable[[], T], keep: Callable[[T], bool] | None = None) -> T:
+        """``build()``, kept by the memo under ``key`` (read_cache.py: as fresh as its parts); without one, built."""
+        return build() if self.memo is None else self.memo(key, build, keep)
 
     def _last_email(self, key: str, now: int) -> Decision | None:
         emailed = [
@@ -161,11 +193,22 @@ class Dashboard:
     # ------------------------------------------------------------------ one series
     def series(self, key: str, *, days: int) -> SeriesDetail:
         watched = self._watched(key)
-        series = watched.series
         now = self.clock_ms()
         # The newest published candle, not the clock: a series whose feed stalled still shows its last days.
-        cursor = self.candles.cursor(series)
+        cursor = self.candles.cursor(watched.series)
         anchor = cursor or now
+        latest = self.signals.latest(key, anchor)
+        return self._kept(
+            ("series", key, watched.name, days, anchor, _signal_ts(latest)),
+            lambda: self._series(watched, days=days, cursor=cursor, anchor=anchor, latest=latest, now=now),
+            keep=lambda detail: not detail.notes,
+        )
+
+    def _series(
+        self, watched: WatchedSeries, *, days: int, cursor: int | None, anchor: int, latest: Signal | None, now: int
+    ) -> SeriesDetail:
+        series = watched.series
+        key = series.key
         shown_from = anchor - days * DAY_MS
         warm_up = WINDOW_CANDLES * series.timeframe_ms
         notes: list[str] = []
@@ -174,7 +217,6 @@ class Dashboard:
         decisions = [
             d for d in self.decisions.page(key, before_ts=_read_bound(now), limit=1000) if d.candle_ts >= shown_from
         ]
-        latest = signals[-1] if signals else self.signals.latest(key, anchor)
         report = _or_note(notes, "rule records", lambda: self.figures.read(series), None)
         records = rule_records(report) if report is not None else {}
         no_cards: tuple[Sequence[Any], dict[str, float] | None] = ((), None)
@@ -272,6 +314,13 @@ class Dashboard:
         if watched is None:
             raise NotFoundError(f"series {key!r} is not in the watchlist")
         return watched
+
+
+def _signal_ts(signal: Signal | StorageError | None) -> int | str | None:
+    """What identifies a newest signal in a kept answer's key (a signal is written once per candle)."""
+    if isinstance(signal, StorageError):
+        return "unreadable"
+    return None if signal is None else signal.candle_ts
 
 
 def _read_bound(now: int) -> int:

@@ -5,7 +5,7 @@ kind of record under the freshness rule of :mod:`crypto_advisor.dashboard.read_c
 (candles and the newest signal exact, by the cursors; the rest at most 30 s
 old). The watchlist is read on every request that needs it (one S3 GET), so a
 series added in Settings shows on the next page load, not after the container
-is recycled.
+is recycled; it is parsed again only when its text changed.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pydantic import Field
 
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.cognito_sign_in import CognitoSignIn
-from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.adapters.config_source import WatchlistReader
 from crypto_advisor.adapters.decision_pages import DecisionPages
 from crypto_advisor.adapters.ledger import ForecastLedger
 from crypto_advisor.adapters.model_store import ModelStore
@@ -74,7 +74,7 @@ def dashboard(settings: DashboardSettings) -> Dashboard:
     s3 = session.client("s3")
     memo = Memo(time.monotonic)
     return Dashboard(
-        watchlist=lambda: load_watchlist(settings.watchlist_uri, s3_client=s3),
+        watchlist=WatchlistReader(settings.watchlist_uri, s3_client=s3),
         candles=HeldCandles(CandleStore(dynamodb.Table(settings.candles_table), hot_window=0)),
         signals=HeldSignals(SignalHistory(dynamodb.Table(settings.signals_table)), memo),
         decisions=remembered(DecisionPages(dynamodb.Table(settings.notifications_table)), memo),

@@ -126,3 +126,45 @@ def test_remembered_store_keeps_each_methods_answers_by_arguments():
     store = remembered(Store(), Memo(lambda: 0.0))
     assert [store.read("a", limit=1), store.read("a", limit=1), store.read("a", limit=2)] == ["a:1", "a:1", "a:2"]
     assert Store.calls == 2
+
+
+def test_an_answer_built_from_memoised_parts_is_no_fresher_than_its_oldest_part():
+    # Given a part read at t=0 and an answer built from it at t=20
+    now = [0.0]
+    memo = Memo(lambda: now[0], ttl_s=30)
+    reads = {"part": 0, "answer": 0}
+
+    def part() -> int:
+        reads["part"] += 1
+        return reads["part"]
+
+    def answer() -> int:
+        reads["answer"] += 1
+        return memo("part", part) * 10
+
+    memo("part", part)
+    now[0] = 20.0
+    assert memo("answer", answer) == 10
+    # When it is asked again while the part is fresh, then once the part has expired
+    now[0] = 29.0
+    assert memo("answer", answer) == 10
+    now[0] = 30.0
+    # Then the answer was built again with the part read again (not kept 30 s from t=20)
+    assert memo("answer", answer) == 20
+    assert reads == {"part": 2, "answer": 2}
+
+
+def test_an_answer_its_keep_test_refuses_is_not_kept_nor_is_one_built_from_it():
+    memo = Memo(lambda: 0.0)
+    built: list[str] = []
+
+    def noted() -> str:
+        built.append("noted")
+        return "part unreadable"
+
+    def page() -> str:
+        built.append("page")
+        return memo("part", noted, keep=lambda a: "unreadable" not in a) + "!"
+
+    assert memo("page", page) == memo("page", page) == "part unreadable!"
+    assert built == ["page", "noted", "page", "noted"]

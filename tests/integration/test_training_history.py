@@ -16,6 +16,7 @@ import pytest
 
 from crypto_advisor.adapters.archive import CandleArchive, encode
 from crypto_advisor.adapters.training_history import TrainingHistory
+from crypto_advisor.cli import bench_history
 from crypto_advisor.contracts.archive_keys import training_history_key
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
@@ -185,3 +186,17 @@ def test_the_refits_s3_requests_per_series_do_not_grow_with_the_archives_age(ref
     # billed in the PUT class)
     assert history_reads[0] == (1 + 24, 1 + 1)
     assert history_reads[1:] == [(1 + 24 + 24, 1 + 1)] * (DAYS - 1)
+
+
+def test_make_bench_history_reports_the_requests_the_refit_makes(aws):
+    # Given three days of hourly objects, as `make bench-history DAYS=3` archives them
+    report = bench_history.run(3, 1000, aws, bucket="bench-history-test")
+
+    # Then the full read is a GET per object and a LIST; the history's, the test above's count
+    runs = report["per_series_per_run"]
+    assert runs["full_read"] == {"get": 72, "list": 1, "put": 0, "total": 73}
+    assert runs["training_history"] == {"get": 1 + 48, "list": 1, "put": 1, "total": 51}
+    # And the projection is the counts times 20 ms, over the readers (coins one by one today)
+    scan = report["scan_projection"]
+    assert scan["full_read"]["minutes"] == round(1000 * 73 * 0.02 / 60, 1)
+    assert scan["training_history"]["minutes"] == round(1000 * 51 * 0.02 / 10 / 60, 1)

@@ -36,6 +36,7 @@ from crypto_advisor.adapters.archive import CandleArchive
 from crypto_advisor.adapters.training_history import TrainingHistory
 from crypto_advisor.cli.cost import Assumptions, load_prices
 from crypto_advisor.cli.cost_inputs import DAYS_PER_MONTH
+from crypto_advisor.contracts.archive_keys import training_history_key
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.local.metering import Usage, metered
@@ -63,11 +64,11 @@ def _counts(usage: Usage) -> dict[str, int]:
     }
 
 
-def run(days: int, coins: int, aws: EmbeddedAws) -> dict[str, Any]:
+def run(days: int, coins: int, aws: EmbeddedAws, bucket: str = BUCKET) -> dict[str, Any]:
     s3 = aws.client("s3")
-    s3.create_bucket(Bucket=BUCKET)
-    archive = CandleArchive(s3, BUCKET)
-    history = TrainingHistory(s3, BUCKET)
+    s3.create_bucket(Bucket=bucket)
+    archive = CandleArchive(s3, bucket)
+    history = TrainingHistory(s3, bucket)
 
     def ingest(hours: range) -> None:
         with ThreadPoolExecutor(max_workers=8) as pool:  # seeding only, not measured
@@ -98,6 +99,8 @@ def run(days: int, coins: int, aws: EmbeddedAws) -> dict[str, Any]:
     return {
         "days": days,
         "objects": days * 24,
+        #: what one GET of the history carries (it grows with the archive, a request does not)
+        "history_bytes": s3.head_object(Bucket=bucket, Key=training_history_key(SERIES))["ContentLength"],
         "per_series_per_run": {"full_read": before, "training_history": after},
         "scan_projection": {
             "coins": coins,
@@ -138,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"one hourly series, {args.days} days archived ({report['objects']} objects), S3 requests per refit:")
     for name, counts in runs.items():
         print(f"  {name:17} {counts['total']:6} ({counts['get']} GET, {counts['list']} LIST, {counts['put']} PUT)")
+    print(f"  (the history object: {report['history_bytes']:,} bytes gzipped)")
     print(f"top-{args.coins} scan's archive reads at {scan['aws_request_s'] * 1000:.0f} ms a request:")
     for name in runs:
         at = scan[name]

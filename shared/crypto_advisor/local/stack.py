@@ -43,6 +43,7 @@ from samtranslator.translator.translator import Translator
 
 from crypto_advisor.local import cognito as user_pools
 from crypto_advisor.local.catalog import create_catalog, take_catalog
+from crypto_advisor.local.dynamodb_partitions import dynamodb_queries_by_partition
 
 REGION = "us-east-1"
 #: moto's account when no credentials name another (ours are ``local``/``local``).
@@ -218,6 +219,7 @@ class EmbeddedAws:
     def start(self) -> EmbeddedAws:
         _leave_stream_delivery_to_the_runtime()
         _dynamodb_reads_as_plain_json()
+        dynamodb_queries_by_partition()
         _schedule_rules_take_no_events()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
         # moto warns of each resource type its CloudFormation skips (alarms etc.), and on every record put

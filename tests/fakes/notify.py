@@ -20,7 +20,15 @@ from crypto_advisor.contracts.ledger import OPEN, Grade, LedgerEntry
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.watchlist import WatchedSeries
-from crypto_advisor.notify.ports import AlertLog, Mailer, PredictionLedger, ReplayFigures, SignalLookup, WatchedLookup
+from crypto_advisor.notify.ports import (
+    AlertLog,
+    Mailer,
+    PredictionLedger,
+    ReplayFigures,
+    SentArchive,
+    SignalLookup,
+    WatchedLookup,
+)
 from crypto_advisor.notify.render import RenderedEmail, render_email
 from crypto_advisor.notify.view import AlertView
 
@@ -118,6 +126,23 @@ class FakeMailer(Mailer):
     def messages(self) -> list[EmailMessage]:
         """The accepted messages, parsed (the default policy builds ``EmailMessage`` objects)."""
         return [email.message_from_bytes(raw, policy=email_policy.default) for _, _, raw in self.sent]
+
+
+@final
+class FakeSentArchive(SentArchive):
+    """The sent messages by (log key, candle); ``error`` is raised by every put (an unwritable bucket)."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.kept: dict[tuple[str, int], bytes] = {}
+        self.error = error
+
+    def put(self, log_key: str, candle_ts: int, mime: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.kept[(log_key, candle_ts)] = mime
+
+    def get(self, log_key: str, candle_ts: int) -> bytes | None:
+        return self.kept.get((log_key, candle_ts))
 
 
 @final

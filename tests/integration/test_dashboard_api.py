@@ -22,13 +22,20 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.notification_log import NotificationLog
+from crypto_advisor.adapters.sent_emails import SentEmails
+from crypto_advisor.contracts.archive_keys import sent_email_key
+from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.local.dashboard import add_user, start_dashboard
 from crypto_advisor.local.market import SimulatedMarket, simulated_sources
 from crypto_advisor.local.outbox import verify_sender
 from crypto_advisor.local.runtime import LocalRuntime
 from crypto_advisor.local.stack import deploy
+from crypto_advisor.notify.mime import build_message
+from crypto_advisor.notify.render import render_email
+from crypto_advisor.notify.view import AlertView
 from tests.integration.conftest import REPO, WATCHLIST_KEY
 from tests.integration.test_ingest_function import EVENT
 
@@ -267,27 +274,66 @@ def test_the_alert_history_pages_with_a_cursor_and_filters(site):
     assert client.call("GET", "/api/v1/alerts?cursor=not-ours", token=token)[0] == 400
 
 
-def test_an_alert_opens_its_email_re_rendered_and_says_so(site, aws):
-    # Given an alert about ETH's last signal that the notifier sent (claimed and marked sent in its log)
-    _, client, tokens, runtime = site
+def _sent_decision(site, aws, newest: int = 0) -> tuple[Signal, str]:
+    """ETH's last firing signal (``newest=1``: the one before), its decision recorded sent by hand and no message
+    kept for it; its alert id. (A warm container keeps an email's answer a while: each test opens its own.)"""
+    _, _, _, runtime = site
     outputs = runtime.stack.outputs
     signals = aws.resource("dynamodb").Table(outputs["SignalsTableName"])
     items = signals.query(KeyConditionExpression="series = :s", ExpressionAttributeValues={":s": ETH})["Items"]
-    signal = next(Signal.from_json(i["body"]) for i in reversed(items) if Signal.from_json(i["body"]).firings)
+    firing = [s for i in reversed(items) if (s := Signal.from_json(i["body"])).firings]
+    signal = firing[newest]
     log = NotificationLog(aws.resource("dynamodb").Table(outputs["NotificationsTableName"]))
     log_table = aws.resource("dynamodb").Table(outputs["NotificationsTableName"])
     log_table.delete_item(Key={"series": ETH, "ts": signal.candle_ts})
+    aws.client("s3").delete_object(Bucket=outputs["ArchiveBucketName"], Key=sent_email_key(ETH, signal.candle_ts))
     rules = [f.rule_id for f in signal.firings]
     claim = log.claim(ETH, signal.candle_ts, now_ms=1, rules=rules, recipients=["trader@example.com"])
     log.mark_sent(claim, message_id="m-1", subject="ETH/USD 1h: as sent", now_ms=2)
+    return signal, f"{ETH}@{signal.candle_ts}"
+
+
+def test_an_alert_sent_before_the_archive_opens_re_rendered_without_its_chart_and_says_so(site, aws):
+    # Given an alert about ETH's last signal that the notifier sent (claimed and marked sent in its log), its
+    # message not kept (sent before the archive began)
+    _, client, tokens, _ = site
+    _, alert_id = _sent_decision(site, aws)
     # When the page opens it
-    status, _, email = client.call(
-        "GET", f"/api/v1/alerts/{ETH}@{signal.candle_ts}/email", token=tokens["access_token"]
-    )
-    # Then it gets the notifier's rendering, with the chart inlined, and is told it was re-rendered
+    status, _, email = client.call("GET", f"/api/v1/alerts/{alert_id}/email", token=tokens["access_token"])
+    # Then it gets the notifier's rendering without the chart (no matplotlib in the dashboard), and is told so
     assert status == 200 and email["source"] == "re-rendered" and "not archived" in email["note"]
-    assert email["subject"] == "ETH/USD 1h: as sent" and "data:image/png;base64," in email["html"]
+    assert "without its chart" in email["note"]
+    assert email["subject"] == "ETH/USD 1h: as sent" and "data:image/png;base64," not in email["html"]
     assert "cid:" not in email["html"] and "ETH/USD" in email["text"]
+
+
+def test_an_archived_alert_opens_as_it_was_sent_with_its_chart(site, aws):
+    # Given the message the notifier handed to SES for that alert, chart and all, kept in the archive bucket
+    _, client, tokens, runtime = site
+    signal, alert_id = _sent_decision(site, aws)
+    view = AlertView(
+        signal=signal, series=Series.parse(ETH), firings=tuple(signal.firings), candles=_candles(aws, runtime, signal)
+    )
+    rendered = render_email(view)
+    assert rendered.images, "the sent email has its chart"
+    message = build_message(
+        rendered, sender="alerts@example.com", recipients=["trader@example.com"], message_id_domain="example.com"
+    )
+    SentEmails(aws.client("s3"), runtime.stack.outputs["ArchiveBucketName"]).put(
+        ETH, signal.candle_ts, message.as_bytes()
+    )
+    # When the page opens it
+    status, _, email = client.call("GET", f"/api/v1/alerts/{alert_id}/email", token=tokens["access_token"])
+    # Then it is the sent message: its subject and text exactly, its chart inlined, the copy's address named
+    assert status == 200 and email["source"] == "archived" and "trader@example.com" in email["note"]
+    assert email["subject"] == rendered.subject and email["text"].strip() == rendered.text.strip()
+    assert "data:image/png;base64," in email["html"] and "cid:" not in email["html"]
+
+
+def _candles(aws, runtime, signal: Signal) -> tuple:
+    table = aws.resource("dynamodb").Table(runtime.stack.outputs["CandlesTableName"])
+    window = CandleStore(table, hot_window=0).window(Series.parse(ETH), since_ts=signal.candle_ts - 200 * 3_600_000)
+    return tuple(c for c in window if c.ts <= signal.candle_ts)
 
 
 def test_the_openapi_document_lists_every_route_and_is_public(site):

@@ -132,3 +132,15 @@ def scan_snapshot_key(vs: str) -> str:
 def scan_breakouts_key(vs: str) -> str:
     """The scan's breakout model: its walk-forward card and each coin's probability, rewritten by each training run."""
     return f"{SCAN_PREFIX}/vs={vs}/breakouts.json"
+
+
+SENT_EMAILS_PREFIX = "sent-emails"
+
+
+def sent_email_key(log_key: str, candle_ts: int) -> str:
+    """Where the MIME message an alert decision sent is kept, for the dashboard to show it as it was sent.
+
+    ``sent-emails/<notification log key>/<candle ts>.eml``: the log key is the decision's (a series key, ``market#1h``
+    for a market email, ``scan#USD`` for a scan's), so a decision's alert id names its message.
+    """
+    return f"{SENT_EMAILS_PREFIX}/{log_key}/{candle_ts}.eml"

@@ -200,11 +200,12 @@ class AlertPage(_Answer):
 
 
 class EmailAnswer(_Answer):
-    """The email of an alert decision, as HTML (chart inlined as a data: URL) and text."""
+    """The email of an alert decision, as HTML (images inlined as data: URLs) and text."""
 
     id: str
-    source: Literal["re-rendered"] = Field(
-        description="re-rendered from the stored signal, candles and figures: the MIME is not archived"
+    source: Literal["archived", "re-rendered"] = Field(
+        description="archived: the MIME message as the notifier handed it to SES; re-rendered (an email sent before"
+        " the messages were archived): from the stored signal, candles and figures, without the chart"
     )
     status: DecisionStatus
     subject: str

@@ -14,7 +14,6 @@ import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.decisions import Decision
@@ -24,6 +23,7 @@ from crypto_advisor.contracts.watchlist import WatchedSeries
 from crypto_advisor.dashboard.answers import Correlation, LastAlert, ModelVerdict, SeriesRow
 from crypto_advisor.forecast.prediction import format_price
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
+from crypto_advisor.market.windows import pearson
 from crypto_advisor.notify.format import change_since, snapshot
 from crypto_advisor.notify.view import AlertView
 
@@ -138,17 +138,19 @@ def correlation(windows: Mapping[str, Sequence[Candle]], until_ms: int) -> Corre
     from too little data.
     """
     since = until_ms - CORRELATION_DAYS * DAY_MS
-    returns = {}
+    returns: dict[str, dict[int, float]] = {}
     for key, candles in windows.items():
-        closes = pd.Series({c.ts: c.close for c in candles if c.ts >= since}, dtype=float).sort_index()
-        returns[key] = np.log(closes).diff().dropna()
+        closes = dict(sorted({c.ts: c.close for c in candles if c.ts >= since}.items()))
+        times = list(closes)
+        logs = np.log(np.array(list(closes.values()), dtype=np.float64))
+        returns[key] = dict(zip(times[1:], (logs[1:] - logs[:-1]).tolist(), strict=True))
     keys = list(windows)
-    frame = pd.DataFrame(returns, columns=keys)
-    matrix = frame.corr(min_periods=MIN_COMMON_RETURNS) if keys else pd.DataFrame()
+    rows = sorted({ts for r in returns.values() for ts in r})  # pandas aligns the columns on their sorted union
+    matrix = pearson([[returns[k].get(ts, math.nan) for ts in rows] for k in keys], min_periods=MIN_COMMON_RETURNS)
     return Correlation(
         days=CORRELATION_DAYS,
         keys=keys,
-        matrix=[[_finite(matrix.at[a, b]) for b in keys] for a in keys],
+        matrix=[[_finite(matrix[i][j]) for j in range(len(keys))] for i in range(len(keys))],
     )
 
 

@@ -50,6 +50,12 @@ class Decisions(Protocol):
     def get(self, key: str, candle_ts: int) -> Decision | None: ...
 
 
+class SentEmails(Protocol):
+    """The notifier's sent messages (:class:`crypto_advisor.adapters.sent_emails.SentEmails`)."""
+
+    def get(self, log_key: str, candle_ts: int) -> bytes | None: ...
+
+
 class ReplayFigures(Protocol):
     def read(self, series: Series) -> dict[str, Any] | None: ...
 

@@ -1,8 +1,11 @@
 """The series page's figures: candles with the analysis' own indicator lines, the markers, records and cards.
 
-The indicator lines come from :func:`~crypto_advisor.market.indicators.indicator_frame`,
-the very code the analysis evaluates the rules on, over the same window, so
-the chart shows what the rules saw. Rule records are worded by the email's
+The indicator lines are the ones :func:`~crypto_advisor.market.indicators.indicator_frame`
+computes for the rules (the same parameters, :data:`~crypto_advisor.market.indicator_spec.DEFAULT_PARAMS`,
+and the same arithmetic), computed by :func:`chart_lines` without pandas (:mod:`crypto_advisor.market.windows`:
+DashboardFunction carries numpy alone), so the chart shows what the rules saw;
+``tests/unit/dashboard/test_lines_without_pandas.py`` holds the two equal on the demo's market.
+Rule records are worded by the email's
 :func:`~crypto_advisor.notify.format.track_record`, live records by its
 :func:`~crypto_advisor.notify.format.live_record`, and the news mood by the
 digest's :func:`~crypto_advisor.digest.content.news_mood`.
@@ -14,7 +17,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import pandas as pd
+import numpy as np
 
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.decisions import Decision
@@ -32,8 +35,8 @@ from crypto_advisor.dashboard.answers import (
     RuleRecordAnswer,
 )
 from crypto_advisor.digest.content import news_mood
-from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
-from crypto_advisor.market.indicators import indicator_frame
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS, IndicatorParams
+from crypto_advisor.market.windows import ewm_mean, rolling, rolling_std, shift
 from crypto_advisor.news.mood import digest as news_digest
 from crypto_advisor.notify.format import live_record, rule_title, track_record
 from crypto_advisor.notify.grading import LiveRecord
@@ -44,9 +47,40 @@ _BANDS = ("bb_upper", "bb_middle", "bb_lower")
 _MACD = ("macd", "macd_signal", "macd_hist")
 
 
+def chart_lines(candles: Sequence[Candle], p: IndicatorParams = DEFAULT_PARAMS) -> dict[str, np.ndarray]:
+    """The chart's columns of the analysis' indicator frame (EMAs, Bollinger bands, volume average, RSI, MACD).
+
+    Step for step :func:`crypto_advisor.market.indicators.compute`'s, with pandas' windows replaced by
+    :mod:`crypto_advisor.market.windows`; ``ts`` is the candles' times.
+    """
+    close = np.array([c.close for c in candles], dtype=np.float64)
+    volume = np.array([math.nan if c.volume is None else c.volume for c in candles], dtype=np.float64)
+    out: dict[str, np.ndarray] = {"ts": np.array([c.ts for c in candles], dtype=np.int64)}
+    emas = {n: ewm_mean(close, span=n, min_periods=n) for n in {*p.ema_periods, p.macd[0], p.macd[1]}}
+    for period in p.ema_periods:
+        out[p.ema_column(period)] = emas[period]
+    fast, slow, sign = p.macd
+    macd = emas[fast] - emas[slow]
+    signal = ewm_mean(macd, span=sign, min_periods=sign)
+    out["macd"], out["macd_signal"], out["macd_hist"] = macd, signal, macd - signal
+    diff = close - shift(close, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        avg_gain = ewm_mean(np.where(diff > 0, diff, 0.0), alpha=1 / p.rsi)
+        avg_loss = ewm_mean(-np.where(diff < 0, diff, 0.0), alpha=1 / p.rsi)
+        avg_gain[: p.rsi - 1] = np.nan
+        avg_loss[: p.rsi - 1] = np.nan
+        out[p.rsi_column] = np.where(avg_loss == 0, 100.0, 100 - 100 / (1 + avg_gain / avg_loss))
+    window, devs = p.bb
+    middle = rolling(close, window, np.mean)
+    spread = devs * rolling_std(close, window, ddof=0)
+    out["bb_upper"], out["bb_middle"], out["bb_lower"] = middle + spread, middle, middle - spread
+    out[p.volume_ma_column] = rolling(volume, p.volume_ma, np.mean)
+    return out
+
+
 def indicator_lines(candles: Sequence[Candle], shown_from_ts: int) -> Indicators:
     """The chart's lines over candles from ``shown_from_ts``, computed over all of ``candles`` (the warm-up)."""
-    frame = indicator_frame(candles).frame if candles else pd.DataFrame()
+    frame = chart_lines(candles) if candles else {}
 
     def line(column: str) -> list[LinePoint]:
         if column not in frame:

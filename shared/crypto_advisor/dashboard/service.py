@@ -30,7 +30,7 @@ from crypto_advisor.dashboard.answers import (
     SeriesDetail,
     SeriesRow,
 )
-from crypto_advisor.dashboard.email_view import NOTE, alert_email, inline_images, market_email
+from crypto_advisor.dashboard.email_view import NOTE, alert_email, archived_email, inline_images, market_email
 from crypto_advisor.dashboard.overview import CORRELATION_DAYS, EMAILED, correlation, last_alert_of, series_row
 from crypto_advisor.dashboard.ports import (
     Candles,
@@ -39,6 +39,7 @@ from crypto_advisor.dashboard.ports import (
     ModelCards,
     News,
     ReplayFigures,
+    SentEmails,
     Signals,
     WatchlistReader,
 )
@@ -81,6 +82,8 @@ class Dashboard:
     clock_ms: Callable[[], int]
     #: keeps re-rendered emails (:mod:`.read_cache`'s freshness rule); None: render on every request
     memo: Memo | None = None
+    #: the notifier's sent messages; None: every email is re-rendered
+    sent: SentEmails | None = None
 
     # ------------------------------------------------------------------ overview
     def overview(self) -> Overview:
@@ -262,8 +265,8 @@ class Dashboard:
         return history(self.decisions, keys, limit=limit, cursor=cursor, rule=rule, reason=reason)
 
     def email(self, alert_id: str) -> EmailAnswer:
-        """The alert's email re-rendered (a chart drawn by matplotlib: the slowest answer, so a warm container keeps
-        it as long as :mod:`.read_cache` keeps the records it is rendered from)."""
+        """The alert's email as it was sent (archived), else re-rendered without its chart; a warm container keeps
+        the answer as long as :mod:`.read_cache` keeps the records it is rendered from."""
         if self.memo is None:
             return self._email(alert_id)
         return self.memo(("email", alert_id), lambda: self._email(alert_id))
@@ -275,6 +278,23 @@ class Dashboard:
             raise NotFoundError(f"no alert decision {alert_id}")
         if decision.status not in EMAILED:
             raise NotFoundError(f"alert {alert_id} sent no email: it was suppressed ({decision.reason})")
+        unreadable = ""
+        try:
+            mime = self.sent.get(key, candle_ts) if self.sent is not None else None
+        except StorageError as exc:  # the kept message cannot be read now: the re-rendering still answers
+            mime, unreadable = None, f" The archived message could not be read: {exc}"
+        if mime is not None:
+            kept = archived_email(mime)
+            return EmailAnswer(
+                id=alert_id,
+                source="archived",
+                status=decision.status,  # type: ignore[arg-type]
+                subject=kept.subject or decision.subject or "",
+                html=kept.html,
+                text=kept.text,
+                note=f"The message as it was handed to SES{f' on {kept.date}' if kept.date else ''}, the copy sent to"
+                f" {kept.to}.",
+            )
         watchlist = self.watchlist()
         if is_market_key(key):
             timeframe = key.partition("#")[2]
@@ -306,7 +326,7 @@ class Dashboard:
             subject=decision.subject or rendered.subject,
             html=inline_images(rendered),
             text=rendered.text,
-            note=NOTE,
+            note=NOTE + unreadable,
         )
 
     def _watched(self, key: str, watchlist: Watchlist | None = None) -> WatchedSeries:

@@ -25,16 +25,17 @@ the rows where ``ta`` writes a placeholder ``0.0`` (see the reference module).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 
 from crypto_advisor.contracts.candle import COLUMNS, Candle
 from crypto_advisor.market.frame import to_frame
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS, FIB_RATIOS, TYPICAL_PRICE_TIE, IndicatorParams
+from crypto_advisor.market.windows import rolling as _rolling
+from crypto_advisor.market.windows import shift as _shift
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,22 +277,6 @@ def _mfi(high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarra
     return 100 - 100 / (1 + inflow / outflow)
 
 
-def _rolling(x: np.ndarray, window: int, reduce: Callable[..., np.ndarray]) -> np.ndarray:
-    """``reduce`` over each trailing window of ``window`` rows, NaN until the first full window."""
-    out = np.full(len(x), np.nan)
-    if len(x) >= window:
-        out[window - 1 :] = reduce(sliding_window_view(x, window), axis=1)
-    return out
-
-
 def _rolling_std(x: np.ndarray, window: int, *, ddof: int) -> np.ndarray:
     """pandas' rolling standard deviation (what ta uses): the same online algorithm, so the same last bits."""
     return pd.Series(x).rolling(window, min_periods=window).std(ddof=ddof).to_numpy()
-
-
-def _shift(x: np.ndarray, periods: int) -> np.ndarray:
-    """``x`` moved ``periods`` rows later, NaN in front (pandas' ``shift``)."""
-    out = np.full(len(x), np.nan)
-    if periods < len(x):
-        out[periods:] = x[: len(x) - periods]
-    return out

@@ -141,11 +141,12 @@ def _html(content: MarketContent, chart_cid: str | None) -> str:
     return page(content.subject, rows)
 
 
-def render_market_email(move: MarketMove, timeframe_ms: int) -> RenderedEmail:
-    """The market email of ``move``: text, HTML and the chart of the coins' moves."""
+def render_market_email(move: MarketMove, timeframe_ms: int, *, chart: bool = True) -> RenderedEmail:
+    """The market email of ``move``: text, HTML and the chart of the coins' moves (``chart=False``: without it,
+    as :func:`~crypto_advisor.notify.render.render_email`)."""
     content = market_content(move, timeframe_ms)
     images: tuple[InlineImage, ...] = ()
-    if any(c.move is not None for c in move.coins):
+    if chart and any(c.move is not None for c in move.coins):
         # matplotlib only when an email is drawn, as for the alerts.
         from crypto_advisor.notify.market_chart import market_png
 

@@ -57,6 +57,12 @@ class Mailer(Protocol):
     def send_raw(self, sender: str, recipients: Sequence[str], raw: bytes) -> str: ...
 
 
+class SentArchive(Protocol):
+    """Where each sent message is kept (:class:`crypto_advisor.adapters.sent_emails.SentEmails`)."""
+
+    def put(self, log_key: str, candle_ts: int, mime: bytes) -> None: ...
+
+
 class CandleWindow(Protocol):
     def window(self, series: Series, *, since_ts: int = 1) -> list[Candle]: ...
 

@@ -41,11 +41,14 @@ class RenderedEmail:
     unsubscribe_url: str | None = None
 
 
-def render_email(view: AlertView) -> RenderedEmail:
-    """The email for ``view``: the chart when there are at least two candles, every section otherwise the same."""
+def render_email(view: AlertView, *, chart: bool = True) -> RenderedEmail:
+    """The email for ``view``: the chart when there are at least two candles, every section otherwise the same.
+
+    ``chart=False`` leaves the chart out (the dashboard's re-rendering of an email sent before the sent messages
+    were archived: DashboardFunction does not carry matplotlib)."""
     content = email_content(view)
     images: tuple[InlineImage, ...] = ()
-    if len(view.candles) >= 2:
+    if chart and len(view.candles) >= 2:
         # matplotlib costs more to import than the rest of NotifyFunction, and most signals send no email.
         from crypto_advisor.notify.chart import chart_png
 

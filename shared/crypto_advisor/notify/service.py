@@ -99,6 +99,7 @@ from crypto_advisor.notify.ports import (
     Mailer,
     PredictionLedger,
     ReplayFigures,
+    SentArchive,
     SignalLookup,
     SteeringLookup,
     WatchedLookup,
@@ -252,6 +253,8 @@ class Notifier:
     steering: SteeringLookup | None = None
     #: signs each recipient's dashboard, mute and unsubscribe links; None: the emails carry no links
     links: LinkSigner | None = None
+    #: keeps each sent message for the dashboard (the archive bucket's ``sent-emails/``); None: nothing kept
+    sent: SentArchive | None = None
 
     def with_mailer(self, mailer: Mailer) -> Notifier:
         return dataclasses.replace(self, mailer=mailer)
@@ -387,6 +390,7 @@ class Notifier:
         subject = str(messages[0][1]["Subject"])
         ids: list[str] = []
         notes: list[str] = []
+        sent_first = messages[0][1]
         for recipients, message in messages:
             try:
                 ids.append(self.mailer.send_raw(self.sender, recipients, message.as_bytes()))
@@ -394,14 +398,33 @@ class Notifier:
                 if ids:
                     notes.append(f"SES's answer for {', '.join(recipients)} was lost: {exc}")
                     continue
-                return _Settled(None, str(exc), self._keep_unknown(claim, subject, str(exc), now_ms))
+                kept = self._keep_unknown(claim, subject, str(exc), now_ms)
+                return _Settled(None, str(exc), kept + self._archive(claim, message))
             except BaseException as exc:
                 if not ids:
                     self._release(claim, exc)
                     raise
                 notes.append(f"not sent to {', '.join(recipients)}: {type(exc).__name__}: {exc}")
+            else:
+                if len(ids) == 1:
+                    sent_first = message
         self.log.mark_sent(claim, message_id=",".join(ids), subject=subject, now_ms=now_ms)
-        return _Settled(ids[0], notes=tuple(notes))
+        return _Settled(ids[0], notes=(*notes, *self._archive(claim, sent_first)))
+
+    def _archive(self, claim: Claim, message: EmailMessage) -> tuple[str, ...]:
+        """Keep the first message SES took (or may have) for the dashboard; a note, never a failure, if it cannot.
+
+        After SES has the email a failed record could only be retried into a second email, so the archive is
+        decoration, as the ledger is. With links, each recipient's message differs only in their own links; the
+        first recipient's is kept.
+        """
+        if self.sent is None:
+            return ()
+        try:
+            self.sent.put(claim.series, claim.candle_ts, message.as_bytes())
+        except StorageError as exc:
+            return (f"the sent message was not archived (the dashboard will re-render it): {exc}",)
+        return ()
 
     def _keep_unknown(self, claim: Claim, subject: str, why: str, now_ms: int) -> tuple[str, ...]:
         """Record the claim as ``unknown``; notes when that could not be done (the claim then stays ``sending``)."""

@@ -26,6 +26,7 @@ from crypto_advisor.adapters.ledger import ForecastLedger
 from crypto_advisor.adapters.model_store import ModelStore
 from crypto_advisor.adapters.news_store import NewsStore
 from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
+from crypto_advisor.adapters.sent_emails import SentEmails
 from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.dashboard.read_cache import HeldCandles, HeldSignals, Memo, remembered
@@ -82,6 +83,7 @@ def dashboard(settings: DashboardSettings) -> Dashboard:
         models=remembered(ServedCards(model_store(s3, settings.archive_bucket)), memo),
         ledger=remembered(ForecastLedger(dynamodb.Table(settings.ledger_table)), memo),
         news=remembered(NewsStore(dynamodb.Table(settings.news_table)), memo),
+        sent=SentEmails(s3, settings.archive_bucket),
         clock_ms=lambda: int(time.time() * 1000),
         memo=memo,
     )

@@ -24,6 +24,7 @@ from crypto_advisor.adapters.config_source import load_watchlist, read_secret
 from crypto_advisor.adapters.ledger import ForecastLedger
 from crypto_advisor.adapters.notification_log import NotificationLog
 from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
+from crypto_advisor.adapters.sent_emails import SentEmails
 from crypto_advisor.adapters.ses import SesMailer
 from crypto_advisor.adapters.settings_store import SettingsStore
 from crypto_advisor.adapters.signal_history import SignalHistory
@@ -58,6 +59,7 @@ def notifier(settings: NotifySettings) -> Notifier:
         sleep=time.sleep,
         steering=email_steering(settings, session),
         links=link_signer(settings, session),
+        sent=SentEmails(s3, settings.archive_bucket),
     )
 
 

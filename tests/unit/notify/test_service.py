@@ -32,7 +32,7 @@ from crypto_advisor.notify.service import (
 )
 from tests.conftest import REPO
 from tests.fakes.candles import FakeCandles
-from tests.fakes.notify import FakeFigures, FakeLog, FakeMailer, FakeWatchlist, RecordingRenderer
+from tests.fakes.notify import FakeFigures, FakeLog, FakeMailer, FakeSentArchive, FakeWatchlist, RecordingRenderer
 from tests.unit.notify.conftest import HOUR, SERIES
 
 SENDER = "alerts@example.com"
@@ -334,3 +334,35 @@ def test_the_streams_retries_outlast_the_lease_of_a_claim_left_by_a_dead_invocat
             start += round(sum(clock.waits) * 1000)
     # Then one of them takes the claim over after its lease and sends the email, before the record is parked
     assert isinstance(outcome, Sent) and outcome.took_over and len(parts["mailer"].sent) == 1
+
+
+def test_the_sent_message_is_kept_under_its_decision_for_the_dashboard(parts, signal):
+    # Given a notifier that keeps the messages it sends
+    kept = FakeSentArchive()
+    # When it emails a signal
+    outcome = notifier(parts, sent=kept).notify(signal, now_ms=NOW)
+    # Then the very bytes SES got are kept under the decision's log key and candle
+    assert isinstance(outcome, Sent)
+    [(_, _, raw)] = parts["mailer"].sent
+    assert kept.kept == {(signal.series, signal.candle_ts): raw}
+
+
+def test_a_message_that_cannot_be_kept_is_a_note_and_the_email_still_counts_as_sent(parts, signal):
+    # Given an archive that cannot be written
+    kept = FakeSentArchive(error=StorageError("s3://archive/sent-emails/...: AccessDenied"))
+    # When a signal is emailed
+    outcome = notifier(parts, sent=kept).notify(signal, now_ms=NOW)
+    # Then it is sent and recorded sent, and the outcome says the dashboard will re-render it
+    assert isinstance(outcome, Sent) and len(parts["mailer"].sent) == 1
+    assert parts["log"].items[(signal.series, signal.candle_ts)]["status"] == "sent"
+    assert any("not archived" in n and "AccessDenied" in n for n in outcome.notes)
+
+
+def test_an_email_whose_answer_was_lost_is_kept_too(parts, signal):
+    # Given SES's answer is lost (it may have the email)
+    parts["mailer"].fail_with.append(DeliveryUnknownError("read timeout"))
+    kept = FakeSentArchive()
+    outcome = notifier(parts, sent=kept).notify(signal, now_ms=NOW)
+    # Then the decision is unknown and its message is kept, so the dashboard shows what may have gone out
+    assert isinstance(outcome, DeliveryUnknown)
+    assert list(kept.kept) == [(signal.series, signal.candle_ts)]

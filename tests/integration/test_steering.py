@@ -69,7 +69,7 @@ def test_a_mute_from_an_email_link_suppresses_the_next_alert_of_that_rule_with_t
     links = links_of(message)
     mute_url = links["Mute RSI oversold alerts on BTC/USD 1h for 24 hours"]
     # Then the MIME message carries RFC 8058's headers and links to its series page
-    assert message["List-Unsubscribe"] == f"<{links['Unsubscribe from these alerts']}>"
+    assert message["List-Unsubscribe"] == f"<{links['Unsubscribe from these alerts and the digest']}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert links["Open this series on the dashboard"] == "http://127.0.0.1:8765/#/series/kraken:BTC-USD:1h"
     # When the mute link is followed (a GET, as a mail scanner would): a confirmation page, nothing muted
@@ -112,7 +112,7 @@ def test_a_link_acts_once_and_an_expired_or_altered_link_changes_nothing(alertin
     assert status == 400 and "changed" in page
     assert dashboard.request("POST", "/email/mute", user=None)[0] == 400
     # An unsubscribe token cannot mute
-    unsubscribe = links_of(parsed(notify.emails()[0]))["Unsubscribe from these alerts"]
+    unsubscribe = links_of(parsed(notify.emails()[0]))["Unsubscribe from these alerts and the digest"]
     wrong = "/email/mute?" + urlsplit(unsubscribe).query
     assert dashboard.request("POST", wrong, user=None)[0] == 400
     assert len(dashboard.store.history()) == 1 and dashboard.store.unsubscribed() == frozenset()

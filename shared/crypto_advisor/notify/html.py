@@ -67,7 +67,9 @@ def _links(links: EmailLinks) -> str:
         choices = " / ".join(anchor(choice.url, choice.label) for choice in mute.choices)
         lines.append(paragraph(f"{esc(mute.words)} {choices}"))
     lines.append(
-        paragraph(anchor(links.unsubscribe, "Unsubscribe from these alerts"), f"font-size:13px;color:{MUTED};")
+        paragraph(
+            anchor(links.unsubscribe, "Unsubscribe from these alerts and the digest"), f"font-size:13px;color:{MUTED};"
+        )
     )
     return "".join(lines)
 

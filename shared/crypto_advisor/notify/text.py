@@ -42,7 +42,7 @@ def links_text(links: EmailLinks) -> str:
     lines = [f"Open this series on the dashboard: {links.series_page}"]
     for mute in links.mutes:
         lines.extend(f"{mute.words} {choice.label}: {choice.url}" for choice in mute.choices)
-    lines.append(f"Unsubscribe from these alerts: {links.unsubscribe}")
+    lines.append(f"Unsubscribe from these alerts and the digest: {links.unsubscribe}")
     return "\n".join(lines)
 
 

@@ -50,7 +50,7 @@ def test_both_parts_link_the_series_page_and_a_mute_pair_per_rule(linked):
     assert view.links.series_page == f"{BASE}/#/series/kraken:BTC-USD:1h"
     for part in (rendered.html, rendered.text):
         assert view.links.series_page in part
-        assert "Unsubscribe from these alerts" in part
+        assert "Unsubscribe from these alerts and the digest" in part
     assert len(view.links.mutes) == len(set(rules)) >= 2
     for mute, rule in zip(view.links.mutes, dict.fromkeys(rules), strict=True):
         assert mute.words.endswith("alerts on BTC/USD 1h for")

@@ -123,7 +123,7 @@ FLOOR = (
     "type('Contract', (BaseModel,), {'__annotations__': {'value': int}})"
 )
 #: The probes that are references, not handlers, by the name the report gives them.
-REFERENCES = {YARDSTICK: YARDSTICK, "floor: + boto3, a pydantic model, Logger+Metrics": FLOOR}
+REFERENCES = {YARDSTICK: YARDSTICK, "floor: + boto3, a model, Logger+Metrics": FLOOR}
 IMPORT_PROBE = """
 import sys, time
 sys.path[:0] = {paths!r}

@@ -204,3 +204,21 @@ def test_a_batch_of_coins_is_read_in_one_request_per_hundred(table):
     # Then two BatchGetItem requests answered all 150, and no Query was needed
     assert dict(usage.dynamodb_requests[table.name]) == {"BatchGetItem": 2} and fallbacks == []
     assert [len(r) for r in read] == [1] * 150
+
+
+def test_a_coin_news_function_does_not_fetch_reads_no_news_without_a_request(table):
+    # Given BTC watched (its summary written) and a market scan's ADA, which NewsFunction never fetches
+    store, summaries = NewsStore(table), NewsSummaries(table)
+    store.put_once(article(T - HOUR))
+    summaries.write("BTC", store.recent("BTC", 0, T), from_ms=0, now_ms=T)
+    fallbacks: list = []
+    news = SummarisedNews(summaries, store, ["BTC", "ADA"], on_fallback=lambda c, w: fallbacks.append((c, w)),
+                          covered={"BTC"})  # fmt: skip
+
+    # When both coins' last day is read
+    with metered() as usage:
+        btc, ada = news.recent("BTC", T - 24 * HOUR, T), news.recent("ADA", T - 24 * HOUR, T)
+
+    # Then BTC's came from its summary and ADA has none, neither looked up nor queried
+    assert len(btc) == 1 and ada == [] and fallbacks == []
+    assert dict(usage.dynamodb_requests[table.name]) == {"BatchGetItem": 1}

@@ -49,7 +49,7 @@ from __future__ import annotations
 import contextlib
 import json
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -186,14 +186,23 @@ class SummarisedNews:
         coins: Iterable[str],
         *,
         on_fallback: Fallback | None = None,
+        covered: Collection[str] | None = None,
     ) -> None:
+        """``covered``: the coins NewsFunction fetches (the watchlist's; None: every coin). A coin outside them (a
+        market scan's coin that is not watched) has no articles in the table, NewsFunction stores articles for the
+        watched coins only, so its news is empty without a read. Only an unwatched coin that was watched within
+        the articles' 30 days would have had some, left from then: its signal no longer shows those."""
         self._summaries = summaries
         self._fallback = fallback
-        self._coins = set(coins)
+        self._covered = None if covered is None else frozenset(covered)
+        self._coins = {c for c in coins if self._is_covered(c)}
         self._read: dict[str, Summary] | None = None
         #: why a coin's summary could not be read, by coin
         self._errors: dict[str, str] = {}
         self._on_fallback = on_fallback
+
+    def _is_covered(self, coin: str) -> bool:
+        return self._covered is None or coin in self._covered
 
     def _load(self, coin: str) -> Summary | None:
         """``coin``'s summary: the batch's coins read together on the first call, a coin outside them on its own."""
@@ -210,6 +219,8 @@ class SummarisedNews:
 
     def recent(self, coin: str, since_ms: int, until_ms: int) -> list[Article]:
         """``coin``'s articles published in ``[since_ms, until_ms]``, oldest first."""
+        if not self._is_covered(coin):
+            return []
         summary = self._load(coin)
         if summary is None:
             error = self._errors.get(coin)

@@ -43,11 +43,15 @@ class AnalyzeDeps:
     models: CachedModels
     #: the watchlist's BTC series per timeframe: every other series' move is read against it
     references: Mapping[str, Series]
+    #: the coins NewsFunction fetches news for (the watchlist's; a market scan's other coins have none)
+    news_coins: frozenset[str]
 
     def batch_news(self, coins: Iterable[str]) -> SummarisedNews:
         """The news reader of one invocation: the summaries of its batch's ``coins`` read together on the first
         update, the coin's Query where a summary is missing (logged with why)."""
-        return SummarisedNews(self.summaries, self.news, coins, on_fallback=record_news_fallback)
+        return SummarisedNews(
+            self.summaries, self.news, coins, on_fallback=record_news_fallback, covered=self.news_coins
+        )
 
 
 @functools.lru_cache(maxsize=4)
@@ -72,4 +76,5 @@ def analyze_deps(settings: AnalyzeSettings) -> AnalyzeDeps:
             model_store(s3, settings.archive_bucket), on_stale=record_stale_model, on_served=record_served_model
         ),
         references=references,
+        news_coins=frozenset(watchlist.coins()),
     )

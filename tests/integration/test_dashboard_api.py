@@ -274,23 +274,21 @@ def test_the_alert_history_pages_with_a_cursor_and_filters(site):
     assert client.call("GET", "/api/v1/alerts?cursor=not-ours", token=token)[0] == 400
 
 
-def _sent_decision(site, aws, newest: int = 0) -> tuple[Signal, str]:
-    """ETH's last firing signal (``newest=1``: the one before), its decision recorded sent by hand and no message
-    kept for it; its alert id. (A warm container keeps an email's answer a while: each test opens its own.)"""
+def _sent_decision(site, aws, key: str = ETH) -> tuple[Signal, str]:
+    """The series' last firing signal, its decision recorded sent by hand and no message kept for it; its alert id."""
     _, _, _, runtime = site
     outputs = runtime.stack.outputs
     signals = aws.resource("dynamodb").Table(outputs["SignalsTableName"])
-    items = signals.query(KeyConditionExpression="series = :s", ExpressionAttributeValues={":s": ETH})["Items"]
-    firing = [s for i in reversed(items) if (s := Signal.from_json(i["body"])).firings]
-    signal = firing[newest]
+    items = signals.query(KeyConditionExpression="series = :s", ExpressionAttributeValues={":s": key})["Items"]
+    signal = next(s for i in reversed(items) if (s := Signal.from_json(i["body"])).firings)
     log = NotificationLog(aws.resource("dynamodb").Table(outputs["NotificationsTableName"]))
     log_table = aws.resource("dynamodb").Table(outputs["NotificationsTableName"])
-    log_table.delete_item(Key={"series": ETH, "ts": signal.candle_ts})
-    aws.client("s3").delete_object(Bucket=outputs["ArchiveBucketName"], Key=sent_email_key(ETH, signal.candle_ts))
+    log_table.delete_item(Key={"series": key, "ts": signal.candle_ts})
+    aws.client("s3").delete_object(Bucket=outputs["ArchiveBucketName"], Key=sent_email_key(key, signal.candle_ts))
     rules = [f.rule_id for f in signal.firings]
-    claim = log.claim(ETH, signal.candle_ts, now_ms=1, rules=rules, recipients=["trader@example.com"])
-    log.mark_sent(claim, message_id="m-1", subject="ETH/USD 1h: as sent", now_ms=2)
-    return signal, f"{ETH}@{signal.candle_ts}"
+    claim = log.claim(key, signal.candle_ts, now_ms=1, rules=rules, recipients=["trader@example.com"])
+    log.mark_sent(claim, message_id="m-1", subject=f"{Series.parse(key).pair} 1h: as sent", now_ms=2)
+    return signal, f"{key}@{signal.candle_ts}"
 
 
 def test_an_alert_sent_before_the_archive_opens_re_rendered_without_its_chart_and_says_so(site, aws):
@@ -308,7 +306,8 @@ def test_an_alert_sent_before_the_archive_opens_re_rendered_without_its_chart_an
 
 
 def test_an_archived_alert_opens_as_it_was_sent_with_its_chart(site, aws):
-    # Given the message the notifier handed to SES for that alert, chart and all, kept in the archive bucket
+    # Given the message the notifier handed to SES for that alert, chart and all, kept in the archive bucket (after
+    # the page re-rendered it in the test before: the archive is read each time, the re-rendering is what is kept)
     _, client, tokens, runtime = site
     signal, alert_id = _sent_decision(site, aws)
     view = AlertView(
@@ -332,7 +331,9 @@ def test_an_archived_alert_opens_as_it_was_sent_with_its_chart(site, aws):
 
 def _candles(aws, runtime, signal: Signal) -> tuple:
     table = aws.resource("dynamodb").Table(runtime.stack.outputs["CandlesTableName"])
-    window = CandleStore(table, hot_window=0).window(Series.parse(ETH), since_ts=signal.candle_ts - 200 * 3_600_000)
+    window = CandleStore(table, hot_window=0).window(
+        Series.parse(signal.series), since_ts=signal.candle_ts - 200 * 3_600_000
+    )
     return tuple(c for c in window if c.ts <= signal.candle_ts)
 
 

@@ -265,13 +265,9 @@ class Dashboard:
         return history(self.decisions, keys, limit=limit, cursor=cursor, rule=rule, reason=reason)
 
     def email(self, alert_id: str) -> EmailAnswer:
-        """The alert's email as it was sent (archived), else re-rendered without its chart; a warm container keeps
-        the answer as long as :mod:`.read_cache` keeps the records it is rendered from."""
-        if self.memo is None:
-            return self._email(alert_id)
-        return self.memo(("email", alert_id), lambda: self._email(alert_id))
-
-    def _email(self, alert_id: str) -> EmailAnswer:
+        """The alert's email as it was sent (archived: one S3 read, every time, so a message archived after a first
+        look is shown), else re-rendered without its chart, which a warm container keeps as long as
+        :mod:`.read_cache` keeps the records it is rendered from."""
         key, candle_ts = parse_alert_id(alert_id)
         decision = self.decisions.get(key, candle_ts)
         if decision is None:
@@ -295,6 +291,12 @@ class Dashboard:
                 note=f"The message as it was handed to SES{f' on {kept.date}' if kept.date else ''}, the copy sent to"
                 f" {kept.to}.",
             )
+        if self.memo is None:
+            return self._rerendered(alert_id, decision, unreadable)
+        return self.memo(("email", alert_id), lambda: self._rerendered(alert_id, decision, unreadable))
+
+    def _rerendered(self, alert_id: str, decision: Decision, unreadable: str) -> EmailAnswer:
+        key, candle_ts = parse_alert_id(alert_id)
         watchlist = self.watchlist()
         if is_market_key(key):
             timeframe = key.partition("#")[2]

@@ -20,8 +20,8 @@ bench-against: venv  ## a series update now vs the code at REV (e.g. REV=af35b8b
 	$(PY) tools/bench_against.py $(REV)
 
 .PHONY: bench-scale
-bench-scale: venv  ## SERIES=1000 hourly series through the local stack over TICKS=3 ticks (COINGECKO=6 of them): per-tick calls, requests, signals, tick to last signal (local and for Lambda), the cost -> .local/bench/scale.json
-	$(PY) -m crypto_advisor.cli.bench_scale --series $(or $(SERIES),1000) --coingecko $(or $(COINGECKO),6) --ticks $(or $(TICKS),3) --history $(or $(HISTORY),720)
+bench-scale: venv  ## SERIES=1000 hourly series through the local stack over TICKS=3 ticks (COINGECKO=5 of them on CoinGecko, SCAN=500 the top-500 market scan's coins, the rest Kraken): per-tick calls, requests, signals, tick to last signal (local and for Lambda), the cost -> .local/bench/scale.json
+	$(PY) -m crypto_advisor.cli.bench_scale --series $(or $(SERIES),1000) --coingecko $(or $(COINGECKO),5) --scan $(or $(SCAN),500) --ticks $(or $(TICKS),3) --history $(or $(HISTORY),720)
 
 .PHONY: bench-history
 bench-history: venv  ## the daily refit's S3 requests per series and run after DAYS=365 days of hourly objects: full read vs training history, and a top-COINS=1000 scan's projection -> .local/bench/history.json

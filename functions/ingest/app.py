@@ -44,7 +44,9 @@ def lambda_handler(
     settings = IngestSettings.from_env(os.environ)
     deps = ingest_deps(settings)
     now_ms = int(scheduled.time.timestamp() * 1000)
-    cursors = deps.stores.candles.batch_cursors([w.series for w in deps.watchlist])
+    scans = [s.scan for s in deps.watchlist.scans]
+    # The scans' own cursors in the same batches: a due scan's calls count on its source's budget.
+    cursors = deps.stores.candles.batch_cursors([w.series for w in deps.watchlist] + [s.cursor_series for s in scans])
     plan = plan_tick(
         deps.watchlist,
         cursors,
@@ -53,6 +55,7 @@ def lambda_handler(
         inline_seconds=settings.inline_seconds,
         fan_out=deps.fan_out,
         busy=lambda source: deps.queues[source].held() > 0,
+        scans=scans,
     )
     for source in plan.sources:
         if source.chunks:

@@ -7,8 +7,9 @@ from crypto_advisor.cli.bench_scale import format_table, parser, run
 
 def test_a_small_watchlist_over_one_tick_reports_every_series_calls_requests_and_times(aws, tmp_path):
     # Given 20 hourly series, 2 of them on the CoinGecko-like source, seeded with 60 candles
+    out = str(tmp_path / "s.json")
     args = parser().parse_args(
-        ["--series", "20", "--coingecko", "2", "--ticks", "1", "--history", "60", "--out", str(tmp_path / "s.json")]
+        ["--series", "20", "--coingecko", "2", "--scan", "0", "--ticks", "1", "--history", "60", "--out", out]
     )
     # When the harness runs one hourly tick after the seeding one
     report = run(args, aws=aws)
@@ -40,3 +41,38 @@ def test_a_small_watchlist_over_one_tick_reports_every_series_calls_requests_and
     projected = tick["lambda"]
     assert projected["tick_to_last_signal_s"] == round(projected["ingest_s"] + projected["analysis_s"], 1)
     assert "Lambda: tick to last signal, s" in format_table(report)
+    within = tick["kraken_within_target"]
+    assert within["series"] > 0 and within["other_updates"] == 2, within
+    assert "Kraken series within 10 min (measured)" in format_table(report)
+
+
+def test_the_market_scan_is_part_of_the_mix_and_its_pages_are_coingeckos_calls(aws, tmp_path):
+    # Given 20 series: the top-8 market scan's coins, 2 CoinGecko series and 10 Kraken ones (BTC's among them)
+    out = str(tmp_path / "s.json")
+    args = parser().parse_args(
+        ["--series", "20", "--coingecko", "2", "--scan", "8", "--ticks", "1", "--history", "60", "--out", out]
+    )
+    # When the harness runs one hourly tick after the seeding one
+    report = run(args, aws=aws, stack_name="bench-scan")
+    [tick] = report["ticks"]
+    assert report["sources"] == {"kraken": 10, "coingecko": 2, "coingecko-markets": 8}
+    # Then the scan's coins were seeded like the others (60 candles each) and every series got its signal
+    assert report["seed"]["candles"] == 10 * 60 + 2 * 47 + 8 * 60
+    assert tick["signals_written"] == 20 and tick["analysis"]["failed"] == 0, tick
+    # And the scan's one page is a CoinGecko call, counted on its budget beside the series' two calls each
+    calls = tick["exchange_calls"]
+    assert calls["coingecko"]["calls"] == 2 * 2 + 1 and calls["coingecko"]["scan_pages"] == 1
+    assert calls["coingecko"]["inside"] and calls["kraken"]["calls"] == 10
+    # And the Kraken series the target allows are counted beside the tick's 10 other updates
+    assert tick["kraken_within_target"]["other_updates"] == 10
+
+
+def test_a_mix_beyond_the_largest_scan_is_refused_naming_it():
+    import pytest
+
+    from crypto_advisor.cli.bench_scale import bench_symbols
+
+    with pytest.raises(ValueError, match="--scan must be between 0 and 1000"):
+        bench_symbols(2000, 5, 1001)
+    with pytest.raises(ValueError, match="one of the 10 series beside the scan's 990 is Kraken's BTC"):
+        bench_symbols(1000, 10, 990)

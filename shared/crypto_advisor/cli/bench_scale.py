@@ -67,20 +67,19 @@ from boto3.dynamodb.conditions import Attr
 
 from crypto_advisor.cli.cost import REPO, Assumptions, Workload, estimate, load_prices
 from crypto_advisor.cli.cost_inputs import HOURS_PER_MONTH, Measured, TemplateFacts, logical_table
-from crypto_advisor.contracts.rate_budgets import COINGECKO_DEMO, KRAKEN
+from crypto_advisor.contracts.market_scan import MAX_TOP, SCAN_CALLS_SOURCE, SCAN_SOURCE
+from crypto_advisor.contracts.rate_budgets import COINGECKO_DEMO, KRAKEN, TARGET_S, TickCosts, series_within_target
 from crypto_advisor.contracts.units import HOUR_MS
-from crypto_advisor.contracts.watchlist import Watchlist, parse_watchlist
+from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist, parse_watchlist
 from crypto_advisor.local.invoker import INVOCATIONS_FILE
-from crypto_advisor.local.market import LISTED, SimulatedMarket, SimulatedSource
-from crypto_advisor.local.rate_limited import RateLimitedSource, calls_per_tick
+from crypto_advisor.local.market import LISTED, SimulatedMarket, SimulatedScanSource, SimulatedSource
+from crypto_advisor.local.rate_limited import RateLimitedScan, RateLimitedSource, calls_per_tick
 from crypto_advisor.local.runtime import LocalRuntime
 from crypto_advisor.local.seeding import seed_hot_windows
 from crypto_advisor.local.stack import EmbeddedAws, deploy
 from crypto_advisor.local.stream_lanes import StreamLanes
 
 WATCHLIST_KEY = "config/watchlist.yaml"
-#: The issue's target: a tick's last signal stored within 10 minutes; also the window a tick's calls must fit.
-TARGET_S = 600.0
 #: The sources' budgets as the ingest planner knows them: Kraken's public calls 1 s apart, one a series;
 #: CoinGecko's with a demo key 2.1 s apart, two a series (the candles, then the volumes), 10,000 a month.
 LIMITS = {"kraken": KRAKEN, "coingecko": COINGECKO_DEMO}
@@ -91,18 +90,31 @@ DYNAMODB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteI
 LISTED_SYMBOLS = sorted(LISTED)
 
 
-def bench_symbols(series: int, coingecko: int) -> list[tuple[str, str]]:
-    """(source, symbol) of each watched series: Kraken's BTC-USD first, then made-up ones (``K0001``, ``G0001``)."""
-    if not 1 <= coingecko < series:
+def bench_symbols(series: int, coingecko: int, scan: int = 0) -> list[tuple[str, str]]:
+    """(source, symbol) of each watched series: Kraken's BTC-USD first, then made-up ones (``K0001``, ``G0001``).
+
+    The ``scan`` coins are not watched series (the scan's answer names them, ``scan_coins``): the rest of the
+    ``series`` are Kraken's and CoinGecko's.
+    """
+    if not 0 <= scan <= MAX_TOP:
+        raise ValueError(f"--scan must be between 0 and {MAX_TOP} (the largest market scan), not {scan}")
+    watched = series - scan
+    if not 1 <= coingecko < watched:
         raise ValueError(
-            f"--coingecko must be between 1 and {series - 1} (one series is Kraken's BTC), not {coingecko}"
+            f"--coingecko must be between 1 and {watched - 1} (one of the {watched} series beside the scan's "
+            f"{scan} is Kraken's BTC), not {coingecko}"
         )
-    kraken = [f"K{i:04d}-USD" for i in range(1, series - coingecko)]
+    kraken = [f"K{i:04d}-USD" for i in range(1, watched - coingecko)]
     return (
         [("kraken", "BTC-USD")]
         + [("kraken", s) for s in kraken]
         + [("coingecko", f"G{i:04d}-USD") for i in range(1, coingecko + 1)]
     )
+
+
+def scan_coins(scan: int) -> list[str]:
+    """The made-up coins of the bench's market scan, in rank order (``S0001-USD``...)."""
+    return [f"S{i:04d}-USD" for i in range(1, scan + 1)]
 
 
 def listed_as(symbol: str) -> str:
@@ -112,11 +124,13 @@ def listed_as(symbol: str) -> str:
     return LISTED_SYMBOLS[int(symbol[1:5]) % len(LISTED_SYMBOLS)]
 
 
-def bench_watchlist(symbols: Sequence[tuple[str, str]], history: int) -> str:
+def bench_watchlist(symbols: Sequence[tuple[str, str]], history: int, scan: int = 0) -> str:
     lines = [f"defaults: {{timeframe: 1h, backfill_candles: {history}}}", "digest: {enabled: false}", "series:"]
     for source, symbol in symbols:
         extra = f", coingecko_id: {symbol.split('-')[0].lower()}" if source == "coingecko" else ""
         lines.append(f"  - {{source: {source}, symbol: {symbol.replace('-', '/')}{extra}}}")
+    if scan:
+        lines.append(f"  - {{source: {SCAN_SOURCE}, top: {scan}, vs: usd}}")
     return "\n".join(lines) + "\n"
 
 
@@ -124,12 +138,16 @@ def bench_watchlist(symbols: Sequence[tuple[str, str]], history: int) -> str:
 SecondsOf = Callable[[Mapping[str, Any]], float]
 
 
+#: What a tick's ingest is given: the rate-limited sources by name, and the market scan's source.
+Fetchers = Mapping[str, RateLimitedSource | RateLimitedScan]
+
+
 class IngestStage(Protocol):
     """How a tick's candles get in: today's inline run, or a planner and its queues' workers."""
 
     name: str
 
-    def run(self, runtime: LocalRuntime, at: datetime, sources: Mapping[str, RateLimitedSource]) -> None: ...
+    def run(self, runtime: LocalRuntime, at: datetime, sources: Fetchers) -> None: ...
 
     def fetch_seconds(self, sources: Mapping[str, RateLimitedSource]) -> float:
         """How long the sources' spacing holds the tick's fetching: one run after another, or sources in parallel."""
@@ -148,7 +166,7 @@ class InlineIngest:
 
     name: str = "inline"
 
-    def run(self, runtime: LocalRuntime, at: datetime, sources: Mapping[str, RateLimitedSource]) -> None:
+    def run(self, runtime: LocalRuntime, at: datetime, sources: Fetchers) -> None:
         runtime.tick("IngestFunction", at, sources=dict(sources))
 
     def fetch_seconds(self, sources: Mapping[str, RateLimitedSource]) -> float:
@@ -169,13 +187,20 @@ class PlannedIngest:
     source's queue, which IngestWorkerFunction consumes (delivered here as the queues' mappings would, after the
     run); the rest is fetched inline. The sources are fetched side by side (each queue's workers together keep its
     source's rate, the inline run fetches the inline sources one after another), so the fetching lasts as long as
-    the slowest of them. The workers' own compute is spread over the mappings' concurrency."""
+    the slowest of them.
+
+    On Lambda the two sides overlap: the run puts the chunks on their queues before its inline work starts
+    (``functions/ingest/app.py``), so the ingest lasts as long as the longer of the run (its own seconds plus its
+    inline sources' spacing) and the queues' workers. A worker's own work (storing, archiving, publishing a series)
+    falls in the spacing between its calls: ccxt's throttle, and the CoinGecko adapter's limiter, wait only what is
+    left of the interval since the last call, so a fanned-out source takes the longer of its calls' spacing and its
+    workers' seconds over the mappings' concurrency, not their sum."""
 
     name: str = "planned"
     modes: dict[str, str] = field(default_factory=dict)
     concurrency: int = 1
 
-    def run(self, runtime: LocalRuntime, at: datetime, sources: Mapping[str, RateLimitedSource]) -> None:
+    def run(self, runtime: LocalRuntime, at: datetime, sources: Fetchers) -> None:
         response = runtime.tick("IngestFunction", at, sources=dict(sources)) or {}
         self.modes = {name: str(p["mode"]) for name, p in response.get("plan", {}).get("sources", {}).items()}
         mappings = runtime.event_source_mappings(WORKER)
@@ -190,11 +215,10 @@ class PlannedIngest:
         self, lines: Sequence[Mapping[str, Any]], seconds_of: SecondsOf, sources: Mapping[str, RateLimitedSource]
     ) -> float:
         planner, workers = lines[:1], lines[1:]
-        return (
-            sum(seconds_of(x) for x in planner)
-            + self.fetch_seconds(sources)
-            + sum(seconds_of(x) for x in workers) / self.concurrency
-        )
+        inline = sum(s.waited_s for name, s in sources.items() if self.modes.get(name, "inline") == "inline")
+        fanned = max([0.0, *(s.waited_s for name, s in sources.items() if self.modes.get(name) == "fan_out")])
+        run_s = sum(seconds_of(x) for x in planner) + inline
+        return max(run_s, fanned, sum(seconds_of(x) for x in workers) / self.concurrency)
 
 
 def ingest_stage(runtime: LocalRuntime) -> IngestStage:
@@ -270,6 +294,17 @@ def signals_at(runtime: LocalRuntime, candle_ts: int) -> int:
 
 
 @dataclass
+class ScanHistory:
+    """A scan coin's stored past served as a source serves a series (the seeding's), from the simulated scan."""
+
+    scanner: SimulatedScanSource
+    name: str = SCAN_SOURCE
+
+    def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:
+        return self.scanner.history(watched, since_ms=since_ms, now_ms=now_ms)
+
+
+@dataclass
 class Bench:
     runtime: LocalRuntime
     stage: IngestStage
@@ -278,6 +313,8 @@ class Bench:
     series: int
     market: SimulatedMarket
     log: InvocationLog
+    #: the market scan's size (0: no scan)
+    scan: int = 0
     assumptions: Assumptions = field(default_factory=Assumptions)
 
     def simulated(self) -> dict[str, SimulatedSource]:
@@ -285,6 +322,14 @@ class Bench:
             name: SimulatedSource(name, self.market, max_candles=MAX_CANDLES[name], listed_as=listed_as)
             for name in LIMITS
         }
+
+    def scanner(self) -> SimulatedScanSource:
+        return SimulatedScanSource(self.market, coins=scan_coins(self.scan), listed_as=listed_as)
+
+    def fetchers(self, sources: Mapping[str, RateLimitedSource]) -> dict[str, RateLimitedSource | RateLimitedScan]:
+        """The tick's sources, and the scan's, whose pages are CoinGecko's calls (its client, key and rate)."""
+        scan = {SCAN_SOURCE: RateLimitedScan(self.scanner(), sources[SCAN_CALLS_SOURCE])} if self.scan else {}
+        return {**sources, **scan}
 
     def sources(self) -> dict[str, RateLimitedSource]:
         """The simulated sources, rate limited; fresh each tick, so their counts are the tick's."""
@@ -295,10 +340,17 @@ class Bench:
         (:mod:`crypto_advisor.local.seeding`): not a tick, not measured."""
         started = time.perf_counter()
         hot_window = int(self.runtime.function_environment("IngestFunction")["HOT_WINDOW_CANDLES"])
+        # The scan's coins as months of hourly scans leave them: their closes, each hour's rolling 24 h volume.
+        scanner = self.scanner()
+        coins = [
+            scan.watched(scan.scan.series_of(coin.split("-")[0]))
+            for scan in watchlist.scans
+            for coin in scan_coins(scan.scan.top)
+        ]
         candles = seed_hot_windows(
             self.runtime.stack,
-            watchlist,
-            self.simulated(),
+            [*watchlist, *coins],
+            {**self.simulated(), SCAN_SOURCE: ScanHistory(scanner)},
             now_ms=int(at.timestamp() * 1000),
             history=history,
             hot_window=hot_window,
@@ -310,10 +362,53 @@ class Bench:
         self.log.new_lines()
         return {"at": at.isoformat(), "candles": candles, "seconds": round(time.perf_counter() - started, 1)}
 
+    def within_target(
+        self,
+        ingest: Sequence[Mapping[str, Any]],
+        planner: Mapping[str, Any] | None,
+        window_s: float,
+        analysis_s_per_update: float,
+        *,
+        updates: int,
+        kraken: int,
+    ) -> dict[str, Any]:
+        """The most Kraken series a tick can hold within the target, from this tick's measured costs on Lambda
+        (:func:`~crypto_advisor.contracts.rate_budgets.series_within_target`): the batching window; a fanned-out
+        series' worker seconds over the mapping's concurrency beyond what its call's spacing absorbs (see
+        :class:`PlannedIngest`; when nothing fanned out, the inline run's seconds per series, all of them: the
+        inline run is counted whole); an update's analysis over the lanes; the tick's other updates. The run's
+        inline work (the scan, CoinGecko) is on its own side, beside Kraken's workers."""
+        a = self.assumptions
+        planner_s = projected_seconds(planner, self.facts, a) if planner else 0.0
+        workers = [x for x in ingest if x is not planner]
+        concurrency = getattr(self.stage, "concurrency", 1)
+        if workers and kraken:
+            worker_s = sum(projected_seconds(x, self.facts, a) for x in workers) / concurrency / kraken
+            per_series = max(0.0, worker_s - KRAKEN.seconds_per_series)
+        else:
+            per_series = planner_s / max(1, updates)
+        fixed = window_s
+        costs = TickCosts(
+            fixed_s=round(fixed, 1),
+            ingest_s_per_series=round(per_series, 4),
+            analysis_s_per_update=round(analysis_s_per_update, 4),
+        )
+        other = updates - kraken
+        return {
+            "series": series_within_target(KRAKEN, other_updates=other, costs=costs),
+            "other_updates": other,
+            "costs": {
+                "fixed_s": costs.fixed_s,
+                "ingest_s_per_series": costs.ingest_s_per_series,
+                "analysis_s_per_update": costs.analysis_s_per_update,
+            },
+        }
+
     def tick(self, at: datetime) -> dict[str, Any]:
         sources = self.sources()
+        fetchers = self.fetchers(sources)
         started = time.perf_counter()
-        self.stage.run(self.runtime, at, sources)
+        self.stage.run(self.runtime, at, fetchers)
         ingested = time.perf_counter()
         run = self.lanes.deliver()
         ended = time.perf_counter()
@@ -331,6 +426,12 @@ class Bench:
         analysis_s = mapping.window_s + updates * per_update / self.lanes.lanes
         ticks_per_month = HOURS_PER_MONTH
         workers = Counter(x["function"] for x in ingest if x is not planner)
+        scan = fetchers.get(SCAN_SOURCE)
+        scan_pages = scan.pages if isinstance(scan, RateLimitedScan) else 0
+        kraken = sources["kraken"].calls // KRAKEN.calls_per_series
+        within = self.within_target(
+            ingest, planner, mapping.window_s, per_update / self.lanes.lanes, updates=updates, kraken=kraken
+        )
         return {
             "at": at.isoformat(),
             "candle_ts": candle_ts,
@@ -345,9 +446,11 @@ class Bench:
                     "budget": (budget := calls_per_tick(s.budget, TARGET_S, ticks_per_month)),
                     "inside": s.calls <= budget,
                     "paced_s": round(s.waited_s, 1),
+                    **({"scan_pages": scan_pages} if name == SCAN_CALLS_SOURCE and scan_pages else {}),
                 }
                 for name, s in sources.items()
             },
+            "kraken_within_target": within,
             "aws_requests": requests_by_service(lines),
             "hot_path": hot_path(analyze),
             "analysis": {
@@ -434,6 +537,7 @@ def format_table(report: Mapping[str, Any]) -> str:
         ("Lambda: s per update", lambda t: t["lambda"]["seconds_per_update"]),
         ("Lambda: ingest + analysis, s", lambda t: f"{t['lambda']['ingest_s']} + {t['lambda']['analysis_s']}"),
         ("Lambda: tick to last signal, s", lambda t: t["lambda"]["tick_to_last_signal_s"]),
+        ("Kraken series within 10 min (measured)", lambda t: t["kraken_within_target"]["series"]),
     ]
     width = max(len(r[0]) for r in rows)
     out = [f"{'tick':<{width}}  " + "  ".join(f"{t['at'][11:16]:>18}" for t in ticks)]
@@ -450,10 +554,15 @@ def format_table(report: Mapping[str, Any]) -> str:
 
 
 def run(
-    args: argparse.Namespace, *, aws: EmbeddedAws | None = None, stage: IngestStage | None = None
+    args: argparse.Namespace,
+    *,
+    aws: EmbeddedAws | None = None,
+    stage: IngestStage | None = None,
+    stack_name: str = "bench",
 ) -> dict[str, Any]:
-    """The bench on ``aws`` (None: an embedded AWS of its own, stopped after), with ``stage`` (None: the stack's)."""
-    symbols = bench_symbols(args.series, args.coingecko)
+    """The bench on ``aws`` (None: an embedded AWS of its own, stopped after), with ``stage`` (None: the stack's),
+    as the stack ``stack_name`` (one embedded AWS holds one stack of a name)."""
+    symbols = bench_symbols(args.series, args.coingecko, args.scan)
     start = datetime(2026, 11, 30, tzinfo=UTC)
     # The market's paths start a little before the history asked for, so each path is drawn once, short.
     epoch = start - timedelta(hours=args.history + 48)
@@ -464,8 +573,8 @@ def run(
     aws = aws or EmbeddedAws().start()
     lanes = None
     try:
-        stack = deploy(aws, REPO / "template.yaml", name="bench", parameters={"WatchlistS3Key": WATCHLIST_KEY})
-        watchlist = bench_watchlist(symbols, args.history)
+        stack = deploy(aws, REPO / "template.yaml", name=stack_name, parameters={"WatchlistS3Key": WATCHLIST_KEY})
+        watchlist = bench_watchlist(symbols, args.history, args.scan)
         aws.client("s3").put_object(
             Bucket=stack.outputs["ArchiveBucketName"], Key=WATCHLIST_KEY, Body=watchlist.encode()
         )
@@ -479,6 +588,7 @@ def run(
             series=args.series,
             market=market,
             log=InvocationLog(log_root),
+            scan=args.scan,
         )
         seed = bench.seed(start + timedelta(minutes=1), parse_watchlist(watchlist), args.history)
         ticks = [bench.tick(start + timedelta(hours=i, minutes=1)) for i in range(1, args.ticks + 1)]
@@ -489,13 +599,13 @@ def run(
             aws.stop()
     return {
         "series": args.series,
-        "sources": {name: sum(1 for s, _ in symbols if s == name) for name in LIMITS},
+        "sources": {**{name: sum(1 for s, _ in symbols if s == name) for name in LIMITS}, SCAN_SOURCE: args.scan},
         "history": args.history,
         "seed": seed,
         "ticks": ticks,
         "cost": monthly_cost(args.series, REPO / ".local" / "demo" / "logs", REPO / "template.yaml"),
         "command": (
-            f"make bench-scale SERIES={args.series} COINGECKO={args.coingecko} "
+            f"make bench-scale SERIES={args.series} COINGECKO={args.coingecko} SCAN={args.scan} "
             f"TICKS={args.ticks} HISTORY={args.history}"
         ),
     }
@@ -504,7 +614,10 @@ def run(
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--series", type=int, default=1000)
-    p.add_argument("--coingecko", type=int, default=6, help="series on the CoinGecko-like source (the rest Kraken)")
+    p.add_argument("--coingecko", type=int, default=5, help="series on the CoinGecko-like source (the rest Kraken)")
+    p.add_argument(
+        "--scan", type=int, default=500, help="coins of the market scan (coingecko-markets top N), among --series"
+    )
     p.add_argument("--ticks", type=int, default=3, help="hourly ticks after the seeding one")
     p.add_argument("--history", type=int, default=720, help="candles each series is seeded with")
     p.add_argument("--workers", type=int, help="local worker processes (default: one per lane)")

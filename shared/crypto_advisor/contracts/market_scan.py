@@ -49,6 +49,8 @@ from crypto_advisor.contracts.units import DAY_MS
 
 #: The source name of the scan's series, in their keys and the archive's partitions.
 SCAN_SOURCE = "coingecko-markets"
+#: The source whose client, key and rate limit the scan's calls use (the planner counts them on its budget).
+SCAN_CALLS_SOURCE = "coingecko"
 #: The scan's candles are hourly: the sparkline's resolution.
 SCAN_TIMEFRAME = "1h"
 #: The timeframe field of a scan's own cursor key: not a timeframe, so no coin's series can take that key.

@@ -24,10 +24,21 @@ Pacing under a concurrency cap: a queue's event source mapping runs at most
 ``concurrency x 1 / (concurrency x interval) = 1 / interval`` calls a second:
 the single caller's rate, whatever the cap. The cap buys overlap (one
 worker's network wait is another's call), never more calls.
+
+**Within the 10-minute target.** A source's rate bounds how many of its
+series a tick can fetch before its last signal is due: N series cost N x
+``seconds_per_series`` of calls at the single caller's rate, whatever the
+concurrency, plus each series' share of the analysis (over the stream's
+lanes) and of the workers' compute beyond what its call's spacing absorbs
+(none while the workers keep up), plus the analysis' batching window.
+:func:`series_within_target` does that arithmetic with the per-series times
+``make bench-scale`` measured (:data:`MEASURED`, projected for Lambda); the
+planner warns when a tick's due series exceed it.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -79,3 +90,43 @@ COINGECKO_PUBLIC = RateBudget("coingecko", interval_s=6.0, calls_per_series=2)
 #: The budgets the planner and the workers use, by source. A source not listed (one whose calls per tick do not
 #: grow with its series) is always fetched inline.
 BUDGETS: dict[str, RateBudget] = {"kraken": KRAKEN, "coingecko": COINGECKO_DEMO}
+
+
+#: The issue's target: a tick's last signal stored within 10 minutes of the tick.
+TARGET_S = 600.0
+
+
+@dataclass(frozen=True)
+class TickCosts:
+    """A tick's time on Lambda beyond the sources' calls, as ``make bench-scale`` projects it from measured runs."""
+
+    #: the analysis mapping's batching window (the planner's run puts the chunks on their queues first, and its
+    #: inline work runs beside the workers)
+    fixed_s: float
+    #: a fanned-out series' own work in its worker (store, archive, publish) over the mapping's concurrency, beyond
+    #: what the spacing of its call absorbs (a paced client waits only what is left of its interval): 0 while the
+    #: workers keep up with their calls
+    ingest_s_per_series: float
+    #: one update's analysis, over the stream's lanes (Lambda runs them at once)
+    analysis_s_per_update: float
+
+
+#: ``make bench-scale SERIES=1000 COINGECKO=5 SCAN=500 TICKS=1 HISTORY=720`` (README, "A thousand series a tick"):
+#: the 10 s batching window; a Kraken series' worker work about 0.15 s on Lambda (9 chunks of 60, 74 s over 2
+#: concurrent workers: 0.075 s a series, inside its call's second); an update's analysis 0.3587 s over 4 lanes.
+#: So 541 Kraken series alone within the 10 minutes, 499 beside 505 other updates.
+MEASURED = TickCosts(fixed_s=10.0, ingest_s_per_series=0.0, analysis_s_per_update=0.0897)
+
+
+def series_within_target(
+    budget: RateBudget, *, other_updates: int = 0, costs: TickCosts = MEASURED, target_s: float = TARGET_S
+) -> int:
+    """The most series of this source whose tick ends (last signal stored) within ``target_s``.
+
+    ``target_s = fixed + other_updates x analysis + N x (seconds_per_series + ingest + analysis)``, solved for N:
+    the calls are one caller's pace, whatever the concurrency; ``other_updates`` are the tick's updates from other
+    sources and scans, which share the analysis.
+    """
+    left = target_s - costs.fixed_s - other_updates * costs.analysis_s_per_update
+    per_series = budget.seconds_per_series + costs.ingest_s_per_series + costs.analysis_s_per_update
+    return max(0, math.floor(left / per_series))

@@ -213,6 +213,7 @@ def print_plan(plan: dict[str, Any], worker_runs: int) -> None:
     """IngestFunction's plan of a tick: each source inline or fanned out, its due series and their seconds of calls."""
     parts = [
         f"{source} {p['mode']} ({p['due']} of {p['watched']} series due, {p['seconds']:g} s of calls"
+        + (f" with the market scan's {p['scan_calls']}" if p.get("scan_calls") else "")
         + (f", {p['chunks']} chunks" if p["chunks"] else "")
         + ")"
         for source, p in plan["sources"].items()

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,6 +160,12 @@ class SimulatedMarket:
         start = first + (-first % timeframe_ms)
         if from_ms is not None and from_ms > start:
             start += -(-(from_ms - start) // timeframe_ms) * timeframe_ms
+        if step == 1:
+            # Hourly: each candle is one row of the path, as it is (``make bench-scale`` seeds 720,000 of them)
+            out = [[int(r[0]), *r[1:]] for r in hours[(start - first) // HOUR_MS :].tolist()]
+            if out and out[-1][0] + timeframe_ms > now_ms:
+                out[-1] = self._forming(out[-1], now_ms)
+            return [self._glitch(symbol, row) for row in out]
         for begin in range(int((start - first) // HOUR_MS), len(hours), step):
             chunk = hours[begin : begin + step]
             row = [
@@ -233,19 +239,28 @@ class SimulatedScanSource:
     Each coin's sparkline is its last seven days of hourly closes up to the forming hour (whose point is the
     price at the hour's start, as the forming candle's is), and its 24 h volume the sum of its last 24 closed
     hours', carried on the newest closed candle only, as the real scan's candles are made
-    (:func:`crypto_advisor.adapters.coingecko_markets.coin_candles`).
+    (:func:`crypto_advisor.adapters.coingecko_markets.coin_candles`). ``coins`` and ``listed_as`` give
+    ``make bench-scale`` a scan of hundreds of made-up coins (``S0001-USD``...) walking the listed paths.
     """
 
     name = "coingecko-markets"
 
-    def __init__(self, market: SimulatedMarket) -> None:
+    def __init__(
+        self,
+        market: SimulatedMarket,
+        *,
+        coins: Sequence[str] | None = None,
+        listed_as: Callable[[str], str] | None = None,
+    ) -> None:
         self._market = market
+        self._coins = list(coins) if coins is not None else [*LISTED, *LONG_TAIL]
+        self._listed_as = listed_as or (lambda symbol: symbol)
 
     def scan(self, scan: MarketScan, *, now_ms: int) -> ScanAnswer:
         answer = ScanAnswer(calls=scan.pages)
         forming = now_ms - now_ms % HOUR_MS
-        for rank, symbol in enumerate([*LISTED, *LONG_TAIL][: scan.top], start=1):
-            hours = self._market.hourly(symbol, now_ms)[-SPARKLINE_HOURS:]
+        for rank, symbol in enumerate(self._coins[: scan.top], start=1):
+            hours = self._market.hourly(self._listed_as(symbol), now_ms)[-SPARKLINE_HOURS:]
             closed = hours[hours[:, 0] < forming]
             volume_24h = float(closed[-24:, 5].sum())
             rows = [
@@ -257,3 +272,15 @@ class SimulatedScanSource:
                 ScanCoin(series, symbol.split("-")[0].lower(), symbol.split("-")[0], rank, rows, volume_24h, None)
             )
         return answer
+
+    def history(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:
+        """A scan coin's stored past, as hourly scans leave it: each closed hour's candle its close four times
+        and the rolling 24 h volume the scan of the next hour read (``make bench-scale``'s seeding)."""
+        forming = now_ms - now_ms % HOUR_MS
+        hours = self._market.hourly(self._listed_as(watched.series.symbol), now_ms)
+        volume_24h = np.convolve(hours[:, 5], np.ones(24))[: len(hours)]
+        return [
+            [int(row[0]), float(row[4]), float(row[4]), float(row[4]), float(row[4]), float(v)]
+            for row, v in zip(hours, volume_24h, strict=True)
+            if since_ms <= row[0] < forming
+        ]

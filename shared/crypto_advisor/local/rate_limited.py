@@ -18,9 +18,10 @@ import math
 import threading
 from typing import Any
 
+from crypto_advisor.contracts.market_scan import SCAN_SOURCE, MarketScan, ScanAnswer
 from crypto_advisor.contracts.rate_budgets import RateBudget
 from crypto_advisor.contracts.watchlist import WatchedSeries
-from crypto_advisor.ingest.ports import MarketSource
+from crypto_advisor.ingest.ports import MarketSource, ScanSource
 
 
 def calls_per_tick(budget: RateBudget, window_s: float, ticks_per_month: float) -> int:
@@ -47,7 +48,28 @@ class RateLimitedSource:
         """What pacing the calls so far would have waited, one after another (the source's single-caller rate)."""
         return self.calls * self.budget.interval_s
 
-    def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:
+    def count(self, calls: int) -> None:
         with self._lock:
-            self.calls += self.budget.calls_per_series
+            self.calls += calls
+
+    def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:
+        self.count(self.budget.calls_per_series)
         return self._source.fetch_ohlcv(watched, since_ms=since_ms, now_ms=now_ms)
+
+
+class RateLimitedScan:
+    """Wraps a simulated market scan: its pages are calls of the source that pays for them (CoinGecko's client,
+    key and rate limit), counted on that source's budget beside its series' calls, as the planner counts them."""
+
+    name = SCAN_SOURCE
+
+    def __init__(self, scanner: ScanSource, paying: RateLimitedSource) -> None:
+        self._scanner = scanner
+        self.paying = paying
+        self.pages = 0
+
+    def scan(self, scan: MarketScan, *, now_ms: int) -> ScanAnswer:
+        answer = self._scanner.scan(scan, now_ms=now_ms)
+        self.pages += answer.calls
+        self.paying.count(answer.calls)
+        return answer

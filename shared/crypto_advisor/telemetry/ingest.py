@@ -61,6 +61,8 @@ def record_plan(plan: IngestPlan) -> None:
                 source=source.source,
                 due=len(source.due),
             )
+    for warning in plan.warnings:
+        logger.warning("more due series than the tick's target allows", warning=warning)
     if plan.fanned_out:
         logger.info("ingest fanned out", **plan.as_dict())
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from crypto_advisor.contracts.ingest_chunk import ChunkError, IngestChunk
-from crypto_advisor.contracts.rate_budgets import BUDGETS, COINGECKO_DEMO, COINGECKO_PUBLIC, KRAKEN
+from crypto_advisor.contracts.market_scan import MarketScan
+from crypto_advisor.contracts.rate_budgets import (
+    BUDGETS,
+    COINGECKO_DEMO,
+    COINGECKO_PUBLIC,
+    KRAKEN,
+    TickCosts,
+    series_within_target,
+)
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import WatchedSeries
 from crypto_advisor.ingest.planner import FanOut, always_inline, plan_tick
@@ -175,3 +183,72 @@ def test_a_chunk_round_trips_and_bad_ones_are_refused_naming_what_is_wrong():
         with pytest.raises(ChunkError, match=None) as caught:
             IngestChunk.from_json(text)
         assert reason in str(caught.value), text
+
+
+def test_a_due_market_scan_counts_its_pages_on_coingeckos_budget_once_an_hour():
+    # Given the top 1,000 scan (4 pages) and 4 hourly CoinGecko series, every one due
+    scan = MarketScan(1000, "USD")
+    gecko = watched("coingecko", 4)
+    # When planned with the scan's cursor an hour behind
+    due = plan(gecko, {**caught_up(gecko), scan.cursor_series.key: T0 - 2 * H}, scans=[scan])
+    # Then CoinGecko's estimate holds the series' 8 calls and the scan's 4, each 2.1 s apart, and the plan says so
+    (cg,) = due.sources
+    assert cg.scan_calls == 4 and cg.seconds == pytest.approx(12 * 2.1)
+    assert due.as_dict()["sources"]["coingecko"]["scan_calls"] == 4
+    # And on the hour's other ticks (the scan caught up to the newest closed hour) the scan costs nothing
+    later = plan(gecko, {**caught_up(gecko), scan.cursor_series.key: T0 - H}, scans=[scan])
+    assert later.sources[0].scan_calls == 0 and later.sources[0].seconds == pytest.approx(8 * 2.1)
+
+
+def test_a_scan_alone_gives_coingecko_a_plan_of_its_own():
+    # Given a watchlist of Kraken series and a top-500 scan never run
+    kraken = watched("kraken", 10)
+    result = plan(kraken, scans=[MarketScan(500, "USD")])
+    # Then CoinGecko's part is the scan's two calls, inline
+    modes = {s.source: (s.mode, s.scan_calls) for s in result.sources}
+    assert modes == {"kraken": ("inline", 0), "coingecko": ("inline", 2)}
+
+
+def test_the_scans_source_stays_inline_first_and_the_other_source_fans_out():
+    # Given 30 Kraken series (30 s) and 6 CoinGecko ones (25.2 s) beside the top 1,000 scan (8.4 s): 63.6 s, and an
+    # inline budget of 50 s, where smallest first would have kept Kraken and fanned CoinGecko out beside the scan
+    kraken, gecko = watched("kraken", 30), watched("coingecko", 6)
+    result = plan(kraken + gecko, scans=[MarketScan(1000, "USD")], inline_seconds=50.0)
+    # Then CoinGecko's series stay inline with the scan (one client, one rate), and Kraken goes to its queue
+    modes = {s.source: s.mode for s in result.sources}
+    assert modes == {"kraken": "fan_out", "coingecko": "inline"}
+    assert result.inline == tuple(gecko)
+
+
+def test_a_scan_counts_when_judging_whether_a_watchlist_always_fits_inline():
+    series = watched("kraken", 100) + watched("coingecko", 4)  # 116.8 s
+    assert always_inline(series, BUDGETS, 120.0)
+    assert not always_inline(series, BUDGETS, 120.0, [MarketScan(1000, "USD")])  # + 8.4 s
+
+
+def test_series_within_the_target_is_the_rate_plus_each_series_measured_share_of_the_tick():
+    costs = TickCosts(fixed_s=20.0, ingest_s_per_series=0.05, analysis_s_per_update=0.05)
+    # (600 - 20) / (1 + 0.05 + 0.05) = 527.3; with 500 other updates, (600 - 20 - 25) / 1.1 = 504.5
+    assert series_within_target(KRAKEN, costs=costs) == 527
+    assert series_within_target(KRAKEN, other_updates=500, costs=costs) == 504
+    # CoinGecko's demo key: two calls 2.1 s apart a series: (600 - 20) / 4.3 = 134.9
+    assert series_within_target(COINGECKO_DEMO, costs=costs) == 134
+    # Whatever the costs, the rate alone bounds it: never more than 600 Kraken series
+    assert series_within_target(KRAKEN, costs=TickCosts(0.0, 0.0, 0.0)) == 600
+
+
+def test_more_due_kraken_series_than_the_target_allows_are_all_planned_with_a_warning_naming_the_figure():
+    limit = series_within_target(KRAKEN)
+    # Given exactly the figure: no warning
+    assert plan(watched("kraken", limit)).warnings == ()
+    # Given 1,000 due Kraken series
+    result = plan(watched("kraken", 1000))
+    # Then every one is still planned (fanned out, within the rate), and the plan warns with the figure
+    assert sum(len(c.series) for c in result.chunks) == 1000
+    (warning,) = result.warnings
+    assert warning.startswith("kraken: 1000 series due on this tick;") and f"at most {limit} reach" in warning
+    assert result.as_dict()["warnings"] == [warning]
+    # And a scan's coins share the analysis: the figure drops with the top 1,000 beside them
+    with_scan = plan(watched("kraken", limit), scans=[MarketScan(1000, "USD")])
+    (warning,) = with_scan.warnings
+    assert f"at most {series_within_target(KRAKEN, other_updates=1000)} reach" in warning

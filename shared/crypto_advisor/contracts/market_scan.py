@@ -95,6 +95,11 @@ class MarketScan:
         """How logs, the digest and the alert log name the scan: ``top 250 USD``."""
         return f"top {self.top} {self.vs}"
 
+    @property
+    def log_key(self) -> str:
+        """Where the notification log keeps the scan's emails (``scan#USD``): :func:`budget_key` of any of its coins."""
+        return SCAN_LOG_PREFIX + self.vs
+
     def series_of(self, coin_symbol: str) -> Series:
         """One coin's series (``SOL`` -> ``coingecko-markets:SOL-USD:1h``); SeriesError if the symbol is malformed."""
         return Series.of(SCAN_SOURCE, f"{coin_symbol}-{self.vs}", SCAN_TIMEFRAME)

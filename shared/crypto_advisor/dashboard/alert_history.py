@@ -1,4 +1,4 @@
-"""The alert history: every decision of the watched series and the market emails, newest first, a page at a time.
+"""The alert history: every decision of the watched series, the market emails and the scans' emails, newest first.
 
 Decisions of different series share candle times (every hourly series decides
 about the same hour), so the order is (candle time descending, key ascending)

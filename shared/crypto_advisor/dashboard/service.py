@@ -255,13 +255,20 @@ class Dashboard:
         rule: str | None = None,
         reason: str | None = None,
     ) -> AlertPage:
-        """Every decision (sent, or suppressed and why), the market emails with them unless a series is asked for."""
+        """Every decision (sent, or suppressed and why), the market emails with them unless a series is asked for.
+
+        A market scan's emails are listed under the scan's key (``scan#USD``, which ``series`` may also name); a scan
+        coin held back is recorded under the coin's own key and is not listed: a top-1,000 scan would make every page
+        a thousand reads.
+        """
         watchlist = self.watchlist()
+        scans = sorted({w.scan.log_key for w in watchlist.scans})
         if series is not None:
-            keys = [self._watched(series, watchlist).series.key]
+            keys = [series] if series in scans else [self._watched(series, watchlist).series.key]
         else:
             keys = [w.series.key for w in watchlist]
             keys += [market_log_key(t) for t in sorted({w.series.timeframe for w in watchlist})]
+            keys += scans
         return history(self.decisions, keys, limit=limit, cursor=cursor, rule=rule, reason=reason)
 
     def email(self, alert_id: str) -> EmailAnswer:

@@ -51,6 +51,9 @@ def lambda_handler(
         archive=deps.archive,
         summaries=deps.summaries,
         articles=deps.store,
+        # The run ends in time: the coins it cannot reach go first in the next run (news.service).
+        time_left=lambda: context.get_remaining_time_in_millis() / 1000,
+        rotation=deps.rotation,
     )
     record(report)
     return report.as_dict()

@@ -9,7 +9,14 @@ from crypto_advisor.adapters.news_store import sort_key
 from crypto_advisor.contracts.archive_keys import news_key
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.news import Article, NewsAnswer
-from crypto_advisor.news.ports import ArticleReaderPort, ArticleStorePort, NewsArchivePort, NewsSource, NewsSummaryPort
+from crypto_advisor.news.ports import (
+    ArticleReaderPort,
+    ArticleStorePort,
+    NewsArchivePort,
+    NewsRotationPort,
+    NewsSource,
+    NewsSummaryPort,
+)
 from tests.recorded import newsapi
 
 
@@ -62,6 +69,24 @@ class MemorySummaries(NewsSummaryPort):
             raise StorageError(f"storing the news summary of {coin}: throttled")
         self.items[coin] = (list(articles), from_ms, now_ms)
         return True
+
+
+@final
+class MemoryRotation(NewsRotationPort):
+    """The rotation item: the coins the last run did not call; ``failing`` when DynamoDB fails both ways."""
+
+    def __init__(self, coins: Sequence[str] = (), failing: bool = False) -> None:
+        self.coins, self.failing = list(coins), failing
+
+    def read(self) -> list[str]:
+        if self.failing:
+            raise StorageError("reading the news rotation (rotation#news): throttled")
+        return list(self.coins)
+
+    def write(self, coins: Sequence[str], *, now_ms: int) -> None:
+        if self.failing:
+            raise StorageError("writing the news rotation (rotation#news): throttled")
+        self.coins = list(coins)
 
 
 @final

@@ -222,3 +222,34 @@ def test_a_coin_news_function_does_not_fetch_reads_no_news_without_a_request(tab
     # Then BTC's came from its summary and ADA has none, neither looked up nor queried
     assert len(btc) == 1 and ada == [] and fallbacks == []
     assert dict(usage.dynamodb_requests[table.name]) == {"BatchGetItem": 1}
+
+
+def test_the_news_rotation_reads_back_what_the_last_run_left_and_stays_out_of_every_coin_s_query(table):
+    # Given no run has left coins yet
+    from crypto_advisor.adapters.news_rotation import ROTATION_KEY, NewsRotation
+
+    rotation = NewsRotation(table)
+    assert rotation.read() == []
+
+    # When a run leaves three coins, then the next one leaves none
+    rotation.write(["LTC", "DOT", "ADA"], now_ms=T)
+    left = rotation.read()
+    rotation.write([], now_ms=T + 2 * HOUR)
+
+    # Then the list reads back in order, then empty, in its own partition with a month's TTL
+    assert left == ["LTC", "DOT", "ADA"] and rotation.read() == []
+    item = table.get_item(Key=ROTATION_KEY)["Item"]
+    assert int(item["expires_at"]) == (T + 2 * HOUR) // 1000 + ARTICLE_TTL_S
+    assert NewsStore(table).recent("rotation#news", 0, T * 2) == []
+
+
+def test_the_news_rotation_names_itself_when_dynamodb_fails(deployed):
+    # Given a table that does not exist
+    from crypto_advisor.adapters.news_rotation import NewsRotation
+    from crypto_advisor.contracts.errors import StorageError
+
+    missing = deployed.aws.resource("dynamodb").Table("no-such-news-table")
+    with pytest.raises(StorageError, match=r"reading the news rotation \(rotation#news\)"):
+        NewsRotation(missing).read()
+    with pytest.raises(StorageError, match=r"writing the news rotation \(rotation#news\)"):
+        NewsRotation(missing).write(["BTC"], now_ms=T)

@@ -48,6 +48,7 @@ from crypto_advisor.cli.cost_inputs import (
     scale,
 )
 from crypto_advisor.contracts.watchlist import AlertPolicy
+from crypto_advisor.news.service import summary_reserve_s
 from crypto_advisor.telemetry.catalog import EMITTED, SES_EVENT_METRICS
 
 REPO = Path(__file__).resolve().parents[3]
@@ -207,14 +208,7 @@ def function_loads(
     digest_series = workload.recipients * n
     loads = {
         **_ingest(facts, u["ingest.idle"], u["ingest.due"], n, ingest_runs, idle, due, a),
-        "NewsFunction": FunctionLoad(
-            scale(u["news.coin"], news_runs * coins),
-            news_runs * coins * a.news_request_s,
-            news_runs,
-            news_runs,
-            scale(u["news.coin"], coins),
-            coins * a.news_request_s,
-        ),
+        "NewsFunction": _news(facts, u["news.coin"], coins, news_runs, a),
         "DigestFunction": FunctionLoad(
             add(scale(u["digest.idle"], digest_runs - sent_days), scale(u["digest.series"], sent_days * digest_series)),
             0.0,
@@ -301,6 +295,27 @@ def _training(facts: TemplateFacts, per_series: Work, n: int, runs: float) -> Fu
     )
 
 
+def news_coins_per_run(facts: TemplateFacts, per_coin: Work, coins: int, a: Assumptions) -> int:
+    """The coins one NewsFunction run calls: all of them, or as many as its timeout covers after the reserve it
+    keeps for the summaries (``news.service``: the others go first in the next run)."""
+    function = facts.functions.get("NewsFunction")
+    if function is None or not coins:
+        return coins
+    share = max(1.0, a.full_vcpu_mb / function.memory_mb)
+    each = _lambda_seconds(per_coin, a.news_request_s, share, a)
+    usable = function.timeout_s - summary_reserve_s(function.timeout_s)
+    return min(coins, max(1, math.floor(usable / each))) if each > 0 else coins
+
+
+def _news(facts: TemplateFacts, per_coin: Work, coins: int, runs: float, a: Assumptions) -> FunctionLoad:
+    """Each run calls the coins its time covers (all, for a small watchlist); the longest run is that many."""
+    served = news_coins_per_run(facts, per_coin, coins, a)
+    return FunctionLoad(
+        scale(per_coin, runs * served), runs * served * a.news_request_s, runs, runs, scale(per_coin, served),
+        served * a.news_request_s,
+    )  # fmt: skip
+
+
 #: NewsAPI's free plan: requests a day (the README's "The NewsAPI key").
 NEWSAPI_FREE_REQUESTS_PER_DAY = 100
 
@@ -319,7 +334,15 @@ def estimate(
     everything = add(*(load.work for load in loads.values()))
     invocations = {f: loads[f].invocations if f in loads else 0.0 for f in facts.functions}
 
-    news_per_day = facts.schedules.get("NewsFunction", 0.0) / DAYS_PER_MONTH * workload.coins
+    served = news_coins_per_run(facts, measured.units["news.coin"], workload.coins, a)
+    if served < workload.coins:
+        every = math.ceil(workload.coins / served)
+        result.warnings.append(
+            f"NewsFunction: a run calls about {served} of the {workload.coins} coins within its "
+            f"{facts.functions['NewsFunction'].timeout_s} s timeout; the others go first in the next run, so each "
+            f"coin's news is fetched every {every} runs of NewsSchedule instead of every run"
+        )
+    news_per_day = facts.schedules.get("NewsFunction", 0.0) / DAYS_PER_MONTH * served
     if news_per_day > NEWSAPI_FREE_REQUESTS_PER_DAY:
         result.warnings.append(
             f"NewsAPI (not AWS, not priced here): {workload.coins} coins on the news schedule are "

@@ -57,6 +57,9 @@ class LocalContext:
         self.log_group_name = f"/aws/lambda/{self.function_name}"
 
     def get_remaining_time_in_millis(self) -> int:
+        """The whole timeout, always: the local runtime does not stop a handler at its timeout (on a shared
+        machine it runs slower than Lambda), so a handler's own deadline logic is not exercised here but in
+        its unit tests, with a clock of their own."""
         return self.timeout_s * 1000
 
 

@@ -29,7 +29,9 @@ runs alone too, when news is off.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -43,6 +45,7 @@ from crypto_advisor.news.ports import (
     ArticleReaderPort,
     ArticleStorePort,
     NewsArchivePort,
+    NewsRotationPort,
     NewsSource,
     NewsSummaryPort,
 )
@@ -55,8 +58,17 @@ LOOKBACK_MS = 48 * HOUR_MS
 #: Far enough ahead that a summary holds every article stored, whatever its publication time.
 END_MS = 9_999_999_999_999
 
-CoinStatus = Literal["stored", "failed", "skipped"]
-StopReason = Literal["rate_limited", "auth"]
+#: The time a run keeps for the summaries after its coins, at least (see :func:`summary_reserve_s`).
+MIN_SUMMARY_RESERVE_S = 15.0
+#: ... or this share of the run's time, when larger: a run's first summaries write every watched coin's.
+SUMMARY_RESERVE_SHARE = 0.25
+
+#: stored: fetched; failed: its call or storage failed; skipped: not called after a stop (rate limit, key);
+#: deferred: not called because the run's time would not cover it (first in the next run).
+CoinStatus = Literal["stored", "failed", "skipped", "deferred"]
+StopReason = Literal["rate_limited", "auth", "time"]
+#: Seconds left in the invocation (``context.get_remaining_time_in_millis() / 1000``).
+TimeLeft = Callable[[], float]
 
 
 @dataclass
@@ -134,8 +146,18 @@ class NewsRunReport:
 
     @property
     def failed(self) -> list[CoinReport]:
-        """Coins whose news this run did not get: failed, or skipped after a stop."""
-        return [c for c in self.coins if c.status != "stored"]
+        """Coins whose news this run did not get: failed, or skipped after a stop (not the deferred ones)."""
+        return [c for c in self.coins if c.status in ("failed", "skipped")]
+
+    @property
+    def deferred(self) -> list[str]:
+        """The coins the run's time did not reach: called first by the next run."""
+        return [c.coin for c in self.coins if c.status == "deferred"]
+
+    @property
+    def not_called(self) -> list[str]:
+        """The coins this run did not call (deferred, or skipped after a stop), in its order: the next run's first."""
+        return [c.coin for c in self.coins if c.status in ("deferred", "skipped")]
 
     @property
     def new(self) -> int:
@@ -155,13 +177,15 @@ class NewsRunReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "status": "stopped" if self.stopped else "done",
+            # partial: the run's time ended before its last coins (deferred to the next run), not a failure
+            "status": "done" if not self.stopped else "partial" if self.stopped == "time" else "stopped",
             "now_ms": self.now_ms,
             "new": self.new,
             "duplicates": self.duplicates,
             "rejected": self.rejected,
             "other_languages": self.other_languages,
             "failed": [c.coin for c in self.failed],
+            "deferred": self.deferred,
             "stopped": self.stopped,
             "stopped_because": self.stopped_because,
             "coins": [c.as_dict() for c in self.coins],
@@ -233,6 +257,24 @@ def _store_for(other: str, article: Article, store: ArticleStorePort) -> bool:
     return store.put_once(article.model_copy(update={"coin": other, "off_topic": False}))
 
 
+def summary_reserve_s(run_s: float) -> float:
+    """The seconds a run of ``run_s`` keeps for its summaries after the coins.
+
+    A summary is a Query and a write (tens of milliseconds each on Lambda), and a run's first rewrites every
+    watched coin's: 1,000 coins take about 40 s. A quarter of the run (225 s of a 900 s timeout), and never
+    under 15 s, covers that with room; a summary left unwritten would leave the analysis reading news older
+    than the table.
+    """
+    return max(MIN_SUMMARY_RESERVE_S, SUMMARY_RESERVE_SHARE * run_s)
+
+
+def run_order(coins: Mapping[str, str], first: Iterable[str]) -> dict[str, str]:
+    """``coins`` (ticker -> name) with ``first`` (the coins the last run did not call, still watched) in front,
+    in their order, then the rest in watchlist order."""
+    ahead = [c for c in dict.fromkeys(first) if c in coins]
+    return {c: coins[c] for c in ahead} | {c: n for c, n in coins.items() if c not in ahead}
+
+
 def run_news(
     coins: Mapping[str, str],
     *,
@@ -245,50 +287,77 @@ def run_news(
     detect: Detector = language,
     summaries: NewsSummaryPort | None = None,
     articles: ArticleReaderPort | None = None,
+    time_left: TimeLeft | None = None,
+    rotation: NewsRotationPort | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> NewsRunReport:
     """The news of every coin (ticker -> name, as ``Watchlist.coins()`` gives); one failing coin stops no other.
 
     With ``summaries`` (and ``articles``, the store's reader), the coins' summaries are refreshed after them.
+    With ``time_left``, the coins the run's time does not cover are deferred (see the module docstring); with
+    ``rotation``, the coins the last run did not call go first and this run's are remembered for the next.
+    ``clock`` times each coin (seconds; a test's clock may be fake, with ``time_left`` read from it).
     """
     run = NewsRunReport(now_ms=now_ms, coins=[])
+    reserve_s = summary_reserve_s(time_left()) if time_left is not None else 0.0
+    slowest_s = 0.0
+    watched = coins
+    if rotation is not None:
+        coins = run_order(coins, _last_not_called(rotation))
+    calls = {"now_ms": now_ms, "source": source, "store": store, "archive": archive, "lookback_ms": lookback_ms}
     for coin, name in coins.items():
+        if not run.stopped and time_left is not None and time_left() < reserve_s + slowest_s:
+            run.stopped = "time"
+            run.stopped_because = (
+                f"the run's time left ({time_left():.0f} s) would not cover another coin ({slowest_s:.1f} s at "
+                f"most so far) and the summaries ({reserve_s:.0f} s); first in the next run"
+            )
         if run.stopped:
-            run.coins.append(
-                CoinReport(coin, "skipped", error=f"not called: {run.stopped_because}", error_kind="Skipped")
-            )
+            status: CoinStatus = "deferred" if run.stopped == "time" else "skipped"
+            run.coins.append(CoinReport(coin, status, error=f"not called: {run.stopped_because}", error_kind="Skipped"))
             continue
-        try:
-            query = news_query(name, coin)
-        except ValueError as exc:
-            run.coins.append(CoinReport(coin, "failed", error=str(exc), error_kind="BadQuery"))
-            continue
-        try:
-            report = news_for_coin(
-                coin,
-                query,
-                now_ms=now_ms,
-                source=source,
-                store=store,
-                archive=archive,
-                lookback_ms=lookback_ms,
-                score=score,
-                detect=detect,
-                watched=coins,
-            )
-        except RateLimitedError as exc:
-            run.stopped, run.stopped_because = "rate_limited", "NewsAPI rate limit reached earlier in this run"
-            report = CoinReport(coin, "failed", query=query, error=str(exc), error_kind=type(exc).__name__)
-        except SourceAuthError as exc:
-            run.stopped, run.stopped_because = "auth", "NewsAPI refused the key earlier in this run"
-            report = CoinReport(coin, "failed", query=query, error=str(exc), error_kind=type(exc).__name__)
-        except (SourceError, StorageError) as exc:
-            report = CoinReport(coin, "failed", query=query, error=str(exc), error_kind=type(exc).__name__)
-        except Exception as exc:  # noqa: BLE001 - a bug in one coin must not starve the others; reported
-            report = CoinReport(coin, "failed", query=query, error=f"{type(exc).__name__}: {exc}", error_kind="Bug")
-        run.coins.append(report)
+        started = clock()
+        run.coins.append(_one_coin(coin, name, run, **calls, score=score, detect=detect, watched=watched))
+        slowest_s = max(slowest_s, clock() - started)
+    if rotation is not None:
+        _remember_not_called(rotation, run)
     if summaries is not None and articles is not None:
-        run.summaries = refresh_summaries(coins, run.touched, now_ms=now_ms, articles=articles, summaries=summaries)
+        run.summaries = refresh_summaries(watched, run.touched, now_ms=now_ms, articles=articles, summaries=summaries)
     return run
+
+
+def _last_not_called(rotation: NewsRotationPort) -> list[str]:
+    """The last run's coins not called; none when they cannot be read (this run is in watchlist order)."""
+    try:
+        return rotation.read()
+    except StorageError:
+        return []
+
+
+def _remember_not_called(rotation: NewsRotationPort, run: NewsRunReport) -> None:
+    """Best effort: a failed write only puts the next run in watchlist order (its coins are still all tried)."""
+    with contextlib.suppress(StorageError):
+        rotation.write(run.not_called, now_ms=run.now_ms)
+
+
+def _one_coin(coin: str, name: str, run: NewsRunReport, **kwargs: Any) -> CoinReport:
+    """One coin's news as its report; a stop (rate limit, refused key) is marked on ``run``."""
+    try:
+        query = news_query(name, coin)
+    except ValueError as exc:
+        return CoinReport(coin, "failed", error=str(exc), error_kind="BadQuery")
+    try:
+        return news_for_coin(coin, query, **kwargs)
+    except RateLimitedError as exc:
+        run.stopped, run.stopped_because = "rate_limited", "NewsAPI rate limit reached earlier in this run"
+        return CoinReport(coin, "failed", query=query, error=str(exc), error_kind=type(exc).__name__)
+    except SourceAuthError as exc:
+        run.stopped, run.stopped_because = "auth", "NewsAPI refused the key earlier in this run"
+        return CoinReport(coin, "failed", query=query, error=str(exc), error_kind=type(exc).__name__)
+    except (SourceError, StorageError) as exc:
+        return CoinReport(coin, "failed", query=query, error=str(exc), error_kind=type(exc).__name__)
+    except Exception as exc:  # noqa: BLE001 - a bug in one coin must not starve the others; reported
+        return CoinReport(coin, "failed", query=query, error=f"{type(exc).__name__}: {exc}", error_kind="Bug")
 
 
 def refresh_summaries(

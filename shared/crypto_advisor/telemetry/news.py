@@ -65,9 +65,17 @@ def record(report: NewsRunReport) -> None:
             error=failed.error,
             skipped=[c.coin for c in report.coins if c.status == "skipped"],
         )
+    elif report.stopped == "time":
+        logger.warning(
+            "news run out of time: the coins not reached are called first in the next run",
+            deferred=report.deferred,
+            because=report.stopped_because,
+            fix="to serve every coin each run: a longer NewsFunction timeout (up to 900 s) or fewer coins with news",
+        )
     logger.info(
         "news run",
         stored=report.new,
+        deferred=len(report.deferred),
         duplicates=report.duplicates,
         rejected=report.rejected,
         other_languages=report.other_languages,

@@ -29,7 +29,7 @@ from crypto_advisor.wiring.notify import email_steering, link_signer, make_ses_c
 from crypto_advisor.wiring.settings import SteersEmail, built
 
 #: 2 x DigestFunction's Timeout in template.yaml.
-DIGEST_LEASE_MS = 240_000
+DIGEST_LEASE_MS = 1_800_000
 
 
 @built  # its validator at import: the cold start pays for it, not the first event

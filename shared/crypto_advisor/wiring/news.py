@@ -17,6 +17,7 @@ import requests
 
 from crypto_advisor.adapters.config_source import load_watchlist, read_optional_secret
 from crypto_advisor.adapters.news_archive import NewsArchive
+from crypto_advisor.adapters.news_rotation import NewsRotation
 from crypto_advisor.adapters.news_store import NewsStore
 from crypto_advisor.adapters.news_summary import NewsSummaries
 from crypto_advisor.adapters.newsapi import NewsApiSource
@@ -29,6 +30,7 @@ class NewsDeps:
     watchlist: Watchlist
     store: NewsStore
     summaries: NewsSummaries
+    rotation: NewsRotation
     archive: NewsArchive
     secrets: Any
     secret_id: str
@@ -43,6 +45,7 @@ def news_deps(settings: NewsSettings) -> NewsDeps:
         watchlist=load_watchlist(settings.watchlist_uri, s3_client=s3),
         store=NewsStore(table),
         summaries=NewsSummaries(table),
+        rotation=NewsRotation(table),
         archive=NewsArchive(s3, settings.archive_bucket),
         secrets=session.client("secretsmanager"),
         secret_id=settings.newsapi_secret_id,

@@ -574,3 +574,28 @@ def test_a_market_scans_own_line_is_not_a_series_and_does_not_make_the_tick_a_ba
     m = Measured.from_invocations(invocations, lines, source="test")
     assert m.samples["ingest.due"] == 2
     assert m.units["ingest.due"]["seconds.handler"] == pytest.approx(0.100 / 2)
+
+
+def test_news_beyond_one_runs_time_is_served_over_several_runs_never_past_the_timeout(real, prices):
+    # Given a coin's news taking 0.2 s of full-speed CPU (1.38 s at NewsFunction's 256 MB) and NewsAPI's 0.3 s:
+    # 1.68 s a coin, so its 900 s run keeps 225 s for the summaries and calls 401 coins
+    units = {"news.coin": {"seconds.handler": 0.2}}
+    each = 0.2 * 1769 / 256 + 0.3
+    fit = math.floor((900 - 225) / each)
+    assert fit == 401
+
+    def news(coins: int):
+        loads = function_loads(real, measured(**units), Workload(series=coins, coins=coins), Assumptions())
+        warnings = estimate(real, measured(**units), Workload(series=coins, coins=coins), prices).warnings
+        return loads["NewsFunction"], [w for w in warnings if w.startswith("NewsFunction:")]
+
+    # When the watchlist has 100 coins / Then one run serves them all, with no warning
+    load, warnings = news(100)
+    assert load.peak_wait_s == pytest.approx(100 * 0.3) and warnings == []
+    # When it has 1,000 / Then a run serves 401 (its longest run within the timeout), every coin each third run
+    load, warnings = news(1000)
+    assert load.peak_wait_s == pytest.approx(fit * 0.3)
+    assert load.peak_work["seconds.handler"] == pytest.approx(fit * 0.2)
+    assert load.work["seconds.handler"] == pytest.approx(load.invocations * fit * 0.2)
+    [warning] = warnings
+    assert f"about {fit} of the 1000 coins" in warning and "every 3 runs" in warning

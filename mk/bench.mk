@@ -26,3 +26,7 @@ bench-scale: venv  ## SERIES=1000 hourly series through the local stack over TIC
 .PHONY: bench-history
 bench-history: venv  ## the daily refit's S3 requests per series and run after DAYS=365 days of hourly objects: full read vs training history, and a top-COINS=1000 scan's projection -> .local/bench/history.json
 	$(PY) -m crypto_advisor.cli.bench_history --days $(or $(DAYS),365) --coins $(or $(COINS),1000)
+
+.PHONY: bench-scan-train
+bench-scan-train: venv  ## the market scan's daily breakout fit at COINS=1000 coins x DAYS=90 days: its seconds and peak memory against TrainFunction's timeout and memory -> .local/bench/scan-train.json
+	$(PY) -m crypto_advisor.cli.bench_scan_train --coins $(or $(COINS),1000) --days $(or $(DAYS),90)

@@ -54,6 +54,15 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
         for s in scan
     )
     assert summary["scan_model"]["verdict"] in ("no skill", "beats baseline")
+    # ... and on a second stack with IngestInlineSeconds=0 a tick fanned out: the run fetched nothing itself, each
+    # source's chunk went through its queue's mapping to IngestWorkerFunction, LUNA failing alone inside its chunk
+    fan_out = summary["fan_out"]
+    assert fan_out["inline_series"] == 0 and fan_out["item_failures"] == 0
+    assert {s: p["mode"] for s, p in fan_out["plan"].items()} == {"kraken": "fan_out", "coingecko": "fan_out"}
+    assert fan_out["worker_runs"] == len(fan_out["chunks"]) == 2
+    by_source = {c["source"]: c for c in fan_out["chunks"]}
+    assert by_source["kraken"]["series"] == 4 and by_source["kraken"]["failed"] == ["kraken:LUNA-USD:1h"]
+    assert by_source["kraken"]["stored"] > 0 and by_source["coingecko"]["stored"] > 0
     # ... and the rules were replayed over every series' archive, every rule reported, where the notifier reads them
     assert {r["series"] for r in summary["replay"]} >= {"kraken:BTC-USD:1h", "kraken:ETH-USD:1h"}
     builtin = [[x for x in r["rules"] if not x["rule_id"].startswith("condition:")] for r in summary["replay"]]

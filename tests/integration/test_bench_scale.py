@@ -76,3 +76,26 @@ def test_a_mix_beyond_the_largest_scan_is_refused_naming_it():
         bench_symbols(2000, 5, 1001)
     with pytest.raises(ValueError, match="one of the 10 series beside the scan's 990 is Kraken's BTC"):
         bench_symbols(1000, 10, 990)
+
+
+def test_a_tick_that_fans_out_counts_its_chunks_workers_and_projects_the_paced_source(aws, tmp_path):
+    # Given 20 series on a stack that runs nothing inline (IngestInlineSeconds=0: every source with due series
+    # fans out, as Kraken does past 120 series at the defaults)
+    out = str(tmp_path / "s.json")
+    args = parser().parse_args(
+        ["--series", "20", "--coingecko", "2", "--scan", "0", "--ticks", "1", "--history", "60", "--out", out]
+    )
+    # When the harness runs one hourly tick after the seeding one
+    report = run(args, aws=aws, stack_name="bench-fan-out", parameters={"IngestInlineSeconds": "0"})
+    [tick] = report["ticks"]
+    # Then the planner queued chunks (Kraken's 18 series, CoinGecko's 2) that the workers took, one an invocation,
+    # and every series still got its signal
+    assert tick["ingest_stage"] == "planned" and tick["messages"] >= 2, tick
+    assert tick["worker_invocations"] == {"IngestWorkerFunction": tick["messages"]}
+    assert tick["signals_written"] == 20 and tick["analysis"]["failed"] == 0
+    assert tick["aws_requests"]["sqs"]["SendMessageBatch"] >= 1
+    # And the sources' calls are the workers', each inside its budget
+    calls = tick["exchange_calls"]
+    assert (calls["kraken"]["calls"], calls["coingecko"]["calls"]) == (18, 2 * 2)
+    # And on Lambda the ingest lasts at least as long as the slowest source's spacing, whatever the workers do
+    assert tick["lambda"]["ingest_s"] >= max(calls["kraken"]["paced_s"], calls["coingecko"]["paced_s"])

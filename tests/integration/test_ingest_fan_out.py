@@ -176,3 +176,57 @@ def _peek(deployed, logical_id: str) -> str:
     url = deployed.stack.physical_ids[logical_id]
     message = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=0)["Messages"][0]
     return message["Body"]
+
+
+def move_messages(deployed, source: str, target: str) -> list[str]:
+    """Every message of one queue sent to another and deleted from the first: what SQS's redrive policy does with a
+    chunk after its third receive, and what ``aws sqs start-message-move-task`` does back (the README's redrive),
+    which the embedded AWS does not implement. Returns the bodies moved."""
+    sqs = deployed.aws.client("sqs")
+    source_url, target_url = (deployed.stack.physical_ids[q] for q in (source, target))
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=source_url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            sqs.send_message(QueueUrl=target_url, MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=source_url, ReceiptHandle=message["ReceiptHandle"])
+            bodies.append(message["Body"])
+    return bodies
+
+
+def test_a_parked_chunk_redriven_stores_its_series_at_its_tick_and_a_second_redrive_stores_nothing(deploy_stack):
+    # Given a fanned-out tick whose two Kraken chunks were parked in the dead-letter queue (say the Candles table was
+    # throttled through their three receives), while CoinGecko's chunk went through
+    deployed = deploy_stack(**FAN_OUT)
+    deployed.upload_watchlist(WATCHLIST)
+    sources = simulated_sources(SimulatedMarket(seed=11))
+    deployed.runtime.invoke("IngestFunction", EVENT, sources=sources)
+    parked = move_messages(deployed, "IngestKrakenQueue", "IngestDeadLetterQueue")
+    deployed.runtime.deliver_sqs("IngestWorkerFunction", sources=sources)
+    assert len(parked) == 2 and stored_ts(deployed, "kraken:BTC-USD:1h") == []
+    assert queued(deployed) == {"IngestKrakenQueue": 0, "IngestCoingeckoQueue": 0, "IngestDeadLetterQueue": 2}
+
+    # When, the cause fixed, they are redriven back to their queue and its mapping delivers them
+    assert sorted(move_messages(deployed, "IngestDeadLetterQueue", "IngestKrakenQueue")) == sorted(parked)
+    answers = deployed.runtime.deliver_sqs("IngestWorkerFunction", sources=sources)
+
+    # Then each chunk is taken and its series hold their backfill up to the tick's last closed hour (the chunk's
+    # clock, not the redrive's), LUNA failing alone as on its first delivery
+    assert answers == [{"batchItemFailures": []}] * 2 and queued(deployed) == dict.fromkeys(QUEUES, 0)
+    last_closed = EVENT_MS // HOUR * HOUR - HOUR
+    held = {key: stored_ts(deployed, key) for key in ("kraken:BTC-USD:1h", "kraken:ETH-USD:1h", "kraken:SOL-USD:1h")}
+    assert all(times[-1] == last_closed for times in held.values()), held
+
+    # When the same chunks are redriven once more (the command run twice) / Then nothing is stored twice
+    sqs = deployed.aws.client("sqs")
+    for body in parked:
+        sqs.send_message(QueueUrl=deployed.stack.physical_ids["IngestKrakenQueue"], MessageBody=body)
+    assert deployed.runtime.deliver_sqs("IngestWorkerFunction", sources=sources) == [{"batchItemFailures": []}] * 2
+    assert {key: stored_ts(deployed, key) for key in held} == held
+    # And the worker says so: the redriven chunks stored their series' candles once, the repeat none, at one tick
+    chunks = [line for line in log_lines(deployed, "IngestWorkerFunction") if line.get("message") == "ingest chunk"]
+    kraken = [(c["tick_ms"], c["stored"]) for c in chunks if c["source"] == "kraken"]
+    assert [t for t, _ in kraken] == [EVENT_MS] * 4
+    assert (
+        sum(n for _, n in kraken[:2]) == sum(len(times) for times in held.values())
+        and kraken[2:] == [(EVENT_MS, 0)] * 2
+    )

@@ -194,7 +194,8 @@ class PlannedIngest:
     inline sources' spacing) and the queues' workers. A worker's own work (storing, archiving, publishing a series)
     falls in the spacing between its calls: ccxt's throttle, and the CoinGecko adapter's limiter, wait only what is
     left of the interval since the last call, so a fanned-out source takes the longer of its calls' spacing and its
-    workers' seconds over the mappings' concurrency, not their sum."""
+    workers' seconds over its mapping's concurrency, not their sum (the workers' seconds of every source are divided
+    by the narrowest mapping's ``MaximumConcurrency``: an upper bound when more than one source fans out)."""
 
     name: str = "planned"
     modes: dict[str, str] = field(default_factory=dict)
@@ -204,7 +205,10 @@ class PlannedIngest:
         response = runtime.tick("IngestFunction", at, sources=dict(sources)) or {}
         self.modes = {name: str(p["mode"]) for name, p in response.get("plan", {}).get("sources", {}).items()}
         mappings = runtime.event_source_mappings(WORKER)
-        self.concurrency = max(1, sum(m.get("ScalingConfig", {}).get("MaximumConcurrency", 1) for m in mappings))
+        # Each queue's mapping caps its own source's workers: the narrowest cap, not their sum, bounds the workers'
+        # seconds from above when they are counted together (all of them are Kraken's in the 1,000-series mix).
+        self.concurrency = max(1, min((m.get("ScalingConfig", {}).get("MaximumConcurrency", 1) for m in mappings),
+                                      default=1))  # fmt: skip
         runtime.deliver_sqs(WORKER, sources=dict(sources))
 
     def fetch_seconds(self, sources: Mapping[str, RateLimitedSource]) -> float:
@@ -559,9 +563,11 @@ def run(
     aws: EmbeddedAws | None = None,
     stage: IngestStage | None = None,
     stack_name: str = "bench",
+    parameters: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The bench on ``aws`` (None: an embedded AWS of its own, stopped after), with ``stage`` (None: the stack's),
-    as the stack ``stack_name`` (one embedded AWS holds one stack of a name)."""
+    as the stack ``stack_name`` (one embedded AWS holds one stack of a name), deployed with the template's
+    ``parameters`` beside its defaults (the tests make a small watchlist fan out with ``IngestInlineSeconds=0``)."""
     symbols = bench_symbols(args.series, args.coingecko, args.scan)
     start = datetime(2026, 11, 30, tzinfo=UTC)
     # The market's paths start a little before the history asked for, so each path is drawn once, short.
@@ -573,7 +579,10 @@ def run(
     aws = aws or EmbeddedAws().start()
     lanes = None
     try:
-        stack = deploy(aws, REPO / "template.yaml", name=stack_name, parameters={"WatchlistS3Key": WATCHLIST_KEY})
+        overrides = dict(parameters or {})
+        stack = deploy(
+            aws, REPO / "template.yaml", name=stack_name, parameters={"WatchlistS3Key": WATCHLIST_KEY, **overrides}
+        )
         watchlist = bench_watchlist(symbols, args.history, args.scan)
         aws.client("s3").put_object(
             Bucket=stack.outputs["ArchiveBucketName"], Key=WATCHLIST_KEY, Body=watchlist.encode()
@@ -584,7 +593,7 @@ def run(
             runtime=runtime,
             stage=stage or ingest_stage(runtime),
             lanes=lanes,
-            facts=TemplateFacts.from_template(REPO / "template.yaml"),
+            facts=TemplateFacts.from_template(REPO / "template.yaml", overrides),
             series=args.series,
             market=market,
             log=InvocationLog(log_root),

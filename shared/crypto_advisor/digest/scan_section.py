@@ -1,4 +1,5 @@
-"""The digest's "Market scan" section: the scan's top movers of the day, and the breakout model's likeliest coins.
+"""The digest's "Market scan" section: the scan's top movers of the day, how many broke out, and the breakout
+model's likeliest coins (the breakouts it expects next).
 
 Read from the scan's two stored documents (:mod:`crypto_advisor.adapters.scan_reports`):
 the newest hourly snapshot (each coin's close and its 24 h change, from the
@@ -85,9 +86,21 @@ def scan_section(day: ScanDay) -> ScanSection:
             else ""
         )
         + "."
+        + _broke_out(moved, day.breakouts)
     )
     record, breakouts = _model(day.breakouts, names)
     return ScanSection(title, intro, risers, fallers, record, breakouts)
+
+
+def _broke_out(moved: list[Mapping[str, Any]], report: Mapping[str, Any] | None) -> str:
+    """The day's breakouts as they happened: how many coins rose by the model's breakout size (its +X%) over the 24
+    hours, when the model's horizon is those 24 hours (the snapshot's change is close to close, so a coin that
+    touched +X% and fell back is not counted). The model's own odds, below, are the breakouts it expects."""
+    if not report or report.get("horizon_hours") != 24 or not isinstance(report.get("threshold_pct"), (int, float)):
+        return ""
+    size = float(report["threshold_pct"])
+    rose = sum(1 for c in moved if float(c["change_24h_pct"]) >= size)
+    return f" Broke out (+{size:g}% or more over the 24 hours, the breakout model's size): {rose} of them."
 
 
 def _model(report: Mapping[str, Any] | None, names: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:

@@ -67,6 +67,7 @@ from crypto_advisor.forecast.card import format_card
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.local.athena_stand_in import ArchiveQueries
 from crypto_advisor.local.dashboard import DEFAULT_PORT, save_again, serve_until_stopped
+from crypto_advisor.local.demo_fan_out import show_fan_out
 from crypto_advisor.local.demo_scan import print_scan, print_scan_model
 from crypto_advisor.local.demo_state import save as save_state
 from crypto_advisor.local.email_actions import SteeringRoutes, mute_from_email
@@ -196,6 +197,7 @@ def run(out: Path, watchlist_path: Path, keep: Callable[[LocalRuntime], None] | 
         summary["athena"] = print_firings_per_rule(aws, stack.outputs, out / "archive", demo_ticks()[-1][1])
         summary["scan"] = print_scan(aws.client("s3"), bucket, load_watchlist(watchlist_path.resolve().as_uri()))
         summary["scan_model"] = print_scan_model(market, demo_ticks()[-1][1])
+        summary["fan_out"] = show_fan_out(aws, out / "logs" / "fan-out", demo_ticks()[-1][1], demo_market())
         # The embedded AWS dies with this process: what the dashboard reads is kept for `make dashboard`.
         print("\n" + save_state(stack, out / "state").line())
         if keep is not None:

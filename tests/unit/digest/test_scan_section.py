@@ -111,3 +111,16 @@ def test_an_unreadable_scan_is_said_and_the_digest_still_goes_out(make_digester)
     assert run.sent
     text = mailer.messages()[0].get_body(("plain",)).get_content()
     assert "The scan's data could not be read: reading s3://archive/reports/scan/vs=USD/latest.json" in text
+
+
+def test_the_days_breakouts_are_counted_at_the_models_size_when_its_horizon_is_the_day():
+    # Given the snapshot (PEPE +31.5%, BTC +1.2%, WIF -12%) and a model of +10% within 24 h
+    with_model = scan_section(ScanDay("top 250 USD", SNAPSHOT, breakouts("beats_base_rate", 3.1)))
+    # Then the intro counts PEPE alone as the day's breakout
+    assert with_model.intro.endswith(
+        "Broke out (+10% or more over the 24 hours, the breakout model's size): 1 of them."
+    )
+    # And without a model, or with one of another horizon, the count is not guessed
+    assert "Broke out" not in scan_section(ScanDay("top 250 USD", SNAPSHOT, None)).intro
+    other = {**breakouts("beats_base_rate", 3.1), "horizon_hours": 12}
+    assert "Broke out" not in scan_section(ScanDay("top 250 USD", SNAPSHOT, other)).intro

@@ -1,0 +1,66 @@
+"""Issue 14, parts 1 and 4: the fan-out's queues as deployed (the translated template). Each source's chunks and the
+refit's tasks are read by a mapping that caps its concurrency with the parameter the worker also paces itself by, one
+message an invocation with partial failures; each queue parks a message after three receives in a dead-letter queue
+whose alarm pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.operations.conftest import alarms_on, of_type
+
+# (mapping as SAM names it, the function, the queue it reads, its dead-letter queue, the concurrency parameter and
+# the worker's variable that paces it by the same number, or None)
+QUEUES = [
+    ("IngestWorkerFunctionKrakenChunks", "IngestWorkerFunction", "IngestKrakenQueue", "IngestDeadLetterQueue",
+     "IngestKrakenConcurrency", "INGEST_KRAKEN_CONCURRENCY"),
+    ("IngestWorkerFunctionCoingeckoChunks", "IngestWorkerFunction", "IngestCoingeckoQueue", "IngestDeadLetterQueue",
+     "IngestCoingeckoConcurrency", "INGEST_COINGECKO_CONCURRENCY"),
+    ("TrainFunctionTrainTasks", "TrainFunction", "TrainQueue", "TrainDeadLetterQueue", "TrainConcurrency", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("mapping", "function", "queue", "dlq", "parameter", "variable"), QUEUES)
+def test_each_queue_s_mapping_caps_its_concurrency_with_the_parameter_the_worker_paces_by(
+    resources, mapping, function, queue, dlq, parameter, variable
+):
+    props = resources[mapping]["Properties"]
+    assert resources[mapping]["Type"] == "AWS::Lambda::EventSourceMapping"
+    assert props["EventSourceArn"] == {"Fn::GetAtt": [queue, "Arn"]}
+    assert props["FunctionName"] == {"Ref": function}
+    assert props["ScalingConfig"] == {"MaximumConcurrency": {"Ref": parameter}}
+    # One message an invocation, each failing alone
+    assert props["BatchSize"] == 1 and props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    if variable is not None:
+        environment = resources[function]["Properties"]["Environment"]["Variables"]
+        assert environment[variable] == {"Ref": parameter}, "the worker must pace itself by the mapping's concurrency"
+
+
+@pytest.mark.parametrize(("mapping", "function", "queue", "dlq", "parameter", "variable"), QUEUES)
+def test_each_queue_parks_a_message_after_three_receives_where_an_alarm_pages(
+    resources, mapping, function, queue, dlq, parameter, variable
+):
+    props = resources[queue]["Properties"]
+    assert props["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]}, "maxReceiveCount": 3}
+    # Lambda asks a queue it reads to hide a message at least six times the function's timeout
+    assert props["VisibilityTimeout"] >= 6 * resources[function]["Properties"]["Timeout"]
+    # The dead-letter queue keeps a parked message for the redrive (14 days) and an alarm pages on the first one
+    assert resources[dlq]["Properties"]["MessageRetentionPeriod"] == 1_209_600
+    paging = {
+        name: alarm
+        for name, alarm in alarms_on(resources, "AWS/SQS", "ApproximateNumberOfMessagesVisible").items()
+        if alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq, "QueueName"]}}]
+    }
+    assert len(paging) == 1, f"no single alarm on {dlq}"
+    [alarm] = paging.values()
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_every_queue_a_function_reads_is_in_the_table_above(resources):
+    read = {
+        m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]
+        for m in of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0] in of_type(resources, "AWS::SQS::Queue")
+    }
+    assert read == {queue for _, _, queue, *_ in QUEUES}

@@ -6,6 +6,15 @@ probabilities are mapped back to the real base rate by the prior shift of
 :func:`~crypto_advisor.forecast.numpy_inference.prior_shift`. Trees are shallow and
 leaves large: the signal in market features is weak, deep trees would learn
 the noise, and the artifact stays small.
+
+Each tree draws at most :data:`MAX_TREE_ROWS` rows (its bootstrap sample), not
+as many as the training set holds. A series' model trains on a few thousand
+rows and is unaffected; the market scan's pools every coin's hours, about two
+million at a top-1,000 scan, where full-size bootstraps took 566 s of CPU for
+the walk-forward and the final fit (``make bench-scan-train``), most of
+TrainFunction's 900 s. A depth-6 tree has at most 64 leaves of at least 20 rows:
+a quarter of a million rows estimate them as well as two million, and the
+forest's 60 trees still see different rows.
 """
 
 from __future__ import annotations
@@ -18,6 +27,9 @@ from sklearn.ensemble import RandomForestClassifier
 from crypto_advisor.forecast.artifacts import ForestArtifact
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.numpy_inference import prior_shift
+
+#: The most rows one tree's bootstrap draws (see the module docstring).
+MAX_TREE_ROWS = 250_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +93,7 @@ def fit_breakout(x: np.ndarray, y: np.ndarray, config: ForecastConfig) -> Breako
         min_samples_leaf=config.rf_min_leaf,
         max_features="sqrt",
         class_weight="balanced_subsample",
+        max_samples=MAX_TREE_ROWS if len(x) > MAX_TREE_ROWS else None,
         random_state=config.seed,
         n_jobs=1,
     )

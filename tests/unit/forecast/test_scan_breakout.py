@@ -93,3 +93,23 @@ def test_a_random_walk_is_no_skill():
 def test_too_short_a_history_is_refused_with_the_reason():
     with pytest.raises(ValueError, match="too few"):
         evaluate_scan(market(3, 260, tell=True), name="top 3 USD", config=CONFIG)
+
+
+def test_each_tree_draws_at_most_max_tree_rows_and_a_series_sized_set_is_untouched(monkeypatch):
+    import numpy as np
+
+    from crypto_advisor.forecast import breakout_rf
+    from crypto_advisor.forecast.scan_breakout import SCAN_CONFIG
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4_000, 7))
+    y = (x[:, 0] + rng.normal(size=4_000) > 1.5).astype(float)
+    # Given a cap of 1,000 rows a tree / When a pooled set of 4,000 rows is fitted
+    monkeypatch.setattr(breakout_rf, "MAX_TREE_ROWS", 1_000)
+    capped = breakout_rf.fit_breakout(x, y, SCAN_CONFIG).model
+    # Then every tree's root saw at most 1,000 rows (its bootstrap), where a full bootstrap sees about 63% of 4,000
+    assert capped is not None and capped.max_samples == 1_000
+    assert max(t.tree_.n_node_samples[0] for t in capped.estimators_) <= 1_000
+    # And a set at or under the cap is fitted as before, on full-size bootstraps
+    small = breakout_rf.fit_breakout(x[:1_000], y[:1_000], SCAN_CONFIG).model
+    assert small is not None and small.max_samples is None

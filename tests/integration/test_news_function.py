@@ -155,3 +155,30 @@ def test_rate_limited_stops_the_run_without_failing_it_and_without_leaking_the_k
     assert news_items(news_on, "BTC") == []
     # And the key appears in no log line
     assert KEY not in (news_on.runtime.log_dir / "NewsFunction.log").read_text()
+
+
+def test_a_run_short_of_time_defers_the_coins_it_cannot_reach_and_the_next_run_calls_them_first(news_on, monkeypatch):
+    # Given an invocation whose time runs short after its first coin: 900 s left at the start (225 s kept for the
+    # summaries) and at the first coin, 200 s at the next check
+    from crypto_advisor.local.runtime import LocalContext
+
+    def short_of_time():
+        calls = iter([900_000, 900_000])
+        monkeypatch.setattr(LocalContext, "get_remaining_time_in_millis", lambda self: next(calls, 200_000))
+
+    # When NewsFunction runs
+    short_of_time()
+    first = news_on.runtime.invoke("NewsFunction", EVENT, newsapi_session=demo_news_session())
+
+    # Then it calls BTC, defers ETH without failing it, says so, and still writes both coins' summaries
+    assert (first["status"], first["failed"], first["deferred"]) == ("partial", [], ["ETH"])
+    assert [(c["coin"], c["status"]) for c in first["coins"]] == [("BTC", "stored"), ("ETH", "deferred")]
+    assert first["summaries"]["written"] == 2
+    [warning] = [line for line in log_lines(news_on) if line["message"].startswith("news run out of time")]
+    assert warning["deferred"] == ["ETH"] and "900 s" in warning["fix"]
+
+    # When the next run is as short / Then ETH goes first and BTC waits: over the two runs both were called
+    short_of_time()
+    second = news_on.runtime.tick("NewsFunction", EVENT_TIME + timedelta(hours=2), newsapi_session=demo_news_session())
+    assert [(c["coin"], c["status"]) for c in second["coins"]] == [("ETH", "stored"), ("BTC", "deferred")]
+    assert news_objects(news_on) == sorted([news_key("BTC", EVENT_MS), news_key("ETH", EVENT_MS + 2 * 3_600_000)])

@@ -26,9 +26,12 @@ class MemoryStore(ArticleStorePort, ArticleReaderPort):
 
     def __init__(self, fail_for: str | None = None, bug_for: str | None = None) -> None:
         self.items: dict[tuple[str, str], Article] = {}
+        #: every conditional write asked for, as (coin, url): what DynamoDB would bill
+        self.puts: list[tuple[str, str]] = []
         self._fail_for, self._bug_for = fail_for, bug_for
 
     def put_once(self, article: Article) -> bool:
+        self.puts.append((article.coin, article.url))
         if article.coin == self._fail_for:
             raise StorageError(f"storing the {article.coin} article: throttled")
         if article.coin == self._bug_for:
@@ -69,6 +72,9 @@ class MemorySummaries(NewsSummaryPort):
             raise StorageError(f"storing the news summary of {coin}: throttled")
         self.items[coin] = (list(articles), from_ms, now_ms)
         return True
+
+    def stored_urls(self, coins: Iterable[str]) -> dict[str, set[str]]:
+        return {coin: {a.url for a in articles} for coin, (articles, _, _) in self.read(coins).items()}
 
 
 @final

@@ -253,3 +253,13 @@ def test_the_news_rotation_names_itself_when_dynamodb_fails(deployed):
         NewsRotation(missing).read()
     with pytest.raises(StorageError, match=r"writing the news rotation \(rotation#news\)"):
         NewsRotation(missing).write(["BTC"], now_ms=T)
+
+
+def test_stored_urls_are_the_articles_each_summary_holds_and_a_coin_without_one_is_left_out(table):
+    # Given BTC's summary written with two articles, and none for ETH
+    summaries = NewsSummaries(table)
+    held = [article(T - 2 * HOUR), article(T - HOUR)]
+    summaries.write("BTC", held, from_ms=T - SUMMARY_SPAN_MS, now_ms=T)
+
+    # When the URLs are asked for both / Then BTC's two come back and ETH is absent (its articles are written as before)
+    assert summaries.stored_urls(["BTC", "ETH"]) == {"BTC": {a.url for a in held}}

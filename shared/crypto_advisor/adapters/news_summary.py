@@ -159,6 +159,15 @@ class NewsSummaries:
             raise StorageError(f"reading the news summaries of {', '.join(wanted)[:200]}: {exc}") from exc
         return found
 
+    def stored_urls(self, coins: Iterable[str]) -> dict[str, set[str]]:
+        """The URLs of the articles each coin's summary holds (all stored for the coin in the table); a coin whose
+        summary is missing or too large is left out (its articles are written as before)."""
+        return {
+            coin: {article.url for article in decode(coin, summary.data)}
+            for coin, summary in self.read(coins).items()
+            if summary.data is not None
+        }
+
 
 def _summary(item: Mapping[str, Any]) -> Summary:
     data = item.get("articles")

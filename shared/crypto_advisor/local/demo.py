@@ -128,6 +128,8 @@ def demo_market() -> SimulatedMarket:
 
 def run(out: Path, watchlist_path: Path, keep: Callable[[LocalRuntime], None] | None = None) -> dict[str, Any]:
     """The demo; ``keep`` is called with the runtime before the embedded AWS stops (``make dashboard`` serves it)."""
+    # Each demo's logs are its own: make cost divides what they hold by what this demo did (the runtime appends).
+    shutil.rmtree(out / "logs", ignore_errors=True)
     aws = EmbeddedAws().start()
     aws.reset()
     emails_before = len(accepted_emails())

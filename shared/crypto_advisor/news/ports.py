@@ -31,6 +31,11 @@ class NewsSummaryPort(Protocol):
 
     def write(self, coin: str, articles: Sequence[Article], *, from_ms: int, now_ms: int) -> bool: ...
 
+    def stored_urls(self, coins: Iterable[str]) -> dict[str, set[str]]:
+        """The URLs each coin's summary holds (articles the table has for it); a coin without a usable summary is
+        left out. Raises ``StorageError``."""
+        ...
+
 
 class NewsRotationPort(Protocol):
     """Where a news run leaves the coins it did not call, for the next run to call first

@@ -18,6 +18,13 @@ the day's quota: NewsAPI's rate limit (``rateLimited``, HTTP 429) and a key it
 refuses (``apiKeyInvalid`` and friends). The coins not yet called are
 reported as skipped with the reason.
 
+Before the coins, the run reads what the summaries hold (one request per 100
+coins): an article a coin's summary already holds is stored, so it is counted
+as a duplicate without a write. Each run asks for the last 48 hours every two
+hours, so nearly every article of an answer was stored by an earlier run; the
+conditional write alone would refuse it all the same, at a request and a
+write unit each.
+
 After the coins, the run rewrites the news summary (what the analysis reads
 instead of each coin's Query: :mod:`crypto_advisor.adapters.news_summary`) of
 every coin that has new articles, those stored for it by another coin's
@@ -209,11 +216,15 @@ def news_for_coin(
     score: Scorer = compound,
     detect: Detector = language,
     watched: Mapping[str, str] | None = None,
+    known: Mapping[str, set[str]] | None = None,
 ) -> CoinReport:
     """Fetch, archive, check, score and store one coin's news; raises the adapters' errors.
 
     ``watched`` (ticker -> name, default: this coin alone) are the coins an article may be attributed to.
+    ``known`` (coin -> URLs its summary holds) are articles the table already has: counted as duplicates without
+    a write (each run asks for 48 hours every 2, so most of an answer was stored by the runs before).
     """
+    held = known or {}
     from_ms = now_ms - lookback_ms
     answer = source.fetch(query, from_ms=from_ms, to_ms=now_ms)
     raws = answer.articles
@@ -242,12 +253,12 @@ def news_for_coin(
         seen.add(article.url)
         report.other_languages += article.compound is None
         report.off_topic += article.off_topic
-        if store.put_once(article):
+        if article.url not in held.get(coin, ()) and store.put_once(article):
             report.new += 1
         else:
             report.duplicates += 1
         for other in article.about:
-            if other != coin and _store_for(other, article, store):
+            if other != coin and article.url not in held.get(other, ()) and _store_for(other, article, store):
                 report.also_for[other] = report.also_for.get(other, 0) + 1
     return report
 
@@ -304,6 +315,7 @@ def run_news(
     watched = coins
     if rotation is not None:
         coins = run_order(coins, _last_not_called(rotation))
+    known = _stored_urls(summaries, watched)
     calls = {"now_ms": now_ms, "source": source, "store": store, "archive": archive, "lookback_ms": lookback_ms}
     for coin, name in coins.items():
         if not run.stopped and time_left is not None and time_left() < reserve_s + slowest_s:
@@ -317,13 +329,24 @@ def run_news(
             run.coins.append(CoinReport(coin, status, error=f"not called: {run.stopped_because}", error_kind="Skipped"))
             continue
         started = clock()
-        run.coins.append(_one_coin(coin, name, run, **calls, score=score, detect=detect, watched=watched))
+        run.coins.append(_one_coin(coin, name, run, **calls, score=score, detect=detect, watched=watched, known=known))
         slowest_s = max(slowest_s, clock() - started)
     if rotation is not None:
         _remember_not_called(rotation, run)
     if summaries is not None and articles is not None:
         run.summaries = refresh_summaries(watched, run.touched, now_ms=now_ms, articles=articles, summaries=summaries)
     return run
+
+
+def _stored_urls(summaries: NewsSummaryPort | None, coins: Iterable[str]) -> dict[str, set[str]]:
+    """What the summaries say the table holds per coin; nothing when they cannot be read (every article is then
+    written conditionally, as before: the table still stores each once)."""
+    if summaries is None:
+        return {}
+    try:
+        return summaries.stored_urls(coins)
+    except StorageError:
+        return {}
 
 
 def _last_not_called(rotation: NewsRotationPort) -> list[str]:

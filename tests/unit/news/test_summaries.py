@@ -104,3 +104,37 @@ def test_summaries_that_cannot_be_listed_leave_only_the_coins_with_new_articles_
 
     # Then BTC's summary is rewritten (its old one is behind the table) and the listing's error is reported
     assert report.summaries.written == ["BTC"] and "throttled" in (report.summaries.unlisted or "")
+
+
+def test_a_later_run_writes_only_what_the_summaries_do_not_hold_and_counts_the_rest_as_duplicates():
+    # Given a first run stored Bitcoin's three stories and one naming Ether too (stored for ETH as well)
+    answers = {
+        "Bitcoin": [*articles("Bitcoin", 1, 3), newsapi.article("Bitcoin and Ethereum rally", NOW - 5 * HOUR)],
+        "Ethereum": [],
+        "Solana": [],
+    }
+    store, summaries = MemoryStore(), MemorySummaries()
+    run(store, summaries, answers)
+    written = len(store.items)
+
+    # When two hours later NewsAPI answers the same four and one newer story
+    store.puts.clear()
+    later = {**answers, "Bitcoin": [newsapi.article("Bitcoin new story", NOW + HOUR), *answers["Bitcoin"]]}
+    report = run(store, summaries, later, now_ms=NOW + 2 * HOUR)
+
+    # Then only the new story is written; the four the summaries hold are duplicates without a write, for ETH too
+    assert store.puts == [("BTC", newsapi.article("Bitcoin new story", NOW + HOUR)["url"])]
+    assert (report.new, report.duplicates, len(store.items)) == (1, 4, written + 1)
+    assert report.coins[0].also_for == {}
+
+
+def test_summaries_that_cannot_be_read_leave_every_article_to_its_conditional_write():
+    # Given a stored first run, and summaries that cannot be read on the second
+    answers = {"Bitcoin": articles("Bitcoin", 1, 3), "Ethereum": [], "Solana": []}
+    store = MemoryStore()
+    run(store, MemorySummaries(), answers)
+    store.puts.clear()
+
+    # When the same answer comes again / Then each article is written conditionally, and refused as a duplicate
+    report = run(store, MemorySummaries(unlisted=True), answers, now_ms=NOW + 2 * HOUR)
+    assert len(store.puts) == 3 and (report.new, report.duplicates) == (0, 3)

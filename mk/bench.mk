@@ -30,3 +30,7 @@ bench-history: venv  ## the daily refit's S3 requests per series and run after D
 .PHONY: bench-scan-train
 bench-scan-train: venv  ## the market scan's daily breakout fit at COINS=1000 coins x DAYS=90 days: its seconds and peak memory against TrainFunction's timeout and memory -> .local/bench/scan-train.json
 	$(PY) -m crypto_advisor.cli.bench_scan_train --coins $(or $(COINS),1000) --days $(or $(DAYS),90)
+
+.PHONY: bench-cold-steps
+bench-cold-steps: venv  ## where AnalyzeFunction's cold import goes: each step timed after the ones before, RUNS=9 fresh interpreters, median -> .local/bench/import-steps.json
+	$(PY) tools/import_steps.py --runs $(or $(RUNS),9)

@@ -59,9 +59,12 @@ class MemorySummaries(NewsSummaryPort):
     def __init__(self, fail_for: str | None = None, unlisted: bool = False) -> None:
         self.items: dict[str, tuple[list[Article], int, int]] = {}
         self.writes: list[str] = []
+        #: how many times the summaries were read (a BatchGetItem per 100 coins each, in the adapter)
+        self.reads = 0
         self._fail_for, self._unlisted = fail_for, unlisted
 
     def read(self, coins: Iterable[str]) -> dict[str, Any]:
+        self.reads += 1
         if self._unlisted:
             raise StorageError("reading the news summaries: throttled")
         return {c: self.items[c] for c in coins if c in self.items}

@@ -160,12 +160,12 @@ class NewsSummaries:
         return found
 
     def stored_urls(self, coins: Iterable[str]) -> dict[str, set[str]]:
-        """The URLs of the articles each coin's summary holds (all stored for the coin in the table); a coin whose
-        summary is missing or too large is left out (its articles are written as before)."""
+        """The URLs of the articles each coin's summary holds (all stored for the coin in the table), for every
+        coin that has a summary: none for one too large to hold them (its articles are written as before); a coin
+        without a summary is left out."""
         return {
-            coin: {article.url for article in decode(coin, summary.data)}
+            coin: set() if summary.data is None else {article.url for article in decode(coin, summary.data)}
             for coin, summary in self.read(coins).items()
-            if summary.data is not None
         }
 
 

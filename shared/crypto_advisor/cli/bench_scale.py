@@ -249,7 +249,7 @@ class InvocationLog:
 def projected_seconds(line: Mapping[str, Any], facts: TemplateFacts, a: Assumptions) -> float:
     """One invocation's seconds on Lambda: its handler CPU time at the function's CPU share, plus AWS's answers."""
     function = facts.functions[line["function"]]
-    share = max(1.0, a.full_vcpu_mb / function.memory_mb)
+    share = a.cpu_share(function.memory_mb)
     requests = sum(line["aws"]["requests"].values())
     return float(line["cpu_ms"]) / 1000 * share + requests * a.aws_request_s
 

@@ -36,10 +36,10 @@ import numpy as np
 
 from crypto_advisor.cli.cost_inputs import TemplateFacts
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.forecast.scan_breakout import SCAN_CONFIG, build_scan_dataset, evaluate_scan
 
 REPO = Path(__file__).resolve().parents[3]
-HOUR_MS = 3_600_000
 #: 2026-09-01T00:00Z: the candles' first hour (any hour would do).
 START_MS = 1_788_220_800_000
 

@@ -111,6 +111,10 @@ class Assumptions:
     #: What an email weighs when the measurement sent none (the README's figure: about 115 KB with its chart).
     email_bytes: int = 120_000
 
+    def cpu_share(self, memory_mb: int) -> float:
+        """How many times slower than a full core a function of ``memory_mb`` computes (1 from 1,769 MB up)."""
+        return max(1.0, self.full_vcpu_mb / memory_mb)
+
 
 @dataclass(frozen=True)
 class Workload:
@@ -301,7 +305,7 @@ def news_coins_per_run(facts: TemplateFacts, per_coin: Work, coins: int, a: Assu
     function = facts.functions.get("NewsFunction")
     if function is None or not coins:
         return coins
-    share = max(1.0, a.full_vcpu_mb / function.memory_mb)
+    share = a.cpu_share(function.memory_mb)
     each = _lambda_seconds(per_coin, a.news_request_s, share, a)
     usable = function.timeout_s - summary_reserve_s(function.timeout_s)
     return min(coins, max(1, math.floor(usable / each))) if each > 0 else coins
@@ -390,7 +394,7 @@ def _tick_latency(
         if name not in unit_of or stream is None or name not in facts.functions:
             continue
         function = facts.functions[name]
-        share = max(1.0, a.full_vcpu_mb / function.memory_mb)
+        share = a.cpu_share(function.memory_mb)
         per_update = _lambda_seconds(measured.units[unit_of[name]], 0.0, share, a)
         lanes = stream.shards * mapping.parallelization
         seconds = mapping.window_s + workload.series * per_update / lanes
@@ -444,7 +448,7 @@ def _lambda(
             result.charge("Lambda", f"{name}: NOT MODELLED (no measured unit for it)", 0, "GB-s", 0.0)
             continue
         gb = function.memory_mb / 1024
-        share = max(1.0, a.full_vcpu_mb / function.memory_mb)
+        share = a.cpu_share(function.memory_mb)
         seconds = _lambda_seconds(load.work, load.wait_s, share, a)
         each = seconds / load.invocations if load.invocations else 0.0
         item = f"{name}: {load.invocations:,.0f} runs x {each:,.2f} s at {function.memory_mb} MB"

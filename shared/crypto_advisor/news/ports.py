@@ -32,8 +32,8 @@ class NewsSummaryPort(Protocol):
     def write(self, coin: str, articles: Sequence[Article], *, from_ms: int, now_ms: int) -> bool: ...
 
     def stored_urls(self, coins: Iterable[str]) -> dict[str, set[str]]:
-        """The URLs each coin's summary holds (articles the table has for it); a coin without a usable summary is
-        left out. Raises ``StorageError``."""
+        """The URLs each coin's summary holds (articles the table has for it), for every coin with a summary (none
+        for one too large to hold them); a coin without a summary is left out. Raises ``StorageError``."""
         ...
 
 

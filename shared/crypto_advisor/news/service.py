@@ -315,6 +315,7 @@ def run_news(
     watched = coins
     if rotation is not None:
         coins = run_order(coins, _last_not_called(rotation))
+    # One read of the summaries serves both the writes skipped below and the summaries missing after the coins.
     known = _stored_urls(summaries, watched)
     calls = {"now_ms": now_ms, "source": source, "store": store, "archive": archive, "lookback_ms": lookback_ms}
     for coin, name in coins.items():
@@ -334,19 +335,21 @@ def run_news(
     if rotation is not None:
         _remember_not_called(rotation, run)
     if summaries is not None and articles is not None:
-        run.summaries = refresh_summaries(watched, run.touched, now_ms=now_ms, articles=articles, summaries=summaries)
+        run.summaries = refresh_summaries(
+            watched, run.touched, now_ms=now_ms, articles=articles, summaries=summaries, present=known
+        )
     return run
 
 
-def _stored_urls(summaries: NewsSummaryPort | None, coins: Iterable[str]) -> dict[str, set[str]]:
-    """What the summaries say the table holds per coin; nothing when they cannot be read (every article is then
-    written conditionally, as before: the table still stores each once)."""
+def _stored_urls(summaries: NewsSummaryPort | None, coins: Iterable[str]) -> dict[str, set[str]] | None:
+    """What the summaries say the table holds per coin (every coin with a summary); None when they cannot be read
+    (every article is then written conditionally, as before: the table still stores each once)."""
     if summaries is None:
-        return {}
+        return None
     try:
         return summaries.stored_urls(coins)
     except StorageError:
-        return {}
+        return None
 
 
 def _last_not_called(rotation: NewsRotationPort) -> list[str]:
@@ -390,17 +393,19 @@ def refresh_summaries(
     now_ms: int,
     articles: ArticleReaderPort,
     summaries: NewsSummaryPort,
+    present: Iterable[str] | None = None,
 ) -> SummaryReport:
     """Rewrite the summaries of the ``touched`` coins, and write those of the watched ``coins`` that have none.
 
     Each from its coin's articles as the table holds them now (one Query and one write a coin); a coin whose
     summary fails is reported and the others go on. When the summaries cannot even be listed, only the touched
-    coins are rewritten: their old summaries are known to be behind.
+    coins are rewritten: their old summaries are known to be behind. ``present``: the coins that have a summary,
+    when the caller has read them already (the news run, before its coins); None reads them here.
     """
     report = SummaryReport()
     watched = set(coins)
     try:
-        missing = watched - set(summaries.read(watched))
+        missing = watched - set(summaries.read(watched) if present is None else present)
     except StorageError as exc:
         missing, report.unlisted = set(), str(exc)[:500]
     from_ms = now_ms - SUMMARY_SPAN_MS

@@ -70,7 +70,10 @@ def record(report: NewsRunReport) -> None:
             "news run out of time: the coins not reached are called first in the next run",
             deferred=report.deferred,
             because=report.stopped_because,
-            fix="to serve every coin each run: a longer NewsFunction timeout (up to 900 s) or fewer coins with news",
+            fix=(
+                "to serve every coin each run: fewer coins with news, or more memory for NewsFunction (a larger CPU "
+                "share); its timeout is Lambda's longest already (900 s)"
+            ),
         )
     logger.info(
         "news run",

@@ -138,3 +138,11 @@ def test_summaries_that_cannot_be_read_leave_every_article_to_its_conditional_wr
     # When the same answer comes again / Then each article is written conditionally, and refused as a duplicate
     report = run(store, MemorySummaries(unlisted=True), answers, now_ms=NOW + 2 * HOUR)
     assert len(store.puts) == 3 and (report.new, report.duplicates) == (0, 3)
+
+
+def test_a_run_reads_the_summaries_once_for_both_the_skipped_writes_and_the_missing_summaries():
+    # Given no summary yet / When a run is made
+    summaries = MemorySummaries()
+    report = run(MemoryStore(), summaries, {"Bitcoin": articles("Bitcoin", 1, 2), "Ethereum": [], "Solana": []})
+    # Then the one read before the coins also told which summaries were missing: every coin got one
+    assert summaries.reads == 1 and sorted(report.summaries.written) == ["BTC", "ETH", "SOL"]

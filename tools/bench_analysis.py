@@ -71,6 +71,7 @@ from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.forecast.artifacts import Artifacts
 from crypto_advisor.forecast.predict import predict
+from crypto_advisor.local.stack import global_environment
 from crypto_advisor.market.frame import to_frame
 from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 from crypto_advisor.market.indicators import compute
@@ -96,11 +97,7 @@ TARGET_UPDATE_RATIO = 1.0
 #: AnalyzeFunction with its layers, unzipped (issue #5: inference must keep the analysis deployment small).
 TARGET_ANALYZE_MB = 150
 #: What the template sets for every function, plus the region Lambda provides.
-HANDLER_ENV = {
-    "POWERTOOLS_SERVICE_NAME": "crypto-advisor",
-    "POWERTOOLS_METRICS_NAMESPACE": "CryptoAdvisor",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
+HANDLER_ENV = global_environment(ROOT / "template.yaml") | {"AWS_DEFAULT_REGION": "us-east-1"}
 #: Every function's handler under functions/, as (folder, module): IngestWorkerFunction shares ingest's folder.
 HANDLERS = (
     ("ingest", "app"),

@@ -19,11 +19,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crypto_advisor.local.stack import global_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 #: What the template sets for every function, plus the region Lambda provides (as tools/bench_analysis.py).
-HANDLER_ENV = {
-    "POWERTOOLS_SERVICE_NAME": "crypto-advisor",
-    "POWERTOOLS_METRICS_NAMESPACE": "CryptoAdvisor",
+HANDLER_ENV = global_environment(ROOT / "template.yaml") | {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_EC2_METADATA_DISABLED": "true",
 }

@@ -11,15 +11,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.api.app import resolver
-from crypto_advisor.ingest.ports import MarketSource
 from crypto_advisor.telemetry.observability import logger
 from crypto_advisor.wiring.dashboard import DashboardSettings
+
+if TYPE_CHECKING:  # an annotation only: the cold import leaves the ingest contracts out
+    from crypto_advisor.ingest.ports import MarketSource
 
 #: The web app's built files, packaged with this function (the web build writes them here).
 STATIC_ROOT = Path(__file__).parent / "static"

@@ -32,8 +32,14 @@ SETTINGS: dict[str, type[FunctionSettings]] = {
     "TrainFunction": TrainSettings,
     "DashboardFunction": DashboardSettings,
 }
-#: Read by libraries, not by our settings: Powertools, and matplotlib's cache folder.
-LIBRARY_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "MPLCONFIGDIR"}
+#: Read by libraries, not by our settings: Powertools, matplotlib's cache folder, pydantic's plugin switch.
+LIBRARY_VARIABLES = {
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "POWERTOOLS_LOG_LEVEL",
+    "MPLCONFIGDIR",
+    "PYDANTIC_DISABLE_PLUGINS",
+}
 
 
 def template_environment(logical_id: str) -> set[str]:

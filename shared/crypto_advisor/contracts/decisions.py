@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The notifier's statuses of a candle whose email went out, is going out, or may have (SES's answer was lost).
+EMAILED = ("sent", "sending", "unknown")
+
 
 @dataclass(frozen=True)
 class Decision:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.decisions import Decision
 from crypto_advisor.contracts.signal import Signal
@@ -23,15 +21,12 @@ from crypto_advisor.contracts.watchlist import WatchedSeries
 from crypto_advisor.dashboard.answers import Correlation, LastAlert, ModelVerdict, SeriesRow
 from crypto_advisor.forecast.prediction import format_price
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
-from crypto_advisor.market.windows import pearson
 from crypto_advisor.notify.format import change_since, snapshot
 from crypto_advisor.notify.view import AlertView
 
 #: The correlation matrix's span, and the fewest common returns a coefficient is computed from.
 CORRELATION_DAYS = 30
 MIN_COMMON_RETURNS = 10
-#: Statuses whose email went out or may have (the overview's "last alert").
-EMAILED = ("sent", "unknown", "sending")
 
 
 def series_row(
@@ -135,8 +130,13 @@ def correlation(windows: Mapping[str, Sequence[Candle]], until_ms: int) -> Corre
     Returns are aligned by candle time, so series of one timeframe compare
     candle for candle; a pair with fewer than :data:`MIN_COMMON_RETURNS`
     common returns (other timeframes, a new series) is ``null``, not a number
-    from too little data.
+    from too little data. numpy is imported here, on the first call, not with the module, so a cold DashboardFunction
+    serving another route does not load it (the log returns stay numpy's, to the last bit of the pandas oracle).
     """
+    import numpy as np
+
+    from crypto_advisor.market.windows import pearson
+
     since = until_ms - CORRELATION_DAYS * DAY_MS
     returns: dict[str, dict[int, float]] = {}
     for key, candles in windows.items():

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from crypto_advisor.contracts.candle import Candle
-from crypto_advisor.contracts.decisions import Decision
+from crypto_advisor.contracts.decisions import EMAILED, Decision
 from crypto_advisor.contracts.news import Article
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
@@ -119,7 +119,7 @@ def markers(signals: Iterable[Signal], decisions: Iterable[Decision]) -> list[Ma
     out += [
         Marker(ts=d.candle_ts, kind="email", text=d.subject or ", ".join(d.rules) or d.status)
         for d in decisions
-        if d.status in ("sent", "unknown", "sending")
+        if d.status in EMAILED
     ]
     return sorted(out, key=lambda m: (m.ts, m.kind))
 

@@ -5,17 +5,22 @@ Reads only; each answer is built from the stores by the pure functions of
 :mod:`.email_view`. A store that cannot be read for one series fails that
 series' part of the answer (its row says why, or the series page lists it in
 ``notes``), never the whole page: the overview of ten coins still shows nine.
+
+:mod:`.overview`, :mod:`.series_view` (numpy, the chart's lines) and :mod:`.email_view` (the notifier's email
+rendering) are imported by the one route each serves, on its first call, not with this module: a cold
+DashboardFunction answers the web app's files, sign-in, the settings, the alerts list and an email's mute link
+without them, and each page loads only its own (issue 9's cold import; the README's "Cold start" has the figures).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from crypto_advisor.contracts.alerts import is_market_key, market_log_key
 from crypto_advisor.contracts.candle import Candle
-from crypto_advisor.contracts.decisions import Decision
+from crypto_advisor.contracts.decisions import EMAILED, Decision
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.news import Article
 from crypto_advisor.contracts.signal import Signal
@@ -30,8 +35,6 @@ from crypto_advisor.dashboard.answers import (
     SeriesDetail,
     SeriesRow,
 )
-from crypto_advisor.dashboard.email_view import NOTE, alert_email, archived_email, inline_images, market_email
-from crypto_advisor.dashboard.overview import CORRELATION_DAYS, EMAILED, correlation, last_alert_of, series_row
 from crypto_advisor.dashboard.ports import (
     Candles,
     Decisions,
@@ -44,18 +47,10 @@ from crypto_advisor.dashboard.ports import (
     WatchlistReader,
 )
 from crypto_advisor.dashboard.read_cache import Memo
-from crypto_advisor.dashboard.series_view import (
-    card_answers,
-    indicator_lines,
-    live_answers,
-    markers,
-    news_answer,
-    rule_record_answers,
-)
 from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
-from crypto_advisor.notify.context_words import context_lines
-from crypto_advisor.notify.grading import LiveRecord, live_records
-from crypto_advisor.notify.replay_figures import rule_records
+
+if TYPE_CHECKING:
+    from crypto_advisor.notify.grading import LiveRecord
 
 #: Decisions read back per series for the overview's "last alert" (the newest email is usually among them).
 LAST_ALERT_SCAN = 50
@@ -87,6 +82,8 @@ class Dashboard:
 
     # ------------------------------------------------------------------ overview
     def overview(self) -> Overview:
+        from crypto_advisor.dashboard import overview  # on first use: see the module's docstring (cold start)
+
         now = self.clock_ms()
         watchlist = self.watchlist()
         try:
@@ -95,7 +92,7 @@ class Dashboard:
             return Overview(
                 generated_at=now,
                 series=[_unreadable(w, str(exc)) for w in watchlist],
-                correlation=correlation({}, now),
+                correlation=overview.correlation({}, now),
                 market=self._market_state(watchlist, {}, now),
             )
         # What is exact (read_cache.py) keys the kept answer: the series, their cursors and newest signals.
@@ -126,6 +123,8 @@ class Dashboard:
         latest_of: dict[str, Signal | StorageError | None],
         now: int,
     ) -> Overview:
+        from crypto_advisor.dashboard import overview
+
         rows: list[SeriesRow] = []
         windows: dict[str, list[Candle]] = {}
         signals: dict[str, Signal] = {}
@@ -136,9 +135,9 @@ class Dashboard:
                 if isinstance(latest, StorageError):
                     raise latest
                 cursor = cursors.get(series.key)
-                since = (cursor or now) - max(WEEK_MS, CORRELATION_DAYS * DAY_MS) - series.timeframe_ms
+                since = (cursor or now) - max(WEEK_MS, overview.CORRELATION_DAYS * DAY_MS) - series.timeframe_ms
                 candles = self.candles.window(series, since_ts=since, cursor=cursor)
-                rows.append(series_row(watched, candles, latest, self._last_email(series.key, now)))
+                rows.append(overview.series_row(watched, candles, latest, self._last_email(series.key, now)))
             except StorageError as exc:
                 rows.append(_unreadable(watched, str(exc)))
                 continue
@@ -148,7 +147,7 @@ class Dashboard:
         return Overview(
             generated_at=now,
             series=rows,
-            correlation=correlation(windows, max((w[-1].ts for w in windows.values() if w), default=now)),
+            correlation=overview.correlation(windows, max((w[-1].ts for w in windows.values() if w), default=now)),
             market=self._market_state(watchlist, signals, now),
         )
 
@@ -166,6 +165,9 @@ class Dashboard:
 
     def _market_state(self, watchlist: Watchlist, latest_of: dict[str, Signal], now: int) -> MarketState:
         """BTC's trends (from its newest signal's market context) and the newest market email of any timeframe."""
+        from crypto_advisor.dashboard import overview
+        from crypto_advisor.notify.context_words import context_lines
+
         timeframes = sorted({w.series.timeframe for w in watchlist})
         newest = None
         for timeframe in timeframes:
@@ -190,7 +192,7 @@ class Dashboard:
             trend_4h=trend("4h"),
             trend_1d=trend("1d"),
             lines=list(context_lines(reference.series, context)) if reference is not None else [],
-            last_market_email=last_alert_of(newest),
+            last_market_email=overview.last_alert_of(newest),
         )
 
     # ------------------------------------------------------------------ one series
@@ -210,6 +212,10 @@ class Dashboard:
     def _series(
         self, watched: WatchedSeries, *, days: int, cursor: int | None, anchor: int, latest: Signal | None, now: int
     ) -> SeriesDetail:
+        from crypto_advisor.dashboard import series_view  # on first use: see the module's docstring (cold start)
+        from crypto_advisor.notify.grading import live_records
+        from crypto_advisor.notify.replay_figures import rule_records
+
         series = watched.series
         key = series.key
         shown_from = anchor - days * DAY_MS
@@ -235,13 +241,13 @@ class Dashboard:
             name=watched.name,
             timeframe=series.timeframe,
             candles=[c for c in candles if c.ts >= shown_from],
-            indicators=indicator_lines(candles, shown_from),
-            markers=markers(signals, decisions),
+            indicators=series_view.indicator_lines(candles, shown_from),
+            markers=series_view.markers(signals, decisions),
             predictions=list(latest.predictions) if latest is not None else [],
-            rule_records=rule_record_answers(records, series),
-            model_cards=card_answers(cards, importances),
-            live_records=live_answers(live),
-            news=news_answer(watched.coin, articles, anchor),
+            rule_records=series_view.rule_record_answers(records, series),
+            model_cards=series_view.card_answers(cards, importances),
+            live_records=series_view.live_answers(live),
+            news=series_view.news_answer(watched.coin, articles, anchor),
             notes=notes,
         )
 
@@ -281,13 +287,15 @@ class Dashboard:
             raise NotFoundError(f"no alert decision {alert_id}")
         if decision.status not in EMAILED:
             raise NotFoundError(f"alert {alert_id} sent no email: it was suppressed ({decision.reason})")
+        from crypto_advisor.dashboard import email_view  # on first use: see the module's docstring (cold start)
+
         unreadable = ""
         try:
             mime = self.sent.get(key, candle_ts) if self.sent is not None else None
         except StorageError as exc:  # the kept message cannot be read now: the re-rendering still answers
             mime, unreadable = None, f" The archived message could not be read: {exc}"
         if mime is not None:
-            kept = archived_email(mime)
+            kept = email_view.archived_email(mime)
             return EmailAnswer(
                 id=alert_id,
                 source="archived",
@@ -303,13 +311,17 @@ class Dashboard:
         return self.memo(("email", alert_id), lambda: self._rerendered(alert_id, decision, unreadable))
 
     def _rerendered(self, alert_id: str, decision: Decision, unreadable: str) -> EmailAnswer:
+        from crypto_advisor.dashboard import email_view
+        from crypto_advisor.notify.grading import live_records
+        from crypto_advisor.notify.replay_figures import rule_records
+
         key, candle_ts = parse_alert_id(alert_id)
         watchlist = self.watchlist()
         if is_market_key(key):
             timeframe = key.partition("#")[2]
             peers = [w.series for w in watchlist.of_timeframe(timeframe)]
             found = {p.key: s for p in peers if (s := self.signals.at(p.key, candle_ts)) is not None}
-            rendered = market_email(timeframe, candle_ts, peers, found)
+            rendered = email_view.market_email(timeframe, candle_ts, peers, found)
             if rendered is None:
                 raise NotFoundError(f"the signals of market email {alert_id} are no longer stored")
         else:
@@ -320,7 +332,7 @@ class Dashboard:
             series = watched.series
             candles = self.candles.window(series, since_ts=candle_ts - (WINDOW_CANDLES - 1) * series.timeframe_ms)
             report = self.figures.read(series)
-            rendered = alert_email(
+            rendered = email_view.alert_email(
                 watched,
                 signal,
                 decision,
@@ -333,9 +345,9 @@ class Dashboard:
             source="re-rendered",
             status=decision.status,  # type: ignore[arg-type]
             subject=decision.subject or rendered.subject,
-            html=inline_images(rendered),
+            html=email_view.inline_images(rendered),
             text=rendered.text,
-            note=NOTE + unreadable,
+            note=email_view.NOTE + unreadable,
         )
 
     def _watched(self, key: str, watchlist: Watchlist | None = None) -> WatchedSeries:

@@ -26,6 +26,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from crypto_advisor.analysis.firing import SEVERITY_NAMES
+from crypto_advisor.contracts.decisions import EMAILED
 from crypto_advisor.contracts.digest import LoggedAlert
 from crypto_advisor.contracts.news import NewsDigest
 from crypto_advisor.contracts.series import Series, timeframe_ms
@@ -77,8 +78,6 @@ HELD_REASONS: dict[str, str] = {
     "muted": "muted",
     "unsubscribed": "every recipient unsubscribed",
 }
-#: The notifier's statuses of a candle whose email went (or is going, or may have gone) out.
-EMAILED = ("sent", "sending", "unknown")
 #: What an alert whose SES answer was lost says in the list of alerts sent: the reader may not have it.
 UNKNOWN_NOTE = " (may not have arrived: SES's answer was lost)"
 

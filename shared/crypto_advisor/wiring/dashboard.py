@@ -23,7 +23,6 @@ from crypto_advisor.adapters.cognito_sign_in import CognitoSignIn
 from crypto_advisor.adapters.config_source import WatchlistReader
 from crypto_advisor.adapters.decision_pages import DecisionPages
 from crypto_advisor.adapters.ledger import ForecastLedger
-from crypto_advisor.adapters.model_store import ModelStore
 from crypto_advisor.adapters.news_store import NewsStore
 from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
 from crypto_advisor.adapters.sent_emails import SentEmails
@@ -31,7 +30,6 @@ from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.dashboard.read_cache import HeldCandles, HeldSignals, Memo, remembered
 from crypto_advisor.dashboard.service import Dashboard
-from crypto_advisor.wiring.models import model_store
 from crypto_advisor.wiring.settings import SteeringSettings, built
 
 
@@ -53,12 +51,21 @@ class DashboardSettings(SteeringSettings):
 
 
 class ServedCards:
-    """The served model's cards, with the forest's feature importances from its bundle (by feature name)."""
+    """The served model's cards, with the forest's feature importances from its bundle (by feature name).
 
-    def __init__(self, store: ModelStore) -> None:
-        self._store = store
+    The model store (and with it the forecast package's artifacts, numpy) is built on the first call: only the series
+    page shows cards, and the other routes of a cold container should not load numpy (issue 9's cold import).
+    """
+
+    def __init__(self, s3_client: Any, bucket: str) -> None:
+        self._s3, self._bucket = s3_client, bucket
+        self._store: Any = None
 
     def served_cards(self, series: Series) -> tuple[Sequence[Any], dict[str, float] | None]:
+        if self._store is None:
+            from crypto_advisor.wiring.models import model_store
+
+            self._store = model_store(self._s3, self._bucket)
         served = self._store.load_latest(series)
         if served is None:
             return (), None
@@ -80,7 +87,7 @@ def dashboard(settings: DashboardSettings) -> Dashboard:
         signals=HeldSignals(SignalHistory(dynamodb.Table(settings.signals_table)), memo),
         decisions=remembered(DecisionPages(dynamodb.Table(settings.notifications_table)), memo),
         figures=remembered(ReplayFiguresStore(s3, settings.archive_bucket), memo),
-        models=remembered(ServedCards(model_store(s3, settings.archive_bucket)), memo),
+        models=remembered(ServedCards(s3, settings.archive_bucket), memo),
         ledger=remembered(ForecastLedger(dynamodb.Table(settings.ledger_table)), memo),
         news=remembered(NewsStore(dynamodb.Table(settings.news_table)), memo),
         sent=SentEmails(s3, settings.archive_bucket),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import boto3
 
@@ -19,10 +20,12 @@ from crypto_advisor.adapters.listings import CoinGeckoListings, KrakenListings
 from crypto_advisor.adapters.settings_store import SettingsStore
 from crypto_advisor.adapters.watchlist_object import WatchlistObject
 from crypto_advisor.contracts.watchlist import WatchedSeries
-from crypto_advisor.ingest.ports import MarketSource
 from crypto_advisor.steering.ports import SymbolSource
 from crypto_advisor.steering.service import Steering
 from crypto_advisor.wiring.settings import SteeringSettings
+
+if TYPE_CHECKING:  # annotations only: DashboardFunction's cold import leaves the ingest contracts out
+    from crypto_advisor.ingest.ports import MarketSource
 
 
 @functools.lru_cache(maxsize=4)

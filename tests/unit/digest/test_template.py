@@ -13,7 +13,13 @@ from crypto_advisor.local.stack import load_template
 from crypto_advisor.wiring.digest import DIGEST_LEASE_MS, DigestFunctionSettings
 from tests.conftest import REPO
 
-LIBRARY_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "MPLCONFIGDIR"}
+LIBRARY_VARIABLES = {
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "POWERTOOLS_LOG_LEVEL",
+    "MPLCONFIGDIR",
+    "PYDANTIC_DISABLE_PLUGINS",
+}
 
 
 @pytest.fixture(scope="module")

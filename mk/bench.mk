@@ -32,5 +32,5 @@ bench-scan-train: venv  ## the market scan's daily breakout fit at COINS=1000 co
 	$(PY) -m crypto_advisor.cli.bench_scan_train --coins $(or $(COINS),1000) --days $(or $(DAYS),90)
 
 .PHONY: bench-cold-steps
-bench-cold-steps: venv  ## where AnalyzeFunction's cold import goes: each step timed after the ones before, RUNS=9 fresh interpreters, median -> .local/bench/import-steps.json
+bench-cold-steps: venv  ## where AnalyzeFunction's and DashboardFunction's cold imports go: each step timed after the ones before (and what a dashboard page loads on its first call), RUNS=9 fresh interpreters, median -> .local/bench/import-steps.json
 	$(PY) tools/import_steps.py --runs $(or $(RUNS),9)

@@ -12,14 +12,7 @@ from crypto_advisor.contracts.errors import ConfigError
 from crypto_advisor.local.stack import load_template
 from crypto_advisor.wiring.digest import DIGEST_LEASE_MS, DigestFunctionSettings
 from tests.conftest import REPO
-
-LIBRARY_VARIABLES = {
-    "POWERTOOLS_SERVICE_NAME",
-    "POWERTOOLS_METRICS_NAMESPACE",
-    "POWERTOOLS_LOG_LEVEL",
-    "MPLCONFIGDIR",
-    "PYDANTIC_DISABLE_PLUGINS",
-}
+from tests.unit.test_settings import LIBRARY_VARIABLES
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crypto_advisor.local.stack import global_environment
+from crypto_advisor.local.globals_env import global_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 #: What the template sets for every function, plus the region Lambda provides (as tools/bench_analysis.py).
@@ -72,6 +72,7 @@ PAGES = {
         (
             "the overview: numpy, dashboard/overview.py",
             "import numpy; from crypto_advisor.dashboard import overview;"
+            " from crypto_advisor.market.windows import pearson;"
             " from crypto_advisor.notify.context_words import context_lines",
         ),
         (
@@ -79,7 +80,6 @@ PAGES = {
             "from crypto_advisor.dashboard import series_view;"
             " from crypto_advisor.notify.replay_figures import rule_records;"
             " from crypto_advisor.notify.grading import live_records;"
-            " from crypto_advisor.forecast.artifacts import from_bytes;"
             " from crypto_advisor.wiring.models import model_store",
         ),
         ("an alert's email: its rendering", "from crypto_advisor.dashboard import email_view"),

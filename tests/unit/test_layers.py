@@ -3,9 +3,11 @@
 The tests import the handlers from the development venv, where everything is
 installed, so a package missing from a function's layers would pass every other
 test and fail only in AWS, at the first cold start. Here each handler is
-imported in a fresh interpreter (as Lambda does), the third-party distributions
-it loaded are collected, and each must be listed in a requirements file of one
-of the function's layers (as ``template.yaml`` and ``layers/Makefile`` wire
+imported in a fresh interpreter (as Lambda does), then what it loads on first
+use (:data:`FIRST_USE`: modules imported inside a function, so that the cold
+start does without them); the third-party distributions it loaded are
+collected, and each must be listed in a requirements file of one of the
+function's layers (as ``template.yaml`` and ``layers/Makefile`` wire
 them) or be a dependency of one listed there.
 """
 
@@ -29,10 +31,29 @@ from tests.conftest import REPO
 #: What the python3.13 Lambda runtime provides (boto3 and what it needs).
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "urllib3", "six"}
 #: Imported when present, with a fallback when not: botocore tries ``certifi`` and
-#: otherwise uses the CA bundle it ships.
-OPTIONAL = {"certifi"}
+#: otherwise uses the CA bundle it ships; lark tries ``regex`` and otherwise uses ``re``.
+OPTIONAL = {"certifi", "regex"}
 #: The project's own package, shipped by SharedLayer.
 OWN = {"crypto-advisor"}
+
+#: The modules a function imports on first use, not at its cold start, by the module that names them (a missing
+#: distribution would fail the first Kraken call, the first chart, or a dashboard page's first call, not the import).
+EVERY_FUNCTION = ("lark",)  # the conditions' grammar, parsed where a watchlist has conditions: contracts/conditions.py
+FIRST_USE = {
+    "IngestFunction": ("ccxt", "crypto_advisor.ingest.scan"),  # adapters/kraken.py, ingest/service.py
+    "IngestWorkerFunction": ("ccxt", "crypto_advisor.ingest.scan"),
+    "NotifyFunction": ("crypto_advisor.notify.chart", "crypto_advisor.notify.market_chart"),  # notify/render.py, ...
+    "DigestFunction": ("crypto_advisor.digest.chart",),  # digest/render.py
+    "DashboardFunction": (  # dashboard/service.py, overview.py, wiring/dashboard.py, adapters/listings.py
+        "crypto_advisor.dashboard.overview",
+        "crypto_advisor.market.windows",
+        "crypto_advisor.dashboard.series_view",
+        "crypto_advisor.wiring.models",
+        "crypto_advisor.forecast.artifacts",
+        "crypto_advisor.dashboard.email_view",
+        "requests",
+    ),
+}
 
 _CALL = re.compile(r"\$\(call build_layer,(\w+),([\w/.-]+)")
 
@@ -41,7 +62,8 @@ import importlib, json, sys
 from importlib import metadata
 sys.path.insert(0, sys.argv[1])
 before = set(sys.modules)  # what the interpreter loaded at start (site hooks), not the handler
-importlib.import_module(sys.argv[2])
+for name in sys.argv[2:]:  # the handler, then what it loads on first use
+    importlib.import_module(name)
 owners = metadata.packages_distributions()
 names = set()
 for module in set(sys.modules) - before:
@@ -112,9 +134,9 @@ def functions() -> dict[str, dict]:
     }
 
 
-def imported_distributions(code_dir: Path, module: str) -> set[str]:
+def imported_distributions(code_dir: Path, module: str, *first_use: str) -> set[str]:
     answer = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", IMPORT_HANDLER, str(code_dir), module],
+        [sys.executable, "-c", IMPORT_HANDLER, str(code_dir), module, *first_use],
         capture_output=True,
         text=True,
         check=False,
@@ -134,8 +156,8 @@ def test_every_import_of_a_function_is_in_its_layers(logical_id: str) -> None:
     layers = [layer["Ref"] for layer in props.get("Layers", []) if isinstance(layer, dict) and "Ref" in layer]
     dependency_layers = [layer for layer in layers if layer in layer_requirement_files()]
     module = props["Handler"].rpartition(".")[0]
-    # When its handler is imported in a fresh interpreter
-    imported = imported_distributions(REPO / props["CodeUri"], module)
+    # When its handler is imported in a fresh interpreter, and what it imports on first use
+    imported = imported_distributions(REPO / props["CodeUri"], module, *EVERY_FUNCTION, *FIRST_USE.get(logical_id, ()))
     # Then every third-party distribution it loaded ships with its layers or the runtime
     missing = imported - shipped_by(dependency_layers) - RUNTIME_PROVIDED - OWN - OPTIONAL
     assert not missing, f"{logical_id} imports {sorted(missing)}, which none of its layers {dependency_layers} ships"

@@ -96,10 +96,12 @@ class Assumptions:
     #: An AWS request's answer time in the region (DynamoDB, S3, Kinesis, SES, Secrets Manager: milliseconds to a
     #: few tens): the embedded AWS answers from this process, in Python, which says nothing about AWS's speed.
     aws_request_s: float = 0.02
-    #: A cold start's init (billed since August 2025), an upper bound: the slowest zip handler's cold import
-    #: (AnalyzeFunction's, about 0.4 s on the benchmark machine, ``make bench-cold``) at a 512 MB function's CPU
-    #: share (about 3.5 times slower), with the runtime's own start. Cold: every run of a function idle between runs
-    #: for over 15 minutes, and once an hour for IngestFunction and the two stream consumers.
+    #: A cold start's init (billed since August 2025): the slowest zip handler's cold import (AnalyzeFunction's,
+    #: about 0.4 s on the benchmark machine, ``make bench-cold``) at a 512 MB function's CPU share (about 3.5 times
+    #: slower), with the runtime's own start: an upper bound for the functions of 512 MB and more. NewsFunction's
+    #: (256 MB, a 0.25 s import about 6.9 times slower) is nearer 1.7 s, a few runs a day slightly under-counted.
+    #: Cold: every run of a function idle between runs for over 15 minutes, and once an hour for IngestFunction and
+    #: the two stream consumers.
     cold_start_s: float = 1.5
     #: Lambda's own START, END and REPORT lines per invocation, in the function's log.
     platform_log_bytes: int = 400

@@ -3,37 +3,26 @@
 The model store (:class:`crypto_advisor.adapters.model_store.ModelStore`) is
 handed this codec by the composition root, so the adapter knows keys and
 objects and this package knows what a model is made of.
-
-The artifacts' module (numpy) is imported by the two methods that read or write
-a bundle, on their first call: DashboardFunction holds a model store for the
-series page's cards, and its other routes should not load numpy at a cold start
-(issue 9; the README's "Cold start").
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from crypto_advisor.forecast.artifacts import Artifacts, from_bytes, to_bytes
 from crypto_advisor.forecast.card import ModelCard, card_losses, format_card
 from crypto_advisor.forecast.config import ForecastConfig
-
-if TYPE_CHECKING:
-    from crypto_advisor.forecast.artifacts import Artifacts
 
 
 class ForecastBundles:
     """:class:`~crypto_advisor.adapters.model_store.BundleCodec` for this package's artifacts and cards."""
 
     def bundle_bytes(self, artifacts: Artifacts) -> bytes:
-        from crypto_advisor.forecast.artifacts import to_bytes
-
         return to_bytes(artifacts)
 
     def read_bundle(self, body: bytes) -> tuple[Artifacts, list[ModelCard]]:
         """The cards come from the bundle itself: the ones its models were scored with."""
-        from crypto_advisor.forecast.artifacts import from_bytes
-
         artifacts = from_bytes(body)
         return artifacts, [ModelCard.from_dict(c) for c in artifacts.cards]
 

@@ -70,14 +70,6 @@ def load_template(path: Path) -> dict[str, Any]:
     return template
 
 
-def global_environment(path: Path) -> dict[str, str]:
-    """The variables the template's Globals set for every function, literal values only (a parameter's ``!Ref`` and
-    the empty endpoint are left out): what a benchmark's fresh interpreter sets to import a handler as Lambda does,
-    read from the template so the two cannot drift apart (``PYDANTIC_DISABLE_PLUGINS`` changes a cold import)."""
-    variables = load_template(path).get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
-    return {name: value for name, value in variables.items() if isinstance(value, str) and value}
-
-
 def to_cloudformation(sam_template: dict[str, Any], parameters: dict[str, str] | None = None) -> dict[str, Any]:
     """SAM -> CloudFormation, with code locations replaced by the placeholder object."""
     template = copy.deepcopy(sam_template)

@@ -56,7 +56,7 @@ def test_each_page_loads_its_modules_when_it_is_first_asked_for():
     statement = (
         "import app\n"
         "from crypto_advisor.dashboard import overview, series_view, email_view\n"
-        "from crypto_advisor.forecast.artifacts import from_bytes\n"
+        "from crypto_advisor.wiring.models import model_store\n"
         "from crypto_advisor.notify.replay_figures import rule_records\n"
         "from crypto_advisor.notify.grading import live_records\n"
         "from crypto_advisor.notify.context_words import context_lines\n"

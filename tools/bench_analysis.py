@@ -71,7 +71,7 @@ from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.forecast.artifacts import Artifacts
 from crypto_advisor.forecast.predict import predict
-from crypto_advisor.local.globals_env import global_environment
+from crypto_advisor.local.template_yaml import global_environment
 from crypto_advisor.market.frame import to_frame
 from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 from crypto_advisor.market.indicators import compute

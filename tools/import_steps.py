@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crypto_advisor.local.globals_env import global_environment
+from crypto_advisor.local.template_yaml import global_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 #: What the template sets for every function, plus the region Lambda provides (as tools/bench_analysis.py).

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from crypto_advisor.local.template_yaml import load_template
 
 MIB = 1024 * 1024
 # AWS: "250 MB" unzipped, i.e. 262,144,000 bytes, for the function and all its layers.
@@ -29,41 +29,6 @@ DEFAULT_LIMIT_MB = 250
 
 FUNCTION_TYPES = {"AWS::Serverless::Function", "AWS::Lambda::Function"}
 LAYER_TYPES = {"AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"}
-
-
-class _CfnLoader(yaml.SafeLoader):
-    """SafeLoader that reads CloudFormation short-form tags (!Ref, !GetAtt, !Sub, ...) as dicts."""
-
-
-def _cfn_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    if tag_suffix == "Ref":
-        return {"Ref": value}
-    if tag_suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    if tag_suffix == "Condition":
-        return {"Condition": value}
-    return {f"Fn::{tag_suffix}": value}
-
-
-_CfnLoader.add_multi_constructor("!", _cfn_tag)
-
-
-def load_template(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as f:
-        loader = _CfnLoader(f)
-        try:
-            data = loader.get_single_data()
-        finally:
-            loader.dispose()
-    if not isinstance(data, dict):
-        raise SystemExit(f"{path}: not a template")
-    return data
 
 
 def tree_bytes(path: Path) -> int:

@@ -18,8 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from size_report import load_template  # the same CloudFormation-aware YAML loader
+from crypto_advisor.local.template_yaml import load_template  # the CloudFormation-aware YAML loader
 
 
 def names(node: Any, ids: set[str]) -> bool:

@@ -1,10 +1,11 @@
-"""The benchmarks' interpreters get the environment the template's Globals give every function, as Lambda gets it."""
+"""The template read without the local stack: short forms as CloudFormation's long forms, and the environment the
+Globals give every function as Lambda gets it (what the benchmarks' interpreters set)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from crypto_advisor.local.globals_env import global_environment
+from crypto_advisor.local.template_yaml import global_environment, load_template
 from tests.conftest import REPO
 
 TEMPLATE = """
@@ -27,6 +28,17 @@ Resources:
     Properties:
       BucketName: !Sub "${AWS::StackName}-archive"
 """
+
+
+def test_short_forms_read_as_long_forms(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        TEMPLATE + "  Alias:\n    Type: AWS::SSM::Parameter\n    Properties:\n      Value: !GetAtt Bucket.Arn\n"
+    )
+    resources = load_template(path)["Resources"]
+    assert resources["Bucket"]["Properties"]["BucketName"] == {"Fn::Sub": "${AWS::StackName}-archive"}
+    assert resources["Alias"]["Properties"]["Value"] == {"Fn::GetAtt": ["Bucket", "Arn"]}
+    assert load_template(path)["Globals"]["Function"]["Environment"]["Variables"]["LEVEL"] == {"Ref": "LogLevel"}
 
 
 def test_literal_values_are_kept_as_text_and_computed_or_empty_ones_left_out(tmp_path: Path) -> None:

@@ -80,6 +80,10 @@ HELD_REASONS: dict[str, str] = {
 }
 #: What an alert whose SES answer was lost says in the list of alerts sent: the reader may not have it.
 UNKNOWN_NOTE = " (may not have arrived: SES's answer was lost)"
+#: An alert whose send was claimed but not settled when the digest read the log: in flight, or its sender stopped
+#: before recording SES's answer (a retry settles it). Listed rather than left out: it is neither held back nor known
+#: to be lost.
+SENDING_NOTE = " (still being sent when this digest was written)"
 
 
 @dataclass(frozen=True)
@@ -168,7 +172,7 @@ def digest_content(view: DigestView) -> DigestContent:
         else:
             forecasts.append((forecast.odds_now, _forecast_line(label, forecast)))
         day_held = _held(day, zone)
-        day_sent = [d for d in day.decisions if d.status in ("sent", "unknown")]
+        day_sent = [d for d in day.decisions if d.status in EMAILED]
         held.extend(day_held)
         sent.extend(
             (
@@ -240,11 +244,17 @@ def _subject(view: DigestView, alerts: int, held: int) -> str:
 def _sent_subject(decision: LoggedAlert, label: str) -> str:
     """The alert's subject as emailed (it names the series), or what is known when none was recorded.
 
-    An alert whose SES answer was lost says so: the digest is where the reader
-    learns of an alert that may never have reached them.
+    An alert whose SES answer was lost says so, and so does one still in flight:
+    the digest is where the reader learns of an alert that may never have
+    reached them.
     """
-    subject = one_line(decision.subject) if decision.subject else f"{label}: an alert (its subject was not recorded)"
-    return subject + (UNKNOWN_NOTE if decision.status == "unknown" else "")
+    if decision.subject:
+        subject = one_line(decision.subject)
+    elif decision.status == "sending":
+        subject = f"{label}: an alert"  # the log records the subject when SES accepts the email
+    else:
+        subject = f"{label}: an alert (its subject was not recorded)"
+    return subject + {"unknown": UNKNOWN_NOTE, "sending": SENDING_NOTE}.get(decision.status, "")
 
 
 # --- the forecast ---------------------------------------------------------------------------

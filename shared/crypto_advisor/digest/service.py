@@ -50,6 +50,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from crypto_advisor.contracts.alerts import Claim, Existing, market_log_key
+from crypto_advisor.contracts.decisions import EMAILED
 from crypto_advisor.contracts.digest import LoggedAlert
 from crypto_advisor.contracts.errors import DeliveryUnknownError, StorageError
 from crypto_advisor.contracts.series import timeframe_ms
@@ -229,7 +230,7 @@ class Digester:
         return SeriesDay(watched, candles, signals, latest, decisions)
 
     def _market_emails(self, when: DigestDay, timeframes: Iterable[str]) -> tuple[tuple[str, LoggedAlert], ...]:
-        """The market emails sent (or whose SES answer was lost) for candles that closed in the span, by timeframe.
+        """The market emails sent (or still in flight, or whose SES answer was lost) for candles closed in the span.
 
         Unreadable, they are left out of the list rather than keeping the digest from everyone.
         """
@@ -242,7 +243,7 @@ class Digester:
                 )
             except StorageError:
                 continue
-            found.extend((timeframe, d) for d in decisions if d.status in ("sent", "unknown"))
+            found.extend((timeframe, d) for d in decisions if d.status in EMAILED)
         return tuple(found)
 
     def _send(

@@ -149,6 +149,23 @@ def test_an_alert_whose_ses_answer_was_lost_is_listed_as_possibly_not_arrived(ma
     assert "may not have arrived" in html and "1 alert sent" in text
 
 
+def test_an_alert_still_being_sent_is_listed_as_in_flight_not_dropped(make_digester):
+    # Given an alert the notifier has claimed but not settled (in flight, or its sender stopped before SES answered),
+    # and a market email in the same state
+    decisions = {
+        BTC.key: [LoggedAlert(LAST_HOUR - 2 * HOUR, "sending", ("volume_spike",))],
+        market_log_key("1h"): [LoggedAlert(LAST_HOUR - 3 * HOUR, "sending")],
+    }
+    # When the day's digest is sent
+    text, html = digest_text(make_digester, decisions=decisions)
+    # Then both are among the alerts sent, saying they were still going out, and neither is listed as held back
+    alerts = text[text.index("ALERTS SENT") :]
+    assert "- Sat 05:00 UTC: BTC/USD 1h: an alert (still being sent when this digest was written)" in alerts
+    assert "- Sat 04:00 UTC: Market 1h: an alert (still being sent when this digest was written)" in alerts
+    assert "2 alerts sent" in text and "still being sent" in html
+    assert "Volume spike" not in text[: text.index("ALERTS SENT")]
+
+
 def test_outside_text_reaches_the_html_escaped(make_digester):
     # Given a rarity sentence and an alert subject carrying markup
     signals = [

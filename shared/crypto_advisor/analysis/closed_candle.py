@@ -127,13 +127,19 @@ def analyze(
     news: NewsDigest | None = None
     if articles is not None:
         news = digest(series.base, articles, candle_ts + series.timeframe_ms)
+    rules, unfit = fit_rules(series, rules)
+    # health covers every candle the rules in use read (a 24 h change on 15m reaches 97 back)
     health = assess(
-        upto, candle_ts=candle_ts, timeframe_ms=series.timeframe_ms, now_ms=now_ms, reported_gaps=reported_gaps
+        upto,
+        candle_ts=candle_ts,
+        timeframe_ms=series.timeframe_ms,
+        now_ms=now_ms,
+        reported_gaps=reported_gaps,
+        rules=rules,
     )
     frame = (indicators if indicators is not None else indicator_frame(upto, params)).frame
     if articles is not None:
         frame = add_news_columns(frame, articles, series.timeframe_ms)
-    rules, unfit = fit_rules(series, rules)
     firings = evaluate_all(frame, rules, series.timeframe_ms) if len(frame) >= 2 else []
     skipped = unfit + skipped_for_missing_volume(frame, rules, (f.rule_id for f in firings))
     reason = None if health.healthy else clip("unhealthy data: " + "; ".join(health.reasons), MAX_REASON_CHARS)

@@ -235,12 +235,22 @@ def _range_record(m: CandleMeasures, direction: Direction) -> int | None:
     return max(m.high_record or 0, m.low_record or 0) or None
 
 
+def _rose(m: CandleMeasures, kind: RarityMeasure) -> bool:
+    """Whether the candle's own move (``kind`` "own_move": its own part) went up.
+
+    Read off the move itself, not its sigma: the sigma is None with fewer
+    than 21 closes or flat returns before the candle, and a rise must not read
+    as a drop then. The rise record is set exactly when the move is positive.
+    """
+    return (m.own_rise_record if kind == "own_move" else m.rise_record) is not None
+
+
 def _words(kind: RarityMeasure, record: int, m: CandleMeasures, direction: Direction, timeframe_ms: int) -> str:
     within = f"in {'at least ' if m.capped(record, kind) else ''}{span(max(record, 1), timeframe_ms)}"
     candle = _candle_word(timeframe_ms)
     if kind in ("move", "own_move"):
         sigma = m.move_sigma if kind == "move" else m.own_sigma
-        way = "rise" if (sigma or 0) > 0 else "drop"
+        way = "rise" if _rose(m, kind) else "drop"
         beyond = " beyond what BTC implied" if kind == "own_move" else ""
         text = f"the largest {candle} {way}{beyond} {within}"
         if sigma is not None and abs(sigma) >= SIGMA_WORTH_SAYING:

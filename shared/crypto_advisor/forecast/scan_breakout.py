@@ -11,7 +11,8 @@ a 0.001 USD one read alike:
 * the change of the rolling 24 h volume against its reading a day before (log
   ratio), and against its own week (log ratio to its 7-day median); missing
   where the scan holds no volume reading (its first week of a coin: the
-  sparkline's past has none), and such rows are not used.
+  sparkline's past has none) or a reading of 0 (no log ratio), and such rows
+  are not used.
 
 The label at hour ``t`` is whether a close in ``t+1 .. t+H`` reaches
 ``close[t] * (1 + X/100)`` (:func:`~crypto_advisor.forecast.labels.breakout_labels`;
@@ -82,7 +83,7 @@ def coin_features(candles: Sequence[Candle]) -> tuple[np.ndarray, np.ndarray, np
     if n >= 24:
         windows = np.lib.stride_tricks.sliding_window_view(steps, 24)
         out[23:, 4] = windows.std(axis=1)
-    log_volume = np.log(volume)
+    log_volume = np.log(_traded(volume))
     out[24:, 5] = log_volume[24:] - log_volume[:-24]
     if n >= WARM_UP:
         weeks = np.lib.stride_tricks.sliding_window_view(log_volume, WARM_UP)
@@ -91,6 +92,22 @@ def coin_features(candles: Sequence[Candle]) -> tuple[np.ndarray, np.ndarray, np
             median = np.nanmedian(weeks, axis=1)
         out[WARM_UP - 1 :, 6] = log_volume[WARM_UP - 1 :] - median
     return ts, out, close
+
+
+def _traded(volume: np.ndarray) -> np.ndarray:
+    """The volumes with a reading of 0 (CoinGecko's for an hour nobody traded the coin) as no reading (NaN).
+
+    The volume features are log ratios, and a ratio to or from nothing has no
+    value: log(0) is -inf, and the row would carry an infinity. Counting it as
+    missing drops the two rows whose 24 h change reads it (that hour's and the
+    one a day later) and leaves it out of the week's median, like a missing
+    reading; every other row keeps its exact, scale-free value. Not log1p (or
+    any floor): the floor is in the scan's currency (a BTC-quoted scan's thin
+    coins trade under one unit a day), so the features would stop being
+    scale-free, and the hour a day after a zero would read as a surge of the floor's
+    choosing, the very pattern the model learns to call a breakout.
+    """
+    return np.where(volume > 0, volume, np.nan)
 
 
 @dataclass(frozen=True)
@@ -117,7 +134,9 @@ def build_scan_dataset(candles: Mapping[str, Sequence[Candle]], config: Forecast
             known = len(close) - config.horizon
             ahead_gap = np.asarray(np.lib.stride_tricks.sliding_window_view(gap[1:], config.horizon).any(axis=1))
             y[:known][ahead_gap[:known]] = np.nan
-        ready = ~np.isnan(x).any(axis=1)
+        # finite, not merely not NaN: a row the model cannot read must not reach it (scikit-learn refuses an
+        # infinity, and the whole scan would go without a model); training and prediction rows share this mask
+        ready = np.isfinite(x).all(axis=1)
         parts_ts.append(ts[ready])
         parts_coin.append(np.full(int(ready.sum()), index))
         parts_x.append(x[ready])

@@ -92,3 +92,34 @@ def test_every_firing_of_a_candle_is_measured_once_and_in_order():
 )
 def test_spans_read_the_way_a_trader_says_them(candles, tf, expected):
     assert span(candles, tf) == expected
+
+
+@pytest.mark.parametrize(
+    ("closes", "rule_id", "direction", "way"),
+    [
+        pytest.param([120.0 - 2 * i for i in range(11)] + [106.0], "price_change_1h", "bullish", "rise", id="rise"),
+        pytest.param([100.0 + 2 * i for i in range(11)] + [114.0], "price_change_1h", "bearish", "drop", id="drop"),
+        pytest.param([120.0 - 2 * i for i in range(11)] + [106.0], "volume_spike", "neutral", "rise", id="neutral"),
+    ],
+)
+def test_a_short_window_says_the_way_the_candle_moved(closes, rule_id, direction, way):
+    # Given 12 closes (too few for a sigma), the last moving 6% against the trend before it
+    m = measure(frame(closes))
+    assert m.move_sigma is None
+
+    # When the firing's rarity is worded
+    got = rarity(rule_id, direction, m, HOUR)
+
+    # Then it names the candle's own move: a rise a rise, a drop a drop
+    assert got.measure == "move" and got.words == f"the largest hourly {way} in 10 hours"
+
+
+def test_the_own_move_without_a_sigma_says_the_way_it_moved():
+    # Given a coin's own moves beyond BTC's, the last a rise larger than any before, without a spread to size it
+    own = np.array([-0.01, 0.002, -0.003, 0.001, 0.03])
+
+    # When a bullish firing's rarity is worded
+    got = rarities([("price_change_1h", "bullish")], frame(wiggle(30)), HOUR, own=own, own_sigma=None)[0]
+
+    # Then it is the largest rise beyond what BTC implied
+    assert got.measure == "own_move" and "rise beyond what BTC implied" in got.words

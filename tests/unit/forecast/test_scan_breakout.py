@@ -64,6 +64,28 @@ def test_rows_without_a_volume_reading_are_not_used():
     assert data.ts[0] >= T0 + (168 + 24) * H
 
 
+def test_an_hour_with_a_volume_of_0_is_left_out_and_the_scan_is_still_trained():
+    # Given a scan whose first coin reports a 24 h volume of 0 at hour 300 (CoinGecko's for an untraded coin)
+    candles = market(6, 600, tell=True)
+    key = "coingecko-markets:C0-USD:1h"
+    zero = T0 + 300 * H
+    candles[key] = [
+        Candle(c.ts, c.open, c.high, c.low, c.close, 0.0 if c.ts == zero else c.volume) for c in candles[key]
+    ]
+
+    # When the dataset is pooled and the model evaluated
+    data = build_scan_dataset(candles, CONFIG)
+    full = build_scan_dataset(market(6, 600, tell=True), CONFIG)
+    result = evaluate_scan(candles, name="top 6 USD", config=CONFIG)
+
+    # Then every feature the model sees is finite, and only the two rows whose 24 h change reads the 0 are left out
+    assert np.isfinite(data.x).all()
+    coin0 = data.ts[data.coin == data.coins.index(key)]
+    assert zero not in coin0 and zero + 24 * H not in coin0 and len(data.y) == len(full.y) - 2
+    # And the scan has its card and a probability for every coin, the first included
+    assert result.card.verdict in (BEATS, NO_SKILL) and key in result.latest and len(result.latest) == 6
+
+
 def test_a_volume_surge_that_announces_rallies_is_learned_and_called_skill():
     # Given 40 coins where a volume surge precedes a +15% rally
     candles = market(40, 900, tell=True)

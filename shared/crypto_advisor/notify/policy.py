@@ -35,7 +35,9 @@ exactly one recorded reason:
 One reason is not this module's: ``in_market_email``, recorded by the
 notifier (:mod:`crypto_advisor.notify.service`) before the policy is asked,
 for a coin whose candle moved with many watched coins the same way and is
-covered by one market email (:mod:`crypto_advisor.notify.market`).
+covered by one market email (:mod:`crypto_advisor.notify.market`). A coin
+whose whole series is muted (:func:`series_muted`) is never covered: it is
+left out of the market email and decided here like any other (``muted``).
 
 Cooldown is judged in candle time (between candle open times), never the wall
 clock, so a late redelivery or a replay decides exactly as the live run did.
@@ -143,10 +145,10 @@ def decide(
     if not signal.health.healthy or not active:
         why = "; ".join(signal.health.reasons) or "every firing was suppressed by the analysis"
         return Suppress("unhealthy_data", why, fired)
-    closed_ms = signal.candle_ts + Series.parse(signal.series).timeframe_ms
+    closed_ms = candle_closed_ms(signal.series, signal.candle_ts)
     audible = [f for f in active if not any(m.silences(f.rule_id, closed_ms) for m in mutes)]
     if not audible:
-        said = "; ".join(dict.fromkeys(m.words() for m in mutes if m.until_ms > closed_ms))
+        said = "; ".join(dict.fromkeys(m.words() for m in in_force(mutes, closed_ms)))
         return Suppress("muted", said, fired)
     active = audible
     sends = _Sends(recent)
@@ -168,6 +170,25 @@ def decide(
     recipients = listening
     cooled = verdict.cooled_rules if isinstance(verdict, Send) else ()
     return Send(firings=firings, recipients=recipients, cooled_rules=cooled)
+
+
+def candle_closed_ms(series: str, candle_ts: int) -> int:
+    """When ``series``' candle at ``candle_ts`` closed: what a mute's end is compared with (wall clock, epoch ms)."""
+    return candle_ts + Series.parse(series).timeframe_ms
+
+
+def in_force(mutes: Iterable[Mute], closed_ms: int) -> list[Mute]:
+    """The mutes still on when the candle closed at ``closed_ms``; one that ended before silences nothing."""
+    return [m for m in mutes if m.until_ms > closed_ms]
+
+
+def series_muted(mutes: Iterable[Mute], closed_ms: int) -> bool:
+    """Whether a mute of the whole series (every rule) was on when its candle closed at ``closed_ms``.
+
+    Such a series is heard nowhere: :func:`decide` records its firings ``muted``, and the notifier leaves it out of
+    the market email (it neither counts towards one nor appears in one), since the user asked not to hear about it.
+    """
+    return any(m.rule is None for m in in_force(mutes, closed_ms))
 
 
 class _Sends:

@@ -11,7 +11,10 @@ answer fails, or SES refuses the email, the claim is released and the error
 propagates: the stream record fails and its retry starts over. If SES's
 answer is lost (a timeout, a dropped connection, a 5xx: it may have the
 email), the claim is kept as ``unknown`` and the record succeeds: a retry
-could only send a second copy (:class:`DeliveryUnknown`).
+could only send a second copy (:class:`DeliveryUnknown`). With links, each
+recipient gets a message of their own and each is tried whatever became of the
+others: one accepted makes the alert sent (the others are named in a note, not
+resent), so one unverified or unlucky address never decides for the rest.
 
 **Time to finish, and claims left by the dead.** Nothing is claimed without
 :data:`CLAIM_BUDGET_MS` of the invocation left (:class:`NoTimeToSendError`:
@@ -36,7 +39,9 @@ moved many of them the same way (:func:`~crypto_advisor.notify.market.market_mov
 and this coin is one of them, the market email is claimed in the
 notification log, once per (timeframe, candle) whichever coin's record gets
 there first, sent, and marked sent, exactly as an alert is; then this coin's
-decision is recorded as suppressed, ``in_market_email``. A coin whose record
+decision is recorded as suppressed, ``in_market_email``. A coin whose whole
+series is muted takes no part in it (it neither counts towards the move nor
+appears in the email) and is decided on its own, as ``muted``. A coin whose record
 arrives after the claim finds it (sent: it is recorded the same way; being
 sent by another invocation: its record is retried later, as for an alert in
 flight). Under retries: a failed send releases the claim and fails the
@@ -73,7 +78,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Literal
 
 from crypto_advisor.analysis.alert_budget import AlertBar, current_bar, default_bar
 from crypto_advisor.contracts.alerts import LEASE_MS, Claim, Existing, SentAlert, market_log_key
@@ -92,7 +97,7 @@ from crypto_advisor.notify.links import LinkSigner
 from crypto_advisor.notify.market import MarketMove, is_large, market_move
 from crypto_advisor.notify.market_email import render_market_email
 from crypto_advisor.notify.mime import build_message
-from crypto_advisor.notify.policy import Send, Suppress, cooldown_window, decide
+from crypto_advisor.notify.policy import Send, Suppress, candle_closed_ms, cooldown_window, decide, series_muted
 from crypto_advisor.notify.ports import (
     AlertLog,
     CandleWindow,
@@ -113,6 +118,10 @@ LEDGER_NOTE = "forecast ledger"
 #: The invocation time a send needs from its claim to its settled record: reading the window, drawing the chart,
 #: SES (at most 3 + 10 s, wiring.notify.SES_CONFIG) and the write that settles the claim.
 CLAIM_BUDGET_MS = 25_000
+#: The longest one SES call can take (wiring.notify.SES_CONFIG: 3 s to connect, 10 s to read): what a lost answer may
+#: have cost the invocation.
+SES_WAIT_MS = 13_000
+_NO_TIME = "SES's lost answers left too little of the invocation to send it and still record the alert"
 
 
 class AlertInFlightError(Exception):
@@ -208,6 +217,28 @@ class _Settled:
     message_id: str | None
     unknown: str | None = None
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """What became of one message handed (or not) to SES."""
+
+    recipients: tuple[str, ...]
+    message: EmailMessage
+    outcome: Literal["accepted", "lost", "refused", "not tried"]
+    #: SES's message id when accepted, else what went wrong in words
+    detail: str
+    #: the refusal, raised again when every message was refused
+    error: Exception | None = None
+
+    def note(self) -> str:
+        """The outcome's note about a message that was not accepted, naming its recipients."""
+        who = ", ".join(self.recipients)
+        if self.outcome == "lost":
+            return f"SES's answer for {who} was lost, it may have the email (not sent again): {self.detail}"
+        if self.outcome == "not tried":
+            return f"not sent to {who}: not tried, {self.detail} (not sent again)"
+        return f"not sent to {who}: {self.detail} (not sent again)"
 
 
 class _Once:
@@ -322,7 +353,7 @@ class Notifier:
         except BaseException as exc:
             self._release(claim, exc)
             raise
-        settled = self._deliver(claim, messages, now_ms)
+        settled = self._deliver(claim, messages, now_ms, deadline_ms)
         recorded, ledger_notes = self._record_predictions(signal, watched.series, now_ms)
         notes += settled.notes + ledger_notes
         subject = str(messages[0][1]["Subject"])
@@ -375,48 +406,94 @@ class Notifier:
             f"{self.lease_ms} ms lease has passed"
         )
 
-    def _deliver(self, claim: Claim, messages: Sequence[tuple[tuple[str, ...], EmailMessage]], now_ms: int) -> _Settled:
-        """Send ``messages`` (recipients, message) under ``claim`` and settle the claim: sent, or kept as unknown.
+    def _deliver(
+        self,
+        claim: Claim,
+        messages: Sequence[tuple[tuple[str, ...], EmailMessage]],
+        now_ms: int,
+        deadline_ms: int | None = None,
+    ) -> _Settled:
+        """Send ``messages`` (recipients, message) under ``claim`` and settle the claim by what SES answered.
 
-        A refusal (or any failure before SES answered) of the first message
-        releases the claim and propagates, so the stream retries the record. A
-        lost answer keeps the claim as ``unknown`` and does not raise: the
-        record must not be retried, since a retry could only send the email a
-        second time. For the same reason a refusal after an earlier message of
-        the claim was accepted (one message per recipient, each with its own
-        unsubscribe link) marks the claim sent and notes who was missed: the
-        retry would mail the others twice.
+        Every message is tried, whatever became of the others (with links, one per recipient), so a recipient SES
+        refuses (an address the SES sandbox has not verified) or whose answer is lost never keeps the others from the
+        alert, wherever it stands in the list:
+
+        - one or more accepted: the claim is marked sent (the first accepted message's id) and a note names each
+          recipient refused, whose answer was lost, or not tried. They are not sent again: a retry of the record
+          would send every accepted recipient a second copy;
+        - none accepted and an answer lost: the claim is kept as ``unknown`` and nothing is raised, since SES may
+          have that message and a retry could only send it a second time;
+        - every message refused (or failed before SES answered): the claim is released and the first error
+          propagates, noting the others, so the stream retries the record.
+
+        A lost answer may have taken a whole SES wait; a further message is not tried when the claim might then be
+        left unsettled by the invocation's end (:meth:`_time_for_another`): taken over after its lease, it would be
+        sent to everyone again.
         """
         subject = str(messages[0][1]["Subject"])
-        ids: list[str] = []
-        notes: list[str] = []
-        sent_first = messages[0][1]
-        for recipients, message in messages:
-            try:
-                ids.append(self.mailer.send_raw(self.sender, recipients, message.as_bytes()))
-            except DeliveryUnknownError as exc:
-                if ids:
-                    notes.append(f"SES's answer for {', '.join(recipients)} was lost: {exc}")
-                    continue
-                kept = self._keep_unknown(claim, subject, str(exc), now_ms)
-                return _Settled(None, str(exc), kept + self._archive(claim, message))
-            except BaseException as exc:
-                if not ids:
-                    self._release(claim, exc)
-                    raise
-                notes.append(f"not sent to {', '.join(recipients)}: {type(exc).__name__}: {exc}")
-            else:
-                if len(ids) == 1:
-                    sent_first = message
-        self.log.mark_sent(claim, message_id=",".join(ids), subject=subject, now_ms=now_ms)
-        return _Settled(ids[0], notes=(*notes, *self._archive(claim, sent_first)))
+        attempts: list[_Attempt] = []
+        try:
+            for recipients, message in messages:
+                if self._time_for_another(claim, attempts, deadline_ms):
+                    attempts.append(self._attempt(recipients, message))
+                else:
+                    attempts.append(_Attempt(recipients, message, "not tried", _NO_TIME))
+        except BaseException as exc:  # the process is being stopped: free the claim if SES can have nothing
+            if all(a.outcome == "refused" for a in attempts):
+                self._release(claim, exc)
+            raise
+        return self._settle(claim, subject, attempts, now_ms)
+
+    def _settle(self, claim: Claim, subject: str, attempts: Sequence[_Attempt], now_ms: int) -> _Settled:
+        """Mark ``claim`` sent, keep it unknown, or release it and raise: by the attempts, as :meth:`_deliver` says."""
+        accepted = [a for a in attempts if a.outcome == "accepted"]
+        missed = tuple(a.note() for a in attempts if a.outcome != "accepted") if len(attempts) > 1 else ()
+        if accepted:
+            ids = [a.detail for a in accepted]
+            self.log.mark_sent(claim, message_id=",".join(ids), subject=subject, now_ms=now_ms)
+            return _Settled(ids[0], notes=(*missed, *self._archive(claim, accepted[0].message)))
+        lost = [a for a in attempts if a.outcome == "lost"]
+        if lost:
+            why = "; ".join(a.detail for a in lost)
+            kept = self._keep_unknown(claim, subject, why, now_ms)
+            return _Settled(None, why, kept + missed + self._archive(claim, lost[0].message))
+        error = attempts[0].error
+        assert error is not None  # neither accepted nor lost, so refused: a lost answer is all that leaves one untried
+        for each in missed:
+            error.add_note(each)
+        self._release(claim, error)
+        raise error
+
+    def _time_for_another(self, claim: Claim, attempts: Sequence[_Attempt], deadline_ms: int | None) -> bool:
+        """Whether one more message can be sent and the claim still settled before the invocation is stopped.
+
+        The claim was taken with :attr:`claim_budget_ms` to spare, enough for one SES call; each lost answer since
+        may have cost a whole SES wait (:data:`SES_WAIT_MS`). There is no clock here, so this errs towards fewer
+        messages: a refusal or an acceptance is an answer, and quick.
+        """
+        lost = sum(1 for a in attempts if a.outcome == "lost")
+        if deadline_ms is None or not lost:
+            return True
+        return claim.claimed_at + self.claim_budget_ms + lost * SES_WAIT_MS <= deadline_ms
+
+    def _attempt(self, recipients: tuple[str, ...], message: EmailMessage) -> _Attempt:
+        """Hand one message to SES: accepted (its id), its answer lost, or refused (any failure before an answer)."""
+        try:
+            return _Attempt(
+                recipients, message, "accepted", self.mailer.send_raw(self.sender, recipients, message.as_bytes())
+            )
+        except DeliveryUnknownError as exc:
+            return _Attempt(recipients, message, "lost", str(exc))
+        except Exception as exc:  # noqa: BLE001 - one recipient's failure must not keep the others'; noted
+            return _Attempt(recipients, message, "refused", f"{type(exc).__name__}: {exc}", exc)
 
     def _archive(self, claim: Claim, message: EmailMessage) -> tuple[str, ...]:
         """Keep the first message SES took (or may have) for the dashboard; a note, never a failure, if it cannot.
 
         After SES has the email a failed record could only be retried into a second email, so the archive is
         decoration, as the ledger is. With links, each recipient's message differs only in their own links; the
-        first recipient's is kept.
+        first one SES accepted is kept (none accepted: the first whose answer was lost).
         """
         if self.sent is None:
             return ()
@@ -456,12 +533,21 @@ class Notifier:
     ) -> Suppressed | None:
         """The market email that covers ``signal``'s coin, sent once, and the coin recorded in it; None: not one.
 
+        A coin whose whole series is muted takes no part: it neither counts towards the move nor appears in the
+        email, and its recipients are not added; when it is ``signal``'s own coin, None (the policy records it).
+
         Raises :class:`AlertInFlightError` while another invocation holds the
         market email's claim, and what sending raises (after releasing it).
         """
         assert self.signals is not None
         series, candle_ts = watched.series, signal.candle_ts
-        peers = self.watchlist.of_timeframe(series.timeframe)
+        if self._muted(signal.series, candle_ts):
+            return None  # the policy records it muted, as any coin whose series is muted
+        peers = [
+            p
+            for p in self.watchlist.of_timeframe(series.timeframe)
+            if p.series.key == signal.series or not self._muted(p.series.key, candle_ts)
+        ]
         found = {signal.series: signal}
         for peer in peers:
             if peer.series.key != signal.series and (other := self.signals.at(peer.series.key, candle_ts)):
@@ -501,7 +587,7 @@ class Notifier:
             except BaseException as exc:
                 self._release(claim, exc)
                 raise
-            settled = self._deliver(claim, [(recipients, message)], now_ms)
+            settled = self._deliver(claim, [(recipients, message)], now_ms, deadline_ms)
             subject = str(message["Subject"])
             unknown = "; ".join((settled.unknown, *settled.notes)) if settled.unknown is not None else None
             sent = MarketEmailSent(
@@ -523,6 +609,12 @@ class Notifier:
             now_ms=now_ms,
         )
         return Suppressed(signal, suppress, logged, market=sent)
+
+    def _muted(self, series_key: str, candle_ts: int) -> bool:
+        """Whether the whole series was muted when its candle at ``candle_ts`` closed (:func:`series_muted`)."""
+        if self.steering is None:
+            return False
+        return series_muted(self.steering.mutes(series_key), candle_closed_ms(series_key, candle_ts))
 
     def _steering(self, signal: Signal, watched: WatchedSeries | None) -> tuple[list[Mute], frozenset[str]]:
         """The series' mutes and the unsubscribed addresses, read only for a signal the policy could email."""

@@ -20,11 +20,13 @@ from crypto_advisor.contracts.errors import DeliveryError, DeliveryUnknownError,
 from crypto_advisor.contracts.market_context import BetaReading, MarketContext, TrendReading
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Health, Rarity, Signal
+from crypto_advisor.contracts.steering import Mute
 from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.notify.market import market_move, movers_needed
 from crypto_advisor.notify.market_email import market_subject, render_market_email
 from crypto_advisor.notify.policy import SUPPRESS_REASONS
+from crypto_advisor.notify.ports import SteeringLookup
 from crypto_advisor.notify.service import AlertInFlightError, Notifier, Sent, Suppressed
 from tests.fakes.candles import FakeCandles
 from tests.fakes.notify import FakeFigures, FakeLog, FakeMailer, FakeSignalTable, FakeWatchlist
@@ -329,3 +331,86 @@ def test_a_crash_over_several_candles_makes_one_market_email_within_the_cooldown
     # Then no second market email: each coin was judged on its own by the policy
     assert len(market_emails(parts)) == 1
     assert all(not (isinstance(o, Suppressed) and o.suppress.reason == "in_market_email") for o in outcomes)
+
+
+# ------------------------------------------------------------------------------------------------ mutes
+
+# A coin whose whole series is muted takes no part in the market email, and is recorded as the policy records it.
+
+#: When the crash's candle closed: what a mute's end is compared with.
+CANDLE_CLOSE = TS + HOUR
+
+
+class Steering(SteeringLookup):
+    """The SettingsTable's mutes: ``muted`` series have a mute of every rule ending at ``until_ms``; nobody left."""
+
+    def __init__(self, *muted: str, until_ms: int = NOW + 7 * 86_400_000) -> None:
+        self.muted, self.until_ms = set(muted), until_ms
+
+    def mutes(self, series: str) -> list[Mute]:
+        if series not in self.muted:
+            return []
+        return [Mute(series=series, until_ms=self.until_ms, by="me@example.com", via="dashboard", created_ms=TS)]
+
+    def unsubscribed(self) -> frozenset[str]:
+        return frozenset()
+
+
+def market_text(parts: dict[str, Any]) -> str:
+    [message] = [m for m in parts["mailer"].messages() if m["Subject"].startswith("Market:")]
+    return str(message.get_body(preferencelist=("plain",)).get_content())
+
+
+def test_when_every_coin_that_moved_is_muted_no_market_email_goes_out_and_each_is_recorded_muted(parts):
+    # Given the whole of BTC, ETH and SOL muted for the week
+    parts["steering"] = Steering(BTC.key, ETH.key, SOL.key)
+    # When their records arrive
+    outcomes = arrive(parts, BTC.key, ETH.key, SOL.key)
+    # Then no market email was claimed or sent, and each coin is recorded as the single-coin path records it
+    assert market_emails(parts) == [] and parts["log"].market_claims == 0
+    assert all(isinstance(o, Suppressed) and o.suppress.reason == "muted" for o in outcomes)
+    assert decisions(parts) == {key: ("suppressed", "muted") for key in (BTC.key, ETH.key, SOL.key)}
+
+
+@pytest.mark.parametrize("order", [(SOL.key, BTC.key, ETH.key), (BTC.key, ETH.key, SOL.key)])
+def test_a_muted_coin_is_left_out_and_the_others_still_make_the_market_email(parts, order):
+    # Given SOL muted; without it four coins are watched, and two of four moving together is a market move
+    parts["steering"] = Steering(SOL.key)
+    # When the three coins that fell arrive, in either order
+    arrive(parts, *order)
+    # Then one market email covers BTC and ETH only, and does not mention SOL
+    assert market_emails(parts) == ["Market: BTC -3.9% on the 1h candle, 2 of 4 coins fell together"]
+    assert "SOL" not in market_text(parts)
+    assert parts["log"].items[("market#1h", TS)]["covers"] == [BTC.key, ETH.key]
+    # ... and SOL is recorded muted, the others in the market email
+    found = decisions(parts)
+    assert found[SOL.key] == ("suppressed", "muted")
+    assert found[BTC.key] == found[ETH.key] == ("suppressed", "in_market_email")
+
+
+def test_a_muted_coin_that_did_not_follow_does_not_appear_in_the_market_email(parts):
+    parts["steering"] = Steering(XRP.key)
+    parts["signals"].put(CRASH[XRP.key])
+    arrive(parts, BTC.key, ETH.key, SOL.key)
+    assert market_emails(parts) == ["Market: BTC -3.9% on the 1h candle, 3 of 4 coins fell together"]
+    assert "XRP" not in market_text(parts)
+
+
+def test_a_mute_that_ended_before_the_candle_closed_leaves_the_coin_in_the_market_email(parts):
+    parts["steering"] = Steering(SOL.key, until_ms=CANDLE_CLOSE)
+    arrive(parts, BTC.key, ETH.key, SOL.key)
+    assert market_emails(parts) == ["Market: BTC -3.9% on the 1h candle, 3 of 5 coins fell together"]
+    assert decisions(parts)[SOL.key] == ("suppressed", "in_market_email")
+
+
+def test_whoever_watches_only_a_muted_coin_gets_no_market_email_about_the_others(parts):
+    # Given SOL watched by someone who watches nothing else, and muted
+    sol_only = POLICY.model_copy(update={"recipients": ("sol-fan@example.com",)})
+    watched = [WatchedSeries(series=s, backfill_candles=720, alerts=sol_only if s == SOL else POLICY) for s in WATCHED]
+    parts["watchlist"] = FakeWatchlist(*watched)
+    parts["steering"] = Steering(SOL.key)
+    # When the market email goes out
+    arrive(parts, BTC.key, ETH.key, SOL.key)
+    # Then it goes to the other coins' recipients only
+    [(_, recipients, _)] = parts["mailer"].sent
+    assert recipients == ("me@example.com",)

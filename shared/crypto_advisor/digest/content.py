@@ -30,7 +30,7 @@ from crypto_advisor.contracts.decisions import EMAILED
 from crypto_advisor.contracts.digest import LoggedAlert
 from crypto_advisor.contracts.news import NewsDigest
 from crypto_advisor.contracts.series import Series, timeframe_ms
-from crypto_advisor.contracts.signal import FiringRecord
+from crypto_advisor.contracts.signal import FiringRecord, Signal
 from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
 from crypto_advisor.digest.scan_section import ScanSection, scan_section
 from crypto_advisor.digest.view import DigestView, SeriesDay
@@ -78,6 +78,14 @@ HELD_REASONS: dict[str, str] = {
     "muted": "muted",
     "unsubscribed": "every recipient unsubscribed",
 }
+#: Why a firing is missing from the alert its candle did send. The log keeps only the rules an alert carried, and the
+#: policy (notify/policy.py) leaves a firing out of an email that carries others when it is muted, below the alert
+#: severity, not rare enough or in cooldown, or (beside a user condition, which always emails) when the week's budget
+#: is spent; which of these is not recorded, so the digest names them all rather than guess one.
+LEFT_OUT = (
+    "left out of that candle's alert, which carried {carried} (why is not recorded: muted, below the alert severity, "
+    "not rare enough, in cooldown, or the week's alert budget spent)"
+)
 #: What an alert whose SES answer was lost says in the list of alerts sent: the reader may not have it.
 UNKNOWN_NOTE = " (may not have arrived: SES's answer was lost)"
 #: An alert whose send was claimed but not settled when the digest read the log: in flight, or its sender stopped
@@ -371,7 +379,11 @@ def news_mood(news: NewsDigest | None) -> str:
 
 
 def _staleness(day: SeriesDay, until_ms: int, zone: ZoneInfo) -> str | None:
-    """A note when no candle closed in the last two candle lengths before the run: ingest or its source stalled."""
+    """A note when no candle closed in the last two candle lengths of the span: ingest or its source stalled.
+
+    ``until_ms`` is the span's end (the due instant), not the run's time: the row's candles stop there, so a digest
+    caught up hours late is not called stale for candles that belong to the next one.
+    """
     tf = day.watched.series.timeframe_ms
     if not day.candles:
         return "no candles stored yet"
@@ -396,10 +408,8 @@ def _held(day: SeriesDay, zone: ZoneInfo) -> list[tuple[tuple[float, ...], HeldF
         for firing in signal.firings:
             if firing.suppressed:
                 continue
-            emailed = decision is not None and decision.status in EMAILED
-            if emailed and decision is not None and firing.rule_id in decision.rules:
-                continue
-            why = _why_held(decision.reason if decision is not None else None, emailed, decision is not None)
+            if decision is not None and decision.status in EMAILED and firing.rule_id in decision.rules:
+                continue  # the candle's alert carried it
             out.append(
                 (
                     _rank(firing, signal.candle_ts),
@@ -410,7 +420,7 @@ def _held(day: SeriesDay, zone: ZoneInfo) -> list[tuple[tuple[float, ...], HeldF
                         direction=firing.direction,
                         severity_name=SEVERITY_NAMES.get(firing.severity, str(firing.severity)),
                         rarity=one_line(firing.rarity.words) if firing.rarity is not None else "rarity not measured",
-                        held=why,
+                        held=_why_held(signal, decision),
                     ),
                 )
             )
@@ -423,9 +433,17 @@ def _rank(firing: FiringRecord, candle_ts: int) -> tuple[float, ...]:
     return (1.0 if rarity is not None else 0.0, rarity.score if rarity is not None else 0.0, firing.severity, candle_ts)
 
 
-def _why_held(reason: str | None, emailed: bool, decided: bool) -> str:
-    if emailed:
-        return "left out of that candle's alert: in cooldown"
-    if not decided:
+def _carried(signal: Signal, decision: LoggedAlert) -> str:
+    """The firings the candle's alert carried, by title (``RSI oversold, Volume spike``), as the log names them."""
+    titles = [rule_title(f.rule_id, f.direction) for f in signal.firings if f.rule_id in decision.rules]
+    return ", ".join(dict.fromkeys(titles)) or "other firings"
+
+
+def _why_held(signal: Signal, decision: LoggedAlert | None) -> str:
+    """Why a firing of ``signal`` made no alert, from what the log recorded about its candle, in words."""
+    if decision is None:
         return "no alert decision recorded yet"
+    if decision.status in EMAILED:  # the candle's alert carried other firings; the log does not say why not this one
+        return LEFT_OUT.format(carried=_carried(signal, decision))
+    reason = decision.reason
     return HELD_REASONS.get(reason or "", one_line((reason or "held back").replace("_", " ")))

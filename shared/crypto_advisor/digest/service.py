@@ -1,10 +1,14 @@
-"""DigestFunction's use case: on each hourly run, send today's digest to every recipient who has not had it.
+"""DigestFunction's use case: on each hourly run, send the latest digest due to every recipient who has not had it.
 
 A run at ``at_ms`` (the schedule event's time):
 
-1. **Off or not due**: ``digest.enabled: false`` in the watchlist, or the
-   watchlist's local time of day has not come yet in its time zone
-   (:mod:`.due`): nothing is read or sent.
+1. **Off or not due**: ``digest.enabled: false`` in the watchlist, or no
+   digest may be sent at the run (:mod:`.due`): the latest one due (the
+   watchlist's local time of day, in its time zone) is sent by any run on its
+   local date, and by any run up to 6 hours after its time, so a time late in
+   the evening (whose first run falls after local midnight) and a failed run
+   are caught up, under the local date the digest came due on. Otherwise
+   nothing is read or sent.
 2. **Who**: every address that gets a series' alerts (the series' own
    ``alerts.recipients``, else the top-level ones, else the stack's default
    recipients) gets one digest covering exactly the series it gets alerts for,
@@ -20,21 +24,24 @@ A run at ``at_ms`` (the schedule event's time):
    went out cost one read each.
 4. **The day**, read once per series for everyone: the candles (30 days, for
    the changes, the chart and what "normal" volatility is), the signals of the
-   candles that closed since the previous digest was due, the newest signal,
-   and the notifier's decisions about those candles. A series whose stores
-   cannot be read gets a row that says so; the digest still goes out.
+   candles that closed in the digest's span (after the previous digest's due
+   instant, up to this one's, whatever the run's time: consecutive digests
+   share no candle, and a run that catches up late reads the span the
+   on-time run would have), the newest signal at the span's end, and the
+   notifier's decisions about those candles. A series whose stores cannot be
+   read gets a row that says so; the digest still goes out.
 5. **Exactly once per (local date, recipient)**: the digest is claimed in the
    notification log with a conditional put before it is rendered and sent,
    marked sent with SES's message id after, and released if rendering or SES
-   fails, so the next hourly run sends it. A second invocation for the same
-   run (EventBridge delivers at least once) finds the claim and sends
-   nothing; one whose claim is still held (within the lease) by a live
-   invocation waits for the next hour. When SES's answer is lost (a timeout,
-   a dropped connection, a 5xx), the claim is kept as ``unknown`` and no run
-   sends that digest again: the recipient has it once, or not that day. The
-   honest limit is the alerts' own: a process dying between SES accepting and
-   the ``sent`` write leaves a claim that a run after the lease takes over,
-   and that recipient gets the digest twice.
+   fails, so the next hourly run sends it (while it may be sent, as in 1.).
+   A second invocation for the same run (EventBridge delivers at least once)
+   finds the claim and sends nothing; one whose claim is still held (within
+   the lease) by a live invocation waits for the next hour. When SES's answer
+   is lost (a timeout, a dropped connection, a 5xx), the claim is kept as
+   ``unknown`` and no run sends that digest again: the recipient has it once,
+   or not that day. The honest limit is the alerts' own: a process dying
+   between SES accepting and the ``sent`` write leaves a claim that a run
+   after the lease takes over, and that recipient gets the digest twice.
 
 One recipient's failure does not keep the others' digests: it is released,
 reported, and the handler fails the invocation after the others were sent,
@@ -215,7 +222,10 @@ class Digester:
         return tuple(days)
 
     def _series_day(self, watched: WatchedSeries, when: DigestDay) -> SeriesDay:
-        """The stores' view of one series over the span: candles closing in it open in (since - tf, until - tf]."""
+        """The stores' view of one series over the span: candles closing in it open in (since - tf, until - tf].
+
+        ``until`` is the due instant, not the run: a candle closing between the two is the next digest's.
+        """
         series = watched.series
         tf = series.timeframe_ms
         last_open = when.until_ms - tf

@@ -22,10 +22,10 @@ from crypto_advisor.notify.links import DigestLinks
 class SeriesDay:
     """One watched series over the digest's span, as read from the stores.
 
-    ``candles`` are closed by the run, oldest first, reaching back far enough
+    ``candles`` are closed by the span's end (the due instant), oldest first, reaching back far enough
     for the 7-day change and the series' normal volatility; ``signals`` are
     those of the candles that closed in the span; ``latest`` the newest signal
-    at the run (older than the span when the analysis stalled); ``decisions``
+    at the span's end (older than the span when the analysis stalled); ``decisions``
     the notifier's decisions about the span's candles. ``error`` says why the
     stores could not be read: the row says so and the digest still goes out.
     """

@@ -9,13 +9,14 @@ import pytest
 
 from crypto_advisor.contracts.alerts import market_log_key
 from crypto_advisor.contracts.digest import LoggedAlert
-from crypto_advisor.contracts.watchlist import DigestSettings
+from crypto_advisor.contracts.watchlist import AlertPolicy, DigestSettings
 from crypto_advisor.digest.content import digest_content
 from crypto_advisor.digest.due import due_digest
 from crypto_advisor.digest.render import render_digest
 from crypto_advisor.digest.text import HELD_TITLE
 from crypto_advisor.digest.view import DigestView, SeriesDay
 from crypto_advisor.digest.volatility import interval_forecast, move_odds
+from crypto_advisor.notify.policy import Send, decide
 from tests.unit.digest.conftest import (
     AT_MS,
     BTC,
@@ -127,6 +128,30 @@ def test_firings_that_did_not_make_an_alert_are_ranked_rarest_first_with_why_the
     assert "3 firings held back" in text
 
 
+def test_a_firing_left_out_of_its_candles_alert_is_not_said_to_be_in_cooldown(make_digester):
+    # Given a candle with a rare firing and a routine one, decided by the real policy: only the rare one is emailed,
+    # the routine one left out for its rarity, and nothing was in cooldown
+    ts = LAST_HOUR - 3 * HOUR
+    signal = day_signal(
+        BTC,
+        ts,
+        firing("rsi_oversold", severity=3, score=900),
+        firing("volume_spike", severity=2, score=5, words="the largest hourly volume in 5 hours"),
+    )
+    decision = decide(signal, AlertPolicy(recipients=("me@x.com",), min_severity=1), [], bar=100.0)
+    assert isinstance(decision, Send) and decision.rules == ("rsi_oversold",) and decision.cooled_rules == ()
+    # When the digest reads the candle as the notifier logged it (sent, with the emailed rules only)
+    text, html = digest_text(make_digester, day_signals=[signal], decisions={BTC.key: [sent(ts, *decision.rules)]})
+    section = text[text.index(HELD_TITLE.upper()) : text.index("ALERTS SENT")]
+    # Then the routine firing is held back, said to be left out of the alert that carried RSI oversold, with every
+    # reason the policy has for that and no claim of the one the log cannot know
+    said = "in 5 hours\n   Held back: left out of that candle's alert, which carried RSI oversold (why is not recorded"
+    assert said in section
+    assert "why is not recorded: muted, below the alert severity, not rare enough, in cooldown, or the week" in section
+    assert "left out of that candle's alert: in cooldown" not in section and "Held back: in cooldown" not in section
+    assert "which carried RSI oversold" in html
+
+
 def test_the_alerts_sent_that_day_are_listed_with_their_subjects(make_digester):
     subject = "BTC/USD 1h: Volume spike at 83,311.13 and 1 more"
     decisions = {BTC.key: [sent(LAST_HOUR - 2 * HOUR, "volume_spike", subject=subject)]}
@@ -188,7 +213,8 @@ def test_times_are_on_the_recipients_clock(make_digester):
     digester, _, mailer, _ = make_digester(watchlist(timezone="Europe/Berlin"))
     digester.run(at_ms=AT_MS, wall_ms=WALL_MS)  # 08:05 CET
     text = mailer.messages()[0].get_body(preferencelist=("plain",)).get_content()
-    assert "from Fri 07:00 CET to Sat 08:05 CET (Europe/Berlin)" in text
+    # the span ends at the due time, not the run: the candle closing at 08:00 CET is the next digest's
+    assert "from Fri 07:00 CET to Sat 07:00 CET (Europe/Berlin)" in text
 
 
 def test_a_series_without_candles_or_signals_still_has_a_row_that_says_why(make_digester):

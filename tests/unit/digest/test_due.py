@@ -19,7 +19,8 @@ def settings(time: str = "07:00", timezone: str = "UTC") -> DigestSettings:
 def test_the_default_digest_is_due_from_07_00_utc_and_covers_the_24_hours_since_yesterdays():
     # Given the default digest settings (07:00 UTC)
     digest = settings()
-    # Then nothing is due a minute before; from 07:00 on it is, for today, since yesterday's 07:00
+    # Then nothing is due a minute before; from 07:00 on it is, for today, from yesterday's 07:00 to today's (not to
+    # the run: the candle closing between 07:00 and the run is tomorrow's)
     assert due_digest(digest, ms("2026-11-04T06:59Z")) is None
     when = due_digest(digest, ms("2026-11-04T07:05Z"))
     assert when is not None
@@ -27,7 +28,7 @@ def test_the_default_digest_is_due_from_07_00_utc_and_covers_the_24_hours_since_
     assert (when.due_ms, when.since_ms, when.until_ms) == (
         ms("2026-11-04T07:00Z"),
         ms("2026-11-03T07:00Z"),
-        ms("2026-11-04T07:05Z"),
+        ms("2026-11-04T07:00Z"),
     )
     # ... and it stays "today's" until midnight, when tomorrow's is not yet due
     assert due_digest(digest, ms("2026-11-04T23:59Z")).day == date(2026, 11, 4)  # type: ignore[union-attr]

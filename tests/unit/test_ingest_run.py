@@ -326,11 +326,6 @@ FAILURES = {
         UnknownSymbolError("kraken ETH/USD: unknown market"),
         ("UnknownSymbolError", "kraken ETH/USD: unknown market"),
     ),
-    "transient-source": (
-        "source",
-        TransientSourceError("kraken ETH/USD: 429 rate limited"),
-        ("TransientSourceError", "kraken ETH/USD: 429 rate limited"),
-    ),
     "storage": (
         "storage",
         None,
@@ -362,6 +357,36 @@ def test_one_failing_series_leaves_the_others_stored(failure):
     assert (eth.status, eth.error_kind, eth.error) == ("failed", kind, message)
     assert [r.series for r in run.failed] == ["kraken:ETH-USD:1h"]
     assert world.candles.cursor(ETH.series) is None
+
+
+def test_a_transient_source_failure_leaves_the_other_sources_series_stored():
+    # Given ETH then BTC on Kraken, where ETH fails for Kraken's own reason (throttled after its retries), and a
+    # series on another source
+    world, kraken, other = World(), ScriptedExchange(), ScriptedExchange(name="coingecko")
+    kraken.fail["ETH-USD"] = TransientSourceError("kraken ETH/USD: 429 rate limited")
+    hype = WatchedSeries(series=Series.of("coingecko", "HYPE/USD", "1h"), backfill_candles=24, coingecko_id="hype")
+
+    # When the run ingests the watchlist
+    run = run_ingest(
+        Watchlist(series=(ETH, BTC, hype)),
+        now_ms=NOW + 15 * MINUTE,
+        sources={"kraken": kraken, "coingecko": other},
+        stores=world.stores,
+    )
+
+    # Then the other source's series is stored; ETH failed with its error and BTC was not fetched (Kraken is not
+    # called again this run: ingest/breaker.py), their cursors unmoved for the next tick
+    by_series = {r.series: r for r in run.series}
+    assert by_series["coingecko:HYPE-USD:1h"].status == "stored"
+    eth, btc = by_series["kraken:ETH-USD:1h"], by_series["kraken:BTC-USD:1h"]
+    assert (eth.status, eth.error_kind, eth.error) == (
+        "failed",
+        "TransientSourceError",
+        "kraken ETH/USD: 429 rate limited",
+    )
+    assert (btc.status, btc.error_kind) == ("failed", "SourceNotCalled")
+    assert [c[0] for c in kraken.calls] == ["kraken:ETH-USD:1h"]
+    assert world.candles.cursor(ETH.series) is None and world.candles.cursor(BTC.series) is None
 
 
 def test_an_unexpected_exception_is_reported_with_its_type():

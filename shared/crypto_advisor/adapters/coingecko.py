@@ -17,6 +17,12 @@ What the free API gives, and what we make of it (the truest candles it allows):
   for it: a later sample would let the candle's volume depend on what came
   after it. Without such a sample the volume is missing (``None``, the candle
   contract's form), never 0 and never a later value.
+* ``/ohlc`` is cached up to 15 minutes and ends with the candle still forming,
+  stamped with its coming close: a candle is final only
+  :func:`~crypto_advisor.adapters.coingecko_ohlc.settle_ms` after its close (15
+  minutes, 35 for a day), which :meth:`CoinGeckoSource.settle_ms` tells the
+  ingest; until then it is not stored, so it is never stored from a cached
+  answer's forming row.
 
 The demo API key, when configured, goes in the ``x-cg-demo-api-key`` header, so
 it never appears in a URL or a log line. Calls are spaced to respect the
@@ -39,7 +45,7 @@ from typing import Any
 import requests
 from pycoingecko import CoinGeckoAPI
 
-from crypto_advisor.adapters.coingecko_ohlc import OHLC_REQUEST, answer_error
+from crypto_advisor.adapters.coingecko_ohlc import OHLC_REQUEST, answer_error, settle_ms
 from crypto_advisor.adapters.retry import with_retry
 from crypto_advisor.contracts.errors import (
     ConfigError,
@@ -49,7 +55,7 @@ from crypto_advisor.contracts.errors import (
     TransientSourceError,
 )
 from crypto_advisor.contracts.rate_budgets import COINGECKO_DEMO, COINGECKO_PUBLIC
-from crypto_advisor.contracts.series import TIMEFRAME_MS
+from crypto_advisor.contracts.series import TIMEFRAME_MS, Series
 from crypto_advisor.contracts.watchlist import WatchedSeries
 
 _DAY = TIMEFRAME_MS["1d"]
@@ -100,7 +106,9 @@ def build_candles(
     bucket is made only when every one of its ``timeframe_ms / source_ms``
     parts is present, so a partial first bucket never becomes a wrong candle. The
     forming bucket at the end is returned like any other and screened out by
-    the caller, exactly as with an exchange.
+    the caller, as with an exchange, but by a clock that is the source's
+    :meth:`CoinGeckoSource.settle_ms` behind: the last row of a cached answer
+    may be forming although the clock says it has closed.
     """
     if timeframe_ms % source_ms:
         raise ValueError(f"cannot build {timeframe_ms} ms candles from {source_ms} ms ones")
@@ -224,6 +232,10 @@ class CoinGeckoSource:
                 raise translate(exc, what) from exc
 
         return with_retry(get, attempts=self._attempts, sleep=self._sleep)
+
+    def settle_ms(self, series: Series) -> int:
+        """How long after a candle of ``series`` closes this source's data for it is final (its answers' cache)."""
+        return settle_ms(series.timeframe_ms)
 
     def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]:
         series = watched.series

@@ -18,6 +18,15 @@ class MarketSource(Protocol):
     def fetch_ohlcv(self, watched: WatchedSeries, *, since_ms: int, now_ms: int) -> list[list[Any]]: ...
 
 
+@runtime_checkable
+class SettlingSource(Protocol):
+    """A source whose data for a candle is final only some time after the candle's close (CoinGecko's cached
+    answers); a source without this method is final at the close (an exchange, which sends its forming candle
+    last). See :mod:`crypto_advisor.ingest.settling`."""
+
+    def settle_ms(self, series: Series) -> int: ...
+
+
 class CandleStorePort(Protocol):
     def cursor(self, series: Series) -> int | None: ...
     def batch_cursors(self, series: Sequence[Series]) -> dict[str, int | None]: ...

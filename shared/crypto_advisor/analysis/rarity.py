@@ -90,6 +90,10 @@ MEASURES_BY_RULE: dict[str, tuple[RarityMeasure, ...]] = {
     "atr_spike": _PRICE,
     "news_sentiment": _VOLUME,
 }
+#: Rules whose direction is the turn they anticipate, against the candle's move: RSI falls under its oversold line
+#: (bullish) on a drop and over its overbought line (bearish) on a rise, and an OBV divergence is bearish on a new
+#: high, bullish on a new low. Their rarity is the move's that made them fire (:func:`moved`).
+AGAINST_THE_MOVE = frozenset({"rsi_oversold", "rsi_overbought", "obv_divergence"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,15 +271,30 @@ def _words(kind: RarityMeasure, record: int, m: CandleMeasures, direction: Direc
     return f"the narrowest Bollinger band {within}"
 
 
+def moved(rule_id: str, direction: Direction) -> Direction:
+    """The way the candle moved when ``rule_id`` fired pointing ``direction``: the way its rarity is measured.
+
+    Most rules point the way the price went. Those in :data:`AGAINST_THE_MOVE`
+    point to the turn they anticipate: an oversold RSI (bullish) fires on a
+    drop, so its candle is as rare as that drop, and measured as a rise it
+    would always read "a routine candle" and never reach the alert bar.
+    """
+    if rule_id in AGAINST_THE_MOVE and direction != "neutral":
+        return "bearish" if direction == "bullish" else "bullish"
+    return direction
+
+
 def rarity(rule_id: str, direction: Direction, m: CandleMeasures, timeframe_ms: int) -> Rarity:
     """The rarity of a ``rule_id`` firing pointing ``direction`` on the measured candle.
 
-    With the coin's own move measured (a BTC reference), ``own_move`` takes
-    the place of ``move`` among the rule's measures.
+    Measured the way the candle moved (:func:`moved`). With the coin's own move
+    measured (a BTC reference), ``own_move`` takes the place of ``move`` among
+    the rule's measures.
     """
     measures = MEASURES_BY_RULE.get(rule_id, _VOLUME)
     if m.has_own:
         measures = tuple("own_move" if kind == "move" else kind for kind in measures)
+    direction = moved(rule_id, direction)
     records: dict[RarityMeasure, int | None] = {
         "move": _the_way(direction, m.rise_record, m.drop_record, m.move_record),
         "own_move": _the_way(direction, m.own_rise_record, m.own_drop_record, m.own_move_record),

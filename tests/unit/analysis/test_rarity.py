@@ -123,3 +123,25 @@ def test_the_own_move_without_a_sigma_says_the_way_it_moved():
 
     # Then it is the largest rise beyond what BTC implied
     assert got.measure == "own_move" and "rise beyond what BTC implied" in got.words
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "direction", "factor", "way"),
+    [
+        ("rsi_oversold", "bullish", 0.95, "drop"),
+        ("rsi_overbought", "bearish", 1.05, "rise"),
+        ("obv_divergence", "bullish", 0.95, "drop"),
+        ("obv_divergence", "bearish", 1.05, "rise"),
+    ],
+)
+def test_a_rule_pointing_to_the_turn_is_as_rare_as_the_move_that_made_it_fire(rule_id, direction, factor, way):
+    # Given a candle that moves 5% after 300 quiet ones: the largest move of the window, the way RSI or OBV reads it
+    closes = wiggle(300)
+    closes.append(closes[-1] * factor)
+    m = measure(frame(closes))
+    # When a rule that anticipates the turn fires on it (oversold on the drop, overbought on the rise)
+    got = rarity(rule_id, direction, m, HOUR)
+    # Then its rarity is that move's record, in the move's words, not "a routine candle" measured the other way
+    moved_like = rarity("price_change_1h", "bearish" if way == "drop" else "bullish", m, HOUR)
+    assert got.score == moved_like.score >= 200
+    assert got.measure != "none" and (way in got.words or ("lowest" if way == "drop" else "highest") in got.words)

@@ -231,8 +231,24 @@ def test_macd_cross_fires_when_the_macd_line_crosses_its_signal(frame_of, closes
     assert firing.direction == direction
     assert firing.value == pytest.approx(frame["macd"].iloc[t])
     assert firing.threshold == pytest.approx(frame["macd_signal"].iloc[t])
-    assert firing.distance == pytest.approx(abs(frame["macd"].iloc[t] - frame["macd_signal"].iloc[t]))
-    assert firing.distance > 0
+    gap = abs(frame["macd"].iloc[t] - frame["macd_signal"].iloc[t])
+    assert firing.distance == pytest.approx(gap / frame["close"].iloc[t] * 100)  # % of the price: scale-free
+    assert firing.distance > 0 and firing.unit == "% of the price"
+
+
+def test_a_macd_cross_is_as_strong_at_a_hundred_times_the_price(frame_of):
+    # Given the same turn at two price levels, one a hundred times the other
+    closes = slide_then_turn()
+    low, high = frame_of(closes), frame_of([c * 100 for c in closes])
+    t = first_index(low["macd"] > low["macd_signal"], after=40)
+
+    # When the cross is judged on both
+    cheap, dear = r.MacdCross().evaluate(low.iloc[: t + 1], HOUR), r.MacdCross().evaluate(high.iloc[: t + 1], HOUR)
+
+    # Then its distance (what its strength against past firings is read from) does not grow with the price
+    assert cheap is not None and dear is not None
+    assert dear.distance == pytest.approx(cheap.distance, rel=1e-9)
+    assert dear.value == pytest.approx(cheap.value * 100, rel=1e-9)
 
 
 def test_macd_cross_stays_silent_in_a_steady_trend(frame_of):

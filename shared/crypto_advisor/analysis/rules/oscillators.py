@@ -94,7 +94,12 @@ class RsiOverbought:
 class MacdCross:
     """The MACD line crosses its signal line: up is bullish, down bearish.
 
-    Distance is the gap between the lines in price units (MACD's own scale).
+    Distance is the gap between the lines as a % of the close: MACD's own
+    scale is price units, and a gap of 50 means a strong cross at 1,000 and a
+    faint one at 100,000, so a firing's strength against the rule's past
+    firings on the series (:mod:`crypto_advisor.analysis.firing_strength`)
+    would mostly say whether the price is higher now than it was then. The
+    sentence still gives the gap in price units.
     Severity: notable; strong when the cross happens on the far side of the
     zero line (bullish below zero, bearish above), the classic turn from an
     extended move.
@@ -105,7 +110,8 @@ class MacdCross:
 
     def evaluate(self, frame: pd.DataFrame, timeframe_ms: int) -> Firing | None:
         macd, signal = tail(frame, "macd", 2, self.id), tail(frame, "macd_signal", 2, self.id)
-        if macd is None or signal is None or (direction := cross(macd, signal)) is None:
+        close = tail(frame, "close", 1, self.id)
+        if macd is None or signal is None or close is None or (direction := cross(macd, signal)) is None:
             return None
         value, threshold = float(macd[-1]), float(signal[-1])
         far_side = value < 0 if direction == "bullish" else value > 0
@@ -117,8 +123,8 @@ class MacdCross:
             severity=STRONG if far_side else NOTABLE,
             value=value,
             threshold=threshold,
-            distance=abs(value - threshold),
-            unit="price units",
+            distance=abs(value - threshold) / float(close[0]) * 100,
+            unit="% of the price",
             sentence=(
                 f"MACD crossed {side} its signal line {zero} the zero line "
                 f"(MACD {price(value)} vs signal {price(threshold)}, {price(abs(value - threshold))} apart)."

@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crypto_advisor.ingest.planner import plan_tick
 from crypto_advisor.ingest.ports import MarketSource
 from crypto_advisor.ingest.service import run_ingest
+from crypto_advisor.ingest.settling import settle_ms
 from crypto_advisor.telemetry.ingest import record, record_plan
 from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.wiring.ingest import ingest_deps
@@ -47,6 +48,7 @@ def lambda_handler(
     scans = [s.scan for s in deps.watchlist.scans]
     # The scans' own cursors in the same batches: a due scan's calls count on its source's budget.
     cursors = deps.stores.candles.batch_cursors([w.series for w in deps.watchlist] + [s.cursor_series for s in scans])
+    active = sources if sources is not None else deps.sources
     plan = plan_tick(
         deps.watchlist,
         cursors,
@@ -56,6 +58,7 @@ def lambda_handler(
         fan_out=deps.fan_out,
         busy=lambda source: deps.queues[source].held() > 0,
         scans=scans,
+        settle=lambda series: settle_ms(active.get(series.source), series),
     )
     for source in plan.sources:
         if source.chunks:
@@ -65,7 +68,7 @@ def lambda_handler(
         deps.watchlist,
         series=plan.inline,
         now_ms=now_ms,
-        sources=sources if sources is not None else deps.sources,
+        sources=active,
         stores=deps.stores,
         cursors=cursors,
     )

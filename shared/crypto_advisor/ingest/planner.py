@@ -56,6 +56,7 @@ from typing import Literal
 from crypto_advisor.contracts.ingest_chunk import IngestChunk
 from crypto_advisor.contracts.market_scan import SCAN_CALLS_SOURCE, MarketScan
 from crypto_advisor.contracts.rate_budgets import MEASURED, RateBudget, series_within_target
+from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.contracts.watchlist import WatchedSeries
 from crypto_advisor.ingest.service import next_fetch_from
@@ -196,6 +197,7 @@ def plan_tick(
     fan_out: FanOut | None,
     busy: Callable[[str], bool] = lambda source: False,
     scans: Iterable[MarketScan] = (),
+    settle: Callable[[Series], int] = lambda series: 0,
 ) -> IngestPlan:
     """The tick's plan (see the module docstring).
 
@@ -204,6 +206,9 @@ def plan_tick(
     ``busy(source)`` says whether the source's queue still holds chunks; it is asked only of sources with due
     series, and never when the watchlist always fits inline (the small watchlist's run consults no queue).
     ``scans`` are the watchlist's market scans: their calls count on their source's budget when they are due.
+    ``settle(series)``: how long after a candle's close its source's data is final (:mod:`.settling`); a series whose
+    next candle is still settling is not due, so CoinGecko's series are counted from the tick that stores them (:16
+    for an hourly candle), not on the ticks before it that call nothing.
     """
     if inline_seconds < 0:
         raise ValueError(f"inline_seconds must be at least 0, got {inline_seconds}")
@@ -218,7 +223,9 @@ def plan_tick(
         by_source.setdefault(SCAN_CALLS_SOURCE, [])
     drafts = []
     for source, members in by_source.items():
-        due = tuple(w for w in members if next_fetch_from(w, cursors.get(w.series.key), now_ms) is not None)
+        due = tuple(
+            w for w in members if next_fetch_from(w, cursors.get(w.series.key), now_ms, settle(w.series)) is not None
+        )
         calls = scan_calls if source == SCAN_CALLS_SOURCE else 0
         seconds = estimate_seconds(len(due), budgets.get(source)) + scan_seconds(calls, budgets.get(source))
         drafts.append((source, tuple(members), due, seconds, calls))

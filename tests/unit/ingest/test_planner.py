@@ -98,6 +98,23 @@ def test_only_series_a_candle_may_have_closed_for_are_due():
     assert result.inline == (a, b, c)
 
 
+def test_a_series_whose_candle_is_still_settling_is_not_due_until_its_source_data_is_final():
+    # Given CoinGecko series whose candles are final 15 minutes after their close (its cached answers), beside Kraken's
+    gecko, kraken = watched("coingecko", 3), watched("kraken", 2)
+    settle = {"coingecko": 15 * 60_000, "kraken": 0}
+
+    def planned(now_ms: int):
+        everyone = gecko + kraken
+        return plan(everyone, caught_up(everyone), now_ms=now_ms, settle=lambda s: settle[s.source])
+
+    # When the tick a minute past the hour is planned, then the one at 16 past
+    early, settled = planned(TICK), planned(TICK + 15 * 60_000)
+    # Then at :01 only Kraken's are due (CoinGecko's would call nothing: counting them would overstate its work),
+    # and at :16 CoinGecko's are
+    assert {s.source: len(s.due) for s in early.sources} == {"coingecko": 0, "kraken": 2}
+    assert {s.source: len(s.due) for s in settled.sources}["coingecko"] == 3
+
+
 def test_due_work_beyond_the_inline_budget_fans_out_in_chunks_one_worker_fetches_in_its_time():
     # Given 1,000 Kraken series due: 1,000 s of calls, over the 120 s budget
     series = watched("kraken", 1000)

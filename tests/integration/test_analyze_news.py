@@ -62,10 +62,10 @@ def test_a_news_table_that_cannot_be_read_does_not_fail_the_analysis(ingested): 
     # When the update is analysed
     response = ingested.runtime.invoke("AnalyzeFunction", KINESIS_EVENT)
 
-    # Then the record succeeds, the signal is stored with news marked off, and the failure is logged
+    # Then the record succeeds, the signal is stored with its news marked unavailable, and the failure is logged
     assert response == {"batchItemFailures": []}
     signal = the_signal(ingested)
-    assert signal.news.status == "off" and signal.indicators["sma_20"] is not None
+    assert signal.news.status == "unavailable" and signal.indicators["sma_20"] is not None
     log = (ingested.runtime.log_dir / "AnalyzeFunction.log").read_text().splitlines()
     lines = [json.loads(line) for line in log if line.startswith("{") and '"message"' in line]
     assert any(line["message"] == "news unavailable: analysed without news" for line in lines)

@@ -7,8 +7,10 @@ them now would be late, so they feed the indicators and nothing else.
 With a news reader, the coin's articles of the 7 days before the candle's close
 (plus one candle, for the news rule's previous row) are read and passed to the
 analysis. News is an extra, never a dependency: when the News table cannot be
-read, the signal is made without news, its digest says ``off``, and the
-outcome carries the error for the log.
+read, the signal is made without news, its digest says ``unavailable`` (not
+``off``, which is a stack without a NewsAPI key: the email must not send the
+reader to set a key that is there), and the outcome carries the error for the
+log.
 
 With a model source, the signal also carries the series' model predictions
 (:func:`crypto_advisor.forecast.predict.predict` on the same window, at the
@@ -143,7 +145,7 @@ def analyze_update(
         reference=reference,
     )
     if news_error is not None:
-        signal = signal.model_copy(update={"news": NewsDigest(coin=series.base, status="off")})
+        signal = signal.model_copy(update={"news": NewsDigest(coin=series.base, status="unavailable")})
     if reference_error is not None and signal.market is not None:
         note = {"beta_note": "BTC's candles could not be read when this one was analysed"}
         signal = signal.model_copy(update={"market": signal.market.model_copy(update=note)})

@@ -161,7 +161,9 @@ class NewsDigest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     coin: str = Field(max_length=MAX_COIN_CHARS)
-    status: Literal["ok", "off", "no_articles"] = "ok"
+    #: ``off``: the stack has no NewsAPI key; ``unavailable``: the coin's news could not be read for this signal
+    #: (signals stored before ``unavailable`` existed said ``off`` for that too)
+    status: Literal["ok", "off", "unavailable", "no_articles"] = "ok"
     mood: NewsMood | None = None
     headlines: list[Headline] = Field(default_factory=list, max_length=MAX_HEADLINES)
     #: the organisations, people and places named by most stories of the last 24 hours, most named first

@@ -366,6 +366,8 @@ def news_mood(news: NewsDigest | None) -> str:
         return "no news input"
     if news.status == "off":
         return "news is off (no NewsAPI key)"
+    if news.status == "unavailable":
+        return "news could not be read for this signal"
     mood = news.mood
     if news.status == "no_articles" or mood is None or mood.mean_24h is None:
         return "no articles in the last 24 hours"

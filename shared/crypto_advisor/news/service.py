@@ -27,18 +27,25 @@ write unit each.
 
 After the coins, the run rewrites the news summary (what the analysis reads
 instead of each coin's Query: :mod:`crypto_advisor.adapters.news_summary`) of
-every coin that has new articles, those stored for it by another coin's
-answer included, and of every watched coin that has no summary yet; a
-summary that cannot be written is reported with its coin and never stops the
-others (its coin's analysis falls back to the Query). :func:`refresh_summaries`
-runs alone too, when news is off.
+every coin whose stored articles may have changed, and of every watched coin
+that has no summary yet; a summary that cannot be written is reported with its
+coin and never stops the others (its coin's analysis falls back to the Query).
+A coin's articles may have changed when a write for it stored an article
+(those stored for it by another coin's answer included), failed (it may have
+landed, and the articles written before it in a coin that failed part-way
+stand), or was refused while the coin's summary, read before the coins, lacks
+the article (the summary is behind the table). So a coin that fails part-way
+leaves no summary older than the table, its own or that of a coin its
+articles name: the analysis reads a summary whose span covers its window as
+it is, and a stale one would stand until the coin's next new article.
+:func:`refresh_summaries` runs alone too, when news is off.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -92,6 +99,9 @@ class CoinReport:
     off_topic: int = 0
     #: copies stored for the other watched coins the articles name, e.g. {"ETH": 2}
     also_for: dict[str, int] = field(default_factory=dict)
+    #: the coins whose stored articles this coin's writes may have changed (see the module docstring), failed
+    #: part-way included: their summaries are rewritten
+    changed_for: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     archive_key: str | None = None
     incomplete: str | None = None
@@ -109,6 +119,7 @@ class CoinReport:
             "other_languages": self.other_languages,
             "off_topic": self.off_topic,
             "also_for": dict(self.also_for),
+            "changed_for": list(self.changed_for),
             "rejected": [r.as_dict() for r in self.rejected],
             "archive_key": self.archive_key,
             "incomplete": self.incomplete,
@@ -148,8 +159,10 @@ class NewsRunReport:
 
     @property
     def touched(self) -> set[str]:
-        """The coins this run stored new articles for (an article stored for another coin it names included)."""
-        return {c.coin for c in self.coins if c.new} | {o for c in self.coins for o, n in c.also_for.items() if n}
+        """The coins whose stored articles this run may have changed: new articles (an article stored for another
+        coin it names included), and every coin a coin's writes may have changed, one that failed part-way too."""
+        stored = {c.coin for c in self.coins if c.new} | {o for c in self.coins for o, n in c.also_for.items() if n}
+        return stored | {o for c in self.coins for o in c.changed_for}
 
     @property
     def failed(self) -> list[CoinReport]:
@@ -317,7 +330,7 @@ def run_news(
         coins = run_order(coins, _last_not_called(rotation))
     # One read of the summaries serves both the writes skipped below and the summaries missing after the coins.
     known = _stored_urls(summaries, watched)
-    calls = {"now_ms": now_ms, "source": source, "store": store, "archive": archive, "lookback_ms": lookback_ms}
+    calls = {"now_ms": now_ms, "source": source, "archive": archive, "lookback_ms": lookback_ms}
     for coin, name in coins.items():
         if not run.stopped and time_left is not None and time_left() < reserve_s + slowest_s:
             run.stopped = "time"
@@ -330,7 +343,9 @@ def run_news(
             run.coins.append(CoinReport(coin, status, error=f"not called: {run.stopped_because}", error_kind="Skipped"))
             continue
         started = clock()
-        run.coins.append(_one_coin(coin, name, run, **calls, score=score, detect=detect, watched=watched, known=known))
+        run.coins.append(
+            _one_coin(coin, name, run, **calls, store=store, score=score, detect=detect, watched=watched, known=known)
+        )
         slowest_s = max(slowest_s, clock() - started)
     if rotation is not None:
         _remember_not_called(rotation, run)
@@ -366,7 +381,50 @@ def _remember_not_called(rotation: NewsRotationPort, run: NewsRunReport) -> None
         rotation.write(run.not_called, now_ms=run.now_ms)
 
 
-def _one_coin(coin: str, name: str, run: NewsRunReport, **kwargs: Any) -> CoinReport:
+@dataclass
+class _Writes:
+    """The store, noting each coin whose stored articles a write may have changed: it stored the article, it failed
+    (a write that timed out may have landed), or it was refused while the coin's summary lacks the article (a write
+    is attempted only for an article the summary does not hold, so the summary is behind the table).
+
+    Noted as the writes go, so that a coin failing part-way still names the coins it wrote for.
+    """
+
+    store: ArticleStorePort
+    #: the coins whose summary was read before the coins (with the URLs it holds)
+    summarised: Collection[str]
+    changed: set[str] = field(default_factory=set)
+
+    def put_once(self, article: Article) -> bool:
+        if article.coin in self.summarised:
+            self.changed.add(article.coin)
+        try:
+            stored = self.store.put_once(article)
+        except Exception:
+            self.changed.add(article.coin)
+            raise
+        if stored:
+            self.changed.add(article.coin)
+        return stored
+
+
+def _one_coin(
+    coin: str,
+    name: str,
+    run: NewsRunReport,
+    *,
+    store: ArticleStorePort,
+    known: Mapping[str, set[str]] | None,
+    **kwargs: Any,
+) -> CoinReport:
+    """One coin's news as its report, naming the coins its writes may have changed even when it failed part-way."""
+    writes = _Writes(store, known or {})
+    report = _called(coin, name, run, store=writes, known=known, **kwargs)
+    report.changed_for = sorted(writes.changed)
+    return report
+
+
+def _called(coin: str, name: str, run: NewsRunReport, **kwargs: Any) -> CoinReport:
     """One coin's news as its report; a stop (rate limit, refused key) is marked on ``run``."""
     try:
         query = news_query(name, coin)

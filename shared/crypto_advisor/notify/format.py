@@ -442,6 +442,8 @@ def news_content(digest: NewsDigest | None) -> NewsContent | None:
         return None
     if digest.status == "off":
         return NewsContent(("News is off (no NewsAPI key).",), ())
+    if digest.status == "unavailable":
+        return NewsContent(("News could not be read for this alert.",), ())
     if digest.status == "no_articles":
         return NewsContent(("No articles in the last 24 hours.",), ())
     summary: list[str] = []

@@ -13,7 +13,9 @@ from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.news import MOOD_LONG_MS, Article
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
+from crypto_advisor.digest.content import news_mood
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
+from crypto_advisor.notify.format import news_content
 from tests.fakes.analysis import News, Signals
 from tests.fakes.candles import FakeCandles
 
@@ -111,8 +113,22 @@ def test_a_news_read_failure_does_not_fail_the_analysis():
     # When the update is analysed
     outcome = analyze_update(UPDATE, candles=FakeCandles(CANDLES), signals=signals, rules=build_rules(), news=news)
 
-    # Then the signal is stored all the same, its digest says news was off, and the error is kept for the log
+    # Then the signal is stored all the same, its digest says news was unavailable, and the error is kept for the log
     assert signals.stored == [outcome.signal] and outcome.stored
-    assert outcome.signal.news.status == "off" and outcome.signal.news.coin == "BTC"
+    assert outcome.signal.news.status == "unavailable" and outcome.signal.news.coin == "BTC"
     assert "ProvisionedThroughputExceeded" in outcome.news_error
     assert outcome.signal.indicators["sma_20"] is not None
+
+
+def test_a_news_read_failure_is_worded_unavailable_in_the_email_and_the_digest_not_as_a_missing_key():
+    # Given a News table that cannot be read (the stack has its NewsAPI key)
+    news = News(error=StorageError("reading the news summaries of BTC: throttled"))
+
+    # When the update is analysed
+    outcome = analyze_update(UPDATE, candles=FakeCandles(CANDLES), signals=Signals(), rules=build_rules(), news=news)
+
+    # Then the alert email and the digest say the news could not be read, and send no one to set a key
+    email = news_content(outcome.signal.news)
+    assert email is not None and email.summary == ("News could not be read for this alert.",)
+    assert news_mood(outcome.signal.news) == "news could not be read for this signal"
+    assert "NewsAPI key" not in " ".join(email.summary) + news_mood(outcome.signal.news)

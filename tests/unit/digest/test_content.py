@@ -9,8 +9,9 @@ import pytest
 
 from crypto_advisor.contracts.alerts import market_log_key
 from crypto_advisor.contracts.digest import LoggedAlert
+from crypto_advisor.contracts.news import NewsDigest
 from crypto_advisor.contracts.watchlist import AlertPolicy, DigestSettings
-from crypto_advisor.digest.content import digest_content
+from crypto_advisor.digest.content import digest_content, news_mood
 from crypto_advisor.digest.due import due_digest
 from crypto_advisor.digest.render import render_digest
 from crypto_advisor.digest.text import HELD_TITLE
@@ -282,3 +283,9 @@ def test_the_market_emails_of_the_day_are_among_the_alerts_sent(make_digester):
     alerts = text[text.index("ALERTS SENT") :]
     assert f"- Sat 04:00 UTC: {subject}" in alerts and alerts.index("Market:") < alerts.index("RSI oversold")
     assert subject in html and "2 alerts sent" in text
+
+
+def test_the_news_mood_tells_news_that_could_not_be_read_from_news_that_is_off():
+    # A signal whose news could not be read, and one of a stack without a NewsAPI key, each in its own words
+    assert news_mood(NewsDigest(coin="BTC", status="unavailable")) == "news could not be read for this signal"
+    assert news_mood(NewsDigest(coin="BTC", status="off")) == "news is off (no NewsAPI key)"

@@ -3,8 +3,10 @@ changed, written where a watched coin has none, and a failure kept to its coin."
 
 from __future__ import annotations
 
-from crypto_advisor.contracts.news import SUMMARY_SPAN_MS
-from crypto_advisor.news.service import refresh_summaries, run_news
+from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.news import SUMMARY_SPAN_MS, Article
+from crypto_advisor.news.ports import ArticleStorePort
+from crypto_advisor.news.service import END_MS, NewsRunReport, refresh_summaries, run_news
 from tests.fakes.news import MemoryArchive, MemoryStore, MemorySummaries, ScriptedSource
 from tests.recorded import newsapi
 
@@ -146,3 +148,68 @@ def test_a_run_reads_the_summaries_once_for_both_the_skipped_writes_and_the_miss
     report = run(MemoryStore(), summaries, {"Bitcoin": articles("Bitcoin", 1, 2), "Ethereum": [], "Solana": []})
     # Then the one read before the coins also told which summaries were missing: every coin got one
     assert summaries.reads == 1 and sorted(report.summaries.written) == ["BTC", "ETH", "SOL"]
+
+
+class FailsOnWrite(ArticleStorePort):
+    """The News table, its ``nth`` conditional write throttled (the ones before and after it stored)."""
+
+    def __init__(self, store: MemoryStore, nth: int) -> None:
+        self.store, self.nth, self.calls = store, nth, 0
+
+    def put_once(self, article: Article) -> bool:
+        self.calls += 1
+        if self.calls == self.nth:
+            raise StorageError(f"storing the {article.coin} article: throttled")
+        return self.store.put_once(article)
+
+
+def test_a_coin_failing_part_way_leaves_the_summaries_it_wrote_for_as_the_table_holds_them():
+    # Given a first run wrote BTC's and ETH's summaries, empty
+    coins = {"BTC": "Bitcoin", "ETH": "Ethereum"}
+    store, summaries = MemoryStore(), MemorySummaries()
+    run_news(coins, now_ms=NOW, source=ScriptedSource({"Bitcoin": [], "Ethereum": []}), store=store,
+             archive=MemoryArchive(), summaries=summaries, articles=store)  # fmt: skip
+    # And Bitcoin's next answer has three new stories, the first naming Ether, and the 4th write is throttled
+    # (BTC's story, its ETH copy and BTC's second are stored; the third is not)
+    later = NOW + HOUR
+    answer = [
+        newsapi.article("Bitcoin and Ethereum rally hard", later - HOUR),
+        newsapi.article("Bitcoin miners expand", later - 2 * HOUR),
+        newsapi.article("Bitcoin ETF inflows", later - 3 * HOUR),
+    ]
+
+    def news_run(now_ms: int, feed: list[dict], table: ArticleStorePort) -> NewsRunReport:
+        source = ScriptedSource({"Bitcoin": feed, "Ethereum": []})
+        return run_news(coins, now_ms=now_ms, source=source, store=table, archive=MemoryArchive(),
+                        summaries=summaries, articles=store)  # fmt: skip
+
+    # When that run is made
+    report = news_run(later, answer, FailsOnWrite(store, nth=4))
+
+    # Then BTC is reported failed, naming the coins it wrote for, and both summaries hold what the table holds
+    btc = report.coins[0]
+    assert (btc.status, btc.changed_for) == ("failed", ["BTC", "ETH"]) and "throttled" in (btc.error or "")
+    assert sorted(report.summaries.written) == ["BTC", "ETH"]
+    assert [len(store.recent(c, 0, END_MS)) for c in coins] == [2, 1]
+    assert all(summaries.items[c][0] == store.recent(c, later - SUMMARY_SPAN_MS, END_MS) for c in coins)
+
+    # And when the next run answers the two stored stories again, nothing is written and the summaries still match
+    report = news_run(later + 2 * HOUR, answer[:2], store)
+    assert report.summaries.written == [] and (report.new, report.duplicates) == (0, 2)
+    assert all(summaries.items[c][0] == store.recent(c, 0, END_MS) for c in coins)
+
+
+def test_a_summary_behind_the_table_is_rewritten_when_an_answer_brings_an_article_it_lacks():
+    # Given the table holds a BTC article its summary lacks (a write reported failed that landed after all)
+    story = newsapi.article("Bitcoin miners expand", NOW - HOUR)
+    store, summaries = MemoryStore(), MemorySummaries()
+    run(store, summaries, {"Bitcoin": [story], "Ethereum": [], "Solana": []})
+    summaries.items["BTC"] = ([], NOW - SUMMARY_SPAN_MS, NOW)
+    summaries.writes.clear()
+
+    # When the next run's answer has that article again (its write refused: the table has it)
+    report = run(store, summaries, {"Bitcoin": [story], "Ethereum": [], "Solana": []}, now_ms=NOW + 2 * HOUR)
+
+    # Then BTC's summary is rewritten from the table, and holds it
+    assert (report.new, report.duplicates) == (0, 1) and summaries.writes == ["BTC"]
+    assert [a.title for a in summaries.items["BTC"][0]] == ["Bitcoin miners expand"]

@@ -191,6 +191,11 @@ def test_news_that_is_off_says_so():
     assert news is not None and news.summary == ("News is off (no NewsAPI key).",) and news.headlines == ()
 
 
+def test_news_that_could_not_be_read_says_so_not_that_news_is_off():
+    news = news_content(NewsDigest(coin="BTC", status="unavailable"))
+    assert news is not None and news.summary == ("News could not be read for this alert.",) and news.headlines == ()
+
+
 def test_news_without_articles_says_so():
     news = news_content(NewsDigest(coin="BTC", status="no_articles"))
     assert news is not None and news.summary == ("No articles in the last 24 hours.",)

@@ -11,14 +11,39 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from pydantic import AfterValidator
 
 from crypto_advisor.api.context import BEARER, dashboard_of
+from crypto_advisor.api.path_params import PathText
+from crypto_advisor.dashboard.alert_history import ID_SEPARATOR, CursorError, decode_cursor
 from crypto_advisor.dashboard.answers import AlertPage, EmailAnswer, Overview, SeriesDetail
 
 router = Router()
 
 #: ``kraken:BTC-USD:1h``: the series key's shape, checked before any store is read.
 SERIES_KEY = r"^[a-z]+(-[a-z]+)*:[A-Z0-9]{1,20}-[A-Z0-9]{1,20}:[0-9]{1,3}[mhdw]$"
+#: The most digits a candle time (epoch milliseconds) has: 13 until 2286-11-20, so a longer one is no time this
+#: system wrote. Checked before a store is read: DynamoDB takes at most 38 digits, and boto3 raises
+#: ``decimal.Inexact`` (a 500) for a longer key where the answer should be a 422.
+MAX_TS_DIGITS = 13
+#: ``kraken:BTC-USD:1h@1735707600000`` or ``market#1h@1735707600000``: a key, then the candle time.
+ALERT_ID = rf"^.+{ID_SEPARATOR}[0-9]{{1,{MAX_TS_DIGITS}}}$"
+
+
+def _cursor_time(cursor: str | None) -> str | None:
+    """The cursor, refused (422) if the candle time in it is not one: it would reach DynamoDB as a key.
+
+    A cursor that does not decode at all is the history's to refuse, as one this API did not hand out (400).
+    """
+    if cursor is None:
+        return None
+    try:
+        candle_ts, _ = decode_cursor(cursor)
+    except CursorError:
+        return cursor
+    if not 0 <= candle_ts < 10**MAX_TS_DIGITS:
+        raise ValueError(f"its candle time is not epoch milliseconds of at most {MAX_TS_DIGITS} digits")
+    return cursor
 
 
 @router.get("/overview", security=BEARER, tags=["read"], summary="Every watched series, the correlations, the market")
@@ -28,7 +53,7 @@ def overview() -> Overview:
 
 @router.get("/series/<key>", security=BEARER, tags=["read"], summary="One series: chart data, records, cards, news")
 def series(
-    key: Annotated[str, Path(pattern=SERIES_KEY, description="the series key, e.g. kraken:BTC-USD:1h")],
+    key: Annotated[PathText, Path(pattern=SERIES_KEY, description="the series key, e.g. kraken:BTC-USD:1h")],
     days: Annotated[int, Query(ge=1, le=30, description="days of candles to chart, up to the stored window")] = 7,
 ) -> SeriesDetail:
     return dashboard_of(router).series(key, days=days)
@@ -43,7 +68,11 @@ def alerts(
     reason: Annotated[
         str | None, Query(pattern=r"^[a-z_]{1,40}$", description="only suppressions for this reason, e.g. cooldown")
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=200, description="the cursor of the previous page")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, description="the cursor of the previous page"),
+        AfterValidator(_cursor_time),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AlertPage:
     return dashboard_of(router).alerts(limit=limit, cursor=cursor, series=series, rule=rule, reason=reason)
@@ -51,6 +80,8 @@ def alerts(
 
 @router.get("/alerts/<alert_id>/email", security=BEARER, tags=["read"], summary="The email of an alert, re-rendered")
 def alert_email(
-    alert_id: Annotated[str, Path(max_length=120, description="an alert's id from GET /api/v1/alerts")],
+    alert_id: Annotated[
+        PathText, Path(max_length=120, pattern=ALERT_ID, description="an alert's id from GET /api/v1/alerts")
+    ],
 ) -> EmailAnswer:
     return dashboard_of(router).email(alert_id)

@@ -25,6 +25,7 @@ from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from crypto_advisor.api.path_params import PathText
 from crypto_advisor.api.steering_context import steering_of
 from crypto_advisor.contracts.watchlist import Entry
 from crypto_advisor.steering.service import (
@@ -109,7 +110,7 @@ def post_series(entry: Annotated[Entry, Body()]) -> Response[str]:
 
 
 @router.delete(f"{PREFIX}/series/<key>", summary="Remove a series (its key, e.g. kraken:BTC-USD:1h)")
-def delete_series(key: Annotated[str, Path(min_length=5, max_length=120)]) -> dict[str, Any]:
+def delete_series(key: Annotated[PathText, Path(min_length=5, max_length=120)]) -> dict[str, Any]:
     who = _who()
     done = _steering().remove_series(key, who, now_ms=_now_ms())
     logger.info("series removed", who=who.user, summary=done["summary"])
@@ -136,7 +137,7 @@ def delete_mute(
 
 
 @router.delete(f"{PREFIX}/unsubscribed/<address>", summary="Send alerts again to an address that unsubscribed")
-def delete_unsubscribed(address: Annotated[str, Path(min_length=3, max_length=254)]) -> dict[str, Any]:
+def delete_unsubscribed(address: Annotated[PathText, Path(min_length=3, max_length=254)]) -> dict[str, Any]:
     who = _who()
     _steering().resubscribe(address, who, now_ms=_now_ms())
     return {"address": address, "subscribed": True}

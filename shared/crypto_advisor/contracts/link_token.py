@@ -95,13 +95,15 @@ def sign(claims: LinkClaims, key: bytes) -> str:
 def verify(token: str, key: bytes, *, action: LinkAction, now_ms: int) -> LinkClaims:
     """The claims of a token signed with ``key`` for ``action`` and not expired at ``now_ms``.
 
-    Raises :class:`LinkTokenError`: ``malformed`` (not a token at all),
+    Raises :class:`LinkTokenError`: ``malformed`` (not a token at all, e.g. not ASCII),
     ``altered`` (the signature does not match: changed, or signed with another
     key), ``wrong_action`` (a valid token for another action), ``expired``.
     The signature is checked before anything in the payload is believed.
     """
     payload, dot, signature = token.strip().partition(".")
-    if not dot or not payload or not signature or len(token) > 2048:
+    # A token this dashboard issues is base64url text, so ASCII: anything else (a link mangled by a mail client)
+    # is refused here, before the signature is computed over it or compared with it (neither takes non-ASCII text).
+    if not dot or not payload or not signature or len(token) > 2048 or not token.isascii():
         raise LinkTokenError("malformed", "the link's token is not one this dashboard issues")
     if not hmac.compare_digest(_signature(key, payload), signature):
         raise LinkTokenError("altered", "the link's token does not carry a valid signature: it was changed")

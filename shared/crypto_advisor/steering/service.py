@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from crypto_advisor.analysis.rule_titles import TITLES
 from crypto_advisor.contracts.errors import SourceError, UnknownSymbolError
 from crypto_advisor.contracts.link_token import LinkClaims
+from crypto_advisor.contracts.market_scan import SCAN_SOURCE
 from crypto_advisor.contracts.series import Series, SeriesError
 from crypto_advisor.contracts.steering import Change, ChangeKind, Mute, Via, utc_text
 from crypto_advisor.contracts.units import DAY_MS
@@ -222,13 +223,22 @@ class Steering:
         return self._edit(edit, who, "series_added", {"entry": raw}, now_ms=now_ms, field="body", listed=True)
 
     def remove_series(self, key: str, who: Who, *, now_ms: int) -> dict[str, Any]:
+        """Remove the watchlist's entry for ``key``; NotFound (nothing written) for a key with no entry of its own.
+
+        Only the watchlist's series are entries: a market scan's coin is found by ``Watchlist.find`` but is the
+        scan's answer of the hour, so removing it would write the watchlist back unchanged (its comments lost)
+        and record a removal that did not happen.
+        """
         watchlist = self.current()
-        if watchlist.find(key) is None:
-            raise NotFound(f"{key} is not in the watchlist")
+        if not any(w.series.key == key for w in watchlist.series):
+            raise NotFound(_not_an_entry(watchlist, key))
         default_tf = (yaml.safe_load(self._watchlist.read().text).get("defaults") or {}).get("timeframe", "1h")
 
         def edit(document: dict[str, Any]) -> list[str]:
-            kept = [raw for raw in document.get("series") or [] if _raw_key(raw, default_tf) != key]
+            entries = document.get("series") or []
+            kept = [raw for raw in entries if _raw_key(raw, default_tf) != key]
+            if len(kept) == len(entries):  # the object changed since it was read: write nothing rather than a no-op
+                raise NotFound(_not_an_entry(watchlist, key))
             document["series"] = kept
             return [f"removed {key}"]
 
@@ -364,6 +374,17 @@ def _change(who: Who, now_ms: int, kind: ChangeKind, summary: str, detail: dict[
 
 def _mute_json(mute: Mute) -> dict[str, Any]:
     return {**mute.model_dump(), "until": utc_text(mute.until_ms)}
+
+
+def _not_an_entry(watchlist: Watchlist, key: str) -> str:
+    """Why ``key`` cannot be removed: a market scan's coin goes with its scan; any other key is not watched."""
+    scan = watchlist.scan_of(key)
+    if scan is None:
+        return f"{key} is not in the watchlist"
+    return (
+        f"{key} is a coin of the market scan ({SCAN_SOURCE} {scan.scan.name}), not a series of the watchlist: "
+        "change the scan's top or vs to stop watching it"
+    )
 
 
 def _raw_key(raw: Any, default_timeframe: str) -> str | None:

@@ -80,3 +80,10 @@ def test_what_is_not_a_token_is_refused_as_malformed(token: str):
 def test_a_short_key_is_refused_before_signing():
     with pytest.raises(ValueError, match="at least 32"):
         sign(claims(), b"short")
+
+
+@pytest.mark.parametrize("mangled", [lambda t: t[:-1] + "é", lambda t: "é" + t], ids=["signature", "payload"])
+def test_a_token_with_a_non_ascii_character_is_refused_as_malformed(mangled):
+    # Given a link a mail client mangled: a non-ASCII character where base64url text was (the comparison and the
+    # signing take ASCII only, so this raised TypeError or UnicodeEncodeError instead of a refusal)
+    assert refusal(mangled(sign(claims(), KEY))) == "malformed"

@@ -19,9 +19,10 @@ export class ApiError extends Error {
 
 /**
  * A path parameter (a series key, an alert id, an address) as the API's routes
- * take it: ':' and '@' stay as they are (API Gateway hands the path over
- * undecoded, and a key is validated as written: kraken:BTC-USD:1h), the rest
- * is percent-encoded.
+ * take it: ':' and '@' stay as they are (kraken:BTC-USD:1h, market:1h@<ts>),
+ * the rest is percent-encoded. API Gateway hands the path to the function
+ * DECODED, so a value must not hold a character its routes refuse, such as
+ * '#' (why an alert id spells market#1h as market:1h).
  */
 export function pathPart(value: string): string {
   return encodeURIComponent(value).replace(/%3A/gi, ":").replace(/%40/g, "@");

@@ -1,36 +1,24 @@
-"""A path parameter as every route takes it: percent-decoded once, before the route's own checks.
+"""A path parameter as every route takes it: the text API Gateway hands over, already percent-decoded.
 
-The resolver matches a route against the event's ``rawPath``, and the local HTTP
-API (:mod:`crypto_advisor.local.http_api`) hands that over as the request sent
-it, still percent-encoded. The web app encodes each part it puts in a path
-(``pathPart``: ``encodeURIComponent``, so ``market#1h`` travels as
-``market%231h`` and ``jane+alerts@example.com`` as ``jane%2Balerts@...``), and
-Powertools passes a matched segment on as it is. So a route's parameter is
-decoded here, in the one place every path parameter goes through, and exactly
-once: ``%2523`` is the text ``%23``, never ``#``. ``+`` stays ``+`` (it means a
-space only in a query string). A segment without a ``%`` is unchanged.
+An API Gateway HTTP API (payload 2.0) gives Lambda ``rawPath`` percent-DECODED:
+``/alerts/market%231h@1/email`` arrives as ``/alerts/market#1h@1/email`` (live
+captures published in hotsock/voker#8, cited by middleapi/standard-server#93).
+Powertools matches a route against that ``rawPath`` and passes the
+matched segment on as it is, so a parameter is already the text the web app
+encoded (``jane%2Balerts@...`` is ``jane+alerts@...``). The local HTTP API
+(:mod:`crypto_advisor.local.http_api`) decodes the path the same way.
 
-Use it as the parameter's type, with the route's own constraints, which then
-apply to the decoded text: ``key: Annotated[PathText, Path(pattern=...)]``.
+So nothing is decoded here: a second decoding would change what a user typed
+(an address ``100%41@example.com``, sent as ``100%2541@...``, would become
+``100A@...``). The type stays the one place to say so, and where a rule for
+every path parameter would go: ``key: Annotated[PathText, Path(pattern=...)]``.
+
+What the decoded path means for the parameters: one holding a ``#`` (or any
+character outside Powertools' route pattern) matches no route, which is why an
+alert id spells a log key's ``#`` as ``:`` (:mod:`crypto_advisor.dashboard.alert_history`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import unquote
-
-from pydantic import BeforeValidator
-
-
-def decoded(value: object) -> object:
-    """``value`` percent-decoded once; ValueError (the app's 422 naming the parameter) if its escapes are not UTF-8."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return unquote(value, errors="strict")
-    except UnicodeDecodeError:
-        raise ValueError("its percent-escapes are not UTF-8 text") from None
-
-
-#: The type of every path parameter: text, decoded once before it is validated.
-PathText = Annotated[str, BeforeValidator(decoded)]
+#: The type of every path parameter: the text as API Gateway decoded it, validated by the route's own constraints.
+PathText = str

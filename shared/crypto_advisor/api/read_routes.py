@@ -26,7 +26,8 @@ SERIES_KEY = r"^[a-z]+(-[a-z]+)*:[A-Z0-9]{1,20}-[A-Z0-9]{1,20}:[0-9]{1,3}[mhdw]$
 #: system wrote. Checked before a store is read: DynamoDB takes at most 38 digits, and boto3 raises
 #: ``decimal.Inexact`` (a 500) for a longer key where the answer should be a 422.
 MAX_TS_DIGITS = 13
-#: ``kraken:BTC-USD:1h@1735707600000`` or ``market#1h@1735707600000``: a key, then the candle time.
+#: ``kraken:BTC-USD:1h@1735707600000`` or ``market:1h@1735707600000``: a key, then the candle time (the
+#: id's spelling of a log key, :func:`~crypto_advisor.dashboard.alert_history.alert_id`: a ``#`` routes nowhere).
 ALERT_ID = rf"^.+{ID_SEPARATOR}[0-9]{{1,{MAX_TS_DIGITS}}}$"
 
 

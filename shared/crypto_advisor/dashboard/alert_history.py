@@ -25,6 +25,13 @@ from crypto_advisor.dashboard.ports import Decisions
 READ_BATCH = 50
 #: Separates an alert id's series key from its candle time (a series key never holds one).
 ID_SEPARATOR = "@"
+#: How an alert id spells the ``#`` of a log key of its own kind (``market#1h``, ``scan#USD``): ``market:1h``.
+#:
+#: API Gateway HTTP APIs hand Lambda the path percent-decoded, so an id's ``%23`` arrives as ``#``, which
+#: Powertools' route pattern refuses: every market and scan email would be a 404. ``:`` routes, and cannot
+#: collide: a series key is ``source:PAIR:timeframe`` (two ``:``, no ``#``), a log key ``kind#name`` (no ``:``),
+#: so an id key with exactly one ``:`` is a log key's.
+_KIND_SEPARATOR = ("#", ":")
 
 
 class CursorError(ValueError):
@@ -32,15 +39,24 @@ class CursorError(ValueError):
 
 
 def alert_id(key: str, candle_ts: int) -> str:
-    return f"{key}{ID_SEPARATOR}{candle_ts}"
+    """The id the API hands out for the decision of ``key`` (a series key or a log key) at ``candle_ts``."""
+    log_sep, id_sep = _KIND_SEPARATOR
+    return f"{key.replace(log_sep, id_sep, 1)}{ID_SEPARATOR}{candle_ts}"
 
 
 def parse_alert_id(value: str) -> tuple[str, int]:
-    """``kraken:BTC-USD:1h@1735707600000`` -> (key, ts); ValueError naming what is wrong."""
+    """``kraken:BTC-USD:1h@1735707600000`` -> (key, ts), ``market:1h@...`` -> (``market#1h``, ts); ValueError
+    naming what is wrong. The form ids had before (``market#1h@...``) is still read: a caller may hold one."""
     key, sep, ts = value.rpartition(ID_SEPARATOR)
     if not sep or not key or not ts.isdigit():
         raise ValueError(f"alert id {value!r} is not <series key>@<candle ts in ms>")
-    return key, int(ts)
+    return _log_key(key), int(ts)
+
+
+def _log_key(id_key: str) -> str:
+    """The notification log's key an id's key names (the inverse of :func:`alert_id`'s spelling)."""
+    log_sep, id_sep = _KIND_SEPARATOR
+    return id_key.replace(id_sep, log_sep) if id_key.count(id_sep) == 1 else id_key
 
 
 def encode_cursor(decision: Decision) -> str:

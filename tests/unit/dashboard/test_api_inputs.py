@@ -1,7 +1,8 @@
 """DashboardFunction's input handling, through the resolver the handler uses and the event the local HTTP API builds.
 
-The stores are recording fakes: each test asserts what the route handed them
-(a path parameter decoded once) or that they were never asked (a refusal at
+The events model AWS: an HTTP API hands Lambda ``rawPath`` percent-decoded (the
+local HTTP API's :func:`request_path`), the query string as sent. The stores are
+recording fakes: each test asserts what the route handed them or that they were never asked (a refusal at
 the edge, a 422 naming the field, or the email link's own refusal page).
 """
 
@@ -10,15 +11,19 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
 from crypto_advisor.api import email_links, read_routes, settings_routes
 from crypto_advisor.api.app import resolver
+from crypto_advisor.contracts.alerts import market_log_key
+from crypto_advisor.contracts.decisions import Decision
 from crypto_advisor.contracts.link_token import LinkClaims, sign
+from crypto_advisor.dashboard.alert_history import history, parse_alert_id
 from crypto_advisor.dashboard.answers import AlertPage
 from crypto_advisor.dashboard.service import NotFoundError
-from crypto_advisor.local.http_api import Route, http_event
+from crypto_advisor.local.http_api import BadPath, Route, http_event, request_path
 
 KEY = b"k" * 32
 CANDLE = 1_764_655_200_000
@@ -29,6 +34,8 @@ class Asked:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any]] = []
+        #: the decisions the alerts list shows (a market email's among them, for the round trip)
+        self.decisions: list[Decision] = []
 
     def email(self, alert_id: str) -> None:
         self.calls.append(("email", alert_id))
@@ -36,7 +43,11 @@ class Asked:
 
     def alerts(self, **query: Any) -> AlertPage:
         self.calls.append(("alerts", query["cursor"]))
-        return AlertPage(alerts=[], cursor=None)
+        return history(self, sorted({d.key for d in self.decisions}), limit=query["limit"])
+
+    def page(self, key: str, *, before_ts: int, limit: int) -> list[Decision]:
+        """The recorded decisions as the notification log gives them (:class:`Decisions`)."""
+        return [d for d in self.decisions if d.key == key and d.candle_ts < before_ts][:limit]
 
     def resubscribe(self, address: str, who: Any, *, now_ms: int) -> None:
         self.calls.append(("resubscribe", address))
@@ -57,10 +68,12 @@ def asked(monkeypatch: pytest.MonkeyPatch) -> Asked:
 
 
 def call(method: str, path: str, query: str = "") -> tuple[int, Any]:
-    """The answer to ``method path?query`` as the web app sends it (the path percent-encoded as sent)."""
+    """The answer to ``method path?query`` as the web app sends it (the path percent-encoded as sent), through the
+    event an HTTP API builds of it: the path decoded (:func:`request_path`), the query string as sent."""
     route = Route("ANY", "/{proxy+}", "DashboardFunction", None)
     claims = {"email": "trader@example.com"}
-    event = http_event(route, {}, method=method, path=path, query=query, headers={}, body=b"", claims=claims)
+    decoded = request_path(path)
+    event = http_event(route, {}, method=method, path=decoded, query=query, headers={}, body=b"", claims=claims)
     answer: dict[str, Any] = resolver().resolve(event, {})
     body = answer.get("body") or ""
     is_json = "json" in {k.lower(): v for k, v in answer["headers"].items()}.get("content-type", "")
@@ -71,24 +84,48 @@ def cursor_of(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def test_an_alert_id_and_an_address_encoded_by_the_web_app_reach_the_store_decoded(asked):
-    # Given the web app's pathPart() encoding: '#' -> %23 (a market email's id), '+' -> %2B (an address)
-    call("GET", f"/api/v1/alerts/market%231h@{CANDLE}/email")
-    status, _ = call("DELETE", "/api/v1/settings/unsubscribed/jane%2Balerts@example.com")
-    # Then each store is asked for the value itself, not its encoding
+def path_part(value: str) -> str:
+    """The web app's ``pathPart()``: ``encodeURIComponent`` keeping ':' and '@'."""
+    return quote(value, safe="!'()*~:@")
+
+
+def test_a_market_emails_id_from_the_alerts_list_opens_its_email(asked):
+    # Given a market email in the alerts list (its decision under the log key market#1h)
+    asked.decisions = [Decision(market_log_key("1h"), CANDLE, "sent", covers=("kraken:BTC-USD:1h",))]
+    status, page = call("GET", "/api/v1/alerts")
+    assert status == 200 and [a["series"] for a in page["alerts"]] == ["market#1h"]
+    market_id = page["alerts"][0]["id"]
+    # When the page opens it, the id percent-encoded as the web app does and decoded as API Gateway does
+    status, answer = call("GET", f"/api/v1/alerts/{path_part(market_id)}/email")
+    # Then the email route is reached (its 404 is the fake's "no decision", not an unrouted path) with an id naming
+    # the market email's log key
+    assert status == 404 and "no alert decision" in answer["error"], answer
+    assert asked.calls[-1] == ("email", market_id)
+    assert parse_alert_id(market_id) == ("market#1h", CANDLE)
+
+
+def test_an_address_encoded_by_the_web_app_reaches_the_resubscribe_route_with_its_plus(asked):
+    # '+' -> %2B by pathPart(), decoded by API Gateway: the address, not a space
+    status, _ = call("DELETE", f"/api/v1/settings/unsubscribed/{path_part('jane+alerts@example.com')}")
     assert status == 200
-    assert asked.calls == [("email", f"market#1h@{CANDLE}"), ("resubscribe", "jane+alerts@example.com")]
+    assert asked.calls == [("resubscribe", "jane+alerts@example.com")]
+
+
+def test_an_old_market_email_id_with_a_hash_routes_nowhere_once_decoded_as_on_aws(asked):
+    # An id of the form handed out before (market#1h@...): API Gateway decodes %23 to '#', no route takes it
+    status, _ = call("GET", f"/api/v1/alerts/market%231h@{CANDLE}/email")
+    assert status == 404 and asked.calls == []
 
 
 def test_a_path_parameter_is_decoded_once_so_an_encoded_percent_stays_a_percent(asked):
-    # '%2523' is the text '%23' encoded: decoding it twice would turn it into '#'
+    # '%2523' is the text '%23' encoded: decoding it twice (API Gateway, then the route) would turn it into '#'
     call("DELETE", "/api/v1/settings/unsubscribed/100%2525%2523off@example.com")
     assert asked.calls == [("resubscribe", "100%25%23off@example.com")]
 
 
-def test_a_path_parameter_whose_escapes_are_not_utf8_is_422_naming_it(asked):
-    status, answer = call("DELETE", "/api/v1/settings/unsubscribed/%FF%FE@example.com")
-    assert status == 422 and [f["field"] for f in answer["fields"]] == ["path.address"]
+def test_a_path_whose_escapes_are_not_utf8_is_refused_before_any_route(asked):
+    with pytest.raises(BadPath, match="not UTF-8"):
+        call("DELETE", "/api/v1/settings/unsubscribed/%FF%FE@example.com")
     assert asked.calls == []
 
 

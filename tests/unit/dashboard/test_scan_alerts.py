@@ -62,7 +62,7 @@ def test_the_scan_key_is_where_the_notifier_claims_its_coins_emails():
 def test_the_alert_list_holds_the_scans_email_beside_the_series_decisions(board):
     page = board.alerts(limit=10)
     assert [(a.series, a.status) for a in page.alerts] == [("scan#USD", "sent"), (BTC, "suppressed")]
-    assert page.alerts[0].id == f"scan#USD@{START + HOUR}" and page.alerts[0].subject == "SOL/USD 1h: breakout"
+    assert page.alerts[0].id == f"scan:USD@{START + HOUR}" and page.alerts[0].subject == "SOL/USD 1h: breakout"
 
 
 def test_the_scan_can_be_the_series_filter_and_an_unwatched_key_still_cannot(board):

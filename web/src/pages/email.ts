@@ -83,7 +83,7 @@ export async function renderEmail(view: HTMLElement, id: string): Promise<void> 
       "p",
       { class: "muted small" },
       badge(email.status, email.status),
-      ` ${key.startsWith("market#") ? "market email" : seriesLabel(key)} · candle ${ts ? utc(Number(ts)) : "?"} · ${email.source}: ${email.note}`,
+      ` ${/^market[:#]/.test(key) ? "market email" : seriesLabel(key)} · candle ${ts ? utc(Number(ts)) : "?"} · ${email.source}: ${email.note}`,
     ),
     section("The email", toggle, host, text),
   );

@@ -2,10 +2,16 @@
 
 SES keeps no copy, so the notifier archives each message it hands to SES
 (:mod:`crypto_advisor.adapters.sent_emails`); :func:`archived_email` reads it
-back (``source: "archived"``): subject, text and HTML exactly as sent, the
-chart the message's own PNG. With links, each recipient's message differs only
-in their own mute and unsubscribe links; the archived one is the first
-recipient's, and the note names its address.
+back (``source: "archived"``): subject, text and HTML as sent, the chart the
+message's own PNG. With links, each recipient's message differs only in their
+own mute and unsubscribe links; the archived one is the first recipient's, and
+the note names its address. Those links carry tokens signed for that recipient
+(:mod:`crypto_advisor.notify.links`, valid for 30 days): served as they are,
+any signed-in user could unsubscribe or mute for them. So every link that
+carries a token is removed from both parts here, the one place the archived
+message is read back (the archive keeps the message whole): an anchor becomes
+its text, a URL in the text part becomes :data:`REMOVED_LINK`, and the answer's
+note says so. The series page link, which carries no token, stays.
 
 A decision sent before the archive began (or whose message could not be
 archived) is rendered again by the notifier's own code
@@ -25,6 +31,7 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -47,18 +54,30 @@ NOTE = (
 )
 
 
+#: What a URL with a signed token becomes in the text part (in the HTML, its anchor becomes the anchor's text).
+REMOVED_LINK = "(link removed: it was the recipient's own)"
+#: A URL whose query carries a ``token`` (the one-click links; in the HTML its ``&`` may be written ``&amp;``): the
+#: whole run of URL characters around ``?token=`` or ``&token=``, with or without a scheme.
+_TOKEN_URL = re.compile(r"""[^\s"'<>]*[?&](?:amp;)?token=[^\s"'<>]*""", re.IGNORECASE)
+_ANCHOR = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+
+
 @dataclass(frozen=True)
 class ArchivedEmail:
     subject: str
+    #: the HTML and text as sent, except that every link carrying a token was removed (:func:`without_token_links`)
     html: str
     text: str
     #: the To header of the kept message (with links, the first recipient's copy)
     to: str
     date: str
+    #: how many links carrying a token were removed, both parts together
+    links_removed: int = 0
 
 
 def archived_email(mime: bytes) -> ArchivedEmail:
-    """The kept message's parts: its HTML with every ``cid:`` image inlined, its text, subject, To and Date."""
+    """The kept message's parts: its HTML with every ``cid:`` image inlined, its text, subject, To and Date, and
+    neither part with a link that carries a token (the recipient's own mute and unsubscribe links)."""
     message = email.message_from_bytes(mime, policy=email.policy.default)
     assert isinstance(message, EmailMessage)  # the default policy's class
     html = text = ""
@@ -74,13 +93,37 @@ def archived_email(mime: bytes) -> ArchivedEmail:
         elif part.get_content_maintype() == "image" and part["Content-ID"]:
             data = part.get_content()  # bytes for an image part
             images.append((str(part["Content-ID"]).strip("<>"), data if isinstance(data, bytes) else b"", kind))
+    html, removed_from_html = without_token_links(html, html=True)
+    text, removed_from_text = without_token_links(text, html=False)
     return ArchivedEmail(
         subject=str(message["Subject"] or ""),
         html=_inline(html, images),
         text=text,
         to=str(message["To"] or ""),
         date=str(message["Date"] or ""),
+        links_removed=removed_from_html + removed_from_text,
     )
+
+
+def without_token_links(body: str, *, html: bool) -> tuple[str, int]:
+    """``body`` with every link that carries a token removed, and how many were.
+
+    In HTML an anchor whose tag or text names such a URL becomes its text (already escaped, as sent); any such URL
+    left (outside an anchor, or in a part's text) becomes :data:`REMOVED_LINK`, so no token is left in either part.
+    """
+    anchors = 0
+
+    def unlinked(anchor: re.Match[str]) -> str:
+        nonlocal anchors
+        if not _TOKEN_URL.search(anchor.group(0)):
+            return anchor.group(0)
+        anchors += 1
+        return anchor.group(1)
+
+    if html:
+        body = _ANCHOR.sub(unlinked, body)
+    body, urls = _TOKEN_URL.subn(REMOVED_LINK, body)
+    return body, anchors + urls
 
 
 def _inline(html: str, images: Iterable[tuple[str, bytes, str]]) -> str:

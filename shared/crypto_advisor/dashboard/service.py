@@ -56,6 +56,11 @@ if TYPE_CHECKING:
 LAST_ALERT_SCAN = 50
 #: How far back the series page shows news.
 NEWS_DAYS = 7
+#: The archived email's note when its one-click links were removed (:func:`.email_view.archived_email` says why).
+LINKS_REMOVED = (
+    " Its mute and unsubscribe links were that recipient's own (signed for them) and are removed here; their text is"
+    " kept."
+)
 
 T = TypeVar("T")
 
@@ -304,7 +309,7 @@ class Dashboard:
                 html=kept.html,
                 text=kept.text,
                 note=f"The message as it was handed to SES{f' on {kept.date}' if kept.date else ''}, the copy sent to"
-                f" {kept.to}.",
+                f" {kept.to}.{LINKS_REMOVED if kept.links_removed else ''}",
             )
         if self.memo is None:
             return self._rerendered(alert_id, decision, unreadable)

@@ -331,9 +331,13 @@ def test_the_outbox_writes_each_email_as_eml_and_as_html_with_the_chart_beside_i
     # Given one email sent
     notify.store(LAST, firing("rsi_oversold"))
     notify.deliver()
+    # ... and an outbox an earlier run left an email in
+    (tmp_path / "outbox").mkdir()
+    (tmp_path / "outbox" / "004-kraken_SOL-USD_1h-20261104T0800Z.eml").write_bytes(b"an earlier run's email")
     # When the outbox is written
     subjects = write_outbox(tmp_path / "outbox", notify.notifications_table, emails=notify.emails())
-    # Then it holds the raw message, a browsable HTML whose image points at the PNG beside it, and the subject
+    # Then it holds this run's raw message (the earlier run's is gone), a browsable HTML whose image points at the PNG
+    # beside it, and the subject
     stem = "001-kraken_BTC-USD_1h-20261031T2300Z"  # the candle LAST opened at 2026-10-31 23:00Z
     files = sorted(p.name for p in (tmp_path / "outbox").iterdir())
     assert files == [f"{stem}-1.png", f"{stem}.eml", f"{stem}.html"]

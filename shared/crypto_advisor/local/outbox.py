@@ -64,13 +64,23 @@ def accepted_emails(account: str = ACCOUNT, region: str = REGION) -> list[Accept
     ]
 
 
+#: What :func:`write_outbox` writes: the raw message, its browsable HTML, and the chart PNGs beside it.
+OUTBOX_SUFFIXES = frozenset({".eml", ".html", ".png"})
+
+
 def write_outbox(folder: Path, notifications_table: Any, *, emails: Iterable[AcceptedEmail] | None = None) -> list[str]:
     """Write ``emails`` (default: every one accepted) to ``folder``; returns their subjects, in order.
 
     ``notifications_table`` is the boto3 Table of the stack's Notifications
     table, where the notifier recorded each message id's series and candle.
+    The folder then holds this run's emails only: what an earlier run wrote
+    there (numbered from 001 like these) is removed first, so a second
+    ``make demo`` does not leave the first one's emails among its own.
     """
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.iterdir():
+        if stale.is_file() and stale.suffix in OUTBOX_SUFFIXES:
+            stale.unlink()
     where = _message_keys(notifications_table)
     subjects = []
     for n, accepted in enumerate(emails if emails is not None else accepted_emails(), start=1):

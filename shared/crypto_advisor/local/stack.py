@@ -38,6 +38,7 @@ from typing import Any
 import boto3
 from cfnlint.decode import decode_str
 from moto.server import ThreadedMotoServer
+from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
@@ -82,8 +83,14 @@ def to_cloudformation(sam_template: dict[str, Any], parameters: dict[str, str] |
             props["CodeUri"] = placeholder
         elif resource["Type"] == "AWS::Serverless::LayerVersion":
             props["ContentUri"] = placeholder
-    translator = Translator({}, Parser(), boto_session=boto3.session.Session(region_name=REGION))
-    return translator.translate(template, dict(parameters or {}))
+    # The translator records usage metrics for AWS's own service; nothing here publishes them, and an unpublished
+    # cache makes its destructor print a warning into `make demo` at whatever moment the object is collected.
+    metrics = Metrics("ServerlessTransform", DummyMetricsPublisher())
+    translator = Translator({}, Parser(), metrics=metrics, boto_session=boto3.session.Session(region_name=REGION))
+    try:
+        return translator.translate(template, dict(parameters or {}))
+    finally:
+        metrics.publish()
 
 
 def _create_secrets_outside(cfn: dict[str, Any], aws: EmbeddedAws, stack_name: str) -> dict[str, Any]:

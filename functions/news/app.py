@@ -54,6 +54,8 @@ def lambda_handler(
         # The run ends in time: the coins it cannot reach go first in the next run (news.service).
         time_left=lambda: context.get_remaining_time_in_millis() / 1000,
         rotation=deps.rotation,
+        # a coin whose entry gives a name: is searched by that name alone (news.query)
+        named=deps.watchlist.given_names(),
     )
     record(report)
     return report.as_dict()

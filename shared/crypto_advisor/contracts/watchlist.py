@@ -543,6 +543,14 @@ class Watchlist(BaseModel):
             names.setdefault(watched.coin, watched.coin_name)
         return names
 
+    def given_names(self) -> dict[str, str]:
+        """Ticker -> the ``name:`` the coin's first entry gives (as :meth:`coins`), for the coins whose entry gives
+        one: the news searches that name alone, without the ticker (:mod:`crypto_advisor.news.query`)."""
+        first: dict[str, str | None] = {}
+        for watched in self.series:
+            first.setdefault(watched.coin, watched.name)
+        return {coin: name for coin, name in first.items() if name}
+
 
 class _File(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -1,7 +1,8 @@
 """One news run: every coin of the watchlist on its own, reported one by one.
 
-Per coin: one NewsAPI query (name OR ticker) over the last ``lookback_ms``,
-the raw answer archived to S3 first (the source of truth, as for candles),
+Per coin: one NewsAPI query (name OR ticker, or the name alone: see
+:mod:`.query`) over the last ``lookback_ms``, the raw answer archived to S3
+first (the source of truth, as for candles),
 then each article checked, its language detected (only English is scored;
 the others are stored unscored and counted), and stored unless an earlier run
 stored it (the News table's key holds a hash of the URL; the write is
@@ -314,6 +315,7 @@ def run_news(
     time_left: TimeLeft | None = None,
     rotation: NewsRotationPort | None = None,
     clock: Callable[[], float] = time.monotonic,
+    named: Mapping[str, str] | None = None,
 ) -> NewsRunReport:
     """The news of every coin (ticker -> name, as ``Watchlist.coins()`` gives); one failing coin stops no other.
 
@@ -321,6 +323,8 @@ def run_news(
     With ``time_left``, the coins the run's time does not cover are deferred (see the module docstring); with
     ``rotation``, the coins the last run did not call go first and this run's are remembered for the next.
     ``clock`` times each coin (seconds; a test's clock may be fake, with ``time_left`` read from it).
+    ``named`` (ticker -> the name its watchlist entry gives, ``name:``): a coin searched by that name is searched by
+    it alone, not with its ticker (:func:`~crypto_advisor.news.query.news_query`).
     """
     run = NewsRunReport(now_ms=now_ms, coins=[])
     reserve_s = summary_reserve_s(time_left()) if time_left is not None else 0.0
@@ -330,7 +334,7 @@ def run_news(
         coins = run_order(coins, _last_not_called(rotation))
     # One read of the summaries serves both the writes skipped below and the summaries missing after the coins.
     known = _stored_urls(summaries, watched)
-    calls = {"now_ms": now_ms, "source": source, "archive": archive, "lookback_ms": lookback_ms}
+    calls = {"now_ms": now_ms, "source": source, "archive": archive, "lookback_ms": lookback_ms, "named": named or {}}
     for coin, name in coins.items():
         if not run.stopped and time_left is not None and time_left() < reserve_s + slowest_s:
             run.stopped = "time"
@@ -424,10 +428,13 @@ def _one_coin(
     return report
 
 
-def _called(coin: str, name: str, run: NewsRunReport, **kwargs: Any) -> CoinReport:
-    """One coin's news as its report; a stop (rate limit, refused key) is marked on ``run``."""
+def _called(coin: str, name: str, run: NewsRunReport, *, named: Mapping[str, str], **kwargs: Any) -> CoinReport:
+    """One coin's news as its report; a stop (rate limit, refused key) is marked on ``run``.
+
+    ``named``: run_news's (ticker -> the name its entry gives); a coin searched by that name is searched by it alone.
+    """
     try:
-        query = news_query(name, coin)
+        query = news_query(name, coin, name_given=named.get(coin) == name)
     except ValueError as exc:
         return CoinReport(coin, "failed", error=str(exc), error_kind="BadQuery")
     try:

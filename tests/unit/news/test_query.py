@@ -39,3 +39,28 @@ def test_a_coin_with_nothing_searchable_is_refused_by_name():
     # Given / When neither name nor ticker has a word / Then the error names them
     with pytest.raises(ValueError, match=r"'\(\)'"):
         news_query("()", "")
+
+
+@pytest.mark.parametrize(
+    ("name", "ticker", "expected"),
+    [("Polkadot", "DOT", '"Polkadot"'), ("Chainlink", "LINK", '"Chainlink"'), ("Dogecoin", "DOGE", '"Dogecoin"')],
+)
+def test_a_ticker_that_is_an_everyday_word_is_left_out_of_the_query(name, ticker, expected):
+    # Given / When a coin whose ticker NewsAPI would read as an everyday word ("dot", "link") is queried
+    # Then it is searched by its name alone
+    assert news_query(name, ticker) == expected
+
+
+def test_a_name_the_watchlist_gives_is_searched_alone():
+    # Given / When the watchlist entry gives the coin a name: / Then the query is that name, without the ticker
+    assert news_query("Render Network", "RENDER", name_given=True) == '"Render Network"'
+
+
+def test_a_coin_with_no_name_but_its_everyday_ticker_is_searched_by_it():
+    # Given / When a coin has no name: and its ticker is an everyday word / Then the ticker is all there is to search
+    assert news_query("ONE", "ONE") == '"ONE"'
+
+
+def test_a_given_name_with_no_searchable_word_is_searched_by_the_ticker():
+    # Given / When the name: holds only characters NewsAPI reads as operators / Then the ticker is searched
+    assert news_query("(+)", "FOO", name_given=True) == '"FOO"'

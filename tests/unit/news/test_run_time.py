@@ -46,7 +46,8 @@ def timed_run(invocation: Invocation, rotation: MemoryRotation, summaries: Memor
         articles=store if summaries is not None else None, time_left=invocation.time_left, rotation=rotation,
         clock=invocation.clock,
     )  # fmt: skip
-    called = [query.split('"')[3] for query, _, _ in source.calls]
+    # The coin of each call, by its name: a query may hold the name alone ("Polkadot": news.query)
+    called = [next(t for t, n in COINS.items() if query.startswith(f'"{n}"')) for query, _, _ in source.calls]
     return report, called
 
 

@@ -46,15 +46,23 @@ class FakeLog(AlertLog):
     def recent_sends(self, series: str, since_ts: int, until_ts: int) -> list[SentAlert]:
         self.queries += 1
         return [
-            SentAlert(ts, tuple(item["rules"]))
+            SentAlert(ts, tuple(item["rules"]), item.get("score"))
             for (s, ts), item in sorted(self.items.items())
             if s == series and since_ts <= ts <= until_ts and item["status"] in ("sent", "sending", "unknown")
         ]
 
     def claim(
-        self, series: str, candle_ts: int, *, now_ms: int, rules: Sequence[str], recipients: Sequence[str]
+        self,
+        series: str,
+        candle_ts: int,
+        *,
+        now_ms: int,
+        rules: Sequence[str],
+        recipients: Sequence[str],
+        score: float | None = None,
     ) -> Claim | Existing:
-        return self._claim(series, candle_ts, now_ms, {"rules": list(rules), "recipients": list(recipients)})
+        extra = {"rules": list(rules), "recipients": list(recipients), "score": score}
+        return self._claim(series, candle_ts, now_ms, extra)
 
     def claim_market(
         self,

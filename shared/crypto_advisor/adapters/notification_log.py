@@ -9,6 +9,7 @@ One item per (series, candle ts), the same key as the signal it decides about:
 ``reason``     why it was suppressed (:data:`~crypto_advisor.notify.policy.SUPPRESS_REASONS`)
 ``detail``     the same in words
 ``rules``      the rules emailed (sent) or that fired (suppressed)
+``score``      an alert's rarest built-in firing's rarity score (a follow-up must beat it)
 ``recipients`` ``subject`` ``message_id`` (SES's) of a sent email
 ``claim_token`` ``claimed_at`` ``decided_at`` ``sent_at`` (epoch ms, wall clock)
 ``expires_at`` epoch seconds (TTL), :data:`RETENTION_S` after the candle
@@ -62,9 +63,11 @@ same honest limit applies.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -108,15 +111,18 @@ class NotificationLog:
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": Key("series").eq(series) & Key("ts").between(since_ts, until_ts),
             "FilterExpression": Attr("status").is_in([SENT, SENDING, UNKNOWN]),
-            "ProjectionExpression": "#ts, #rules",
-            "ExpressionAttributeNames": {"#ts": "ts", "#rules": "rules"},
+            "ProjectionExpression": "#ts, #rules, #score",
+            "ExpressionAttributeNames": {"#ts": "ts", "#rules": "rules", "#score": "score"},
             "ConsistentRead": True,
         }
         sends: list[SentAlert] = []
         try:
             while True:
                 page = self._table.query(**kwargs)
-                sends.extend(SentAlert(int(i["ts"]), tuple(i.get("rules", ()))) for i in page["Items"])
+                sends.extend(
+                    SentAlert(int(i["ts"]), tuple(i.get("rules", ())), _float_or_none(i.get("score")))
+                    for i in page["Items"]
+                )
                 if "LastEvaluatedKey" not in page:
                     return sends
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -125,13 +131,24 @@ class NotificationLog:
 
     # ----------------------------------------------------------------- sending
     def claim(
-        self, series: str, candle_ts: int, *, now_ms: int, rules: Sequence[str], recipients: Sequence[str]
+        self,
+        series: str,
+        candle_ts: int,
+        *,
+        now_ms: int,
+        rules: Sequence[str],
+        recipients: Sequence[str],
+        score: float | None = None,
     ) -> Claim | Existing:
-        """Take the candle's send for this invocation, or say what is already there."""
+        """Take the candle's send for this invocation, or say what is already there; ``score``: the alert's rarest
+        built-in firing's rarity score, kept for the follow-up check of the next alerts (None: not kept)."""
+        extra: dict[str, Any] = {"rules": list(rules), "recipients": list(recipients)}
+        if score is not None and math.isfinite(score):
+            extra["score"] = Decimal(repr(score))
         return self._claim(
             series,
             candle_ts,
-            {"rules": list(rules), "recipients": list(recipients)},
+            extra,
             now_ms=now_ms,
             what=f"the alert of {series} at {candle_ts}",
         )
@@ -372,3 +389,8 @@ def _conditional(what: str, write: Callable[[], dict[str, Any]]) -> tuple[dict[s
         raise StorageError(f"{what}: {exc}") from exc
     except BotoCoreError as exc:
         raise StorageError(f"{what}: {exc}") from exc
+
+
+def _float_or_none(value: Any) -> float | None:
+    """A stored number (DynamoDB's Decimal) as a float; None when the item has none."""
+    return float(value) if value is not None else None

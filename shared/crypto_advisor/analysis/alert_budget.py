@@ -14,8 +14,10 @@ daily training run from the replay of the archive (walk-forward: only candles
 that already closed), so the budget holds for the market as it is now; before
 the first training run, a default bar of two weeks' record applies.
 
-The calibration replays the policy's own budget arithmetic: per-rule cooldown
-and a rolling seven-day cap (the hard safety net the live policy also applies).
+The calibration replays the policy's own budget arithmetic: per-rule cooldown,
+the follow-up (within the cooldown of an email, the next one needs a rarer
+firing) and a rolling seven-day cap (the hard safety net the live policy also
+applies).
 It aims at :data:`BUDGET_FILL` of the budget, because a bar set on the past is
 an estimate and the budget is a ceiling, not a target.
 
@@ -128,16 +130,21 @@ def simulate(
     """The emails (candle ts, rules) the policy's budget arithmetic sends at ``bar``, in time order.
 
     A rule whose score reaches the bar and was not emailed within ``cooldown_ms``
-    makes an email, unless ``weekly_cap`` emails went out in the seven days
-    before. The same order of checks as the live policy.
+    makes an email, unless an email within ``cooldown_ms`` carried a score at
+    least as high (the follow-up) or ``weekly_cap`` emails went out in the seven
+    days before. The same order of checks as the live policy.
     """
     sent: list[tuple[int, tuple[str, ...]]] = []
     last_sent: dict[str, int] = {}
+    told: tuple[int, float] | None = None  # the last email: its candle and its rarest score
     week: deque[int] = deque()
     for candidate in sorted(candidates, key=lambda c: c.ts):
         clearing = [rule for rule, score in candidate.scores.items() if score >= bar]
         fresh = tuple(r for r in clearing if candidate.ts - last_sent.get(r, -(10**18)) >= cooldown_ms)
         if not fresh:
+            continue
+        rarest = max(candidate.scores[r] for r in fresh)
+        if told is not None and candidate.ts - told[0] < cooldown_ms and rarest <= told[1]:
             continue
         while week and candidate.ts - week[0] >= WEEK_MS:
             week.popleft()
@@ -146,6 +153,7 @@ def simulate(
         week.append(candidate.ts)
         for rule in fresh:
             last_sent[rule] = candidate.ts
+        told = (candidate.ts, rarest)
         sent.append((candidate.ts, fresh))
     return sent
 

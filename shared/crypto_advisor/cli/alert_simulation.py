@@ -125,7 +125,7 @@ def decide_over(
         )
         if isinstance(decision, Send):
             headline = headline_order(decision.firings)[0]
-            sends.append(SentAlert(ts, decision.rules))
+            sends.append(SentAlert(ts, decision.rules, decision.score))
             sim.emails.append(
                 Email(
                     ts=ts,

@@ -40,6 +40,10 @@ class SentAlert:
 
     candle_ts: int
     rules: tuple[str, ...]
+    #: the rarest built-in firing it carried (its rarity score, a record length in candles): what a follow-up within
+    #: the cooldown must beat (:mod:`crypto_advisor.notify.policy`); None for an email of the user's own conditions
+    #: only, and for one logged before the score was kept (neither holds a follow-up back)
+    score: float | None = None
 
 
 @dataclass(frozen=True)

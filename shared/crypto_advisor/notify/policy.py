@@ -24,7 +24,15 @@ exactly one recorded reason:
 7. ``cooldown``: every firing left was emailed for this series within
    ``cooldown_ms`` of this candle. Firings in cooldown are dropped from the
    email when others remain, so several triggers on one candle still make one
-   email, without repeating what the user was just told.
+   email, without repeating what the user was just told. And, across rules,
+   a follow-up: within ``cooldown_ms`` of an alert of this series, another
+   alert needs a firing rarer than the rarest that alert carried (a longer
+   record, :class:`~crypto_advisor.contracts.alerts.SentAlert`'s ``score``).
+   One move makes many rules fire on the candles that follow it (OBV
+   divergence at 08:00, RSI oversold at 09:00, both "the lowest close in 29
+   days"); the user hears about it again only if it became more unusual, and
+   the rest goes to the daily digest. The user's own conditions are not held
+   back by it: they answer to their own cooldown only.
 8. ``budget_spent``: the series already sent ``weekly_cap`` emails in the
    seven days before this candle (the hard cap under the calibrated bar, for a
    market that turns wilder than its history).
@@ -90,6 +98,12 @@ class Send:
     @property
     def rules(self) -> tuple[str, ...]:
         return tuple(f.rule_id for f in self.firings)
+
+    @property
+    def score(self) -> float | None:
+        """The rarest built-in firing's rarity score: what a follow-up within the cooldown must beat (None: only the
+        user's own conditions, which hold nothing back)."""
+        return max((score_of(f) for f in self.firings if not is_user_condition(f.rule_id)), default=None)
 
 
 @dataclass(frozen=True)
@@ -249,6 +263,15 @@ def _judge(
     if not fresh:
         names = ", ".join(sorted({f.rule_id for f in rare}))
         return Suppress("cooldown", f"{names} already emailed within {duration_text(policy.cooldown_ms)}", fired)
+    told = _told(signal.candle_ts, policy.cooldown_ms, sends)
+    rarest = max(fresh, key=score_of)
+    if told is not None and score_of(rarest) <= told:
+        return Suppress(
+            "cooldown",
+            f"an alert within {duration_text(policy.cooldown_ms)} carried a record of {told:g} candles; the rarest "
+            f"firing here, {rarest.rule_id}, scores {score_of(rarest):g}, no rarer",
+            fired,
+        )
     week = [s for s in sends if signal.candle_ts - WEEK_MS < s.candle_ts < signal.candle_ts]
     if len(week) >= policy.weekly_cap:
         return Suppress(
@@ -258,6 +281,19 @@ def _judge(
         )
     cooled = tuple(sorted({f.rule_id for f in rare if f.rule_id in cooling}))
     return Send(firings=fresh, recipients=(), cooled_rules=cooled)
+
+
+def _told(candle_ts: int, cooldown_ms: int, recent: Iterable[SentAlert]) -> float | None:
+    """The highest score of the series' alerts within ``cooldown_ms`` of ``candle_ts`` (either way, as the cooldown
+    looks): a follow-up must beat it. None when none of them kept a score."""
+    return max(
+        (
+            sent.score
+            for sent in recent
+            if sent.score is not None and sent.candle_ts != candle_ts and abs(candle_ts - sent.candle_ts) < cooldown_ms
+        ),
+        default=None,
+    )
 
 
 def _rules_in_cooldown(candle_ts: int, cooldown_ms: int, recent: Iterable[SentAlert]) -> set[str]:

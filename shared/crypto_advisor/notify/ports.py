@@ -20,7 +20,14 @@ class AlertLog(Protocol):
     def recent_sends(self, series: str, since_ts: int, until_ts: int) -> list[SentAlert]: ...
 
     def claim(
-        self, series: str, candle_ts: int, *, now_ms: int, rules: Sequence[str], recipients: Sequence[str]
+        self,
+        series: str,
+        candle_ts: int,
+        *,
+        now_ms: int,
+        rules: Sequence[str],
+        recipients: Sequence[str],
+        score: float | None = None,
     ) -> Claim | Existing: ...
 
     def mark_sent(self, claim: Claim, *, message_id: str, subject: str, now_ms: int) -> None: ...

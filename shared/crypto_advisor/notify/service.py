@@ -341,6 +341,7 @@ class Notifier:
                 now_ms=at,
                 rules=decision.rules,
                 recipients=decision.recipients,
+                score=decision.score,
             ),
             now_ms,
             deadline_ms,

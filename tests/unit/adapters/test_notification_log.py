@@ -128,6 +128,17 @@ def test_a_suppression_is_recorded_once(table):
     assert claim(log) == Existing(status="suppressed", reason="cooldown")
 
 
+def test_an_alerts_rarity_score_is_kept_for_the_follow_up_of_the_next(table):
+    log = NotificationLog(table)
+    log.claim(SERIES, TS - HOUR, now_ms=NOW, rules=["obv_divergence"], recipients=["me@example.com"], score=696.5)
+    log.claim(SERIES, TS - 2 * HOUR, now_ms=NOW, rules=["condition:dip"], recipients=["me@example.com"], score=None)
+    recent = sorted(log.recent_sends(SERIES, TS - 6 * HOUR, TS), key=lambda s: s.candle_ts)
+    assert recent == [
+        SentAlert(TS - 2 * HOUR, ("condition:dip",), None),
+        SentAlert(TS - HOUR, ("obv_divergence",), 696.5),
+    ]
+
+
 def test_recent_sends_are_the_sent_and_sending_entries_in_the_range(table):
     log = NotificationLog(table)
     sent = claim(log, TS - 2 * HOUR)

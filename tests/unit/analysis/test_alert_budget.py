@@ -72,12 +72,21 @@ def test_too_little_history_keeps_the_default_bar_of_two_weeks():
 
 
 def test_the_simulation_keeps_cooldown_and_the_rolling_weekly_cap():
-    burst = [Candidate(i * HOUR, {"macd_cross": 500.0, f"rule_{i}": 500.0}) for i in range(10)]
+    # Each hour a little rarer than the last, so the follow-up check lets every one through: the cap stops them.
+    burst = [Candidate(i * HOUR, {"macd_cross": 500.0, f"rule_{i}": 500.0 + i}) for i in range(10)]
     sent = simulate(burst, 100, cooldown_ms=6 * HOUR, weekly_cap=3)
     assert [ts for ts, _ in sent] == [0, HOUR, 2 * HOUR]
     assert sent[0][1] == ("macd_cross", "rule_0") and sent[1][1] == ("rule_1",)  # macd_cross cooling after the first
     later = [*burst, Candidate(WEEK_MS, {"fib_cross": 500.0})]
     assert simulate(later, 100, cooldown_ms=6 * HOUR, weekly_cap=3)[-1][0] == WEEK_MS  # the week rolled on
+
+
+def test_the_simulation_holds_back_a_follow_up_no_rarer_than_the_email_within_the_cooldown():
+    # Different rules each hour (no per-rule cooldown applies): only a rarer record, or the cooldown's end, emails.
+    scores = [500.0, 500.0, 450.0, 600.0, 600.0, 600.0, 600.0, 600.0, 600.0, 600.0]
+    burst = [Candidate(i * HOUR, {f"rule_{i}": score}) for i, score in enumerate(scores)]
+    sent = simulate(burst, 100, cooldown_ms=6 * HOUR, weekly_cap=10)
+    assert [ts // HOUR for ts, _ in sent] == [0, 3, 9]
 
 
 def test_the_live_bar_is_the_stored_one_unless_the_budget_changed_since():

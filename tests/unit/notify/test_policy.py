@@ -246,3 +246,59 @@ def test_a_users_own_condition_always_emails_once_per_its_own_cooldown():
     spent[-1] = SentAlert(T0 - 25 * HOUR, (mine.rule_id,))
     decision = decide(signal(T0, asked, rare("volume_spike", 500)), POLICY, spent, bar=100, conditions=(mine,))
     assert isinstance(decision, Send) and decision.rules == (mine.rule_id,)
+
+
+# --- the follow-up: within the cooldown of an alert, the next one must be rarer --------------
+
+
+def test_a_follow_up_no_rarer_than_the_alert_an_hour_ago_is_held_back_whatever_its_rule():
+    # OBV divergence emailed at 08:00 for the lowest close in 29 days; RSI oversold fires at 09:00 on the same record.
+    recent = [SentAlert(T0 - HOUR, ("obv_divergence",), score=696.0)]
+    decision = decide(signal(T0, rare("rsi_oversold", 696)), POLICY, recent, bar=100)
+    assert isinstance(decision, Suppress) and decision.reason == "cooldown"
+    assert "record of 696 candles" in decision.detail and "rsi_oversold, scores 696, no rarer" in decision.detail
+
+
+def test_a_follow_up_rarer_than_the_alert_before_is_emailed_with_its_other_fresh_firings():
+    recent = [SentAlert(T0 - HOUR, ("obv_divergence",), score=200.0)]
+    decision = decide(signal(T0, rare("rsi_oversold", 150), rare("volume_spike", 900)), POLICY, recent, bar=100)
+    assert isinstance(decision, Send) and set(decision.rules) == {"rsi_oversold", "volume_spike"}
+    assert decision.score == 900
+
+
+@pytest.mark.parametrize(("sent_before_ms", "held"), [(6 * HOUR - 1, True), (6 * HOUR, False), (-2 * HOUR, True)])
+def test_the_follow_up_reaches_as_far_as_the_cooldown_either_way(sent_before_ms: int, held: bool):
+    recent = [SentAlert(T0 - sent_before_ms, ("obv_divergence",), score=500.0)]
+    decision = decide(signal(T0, rare("rsi_oversold", 400)), POLICY, recent, bar=100)
+    assert isinstance(decision, Suppress if held else Send)
+
+
+def test_an_alert_logged_without_a_score_holds_no_follow_up_back():
+    # An email logged before the score was kept, or one of the user's own conditions only.
+    recent = [SentAlert(T0 - HOUR, ("obv_divergence",))]
+    assert isinstance(decide(signal(T0, rare("rsi_oversold", 150)), POLICY, recent, bar=100), Send)
+
+
+def test_a_users_own_condition_is_not_held_back_by_a_rarer_alert_before_it():
+    from crypto_advisor.contracts.watchlist import UserCondition
+
+    mine = UserCondition(name="dip", expression="rsi_14 crosses below 25", severity=1)
+    recent = [SentAlert(T0 - HOUR, ("volume_spike",), score=5000.0)]
+    asked = make_firing(mine.rule_id, severity=1)
+    decision = decide(signal(T0, asked, rare("fib_cross", 150)), POLICY, recent, bar=100, conditions=(mine,))
+    assert isinstance(decision, Send) and decision.rules == (mine.rule_id,)
+    assert decision.score is None  # an email of the user's conditions only holds no later alert back
+
+
+def test_one_move_over_six_hours_makes_one_email_and_another_only_when_it_turns_rarer():
+    # Given a different rule firing each hour as a slide deepens: the record grows in the fifth hour only
+    scores = {0: 300, 1: 300, 2: 250, 3: 300, 4: 420, 5: 420}
+    history: list[SentAlert] = []
+    emailed = []
+    for hour, score in scores.items():
+        decision = decide(signal(T0 + hour * HOUR, rare(f"rule_{hour}", score)), POLICY, history, bar=100)
+        if isinstance(decision, Send):
+            emailed.append(hour)
+            history.append(SentAlert(T0 + hour * HOUR, decision.rules, decision.score))
+    # Then the first hour and the hour it became more unusual were emailed, nothing between
+    assert emailed == [0, 4]

@@ -143,6 +143,21 @@ def test_an_earlier_email_of_the_same_rules_puts_the_signal_in_cooldown(parts, s
     assert len(parts["mailer"].sent) == 1
 
 
+def test_an_alert_keeps_its_rarity_so_a_follow_up_by_other_rules_no_rarer_is_held_back(parts, signal):
+    # Given an alert an hour earlier, logged with the score of the rarest firing it carried
+    earlier = signal.model_copy(update={"candle_ts": signal.candle_ts - HOUR})
+    notifier(parts).notify(earlier, now_ms=NOW)
+    sent = parts["log"].items[(signal.series, earlier.candle_ts)]
+    assert sent["score"] == max(score_of(f) for f in earlier.active_firings if f.rule_id in sent["rules"])
+    # When the next candle's firings are other rules, none rarer than that
+    renamed = [f.model_copy(update={"rule_id": f"other_{f.rule_id}"}) for f in signal.firings]
+    outcome = notifier(parts).notify(signal.model_copy(update={"firings": renamed}), now_ms=NOW)
+    # Then it is held back (the digest lists it) and only one email went out
+    assert isinstance(outcome, Suppressed) and outcome.suppress.reason == "cooldown"
+    assert "no rarer" in outcome.suppress.detail
+    assert len(parts["mailer"].sent) == 1
+
+
 def test_an_ses_failure_releases_the_claim_so_the_retry_sends(parts, signal):
     # Given SES throttling the first attempt
     parts["mailer"].fail_with.append(DeliveryError("Throttling", retryable=True))

@@ -29,6 +29,7 @@ from crypto_advisor.api.path_params import PathText
 from crypto_advisor.api.steering_context import steering_of
 from crypto_advisor.contracts.watchlist import Entry
 from crypto_advisor.steering.service import (
+    EditConflict,
     MuteRequest,
     NotEditable,
     NotFound,
@@ -79,6 +80,12 @@ def _not_found(exc: NotFound) -> Response[str]:
 
 @router.exception_handler(NotEditable)
 def _not_editable(exc: NotEditable) -> Response[str]:
+    return _json(409, {"error": str(exc)})
+
+
+@router.exception_handler(EditConflict)
+def _conflict(exc: EditConflict) -> Response[str]:
+    logger.warning("settings change not saved: the watchlist kept changing", reason=str(exc))
     return _json(409, {"error": str(exc)})
 
 

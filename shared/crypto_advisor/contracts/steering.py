@@ -1,7 +1,9 @@
 """What a user changes from the dashboard's Settings or an email's link: mutes, unsubscribes, and their history.
 
-Data only. The settings store (:mod:`crypto_advisor.adapters.settings_store`)
-keeps them in the SettingsTable; the alert policy reads mutes and unsubscribes
+Data only, and the error of a watchlist write that another edit overtook
+(:class:`WatchlistChanged`). The settings store
+(:mod:`crypto_advisor.adapters.settings_store`) keeps them in the
+SettingsTable; the alert policy reads mutes and unsubscribes
 (:mod:`crypto_advisor.notify.policy`), the steering use case writes them
 (:mod:`crypto_advisor.steering.service`).
 
@@ -70,7 +72,20 @@ class Change(BaseModel):
 
 @dataclass(frozen=True)
 class WatchlistText:
-    """The watchlist object as read: its text and the S3 version it is (None for a bundled file)."""
+    """The watchlist object as read: its text, the S3 version it is and its ETag (both None for a bundled file).
+
+    The ETag is what a write is conditional on (S3's ``If-Match``): an edit is written over the object it was made
+    to, never over one that changed since it was read.
+    """
 
     text: str
     version: str | None
+    etag: str | None = None
+
+
+class WatchlistChanged(Exception):
+    """The watchlist object is no longer the one read (another edit wrote it since): nothing was written.
+
+    Not a :class:`~crypto_advisor.contracts.errors.StorageError`: the store answered, and the edit can be made
+    again to what it holds now.
+    """

@@ -19,8 +19,10 @@ class WatchlistObject(Protocol):
 
     def read(self) -> WatchlistText: ...
 
-    def write(self, text: str) -> str | None:
-        """Store ``text`` as the watchlist; the new version id (the bucket keeps the previous one)."""
+    def write(self, text: str, *, replacing: WatchlistText) -> str | None:
+        """Store ``text`` in place of ``replacing`` (what was read); the new version id (the bucket keeps the previous
+        one). Raise :class:`~crypto_advisor.contracts.steering.WatchlistChanged`, writing nothing, if the object is no
+        longer ``replacing``: two edits that read the same version must not both write over it, or one is lost."""
         ...
 
 

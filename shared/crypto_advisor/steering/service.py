@@ -13,7 +13,12 @@
   :class:`~crypto_advisor.contracts.errors.UnknownSymbolError` refuses it naming ``symbol``.
   The previous version is kept by the archive bucket's versioning (template.yaml: ``VersioningConfiguration``);
   the history entry names both version ids. The document is written back as YAML from its parsed form:
-  what it says is kept, its comments are not.
+  what it says is kept, its comments are not. The write is conditional on the version read: when another edit
+  wrote the watchlist meanwhile (two tabs, two people, a Settings change while an email's link mutes), the edit
+  is made again to what it holds now, checked whole again and written, at most :data:`EDIT_ATTEMPTS` times, then
+  refused (:class:`EditConflict`) with nothing written. An edit is a change to make ("add this series"), not a
+  document to put back, so no accepted change is lost, and one that no longer applies (removing a series the other
+  edit removed) is answered as it would be alone.
 - **Mutes** (a rule or a whole series, until a time) and **unsubscribes** live in
   the SettingsTable, which the notifier reads per signal, so they act on the next
   alert, no cold start needed.
@@ -40,7 +45,15 @@ from crypto_advisor.contracts.errors import SourceError, UnknownSymbolError
 from crypto_advisor.contracts.link_token import LinkClaims
 from crypto_advisor.contracts.market_scan import SCAN_SOURCE
 from crypto_advisor.contracts.series import Series, SeriesError
-from crypto_advisor.contracts.steering import Change, ChangeKind, Mute, Via, utc_text
+from crypto_advisor.contracts.steering import (
+    Change,
+    ChangeKind,
+    Mute,
+    Via,
+    WatchlistChanged,
+    WatchlistText,
+    utc_text,
+)
 from crypto_advisor.contracts.units import DAY_MS
 from crypto_advisor.contracts.watchlist import (
     AlertPolicyOverrides,
@@ -55,6 +68,9 @@ from crypto_advisor.steering.ports import SettingsPort, SymbolSource, WatchlistO
 
 #: The longest mute: a year. Longer is removing the series, which says what it means.
 MAX_MUTE_MS = 366 * DAY_MS
+#: How many times an edit is made to the watchlist as read, when other edits keep writing it first, before it is
+#: refused: each attempt is a read, the edit and a conditional write, so a few cover people editing at once.
+EDIT_ATTEMPTS = 3
 
 
 class SettingsRejected(ValueError):
@@ -71,6 +87,10 @@ class NotFound(LookupError):
 
 class NotEditable(RuntimeError):
     """The watchlist is the bundled file: set WatchlistS3Key to edit it from the dashboard."""
+
+
+class EditConflict(RuntimeError):
+    """Other edits wrote the watchlist each time this one was about to (:data:`EDIT_ATTEMPTS`): nothing saved."""
 
 
 class SourceUnavailable(RuntimeError):
@@ -232,12 +252,12 @@ class Steering:
         watchlist = self.current()
         if not any(w.series.key == key for w in watchlist.series):
             raise NotFound(_not_an_entry(watchlist, key))
-        default_tf = (yaml.safe_load(self._watchlist.read().text).get("defaults") or {}).get("timeframe", "1h")
 
         def edit(document: dict[str, Any]) -> list[str]:
+            default_tf = (document.get("defaults") or {}).get("timeframe", "1h")
             entries = document.get("series") or []
             kept = [raw for raw in entries if _raw_key(raw, default_tf) != key]
-            if len(kept) == len(entries):  # the object changed since it was read: write nothing rather than a no-op
+            if len(kept) == len(entries):  # another edit removed it since: write nothing rather than a no-op
                 raise NotFound(_not_an_entry(watchlist, key))
             document["series"] = kept
             return [f"removed {key}"]
@@ -255,26 +275,29 @@ class Steering:
         field: str,
         listed: bool = False,
     ) -> dict[str, Any]:
-        """Apply ``edit`` to the watchlist, check it whole, write it, record the change; nothing on a refusal."""
+        """Apply ``edit`` to the watchlist, check it whole, write it, record the change; nothing on a refusal.
+
+        The write is over the version read only: if another edit wrote first, ``edit`` is applied again to the
+        watchlist as it is now (its refusals then answer for that), up to :data:`EDIT_ATTEMPTS` times.
+        """
         if not self._watchlist.editable:
             raise NotEditable(
                 f"the watchlist is {self._watchlist.uri}, bundled with the deployment: set the WatchlistS3Key "
                 "parameter to edit it from the dashboard"
             )
-        before = self._watchlist.read()
-        document = yaml.safe_load(before.text)
-        if not isinstance(document, dict):
-            raise SettingsRejected("watchlist", f"{self._watchlist.uri} is not a watchlist mapping")
-        edited = copy.deepcopy(document)
-        said = edit(edited)
-        text = yaml.safe_dump(edited, sort_keys=False, allow_unicode=True, default_flow_style=None)
-        try:
-            parsed = parse_watchlist(text, origin=self._watchlist.uri)
-        except WatchlistError as exc:
-            raise SettingsRejected(field, str(exc)) from None
-        if listed:
-            self._check_listed(parsed, parse_watchlist(before.text, origin=self._watchlist.uri), now_ms)
-        version = self._watchlist.write(text)
+        for _attempt in range(EDIT_ATTEMPTS):
+            before = self._watchlist.read()
+            text, said = self._edited(before, edit, now_ms=now_ms, field=field, listed=listed)
+            try:
+                version = self._watchlist.write(text, replacing=before)
+            except WatchlistChanged:
+                continue
+            break
+        else:
+            raise EditConflict(
+                f"the watchlist {self._watchlist.uri} was changed by other edits each of the {EDIT_ATTEMPTS} times "
+                "this change was about to be saved: nothing saved; reload Settings and try again"
+            )
         summary = "; ".join(said)
         self._store.record(
             Change(
@@ -287,6 +310,31 @@ class Steering:
             )
         )
         return {"summary": summary, "previous_version": before.version, "version": version}
+
+    def _edited(
+        self,
+        before: WatchlistText,
+        edit: Callable[[dict[str, Any]], list[str]],
+        *,
+        now_ms: int,
+        field: str,
+        listed: bool,
+    ) -> tuple[str, list[str]]:
+        """The watchlist ``before`` with ``edit`` made, checked whole (and its new series' listings), as YAML; and
+        what ``edit`` said it did."""
+        document = yaml.safe_load(before.text)
+        if not isinstance(document, dict):
+            raise SettingsRejected("watchlist", f"{self._watchlist.uri} is not a watchlist mapping")
+        edited = copy.deepcopy(document)
+        said = edit(edited)
+        text = yaml.safe_dump(edited, sort_keys=False, allow_unicode=True, default_flow_style=None)
+        try:
+            parsed = parse_watchlist(text, origin=self._watchlist.uri)
+        except WatchlistError as exc:
+            raise SettingsRejected(field, str(exc)) from None
+        if listed:
+            self._check_listed(parsed, parse_watchlist(before.text, origin=self._watchlist.uri), now_ms)
+        return text, said
 
     def _check_listed(self, after: Watchlist, before: Watchlist, now_ms: int) -> None:
         """Ask each new series' source whether it lists the symbol (the ingest's request): unlisted means refused."""

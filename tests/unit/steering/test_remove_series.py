@@ -14,7 +14,7 @@ import pytest
 
 from crypto_advisor.api import settings_routes
 from crypto_advisor.api.app import resolver
-from crypto_advisor.contracts.steering import Change, Mute, WatchlistText
+from crypto_advisor.contracts.steering import Change, Mute, WatchlistChanged, WatchlistText
 from crypto_advisor.contracts.watchlist import WatchedSeries
 from crypto_advisor.local.http_api import Route, http_event
 from crypto_advisor.steering.ports import SettingsPort, SymbolSource, WatchlistObject
@@ -29,7 +29,8 @@ series:
 
 
 class VersionedObject(WatchlistObject):
-    """The watchlist object: every write is a new version, as the archive bucket's versioning keeps it."""
+    """The watchlist object: every write is a new version, as the archive bucket's versioning keeps it, and only
+    over the version read, as S3's ``If-Match`` on the read's ETag allows it (the version's number stands for it)."""
 
     def __init__(self, text: str) -> None:
         self.versions = [text]
@@ -43,9 +44,11 @@ class VersionedObject(WatchlistObject):
         return True
 
     def read(self) -> WatchlistText:
-        return WatchlistText(self.versions[-1], str(len(self.versions)))
+        return WatchlistText(self.versions[-1], str(len(self.versions)), f"etag-{len(self.versions)}")
 
-    def write(self, text: str) -> str | None:
+    def write(self, text: str, *, replacing: WatchlistText) -> str | None:
+        if replacing.etag != f"etag-{len(self.versions)}":
+            raise WatchlistChanged(f"{self.uri} is version {len(self.versions)}, not {replacing.version}")
         self.versions.append(text)
         return str(len(self.versions))
 

@@ -10,6 +10,7 @@ deploy stops with it instead of waiting an hour for an answer.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -35,7 +36,7 @@ def lambda_handler(
             document = cfn_response(event, status="SUCCESS", physical_id=event.get("PhysicalResourceId", pool_id))
         else:
             addresses = [a for a in str(props.get("Users", "")).split(",") if a.strip()]
-            synced = (users or cognito_users()).sync(pool_id, addresses)
+            synced = (users or cognito_users(os.environ.get("AWS_ENDPOINT_URL"))).sync(pool_id, addresses)
             logger.info(
                 "dashboard users synced",
                 users_created=list(synced.created),

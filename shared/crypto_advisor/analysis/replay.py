@@ -13,8 +13,9 @@ same share over every candle.
 Those shares are descriptive. Whether a rule's edge is real is the out-of-sample
 test of :mod:`crypto_advisor.analysis.rule_edge` (walk-forward, over
 non-overlapping firings, Benjamini-Hochberg over every rule and horizon of the
-report), added per rule and horizon as ``blocks``, ``excess``, ``t``, ``p``,
-``q``, ``bh_kept`` and ``verdict``. The report covers the replay's whole past;
+report, directional and neutral rules as two families), added per rule and
+horizon as ``blocks``, ``excess``, ``t``, ``p``, ``q``, ``bh_kept``,
+``verdict`` and ``family``. The report covers the replay's whole past;
 the daily training run writes it before the candles it is quoted on, so the
 verdict an email quotes was reached without them. A replay that quotes records
 at each of its own candles asks :meth:`~crypto_advisor.analysis.rule_edge.FiringHistory.records_at`
@@ -23,7 +24,7 @@ with the firings of :func:`fire`.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -31,7 +32,7 @@ import numpy as np
 
 from crypto_advisor.analysis.closed_candle import analyze
 from crypto_advisor.analysis.edge_verdicts import EDGE, WORSE
-from crypto_advisor.analysis.rule_edge import FDR_Q, MIN_BLOCKS, T_MIN, Firing, FiringHistory
+from crypto_advisor.analysis.rule_edge import DIRECTIONAL, FDR_Q, MIN_BLOCKS, NEUTRAL, T_MIN, Firing, FiringHistory
 from crypto_advisor.analysis.rules import Rule
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
@@ -116,6 +117,8 @@ def replay_report(
     tested = (
         FiringHistory(closes, events_of, horizons=HORIZONS, start=warmup).records_at(len(closes) - 1) if steps else {}
     )
+    corrected = Counter(r.family for by_h in tested.values() for r in by_h.values() if r.p is not None)
+    families = {family: corrected[family] for family in (DIRECTIONAL, NEUTRAL)}
     stats = []
     for rule in rules:
         events = events_of[rule.id]
@@ -131,11 +134,13 @@ def replay_report(
         "from_ts": candles[warmup].ts if steps else None,
         "to_ts": candles[-1].ts,
         "edge_test": {
-            "method": "walk-forward, non-overlapping firings, Benjamini-Hochberg over rules x horizons",
+            "method": "walk-forward, non-overlapping firings, Benjamini-Hochberg over rules x horizons, "
+            "directional and neutral rules corrected as two families",
             "t_min": T_MIN,
             "fdr_q": FDR_Q,
             "min_blocks": MIN_BLOCKS,
-            "family": sum(1 for by_h in tested.values() for r in by_h.values() if r.p is not None),
+            "family": sum(families.values()),
+            "families": families,
         },
         "rules": [s.as_dict() for s in stats],
     }

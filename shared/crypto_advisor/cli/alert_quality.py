@@ -52,6 +52,7 @@ def format_report(report: dict[str, Any]) -> str:
                 f"  directional headlines right {horizon} candle(s) later: {skill['hit_rate']:.1%} "
                 f"vs base {skill['base_rate']:.1%} (n={skill['n']}, {skill['blocks']} blocks, t={skill['t']})"
             )
+            lines.append(f"    {skill['reading']}")
     quoted = ", ".join(f"{verdict} {n:,}" for verdict, n in report["quoted_records"].items()) or "none"
     lines.append(f"  rule records quoted in the emails (out of sample, 24 candles): {quoted}")
     suppressed = ", ".join(f"{reason} {n:,}" for reason, n in report["suppressed"].items())

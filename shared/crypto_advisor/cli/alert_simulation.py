@@ -4,34 +4,49 @@ Each candle in the range is analysed by :func:`crypto_advisor.analysis.closed_ca
 (what AnalyzeFunction runs) on the candles up to it, and decided by
 :func:`crypto_advisor.notify.policy.decide` (what NotifyFunction runs) with the
 sends made so far: cooldowns, the rarity bar and the weekly cap act exactly as
-live. The bar is walk-forward, the way the daily training run sets it live:
-once a day (at 00:00 UTC) it is recalibrated
-(:func:`crypto_advisor.analysis.alert_budget.calibrate`) from the candidates of
-the trailing :data:`CALIBRATION_DAYS` only, and the default bar applies until
-:data:`~crypto_advisor.analysis.alert_budget.MIN_CALIBRATION_WEEKS` of history
-exist. Nothing a decision uses comes from after its candle.
+live. The sends the policy sees are those NotifyFunction reads from the log:
+:func:`~crypto_advisor.notify.policy.cooldown_window` of the longest cooldown
+(the policy's or a condition's), so a cooldown longer than the weekly cap's
+seven days, and the follow-up check within it, apply in full. The bar is
+walk-forward, the way the daily training run sets it live: once a day (at
+00:00 UTC) it is recalibrated by
+:func:`~crypto_advisor.training.service.calibrate_trailing`, the training
+run's own function, from the candidates of the trailing
+:data:`~crypto_advisor.training.service.CALIBRATION_DAYS` only, and the default
+bar applies until :data:`~crypto_advisor.analysis.alert_budget.MIN_CALIBRATION_WEEKS`
+of history exist. Nothing a decision uses comes from after its candle.
 
 The measurement (:func:`measure`) is then about the emails a user would have
 received: how many, how they spread over days, what headlined them and why the
 others were held back, and for directional headlines how often the price went
-the way the email pointed, against the base rate of the same candles.
+the way the email pointed, against the base rate of the same candles, tested
+the way a rule's record is (:func:`headline_record`), and the rule records the
+emails would have quoted (:func:`quoted_records`).
 """
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
-from crypto_advisor.analysis.alert_budget import AlertBar, Candidate, calibrate, candidate_of, default_bar
-from crypto_advisor.analysis.replay import walk
-from crypto_advisor.analysis.rule_edge import FiringHistory
+from crypto_advisor.analysis.alert_budget import AlertBar, Candidate, candidate_of, default_bar
+from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, TOO_FEW, WORSE
+from crypto_advisor.analysis.replay import HORIZONS, walk
+from crypto_advisor.analysis.rule_edge import (
+    MIN_BLOCKS,
+    T_MIN,
+    EdgeRecord,
+    FiringHistory,
+    floored_excess,
+    judge,
+    p_value,
+    thin,
+)
 from crypto_advisor.analysis.rules import Rule, with_conditions
 from crypto_advisor.contracts.alerts import SentAlert
 from crypto_advisor.contracts.candle import Candle
@@ -39,13 +54,11 @@ from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy, UserCondition
-from crypto_advisor.notify.policy import Send, decide
-from crypto_advisor.notify.view import PREFERRED_HORIZON, headline_order
+from crypto_advisor.notify.policy import Send, cooldown_window, decide, longest_cooldown
+from crypto_advisor.notify.replay_figures import rule_records
+from crypto_advisor.notify.view import headline_order
+from crypto_advisor.training.service import calibrate_trailing
 
-#: History the daily recalibration of the bar looks back on (as the training run's replay of the archive).
-CALIBRATION_DAYS = 365
-#: Outcome horizons, in candles, of the headline's hit rate.
-HORIZONS = (1, 4, 24)
 #: Candles of history an analysis needs before it can judge anything (the indicators' warm-up).
 WARMUP = 200
 
@@ -95,31 +108,31 @@ def decide_over(
     first: int,
     conditions: Sequence[UserCondition] = (),
 ) -> Simulation:
-    """The live policy over ``signals`` (in candle order), with the sends made so far and a walk-forward bar."""
+    """The live policy over ``signals`` (in candle order), with the sends made so far and a walk-forward bar.
+
+    The sends the policy sees at a candle are those live reads from the log:
+    the :func:`~crypto_advisor.notify.policy.cooldown_window` of the longest
+    cooldown of the policy and its conditions, up to the candle (no later send
+    exists yet).
+    """
     tf = series.timeframe_ms
     sim = Simulation(series=series, candles=candles, first_index=first)
     candidates: list[Candidate] = []
     sends: list[SentAlert] = []
     bar = default_bar(tf, policy.max_per_week)
     calibrated_day: int | None = None
+    longest = longest_cooldown(policy, conditions)
     for index, signal in signals:
         ts = signal.candle_ts
         if ts // DAY_MS != calibrated_day:
             calibrated_day = ts // DAY_MS
-            since = max(ts - CALIBRATION_DAYS * DAY_MS, candles[first].ts)
-            bar = calibrate(
-                [c for c in candidates if c.ts >= since],
-                span_ms=ts - since,
-                timeframe_ms=tf,
-                max_per_week=policy.max_per_week,
-                cooldown_ms=policy.cooldown_ms,
-                weekly_cap=policy.weekly_cap,
-            )
+            bar = calibrate_trailing(candidates, first_ts=candles[first].ts, end_ts=ts, timeframe_ms=tf, policy=policy)
             sim.bars.append(bar)
         sim.analysed += 1
         for firing in signal.firings:
             sim.fired.setdefault(firing.rule_id, []).append((index, firing.direction))
-        recent = [s for s in sends if ts - WEEK_MS < s.candle_ts <= ts]
+        since = cooldown_window(ts, longest)[0]
+        recent = [s for s in sends if since <= s.candle_ts <= ts]
         decision = decide(
             signal, policy, recent, default_recipients=("you@example.com",), bar=bar.score, conditions=conditions
         )
@@ -171,29 +184,69 @@ def _utc_day(ts: int) -> str:
     return datetime.fromtimestamp(ts / 1000, tz=UTC).strftime("%Y-%m-%d")
 
 
-def block_t(excess: Sequence[float], times: Sequence[int], horizon_ms: int) -> tuple[float | None, int]:
-    """The t-statistic of the mean excess hit over blocks whose outcomes do not overlap, and the number of blocks.
+def headline_record(
+    indices: np.ndarray, hits: np.ndarray, shares: np.ndarray, horizon: int, *, min_blocks: int = MIN_BLOCKS
+) -> tuple[EdgeRecord, float | None]:
+    """The emails' outcomes tested as a rule's record is, over emails whose outcome windows do not overlap, and the
+    smallest edge that test could detect.
 
-    Emails whose outcome windows overlap (two emails within ``horizon_ms``)
-    share most of their outcome, so they are one observation: each block
-    starts at an email and takes every later email inside its window; the
-    block's value is its mean excess. t = mean / (sd / sqrt(blocks)); None
-    with fewer than 2 blocks or no spread.
+    ``indices`` are the emails' candles (sorted), ``hits`` 1 when the price went
+    the way the email pointed ``horizon`` candles later, ``shares`` the base
+    rate each is measured against. The emails kept are
+    :func:`~crypto_advisor.analysis.rule_edge.thin`'s (each one's window
+    starts after the previous kept one's ended, decided by time alone). Unlike
+    a rule's record, the hit and base rates are over those same kept emails as
+    ``t``, so the figures printed side by side cannot contradict each other.
+    The standard error is floored at a no-edge headline's
+    (:func:`~crypto_advisor.analysis.rule_edge.floored_excess`). The second
+    value is the power: ``t`` reaches :data:`T_MIN` only for an excess of at
+    least ``T_MIN`` standard errors, so a smaller real edge would have gone
+    undetected; None when not tested (fewer than ``min_blocks`` kept emails).
     """
-    blocks: list[list[float]] = []
-    start: int | None = None
-    for value, ts in sorted(zip(excess, times, strict=True), key=lambda p: p[1]):
-        if start is None or ts - start >= horizon_ms:
-            blocks.append([])
-            start = ts
-        blocks[-1].append(value)
-    means = [statistics.fmean(b) for b in blocks]
-    if len(means) < 2:
-        return None, len(means)
-    sd = statistics.stdev(means)
-    if sd == 0:
-        return None, len(means)
-    return statistics.fmean(means) / (sd / math.sqrt(len(means))), len(means)
+    kept = thin(indices, horizon)
+    hits, shares = hits[kept], shares[kept]
+    blocks = len(hits)
+    hit_rate = float(hits.mean()) if blocks else None
+    base_rate = float(shares.mean()) if blocks else None
+    untested = EdgeRecord(horizon, len(indices), blocks, hit_rate, base_rate, None, None, None)
+    if blocks < max(min_blocks, 2):
+        return untested, None
+    excess, se = floored_excess(hits, shares)
+    if se <= 0:
+        return replace(untested, excess=excess, verdict=NO_EVIDENCE), None
+    return replace(untested, excess=excess, t=excess / se, p=p_value(excess / se)), T_MIN * se
+
+
+def _skill_figures(record: EdgeRecord, detectable: float | None) -> dict[str, Any]:
+    """One horizon's figures as the report writes them, with words that say what they support."""
+    figures = {
+        "n": record.n,
+        "blocks": record.blocks,
+        "hit_rate": _rounded(record.hit_rate, 4),
+        "base_rate": _rounded(record.base_rate, 4),
+        "t": _rounded(record.t, 2),
+        "detectable_edge": _rounded(detectable, 4),
+        "verdict": record.verdict,
+    }
+    return {**figures, "reading": skill_words(figures)}
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def skill_words(skill: dict[str, Any]) -> str:
+    """What a horizon's headline test supports, in words, with its power when it found nothing."""
+    if skill["verdict"] == TOO_FEW:
+        return f"too few non-overlapping emails to test ({skill['blocks']}, {MIN_BLOCKS} needed)"
+    if skill["verdict"] == EDGE:
+        return "better than chance"
+    if skill["verdict"] == WORSE:
+        return "worse than chance"
+    if skill["detectable_edge"] is None:
+        return "no evidence of an edge"
+    points = 100 * skill["detectable_edge"]
+    return f"no evidence of an edge; an edge under about {points:.0f} points would not be detected"
 
 
 def _headline_skill(sim: Simulation) -> dict[str, Any]:
@@ -202,58 +255,69 @@ def _headline_skill(sim: Simulation) -> dict[str, Any]:
     The base rate is the share of all analysed candles followed by a move the
     same way (up for a bullish headline, down for a bearish one), so an email
     pointing up in a rising market is not credited with the market's drift.
+    The test is :func:`headline_record`'s, the horizons corrected together by
+    Benjamini-Hochberg (:func:`~crypto_advisor.analysis.rule_edge.judge`) as
+    a rule's horizons are.
     """
     closes = np.array([c.close for c in sim.candles])
     analysed = np.arange(sim.first_index, sim.first_index + sim.analysed)
-    tf = sim.series.timeframe_ms
     directional = [e for e in sim.emails if e.direction in ("bullish", "bearish")]
-    skill: dict[str, Any] = {}
+    records: dict[int, EdgeRecord] = {}
+    detectable: dict[int, float | None] = {}
     for h in HORIZONS:
         start = analysed[analysed + h < len(closes)]
         forward = closes[start + h] / closes[start] - 1
         base = {"bullish": float(np.mean(forward > 0)), "bearish": float(np.mean(forward < 0))} if len(start) else {}
-        hits: list[float] = []
-        bases: list[float] = []
-        times: list[int] = []
-        for email in directional:
-            if email.index + h >= len(closes) or not base:
-                continue
-            move = closes[email.index + h] / closes[email.index] - 1
-            hits.append(float(move > 0) if email.direction == "bullish" else float(move < 0))
-            bases.append(base[email.direction])
-            times.append(email.ts)
-        t, blocks = block_t([a - b for a, b in zip(hits, bases, strict=True)], times, h * tf)
-        skill[str(h)] = {
-            "n": len(hits),
-            "blocks": blocks,
-            "hit_rate": round(statistics.fmean(hits), 4) if hits else None,
-            "base_rate": round(statistics.fmean(bases), 4) if bases else None,
-            "t": round(t, 2) if t is not None else None,
-        }
-    return skill
+        known = [e for e in directional if e.index + h < len(closes) and base]
+        indices = np.array([e.index for e in known], dtype=np.int64)
+        moves = closes[indices + h] / closes[indices] - 1
+        bullish = np.array([e.direction == "bullish" for e in known], dtype=bool)
+        hits = np.where(bullish, moves > 0, moves < 0).astype(np.float64)
+        shares = np.array([base[e.direction] for e in known], dtype=np.float64)
+        records[h], detectable[h] = headline_record(indices, hits, shares, h)
+    judged = judge({"headline": records})["headline"]
+    return {str(h): _skill_figures(judged[h], detectable[h]) for h in HORIZONS}
 
 
 def quoted_records(sim: Simulation) -> dict[str, int]:
     """How the rule records the emails would have quoted read, counted by verdict.
 
-    Each email quotes, for each of its rules, the out-of-sample record at
-    :data:`~crypto_advisor.notify.view.PREFERRED_HORIZON` candles computed only
-    from the firings and closes before the emailed candle
-    (:class:`~crypto_advisor.analysis.rule_edge.FiringHistory`), judged as one
-    Benjamini-Hochberg family: "better than chance" is quoted exactly when the
-    verdict is ``edge``.
+    At each email, the records are what the live replay report holds: every
+    rule at every one of its horizons (:data:`~crypto_advisor.analysis.replay.HORIZONS`),
+    out of sample (only the firings and closes before the emailed candle,
+    :class:`~crypto_advisor.analysis.rule_edge.FiringHistory`) and judged
+    together by Benjamini-Hochberg. They are read by the email's own reader
+    (:func:`~crypto_advisor.notify.replay_figures.rule_records`: the preferred
+    horizon, else the longest with data; a rule with no outcome yet is not
+    quoted), so "better than chance" is counted exactly when an email would
+    say it.
     """
     if not sim.emails or not sim.fired:
         return {}
     closes = [c.close for c in sim.candles]
-    history = FiringHistory(closes, sim.fired, horizons=(PREFERRED_HORIZON,), start=sim.first_index)
+    history = FiringHistory(closes, sim.fired, horizons=HORIZONS, start=sim.first_index)
     verdicts: Counter[str] = Counter()
     for email in sim.emails:
-        records = history.records_at(email.index)
-        for rule in email.rules:
-            if rule in records:
-                verdicts[records[rule][PREFERRED_HORIZON].verdict] += 1
+        quoted = rule_records(_as_report(history.records_at(email.index)))
+        verdicts.update(quoted[rule].verdict for rule in email.rules if rule in quoted)
     return dict(verdicts.most_common())
+
+
+def _as_report(records: dict[str, dict[int, EdgeRecord]]) -> dict[str, Any]:
+    """Records in the replay report's shape (the figures the email reads: n, rates and the test's)."""
+    return {
+        "replayed": 0,
+        "rules": [
+            {
+                "rule_id": rule,
+                "horizons": {
+                    str(h): {"n": r.n, "hit_rate": r.hit_rate, "base_rate": r.base_rate, **r.as_dict()}
+                    for h, r in by_h.items()
+                },
+            }
+            for rule, by_h in records.items()
+        ],
+    }
 
 
 def measure(sim: Simulation) -> dict[str, Any]:

@@ -129,6 +129,12 @@ def cooldown_window(candle_ts: int, cooldown_ms: int) -> tuple[int, int]:
     return candle_ts - max(reach, WEEK_MS - 1), candle_ts + reach
 
 
+def longest_cooldown(policy: AlertPolicy | None, conditions: Sequence[UserCondition] = ()) -> int:
+    """The longest cooldown :func:`decide` may apply to a series: its policy's or one of its conditions' own. The
+    sends it reads are those of :func:`cooldown_window` of this (live from the log, and in the replay alike)."""
+    return max([policy.cooldown_ms if policy else 0, *(c.cooldown_ms for c in conditions)])
+
+
 def decide(
     signal: Signal,
     policy: AlertPolicy | None,

@@ -97,7 +97,15 @@ from crypto_advisor.notify.links import LinkSigner
 from crypto_advisor.notify.market import MarketMove, is_large, market_move
 from crypto_advisor.notify.market_email import render_market_email
 from crypto_advisor.notify.mime import build_message
-from crypto_advisor.notify.policy import Send, Suppress, candle_closed_ms, cooldown_window, decide, series_muted
+from crypto_advisor.notify.policy import (
+    Send,
+    Suppress,
+    candle_closed_ms,
+    cooldown_window,
+    decide,
+    longest_cooldown,
+    series_muted,
+)
 from crypto_advisor.notify.ports import (
     AlertLog,
     CandleWindow,
@@ -310,7 +318,7 @@ class Notifier:
         report = _Once(lambda: self.figures.read(watched.series) if watched is not None else None)
         bar = self._bar(signal, watched, report, policy)
         conditions = watched.conditions if watched is not None else ()
-        longest = max([policy.cooldown_ms if policy else 0, *(c.cooldown_ms for c in conditions)])
+        longest = longest_cooldown(policy, conditions)
         mutes, unsubscribed = self._steering(signal, watched)
         decision = decide(
             signal,

@@ -9,7 +9,9 @@ Per series (a failure stops that series alone and is reported with its error):
    dropped and counted; the run continues from the live end, which is what
    the analysis predicts from.
 3. Replay the rules over those candles and store the figures where the
-   notifier reads them (``stats/replay/...``), as ``make demo`` does.
+   notifier reads them (``stats/replay/...``), as ``make demo`` does, with
+   the rarity bar calibrated on the trailing :data:`CALIBRATION_DAYS` of
+   them (:func:`calibrate_trailing`, which ``make alert-quality`` calls too).
 4. Train (walk-forward cards, then the final fit) and write the version to
    ``models/.../v=<run time>/``. Too short a history for the folds is
    reported as "too little history: N candles", not as a failure.
@@ -51,13 +53,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from crypto_advisor.analysis.alert_budget import calibrate, candidate_of
+from crypto_advisor.analysis.alert_budget import AlertBar, Candidate, calibrate, candidate_of
 from crypto_advisor.analysis.firing_strength import strength_quantiles
 from crypto_advisor.analysis.replay import firings_of, replay_report, walk
 from crypto_advisor.analysis.rules import Rule, with_conditions
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.units import DAY_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.forecast.card import ModelCard, card_losses
 from crypto_advisor.forecast.config import ForecastConfig
@@ -65,6 +68,9 @@ from crypto_advisor.training.ports import Ports
 
 #: Candles of history before the replay's first analysis (the indicators' warm-up), as in ``make demo``.
 REPLAY_WARMUP = 200
+#: History the rarity bar is calibrated on, live and in ``make alert-quality``: the market as it is now (a
+#: year holds every season of volatility), not a calm or wild stretch years ago that a whole archive would weigh in.
+CALIBRATION_DAYS = 365
 #: Losses within this of each other are equal (float noise between two evaluations of one model).
 TOLERANCE = 1e-12
 #: Configuration fields that decide which rows are scored and what is predicted: if any differs,
@@ -220,17 +226,37 @@ def replay_with_bar(series: Series, candles: Sequence[Candle], rules: Sequence[R
     signals = list(walk(series, candles, rules, first=REPLAY_WARMUP))
     report = replay_report(series, candles, rules, firings_of(signals), warmup=REPLAY_WARMUP)
     candidates = [c for _, signal in signals if (c := candidate_of(signal, policy)) is not None]
-    bar = calibrate(
+    bar = calibrate_trailing(
         candidates,
-        span_ms=candles[-1].ts - candles[REPLAY_WARMUP].ts + series.timeframe_ms,
+        first_ts=candles[REPLAY_WARMUP].ts,
+        end_ts=candles[-1].ts + series.timeframe_ms,
         timeframe_ms=series.timeframe_ms,
-        max_per_week=policy.max_per_week,
-        cooldown_ms=policy.cooldown_ms,
-        weekly_cap=policy.weekly_cap,
+        policy=policy,
     )
     report["alert_bar"] = bar.as_dict()
     report["strength"] = strength_quantiles(signals)
     return report
+
+
+def calibrate_trailing(
+    candidates: Sequence[Candidate], *, first_ts: int, end_ts: int, timeframe_ms: int, policy: AlertPolicy
+) -> AlertBar:
+    """The bar calibrated on the candidates of the :data:`CALIBRATION_DAYS` before ``end_ts`` (none before
+    ``first_ts``, the first analysed candle): the one window the live training run and ``make alert-quality`` share,
+    so the simulated bar cannot drift from the live one.
+
+    ``end_ts`` is where the history ends (the close of its last candle); the
+    span calibrated on is from the window's start to it.
+    """
+    since = max(end_ts - CALIBRATION_DAYS * DAY_MS, first_ts)
+    return calibrate(
+        [c for c in candidates if since <= c.ts < end_ts],
+        span_ms=end_ts - since,
+        timeframe_ms=timeframe_ms,
+        max_per_week=policy.max_per_week,
+        cooldown_ms=policy.cooldown_ms,
+        weekly_cap=policy.weekly_cap,
+    )
 
 
 def _gate(

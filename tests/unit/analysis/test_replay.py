@@ -112,6 +112,24 @@ def test_the_report_adds_the_out_of_sample_edge_test_of_every_rule_and_horizon()
     assert "t 24" in format_table(report)
 
 
+def test_the_report_counts_the_directional_and_the_neutral_family_apart():
+    # Given a directional rule and a neutral one, each with enough separate firings to be tested
+    candles = demo_candles(count=1_200)
+    rules = build_rules(None)[:2]
+    fired = {
+        rules[0].id: [(i, "bullish") for i in range(200, 1_150, 25)],
+        rules[1].id: [(i, "neutral") for i in range(210, 1_150, 25)],
+    }
+    # When the report is made
+    report = replay_report(Series.parse("kraken:BTC-USD:1h"), candles, rules, fired, warmup=200)
+    # Then each rule's three horizons are corrected in its own family, and the report says so
+    test = report["edge_test"]
+    assert test["families"] == {"directional": 3, "neutral": 3} and test["family"] == 6
+    assert "two families" in test["method"]
+    families = {r["rule_id"]: {f["family"] for f in r["horizons"].values()} for r in report["rules"]}
+    assert families == {rules[0].id: {"directional"}, rules[1].id: {"neutral"}}
+
+
 def test_the_command_line_replays_a_csv_and_writes_json(tmp_path):
     # Given a CSV export of 300 hourly candles
     candles = demo_candles(count=300)

@@ -7,8 +7,17 @@ import math
 import numpy as np
 import pytest
 
-from crypto_advisor.analysis.edge_verdicts import EDGE, TOO_FEW, WORSE
-from crypto_advisor.analysis.rule_edge import Firing, FiringHistory, benjamini_hochberg, thin
+from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, TOO_FEW, WORSE
+from crypto_advisor.analysis.rule_edge import (
+    DIRECTIONAL,
+    NEUTRAL,
+    EdgeRecord,
+    Firing,
+    FiringHistory,
+    benjamini_hochberg,
+    judge,
+    thin,
+)
 
 HORIZONS = (1, 4, 24)
 
@@ -246,3 +255,74 @@ def test_false_edges_on_random_walks_stay_at_or_under_five_percent():
     # Then "better than chance" is rare: at most 5% of the seeds have any, and far fewer of the tests
     assert seeds_with_false_edge / len(seeds) <= 0.05
     assert false_edges / tests <= 0.05
+
+
+# --- directional and neutral families ---------------------------------------------------------------
+
+
+def record_with(p: float, t: float, family: str) -> EdgeRecord:
+    """A record tested at 24 candles with ``p`` and ``t``, before BH."""
+    return EdgeRecord(24, 100, 50, 0.55, 0.5, 0.05, t, p, family=family)
+
+
+def test_neutral_passes_do_not_loosen_the_bar_for_a_directional_rule():
+    # Given ten directional rules without an edge, one of them lucky (p = 0.012, t = 2.5), and ten neutral
+    # volatility rules that pass easily (big moves follow big moves)
+    directional = {
+        f"cross{i}": {24: record_with(0.012 if i == 0 else 0.5, 2.5 if i == 0 else 0.7, DIRECTIONAL)} for i in range(10)
+    }
+    volatility = {f"atr{i}": {24: record_with(1e-8, 5.7, NEUTRAL)} for i in range(10)}
+    # When the report is judged with and without the volatility rules
+    alone = judge(directional)
+    together = judge({**directional, **volatility})
+    # Then the lucky rule has no edge either way: in one family of 20 it ranked 11th behind the ten neutral passes and
+    # met 11 x 0.05 / 20 = 0.0275, but among the directional ten it ranks first against 0.05 / 10 (0.025 / 10 beside
+    # the neutral family)
+    assert alone["cross0"][24].verdict == NO_EVIDENCE
+    assert together["cross0"][24].verdict == NO_EVIDENCE and not together["cross0"][24].kept
+    # and the volatility rules keep their verdict, in their own family
+    assert all(together[f"atr{i}"][24].verdict == EDGE and together[f"atr{i}"][24].family == NEUTRAL for i in range(10))
+
+
+def test_a_rule_is_neutral_when_every_firing_is_neutral():
+    # Given a neutral rule, a directional one and an ADX-like rule that is neutral only when its lines are level
+    closes = random_walk(np.random.default_rng(4), 2_000)
+    rng = np.random.default_rng(5)
+    fired = {
+        "squeeze": neutral(rng, 2_000),
+        "cross": sma_cross(closes, 20),
+        "adx": [(300, "neutral"), (400, "bullish")],
+    }
+    records = FiringHistory(closes, fired, horizons=(4,), start=50).records_at(1_999, min_blocks=1)
+    # Then only the rule pointing nowhere is in the neutral family
+    assert {rule: by_h[4].family for rule, by_h in records.items()} == {
+        "squeeze": NEUTRAL,
+        "cross": DIRECTIONAL,
+        "adx": DIRECTIONAL,
+    }
+
+
+def test_false_directional_verdicts_do_not_rise_when_volatility_rules_join_the_report():
+    # Given 100 seeded random walks with volatility clustering, four crossing rules without an edge, and three
+    # neutral rules firing on big moves (which do predict big moves: true neutral edges)
+    seeds = range(100)
+    false_with = false_without = 0
+    for seed in seeds:
+        closes = random_walk(np.random.default_rng(200 + seed), 8_000)
+        moves = np.abs(np.diff(np.log(closes), prepend=np.log(closes[0])))
+        crosses = {f"sma{w}": sma_cross(closes, w) for w in (10, 20, 50, 100)}
+        volatility = {
+            f"big{k}": [(int(i), "neutral") for i in np.nonzero(moves > k * moves.std())[0] if i >= 50]
+            for k in (1.5, 2.0, 2.5)
+        }
+        # When each report is judged without and with the neutral rules
+        for report in (crosses, {**crosses, **volatility}):
+            records = FiringHistory(closes, report, horizons=HORIZONS, start=50).records_at(len(closes) - 1)
+            false = any(r.verdict in (EDGE, WORSE) for rule in crosses for r in records[rule].values())
+            if report is crosses:
+                false_without += false
+            else:
+                false_with += false
+    # Then the neutral passes add no false directional verdict (in one family of 21 they did: 14 reports against 6)
+    assert false_with <= false_without
+    assert false_with / len(seeds) <= 0.05

@@ -5,17 +5,31 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import numpy as np
+import pytest
+
 from crypto_advisor.analysis.alert_budget import Candidate, candidate_of
-from crypto_advisor.analysis.edge_verdicts import VERDICTS
+from crypto_advisor.analysis.edge_verdicts import NO_EVIDENCE, TOO_FEW, VERDICTS
+from crypto_advisor.analysis.rule_edge import MIN_BLOCKS, EdgeRecord
 from crypto_advisor.cli.alert_quality import main
-from crypto_advisor.cli.alert_simulation import block_t, decide_over, measure
+from crypto_advisor.cli.alert_simulation import (
+    Email,
+    Simulation,
+    decide_over,
+    headline_record,
+    measure,
+    quoted_records,
+    skill_words,
+)
 from crypto_advisor.cli.replay import demo_candles
 from crypto_advisor.cli.replay import main as replay_main
+from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Health, Rarity, Signal
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, WEEK_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy
 from crypto_advisor.notify.policy import SUPPRESS_REASONS
+from tests.unit.analysis.test_rule_edge import planted
 
 HOUR = HOUR_MS
 SERIES = Series.parse("kraken:BTC-USD:1h")
@@ -86,10 +100,96 @@ def test_a_candidate_is_the_healthy_firings_of_enough_severity():
     assert candidate_of(sick, POLICY) is None
 
 
+def headline(
+    indices: list[int], hits: list[float], *, horizon: int = 24, min_blocks: int = MIN_BLOCKS
+) -> tuple[EdgeRecord, float | None]:
+    """The headline test of emails at candles ``indices`` with their hits, all against a 50% base rate."""
+    return headline_record(np.array(indices), np.array(hits), np.full(len(hits), 0.5), horizon, min_blocks=min_blocks)
+
+
 def test_overlapping_outcomes_count_as_one_block():
-    _, blocks = block_t([1.0, 1.0, 0.0, -1.0], [0, HOUR, 30 * HOUR, 60 * HOUR], 24 * HOUR)
-    assert blocks == 3  # the first two emails share their 24h outcome
-    assert block_t([0.5], [0], HOUR) == (None, 1)
+    record, _ = headline([0, 1, 30, 60], [1.0, 1.0, 0.0, 0.0], min_blocks=2)
+    assert record.blocks == 3  # the first two emails share their 24h outcome
+    record, _ = headline([0], [1.0], horizon=1)
+    assert (record.t, record.blocks) == (None, 1)
+
+
+def test_an_email_inside_the_last_kept_outcome_window_is_left_out_and_so_is_its_hit():
+    # Given directional emails at 0 h, 20 h and 30 h, judged 24 candles later: 0 h and 30 h right, 20 h wrong
+    record, _ = headline([0, 20, 30], [1.0, 0.0, 1.0], min_blocks=2)
+    # Then 20 h's window [20, 44] overlaps 0 h's, so it is not a block; 30 h starts after 0 h's window ended and is
+    # (a block starting 24 h after the previous block's first email took 0 h and 20 h together, and 30 h's window
+    # overlapped 20 h's); the hit rate printed beside t is over the same two emails, not all three
+    assert (record.n, record.blocks) == (3, 2)
+    assert record.hit_rate == 1.0 and record.base_rate == 0.5
+
+
+def test_a_run_of_hits_without_spread_is_judged_against_a_no_edge_headline_spread():
+    # Given 25 separate emails, every one right, against a 50% base rate: their excess has no spread at all
+    record, detectable = headline([100 * i for i in range(25)], [1.0] * 25)
+    # Then the standard error is a coin's (0.5 / 5 = 0.1), not zero: t is 0.5 / 0.1
+    assert record.t == pytest.approx(5.0) and detectable == pytest.approx(0.2)
+
+
+def test_the_report_says_how_large_an_edge_could_have_gone_unnoticed():
+    # Given 100 separate emails, 52 right, against a 50% base rate
+    record, detectable = headline([100 * i for i in range(100)], [1.0] * 52 + [0.0] * 48)
+    # Then t is small (0.02 over a standard error of about 0.05), and an edge under 2 standard errors (10 points)
+    # would not have reached t = 2
+    assert record.t == pytest.approx(0.4, abs=0.01) and detectable == pytest.approx(0.1, abs=0.001)
+    words = skill_words({"blocks": record.blocks, "detectable_edge": detectable, "verdict": NO_EVIDENCE})
+    assert words == "no evidence of an edge; an edge under about 10 points would not be detected"
+    # and too few emails are not tested at all
+    too_few, nothing = headline([100 * i for i in range(5)], [1.0] * 5)
+    assert too_few.t is None and too_few.verdict == TOO_FEW and nothing is None
+
+
+def test_the_headline_figures_of_the_report_are_over_the_kept_emails():
+    # Given the demo market and three bullish emails 0, 20 and 30 candles apart, the middle one judged differently
+    candles = demo_candles(count=24 * 7 * 6)
+    closes = np.array([c.close for c in candles])
+    up = (closes[24:] > closes[:-24]).astype(float)
+    start = next(i for i in range(300, len(candles) - 60) if up[i] == up[i + 30] != up[i + 20])
+    emails = [
+        Email(candles[i].ts, i, "bb_breakout", "bullish", "", ("bb_breakout",)) for i in (start, start + 20, start + 30)
+    ]
+    sim = Simulation(SERIES, candles, first_index=250, emails=emails, analysed=len(candles) - 250)
+    # When it is measured
+    skill = measure(sim)["headline"]["skill"]["24"]
+    # Then the hit rate is over the two emails whose outcome windows do not overlap (not over all three)
+    assert (skill["n"], skill["blocks"]) == (3, 2)
+    assert skill["hit_rate"] == up[start]
+    assert skill["verdict"] == TOO_FEW and "too few" in skill["reading"]
+
+
+def test_a_cooldown_longer_than_a_week_holds_the_same_rule_back_for_all_of_it():
+    # Given a policy with a ten-day cooldown and the same rare firing on day 0 and on day 8
+    policy = AlertPolicy(recipients=("me@example.com",), cooldown_ms=10 * DAY_MS)
+    candles = demo_candles(count=200 + 24 * 12)
+    first = 200
+    rare = {first, first + 8 * 24}
+    signals = [(i, signal(candles[i].ts, 500.0 if i in rare else None)) for i in range(first, len(candles))]
+    # When the policy decides every candle
+    sim = decide_over(SERIES, candles, signals, policy, first=first)
+    # Then only day 0 is emailed: day 8 is still within the rule's cooldown, as live reads the log
+    assert [e.index for e in sim.emails] == [first]
+    assert sim.reasons["cooldown"] == 1
+
+
+def test_a_follow_up_beyond_a_week_but_within_the_cooldown_must_be_rarer():
+    # Given a ten-day cooldown, a rare firing on day 0 and a less rare one of another rule on day 8
+    policy = AlertPolicy(recipients=("me@example.com",), cooldown_ms=10 * DAY_MS)
+    candles = demo_candles(count=200 + 24 * 12)
+    first = 200
+    scores = {first: ("bb_breakout", 500.0), first + 8 * 24: ("volume_spike", 400.0)}
+    signals = [
+        (i, signal(candles[i].ts, scores[i][1], rule=scores[i][0]) if i in scores else signal(candles[i].ts, None))
+        for i in range(first, len(candles))
+    ]
+    # When the policy decides every candle
+    sim = decide_over(SERIES, candles, signals, policy, first=first)
+    # Then the follow-up is held back: within the cooldown of an alert, the next must be rarer
+    assert [e.index for e in sim.emails] == [first]
 
 
 def test_the_command_reads_a_csv_and_writes_the_documented_keys(tmp_path):
@@ -160,3 +260,33 @@ def test_a_watchlist_condition_is_replayed_and_emailed_like_any_rule(tmp_path):
     assert replay_main([*args[:4], "--watchlist", str(watchlist), "--out", str(replayed), "--warmup", "500"]) == 0
     rules = {r["rule_id"]: r for r in json.loads(replayed.read_text())["rules"]}
     assert rules["condition:up"]["firings"] >= 10
+
+
+def simulated(closes: np.ndarray, fired: dict[str, list[tuple[int, str]]], rules: tuple[str, ...]) -> Simulation:
+    """A simulation over ``closes`` (hourly) whose one email, at the last candle, carries ``rules``."""
+    candles = [Candle(i * HOUR, c, c, c, c, 1.0) for i, c in enumerate(closes.tolist())]
+    last = len(candles) - 1
+    email = Email(candles[last].ts, last, rules[0], "bullish", "", rules)
+    return Simulation(SERIES, candles, first_index=50, emails=[email], analysed=len(candles) - 50, fired=fired)
+
+
+def test_the_quoted_record_is_judged_in_the_live_report_family_of_every_horizon():
+    # Given a rule with a modest 58% edge at 24 candles beside a rule without one (seed 13: t = 2.28 at 24 candles)
+    closes, firings = planted(seed=13, hit=0.58, n=12_000)
+    rng = np.random.default_rng(13)
+    other = [(int(i), "bearish") for i in np.nonzero(rng.random(len(closes)) < 0.01)[0] if i >= 50]
+    sim = simulated(closes, {"planted": firings, "other": other}, ("planted",))
+    # When the email's quoted record is counted
+    quoted = quoted_records(sim)
+    # Then it is what the live report quotes: judged with the 1- and 4-candle tests in the BH family, t = 2.28 is
+    # no evidence (judged among the 24-candle tests alone, as before, it read "better than chance")
+    assert quoted == {NO_EVIDENCE: 1}
+
+
+def test_a_rule_without_any_outcome_yet_is_not_quoted():
+    # Given an email whose second rule fired for the first time on the emailed candle
+    closes, firings = planted(seed=13, hit=0.58, n=12_000)
+    last = len(closes) - 1
+    sim = simulated(closes, {"planted": firings, "fresh": [(last, "bullish")]}, ("planted", "fresh"))
+    # Then only the first rule's record is counted: the email reader leaves a record without outcomes out
+    assert sum(quoted_records(sim).values()) == 1

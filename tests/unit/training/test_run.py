@@ -17,7 +17,7 @@ from crypto_advisor.contracts.watchlist import parse_watchlist
 from crypto_advisor.forecast.card import BREAKOUT_RF, PATH_LINEAR
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.training.ports import Ports
-from crypto_advisor.training.service import run_training, trailing_run
+from crypto_advisor.training.service import CALIBRATION_DAYS, run_training, trailing_run
 from tests.fakes.training import FakeArchive, FakeForecaster, FakeModels, FakeReplayStats
 
 HOUR = 3_600_000
@@ -152,3 +152,18 @@ def test_the_replay_report_carries_the_series_rarity_bar_for_its_budget() -> Non
     assert eth["source"] == "default" and eth["score"] == 336
     # and, per rule that fired, how strong its past firings were (empty here: no rules in this run)
     assert world.stats.written[BTC.key]["strength"] == {}
+
+
+def test_the_live_bar_is_calibrated_on_the_trailing_year_as_make_alert_quality_calibrates_it() -> None:
+    # Given 400 days of daily BTC after the warm-up: more history than the calibration window
+    day = 86_400_000
+    daily = parse_watchlist("defaults: {timeframe: 1d}\nseries:\n  - {source: kraken, symbol: BTC/USD}\n")
+    btc = daily.series[0].series
+    history = [Candle(T0 + i * day, 100.0, 101.0, 99.0, 100.0, 10.0) for i in range(200 + 400)]
+    world = World(FakeArchive({btc.key: history}))
+    ports = Ports(archive=world.archive, replay_figures=world.stats, models=world.models, forecaster=world.forecaster)
+    # When the training run calibrates the series' bar
+    run_training(daily, now_ms=T0 + 700 * day, config=GOOD, rules=[], ports=ports)
+    # Then it looked back over the trailing CALIBRATION_DAYS only (52.14 weeks), not the whole archive (57.14)
+    bar = world.stats.written[btc.key]["alert_bar"]
+    assert bar["source"] == "calibrated" and bar["weeks"] == pytest.approx(CALIBRATION_DAYS / 7, abs=0.01)

@@ -70,7 +70,14 @@ class RunReports(Protocol):
 
 
 class ScanReportsPort(Protocol):
-    """The market scan's snapshot (read) and its breakout model's report (written)."""
+    """The market scan's snapshot and the coins it has archived (read), and its breakout model's report (written).
+
+    The coins archived are the scan's membership record: a coin's series is archived only while the scan holds it
+    (:mod:`crypto_advisor.contracts.market_scan`), so the coins that left the scan are found there, not in the
+    newest snapshot.
+    """
 
     def snapshot(self, vs: str) -> dict[str, Any] | None: ...
+    def archived_coins(self, vs: str) -> list[Series]: ...
+    def archived_since(self, series: Series, since_ms: int) -> bool: ...
     def put_breakouts(self, vs: str, report: dict[str, Any]) -> str: ...

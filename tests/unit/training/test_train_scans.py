@@ -34,6 +34,13 @@ class Reports:
     def snapshot(self, vs: str) -> dict[str, Any] | None:
         return self._snapshot
 
+    def archived_coins(self, vs: str) -> list[Series]:
+        """The snapshot's coins: these scans never lost a coin (those of test_scan_universe.py do)."""
+        return [Series.parse(str(c["series"])) for c in (self._snapshot or {}).get("coins", [])]
+
+    def archived_since(self, series: Series, since_ms: int) -> bool:
+        return True
+
     def put_breakouts(self, vs: str, report: dict[str, Any]) -> str:
         self.written[vs] = report
         return f"reports/scan/vs={vs}/breakouts.json"

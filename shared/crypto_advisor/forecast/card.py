@@ -4,21 +4,35 @@ One card per series and model, JSON-able (:meth:`ModelCard.to_dict`) for S3
 and the artifacts, readable as a table (:func:`format_card`) for logs and the
 demo. The verdict is "beats baseline" only when the model's advantage over
 the naive baselines (no change and drift, the base rate, the historical
-volatility) is significant over independent blocks
-(:func:`~crypto_advisor.forecast.metrics.block_t` at least
-``significance_t``) *and* no baseline at all is significantly better than
-the model (t above ``-significance_t``, which matters for EWMA); otherwise
+volatility) is significant over independent blocks *and* no baseline at all
+is significantly better than the model (which matters for EWMA); otherwise
 "no skill", and every prediction built from the card says so. EWMA is a
 close cousin of GARCH (a GARCH with fixed parameters), so asking to beat it
 significantly would call a sound interval unskilled only because a cousin is
 as good; being clearly worse than it still loses the verdict.
+
+Significant means the design's "t >= 2" read as the error rate it claims:
+one-sided :func:`significance_level` (0.02275 for ``significance_t`` 2), with
+the p-value of the block t statistic
+(:func:`~crypto_advisor.forecast.metrics.block_test`) taken from Student's t
+on ``blocks - 1`` degrees of freedom, since with few blocks a t of 2 is far
+weaker evidence than the normal's 2.3% (7% at 4 blocks). Beating several
+naive baselines is one claim, tested by the largest of its p-values (the
+model must beat each). Below :data:`~crypto_advisor.forecast.metrics.MIN_BLOCKS`
+blocks nothing is tested and the verdict is "no skill" (too few blocks).
+A series shows its four models' verdicts together, and at 2.3% each a lucky
+one among four would pass about one time in eleven: :func:`judge_family`
+applies Holm's correction across the cards of a series, so the chance that
+any of them is called skilled without skill stays at the level.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
@@ -56,10 +70,18 @@ class ModelCard:
     significant_over: list[str]
     #: ``"model"`` and each baseline -> metric -> value (None where undefined).
     scores: dict[str, Scores]
-    #: Per baseline, the t statistic of the model's loss advantage over it, over blocks of ``horizon`` rows.
+    #: Per baseline, the t statistic of the model's loss advantage over it, over independent blocks
+    #: (:func:`~crypto_advisor.forecast.metrics.block_means`).
     advantage_t: dict[str, float]
     verdict: str
     calibration: list[dict[str, float | int]] = field(default_factory=list)
+    #: The independent blocks the t statistics rest on (0 on cards stored before it was recorded).
+    blocks: int = 0
+    #: One-sided p-value (Student t, ``blocks - 1`` degrees of freedom) that the model beats every naive
+    #: baseline; None when not tested (too few blocks, or a card stored before it was recorded).
+    p_value: float | None = None
+    #: ``p_value`` after Holm's correction across the models of the series (:func:`judge_family`); None until then.
+    family_p: float | None = None
 
     @property
     def beats_baseline(self) -> bool:
@@ -91,16 +113,79 @@ def _clean(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def _advantages(losses: dict[str, np.ndarray], horizon: int) -> dict[str, float]:
-    """``losses``: per-row loss of ``"model"`` and of every baseline, in time order."""
-    return {name: m.block_t(loss - losses["model"], horizon) for name, loss in losses.items() if name != "model"}
+def significance_level(config: ForecastConfig) -> float:
+    """The one-sided error rate ``significance_t`` stands for on a large sample: 0.02275 for t >= 2."""
+    return NormalDist().cdf(-config.significance_t)
 
 
-def _verdict(advantage_t: dict[str, float], naive: list[str], config: ForecastConfig) -> str:
-    bar = config.significance_t
-    significant = all(advantage_t[name] >= bar for name in naive)
-    never_clearly_worse = all(t > -bar for t in advantage_t.values())
-    return BEATS if significant and never_clearly_worse else NO_SKILL
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A card's significance figures and its verdict, before any correction across models."""
+
+    advantage_t: dict[str, float]
+    blocks: int
+    p_value: float | None
+    verdict: str
+
+    def fields(self) -> dict[str, Any]:
+        """The card fields it fills."""
+        return {
+            "advantage_t": self.advantage_t,
+            "verdict": self.verdict,
+            "blocks": self.blocks,
+            "p_value": self.p_value,
+        }
+
+
+def judge(
+    advantages: Mapping[str, np.ndarray], naive: Sequence[str], config: ForecastConfig, *, plausible: bool = True
+) -> Judgement:
+    """The verdict on per-row loss advantages (baseline loss - model loss, in time order), per baseline.
+
+    "beats baseline" when there are at least ``MIN_BLOCKS`` blocks, the
+    largest one-sided p-value over the ``naive`` baselines is at most
+    :func:`significance_level`, no baseline is better with a p-value that
+    small, and ``plausible`` (a breakout model must rank better than chance).
+    """
+    tests = {name: m.block_test(advantage, config.horizon) for name, advantage in advantages.items()}
+    t = {name: value for name, (value, _) in tests.items()}
+    blocks = min((count for _, count in tests.values()), default=0)
+    if blocks < m.MIN_BLOCKS:
+        return Judgement(t, blocks, None, NO_SKILL)
+    df = blocks - 1
+    alpha = significance_level(config)
+    p_value = max(m.student_t_sf(t[name], df) for name in naive)
+    clearly_worse = any(m.student_t_sf(-value, df) <= alpha for value in t.values())
+    verdict = BEATS if p_value <= alpha and not clearly_worse and plausible else NO_SKILL
+    return Judgement(t, blocks, p_value, verdict)
+
+
+def _advantages(losses: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``losses``: per-row loss of ``"model"`` and of every baseline, in time order; the model's advantage over each."""
+    return {name: loss - losses["model"] for name, loss in losses.items() if name != "model"}
+
+
+def judge_family(cards: Sequence[ModelCard], config: ForecastConfig) -> list[ModelCard]:
+    """The cards of one series, with Holm's correction across the models tested (``p_value`` not None).
+
+    Each card keeps "beats baseline" only if its own test passed and its
+    Holm-adjusted p-value (``family_p``) is at most :func:`significance_level`,
+    so the chance that any of the series' models is called skilled without
+    skill stays at that level. Untested cards (too few blocks) are not in the
+    family. Raises ``ValueError`` when the cards are of several series.
+    """
+    series = sorted({card.series for card in cards})
+    if len(series) > 1:
+        raise ValueError(f"judge_family takes the cards of one series, got {', '.join(series)}")
+    tested = [i for i, card in enumerate(cards) if card.p_value is not None]
+    adjusted = dict(zip(tested, m.holm([cards[i].p_value or 0.0 for i in tested]), strict=True))
+    alpha = significance_level(config)
+    out: list[ModelCard] = []
+    for i, card in enumerate(cards):
+        family_p = adjusted.get(i)
+        skilled = card.verdict == BEATS and family_p is not None and family_p <= alpha
+        out.append(dataclasses.replace(card, family_p=family_p, verdict=BEATS if skilled else NO_SKILL))
+    return out
 
 
 def breakout_card(
@@ -123,10 +208,12 @@ def breakout_card(
             "mean_forecast": float(np.mean(probs)),
         }
     scores["observed"] = {"rate": float(np.mean(y)), "breakouts": float(np.sum(y))}
-    t = _advantages({"model": (p - y) ** 2, "base_rate": (base - y) ** 2}, config.horizon)
-    verdict = _verdict(t, ["base_rate"], config)
-    if (scores["model"]["auc"] or 0.5) <= 0.5:
-        verdict = NO_SKILL
+    judgement = judge(
+        _advantages({"model": (p - y) ** 2, "base_rate": (base - y) ** 2}),
+        ["base_rate"],
+        config,
+        plausible=(scores["model"]["auc"] or 0.5) > 0.5,
+    )
     return ModelCard(
         series=series,
         model=model,
@@ -139,9 +226,8 @@ def breakout_card(
         baseline="base_rate",
         significant_over=["base_rate"],
         scores=scores,
-        advantage_t=t,
-        verdict=verdict,
         calibration=m.calibration_table(y, p),
+        **judgement.fields(),
     )
 
 
@@ -184,7 +270,6 @@ def path_card(
             "directional_accuracy": _clean(m.directional_accuracy(cum_h, actual_cum[:, -1])),
         }
     scores["model"]["rmse_skill"] = _clean(m.skill(rmse["model"], rmse["persistence"]))
-    t = _advantages(errors, config.horizon)
     return ModelCard(
         series=series,
         model=model,
@@ -197,8 +282,7 @@ def path_card(
         baseline="persistence",
         significant_over=["persistence", "drift"],
         scores=scores,
-        advantage_t=t,
-        verdict=_verdict(t, ["persistence", "drift"], config),
+        **judge(_advantages(errors), ["persistence", "drift"], config).fields(),
     )
 
 
@@ -227,7 +311,6 @@ def interval_card(
         }
         for name, (lo, hi) in intervals.items()
     }
-    t = _advantages(losses, config.horizon)
     return ModelCard(
         series=series,
         model=model,
@@ -240,8 +323,7 @@ def interval_card(
         baseline="historical",
         significant_over=["historical"],
         scores=scores,
-        advantage_t=t,
-        verdict=_verdict(t, ["historical"], config),
+        **judge(_advantages(losses), ["historical"], config).fields(),
     )
 
 
@@ -286,11 +368,24 @@ def format_card(card: ModelCard) -> str:
             )
     advantages = ", ".join(f"{name} t = {t:+.2f}" for name, t in card.advantage_t.items())
     lines.append(
-        f"  verdict: {card.verdict} (advantage over {advantages}, over blocks of {card.horizon} candles;"
+        f"  verdict: {card.verdict} (advantage over {advantages}, {_evidence(card)};"
         f" skill needs a significant advantage over {' and '.join(card.significant_over)} and no baseline"
         " significantly better)"
     )
     return "\n".join(lines)
+
+
+def _evidence(card: ModelCard) -> str:
+    """What the t statistics rest on and the p-values they give, as the verdict line quotes it."""
+    if not card.blocks:  # a card stored before the blocks were recorded
+        return f"over blocks of {card.horizon} candles"
+    blocks = f"{card.blocks} independent blocks"
+    if card.p_value is None:
+        return f"too few to test: {blocks}, at least {m.MIN_BLOCKS} needed"
+    text = f"over {blocks}: one-sided p = {card.p_value:.4f} (Student t, {card.blocks - 1} df)"
+    if card.family_p is not None:
+        text += f", {card.family_p:.4f} after Holm's correction across the series' models"
+    return text
 
 
 def card_losses(cards: Sequence[ModelCard]) -> dict[str, float | None]:

@@ -27,6 +27,7 @@ from crypto_advisor.forecast.card import (
     ModelCard,
     breakout_card,
     interval_card,
+    judge_family,
     path_card,
 )
 from crypto_advisor.forecast.config import ForecastConfig
@@ -133,7 +134,9 @@ def _forecast_fold(data: Dataset, fit: FoldFit, config: ForecastConfig, out: _Ou
 
 
 def evaluate_dataset(data: Dataset, config: ForecastConfig, *, series: str) -> list[ModelCard]:
-    """The four model cards of a prepared dataset."""
+    """The four model cards of a prepared dataset, judged together (:func:`~crypto_advisor.forecast.card.judge_family`:
+    Holm's correction across them, so a series shows a skilled model without skill no more often than one test
+    would)."""
     folds = walk_forward_folds(
         data.rows, folds=config.folds, horizon=config.horizon, min_train_fraction=config.min_train_fraction
     )
@@ -144,7 +147,7 @@ def evaluate_dataset(data: Dataset, config: ForecastConfig, *, series: str) -> l
     close, path = out.get("close"), out.get("path")
     persistence, drift = out.get("persistence"), out.get("drift")
     actual_h = path.sum(axis=1)
-    return [
+    cards = [
         breakout_card(model=BREAKOUT_RF, y=out.get("y"), p=out.get("p_rf"), base=out.get("p_base"), **common),
         *(
             path_card(
@@ -171,6 +174,7 @@ def evaluate_dataset(data: Dataset, config: ForecastConfig, *, series: str) -> l
             **common,
         ),
     ]
+    return judge_family(cards, config)
 
 
 def evaluate_series(

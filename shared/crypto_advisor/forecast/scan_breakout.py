@@ -44,11 +44,10 @@ from typing import Any
 import numpy as np
 
 from crypto_advisor.contracts.candle import Candle
-from crypto_advisor.forecast import metrics as m
-from crypto_advisor.forecast.card import ModelCard, breakout_card
+from crypto_advisor.forecast.card import ModelCard, breakout_card, judge
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.labels import breakout_labels
-from crypto_advisor.forecast.verdicts import BEATS, NO_SKILL
+from crypto_advisor.forecast.verdicts import BEATS
 from crypto_advisor.forecast.walkforward import walk_forward_folds
 
 #: The model's name on its card.
@@ -222,11 +221,12 @@ def evaluate_scan(
 def _hour_clustered(
     card: ModelCard, y: np.ndarray, p: np.ndarray, base: np.ndarray, hour: np.ndarray, config: ForecastConfig
 ) -> ModelCard:
-    """The card with its t statistic counted in hours (the coins of one hour move together), and its verdict."""
+    """The card with its test counted in hours (the coins of one hour move together): its t, blocks, p-value and
+    verdict all from the same per-hour advantages, judged as every card is
+    (:func:`~crypto_advisor.forecast.card.judge`)."""
     advantage = (base - y) ** 2 - (p - y) ** 2
     order = np.unique(hour)
     per_hour = np.array([advantage[hour == h].mean() for h in order])
-    t = m.block_t(per_hour, config.horizon)
     auc = card.scores["model"].get("auc")
-    verdict = BEATS if t >= config.significance_t and (auc or 0.5) > 0.5 else NO_SKILL
-    return dataclasses.replace(card, advantage_t={"base_rate": t}, verdict=verdict)
+    judged = judge({"base_rate": per_hour}, ["base_rate"], config, plausible=(auc or 0.5) > 0.5)
+    return dataclasses.replace(card, **judged.fields())

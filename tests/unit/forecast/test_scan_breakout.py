@@ -87,8 +87,8 @@ def test_an_hour_with_a_volume_of_0_is_left_out_and_the_scan_is_still_trained():
 
 
 def test_a_volume_surge_that_announces_rallies_is_learned_and_called_skill():
-    # Given 40 coins where a volume surge precedes a +15% rally
-    candles = market(40, 900, tell=True)
+    # Given 40 coins where a volume surge precedes a +15% rally, over enough hours for the test's 20 blocks
+    candles = market(40, 1300, tell=True)
 
     # When the model is evaluated walk-forward
     result = evaluate_scan(candles, name="top 40 USD", config=CONFIG)

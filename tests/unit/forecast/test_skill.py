@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from crypto_advisor.forecast.card import BEATS, NO_SKILL, ModelCard
+from crypto_advisor.forecast.card import BEATS, NO_SKILL, ModelCard, judge_family
+from crypto_advisor.forecast.config import ForecastConfig
 
 MODELS = ("breakout_rf", "path_linear", "path_lstm", "vol_garch")
 
@@ -62,3 +63,14 @@ def test_the_random_walk_figures_hover_around_no_skill(walk_cards: list[ModelCar
     assert cards["breakout_rf"].scores["model"]["brier_skill"] < 0.02
     for name in ("path_linear", "path_lstm"):
         assert cards[name].scores["model"]["mae_skill"] < 0.03
+
+
+def test_the_planted_skill_survives_the_correction_across_the_series_models(
+    planted_cards: list[ModelCard], walk_cards: list[ModelCard], config: ForecastConfig
+) -> None:
+    # Holm across the four models of the series: the planted structure is still found, the random walk still not.
+    planted = _by_model(judge_family(planted_cards, config))
+    assert [card.verdict for card in planted.values()] == [BEATS] * 4, {m: c.family_p for m, c in planted.items()}
+    for card in planted.values():
+        assert card.blocks >= 80 and card.family_p is not None and card.family_p <= 0.02275
+    assert all(card.verdict == NO_SKILL for card in judge_family(walk_cards, config))

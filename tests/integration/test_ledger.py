@@ -111,9 +111,8 @@ def test_a_later_email_grades_them_against_the_candles_and_quotes_the_live_recor
     assert {i["status"] for sk, i in items.items() if sk.startswith(f"{second.candle_ts:013d}")} == {OPEN}
     # And the second email quotes each model's live record beside its prediction
     text = stack.emails()[-1].parsed().get_body(("plain",)).get_content()
-    assert "Live, over the last 1 graded prediction: MAE" in text
-    # (P = 0.1 called no breakout: right exactly when none came)
-    assert f"Live, over the last 1 graded prediction: {0 if hit else 1} of 1 called right" in text
+    # (one graded prediction per model is no evidence: the record says so rather than quoting its figures)
+    assert text.count("Live: too few graded predictions to judge (1 so far).") == 3  # breakout, path, interval
 
 
 def test_the_ledger_writes_are_idempotent(stack, first):

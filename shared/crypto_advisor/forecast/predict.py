@@ -151,7 +151,7 @@ def _paths(artifacts: Artifacts, f: _Forecasts, series: Series, common: dict[str
                     horizon_label=common["horizon_label"],
                     card=card,
                     timeframe=series.timeframe,
-                    interval=f.interval if name == PATH_LINEAR else None,
+                    interval=_band_around(f, float(prices[-1])),
                 ),
                 headline=name == best,
                 **_skill(card),
@@ -159,6 +159,20 @@ def _paths(artifacts: Artifacts, f: _Forecasts, series: Series, common: dict[str
             )
         )
     return out
+
+
+def _band_around(f: _Forecasts, price: float) -> tuple[float, float, float]:
+    """The GARCH band moved to a path model's ``price``: every price shown carries the spread around it.
+
+    The interval is the GARCH width around the linear path's end point, so
+    the same log width around another model's price is the interval scaled by
+    that price over the linear one's (for the linear model, the interval itself).
+    Its coverage was measured around the linear price; around the LSTM's it is
+    the same volatility's band, not a separately scored interval.
+    """
+    level, low, high = f.interval
+    scale = price / (f.close * float(np.exp(f.paths[PATH_LINEAR].sum())))
+    return level, low * scale, high * scale
 
 
 def _interval(artifacts: Artifacts, f: _Forecasts, series: Series, common: dict[str, Any]) -> Prediction:

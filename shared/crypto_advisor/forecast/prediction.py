@@ -85,6 +85,22 @@ def candles_label(count: int, timeframe: str) -> str:
     return f"{count:,} {unit}" if unit else f"{count:,} {timeframe} candles"
 
 
+def sample_label(card: dict[str, Any], timeframe: str, horizon_label: str) -> str:
+    """``2,100 hours (87 non-overlapping 24h periods)``: the rows a card scored, and the independent outcomes in them.
+
+    Targets at neighbouring candles share ``H - 1`` future candles, so the rows
+    overstate the evidence about ``H`` times: ``n`` rows hold only ``n // H``
+    outcomes that share no candle, the sample a trader should read (the card's
+    significance test, :mod:`crypto_advisor.forecast.metrics`, drops the
+    overlap for the same reason).
+    """
+    text = candles_label(card["n"], timeframe)
+    horizon = int(card["horizon"])
+    if horizon > 1:
+        text += f" ({card['n'] // horizon:,} non-overlapping {horizon_label} periods)"
+    return text
+
+
 def format_price(value: float) -> str:
     """A forecast price: four significant digits (:func:`crypto_advisor.market.numbers.price`): 91,230 / 2.213."""
     return price(value, significant=4, cents=False)
@@ -102,7 +118,7 @@ def breakout_text(
     model = card["scores"]["model"]
     text = (
         f"P(+{threshold_pct:g}% within {horizon_label}) = {probability:.2f}; out of sample on"
-        f" {candles_label(card['n'], timeframe)}: AUC {_num(model['auc'], '.2f')},"
+        f" {sample_label(card, timeframe, horizon_label)}: AUC {_num(model['auc'], '.2f')},"
         f" Brier skill {_num(model['brier_skill'], '+.2f')}"
     )
     if card["verdict"] != BEATS:
@@ -128,11 +144,13 @@ def path_text(
     if skill is None:
         return text + "its error against no-change is unknown, shown for information only"
     pct = f"{abs(skill) * 100:.{0 if round(abs(skill) * 100) >= 1 else 1}f}"
-    sample = candles_label(card["n"], timeframe)
+    sample = sample_label(card, timeframe, horizon_label)
     if card["verdict"] == BEATS:
         return text + f"its error is {pct}% below no-change out of sample on {sample}"
     if skill <= 0:
-        return text + f"this model's error is {pct}% worse than no-change, shown for information only"
+        return text + (
+            f"this model's error is {pct}% worse than no-change out of sample on {sample}, shown for information only"
+        )
     return text + (
         f"its error is {pct}% below no-change out of sample on {sample}, too little evidence to call it skill;"
         " shown for information only"
@@ -146,7 +164,8 @@ def interval_text(
     text = (
         f"{level * 100:.0f}% interval for {horizon_label}: {format_price(low)} to {format_price(high)}"
         " (GARCH volatility);"
-        f" out of sample on {candles_label(card['n'], timeframe)} it held {scores['model']['coverage'] * 100:.0f}%"
+        f" out of sample on {sample_label(card, timeframe, horizon_label)} it held"
+        f" {scores['model']['coverage'] * 100:.0f}%"
         f" of the time (historical volatility: {scores['historical']['coverage'] * 100:.0f}%)"
     )
     if card["verdict"] != BEATS:

@@ -541,21 +541,64 @@ def predictions(
 
 
 def live_record(record: LiveRecord) -> str:
-    """How a model's emailed predictions fared: ``Live: MAE 2.1% vs no-change 2.3% over 30 graded``."""
+    """How a model's emailed predictions fared: ``Live, over the last 30 graded predictions (24 non-overlapping):
+    MAE 2.1% vs no-change 2.3%; no evidence it beats no-change (t = 0.9).``
+
+    A claim about the past, worded as DESIGN's alert semantics ask: below
+    :data:`~crypto_advisor.notify.grading.MIN_JUDGED` non-overlapping graded
+    predictions nothing is judged and no figure is quoted (one prediction's
+    error says nothing); above it a verdict word only with the record's t
+    behind it. Breakouts are read by the calls a breakout followed and the
+    Brier score against the base rate's, never by "called right", which
+    always saying no wins with the base rate alone.
+    """
+    if record.verdict == TOO_FEW:
+        return f"Live: too few graded predictions to judge ({_so_far(record)})."
     over = f"over the last {count(record.n, 'graded prediction')}"
+    if record.independent < record.n:
+        over += f" ({record.independent:,} non-overlapping)"
     if record.kind == "breakout":
         return (
-            f"Live, {over}: {record.right} of {record.n} called right (P >= {CALL_PROBABILITY:g} read as a breakout"
-            f" call); a breakout came {count(record.hits, 'time')}; Brier {number(record.brier, 2)} vs"
-            f" {number(record.brier_reference, 2)} for always the live frequency."
+            f"Live, {over}: {_breakout_calls(record)}; Brier {number(record.brier, 2)} vs"
+            f" {number(record.brier_reference, 2)} for always the live frequency;"
+            f" {_live_verdict(record, 'the base rate')}."
         )
     if record.kind == "path":
         return (
-            f"Live, {over}: MAE {_pct(record.mae_pct)} vs no-change {_pct(record.persistence_mae_pct)}"
-            f" ({'better' if (record.mae_pct or 0) < (record.persistence_mae_pct or 0) else 'no better'})."
+            f"Live, {over}: MAE {_pct(record.mae_pct)} vs no-change {_pct(record.persistence_mae_pct)};"
+            f" {_live_verdict(record, 'no-change')}."
         )
     aim = f" (aims at {share(record.level)})" if record.level is not None else ""
     return f"Live, {over}: the close fell inside {record.inside} of {record.n} times{aim}."
+
+
+def _so_far(record: LiveRecord) -> str:
+    """``30 so far, only 5 of them non-overlapping``: the count, and the real sample when overlap shrinks it."""
+    text = f"{record.n:,} so far"
+    if 0 < record.independent < record.n:
+        text += f", only {record.independent:,} of them non-overlapping"
+    return text
+
+
+def _breakout_calls(record: LiveRecord) -> str:
+    """The breakout calls and how often a breakout followed them, beside how often one came at all."""
+    line = f"P >= {CALL_PROBABILITY:g}"
+    if not record.calls:
+        return f"no breakout call ({line}); a breakout came {count(record.hits, 'time')}"
+    return (
+        f"a breakout followed {record.called_hits} of its {count(record.calls, 'breakout call')} ({line})"
+        f" and {record.hits} of all {record.n}"
+    )
+
+
+#: A tested live record's verdict; anything short of significance reads as no evidence.
+_LIVE_VERDICTS = {EDGE: "better than {reference}", WORSE: "worse than {reference}"}
+
+
+def _live_verdict(record: LiveRecord, reference: str) -> str:
+    """``better than no-change (t = 2.4)`` only at the record's significance; otherwise no evidence."""
+    words = _LIVE_VERDICTS.get(record.verdict, "no evidence it beats {reference}").format(reference=reference)
+    return words + (f" (t = {record.t:.1f})" if record.t is not None else "")
 
 
 def _pct(fraction: float | None) -> str:

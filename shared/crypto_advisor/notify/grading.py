@@ -11,14 +11,22 @@ graded against the real candles exactly as the training labels were built
 measure the same thing:
 
 - breakout: a hit when the highest close of ``t+1 .. t+H`` is at least
-  ``threshold_pct`` above the close at ``t``; the call is right when the
-  probability was on the same side of :data:`CALL_PROBABILITY`;
+  ``threshold_pct`` above the close at ``t``; a probability at or above
+  :data:`CALL_PROBABILITY` is a breakout call;
 - path: the absolute error of the forecast close at ``t+H``, and of
   persistence (the close at ``t``) beside it;
 - interval: whether the close at ``t+H`` fell inside ``[low, high]``.
 
 An entry is graded only when every candle it needs is in the window the
 notifier read; otherwise it stays open (a gap is not a miss).
+
+A live record is a claim about the past, so it is held to the alert
+semantics' standard (DESIGN.md): predictions emailed an hour apart share 23 of
+their 24 future candles, so only the non-overlapping ones count as evidence;
+below :data:`MIN_JUDGED` of them the record is not judged at all, and above it
+"better" or "worse" than the reference takes ``|t| >=`` :data:`LIVE_T` over
+them (:func:`~crypto_advisor.forecast.metrics.block_t`, one prediction a
+block), never the gap between two averages.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, TOO_FEW, WORSE
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.ledger import GRADED, OPEN, Grade, Kind, LedgerEntry
 
@@ -36,6 +45,13 @@ from crypto_advisor.contracts.ledger import GRADED, OPEN, Grade, Kind, LedgerEnt
 CALL_PROBABILITY = 0.5
 #: Graded predictions per model a live record covers: the most recent ones.
 LIVE_WINDOW = 50
+#: Non-overlapping graded predictions a live record needs to be judged at all. Fewer, and the t statistic's normal
+#: reading is too rough (the rules' edge test stops at the same 20, ``rule_edge.MIN_BLOCKS``); a breakout model, with
+#: a breakout about one day in five, would be judged on some four breakouts; and one lucky day reads as a record.
+MIN_JUDGED = 20
+#: ``|t|`` a live record needs to be called better or worse than its reference: the model cards' standard
+#: (``ForecastConfig.significance_t``) and the rules'.
+LIVE_T = 2.0
 
 
 def entries_from(predictions: Iterable[Any], *, close: float, timeframe_ms: int) -> list[LedgerEntry]:
@@ -124,9 +140,16 @@ class LiveRecord:
     model: str
     kind: Kind
     n: int
-    #: Breakout: calls on the right side of :data:`CALL_PROBABILITY`, breakouts that came, Brier score, and the
-    #: Brier score of always saying the live frequency (the base rate a no-skill forecaster would quote).
-    right: int = 0
+    #: Of the ``n``, those whose outcome windows do not overlap (:func:`non_overlapping`): the evidence.
+    independent: int = 0
+    #: t of the model's advantage over its reference (persistence; for breakouts, always the live frequency) over
+    #: the ``independent`` predictions; None when not tested (fewer than :data:`MIN_JUDGED`, or an interval).
+    t: float | None = None
+    #: Breakout: calls (P at or above :data:`CALL_PROBABILITY`), calls a breakout followed, breakouts that came,
+    #: Brier score, and the Brier score of always saying the live frequency (the base rate a no-skill forecaster
+    #: would quote). "Calls on the right side" is not kept: always saying no scores the base rate's complement.
+    calls: int = 0
+    called_hits: int = 0
     hits: int = 0
     brier: float | None = None
     brier_reference: float | None = None
@@ -136,6 +159,18 @@ class LiveRecord:
     #: Interval: how many times the close fell inside, and the coverage it aims at.
     inside: int = 0
     level: float | None = None
+
+    @property
+    def verdict(self) -> str:
+        """TOO_FEW below :data:`MIN_JUDGED` independent predictions; EDGE or WORSE at ``|t| >= LIVE_T``; else
+        NO_EVIDENCE (an interval's coverage is stated, not tested)."""
+        if self.independent < MIN_JUDGED:
+            return TOO_FEW
+        if self.t is not None and self.t >= LIVE_T:
+            return EDGE
+        if self.t is not None and self.t <= -LIVE_T:
+            return WORSE
+        return NO_EVIDENCE
 
 
 def live_records(entries: Iterable[LedgerEntry], *, window: int = LIVE_WINDOW) -> dict[str, LiveRecord]:
@@ -149,19 +184,39 @@ def live_records(entries: Iterable[LedgerEntry], *, window: int = LIVE_WINDOW) -
     return {model: _record(model, kept) for model, kept in by_model.items()}
 
 
+def non_overlapping(entries: Iterable[LedgerEntry]) -> list[LedgerEntry]:
+    """The entries kept so that no two outcome windows share a candle: the oldest, then each next one made at or
+    after the kept one's due candle.
+
+    The thinning of the rules' edge test (:func:`crypto_advisor.analysis.rule_edge.thin`), on the ledger's own
+    times so each entry's window ends at its own ``due_ts``. It depends only on when emails went out, never on
+    what followed, so the kept outcomes are as independent as the market makes them.
+    """
+    kept: list[LedgerEntry] = []
+    for entry in sorted(entries, key=lambda e: e.candle_ts):
+        if not kept or entry.candle_ts >= kept[-1].due_ts:
+            kept.append(entry)
+    return kept
+
+
 def _record(model: str, entries: list[LedgerEntry]) -> LiveRecord:
     kind = entries[0].kind
     n = len(entries)
+    independent = non_overlapping(entries)
     grades = [e.grade for e in entries if e.grade is not None]
     if kind == "breakout":
-        outcomes = [(float(e.probability or 0.0), bool(e.grade and e.grade.hit)) for e in entries]
+        outcomes = [_outcome(e) for e in entries]
         hits = sum(hit for _, hit in outcomes)
         frequency = hits / n
+        calls = [hit for p, hit in outcomes if p >= CALL_PROBABILITY]
         return LiveRecord(
             model=model,
             kind=kind,
             n=n,
-            right=sum((p >= CALL_PROBABILITY) == hit for p, hit in outcomes),
+            independent=len(independent),
+            t=_t([_brier_advantage(*_outcome(e), frequency) for e in independent]),
+            calls=len(calls),
+            called_hits=sum(calls),
             hits=hits,
             brier=sum((p - hit) ** 2 for p, hit in outcomes) / n,
             brier_reference=frequency * (1 - frequency),
@@ -171,7 +226,44 @@ def _record(model: str, entries: list[LedgerEntry]) -> LiveRecord:
             model=model,
             kind=kind,
             n=n,
+            independent=len(independent),
+            t=_t([_error_advantage(e.grade) for e in independent if e.grade is not None]),
             mae_pct=sum((g.error or 0.0) / g.actual for g in grades) / n,
             persistence_mae_pct=sum((g.persistence_error or 0.0) / g.actual for g in grades) / n,
         )
-    return LiveRecord(model=model, kind=kind, n=n, inside=sum(bool(g.inside) for g in grades), level=entries[0].level)
+    return LiveRecord(
+        model=model,
+        kind=kind,
+        n=n,
+        independent=len(independent),
+        inside=sum(bool(g.inside) for g in grades),
+        level=entries[0].level,
+    )
+
+
+def _outcome(entry: LedgerEntry) -> tuple[float, bool]:
+    """A breakout entry's probability and whether the breakout came."""
+    return float(entry.probability or 0.0), bool(entry.grade and entry.grade.hit)
+
+
+def _brier_advantage(probability: float, hit: bool, frequency: float) -> float:
+    """The reference's squared error minus the model's: positive when the model's probability was closer."""
+    return (frequency - hit) ** 2 - (probability - hit) ** 2
+
+
+def _error_advantage(grade: Grade) -> float:
+    """Persistence's error minus the model's, as fractions of the actual close: positive when the model was closer."""
+    return ((grade.persistence_error or 0.0) - (grade.error or 0.0)) / grade.actual
+
+
+def _t(advantages: list[float]) -> float | None:
+    """The t statistic of the mean advantage over independent predictions (one a block); None below MIN_JUDGED."""
+    if len(advantages) < MIN_JUDGED:
+        return None
+    # Imported here: NotifyFunction words its emails without numpy (see analysis/edge_verdicts.py), and needs it
+    # only once a model has a record long enough to test.
+    import numpy as np
+
+    from crypto_advisor.forecast.metrics import block_t
+
+    return block_t(np.asarray(advantages, dtype=np.float64), block=1)

@@ -13,7 +13,16 @@ from crypto_advisor.contracts.errors import ArtifactError
 from crypto_advisor.contracts.signal import Health, Signal
 from crypto_advisor.forecast.artifacts import Artifacts
 from crypto_advisor.forecast.predict import predict
-from crypto_advisor.forecast.prediction import Prediction, candles_label, format_price, path_text, span_label
+from crypto_advisor.forecast.prediction import (
+    Prediction,
+    breakout_text,
+    candles_label,
+    format_price,
+    interval_text,
+    path_text,
+    sample_label,
+    span_label,
+)
 
 
 def _by_model(predictions: list[Prediction]) -> dict[str, Prediction]:
@@ -145,21 +154,63 @@ def test_spans_and_counts_in_words() -> None:
 
 
 def _card(skill: float, verdict: str) -> dict:
-    return {"model": "path_linear", "n": 2100, "verdict": verdict, "scores": {"model": {"mae_skill": skill}}}
+    return {
+        "model": "path_linear",
+        "n": 2100,
+        "horizon": 24,
+        "verdict": verdict,
+        "scores": {"model": {"mae_skill": skill}},
+    }
 
 
 def test_path_sentences_for_skill_too_little_skill_and_worse_than_no_change() -> None:
     common = {"price": 91_234.0, "horizon_label": "24h", "timeframe": "1h", "interval": (0.8, 88_100.0, 94_300.0)}
     assert path_text(card=_card(0.12, "beats baseline"), **common) == (
         "24h: 91,230 (80% interval 88,100 to 94,300) by the linear model;"
-        " its error is 12% below no-change out of sample on 2,100 hours"
+        " its error is 12% below no-change out of sample on 2,100 hours (87 non-overlapping 24h periods)"
     )
     assert path_text(card=_card(-0.03, "no skill"), **common).endswith(
-        "this model's error is 3% worse than no-change, shown for information only"
+        "this model's error is 3% worse than no-change out of sample on 2,100 hours (87 non-overlapping 24h periods),"
+        " shown for information only"
     )
     assert path_text(card=_card(0.01, "no skill"), **common).endswith(
-        "its error is 1% below no-change out of sample on 2,100 hours, too little evidence to call it skill;"
-        " shown for information only"
+        "its error is 1% below no-change out of sample on 2,100 hours (87 non-overlapping 24h periods),"
+        " too little evidence to call it skill; shown for information only"
     )
     assert "is 0.2% below no-change" in path_text(card=_card(0.002, "no skill"), **common)
     assert "is 0.4% worse than no-change" in path_text(card=_card(-0.004, "no skill"), **common)
+
+
+def test_every_path_price_shown_carries_the_garch_band_around_that_price(
+    planted_artifacts: Artifacts, planted_candles: list[Candle]
+) -> None:
+    """The LSTM's price, headline or not, is never shown bare: the GARCH band's width, centred on the LSTM's price."""
+    # Given: the predictions at the last candle
+    out = _by_model(predict(planted_artifacts, planted_candles[-720:]))
+    garch, linear = out["vol_garch"], out["path_linear"]
+
+    for name in ("path_linear", "path_lstm"):
+        # When: the path's price is worded
+        path = out[name]
+        scale = path.price / linear.price
+
+        # Then: the same log width as the interval, moved to this model's price (the interval itself for the linear)
+        band = f"(80% interval {format_price(garch.low * scale)} to {format_price(garch.high * scale)}) by the"
+        assert f"24h: {format_price(path.price)} {band}" in path.text
+        assert garch.low * scale < path.price < garch.high * scale
+
+
+def test_each_sentence_states_its_sample_in_non_overlapping_periods_too() -> None:
+    """Hourly rows of 24h targets share 23 of 24 candles: 2,100 of them are 87 independent outcomes, not 2,100."""
+    # Given: cards scored on 2,100 hourly rows of 24-candle targets
+    card = {"n": 2100, "horizon": 24, "verdict": "no skill"}
+    breakout = {**card, "model": "breakout_rf", "scores": {"model": {"auc": 0.51, "brier_skill": -0.01}}}
+    interval = {**card, "model": "vol_garch", "scores": {"model": {"coverage": 0.78}, "historical": {"coverage": 0.8}}}
+
+    # When / Then: the breakout and interval sentences say so as the path's does
+    said = "out of sample on 2,100 hours (87 non-overlapping 24h periods)"
+    common = {"horizon_label": "24h", "timeframe": "1h"}
+    assert said in breakout_text(probability=0.2, threshold_pct=3.0, base_rate=0.2, card=breakout, **common)
+    assert said in interval_text(level=0.8, low=88_000.0, high=94_000.0, card=interval, **common)
+    # and a one-candle horizon has no overlap to correct
+    assert sample_label({"n": 300, "horizon": 1}, "1d", "1d") == "300 days"

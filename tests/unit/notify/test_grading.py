@@ -99,9 +99,9 @@ def entry(model: str, kind: str, at: int, grade_: Grade | None, **values) -> Led
 
 def test_the_live_record_counts_calls_errors_and_coverage_over_graded_entries_only():
     entries = [
-        entry("breakout_rf", "breakout", T0, Grade(100.0, hit=True), probability=0.8),  # called right
-        entry("breakout_rf", "breakout", T0 + HOUR, Grade(100.0, hit=False), probability=0.6),  # wrong
-        entry("breakout_rf", "breakout", T0 + 2 * HOUR, Grade(100.0, hit=False), probability=0.1),  # right
+        entry("breakout_rf", "breakout", T0, Grade(100.0, hit=True), probability=0.8),  # a call a breakout followed
+        entry("breakout_rf", "breakout", T0 + HOUR, Grade(100.0, hit=False), probability=0.6),  # a call, none came
+        entry("breakout_rf", "breakout", T0 + 2 * HOUR, Grade(100.0, hit=False), probability=0.1),  # no call
         entry("breakout_rf", "breakout", T0 + 3 * HOUR, None, probability=0.9),  # open: not counted
         entry("path_linear", "path", T0, Grade(100.0, error=2.0, persistence_error=3.0), price=1.0),
         entry("path_linear", "path", T0 + HOUR, Grade(200.0, error=2.0, persistence_error=2.0), price=1.0),
@@ -110,7 +110,7 @@ def test_the_live_record_counts_calls_errors_and_coverage_over_graded_entries_on
     ]
     records = live_records(entries)
     rf = records["breakout_rf"]
-    assert (rf.n, rf.right, rf.hits) == (3, 2, 1)
+    assert (rf.n, rf.calls, rf.called_hits, rf.hits) == (3, 2, 1, 1)
     assert rf.brier == pytest.approx((0.2**2 + 0.6**2 + 0.1**2) / 3)
     assert rf.brier_reference == pytest.approx(1 / 3 * 2 / 3)
     path = records["path_linear"]

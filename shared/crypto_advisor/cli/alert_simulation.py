@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,7 @@ from crypto_advisor.contracts.alerts import SentAlert
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
-from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
+from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, WEEK_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy, UserCondition
 from crypto_advisor.notify.policy import Send, cooldown_window, decide, longest_cooldown
 from crypto_advisor.notify.replay_figures import rule_records
@@ -320,6 +321,18 @@ def _as_report(records: dict[str, dict[int, EdgeRecord]]) -> dict[str, Any]:
     }
 
 
+#: How soon after the previous email an email counts as a repeat: a burst on one move, as a reader's inbox feels it.
+REPEAT_WITHIN_HOURS = (6, 24)
+
+
+def repeats(emails: Sequence[Email]) -> dict[str, int]:
+    """Per window of :data:`REPEAT_WITHIN_HOURS`: the emails that came less than that many hours (candle time) after
+    the series' previous one, ``{"6h": 12, "24h": 80}``."""
+    times = sorted(e.ts for e in emails)
+    gaps = [later - earlier for earlier, later in pairwise(times)]
+    return {f"{h}h": sum(1 for gap in gaps if gap < h * HOUR_MS) for h in REPEAT_WITHIN_HOURS}
+
+
 def measure(sim: Simulation) -> dict[str, Any]:
     """The figures ``make alert-quality`` reports and writes as JSON (keys documented in the README)."""
     if not sim.analysed:
@@ -345,6 +358,7 @@ def measure(sim: Simulation) -> dict[str, Any]:
         "emails_per_day_p90": float(np.percentile(counts, 90)),
         "emails_per_day_max": max(counts),
         "days_without_alert_share": round(sum(1 for c in counts if c == 0) / len(counts), 4),
+        "repeats": repeats(sim.emails),
         "digests": len(days),
         "headline": {
             "rules": dict(headlines.most_common()),

@@ -290,3 +290,12 @@ def test_a_rule_without_any_outcome_yet_is_not_quoted():
     sim = simulated(closes, {"planted": firings, "fresh": [(last, "bullish")]}, ("planted", "fresh"))
     # Then only the first rule's record is counted: the email reader leaves a record without outcomes out
     assert sum(quoted_records(sim).values()) == 1
+
+
+def test_repeats_count_the_emails_that_came_soon_after_the_previous_one():
+    from crypto_advisor.cli.alert_simulation import Email, repeats
+
+    hours = [0, 1, 5, 30, 60, 61]  # a burst of three, then one a day later, then two an hour apart
+    emails = [Email(h * 3_600_000, h, "rsi_oversold", "bullish", "", ("rsi_oversold",)) for h in reversed(hours)]
+    assert repeats(emails) == {"6h": 3, "24h": 3}
+    assert repeats(emails[:1]) == {"6h": 0, "24h": 0}

@@ -61,10 +61,14 @@ def test_a_failure_is_answered_failed_naming_what_failed(deployed):
         create_custom_resource(deployed.runtime, broken)
 
 
-def test_the_pool_client_is_the_one_of_the_endpoint_the_function_runs_against():
+def test_the_pool_client_is_the_one_of_the_endpoint_the_function_runs_against(monkeypatch):
     # The local runtime and the tests run several stacks in one process (in-process moto, then a moto server): a
     # client cached for the first endpoint must not serve the next (it sent the next stack's users to AWS itself).
     from crypto_advisor.wiring.dashboard_users import cognito_users
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    cognito_users.cache_clear()
 
     first, second = cognito_users(None), cognito_users("http://127.0.0.1:5999")
     assert first._client.meta.endpoint_url == "https://cognito-idp.us-east-1.amazonaws.com"

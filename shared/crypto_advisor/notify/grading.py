@@ -24,9 +24,12 @@ A live record is a claim about the past, so it is held to the alert
 semantics' standard (DESIGN.md): predictions emailed an hour apart share 23 of
 their 24 future candles, so only the non-overlapping ones count as evidence;
 below :data:`MIN_JUDGED` of them the record is not judged at all, and above it
-"better" or "worse" than the reference takes ``|t| >=`` :data:`LIVE_T` over
-them (:func:`~crypto_advisor.forecast.metrics.block_t`, one prediction a
-block), never the gap between two averages.
+"better" or "worse" than the reference takes a t over them
+(:func:`~crypto_advisor.forecast.metrics.block_t`, one prediction a block)
+whose one-sided p-value on Student's t (independent - 1 degrees of freedom)
+is at most what ``|t| >=`` :data:`LIVE_T` means on a large sample (0.02275):
+the model cards' reading (:mod:`crypto_advisor.forecast.card`), so 20
+predictions need a t of about 2.2, not 2. Never the gap between two averages.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, TOO_FEW, WORSE
@@ -52,6 +56,8 @@ MIN_JUDGED = 20
 #: ``|t|`` a live record needs to be called better or worse than its reference: the model cards' standard
 #: (``ForecastConfig.significance_t``) and the rules'.
 LIVE_T = 2.0
+#: The one-sided p-value ``LIVE_T`` stands for on a large sample, read on Student's t for the record's own size.
+LIVE_P = NormalDist().cdf(-LIVE_T)
 
 
 def entries_from(predictions: Iterable[Any], *, close: float, timeframe_ms: int) -> list[LedgerEntry]:
@@ -162,13 +168,19 @@ class LiveRecord:
 
     @property
     def verdict(self) -> str:
-        """TOO_FEW below :data:`MIN_JUDGED` independent predictions; EDGE or WORSE at ``|t| >= LIVE_T``; else
-        NO_EVIDENCE (an interval's coverage is stated, not tested)."""
+        """TOO_FEW below :data:`MIN_JUDGED` independent predictions; EDGE or WORSE when ``t``'s one-sided p-value
+        on Student's t is at most :data:`LIVE_P`; else NO_EVIDENCE (an interval's coverage is stated, not tested)."""
         if self.independent < MIN_JUDGED:
             return TOO_FEW
-        if self.t is not None and self.t >= LIVE_T:
+        if self.t is None or not math.isfinite(self.t):
+            return NO_EVIDENCE
+        # Imported here, as in _t: numpy (the metrics module's) only for a record long enough to test.
+        from crypto_advisor.forecast.metrics import student_t_sf
+
+        df = self.independent - 1
+        if student_t_sf(self.t, df) <= LIVE_P:
             return EDGE
-        if self.t is not None and self.t <= -LIVE_T:
+        if student_t_sf(-self.t, df) <= LIVE_P:
             return WORSE
         return NO_EVIDENCE
 

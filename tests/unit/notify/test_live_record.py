@@ -117,3 +117,15 @@ def test_non_overlapping_keeps_the_oldest_then_each_one_made_at_or_after_the_kep
     entries = [graded("path", "path_linear", T0 + h * HOUR, grade, price=1.0) for h in (48, 30, 24, 1, 0)]
     # Then the kept ones are 0h, 24h (the first one's due candle) and 48h
     assert [(e.candle_ts - T0) // HOUR for e in non_overlapping(entries)] == [0, 24, 48]
+
+
+def test_a_t_of_2_on_20_predictions_is_not_yet_evidence_as_on_a_large_sample():
+    # Student's t with 19 degrees of freedom: t = 2.05 is p = 0.027, above the 0.0228 that t >= 2 means on a large
+    # sample (the model cards' reading); t = 2.3 is p = 0.016, below it.
+    from crypto_advisor.notify.grading import LiveRecord
+
+    def record(t: float) -> LiveRecord:
+        return LiveRecord(model="path_linear", kind="path", n=20, independent=20, t=t)
+
+    assert record(2.05).verdict == NO_EVIDENCE and record(-2.05).verdict == NO_EVIDENCE
+    assert record(2.3).verdict == EDGE and record(-2.3).verdict == WORSE

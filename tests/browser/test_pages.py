@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -105,6 +106,9 @@ def test_the_series_chart_draws_candles_and_markers(dashboard: Served, browse: A
     assert int(chart.get_attribute("data-candles") or 0) > 100
     assert int(chart.get_attribute("data-markers") or 0) > 0
     assert "emails on the chart" in page.inner_text("main")
+    # ... its model cards give their sample as the outcomes that share no candle, not only the overlapping rows
+    sample = r"Out of sample: [\d,]+ candles \([\d,]+ non-overlapping 24-candle periods\)"
+    assert re.search(sample, page.inner_text("main"))
     # ... and its canvases are not blank: rising and falling candles are painted in the theme's colours
     pixels = chart.evaluate(_CANDLE_PIXELS)
     assert pixels["ups"] > 200 and pixels["downs"] > 200, pixels

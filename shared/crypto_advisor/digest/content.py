@@ -276,6 +276,14 @@ def _forecast(day: SeriesDay) -> VolatilityForecast | None:
     return interval_forecast(day.latest.predictions, day.latest.close, candle_sigma(recent, tf))
 
 
+def _independent(f: VolatilityForecast) -> str:
+    """`` (15 non-overlapping 24h periods)``: the outcomes in ``f.n`` candles that share no candle, the sample a reader
+    should weigh (the emails say it the same way, :func:`~crypto_advisor.forecast.prediction.sample_label`)."""
+    if not f.n or f.horizon <= 1:
+        return ""
+    return f" ({f.n // f.horizon:,} non-overlapping {f.horizon_label} periods)"
+
+
 def _forecast_line(label: str, f: VolatilityForecast) -> ForecastLine:
     span = f"the next {f.horizon_label}"
     range_text = (
@@ -293,7 +301,7 @@ def _forecast_line(label: str, f: VolatilityForecast) -> ForecastLine:
         baseline = (
             f" (historical volatility's: {share(f.baseline_coverage)})" if f.baseline_coverage is not None else ""
         )
-        sample = f" on {count(f.n, 'candle')}" if f.n else ""
+        sample = f" on {count(f.n, 'candle')}{_independent(f)}" if f.n else ""
         record = f"Out of sample{sample} the range held {share(f.coverage)} of the time{baseline}"
     record += (
         ": better than historical volatility (GARCH)."

@@ -71,6 +71,8 @@ def test_the_volatility_forecast_leads_with_the_range_and_the_odds_against_norma
     assert "BTC/USD 1h: 80% range for the next 24h" in forecast and "(-5.00% to +6.00%)" in forecast
     assert "A move of 5% or more either way within 24h:" in forecast and "normally (its last 30 days)" in forecast
     assert "better than historical volatility" in forecast
+    # ... its record on the sample it really is: 374 hourly rows hold 15 outcomes 24 hours long that share no candle
+    assert "Out of sample on 374 candles (15 non-overlapping 24h periods) the range held 79%" in forecast
     # ... and the series without a stored forecast is named, not skipped
     assert "No volatility forecast stored for ETH/USD 4h" in forecast
 

@@ -31,6 +31,12 @@ function importances(card: ModelCard): HTMLElement | null {
   );
 }
 
+/** "374 candles (15 non-overlapping 24-candle periods)": rows H candles apart share no target, the sample to weigh. */
+function sampleText(card: ModelCard): string {
+  const rows = `${card.n.toLocaleString("en-US")} candles`;
+  return card.horizon > 1 ? `${rows} (${Math.floor(card.n / card.horizon).toLocaleString("en-US")} non-overlapping ${card.horizon}-candle periods)` : rows;
+}
+
 function modelCard(card: ModelCard): HTMLElement {
   const scoreRows = Object.entries(card.scores).map(([name, values]) => [
     name,
@@ -43,7 +49,7 @@ function modelCard(card: ModelCard): HTMLElement {
     { class: "card model-card" },
     h("h3", null, `${card.model} `, h("small", { class: "muted" }, `${card.kind}, ${card.horizon} candles ahead`)),
     h("p", null, card.verdict),
-    h("p", { class: "muted small" }, `Out of sample: ${card.n} candles over ${card.folds} folds, against ${card.baseline}.`),
+    h("p", { class: "muted small" }, `Out of sample: ${sampleText(card)} over ${card.folds} folds, against ${card.baseline}.`),
     scoreRows.length || card.feature_importances
       ? fold("Scores and feature importances", scoreRows.length ? table(["Scores", "Values"], scoreRows) : null, importances(card))
       : null,

@@ -58,8 +58,8 @@ LAST_ALERT_SCAN = 50
 NEWS_DAYS = 7
 #: The archived email's note when its one-click links were removed (:func:`.email_view.archived_email` says why).
 LINKS_REMOVED = (
-    " Its mute and unsubscribe links were that recipient's own (signed for them) and are removed here; their text is"
-    " kept."
+    " Its one-click links (mute, unsubscribe) were that recipient's own (signed for them) and are removed here; their"
+    " text is kept."
 )
 
 T = TypeVar("T")

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from crypto_advisor.notify.format import EmailContent, FiringItem, HeadlineItem, NewsContent, PredictionItem
 from crypto_advisor.notify.links import EmailLinks
+from crypto_advisor.notify.text import LINKS_TITLE, UNSUBSCRIBE_LABEL
 
 FONT = "font-family:Arial,Helvetica,sans-serif;"
 TEXT = "#1f2328"
@@ -50,7 +51,7 @@ def html_document(content: EmailContent, chart_cid: str | None) -> str:
     if content.predictions:
         rows.append(section("Predictions", "".join(_prediction(item) for item in content.predictions)))
     if content.links is not None:
-        rows.append(section("Your alerts", _links(content.links)))
+        rows.append(section(LINKS_TITLE, _links(content.links)))
     rows.append(footer_row(content.footer))
     return page(content.subject, rows)
 
@@ -66,12 +67,13 @@ def _links(links: EmailLinks) -> str:
     for mute in links.mutes:
         choices = " / ".join(anchor(choice.url, choice.label) for choice in mute.choices)
         lines.append(paragraph(f"{esc(mute.words)} {choices}"))
-    lines.append(
-        paragraph(
-            anchor(links.unsubscribe, "Unsubscribe from these alerts and the digest"), f"font-size:13px;color:{MUTED};"
-        )
-    )
+    lines.append(unsubscribe_paragraph(links.unsubscribe))
     return "".join(lines)
+
+
+def unsubscribe_paragraph(url: str) -> str:
+    """The unsubscribe link, in smaller muted print: the last of an email's links (its page asks for confirmation)."""
+    return paragraph(anchor(url, UNSUBSCRIBE_LABEL), f"font-size:13px;color:{MUTED};")
 
 
 def page(subject: str, rows: Sequence[str]) -> str:

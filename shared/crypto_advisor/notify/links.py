@@ -2,7 +2,9 @@
 
 The daily digest carries some of them too (:meth:`LinkSigner.digest_links`):
 each of its series' pages and the same unsubscribe, which stops the alerts
-and the digest alike (one list, one unsubscribe).
+and the digest alike (one list, one unsubscribe). So does the market email
+(:meth:`LinkSigner.market_links`): the dashboard, each covered coin's page and
+the unsubscribe, with no mutes, since it reports no one rule.
 
 Each recipient gets links of their own (an unsubscribe removes the one who
 clicked, and the history says who muted), so the notifier builds one message
@@ -122,6 +124,11 @@ class LinkSigner:
             {s.key: series_page(self.base_url, s) for s in series},
             self._unsubscribe(recipient, now_ms + self.lifetime_ms),
         )
+
+    def market_links(self, covered: Sequence[Series], recipient: str, *, now_ms: int) -> DigestLinks:
+        """The links for ``recipient`` of a market email covering ``covered``: a digest's links (the dashboard, each
+        coin's page, the unsubscribe), since a market email too reports no one rule a mute could silence."""
+        return self.digest_links(covered, recipient, now_ms=now_ms)
 
     def _unsubscribe(self, recipient: str, expires_ms: int) -> str:
         return self._url(

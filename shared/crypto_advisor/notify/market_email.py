@@ -11,6 +11,12 @@ and how it compares with what BTC's move implied at its beta), and those that
 did not (a smaller move or the other way, bad data, or no signal in yet). The
 subject begins ``Market:`` and leads with BTC's move:
 ``Market: BTC -3.9% on the 1h candle, 4 of 5 coins fell together``.
+
+With links (:meth:`~crypto_advisor.notify.links.LinkSigner.market_links`, one
+recipient's own) it ends as the alert email does, with a "Your alerts" section:
+the dashboard, each covered coin's page and the unsubscribe, which is also the
+message's RFC 8058 one-click target (``RenderedEmail.unsubscribe_url``). No
+mute links: a market email reports no one rule a mute could silence.
 """
 
 from __future__ import annotations
@@ -19,12 +25,44 @@ from dataclasses import dataclass
 
 from crypto_advisor.notify.context_words import beta_phrase, move_pct, sigmas, trend_line
 from crypto_advisor.notify.format import FOOTER, MAX_SUBJECT, count, one_line, utc
-from crypto_advisor.notify.html import chart_row, esc, footer_row, header, page, paragraph, section
+from crypto_advisor.notify.html import (
+    anchor,
+    chart_row,
+    esc,
+    footer_row,
+    header,
+    page,
+    paragraph,
+    section,
+    unsubscribe_paragraph,
+)
+from crypto_advisor.notify.links import DigestLinks
 from crypto_advisor.notify.market import MARKET_SIGMA, CoinMove, MarketMove
 from crypto_advisor.notify.render import InlineImage, RenderedEmail
+from crypto_advisor.notify.text import LINKS_TITLE, UNSUBSCRIBE_LABEL
 from crypto_advisor.notify.text import section as text_section
 
 _FELL = {"down": "fell", "up": "rose"}
+DASHBOARD_LABEL = "Open the dashboard"
+
+
+@dataclass(frozen=True)
+class MarketLinkLines:
+    """One recipient's links, labelled: the dashboard, then each covered coin's page, in the email's order."""
+
+    #: (label, URL) of the dashboard and of each covered coin's page
+    pages: tuple[tuple[str, str], ...]
+    unsubscribe: str
+
+
+def market_link_lines(move: MarketMove, links: DigestLinks) -> MarketLinkLines:
+    """``links`` labelled for the email: a page for each coin that followed, in the Followed section's order."""
+    pages = [(DASHBOARD_LABEL, links.dashboard)]
+    for coin in move.followed:
+        url = links.series_pages.get(coin.series.key)
+        if url is not None:
+            pages.append((f"Open {coin.series.pair} on the dashboard", url))
+    return MarketLinkLines(tuple(pages), links.unsubscribe)
 
 
 @dataclass(frozen=True)
@@ -115,7 +153,7 @@ def market_content(move: MarketMove, timeframe_ms: int) -> MarketContent:
     )
 
 
-def _text(content: MarketContent, has_chart: bool) -> str:
+def _text(content: MarketContent, has_chart: bool, links: MarketLinkLines | None) -> str:
     blocks = [f"{content.title}\n{content.intro}"]
     if content.btc:
         blocks.append(text_section("BTC", "\n".join(content.btc)))
@@ -124,11 +162,14 @@ def _text(content: MarketContent, has_chart: bool) -> str:
         blocks.append(text_section("Did not follow", "\n".join(f"- {line}" for line in content.others)))
     if has_chart:
         blocks.append("The chart of every coin's move is in the HTML version of this email.")
+    if links is not None:
+        lines = [f"{label}: {url}" for label, url in links.pages]
+        blocks.append(text_section(LINKS_TITLE, "\n".join([*lines, f"{UNSUBSCRIBE_LABEL}: {links.unsubscribe}"])))
     blocks.append(f"-- \n{content.footer}")
     return "\n\n".join(blocks) + "\n"
 
 
-def _html(content: MarketContent, chart_cid: str | None) -> str:
+def _html(content: MarketContent, chart_cid: str | None, links: MarketLinkLines | None) -> str:
     rows = [header(content.title, content.intro)]
     if content.btc:
         rows.append(section("BTC", "".join(paragraph(esc(line)) for line in content.btc)))
@@ -137,13 +178,19 @@ def _html(content: MarketContent, chart_cid: str | None) -> str:
         rows.append(section("Did not follow", "".join(paragraph(esc(line)) for line in content.others)))
     if chart_cid:
         rows.append(chart_row(chart_cid, content.chart_caption))
+    if links is not None:
+        pages = "".join(paragraph(anchor(url, label)) for label, url in links.pages)
+        rows.append(section(LINKS_TITLE, pages + unsubscribe_paragraph(links.unsubscribe)))
     rows.append(footer_row(content.footer))
     return page(content.subject, rows)
 
 
-def render_market_email(move: MarketMove, timeframe_ms: int, *, chart: bool = True) -> RenderedEmail:
+def render_market_email(
+    move: MarketMove, timeframe_ms: int, links: DigestLinks | None = None, *, chart: bool = True
+) -> RenderedEmail:
     """The market email of ``move``: text, HTML and the chart of the coins' moves (``chart=False``: without it,
-    as :func:`~crypto_advisor.notify.render.render_email`)."""
+    as :func:`~crypto_advisor.notify.render.render_email`); with ``links``, one recipient's copy, ending with their
+    links and carrying their one-click unsubscribe."""
     content = market_content(move, timeframe_ms)
     images: tuple[InlineImage, ...] = ()
     if chart and any(c.move is not None for c in move.coins):
@@ -159,9 +206,11 @@ def render_market_email(move: MarketMove, timeframe_ms: int, *, chart: bool = Tr
             ),
         )
     chart_cid = images[0].cid if images else None
+    labelled = market_link_lines(move, links) if links is not None else None
     return RenderedEmail(
         subject=content.subject,
-        text=_text(content, has_chart=bool(images)),
-        html=_html(content, chart_cid),
+        text=_text(content, bool(images), labelled),
+        html=_html(content, chart_cid, labelled),
         images=images,
+        unsubscribe_url=links.unsubscribe if links is not None else None,
     )

@@ -41,7 +41,10 @@ notification log, once per (timeframe, candle) whichever coin's record gets
 there first, sent, and marked sent, exactly as an alert is; then this coin's
 decision is recorded as suppressed, ``in_market_email``. A coin whose whole
 series is muted takes no part in it (it neither counts towards the move nor
-appears in the email) and is decided on its own, as ``muted``. A coin whose record
+appears in the email) and is decided on its own, as ``muted``. With links it
+goes out as an alert does, one message per recipient, each with their own
+dashboard, coin pages and one-click unsubscribe, and is delivered by the same
+rules (one accepted makes it sent). A coin whose record
 arrives after the claim finds it (sent: it is recorded the same way; being
 sent by another invocation: its record is retried later, as for an alert in
 flight). Under retries: a failed send releases the claim and fails the
@@ -93,7 +96,7 @@ from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 from crypto_advisor.notify.grading import LIVE_WINDOW, LiveRecord, entries_from, gradable, live_records
-from crypto_advisor.notify.links import LinkSigner
+from crypto_advisor.notify.links import DigestLinks, LinkSigner
 from crypto_advisor.notify.market import MarketMove, is_large, market_move
 from crypto_advisor.notify.market_email import render_market_email
 from crypto_advisor.notify.mime import build_message
@@ -195,6 +198,9 @@ class MarketEmailSent:
     took_over: bool = False
     #: SES's answer was lost (why): the market email may not have arrived; it is never sent again
     unknown: str | None = None
+    #: what did not stop the email but is worth a warning (a recipient SES refused, the archive unwritable); with
+    #: ``unknown`` they are in it instead
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -282,7 +288,8 @@ class Notifier:
     live_window: int = LIVE_WINDOW
     #: the Signals table, read for the other coins of a large move's candle; None: no market emails
     signals: SignalLookup | None = None
-    render_market: Callable[[MarketMove, int], RenderedEmail] = render_market_email
+    #: the market email of (move, timeframe_ms, one recipient's links or None)
+    render_market: Callable[[MarketMove, int, DigestLinks | None], RenderedEmail] = render_market_email
     #: the notification log's lease (a claim older than this may be taken over)
     lease_ms: int = LEASE_MS
     claim_budget_ms: int = CLAIM_BUDGET_MS
@@ -585,22 +592,22 @@ class Notifier:
         if not isinstance(claim, Existing):  # sent or unknown already: only this coin's decision is left to record
             now_ms = claim.claimed_at
             try:
-                message = build_message(
-                    self.render_market(move, series.timeframe_ms),
-                    sender=self.sender,
-                    recipients=recipients,
-                    message_id_domain=self.sender.rpartition("@")[2],
-                    # The candle's close, not the clock: whichever coin's record sends it, a retry is the same message.
-                    date=datetime.fromtimestamp((candle_ts + series.timeframe_ms) / 1000, tz=UTC),
-                )
+                messages = self._market_messages(move, series, recipients, now_ms)
             except BaseException as exc:
                 self._release(claim, exc)
                 raise
-            settled = self._deliver(claim, [(recipients, message)], now_ms, deadline_ms)
-            subject = str(message["Subject"])
+            settled = self._deliver(claim, messages, now_ms, deadline_ms)
+            subject = str(messages[0][1]["Subject"])
             unknown = "; ".join((settled.unknown, *settled.notes)) if settled.unknown is not None else None
             sent = MarketEmailSent(
-                series.timeframe, candle_ts, settled.message_id, subject, covers, claim.took_over, unknown
+                series.timeframe,
+                candle_ts,
+                settled.message_id,
+                subject,
+                covers,
+                claim.took_over,
+                unknown,
+                notes=settled.notes if unknown is None else (),
             )
         fell = "fell" if move.direction == "down" else "rose"
         suppress = Suppress(
@@ -618,6 +625,35 @@ class Notifier:
             now_ms=now_ms,
         )
         return Suppressed(signal, suppress, logged, market=sent)
+
+    def _market_messages(
+        self, move: MarketMove, series: Series, recipients: tuple[str, ...], now_ms: int
+    ) -> list[tuple[tuple[str, ...], EmailMessage]]:
+        """The market email's messages: one to all recipients, or with links one per recipient (each their own
+        dashboard, covered coins' pages and unsubscribe, as an alert's: :meth:`_message`)."""
+        signer = self.links
+        groups: list[tuple[tuple[str, ...], DigestLinks | None]]
+        if signer is None:
+            groups = [(recipients, None)]
+        else:
+            covered = [c.series for c in move.followed]
+            groups = [((r,), signer.market_links(covered, r, now_ms=now_ms)) for r in recipients]
+        # The candle's close, not the clock: whichever coin's record sends it, a retry has the same date (and without
+        # links, whose nonces are fresh each time, is the same message).
+        date = datetime.fromtimestamp((move.candle_ts + series.timeframe_ms) / 1000, tz=UTC)
+        return [
+            (
+                each,
+                build_message(
+                    self.render_market(move, series.timeframe_ms, links),
+                    sender=self.sender,
+                    recipients=each,
+                    message_id_domain=self.sender.rpartition("@")[2],
+                    date=date,
+                ),
+            )
+            for each, links in groups
+        ]
 
     def _muted(self, series_key: str, candle_ts: int) -> bool:
         """Whether the whole series was muted when its candle at ``candle_ts`` closed (:func:`series_muted`)."""

@@ -12,6 +12,11 @@ from __future__ import annotations
 from crypto_advisor.notify.format import EmailContent, FiringItem, NewsContent, PredictionItem
 from crypto_advisor.notify.links import EmailLinks
 
+#: The section of an alert's links (the alert email's and the market email's).
+LINKS_TITLE = "Your alerts"
+#: One unsubscribe stops both: the alerts and the digest go to the same list of recipients.
+UNSUBSCRIBE_LABEL = "Unsubscribe from these alerts and the digest"
+
 
 def text_document(content: EmailContent, *, has_chart: bool) -> str:
     """The whole plain-text part, ending with a newline."""
@@ -32,7 +37,7 @@ def text_document(content: EmailContent, *, has_chart: bool) -> str:
     if content.predictions:
         blocks.append(section("Predictions", "\n".join(_prediction(item) for item in content.predictions)))
     if content.links is not None:
-        blocks.append(section("Your alerts", links_text(content.links)))
+        blocks.append(section(LINKS_TITLE, links_text(content.links)))
     blocks.append(f"-- \n{content.footer}")
     return "\n\n".join(blocks) + "\n"
 
@@ -42,7 +47,7 @@ def links_text(links: EmailLinks) -> str:
     lines = [f"Open this series on the dashboard: {links.series_page}"]
     for mute in links.mutes:
         lines.extend(f"{mute.words} {choice.label}: {choice.url}" for choice in mute.choices)
-    lines.append(f"Unsubscribe from these alerts and the digest: {links.unsubscribe}")
+    lines.append(f"{UNSUBSCRIBE_LABEL}: {links.unsubscribe}")
     return "\n".join(lines)
 
 

@@ -83,6 +83,8 @@ def record(outcome: Outcome) -> None:
                 "this email went twice",
                 **where,
             )
+        for note in market.notes:  # a recipient SES refused, the archive unwritable: sent all the same
+            logger.warning(note, **where, timeframe=market.timeframe)
     if isinstance(outcome, AlreadyDecided) or not outcome.recorded:
         status = outcome.existing.status if isinstance(outcome, AlreadyDecided) else "decided"
         logger.info("alert already decided (redelivery): nothing sent", **where, status=status)

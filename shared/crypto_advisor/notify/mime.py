@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from email import policy
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import cast
@@ -36,6 +37,30 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 #: The local dashboard (make demo, make dashboard) is plain http on the loopback address; nothing else may be.
 _LOCAL_URL = re.compile(r"^http://(127\.0\.0\.1|localhost)(:\d+)?/")
+#: RFC 5322's limit on a line, the header's name included.
+MAX_LINE = 998
+
+
+class _UrlListHeader(UnstructuredHeader):
+    """``List-Unsubscribe`` written as it is (RFC 2369: angle-bracketed URLs), on one line.
+
+    ``policy.SMTP`` folds a header at 78 characters, and a signed unsubscribe URL (about 300) has no whitespace to
+    fold at, so it wrote the value as RFC 2047 encoded words (``=?utf-8?q?=3Chttp...``): text a mail client shows,
+    not a URL it finds, so the client's one-click unsubscribe was never offered. A URL may not be encoded, and a line
+    may hold 998 characters (:data:`MAX_LINE`), which :func:`build_message` checks.
+    """
+
+    max_count = 1
+
+    def fold(self, *, policy: policy.Policy) -> str:
+        # The registry mixes BaseHeader in (its name and value); typeshed cannot see it.
+        return f"{cast(BaseHeader, self).name}: {self}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", cast("type[BaseHeader]", _UrlListHeader))
+#: ``policy.SMTP`` but for the URL headers (:class:`_UrlListHeader`).
+_POLICY = policy.SMTP.clone(header_factory=_HEADERS)
 
 
 def build_message(
@@ -68,7 +93,7 @@ def build_message(
     if len(set(cids)) != len(cids) or any(not cid or any(c in cid for c in "<> \t") for cid in cids):
         raise ValueError(f"image content ids must be unique, non-empty and carry no brackets or spaces: {cids}")
 
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=_POLICY)
     message["Subject"] = email.subject
     message["From"] = sender
     message["To"] = ", ".join(recipients)
@@ -82,6 +107,8 @@ def build_message(
         if not email.unsubscribe_url.startswith("https://") and not _LOCAL_URL.match(email.unsubscribe_url):
             raise ValueError(f"the unsubscribe URL must be https: {email.unsubscribe_url[:80]!r}")
         _no_line_breaks(email.unsubscribe_url)
+        if len(f"List-Unsubscribe: <{email.unsubscribe_url}>") > MAX_LINE:
+            raise ValueError(f"the unsubscribe URL is {len(email.unsubscribe_url)} characters: a header line holds 998")
         message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 

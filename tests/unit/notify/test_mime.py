@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 from datetime import UTC, datetime, timedelta, timezone
@@ -147,3 +148,24 @@ def test_arguments_that_would_make_a_broken_message_are_refused(changes, error):
 def test_a_date_in_another_zone_keeps_its_instant():
     local = DATE.astimezone(timezone(timedelta(hours=-5)))
     assert parse(build(small(), date=local))["Date"].datetime == DATE
+
+
+def test_a_signed_unsubscribe_url_is_written_as_a_url_a_mail_client_finds():
+    # Given an email whose one-click unsubscribe is a signed link of about 300 characters, as every alert's is
+    url = "https://dashboard.example.com/email/unsubscribe?token=" + "eyJhY3Rpb24iOiJ1bnN1YnNjcmliZSJ9" * 8 + ".sig"
+    raw = bytes(build(dataclasses.replace(small(), unsubscribe_url=url)))
+    # Then the header carries the URL itself on one line (RFC 2369), never RFC 2047 encoded words a client shows as
+    # text and offers no unsubscribe for, and within RFC 5322's 998 characters
+    [line] = [line for line in raw.split(b"\r\n") if line.startswith(b"List-Unsubscribe:")]
+    assert line == f"List-Unsubscribe: <{url}>".encode() and len(line) <= 998
+    assert b"=?utf-8?" not in line
+    # ... and the other headers and the parts still fold and encode as SMTP wants (lines of at most 78 and 76)
+    assert max(len(line) for line in raw.split(b"\r\n") if not line.startswith(b"List-Unsubscribe:")) <= 78
+    assert parse(build(dataclasses.replace(small(), unsubscribe_url=url)))["List-Unsubscribe-Post"] == (
+        "List-Unsubscribe=One-Click"
+    )
+
+
+def test_an_unsubscribe_url_too_long_for_one_header_line_is_refused():
+    with pytest.raises(ValueError, match="998"):
+        build(dataclasses.replace(small(), unsubscribe_url="https://example.com/u?t=" + "a" * 1000))

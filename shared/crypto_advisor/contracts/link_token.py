@@ -39,7 +39,7 @@ LinkAction = Literal["mute", "unsubscribe"]
 Refusal = Literal["malformed", "altered", "expired", "wrong_action", "spent"]
 #: The shortest key :func:`sign` and :func:`verify` accept: HMAC-SHA256 with less than 32 bytes is weaker than its hash.
 MIN_KEY_BYTES = 32
-#: How long an email's links work: the user may read the email days later; a week after that the links stop.
+#: How long an email's links work: 30 days, so an email read weeks later can still be muted or unsubscribed from.
 LINK_LIFETIME_MS = 30 * 86_400_000
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -86,3 +88,39 @@ def read_optional_secret(name: str, *, secrets_client: Any) -> str | None:
     if value is None:
         raise ConfigError(f"secret {name!r} holds binary data; expected the key as a plain string")
     return value.strip() or None
+
+
+#: How long a warm container keeps a secret's value before reading it again: a rotated key takes effect within this.
+SECRET_TTL_S = 300.0
+
+
+class RefreshedSecret:
+    """A plain-string secret read again once ``ttl_s`` has passed since the last read (a monotonic clock).
+
+    Why not once per container: a warm Lambda lives for hours, so a key the owner rotated (a leaked link key) would
+    go on signing and checking links there; read every ``ttl_s`` (5 minutes), it takes effect everywhere within that,
+    for one Secrets Manager request per container per 5 minutes. A failed read raises :class:`ConfigError` naming the
+    secret, as :func:`read_secret` does, and the value read last is not served past its time.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        secrets_client: Any,
+        ttl_s: float = SECRET_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._name = name
+        self._client = secrets_client
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._value: str | None = None
+        self._read_at = 0.0
+
+    def __call__(self) -> str:
+        now = self._clock()
+        if self._value is None or now - self._read_at >= self._ttl_s:
+            self._value = read_secret(self._name, secrets_client=self._client)
+            self._read_at = now
+        return self._value

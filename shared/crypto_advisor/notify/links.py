@@ -85,7 +85,8 @@ class LinkSigner:
     """Signs the links of an email with the stack's link key; a fresh nonce per link (each is single use)."""
 
     base_url: str
-    key: bytes = field(repr=False)
+    #: the key, or where to read it each time (a secret re-read every few minutes, so a rotated key takes effect)
+    key: bytes | Callable[[], bytes] = field(repr=False)
     lifetime_ms: int = LINK_LIFETIME_MS
     nonce: Callable[[], str] = lambda: secrets.token_urlsafe(18)
 
@@ -137,4 +138,5 @@ class LinkSigner:
         )
 
     def _url(self, path: str, claims: LinkClaims) -> str:
-        return f"{self.base_url.rstrip('/')}{path}?{urlencode({'token': sign(claims, self.key)})}"
+        key = self.key() if callable(self.key) else self.key
+        return f"{self.base_url.rstrip('/')}{path}?{urlencode({'token': sign(claims, key)})}"

@@ -20,7 +20,7 @@ import boto3
 from botocore.config import Config
 
 from crypto_advisor.adapters.candle_store import CandleStore
-from crypto_advisor.adapters.config_source import load_watchlist, read_secret
+from crypto_advisor.adapters.config_source import RefreshedSecret, load_watchlist
 from crypto_advisor.adapters.ledger import ForecastLedger
 from crypto_advisor.adapters.notification_log import NotificationLog
 from crypto_advisor.adapters.replay_figures import ReplayFiguresStore
@@ -72,8 +72,9 @@ def link_signer(settings: SteersEmail, session: boto3.session.Session) -> LinkSi
     """Signs the emails' links with the stack's key; None without the dashboard's URL (the emails carry no links)."""
     if not settings.dashboard_url:
         return None
-    key = read_secret(settings.link_key_secret_id, secrets_client=session.client("secretsmanager"))
-    return LinkSigner(settings.dashboard_url, key.encode())
+    secret = RefreshedSecret(settings.link_key_secret_id, secrets_client=session.client("secretsmanager"))
+    secret()  # read at the cold start: a missing or unreadable key fails it, naming the secret
+    return LinkSigner(settings.dashboard_url, lambda: secret().encode())
 
 
 def notify_deps(settings: NotifySettings, ses_client: Any = None) -> Notifier:

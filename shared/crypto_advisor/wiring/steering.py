@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from crypto_advisor.adapters.config_source import read_secret
+from crypto_advisor.adapters.config_source import RefreshedSecret, read_secret
 from crypto_advisor.adapters.listings import CoinGeckoListings, KrakenListings
 from crypto_advisor.adapters.settings_store import SettingsStore
 from crypto_advisor.adapters.watchlist_object import WatchlistObject
@@ -70,8 +70,12 @@ def steering(settings: SteeringSettings, sources: Mapping[str, MarketSource] | N
     return Steering(watchlist, _store(settings), checks)
 
 
-@functools.lru_cache(maxsize=4)
 def link_key(settings: SteeringSettings) -> bytes:
-    """The key that signs and checks the email links (the stack's generated secret)."""
-    client = _session(settings).client("secretsmanager")
-    return read_secret(settings.link_key_secret_id, secrets_client=client).encode()
+    """The key that signs and checks the email links (the stack's generated secret), read again every few minutes
+    (:class:`~crypto_advisor.adapters.config_source.RefreshedSecret`), so a rotated key takes effect."""
+    return _link_key_secret(settings)().encode()
+
+
+@functools.lru_cache(maxsize=4)
+def _link_key_secret(settings: SteeringSettings) -> RefreshedSecret:
+    return RefreshedSecret(settings.link_key_secret_id, secrets_client=_session(settings).client("secretsmanager"))

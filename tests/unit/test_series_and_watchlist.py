@@ -395,3 +395,14 @@ def test_the_digest_defaults_to_seven_utc_and_takes_an_iana_zone():
 def test_a_bad_digest_setting_is_rejected_naming_it(digest, expected):
     with pytest.raises(WatchlistError, match=re.escape(expected)):
         parse_watchlist(f"digest: {digest}\nseries: [{{source: kraken, symbol: BTC/USD}}]")
+
+
+def test_an_alerts_list_of_more_recipients_than_a_few_people_is_refused_naming_it():
+    from crypto_advisor.contracts.watchlist import MAX_RECIPIENTS
+
+    addresses = ", ".join(f"person{i}@example.com" for i in range(MAX_RECIPIENTS + 1))
+    with pytest.raises(WatchlistError, match=r"alerts.recipients.*25"):
+        parse_watchlist(f"alerts: {{recipients: [{addresses}]}}\nseries:\n  - {{source: kraken, symbol: BTC/USD}}\n")
+    few = ", ".join(f"person{i}@example.com" for i in range(MAX_RECIPIENTS))
+    parsed = parse_watchlist(f"alerts: {{recipients: [{few}]}}\nseries:\n  - {{source: kraken, symbol: BTC/USD}}\n")
+    assert len(parsed.series[0].alerts.recipients) == MAX_RECIPIENTS

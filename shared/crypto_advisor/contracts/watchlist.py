@@ -143,12 +143,18 @@ def duration_text(ms: int) -> str:
     return f"{ms} ms"
 
 
+#: The most recipients one ``alerts:`` may name: alerts are for the owner and a few people. Any signed-in dashboard user
+#: may edit the recipients, and a list with no end would let one send the owner's SES identity to strangers, whose
+#: bounces and complaints pause the owner's sending.
+MAX_RECIPIENTS = 25
+
+
 class AlertPolicyOverrides(BaseModel):
     """The ``alerts:`` mapping as written (top level or per series): every key optional."""
 
     model_config = ConfigDict(extra="forbid")
 
-    recipients: list[str] | None = None
+    recipients: list[str] | None = Field(default=None, max_length=MAX_RECIPIENTS)
     min_severity: int | None = Field(default=None, ge=1, le=3)
     cooldown: str | None = None
     max_per_week: float | None = Field(default=None, gt=0, le=168)

@@ -158,6 +158,27 @@ def test_alerts_filter_by_series_and_reason_and_open_the_email(dashboard: Served
     shot(page, "email-desktop-light")
 
 
+def test_signing_out_forgets_the_session_and_revokes_its_refresh_token(dashboard: Served, browse: Any) -> None:
+    # Given a signed-in tab
+    watched = browse("desktop", "light")
+    page = _sign_in(watched, dashboard)
+    page.wait_for_selector("#sign-out")
+    refresh = page.evaluate("JSON.parse(sessionStorage.getItem('crypto-advisor.session')).refreshToken")
+    assert refresh
+    # When the user signs out
+    page.click("#sign-out")
+    # Then the page asks to sign in, keeps no session, and the refresh token no longer gives tokens anywhere
+    page.wait_for_selector("#sign-in-form")
+    assert page.evaluate("sessionStorage.getItem('crypto-advisor.session')") is None
+    status = page.evaluate(
+        """token => fetch('/api/v1/auth/refresh', {method: 'POST', headers: {'Content-Type': 'application/json'},
+             body: JSON.stringify({refresh_token: token})}).then(r => r.status)""",
+        refresh,
+    )
+    assert status == 401
+    assert watched.violations == []
+
+
 def test_a_token_the_api_refuses_sends_the_user_back_to_sign_in(dashboard: Served, browse: Any) -> None:
     # Given a tab whose stored token was altered
     page = browse("desktop", "light").page

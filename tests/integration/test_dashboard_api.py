@@ -201,6 +201,22 @@ def test_first_sign_in_asks_for_a_new_password_then_gives_tokens_that_refresh(si
     assert status == 200 and client.call("GET", "/api/v1/overview", token=fresh["access_token"])[0] == 200
 
 
+def test_signing_out_revokes_the_refresh_token_a_copy_of_it_would_outlive_the_page_with(site):
+    dashboard, client, _, _ = site
+    # Given a session signed in on its own (the shared one stays usable for the other tests: sign-out ends them all)
+    status, _, tokens = client.call(
+        "POST", "/api/v1/auth/sign-in", {"email": dashboard.user, "password": dashboard.password}
+    )
+    assert status == 200
+    # When the user signs out with the session's access token
+    assert client.call("POST", "/api/v1/auth/sign-out", token=tokens["access_token"])[0] == 204
+    # Then the refresh token, copied or left behind, no longer gives tokens
+    refused = client.call("POST", "/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+    assert refused[0] == 401
+    # ... and a sign-out without a token is refused, changing nothing
+    assert client.call("POST", "/api/v1/auth/sign-out")[0] == 401
+
+
 def test_a_wrong_password_is_401_without_saying_whether_the_user_exists(site):
     dashboard, client, _, _ = site
     wrong = client.call("POST", "/api/v1/auth/sign-in", {"email": dashboard.user, "password": "not-it"})
@@ -349,6 +365,7 @@ def test_the_openapi_document_lists_every_route_and_is_public(site):
         "/api/v1/auth/sign-in",
         "/api/v1/auth/new-password",
         "/api/v1/auth/refresh",
+        "/api/v1/auth/sign-out",
     } <= set(document["paths"])
     assert document["paths"]["/api/v1/overview"]["get"]["security"] == [{"cognito": []}]
     assert "security" not in document["paths"]["/api/v1/auth/sign-in"]["post"]

@@ -122,6 +122,20 @@ export async function signIn(email: string, password: string): Promise<Tokens | 
   return parse<Tokens | Challenge>(await send("POST", `${API}/auth/sign-in`, { email, password }, null));
 }
 
+/** Ends the user's sessions at Cognito (every refresh token revoked), then forgets them here; the page forgets them
+ * whatever the answer (offline, an expired token): sign-out never waits on the network to take effect locally. */
+export async function signOut(): Promise<void> {
+  const current = session.load();
+  session.clear();
+  if (current) {
+    try {
+      await send("POST", `${API}/auth/sign-out`, undefined, current.accessToken);
+    } catch {
+      // offline: the tokens are gone from this tab; the refresh token expires on its own (12 h)
+    }
+  }
+}
+
 export async function newPassword(email: string, sessionId: string, password: string): Promise<Tokens> {
   return parse<Tokens>(
     await send("POST", `${API}/auth/new-password`, { email, session: sessionId, new_password: password }, null),

@@ -3,7 +3,7 @@
 // index.html and a link from an email (…/#/series/kraken:BTC-USD:1h) opens
 // the page directly. A path link (/series/<key>) is turned into its hash route.
 
-import { SignedOut } from "./api";
+import { SignedOut, signOut } from "./api";
 import { h, replace } from "./dom";
 import * as session from "./session";
 import { renderAlerts } from "./pages/alerts";
@@ -82,8 +82,9 @@ function start(): void {
     history.replaceState(null, "", `/#/${deep[1]}${deep[2] ? `/${deep[2]}` : ""}${location.search}`);
   }
   document.getElementById("sign-out")?.addEventListener("click", () => {
-    session.clear();
-    location.hash = "#/sign-in";
+    void signOut().finally(() => {
+      location.hash = "#/sign-in";
+    });
   });
   window.addEventListener("hashchange", () => void show());
   void show();

@@ -69,6 +69,11 @@ class CognitoSignIn:
         )
         return _tokens(answer["AuthenticationResult"])
 
+    def sign_out(self, access_token: str) -> None:
+        """Revoke every refresh token of the token's user (Cognito's GlobalSignOut): a refresh token copied before
+        sign-out stops working; the access tokens given out expire within their hour."""
+        self._call("signing out", "access_token", lambda: self._client.global_sign_out(AccessToken=access_token))
+
     @staticmethod
     def _call(what: str, field: str, call: Any) -> dict[str, Any]:
         try:

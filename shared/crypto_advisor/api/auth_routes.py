@@ -8,7 +8,9 @@ cross-site request with.
 
 from __future__ import annotations
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
 from pydantic import BaseModel, ConfigDict, Field
 
 from crypto_advisor.api.context import settings_of
@@ -55,6 +57,18 @@ def post_new_password(body: NewPassword) -> Tokens:
 @router.post("/auth/refresh", tags=["auth"], summary="A refresh token: fresh access and id tokens")
 def post_refresh(body: Refresh) -> Tokens:
     return tokens(sign_in(settings_of(router)).refresh(body.refresh_token))
+
+
+@router.post("/auth/sign-out", tags=["auth"], summary="The bearer token's user: every refresh token revoked")
+def post_sign_out() -> Response[str]:
+    """Sign-out that a copied refresh token does not outlive (the page also forgets its tokens): Cognito's
+    GlobalSignOut for the access token in ``Authorization``, so the user's every session ends, this one included.
+    A public route like sign-in (the token is the credential); a refused token is the usual 401."""
+    scheme, _, token = (router.current_event.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not 20 <= len(token.strip()) <= 8192:
+        raise UnauthorizedError("sign-out takes the session's access token as Authorization: Bearer")
+    sign_in(settings_of(router)).sign_out(token.strip())
+    return Response(status_code=204, content_type="text/plain", body="")
 
 
 def tokens(t: TokenSet) -> Tokens:

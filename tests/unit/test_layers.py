@@ -42,12 +42,7 @@ EVERY_FUNCTION = ("lark",)  # the conditions' grammar, parsed where a watchlist 
 FIRST_USE = {
     "IngestFunction": ("ccxt", "crypto_advisor.ingest.scan"),  # adapters/kraken.py, ingest/service.py
     "IngestWorkerFunction": ("ccxt", "crypto_advisor.ingest.scan"),
-    # notify/render.py, ...; notify/grading.py tests a live record long enough with the cards' metrics (numpy)
-    "NotifyFunction": (
-        "crypto_advisor.notify.chart",
-        "crypto_advisor.notify.market_chart",
-        "crypto_advisor.forecast.metrics",
-    ),
+    "NotifyFunction": ("crypto_advisor.notify.chart", "crypto_advisor.notify.market_chart"),  # notify/render.py, ...
     "DigestFunction": ("crypto_advisor.digest.chart",),  # digest/render.py
     "DashboardFunction": (  # dashboard/service.py, overview.py, wiring/dashboard.py, adapters/listings.py
         "crypto_advisor.dashboard.overview",

@@ -32,13 +32,13 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
 
 from crypto_advisor.forecast import metrics as m
 from crypto_advisor.forecast.config import ForecastConfig
+from crypto_advisor.forecast.significance import one_sided_level
 from crypto_advisor.forecast.verdicts import BEATS, NO_SKILL
 
 #: Model names, as cards, artifacts and predictions call them.
@@ -115,7 +115,7 @@ def _clean(value: float | None) -> float | None:
 
 def significance_level(config: ForecastConfig) -> float:
     """The one-sided error rate ``significance_t`` stands for on a large sample: 0.02275 for t >= 2."""
-    return NormalDist().cdf(-config.significance_t)
+    return one_sided_level(config.significance_t)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ semantics' standard (DESIGN.md): predictions emailed an hour apart share 23 of
 their 24 future candles, so only the non-overlapping ones count as evidence;
 below :data:`MIN_JUDGED` of them the record is not judged at all, and above it
 "better" or "worse" than the reference takes a t over them
-(:func:`~crypto_advisor.forecast.metrics.block_t`, one prediction a block)
+(:func:`~crypto_advisor.forecast.significance.one_sample_t`)
 whose one-sided p-value on Student's t (independent - 1 degrees of freedom)
 is at most what ``|t| >=`` :data:`LIVE_T` means on a large sample (0.02275):
 the model cards' reading (:mod:`crypto_advisor.forecast.card`), so 20
@@ -38,12 +38,12 @@ import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Any
 
 from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, TOO_FEW, WORSE
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.ledger import GRADED, OPEN, Grade, Kind, LedgerEntry
+from crypto_advisor.forecast.significance import one_sample_t, one_sided_level, student_t_sf
 
 #: A breakout probability at or above this counts as calling a breakout (the training's default alert line).
 CALL_PROBABILITY = 0.5
@@ -57,7 +57,7 @@ MIN_JUDGED = 20
 #: (``ForecastConfig.significance_t``) and the rules'.
 LIVE_T = 2.0
 #: The one-sided p-value ``LIVE_T`` stands for on a large sample, read on Student's t for the record's own size.
-LIVE_P = NormalDist().cdf(-LIVE_T)
+LIVE_P = one_sided_level(LIVE_T)
 
 
 def entries_from(predictions: Iterable[Any], *, close: float, timeframe_ms: int) -> list[LedgerEntry]:
@@ -174,9 +174,6 @@ class LiveRecord:
             return TOO_FEW
         if self.t is None or not math.isfinite(self.t):
             return NO_EVIDENCE
-        # Imported here, as in _t: numpy (the metrics module's) only for a record long enough to test.
-        from crypto_advisor.forecast.metrics import student_t_sf
-
         df = self.independent - 1
         if student_t_sf(self.t, df) <= LIVE_P:
             return EDGE
@@ -270,12 +267,4 @@ def _error_advantage(grade: Grade) -> float:
 
 def _t(advantages: list[float]) -> float | None:
     """The t statistic of the mean advantage over independent predictions (one a block); None below MIN_JUDGED."""
-    if len(advantages) < MIN_JUDGED:
-        return None
-    # Imported here: NotifyFunction words its emails without numpy (see analysis/edge_verdicts.py), and needs it
-    # only once a model has a record long enough to test.
-    import numpy as np
-
-    from crypto_advisor.forecast.metrics import block_t
-
-    return block_t(np.asarray(advantages, dtype=np.float64), block=1)
+    return one_sample_t(advantages) if len(advantages) >= MIN_JUDGED else None

@@ -629,23 +629,35 @@ class Notifier:
     def _market_messages(
         self, move: MarketMove, series: Series, recipients: tuple[str, ...], now_ms: int
     ) -> list[tuple[tuple[str, ...], EmailMessage]]:
-        """The market email's messages: one to all recipients, or with links one per recipient (each their own
-        dashboard, covered coins' pages and unsubscribe, as an alert's: :meth:`_message`)."""
-        signer = self.links
-        groups: list[tuple[tuple[str, ...], DigestLinks | None]]
-        if signer is None:
-            groups = [(recipients, None)]
-        else:
-            covered = [c.series for c in move.followed]
-            groups = [((r,), signer.market_links(covered, r, now_ms=now_ms)) for r in recipients]
+        """The market email's messages (:meth:`_messages`), each recipient's with their dashboard, covered coins'
+        pages and unsubscribe."""
+        covered = [c.series for c in move.followed]
+
+        def render(links: LinkSigner | None, recipient: str) -> RenderedEmail:
+            own = links.market_links(covered, recipient, now_ms=now_ms) if links is not None else None
+            return self.render_market(move, series.timeframe_ms, own)
+
         # The candle's close, not the clock: whichever coin's record sends it, a retry has the same date (and without
         # links, whose nonces are fresh each time, is the same message).
-        date = datetime.fromtimestamp((move.candle_ts + series.timeframe_ms) / 1000, tz=UTC)
+        return self._messages(
+            recipients, render, datetime.fromtimestamp((move.candle_ts + series.timeframe_ms) / 1000, tz=UTC)
+        )
+
+    def _messages(
+        self,
+        recipients: tuple[str, ...],
+        render: Callable[[LinkSigner | None, str], RenderedEmail],
+        date: datetime,
+    ) -> list[tuple[tuple[str, ...], EmailMessage]]:
+        """An email's messages: one to all recipients without links, or with the stack's links one per recipient,
+        each rendered with their own (``render(signer, recipient)``; the signer is None for the shared one)."""
+        signer = self.links
+        groups = [(recipients, None)] if signer is None else [((r,), signer) for r in recipients]
         return [
             (
                 each,
                 build_message(
-                    self.render_market(move, series.timeframe_ms, links),
+                    render(links, each[0]),
                     sender=self.sender,
                     recipients=each,
                     message_id_domain=self.sender.rpartition("@")[2],
@@ -715,30 +727,15 @@ class Notifier:
             coin_name=watched.coin_name,
             live_records=live,
         )
-        signer = self.links
-        if signer is None:
-            groups: list[tuple[tuple[str, ...], AlertView]] = [(send.recipients, view)]
-        else:
-            rules = [f.rule_id for f in view.ordered_firings]
-            groups = [
-                ((r,), dataclasses.replace(view, links=signer.links(series, rules, r, now_ms=now_ms)))
-                for r in send.recipients
-            ]
-        messages = [
-            (
-                recipients,
-                build_message(
-                    self.render(each),
-                    sender=self.sender,
-                    recipients=recipients,
-                    message_id_domain=self.sender.rpartition("@")[2],
-                    # The analysis time, not the clock: a retry builds the same message. SES replaces Date and
-                    # Message-ID with its own, so this is for the local outbox and other relays, not to merge copies.
-                    date=datetime.fromtimestamp(signal.analyzed_at / 1000, tz=UTC),
-                ),
-            )
-            for recipients, each in groups
-        ]
+        rules = [f.rule_id for f in view.ordered_firings]
+
+        def render(links: LinkSigner | None, recipient: str) -> RenderedEmail:
+            own = links.links(series, rules, recipient, now_ms=now_ms) if links is not None else None
+            return self.render(dataclasses.replace(view, links=own) if own is not None else view)
+
+        # The analysis time, not the clock: a retry builds the same message. SES replaces Date and Message-ID with
+        # its own, so this is for the local outbox and other relays, not to merge copies.
+        messages = self._messages(send.recipients, render, datetime.fromtimestamp(signal.analyzed_at / 1000, tz=UTC))
         return messages, notes + ledger_notes, graded
 
     def _grade(

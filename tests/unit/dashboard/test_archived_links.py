@@ -35,6 +35,23 @@ def kept_copy(fired) -> bytes:  # noqa: F811 - the fixture's value
     return mime
 
 
+def archived_page(key: str, candle_ts: int, kept: FakeSentArchive, now_ms: int = NOW) -> Dashboard:
+    """The dashboard as its email route sees it: the one decision at ``(key, candle_ts)`` and the archive ``kept``."""
+    unused: Any = None  # the email route reads only the decision and the archive
+    return Dashboard(
+        watchlist=unused,
+        candles=unused,
+        signals=unused,
+        decisions=SentDecision(key, candle_ts),
+        figures=unused,
+        models=unused,
+        ledger=unused,
+        news=unused,
+        clock_ms=lambda: now_ms,
+        sent=kept,  # type: ignore[arg-type]
+    )
+
+
 def test_the_served_email_carries_no_token_and_keeps_every_link_text(fired):  # noqa: F811 - the fixture
     # Given the archived copy, whose HTML and text carry Alice's signed mute and unsubscribe links
     mime = kept_copy(fired)
@@ -88,19 +105,7 @@ def test_the_alerts_page_says_the_recipients_own_links_are_removed(fired):  # no
     _, signal = fired
     kept = FakeSentArchive()
     notifier(fired, (ALICE, BOB), FakeMailer(), sent=kept).notify(signal, now_ms=NOW)
-    unused: Any = None  # the email route reads only the decision and the archive
-    page = Dashboard(
-        watchlist=unused,
-        candles=unused,
-        signals=unused,
-        decisions=SentDecision(signal.series, signal.candle_ts),
-        figures=unused,
-        models=unused,
-        ledger=unused,
-        news=unused,
-        clock_ms=lambda: NOW,
-        sent=kept,  # type: ignore[arg-type]
-    )
+    page = archived_page(signal.series, signal.candle_ts, kept)
     # When the Alerts page opens it
     answer = page.email(alert_id(signal.series, signal.candle_ts))
     # Then it is the archived copy, without Alice's links, and the note says whose copy and that they were removed

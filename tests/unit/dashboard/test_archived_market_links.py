@@ -9,14 +9,12 @@ notifier's own, sent by the real renderer, signer and MIME builder.
 
 from __future__ import annotations
 
-from typing import Any
-
 from crypto_advisor.contracts.alerts import market_log_key
 from crypto_advisor.dashboard.alert_history import alert_id
-from crypto_advisor.dashboard.service import LINKS_REMOVED, Dashboard
+from crypto_advisor.dashboard.service import LINKS_REMOVED
 from crypto_advisor.notify.links import LinkSigner
 from tests.fakes.notify import FakeMailer, FakeSentArchive
-from tests.unit.dashboard.test_archived_links import SentDecision
+from tests.unit.dashboard.test_archived_links import archived_page
 from tests.unit.notify.test_market_email import BTC, CRASH, ETH, NOW, SOL, TS
 from tests.unit.notify.test_market_email_links import ALICE, DASH, KEY, market_notifier
 
@@ -27,19 +25,7 @@ def test_the_archived_market_email_is_served_without_the_recipients_unsubscribe(
     market_notifier(FakeMailer(), links=LinkSigner(DASH, KEY), sent=kept).notify(CRASH[SOL.key], now_ms=NOW)
     [mime] = kept.kept.values()
     assert b"token=" in mime and list(kept.kept) == [(market_log_key("1h"), TS)]
-    unused: Any = None  # the email route reads only the decision and the archive
-    page = Dashboard(
-        watchlist=unused,
-        candles=unused,
-        signals=unused,
-        decisions=SentDecision(market_log_key("1h"), TS),
-        figures=unused,
-        models=unused,
-        ledger=unused,
-        news=unused,
-        clock_ms=lambda: NOW,
-        sent=kept,  # type: ignore[arg-type]
-    )
+    page = archived_page(market_log_key("1h"), TS, kept, NOW)
     # When the Alerts page opens the market email
     answer = page.email(alert_id(market_log_key("1h"), TS))
     # Then it is Alice's archived copy with no token left, and the note says whose copy and that links were removed

@@ -14,7 +14,15 @@ from email import policy as email_policy
 from email.message import EmailMessage
 from typing import Any, final
 
-from crypto_advisor.contracts.alerts import LEASE_MS, MARKET_KIND, Claim, Existing, SentAlert, market_log_key
+from crypto_advisor.contracts.alerts import (
+    IN_MARKET_EMAIL,
+    LEASE_MS,
+    MARKET_KIND,
+    Claim,
+    Existing,
+    SentAlert,
+    market_log_key,
+)
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.ledger import OPEN, Grade, LedgerEntry
 from crypto_advisor.contracts.series import Series
@@ -46,9 +54,13 @@ class FakeLog(AlertLog):
     def recent_sends(self, series: str, since_ts: int, until_ts: int) -> list[SentAlert]:
         self.queries += 1
         return [
-            SentAlert(ts, tuple(item["rules"]), item.get("score"))
+            SentAlert(ts, (), item.get("score"), market=True)
+            if item["status"] == "suppressed"
+            else SentAlert(ts, tuple(item["rules"]), item.get("score"))
             for (s, ts), item in sorted(self.items.items())
-            if s == series and since_ts <= ts <= until_ts and item["status"] in ("sent", "sending", "unknown")
+            if s == series
+            and since_ts <= ts <= until_ts
+            and (item["status"] in ("sent", "sending", "unknown") or item.get("reason") == IN_MARKET_EMAIL)
         ]
 
     def claim(
@@ -109,11 +121,25 @@ class FakeLog(AlertLog):
         return True
 
     def record_suppressed(
-        self, series: str, candle_ts: int, *, reason: str, detail: str, rules: Sequence[str], now_ms: int
+        self,
+        series: str,
+        candle_ts: int,
+        *,
+        reason: str,
+        detail: str,
+        rules: Sequence[str],
+        now_ms: int,
+        score: float | None = None,
     ) -> bool:
         if (series, candle_ts) in self.items:
             return False
-        self.items[(series, candle_ts)] = {"status": "suppressed", "reason": reason, "detail": detail, "rules": rules}
+        self.items[(series, candle_ts)] = {
+            "status": "suppressed",
+            "reason": reason,
+            "detail": detail,
+            "rules": rules,
+            "score": score,
+        }
         return True
 
 

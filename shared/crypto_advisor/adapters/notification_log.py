@@ -9,7 +9,8 @@ One item per (series, candle ts), the same key as the signal it decides about:
 ``reason``     why it was suppressed (:data:`~crypto_advisor.notify.policy.SUPPRESS_REASONS`)
 ``detail``     the same in words
 ``rules``      the rules emailed (sent) or that fired (suppressed)
-``score``      an alert's rarest built-in firing's rarity score (a follow-up must beat it)
+``score``      an alert's rarest built-in firing's rarity score (a follow-up must beat it); a coin's
+               ``in_market_email`` decision keeps its own, since that email told the user of its move
 ``recipients`` ``subject`` ``message_id`` (SES's) of a sent email
 ``claim_token`` ``claimed_at`` ``decided_at`` ``sent_at`` (epoch ms, wall clock)
 ``expires_at`` epoch seconds (TTL), :data:`RETENTION_S` after the candle
@@ -75,7 +76,15 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from crypto_advisor.adapters.query_pages import query_items
-from crypto_advisor.contracts.alerts import LEASE_MS, MARKET_KIND, Claim, Existing, SentAlert, market_log_key
+from crypto_advisor.contracts.alerts import (
+    IN_MARKET_EMAIL,
+    LEASE_MS,
+    MARKET_KIND,
+    Claim,
+    Existing,
+    SentAlert,
+    market_log_key,
+)
 from crypto_advisor.contracts.digest import DIGEST_KIND, LoggedAlert, day_ts, digest_log_key
 from crypto_advisor.contracts.errors import StorageError
 
@@ -101,7 +110,8 @@ class NotificationLog:
 
     # ----------------------------------------------------------------- reads
     def recent_sends(self, series: str, since_ts: int, until_ts: int) -> list[SentAlert]:
-        """Emails of ``series`` for candles in ``[since_ts, until_ts]`` (sent, being sent, or unknown), in one Query.
+        """Emails of ``series`` for candles in ``[since_ts, until_ts]`` (sent, being sent, or unknown), and the market
+        emails that covered its candles (``market``), in one Query.
 
         A ``sending`` or ``unknown`` claim counts: its email may be out, and an
         alert the user may have received must start the cooldown. Strongly
@@ -110,19 +120,16 @@ class NotificationLog:
         """
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": Key("series").eq(series) & Key("ts").between(since_ts, until_ts),
-            "FilterExpression": Attr("status").is_in([SENT, SENDING, UNKNOWN]),
-            "ProjectionExpression": "#ts, #rules, #score",
-            "ExpressionAttributeNames": {"#ts": "ts", "#rules": "rules", "#score": "score"},
+            "FilterExpression": Attr("status").is_in([SENT, SENDING, UNKNOWN]) | Attr("reason").eq(IN_MARKET_EMAIL),
+            "ProjectionExpression": "#ts, #rules, #score, #status",
+            "ExpressionAttributeNames": {"#ts": "ts", "#rules": "rules", "#score": "score", "#status": "status"},
             "ConsistentRead": True,
         }
         sends: list[SentAlert] = []
         try:
             while True:
                 page = self._table.query(**kwargs)
-                sends.extend(
-                    SentAlert(int(i["ts"]), tuple(i.get("rules", ())), _float_or_none(i.get("score")))
-                    for i in page["Items"]
-                )
+                sends.extend(_sent_alert(i) for i in page["Items"])
                 if "LastEvaluatedKey" not in page:
                     return sends
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -142,9 +149,7 @@ class NotificationLog:
     ) -> Claim | Existing:
         """Take the candle's send for this invocation, or say what is already there; ``score``: the alert's rarest
         built-in firing's rarity score, kept for the follow-up check of the next alerts (None: not kept)."""
-        extra: dict[str, Any] = {"rules": list(rules), "recipients": list(recipients)}
-        if score is not None and math.isfinite(score):
-            extra["score"] = Decimal(repr(score))
+        extra: dict[str, Any] = {"rules": list(rules), "recipients": list(recipients), **_score_item(score)}
         return self._claim(
             series,
             candle_ts,
@@ -273,9 +278,18 @@ class NotificationLog:
 
     # ----------------------------------------------------------------- suppressing
     def record_suppressed(
-        self, series: str, candle_ts: int, *, reason: str, detail: str, rules: Sequence[str], now_ms: int
+        self,
+        series: str,
+        candle_ts: int,
+        *,
+        reason: str,
+        detail: str,
+        rules: Sequence[str],
+        now_ms: int,
+        score: float | None = None,
     ) -> bool:
-        """Record why no email was sent; False if the candle was already decided (a redelivery)."""
+        """Record why no email was sent; False if the candle was already decided (a redelivery). ``score``: kept for
+        the follow-up check when the user heard of the candle all the same (``in_market_email``)."""
         item = {
             "series": series,
             "ts": candle_ts,
@@ -285,6 +299,7 @@ class NotificationLog:
             "rules": list(rules),
             "decided_at": now_ms,
             "expires_at": candle_ts // 1000 + RETENTION_S,
+            **_score_item(score),
         }
         _, refused = _conditional(
             f"recording the suppressed alert of {series} at {candle_ts}",
@@ -394,3 +409,20 @@ def _conditional(what: str, write: Callable[[], dict[str, Any]]) -> tuple[dict[s
 def _float_or_none(value: Any) -> float | None:
     """A stored number (DynamoDB's Decimal) as a float; None when the item has none."""
     return float(value) if value is not None else None
+
+
+def _score_item(score: float | None) -> dict[str, Decimal]:
+    """The ``score`` attribute of an item (DynamoDB takes no float), or nothing when there is none to keep."""
+    return {"score": Decimal(repr(score))} if score is not None and math.isfinite(score) else {}
+
+
+def _sent_alert(item: dict[str, Any]) -> SentAlert:
+    """A :meth:`NotificationLog.recent_sends` item as the policy reads it: a coin's ``in_market_email`` decision is
+    the market email that told the user of its candle, which named none of the coin's rules."""
+    market = item.get("status") == SUPPRESSED
+    return SentAlert(
+        int(item["ts"]),
+        () if market else tuple(item.get("rules", ())),
+        _float_or_none(item.get("score")),
+        market=market,
+    )

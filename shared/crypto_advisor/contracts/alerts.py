@@ -22,6 +22,8 @@ LEASE_MS = 120_000
 
 #: What the partition key of a market email's item starts with; also its ``kind`` attribute.
 MARKET_KIND = "market"
+#: The reason recorded for a coin covered by a market email instead of an email of its own.
+IN_MARKET_EMAIL = "in_market_email"
 _MARKET_PREFIX = f"{MARKET_KIND}#"
 
 
@@ -44,6 +46,11 @@ class SentAlert:
     #: the cooldown must beat (:mod:`crypto_advisor.notify.policy`); None for an email of the user's own conditions
     #: only, and for one logged before the score was kept (neither holds a follow-up back)
     score: float | None = None
+    #: not the series' own email but the market email that covered its candle (:data:`IN_MARKET_EMAIL`): the user
+    #: was told of the move, so it starts the follow-up like an alert would (``score``: the candle's rarest built-in
+    #: firing); it named none of the coin's rules (``rules`` is empty: it cools none) and it spends none of the
+    #: series' weekly budget
+    market: bool = False
 
 
 @dataclass(frozen=True)

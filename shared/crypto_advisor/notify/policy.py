@@ -32,7 +32,11 @@ exactly one recorded reason:
    divergence at 08:00, RSI oversold at 09:00, both "the lowest close in 29
    days"); the user hears about it again only if it became more unusual, and
    the rest goes to the daily digest. The user's own conditions are not held
-   back by it: they answer to their own cooldown only.
+   back by it: they answer to their own cooldown only. A market email that
+   covered one of the series' candles (``in_market_email``) told the user of
+   that move as an alert would have, so it starts the follow-up too, with the
+   score of that candle's rarest firing; it named none of the coin's rules and
+   spends none of its weekly budget.
 8. ``budget_spent``: the series already sent ``weekly_cap`` emails in the
    seven days before this candle (the hard cap under the calibrated bar, for a
    market that turns wilder than its history).
@@ -101,9 +105,15 @@ class Send:
 
     @property
     def score(self) -> float | None:
-        """The rarest built-in firing's rarity score: what a follow-up within the cooldown must beat (None: only the
-        user's own conditions, which hold nothing back)."""
-        return max((score_of(f) for f in self.firings if not is_user_condition(f.rule_id)), default=None)
+        """What a follow-up within the cooldown must beat (:func:`rarest_score` of the firings emailed)."""
+        return rarest_score(self.firings)
+
+
+def rarest_score(firings: Iterable[FiringRecord]) -> float | None:
+    """The rarest built-in firing's rarity score: what an email that told the user of these firings (an alert, or
+    the market email that covered the candle) makes a follow-up beat. None: only the user's own conditions, which
+    hold nothing back."""
+    return max((score_of(f) for f in firings if not is_user_condition(f.rule_id)), default=None)
 
 
 @dataclass(frozen=True)
@@ -271,14 +281,15 @@ def _judge(
         return Suppress("cooldown", f"{names} already emailed within {duration_text(policy.cooldown_ms)}", fired)
     told = _told(signal.candle_ts, policy.cooldown_ms, sends)
     rarest = max(fresh, key=score_of)
-    if told is not None and score_of(rarest) <= told:
+    if told is not None and told.score is not None and score_of(rarest) <= told.score:
+        which = "the market email" if told.market else "an alert"
         return Suppress(
             "cooldown",
-            f"an alert within {duration_text(policy.cooldown_ms)} carried a record of {told:g} candles; the rarest "
-            f"firing here, {rarest.rule_id}, scores {score_of(rarest):g}, no rarer",
+            f"{which} within {duration_text(policy.cooldown_ms)} carried a record of {told.score:g} candles; the "
+            f"rarest firing here, {rarest.rule_id}, scores {score_of(rarest):g}, no rarer",
             fired,
         )
-    week = [s for s in sends if signal.candle_ts - WEEK_MS < s.candle_ts < signal.candle_ts]
+    week = [s for s in sends if not s.market and signal.candle_ts - WEEK_MS < s.candle_ts < signal.candle_ts]
     if len(week) >= policy.weekly_cap:
         return Suppress(
             "budget_spent",
@@ -289,15 +300,16 @@ def _judge(
     return Send(firings=fresh, recipients=(), cooled_rules=cooled)
 
 
-def _told(candle_ts: int, cooldown_ms: int, recent: Iterable[SentAlert]) -> float | None:
-    """The highest score of the series' alerts within ``cooldown_ms`` of ``candle_ts`` (either way, as the cooldown
-    looks): a follow-up must beat it. None when none of them kept a score."""
+def _told(candle_ts: int, cooldown_ms: int, recent: Iterable[SentAlert]) -> SentAlert | None:
+    """The series' alert (or market email that covered it) within ``cooldown_ms`` of ``candle_ts`` (either way, as
+    the cooldown looks) with the highest score: a follow-up must beat it. None when none of them kept a score."""
     return max(
         (
-            sent.score
+            sent
             for sent in recent
             if sent.score is not None and sent.candle_ts != candle_ts and abs(candle_ts - sent.candle_ts) < cooldown_ms
         ),
+        key=lambda sent: sent.score or 0.0,
         default=None,
     )
 

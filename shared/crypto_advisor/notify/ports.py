@@ -48,7 +48,15 @@ class AlertLog(Protocol):
     ) -> Claim | Existing: ...
 
     def record_suppressed(
-        self, series: str, candle_ts: int, *, reason: str, detail: str, rules: Sequence[str], now_ms: int
+        self,
+        series: str,
+        candle_ts: int,
+        *,
+        reason: str,
+        detail: str,
+        rules: Sequence[str],
+        now_ms: int,
+        score: float | None = None,
     ) -> bool: ...
 
 

@@ -107,6 +107,7 @@ from crypto_advisor.notify.policy import (
     cooldown_window,
     decide,
     longest_cooldown,
+    rarest_score,
     series_muted,
 )
 from crypto_advisor.notify.ports import (
@@ -623,6 +624,8 @@ class Notifier:
             detail=suppress.detail,
             rules=suppress.rules,
             now_ms=now_ms,
+            # The user heard of this candle's move: the coin's next alert within its cooldown is a follow-up.
+            score=rarest_score(signal.active_firings),
         )
         return Suppressed(signal, suppress, logged, market=sent)
 

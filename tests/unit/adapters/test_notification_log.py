@@ -139,6 +139,15 @@ def test_an_alerts_rarity_score_is_kept_for_the_follow_up_of_the_next(table):
     ]
 
 
+def test_a_coin_covered_by_the_market_email_is_read_back_as_one_that_told_of_its_move(table):
+    log = NotificationLog(table)
+    covered = {"reason": "in_market_email", "detail": "covered", "rules": ["price_change_1h", "obv_divergence"]}
+    log.record_suppressed(SERIES, TS - HOUR, now_ms=NOW, score=700.0, **covered)
+    log.record_suppressed(SERIES, TS - 2 * HOUR, reason="cooldown", detail="d", rules=["macd_cross"], now_ms=NOW)
+    # Its score is kept, it names no rule (it cools none) and it is marked as the market email's
+    assert log.recent_sends(SERIES, TS - 6 * HOUR, TS) == [SentAlert(TS - HOUR, (), 700.0, market=True)]
+
+
 def test_recent_sends_are_the_sent_and_sending_entries_in_the_range(table):
     log = NotificationLog(table)
     sent = claim(log, TS - 2 * HOUR)

@@ -333,6 +333,32 @@ def test_a_crash_over_several_candles_makes_one_market_email_within_the_cooldown
     assert all(not (isinstance(o, Suppressed) and o.suppress.reason == "in_market_email") for o in outcomes)
 
 
+def test_a_coins_next_alert_within_its_cooldown_after_the_market_email_must_be_rarer_than_its_covered_move(parts):
+    # Given BTC's crash candle, the lowest close in 700 hours, covered by the market email
+    record = Rarity(score=700.0, measure="move", words="the largest hourly drop in 700 hours")
+    crash = firing("price_change_1h", direction="bearish", rarity=record)
+    CRASH_RARE = {**CRASH, BTC.key: CRASH[BTC.key].model_copy(update={"firings": [crash]})}
+    for key in (BTC.key, ETH.key, SOL.key):
+        parts["signals"].put(CRASH_RARE[key])
+    for key in (BTC.key, ETH.key, SOL.key):
+        notifier(parts).notify(CRASH_RARE[key], now_ms=NOW)
+    assert len(market_emails(parts)) == 1 and decisions(parts)[BTC.key] == ("suppressed", "in_market_email")
+    # When two hours later BTC's OBV divergence fires on the same record, on a candle that moved nothing else
+    quiet = signal(BTC, -0.004, -0.5, candle_ts=TS + 2 * HOUR)
+
+    def obv(score: float) -> Signal:
+        rarity = Rarity(score=score, measure="move", words=f"the largest hourly drop in {score:g} hours")
+        return quiet.model_copy(update={"firings": [firing("obv_divergence", direction="bearish", rarity=rarity)]})
+
+    held = notifier(parts).notify(obv(700.0), now_ms=NOW + 2 * HOUR)
+    # Then it is held back: the user heard of this move from the market email, and it is no more unusual
+    assert isinstance(held, Suppressed) and held.suppress.reason == "cooldown"
+    assert "the market email within 6h carried a record of 700 candles" in held.suppress.detail
+    # And a candle later, a lower close than any in 900 hours is news: BTC's own email goes out
+    later = obv(900.0).model_copy(update={"candle_ts": TS + 3 * HOUR})
+    assert isinstance(notifier(parts).notify(later, now_ms=NOW + 3 * HOUR), Sent)
+
+
 # ------------------------------------------------------------------------------------------------ mutes
 
 # A coin whose whole series is muted takes no part in the market email, and is recorded as the policy records it.

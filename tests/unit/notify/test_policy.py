@@ -273,6 +273,20 @@ def test_the_follow_up_reaches_as_far_as_the_cooldown_either_way(sent_before_ms:
     assert isinstance(decision, Suppress if held else Send)
 
 
+def test_a_market_email_that_covered_the_coin_starts_the_follow_up_but_cools_no_rule_and_spends_no_budget():
+    # The market email of the hour before covered this coin's candle (its rarest firing: the lowest close in 696 h)
+    market = SentAlert(T0 - HOUR, (), score=696.0, market=True)
+    decision = decide(signal(T0, rare("obv_divergence", 696)), POLICY, [market], bar=100)
+    assert isinstance(decision, Suppress) and decision.reason == "cooldown"
+    assert decision.detail.startswith("the market email within 6h carried a record of 696 candles")
+    # A rarer move is news: emailed
+    assert isinstance(decide(signal(T0, rare("obv_divergence", 900)), POLICY, [market], bar=100), Send)
+    # The series' weekly cap counts its own emails only: two of three spent, plus market emails, leave one
+    spent = [SentAlert(T0 - k * 24 * HOUR, ("volume_spike",), score=100.0) for k in (2, 3)]
+    covered = [SentAlert(T0 - k * 24 * HOUR, (), score=100.0, market=True) for k in (1, 4, 5)]
+    assert isinstance(decide(signal(T0, rare("rsi_oversold", 150)), POLICY, spent + covered, bar=100), Send)
+
+
 def test_an_alert_logged_without_a_score_holds_no_follow_up_back():
     # An email logged before the score was kept, or one of the user's own conditions only.
     recent = [SentAlert(T0 - HOUR, ("obv_divergence",))]

@@ -26,6 +26,36 @@ export function utc(ms: number | null | undefined): string {
   return new Date(ms).toISOString().slice(0, 16).replace("T", " ") + " UTC";
 }
 
+const TIMEFRAME_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** A timeframe ("1h", "15m", "1d") in ms; null when it is not one. */
+export function timeframeMs(timeframe: string | undefined): number | null {
+  const match = /^(\d+)([mhdw])$/.exec(timeframe ?? "");
+  return match ? Number(match[1]) * TIMEFRAME_MS[match[2]] : null;
+}
+
+/**
+ * A candle by its open time and its close, "2026-11-04 07:00–08:00 UTC": the chart places a candle at its open time
+ * and the emails name the time it closed ("the 1h candle that closed at 08:00 UTC"), so a bare time would be one
+ * candle off from one of them. A close on another day reads "2026-11-04 00:00 – 11-05 00:00 UTC".
+ * Without a known timeframe: the open time, labelled.
+ */
+export function candleTime(openMs: number | null | undefined, timeframe: string | undefined): string {
+  if (openMs === null || openMs === undefined) return "–";
+  const span = timeframeMs(timeframe);
+  if (span === null) return `opened ${utc(openMs)}`;
+  const open = new Date(openMs).toISOString();
+  const close = new Date(openMs + span).toISOString();
+  const sameDay = open.slice(0, 10) === close.slice(0, 10);
+  const end = sameDay ? close.slice(11, 16) : ` ${close.slice(5, 10)} ${close.slice(11, 16)}`;
+  return `${open.slice(0, 10)} ${open.slice(11, 16)}${sameDay ? "–" : " –"}${end} UTC`;
+}
+
+/** The timeframe of a series key (kraken:BTC-USD:1h -> 1h); undefined for another kind of key. */
+export function seriesTimeframe(key: string): string | undefined {
+  return key.split(":")[2];
+}
+
 /** A series key (kraken:BTC-USD:1h) as people write it: BTC/USD 1h · kraken. */
 export function seriesLabel(key: string): string {
   const [source, symbol, timeframe] = key.split(":");

@@ -290,7 +290,9 @@ def _forecast_line(label: str, f: VolatilityForecast) -> ForecastLine:
         f"{share(f.level)} range for {span}: {format_price(f.low)} to {format_price(f.high)} "
         f"({signed_pct(f.low / f.close - 1)} to {signed_pct(f.high / f.close - 1)})."
     )
-    odds_text = f"A move of {MOVE_PCT:g}% or more either way within {f.horizon_label}: {odds(f.odds_now)} now"
+    # The odds are of where the close lands (the interval's own event), not of touching the level on the way: a
+    # move that reaches 5% and comes back is not counted, so "within" would understate how often it is touched.
+    odds_text = f"The close {f.horizon_label} from now {MOVE_PCT:g}% or more away, either way: {odds(f.odds_now)} now"
     if f.odds_normal is None:
         odds_text += "; too little history to say what is normal."
     else:

@@ -69,7 +69,13 @@ def test_the_volatility_forecast_leads_with_the_range_and_the_odds_against_norma
     forecast = text[text.index("VOLATILITY FORECAST") : text.index("MARKETS")]
     # ... BTC's range reads as prices and as moves from the close, with the odds of a 5% day now and normally
     assert "BTC/USD 1h: 80% range for the next 24h" in forecast and "(-5.00% to +6.00%)" in forecast
-    assert "A move of 5% or more either way within 24h:" in forecast and "normally (its last 30 days)" in forecast
+    # the odds are of where the close lands in 24h, not of touching 5% on the way ("within" overstated nothing
+    # but understated the touch: 22% stated against 28% touched on ETH 1h)
+    assert (
+        "The close 24h from now 5% or more away, either way:" in forecast
+        and "within" not in forecast
+        and "normally (its last 30 days)" in forecast
+    )
     assert "better than historical volatility" in forecast
     # ... its record on the sample it really is: 374 hourly rows hold 15 outcomes 24 hours long that share no candle
     assert "Out of sample on 374 candles (15 non-overlapping 24h periods) the range held 79%" in forecast

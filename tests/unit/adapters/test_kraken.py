@@ -91,9 +91,11 @@ def test_the_requested_since_is_what_kraken_is_asked_for(rsps, symbol, timeframe
     # When candles from since_s on are fetched
     got = source.fetch_ohlcv(watched, since_ms=since_s * 1000, now_ms=NOW_MS)
 
-    # Then Kraken was asked for that pair, that interval, and the second before since (minus one interval)
+    # Then Kraken was asked for that pair, that interval, and from the candle before since (ccxt's minus one
+    # interval, on top of the adapter's: that candle's row bounds a quiet interval right after it)
     (call,) = ohlc_calls(rsps)
-    assert query_of(call) == {"pair": [pair_id], "interval": [str(interval_min)], "since": [str(since_s - interval_s)]}
+    expected_since = str(since_s - 2 * interval_s)
+    assert query_of(call) == {"pair": [pair_id], "interval": [str(interval_min)], "since": [expected_since]}
     # And nothing before the requested since comes back
     assert [row[0] for row in got] == [(since_s + i * interval_s) * 1000 for i in range(11)]
 

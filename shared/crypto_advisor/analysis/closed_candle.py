@@ -20,16 +20,28 @@ itself, and, given the watchlist's BTC series of the timeframe
 then stands in for the move in the firings' rarity. Without a reference (the
 replay of a single CSV, a watchlist without BTC, BTC itself) there is no beta
 and the rarity is the series' alone.
+
+A series whose candles hold no volume of their own (a CoinGecko series shorter
+than a day: :func:`~crypto_advisor.analysis.missing_volume.lacks_candle_volume`)
+is judged without volume: the rules and conditions that read it are skipped
+with the reason (:func:`fit_rules`), and the rules and the rarity see its
+volume columns blank (:func:`~crypto_advisor.analysis.missing_volume.judged_frame`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from crypto_advisor.analysis.health import assess
 from crypto_advisor.analysis.market_context import Reference, market_context
-from crypto_advisor.analysis.missing_volume import skipped_for_missing_volume
+from crypto_advisor.analysis.missing_volume import (
+    NO_CANDLE_VOLUME,
+    judged_frame,
+    lacks_candle_volume,
+    reads_volume,
+    skipped_for_missing_volume,
+)
 from crypto_advisor.analysis.news_columns import add_news_columns
 from crypto_advisor.analysis.rarity import rarities
 from crypto_advisor.analysis.rules import Rule, evaluate_all
@@ -68,14 +80,28 @@ def fit_rules(series: Series, rules: Sequence[Rule]) -> tuple[list[Rule], list[S
     A market scan's candles hold closes only (:mod:`crypto_advisor.contracts.market_scan`): the rules that
     need a true high and low or a candle's own volume are skipped on them, every time, with the reason
     (:data:`~crypto_advisor.contracts.market_scan.SCAN_SKIPPED_RULES`), rather than judging a range that
-    is not there.
+    is not there. A CoinGecko series shorter than a day has no candle's own volume
+    (:func:`~crypto_advisor.analysis.missing_volume.lacks_candle_volume`): every rule and condition that
+    reads volume is skipped on it, every time, rather than judging a 24-hour moving sum as the candle's.
     """
-    if not is_scan_series(series):
-        return list(rules), []
-    return (
-        [r for r in rules if r.id not in SCAN_SKIPPED_RULES],
-        [SkippedRule(rule_id=r.id, reason=SCAN_SKIPPED_RULES[r.id]) for r in rules if r.id in SCAN_SKIPPED_RULES],
-    )
+    if is_scan_series(series):
+        return _split(rules, lambda rule: SCAN_SKIPPED_RULES.get(rule.id))
+    if lacks_candle_volume(series):
+        return _split(rules, lambda rule: NO_CANDLE_VOLUME if reads_volume(rule) else None)
+    return list(rules), []
+
+
+def _split(rules: Sequence[Rule], reason_of: Callable[[Rule], str | None]) -> tuple[list[Rule], list[SkippedRule]]:
+    """``rules`` without those ``reason_of`` gives a reason to skip, and those, as skipped with it (in order)."""
+    kept: list[Rule] = []
+    skipped: list[SkippedRule] = []
+    for rule in rules:
+        reason = reason_of(rule)
+        if reason is None:
+            kept.append(rule)
+        else:
+            skipped.append(SkippedRule(rule_id=rule.id, reason=reason))
+    return kept, skipped
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -140,8 +166,9 @@ def analyze(
     frame = (indicators if indicators is not None else indicator_frame(upto, params)).frame
     if articles is not None:
         frame = add_news_columns(frame, articles, series.timeframe_ms)
-    firings = evaluate_all(frame, rules, series.timeframe_ms) if len(frame) >= 2 else []
-    skipped = unfit + skipped_for_missing_volume(frame, rules, (f.rule_id for f in firings))
+    judged = judged_frame(series, frame)
+    firings = evaluate_all(judged, rules, series.timeframe_ms) if len(judged) >= 2 else []
+    skipped = unfit + skipped_for_missing_volume(judged, rules, (f.rule_id for f in firings))
     reason = None if health.healthy else clip("unhealthy data: " + "; ".join(health.reasons), MAX_REASON_CHARS)
     context = market_context(
         frame["ts"].to_numpy(),
@@ -152,7 +179,7 @@ def analyze(
     own = context.own if context is not None else None
     rare = rarities(
         [(f.rule_id, f.direction) for f in firings],
-        frame,
+        judged,
         series.timeframe_ms,
         own=own.residuals if own is not None else None,
         own_sigma=own.sigma if own is not None else None,

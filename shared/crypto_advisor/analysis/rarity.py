@@ -44,7 +44,10 @@ Which measures speak for which rule: price rules (crosses, oscillators,
 breakouts, moves) are judged by the move and the range; volume rules also by
 the volume; the squeeze by the calm. A user's own condition, or a rule this
 module does not know, by all of move, range and volume. The firing's score is
-the longest record among its measures.
+the longest record among its measures. A series without a candle's own volume
+(a CoinGecko series shorter than a day) is measured on a frame whose volume
+is blank (:func:`~crypto_advisor.analysis.missing_volume.judged_frame`): its
+volume record is None, as for a missing volume, and the other measures speak.
 
 Pure: the indicator frame (pandas, as the rules read it) in, numbers out.
 """

@@ -46,6 +46,9 @@ DAY = 24 * HOUR
 DAY_START = 1_767_225_600_000  # 2026-01-01T00:00Z
 TEN = DAY_START + 10 * HOUR
 HYPE = Series.of("coingecko", "HYPE/USD", "1h")
+#: Where a CoinGecko candle's volume is its own (about the day's), so a missing sample is what silences the volume
+#: rules; on HYPE (hourly) they are skipped on every candle (tests/unit/analysis/test_coingecko_volume.py)
+HYPE_DAILY = Series.of("coingecko", "HYPE/USD", "1d")
 
 
 def ten_and_eleven() -> list[list[float]]:
@@ -161,10 +164,10 @@ def test_the_archive_writes_null_and_reads_it_back_missing():
 # --- the analysis: NaN only where it is read, and the rules that need it say they skipped --------------
 
 
-def window_with_missing(at: list[int], count: int = 300) -> list[Candle]:
+def window_with_missing(at: list[int], count: int = 300, step: int = HOUR) -> list[Candle]:
     market = SimulatedMarket(seed=5)
-    now = market.epoch_ms + (count + 1) * HOUR + 20 * MIN
-    rows = [r for r in market.candles("ETH-USD", HOUR, now) if r[0] + HOUR <= now][-count:]
+    now = market.epoch_ms + (count + 1) * step + 20 * MIN
+    rows = [r for r in market.candles("ETH-USD", step, now) if r[0] + step <= now][-count:]
     return [Candle(int(r[0]), *map(float, r[1:5]), None if i in at else float(r[5])) for i, r in enumerate(rows)]
 
 
@@ -195,11 +198,11 @@ def test_no_indicator_row_depends_on_a_later_missing_volume():
 
 
 def test_the_volume_rules_skip_a_candle_with_a_missing_volume_and_say_why():
-    # Given 300 candles whose last volume is missing
-    candles = window_with_missing([299])
+    # Given 300 daily candles whose last volume is missing
+    candles = window_with_missing([299], step=DAY)
     rules = build_rules({})
     # When the last candle is analysed
-    signal = analyze(HYPE, candles, candle_ts=candles[-1].ts, now_ms=candles[-1].ts + HOUR + MIN, rules=rules)
+    signal = analyze(HYPE_DAILY, candles, candle_ts=candles[-1].ts, now_ms=candles[-1].ts + DAY + MIN, rules=rules)
     # Then the volume spike and the OBV divergence are named as skipped, with the reason, and nothing else is
     assert {s.rule_id for s in signal.skipped} == {"volume_spike", "obv_divergence"}
     for skip in signal.skipped:
@@ -214,8 +217,9 @@ def test_the_volume_rules_skip_a_candle_with_a_missing_volume_and_say_why():
 
 def test_a_missing_volume_older_than_what_a_rule_reads_skips_nothing():
     # Given a volume missing 40 candles before the judged one: older than the spike's 22 and OBV's 21 candles
-    candles = window_with_missing([259])
-    signal = analyze(HYPE, candles, candle_ts=candles[-1].ts, now_ms=candles[-1].ts + HOUR + MIN, rules=build_rules({}))
+    candles = window_with_missing([259], step=DAY)
+    now = candles[-1].ts + DAY + MIN
+    signal = analyze(HYPE_DAILY, candles, candle_ts=candles[-1].ts, now_ms=now, rules=build_rules({}))
     # Then no rule is skipped, and the volume columns are back
     assert signal.skipped == []
     assert all(math.isfinite(signal.indicators[c] or math.nan) for c in ("obv", "volume_ma_20", "mfi_14"))

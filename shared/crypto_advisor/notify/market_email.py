@@ -129,7 +129,7 @@ def market_content(move: MarketMove, timeframe_ms: int) -> MarketContent:
         f"{len(followed)} of the {count(len(move.coins), 'coin')} you watch on {move.timeframe} candles {fell} by "
         f"{MARKET_SIGMA:g} sigma or more of their own volatility on the candle that closed at {closed}. "
         "One email for the market instead of one per coin: the coins that followed get no alert of their own "
-        "for this candle."
+        "for this candle, except where one of your own conditions fired (those always email)."
     )
     btc: tuple[str, ...] = ()
     reference = move.reference

@@ -56,6 +56,20 @@ export function seriesTimeframe(key: string): string | undefined {
   return key.split(":")[2];
 }
 
+/** A market scan's candles: one close an hour (SCAN_TIMEFRAME, shared/crypto_advisor/contracts/market_scan.py). */
+const SCAN_TIMEFRAME = "1h";
+
+/**
+ * The timeframe of an alert decision's key, so its candle can be shown as the email names it: a series key's own,
+ * a market email's (market#1h, or market:1h as an alert id spells it) after the separator, a market scan's
+ * (scan#USD) the scan's hourly candles; undefined for another key (candleTime then labels the open time).
+ */
+export function alertTimeframe(key: string): string | undefined {
+  const log = /^(market|scan)[#:]([^#:]+)$/.exec(key);
+  if (!log) return seriesTimeframe(key);
+  return log[1] === "market" ? log[2] : SCAN_TIMEFRAME;
+}
+
 /** A series key (kraken:BTC-USD:1h) as people write it: BTC/USD 1h · kraken. */
 export function seriesLabel(key: string): string {
   const [source, symbol, timeframe] = key.split(":");

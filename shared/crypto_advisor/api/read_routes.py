@@ -7,6 +7,7 @@ handler and listed in ``/openapi.json``.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -15,13 +16,23 @@ from pydantic import AfterValidator
 
 from crypto_advisor.api.context import BEARER, dashboard_of
 from crypto_advisor.api.path_params import PathText
+from crypto_advisor.contracts.alerts import market_log_key
+from crypto_advisor.contracts.market_scan import SCAN_LOG_PREFIX
 from crypto_advisor.dashboard.alert_history import ID_SEPARATOR, CursorError, decode_cursor
 from crypto_advisor.dashboard.answers import AlertPage, EmailAnswer, Overview, SeriesDetail
 
 router = Router()
 
+_SYMBOL = r"[A-Z0-9]{1,20}"
+_TIMEFRAME = r"[0-9]{1,3}[mhdw]"
+_SERIES = rf"[a-z]+(-[a-z]+)*:{_SYMBOL}-{_SYMBOL}:{_TIMEFRAME}"
 #: ``kraken:BTC-USD:1h``: the series key's shape, checked before any store is read.
-SERIES_KEY = r"^[a-z]+(-[a-z]+)*:[A-Z0-9]{1,20}-[A-Z0-9]{1,20}:[0-9]{1,3}[mhdw]$"
+SERIES_KEY = rf"^{_SERIES}$"
+#: What the alerts list filters by: a series key, a market email's log key (``market#1h``) or a market scan's
+#: (``scan#USD``), the keys its decisions are listed under (``AlertDecision.series``); matched whole.
+ALERT_LOG_KEY = re.compile(
+    rf"{_SERIES}|{re.escape(market_log_key(''))}{_TIMEFRAME}|{re.escape(SCAN_LOG_PREFIX)}{_SYMBOL}"
+)
 #: The most digits a candle time (epoch milliseconds) has: 13 until 2286-11-20, so a longer one is no time this
 #: system wrote. Checked before a store is read: DynamoDB takes at most 38 digits, and boto3 raises
 #: ``decimal.Inexact`` (a 500) for a longer key where the answer should be a 422.
@@ -29,6 +40,17 @@ MAX_TS_DIGITS = 13
 #: ``kraken:BTC-USD:1h@1735707600000`` or ``market:1h@1735707600000``: a key, then the candle time (the
 #: id's spelling of a log key, :func:`~crypto_advisor.dashboard.alert_history.alert_id`: a ``#`` routes nowhere).
 ALERT_ID = rf"^.+{ID_SEPARATOR}[0-9]{{1,{MAX_TS_DIGITS}}}$"
+
+
+def _alert_log_key(series: str | None) -> str | None:
+    """The alerts list's ``series`` filter, refused (422, naming ``query.series``) if it is no key a decision is
+    listed under: it would reach DynamoDB as a partition key."""
+    if series is not None and not ALERT_LOG_KEY.fullmatch(series):
+        raise ValueError(
+            f"{series!r} is no series key (kraken:BTC-USD:1h), market email key ({market_log_key('1h')})"
+            f" or market scan key ({SCAN_LOG_PREFIX}USD)"
+        )
+    return series
 
 
 def _cursor_time(cursor: str | None) -> str | None:
@@ -62,7 +84,14 @@ def series(
 
 @router.get("/alerts", security=BEARER, tags=["read"], summary="Every alert decision, newest first, filterable")
 def alerts(
-    series: Annotated[str | None, Query(pattern=SERIES_KEY, description="only this series (no market emails)")] = None,
+    series: Annotated[
+        str | None,
+        Query(
+            max_length=80,
+            description="only this series (kraken:BTC-USD:1h), market email (market#1h) or market scan (scan#USD)",
+        ),
+        AfterValidator(_alert_log_key),
+    ] = None,
     rule: Annotated[
         str | None, Query(min_length=1, max_length=80, description="only decisions naming this rule")
     ] = None,

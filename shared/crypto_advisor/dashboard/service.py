@@ -268,18 +268,18 @@ class Dashboard:
     ) -> AlertPage:
         """Every decision (sent, or suppressed and why), the market emails with them unless a series is asked for.
 
-        A market scan's emails are listed under the scan's key (``scan#USD``, which ``series`` may also name); a scan
+        A market scan's emails are listed under the scan's key (``scan#USD``, which ``series`` may also name, as it may
+        a market email's, ``market#1h``); a scan
         coin held back is recorded under the coin's own key and is not listed: a top-1,000 scan would make every page
         a thousand reads.
         """
         watchlist = self.watchlist()
         scans = sorted({w.scan.log_key for w in watchlist.scans})
-        if series is not None:
-            keys = [series] if series in scans else [self._watched(series, watchlist).series.key]
+        markets = [market_log_key(t) for t in sorted({w.series.timeframe for w in watchlist})]
+        if series is not None:  # a watched series, or a market email's key (market#1h) or a scan's (scan#USD)
+            keys = [series] if series in scans or series in markets else [self._watched(series, watchlist).series.key]
         else:
-            keys = [w.series.key for w in watchlist]
-            keys += [market_log_key(t) for t in sorted({w.series.timeframe for w in watchlist})]
-            keys += scans
+            keys = [w.series.key for w in watchlist] + markets + scans
         return history(self.decisions, keys, limit=limit, cursor=cursor, rule=rule, reason=reason)
 
     def email(self, alert_id: str) -> EmailAnswer:

@@ -30,6 +30,9 @@ class Log(Nothing):
             "scan#USD": [
                 Decision("scan#USD", START + HOUR, "sent", rules=("breakout",), subject="SOL/USD 1h: breakout")
             ],
+            "market#1h": [
+                Decision("market#1h", START + 2 * HOUR, "sent", subject="Market: BTC -3.9% on the 1h candle")
+            ],
         }
 
     def page(self, key: str, *, before_ts: int, limit: int) -> list[Any]:
@@ -61,11 +64,22 @@ def test_the_scan_key_is_where_the_notifier_claims_its_coins_emails():
 
 def test_the_alert_list_holds_the_scans_email_beside_the_series_decisions(board):
     page = board.alerts(limit=10)
-    assert [(a.series, a.status) for a in page.alerts] == [("scan#USD", "sent"), (BTC, "suppressed")]
-    assert page.alerts[0].id == f"scan:USD@{START + HOUR}" and page.alerts[0].subject == "SOL/USD 1h: breakout"
+    assert [(a.series, a.status) for a in page.alerts] == [
+        ("market#1h", "sent"),
+        ("scan#USD", "sent"),
+        (BTC, "suppressed"),
+    ]
+    assert page.alerts[1].id == f"scan:USD@{START + HOUR}" and page.alerts[1].subject == "SOL/USD 1h: breakout"
 
 
 def test_the_scan_can_be_the_series_filter_and_an_unwatched_key_still_cannot(board):
     assert [a.series for a in board.alerts(limit=10, series="scan#USD").alerts] == ["scan#USD"]
     with pytest.raises(NotFoundError):
         board.alerts(limit=10, series="scan#EUR")
+
+
+def test_a_market_emails_key_can_be_the_series_filter_and_an_unwatched_timeframes_cannot(board):
+    # The market email's page links back to the list of that timeframe's market emails
+    assert [a.series for a in board.alerts(limit=10, series="market#1h").alerts] == ["market#1h"]
+    with pytest.raises(NotFoundError):
+        board.alerts(limit=10, series="market#4h")

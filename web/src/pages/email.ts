@@ -7,7 +7,7 @@
 
 import { get, pathPart } from "../api";
 import { badge, h, replace, section } from "../dom";
-import { seriesLabel, utc } from "../format";
+import { alertTimeframe, candleTime, seriesLabel } from "../format";
 import type { EmailAnswer } from "../types";
 
 const DROP = "script, iframe, frame, object, embed, form, link, meta, base, template";
@@ -64,6 +64,14 @@ export function mountEmail(host: HTMLElement, html: string): ShadowRoot {
   return root;
 }
 
+/**
+ * The alerts list's filter for an id's key: the key itself for a series, the notification log's key for a market or
+ * scan email, whose id spells its `#` as `:` (market:1h -> market#1h; a series key has two `:`, see alert_history.alert_id).
+ */
+function logKey(idKey: string): string {
+  return idKey.split(":").length === 2 ? idKey.replace(":", "#") : idKey;
+}
+
 export async function renderEmail(view: HTMLElement, id: string): Promise<void> {
   const email = await get<EmailAnswer>(`/alerts/${pathPart(id)}/email`);
   const [key = id, ts = ""] = id.split("@");
@@ -77,13 +85,13 @@ export async function renderEmail(view: HTMLElement, id: string): Promise<void> 
   });
   replace(
     view,
-    h("p", null, h("a", { href: `#/alerts?series=${encodeURIComponent(key)}` }, "← alerts of this series")),
+    h("p", null, h("a", { href: `#/alerts?${new URLSearchParams({ series: logKey(key) })}`, id: "email-back" }, "← alerts of this series")),
     h("h1", { id: "email-subject" }, email.subject),
     h(
       "p",
       { class: "muted small" },
       badge(email.status, email.status),
-      ` ${/^market[:#]/.test(key) ? "market email" : seriesLabel(key)} · candle ${ts ? utc(Number(ts)) : "?"} · ${email.source}: ${email.note}`,
+      ` ${/^market[:#]/.test(key) ? "market email" : seriesLabel(key)} · candle ${ts ? candleTime(Number(ts), alertTimeframe(key)) : "?"} · ${email.source}: ${email.note}`,
     ),
     section("The email", toggle, host, text),
   );

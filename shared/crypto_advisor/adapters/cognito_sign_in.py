@@ -74,6 +74,23 @@ class CognitoSignIn:
         sign-out stops working; the access tokens given out expire within their hour."""
         self._call("signing out", "access_token", lambda: self._client.global_sign_out(AccessToken=access_token))
 
+    def email_of(self, access_token: str) -> str:
+        """The email address of the access token's user, by Cognito's GetUser.
+
+        The pool's usernames are email addresses, so its access tokens name the user only by ``sub`` (``username``
+        is the sub too) and carry no ``email`` claim. GetUser is authorized by the token itself (its
+        ``aws.cognito.signin.user.admin`` scope, which the USER_PASSWORD_AUTH sign-in gives), not by IAM: the
+        function's role needs no permission for it. Raises :class:`SignInError` for a token Cognito refuses (revoked
+        by a sign-out, expired) and :class:`StorageError` for Cognito's trouble or a user without an address.
+        """
+        answer = self._call(
+            "looking up the signed-in user", "access_token", lambda: self._client.get_user(AccessToken=access_token)
+        )
+        for attribute in answer.get("UserAttributes", ()):
+            if attribute.get("Name") == "email" and attribute.get("Value"):
+                return str(attribute["Value"])
+        raise StorageError(f"Cognito's user {answer.get('Username')!r} has no email attribute")
+
     @staticmethod
     def _call(what: str, field: str, call: Any) -> dict[str, Any]:
         try:

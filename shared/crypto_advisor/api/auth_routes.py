@@ -8,6 +8,8 @@ cross-site request with.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
@@ -64,11 +66,18 @@ def post_sign_out() -> Response[str]:
     """Sign-out that a copied refresh token does not outlive (the page also forgets its tokens): Cognito's
     GlobalSignOut for the access token in ``Authorization``, so the user's every session ends, this one included.
     A public route like sign-in (the token is the credential); a refused token is the usual 401."""
-    scheme, _, token = (router.current_event.headers.get("authorization") or "").partition(" ")
-    if scheme.lower() != "bearer" or not 20 <= len(token.strip()) <= 8192:
+    token = bearer_token(router.current_event.headers)
+    if token is None:
         raise UnauthorizedError("sign-out takes the session's access token as Authorization: Bearer")
-    sign_in(settings_of(router)).sign_out(token.strip())
+    sign_in(settings_of(router)).sign_out(token)
     return Response(status_code=204, content_type="text/plain", body="")
+
+
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The token of a request's ``Authorization: Bearer <token>`` header; None without one of a plausible size."""
+    scheme, _, token = (headers.get("authorization") or "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and 20 <= len(token) <= 8192 else None
 
 
 def tokens(t: TokenSet) -> Tokens:

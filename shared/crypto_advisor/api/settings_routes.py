@@ -1,8 +1,8 @@
 """``/api/v1/settings``: the Settings page's routes, a Powertools Router the dashboard's app includes under /api/v1.
 
 Every route sits behind the HTTP API's Cognito JWT authorizer; the change is
-recorded as the JWT's user (its ``email`` claim, else ``cognito:username``,
-else ``sub``). Bodies are pydantic models (:mod:`crypto_advisor.steering.service`),
+recorded as the signed-in user's email address (:func:`_who`). Bodies are
+pydantic models (:mod:`crypto_advisor.steering.service`),
 so a malformed one gets the app's 422 naming the field before anything runs;
 a change the watchlist check or the source refuses gets the same 422 shape,
 ``{"error": "...", "fields": [{"field": "body.<field>", "message": "..."}]}``,
@@ -21,12 +21,18 @@ import time
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from crypto_advisor.adapters.cognito_sign_in import CognitoSignIn
+from crypto_advisor.api.auth_routes import bearer_token
+from crypto_advisor.api.context import settings_of
 from crypto_advisor.api.path_params import PathText
 from crypto_advisor.api.steering_context import steering_of
+from crypto_advisor.contracts.auth import SignInError
+from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.watchlist import Entry
 from crypto_advisor.steering.service import (
     EditConflict,
@@ -40,6 +46,7 @@ from crypto_advisor.steering.service import (
     Who,
 )
 from crypto_advisor.telemetry.observability import logger
+from crypto_advisor.wiring.dashboard import sign_in
 
 router = APIGatewayHttpRouter()
 PREFIX = "/settings"
@@ -53,12 +60,39 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def cognito_of(r: Router) -> CognitoSignIn:
+    """The stack's user pool, as the sign-in routes reach it (the unit tests give a stubbed one)."""
+    return sign_in(settings_of(r))
+
+
 def _who() -> Who:
-    """The signed-in user, from the claims the HTTP API's JWT authorizer checked."""
+    """The signed-in user as the history and the mutes name them: their email address, as an email's link names its
+    recipient, so that one person reads the same in both.
+
+    An ID token carries the address (``email``). The access token the page sends does not: with the pool's usernames
+    being addresses, it names the user only by ``sub`` (its ``username`` is the sub too), so Cognito is asked with that
+    token (:meth:`CognitoSignIn.email_of`): one call per change, and only on a change, never on a read. If Cognito
+    cannot say, the change is still made (a name lookup is no reason to lose it), recorded under the token's username,
+    with a warning saying why.
+    """
     claims = router.current_event.request_context.authorizer.jwt_claim
-    user = claims.get("email") or claims.get("cognito:username") or claims.get("username") or claims.get("sub")
+    if claims.get("email"):
+        return Who(str(claims["email"]))
+    user = claims.get("cognito:username") or claims.get("username") or claims.get("sub")
     if not user:
         raise UnauthorizedError("no signed-in user in the request's token")
+    token = bearer_token(router.current_event.headers)
+    try:
+        if token is not None:
+            return Who(cognito_of(router).email_of(token))
+        reason = "the request has no Authorization: Bearer token to ask Cognito with"
+    except (SignInError, StorageError) as exc:
+        reason = str(exc)
+    logger.warning(
+        "signed-in user's email address not found: the change is recorded under the token's username",
+        user=str(user),
+        reason=reason,
+    )
     return Who(str(user))
 
 
@@ -97,7 +131,7 @@ def _source_down(exc: SourceUnavailable) -> Response[str]:
 
 @router.get(PREFIX, summary="The alert policy, the digest, the series, the mutes in force and who unsubscribed")
 def get_settings() -> dict[str, Any]:
-    return _steering().settings(now_ms=_now_ms())
+    return _steering().settings(now_ms=_now_ms(), default_recipients=settings_of(router).default_recipients)
 
 
 @router.put(f"{PREFIX}/policy", summary="Change the alert policy (alerts:) and the digest (digest:) in the watchlist")

@@ -22,8 +22,9 @@
 - **Mutes** (a rule or a whole series, until a time) and **unsubscribes** live in
   the SettingsTable, which the notifier reads per signal, so they act on the next
   alert, no cold start needed.
-- **History**: every change, with who (the JWT's user, or the email's recipient
-  for a link), when and what, in the same transaction as the change.
+- **History**: every change, with who (the signed-in user's email address, or
+  the email's recipient for a link), when and what, in the same transaction as
+  the change.
 
 A bundled watchlist (``file://``, no ``WatchlistS3Key``) cannot be edited by a
 function: those edits are refused (:class:`NotEditable`); mutes still work.
@@ -32,10 +33,10 @@ function: those edits are refused (:class:`NotEditable`); mutes still work.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -71,6 +72,8 @@ MAX_MUTE_MS = 366 * DAY_MS
 #: How many times an edit is made to the watchlist as read, when other edits keep writing it first, before it is
 #: refused: each attempt is a read, the edit and a conditional write, so a few cover people editing at once.
 EDIT_ATTEMPTS = 3
+#: Where the alerts' recipients come from: the watchlist, the stack's parameter, or nowhere (no alert email goes out).
+RecipientsFrom = Literal["alerts.recipients", "RecipientEmails", "none"]
 
 
 class SettingsRejected(ValueError):
@@ -99,7 +102,8 @@ class SourceUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Who:
-    """Who makes a change: the signed-in user (the JWT's email or username) or an email link's recipient."""
+    """Who makes a change: the signed-in user's email address (the settings routes look it up when the token names
+    the user only by id) or an email link's recipient."""
 
     user: str
     via: Via = "dashboard"
@@ -179,13 +183,21 @@ class Steering:
         except WatchlistError as exc:  # the functions refuse it too; say so rather than show half of it
             raise SettingsRejected("watchlist", str(exc)) from None
 
-    def settings(self, *, now_ms: int) -> dict[str, Any]:
-        """What the Settings page shows: the policy, the digest, the series, the mutes in force, the unsubscribed."""
+    def settings(self, *, now_ms: int, default_recipients: Sequence[str]) -> dict[str, Any]:
+        """What the Settings page shows: the policy, the digest, the series, the mutes in force, the unsubscribed.
+
+        ``default_recipients`` are the stack's RecipientEmails, which the notifier and the digest send to when the
+        watchlist names no ``alerts.recipients``: the answer says whom the alerts go to and why
+        (:func:`recipients_in_effect`), not only what the watchlist says, which is nobody by default.
+        """
         watchlist = self.current()
         policy = watchlist.alerts
+        effective, source = recipients_in_effect(policy.recipients, default_recipients)
         return {
             "alerts": {
                 "recipients": list(policy.recipients),
+                "effective_recipients": list(effective),
+                "recipients_from": source,
                 "min_severity": policy.min_severity,
                 "cooldown": duration_text(policy.cooldown_ms),
                 "max_per_week": policy.max_per_week,
@@ -414,6 +426,18 @@ class Steering:
         )
         self._store.mute(mute, _change(who, now_ms, "mute", mute.words(), _mute_json(mute)), spend=spend)
         return mute.words()
+
+
+def recipients_in_effect(
+    configured: Sequence[str], default_recipients: Sequence[str]
+) -> tuple[tuple[str, ...], RecipientsFrom]:
+    """Whom the alerts go to, and where that list comes from: the watchlist's ``alerts.recipients``, else the
+    stack's RecipientEmails (the notifier's rule, :func:`crypto_advisor.notify.policy.decide`), else nobody."""
+    if configured:
+        return tuple(configured), "alerts.recipients"
+    if default_recipients:
+        return tuple(default_recipients), "RecipientEmails"
+    return (), "none"
 
 
 def _change(who: Who, now_ms: int, kind: ChangeKind, summary: str, detail: dict[str, Any]) -> Change:

@@ -48,6 +48,14 @@ class DashboardSettings(SteeringSettings):
     news_table: str = Field(alias="NEWS_TABLE", min_length=3)
     #: the dashboard's Cognito app client (no secret): sign-in is made server side with it
     user_pool_client_id: str = Field(alias="USER_POOL_CLIENT_ID", min_length=1)
+    #: the stack's RecipientEmails, which the alerts go to when the watchlist names no alerts.recipients: Settings
+    #: shows whom the alerts reach. Shown, never sent to, so not checked again here: the template's AllowedPattern
+    #: holds it to the address rule, and NotifyFunction and DigestFunction refuse a bad one at their start.
+    recipient_emails: str = Field(alias="RECIPIENT_EMAILS", default="")
+
+    @property
+    def default_recipients(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.recipient_emails.split(",") if a.strip())
 
 
 class ServedCards:

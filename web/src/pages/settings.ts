@@ -51,6 +51,25 @@ function actionButton(text: string, act: () => Promise<unknown>, rerender: Reren
 
 const labelled = (text: string, control: HTMLElement): HTMLElement => h("label", null, text, control);
 
+/** Whom the alerts go to and why, as GET /settings answers it (the watchlist's list, else the stack's parameter). */
+interface RecipientsInEffect {
+  effective_recipients: string[];
+  recipients_from: "alerts.recipients" | "RecipientEmails" | "none";
+}
+
+const RECIPIENTS_FROM: Record<RecipientsInEffect["recipients_from"], string> = {
+  "alerts.recipients": "the watchlist's alerts.recipients",
+  RecipientEmails: "the stack's RecipientEmails; set alerts.recipients to change",
+  none: "no alert email goes out: set alerts.recipients, or the stack's RecipientEmails",
+};
+
+/** "Recipients: a@example.com (the stack's RecipientEmails; ...)": who really gets the alerts, not only the watchlist's list. */
+function recipients(s: SettingsAnswer): HTMLElement {
+  const alerts = s.alerts as SettingsAnswer["alerts"] & RecipientsInEffect;
+  const who = alerts.effective_recipients.join(", ") || "none";
+  return h("p", { class: "muted small", id: "recipients" }, `Recipients: ${who} (${RECIPIENTS_FROM[alerts.recipients_from]})`);
+}
+
 function policy(s: SettingsAnswer, rerender: Rerender): HTMLElement {
   const severity = h("select", { name: "min_severity" }, [1, 2, 3].map((n) => h("option", { value: n, selected: n === s.alerts.min_severity }, String(n))));
   const cooldown = h("input", { name: "cooldown", value: s.alerts.cooldown, size: 6, required: true });
@@ -61,7 +80,7 @@ function policy(s: SettingsAnswer, rerender: Rerender): HTMLElement {
   return h(
     "div",
     null,
-    h("p", { class: "muted small" }, `Recipients: ${s.alerts.recipients.join(", ") || "none"}.`),
+    recipients(s),
     form(
       "policy-form",
       [

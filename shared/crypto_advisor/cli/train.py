@@ -7,7 +7,10 @@ The very same :func:`~crypto_advisor.training.service.run_training` TrainFunctio
 runs, with its S3 ports replaced by a folder: the models, cards, pointer and
 replay figures land in ``.local/train/`` under the keys they would have in
 the archive bucket, and each model card is printed, after the CSV reader's
-one-line summary (:mod:`crypto_advisor.cli.history_csv`).
+one-line summary (:mod:`crypto_advisor.cli.history_csv`). The forecast
+configuration is TrainFunction's default for the series' timeframe
+(:meth:`~crypto_advisor.forecast.config.ForecastConfig.for_timeframe`): a
+daily series is asked about the next 7 days, not 24.
 """
 
 from __future__ import annotations
@@ -62,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.monotonic()
     now_ms = candles[-1].ts + series.timeframe_ms if candles else 0
-    report = run_training(watchlist, now_ms=now_ms, config=ForecastConfig(), rules=build_rules(None), ports=ports)
+    config = ForecastConfig.for_timeframe(series.timeframe)
+    report = run_training(watchlist, now_ms=now_ms, config=config, rules=build_rules(None), ports=ports)
     for item in report.series:
         for card in item.cards:
             print(format_card(card) + "\n")

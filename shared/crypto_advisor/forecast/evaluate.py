@@ -181,5 +181,5 @@ def evaluate_series(
     candles: Sequence[Candle] | pd.DataFrame, config: ForecastConfig | None = None, *, series: str
 ) -> list[ModelCard]:
     """Walk-forward model cards for one series' closed candles (oldest first, no gaps expected)."""
-    config = config or ForecastConfig()
+    config = config or ForecastConfig.for_series(series)
     return evaluate_dataset(build_dataset(candles, config), config, series=series)

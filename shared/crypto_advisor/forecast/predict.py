@@ -134,6 +134,8 @@ def _breakout(artifacts: Artifacts, f: _Forecasts, series: Series, common: dict[
 
 def _paths(artifacts: Artifacts, f: _Forecasts, series: Series, common: dict[str, Any]) -> list[Prediction]:
     best = _best_path(artifacts)
+    # How often the band held out of sample (around the linear price, where the evaluation scored it).
+    coverage = _card(artifacts, VOL_GARCH)["scores"]["model"].get("coverage")
     out: list[Prediction] = []
     for name, returns in f.paths.items():
         card = _card(artifacts, name)
@@ -152,6 +154,8 @@ def _paths(artifacts: Artifacts, f: _Forecasts, series: Series, common: dict[str
                     card=card,
                     timeframe=series.timeframe,
                     interval=_band_around(f, float(prices[-1])),
+                    coverage=coverage,
+                    scored_around=PATH_LINEAR,
                 ),
                 headline=name == best,
                 **_skill(card),

@@ -133,13 +133,22 @@ def path_text(
     card: dict[str, Any],
     timeframe: str,
     interval: tuple[float, float, float] | None,
+    coverage: float | None = None,
+    scored_around: str | None = None,
 ) -> str:
+    """``24h: 91,230 (80% band, held 74% out of sample: 88,100 to 94,300) by the linear model; its error ...``.
+
+    ``interval`` is the (level, low, high) band around ``price``; ``coverage``
+    the share of closes it held out of sample (the volatility card's), None
+    when unmeasured; ``scored_around`` the path model whose price the band was
+    scored around when not this card's.
+    """
     name = MODEL_NAMES.get(card["model"], card["model"])
     skill = card["scores"]["model"]["mae_skill"]
     text = f"{horizon_label}: {format_price(price)}"
     if interval is not None:
-        level, low, high = interval
-        text += f" ({level * 100:.0f}% interval {format_price(low)} to {format_price(high)})"
+        around = scored_around if scored_around != card["model"] else None
+        text += f" ({_band(interval, coverage, around=around)})"
     text += f" by the {name}; "
     if skill is None:
         return text + "its error against no-change is unknown, shown for information only"
@@ -155,6 +164,23 @@ def path_text(
         f"its error is {pct}% below no-change out of sample on {sample}, too little evidence to call it skill;"
         " shown for information only"
     )
+
+
+def _band(interval: tuple[float, float, float], coverage: float | None, *, around: str | None = None) -> str:
+    """The band shown with a price, with how often it held: its nominal level alone would overstate it.
+
+    The interval card of the same email says how often the band held out of
+    sample, which can be well short of its level; a price line that said
+    "80% interval" beside "it held 66% of the time" would contradict it. ``coverage`` None (no
+    measurement): the level is called nominal. ``around``: the model whose
+    price the coverage was measured around, when it is not this line's.
+    """
+    level, low, high = interval
+    bounds = f"{format_price(low)} to {format_price(high)}"
+    if coverage is None:
+        return f"nominal {level * 100:.0f}% band: {bounds}"
+    where = f" around the {MODEL_NAMES.get(around, around)}'s price" if around else ""
+    return f"{level * 100:.0f}% band, held {coverage * 100:.0f}% out of sample{where}: {bounds}"
 
 
 def interval_text(

@@ -33,7 +33,7 @@ def fit_final(
     cards: Sequence[ModelCard],
 ) -> Artifacts:
     """The deployable models of one series, fitted on all of its history, with the cards of their evaluation."""
-    config = config or ForecastConfig()
+    config = config or ForecastConfig.for_series(series)
     return _fit_dataset(build_dataset(candles, config), config, series=series, cards=cards)
 
 
@@ -45,7 +45,7 @@ def train_series(
     Raises ``ValueError`` when the history is too short for the walk-forward
     folds (a few hundred candles are needed; 720 is enough).
     """
-    config = config or ForecastConfig()
+    config = config or ForecastConfig.for_series(series)
     data = build_dataset(candles, config)
     cards = evaluate_dataset(data, config, series=series)
     return cards, _fit_dataset(data, config, series=series, cards=cards)

@@ -166,7 +166,7 @@ def _card(skill: float, verdict: str) -> dict:
 def test_path_sentences_for_skill_too_little_skill_and_worse_than_no_change() -> None:
     common = {"price": 91_234.0, "horizon_label": "24h", "timeframe": "1h", "interval": (0.8, 88_100.0, 94_300.0)}
     assert path_text(card=_card(0.12, "beats baseline"), **common) == (
-        "24h: 91,230 (80% interval 88,100 to 94,300) by the linear model;"
+        "24h: 91,230 (nominal 80% band: 88,100 to 94,300) by the linear model;"
         " its error is 12% below no-change out of sample on 2,100 hours (87 non-overlapping 24h periods)"
     )
     assert path_text(card=_card(-0.03, "no skill"), **common).endswith(
@@ -188,14 +188,15 @@ def test_every_path_price_shown_carries_the_garch_band_around_that_price(
     # Given: the predictions at the last candle
     out = _by_model(predict(planted_artifacts, planted_candles[-720:]))
     garch, linear = out["vol_garch"], out["path_linear"]
+    held = f"80% band, held {garch.coverage * 100:.0f}% out of sample"
 
-    for name in ("path_linear", "path_lstm"):
+    for name, where in (("path_linear", ""), ("path_lstm", " around the linear model's price")):
         # When: the path's price is worded
         path = out[name]
         scale = path.price / linear.price
 
         # Then: the same log width as the interval, moved to this model's price (the interval itself for the linear)
-        band = f"(80% interval {format_price(garch.low * scale)} to {format_price(garch.high * scale)}) by the"
+        band = f"({held}{where}: {format_price(garch.low * scale)} to {format_price(garch.high * scale)}) by the"
         assert f"24h: {format_price(path.price)} {band}" in path.text
         assert garch.low * scale < path.price < garch.high * scale
 

@@ -1,0 +1,41 @@
+"""A price line's band says how often it held out of sample, as the interval card in the same email does.
+
+"(80% interval 120.1 to 336.4)" beside "it held 66% of the time" told a
+trader the band was surer than it had been: the line carries the measured
+coverage, and says "nominal" when there is none.
+"""
+
+from __future__ import annotations
+
+from crypto_advisor.forecast.prediction import path_text
+
+CARD = {
+    "model": "path_linear",
+    "n": 700,
+    "horizon": 7,
+    "verdict": "no skill",
+    "scores": {"model": {"mae_skill": -0.05}},
+}
+COMMON = {"price": 180.0, "horizon_label": "7d", "timeframe": "1d", "interval": (0.8, 120.1, 336.4)}
+
+
+def test_the_band_carries_its_measured_coverage() -> None:
+    # When: the volatility card measured the band holding 66% of the time
+    text = path_text(card=CARD, coverage=0.66, **COMMON)
+
+    # Then
+    assert text.startswith("7d: 180.0 (80% band, held 66% out of sample: 120.1 to 336.4) by the linear model; ")
+    assert "80% interval" not in text
+
+
+def test_a_band_without_a_measurement_is_called_nominal() -> None:
+    assert path_text(card=CARD, coverage=None, **COMMON).startswith("7d: 180.0 (nominal 80% band: 120.1 to 336.4) by")
+
+
+def test_a_band_scored_around_another_models_price_says_so() -> None:
+    """The LSTM's line shows the GARCH band moved to its price; the coverage was measured around the linear one."""
+    lstm = {**CARD, "model": "path_lstm"}
+    text = path_text(card=lstm, coverage=0.66, scored_around="path_linear", **COMMON)
+    assert "(80% band, held 66% out of sample around the linear model's price: 120.1 to 336.4) by the LSTM" in text
+    # and the linear model's own line needs no such note
+    assert "around" not in path_text(card=CARD, coverage=0.66, scored_around="path_linear", **COMMON)

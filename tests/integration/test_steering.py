@@ -74,7 +74,11 @@ def test_a_mute_from_an_email_link_suppresses_the_next_alert_of_that_rule_with_t
     assert links["Open this series on the dashboard"] == "http://127.0.0.1:8765/#/series/kraken:BTC-USD:1h"
     # When the mute link is followed (a GET, as a mail scanner would): a confirmation page, nothing muted
     status, page, headers = dashboard.request("GET", path_of(mute_url), user=None)
-    assert status == 200 and '<form method="post">' in page and "Mute rsi_oversold alerts" in page
+    assert (
+        status == 200
+        and '<form method="post">' in page
+        and "Mute RSI oversold alerts on BTC/USD 1h for 24 hours" in page
+    )  # the email's words, not its ids
     assert headers["cache-control"] == "no-store" and "default-src 'none'" in headers["content-security-policy"]
     assert dashboard.store.mutes("kraken:BTC-USD:1h") == []
     # And its button is pressed (the POST)

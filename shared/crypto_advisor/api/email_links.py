@@ -28,8 +28,10 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from crypto_advisor.analysis.rule_titles import title_of
 from crypto_advisor.api.steering_context import link_key_of, steering_of
 from crypto_advisor.contracts.link_token import LinkAction, LinkClaims, LinkTokenError, verify
+from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.steering import utc_text
 from crypto_advisor.steering.service import Steering
 from crypto_advisor.telemetry.observability import logger
@@ -78,12 +80,22 @@ def _refused(error: LinkTokenError, action: LinkAction) -> Response[str]:
 
 
 def _what(claims: LinkClaims) -> str:
+    """What the link will do, in the email's own words ("Mute RSI oversold alerts on BTC/USD 1h"), not its ids."""
     if claims.action == "unsubscribe":
         return f"Stop sending alert emails and the daily digest to {claims.recipient}."
-    target = f"{claims.rule} alerts" if claims.rule else "every alert"
+    target = f"{title_of(claims.rule, '') or claims.rule} alerts" if claims.rule else "every alert"
     days = (claims.duration_ms or 0) / 86_400_000
     span = f"{days:g} days" if days >= 2 else f"{days * 24:g} hours"
-    return f"Mute {target} on {claims.series} for {span} (from when you confirm)."
+    return f"Mute {target} on {_series_words(claims.series)} for {span} (from when you confirm)."
+
+
+def _series_words(key: str | None) -> str:
+    """``kraken:BTC-USD:1h`` as the email names it, ``BTC/USD 1h``; a key that does not parse as it came."""
+    try:
+        series = Series.parse(key or "")
+    except ValueError:
+        return str(key)
+    return f"{series.pair} {series.timeframe}"
 
 
 def _steering() -> Steering:

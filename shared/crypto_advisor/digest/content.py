@@ -21,6 +21,7 @@ here (the HTML layout does that) and every outside string is one line.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -168,6 +169,7 @@ def digest_content(view: DigestView) -> DigestContent:
     zone = ZoneInfo(view.when.timezone)
     forecasts: list[tuple[float, ForecastLine]] = []
     missing: list[str] = []
+    withheld: list[str] = []
     rows: list[SeriesRow] = []
     held: list[tuple[tuple[float, ...], HeldFiring]] = []
     sent: list[tuple[int, SentLine]] = []
@@ -175,7 +177,9 @@ def digest_content(view: DigestView) -> DigestContent:
         series = day.watched.series
         label = series_label(series)
         forecast = _forecast(day)
-        if forecast is None:
+        if forecast is None and day.latest is not None and not day.latest.health.healthy:
+            withheld.append(f"{label} ({'; '.join(day.latest.health.reasons) or 'data not healthy'})")
+        elif forecast is None:
             missing.append(label)
         else:
             forecasts.append((forecast.odds_now, _forecast_line(label, forecast)))
@@ -206,12 +210,7 @@ def digest_content(view: DigestView) -> DigestContent:
             + f": {len(rows)} series, {count(alerts, 'alert')} sent, {count(len(held), 'firing')} held back."
         ),
         forecasts=tuple(line for _, line in forecasts),
-        no_forecast=(
-            f"No volatility forecast stored for {', '.join(missing)} yet: the models are trained daily, once a series "
-            "has enough history."
-            if missing
-            else None
-        ),
+        no_forecast=_no_forecast(missing, withheld),
         rows=tuple(rows),
         held=tuple(h for _, h in held[:MAX_HELD]),
         held_more=max(0, len(held) - MAX_HELD),
@@ -222,6 +221,24 @@ def digest_content(view: DigestView) -> DigestContent:
         ),
         scans=tuple(scan_section(day) for day in view.scans),
     )
+
+
+def _no_forecast(missing: Sequence[str], withheld: Sequence[str]) -> str | None:
+    """The series without a forecast, said apart by why: none stored yet, or withheld because the latest candle's data
+    failed its health check (the models' lagged features would read a gap as one long candle, so a model the
+    series has predicts nothing then: "no model yet" would be wrong)."""
+    said = []
+    if missing:
+        said.append(
+            f"No volatility forecast stored for {', '.join(missing)} yet: the models are trained daily, once a "
+            "series has enough history."
+        )
+    if withheld:
+        said.append(
+            f"Forecast withheld for {', '.join(withheld)}: the latest data failed its health check, and the models "
+            "do not predict across bad data."
+        )
+    return " ".join(said) or None
 
 
 def series_label(series: Series) -> str:

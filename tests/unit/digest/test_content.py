@@ -99,6 +99,30 @@ def test_an_unproven_forecast_says_it_is_for_information_only(make_digester, lat
     assert "no better than historical volatility, for information only" in btc_line
 
 
+def test_a_forecast_withheld_on_bad_data_says_so_and_why_not_that_no_model_is_stored(make_digester, latest_signals):
+    # Given ETH's latest signal on unhealthy data: the analysis withholds every prediction then
+    from crypto_advisor.contracts.signal import Health
+
+    eth = latest_signals[ETH.key]
+    unhealthy = eth.model_copy(
+        update={
+            "predictions": [],
+            "health": Health(healthy=False, reasons=["gap: 1 candle missing (2026-11-03 00:00Z)"]),
+        }
+    )
+    digester, _, mailer, signals = make_digester()
+    signals.signals = [s if s.series != ETH.key else unhealthy for s in signals.signals]
+    # When the digest is sent
+    digester.run(at_ms=AT_MS, wall_ms=WALL_MS)
+    text = " ".join(mailer.messages()[0].get_body(preferencelist=("plain",)).get_content().split())
+    # Then ETH is named as withheld, with the health check's reason, and not as a series with no model yet
+    assert (
+        "Forecast withheld for ETH/USD 1h (gap: 1 candle missing (2026-11-03 00:00Z)): the latest data failed its "
+        "health check" in text
+    )
+    assert "No volatility forecast stored for ETH/USD 4h yet" in text  # the 4h series really has none
+
+
 def test_firings_that_did_not_make_an_alert_are_ranked_rarest_first_with_why_they_were_held(make_digester):
     # Given the day's firings: two rare ones, one routine one, one emailed, one on bad data
     signals = [

@@ -16,14 +16,12 @@ trains it again.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.training_task import TaskError, TrainingTask
-from crypto_advisor.contracts.watchlist import WatchedSeries
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.telemetry.training import record, record_scans, record_task, record_task_failure
@@ -43,8 +41,9 @@ built(TrainSettings)
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, config: ForecastConfig | None = None
 ) -> dict[str, Any]:
-    """``config`` is every series' forecast configuration (tests, the demo's smaller models); None: the defaults of
-    the series' timeframe (:func:`default_config`)."""
+    """``config`` is every series' forecast configuration (tests, the demo's smaller models); None: each series is
+    trained with its own timeframe's defaults (:meth:`ForecastConfig.for_timeframe`, chosen per series by
+    :func:`~crypto_advisor.training.service.run_training`)."""
     settings = TrainSettings.from_env(os.environ)
     deps = training_deps(settings)
     if "Records" in event:
@@ -63,32 +62,9 @@ def lambda_handler(
             reports=deps.reports,
         )
         return {**planned, "scans": scans} if scans else planned
-    run_config = config if config is not None else default_config(deps.watchlist)
-    report = run_training(deps.watchlist, now_ms=run_ms, config=run_config, rules=deps.rules, ports=deps.ports)
+    report = run_training(deps.watchlist, now_ms=run_ms, config=config, rules=deps.rules, ports=deps.ports)
     record(report)
     return {**report.as_dict(), "scans": scans} if scans else report.as_dict()
-
-
-def default_config(watched: Iterable[WatchedSeries]) -> ForecastConfig:
-    """The forecast defaults of the series' timeframe (:meth:`ForecastConfig.for_timeframe`): a daily series is
-    asked about a week ahead, not 24 days.
-
-    One run trains its series with one configuration. When they mix
-    timeframes, the hourly defaults are used and a warning names the series
-    whose timeframe has others: training each with its own needs
-    :func:`~crypto_advisor.training.service.run_training` to take a
-    configuration per series. A fanned-out task holds one series (the
-    stack's ``TRAIN_SERIES_PER_TASK``), so it always gets its own.
-    """
-    series = [w.series for w in watched]
-    timeframes = {s.timeframe for s in series}
-    if len(timeframes) == 1:
-        return ForecastConfig.for_timeframe(timeframes.pop())
-    hourly = ForecastConfig()
-    misfits = [s.key for s in series if ForecastConfig.for_timeframe(s.timeframe) != hourly]
-    if misfits:
-        logger.warning("series trained with the hourly forecast defaults, not their timeframe's", series=misfits)
-    return hourly
 
 
 def _work(records: list[dict[str, Any]], *, deps: Any, config: ForecastConfig | None) -> dict[str, Any]:
@@ -96,10 +72,8 @@ def _work(records: list[dict[str, Any]], *, deps: Any, config: ForecastConfig | 
     for item in records:
         try:
             task = TrainingTask.from_json(item["body"])
-            watched = [w for w in deps.watchlist if w.series.key in task.series]
-            task_config = config if config is not None else default_config(watched)
             outcome = work_task(
-                task, deps.watchlist, config=task_config, rules=deps.rules, ports=deps.ports, reports=deps.reports
+                task, deps.watchlist, config=config, rules=deps.rules, ports=deps.ports, reports=deps.reports
             )
             record(outcome.report)
             record_task(outcome)

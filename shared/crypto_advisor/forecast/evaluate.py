@@ -180,6 +180,7 @@ def evaluate_dataset(data: Dataset, config: ForecastConfig, *, series: str) -> l
 def evaluate_series(
     candles: Sequence[Candle] | pd.DataFrame, config: ForecastConfig | None = None, *, series: str
 ) -> list[ModelCard]:
-    """Walk-forward model cards for one series' closed candles (oldest first, no gaps expected)."""
+    """Walk-forward model cards for one series' closed candles (oldest first; a hole splits them into gap-free runs,
+    each built on its own: :func:`~crypto_advisor.forecast.dataset.build_dataset`)."""
     config = config or ForecastConfig.for_series(series)
     return evaluate_dataset(build_dataset(candles, config), config, series=series)

@@ -13,10 +13,11 @@ def record(report: TrainingReport) -> None:
     for item in report.series:
         if item.dropped:
             logger.warning(
-                "candles before the last gap left out",
+                "gap-free runs too short for the features left out",
                 series=item.series,
                 dropped=item.dropped,
                 used=item.used,
+                segments=item.segments,
                 first_ts=item.first_ts,
             )
         if item.status == "failed":

@@ -62,12 +62,13 @@ def work_task(
     task: TrainingTask,
     watchlist: Watchlist,
     *,
-    config: ForecastConfig,
+    config: ForecastConfig | None,
     rules: Sequence[Rule],
     ports: Ports,
     reports: RunReports,
 ) -> TaskOutcome:
-    """Train the task's series, write its part, and the run's report when this part completes it."""
+    """Train the task's series, write its part, and the run's report when this part completes it (``config``: as
+    :func:`~crypto_advisor.training.service.run_training` takes it; None: each series' timeframe's defaults)."""
     watched = [w for w in watchlist if w.series.key in task.series]
     gone = sorted(set(task.series) - {w.series.key for w in watched})
     report = run_training(watched, now_ms=task.run_ms, config=config, rules=rules, ports=ports)

@@ -3,15 +3,20 @@
 Per series (a failure stops that series alone and is reported with its error):
 
 1. Read the whole archive of the series.
-2. Keep the **gap-free run at the end**: the features (lags, EMAs, the LSTM
-   window) assume consecutive candles, and a hole would silently join two
-   distant prices into one "return". The candles before the last gap are
-   dropped and counted; the run continues from the live end, which is what
-   the analysis predicts from.
-3. Replay the rules over those candles and store the figures where the
-   notifier reads them (``stats/replay/...``), as ``make demo`` does, with
-   the rarity bar calibrated on the trailing :data:`CALIBRATION_DAYS` of
-   them (:func:`calibrate_trailing`, which ``make alert-quality`` calls too).
+2. Replay the rules over its **gap-free run at the end** (:func:`trailing_run`:
+   the replay's forward returns count candles, and a hole would join two
+   distant prices) and store the figures where the notifier reads them
+   (``stats/replay/...``), as ``make demo`` does, with the rarity bar
+   calibrated on the trailing :data:`CALIBRATION_DAYS` of them
+   (:func:`calibrate_trailing`, which ``make alert-quality`` calls too).
+3. Train the models on the **whole history, run by run** (:func:`model_candles`):
+   the features (lags, EMAs, the LSTM window) assume consecutive candles, so
+   the dataset computes features and targets per gap-free run and joins the
+   runs (:mod:`crypto_advisor.forecast.dataset`); one hole costs a warm-up's
+   and a horizon's rows, not everything before it. Runs too short to hold a
+   single usable row (:func:`~crypto_advisor.forecast.dataset.min_run_candles`)
+   are dropped and counted (``dropped``; ``used`` and ``segments`` are the
+   candles and runs trained on).
 4. Train (walk-forward cards, then the final fit) and write the version to
    ``models/.../v=<run time>/``. Too short a history for the folds is
    reported as "too little history: N candles", not as a failure.
@@ -64,6 +69,7 @@ from crypto_advisor.contracts.units import DAY_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.forecast.card import ModelCard, card_losses
 from crypto_advisor.forecast.config import ForecastConfig
+from crypto_advisor.forecast.dataset import gap_free_runs, min_run_candles
 from crypto_advisor.training.ports import Ports
 
 #: Candles of history before the replay's first analysis (the indicators' warm-up), as in ``make demo``.
@@ -94,9 +100,16 @@ class SeriesTraining:
     series: str
     status: Status
     archived: int = 0
+    #: Candles the models were trained on: the gap-free runs long enough for the features, joined.
     used: int = 0
-    #: Candles before the last gap, left out because the features need consecutive candles.
+    #: Candles of the gap-free runs too short for the features (a row needs :func:`min_run_candles` in a row).
     dropped: int = 0
+    #: Gap-free runs the models were trained on.
+    segments: int = 0
+    #: The forecast configuration it was trained with (the run's, or its timeframe's defaults).
+    config: ForecastConfig | None = None
+    #: Candles the replay figures were computed on: the gap-free run at the end.
+    replay_candles: int = 0
     first_ts: int | None = None
     last_ts: int | None = None
     replay_key: str | None = None
@@ -120,6 +133,9 @@ class SeriesTraining:
             "archived": self.archived,
             "used": self.used,
             "dropped": self.dropped,
+            "segments": self.segments,
+            "config": self.config.as_dict() if self.config is not None else None,
+            "replay_candles": self.replay_candles,
             "first_ts": self.first_ts,
             "last_ts": self.last_ts,
             "replay_key": self.replay_key,
@@ -137,7 +153,8 @@ class SeriesTraining:
 @dataclass
 class TrainingReport:
     now_ms: int
-    config: ForecastConfig
+    #: the configuration every series was trained with; None: each its timeframe's defaults (its item says which)
+    config: ForecastConfig | None
     series: list[SeriesTraining]
 
     @property
@@ -147,7 +164,7 @@ class TrainingReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "now_ms": self.now_ms,
-            "config": self.config.as_dict(),
+            "config": self.config.as_dict() if self.config is not None else None,
             "trained": sum(1 for r in self.series if r.status == "trained"),
             "moved": sum(1 for r in self.series if r.pointer == "moved"),
             "failed": len(self.failed),
@@ -163,17 +180,36 @@ def trailing_run(candles: Sequence[Candle], timeframe_ms: int) -> list[Candle]:
     return list(candles[max(start, 0) :])
 
 
+def model_candles(candles: Sequence[Candle], timeframe_ms: int, config: ForecastConfig) -> tuple[list[Candle], int]:
+    """The candles the models train on and how many gap-free runs they make: every run of at least
+    :func:`min_run_candles`, oldest first (a shorter one could not give a single usable row)."""
+    need = min_run_candles(config)
+    runs = [(a, b) for a, b in gap_free_runs([c.ts for c in candles], timeframe_ms) if b - a >= need]
+    return [c for a, b in runs for c in candles[a:b]], len(runs)
+
+
 def run_training(
-    watchlist: Iterable[WatchedSeries], *, now_ms: int, config: ForecastConfig, rules: Sequence[Rule], ports: Ports
+    watchlist: Iterable[WatchedSeries],
+    *,
+    now_ms: int,
+    config: ForecastConfig | None,
+    rules: Sequence[Rule],
+    ports: Ports,
 ) -> TrainingReport:
-    """Train every watched series (a watchlist, or a task's share of it); ``now_ms`` names the versions written."""
+    """Train every watched series (a watchlist, or a task's share of it); ``now_ms`` names the versions written.
+
+    ``config`` is every series' forecast configuration (the demo's and the tests' smaller models); None trains each
+    with its own timeframe's defaults (:meth:`ForecastConfig.for_timeframe`: a daily series is asked about a week
+    ahead, an hourly one a day), so one watchlist may mix timeframes.
+    """
     report = TrainingReport(now_ms=now_ms, config=config, series=[])
     for watched in watchlist:
         series = watched.series
         item = SeriesTraining(series=series.key, status="failed")
         try:
+            item.config = own = config if config is not None else ForecastConfig.for_timeframe(series.timeframe)
             judged = with_conditions(rules, watched.conditions)
-            _train_one(series, item, now_ms=now_ms, config=config, rules=judged, policy=watched.alerts, ports=ports)
+            _train_one(series, item, now_ms=now_ms, config=own, rules=judged, policy=watched.alerts, ports=ports)
         except StorageError as exc:
             item.status, item.error, item.error_kind = "failed", str(exc), "storage"
         except Exception as exc:  # noqa: BLE001 - one series' bug must not stop the others; it is reported
@@ -193,14 +229,22 @@ def _train_one(
     ports: Ports,
 ) -> None:
     archived = ports.archive.read(series)
-    candles = trailing_run(archived, series.timeframe_ms)
-    item.archived, item.used, item.dropped = len(archived), len(candles), len(archived) - len(candles)
-    if not candles:
+    item.archived = len(archived)
+    if not archived:
         item.status = "no_candles"
         return
+    replayed = trailing_run(archived, series.timeframe_ms)
+    if len(replayed) > REPLAY_WARMUP:
+        item.replay_key = ports.replay_figures.write(series, replay_with_bar(series, replayed, rules, policy))
+        item.replay_candles = len(replayed)
+    candles, item.segments = model_candles(archived, series.timeframe_ms, config)
+    item.used, item.dropped = len(candles), len(archived) - len(candles)
+    if not candles:
+        need = min_run_candles(config)
+        item.status = "too_little_history"
+        item.error = f"too little history: {len(archived)} candles, no gap-free run of the {need} a usable row needs"
+        return
     item.first_ts, item.last_ts = candles[0].ts, candles[-1].ts
-    if len(candles) > REPLAY_WARMUP:
-        item.replay_key = ports.replay_figures.write(series, replay_with_bar(series, candles, rules, policy))
     try:
         cards, artifacts = ports.forecaster.train(candles, config, series=series.key)
     except ValueError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -17,12 +18,15 @@ from typing import Any
 import pytest
 
 from crypto_advisor.cli import train as train_cli
+from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import SeriesError
 from crypto_advisor.contracts.training_task import TrainingTask
 from crypto_advisor.contracts.watchlist import parse_watchlist
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.local.invoker import LocalContext
-from crypto_advisor.training.service import TrainingReport
+from crypto_advisor.training.ports import Ports
+from crypto_advisor.training.service import TrainingReport, run_training
+from tests.fakes.training import FakeArchive, FakeForecaster, FakeModels, FakeReplayStats
 
 TRAIN_APP = Path(__file__).resolve().parents[3] / "functions" / "train" / "app.py"
 SCHEDULE = {
@@ -80,15 +84,15 @@ def train_app(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
 
 def _run_handler(
     app: ModuleType, monkeypatch: pytest.MonkeyPatch, watchlist: str, event: dict[str, Any], **kwargs: Any
-) -> list[ForecastConfig]:
+) -> list[ForecastConfig | None]:
     """The configurations the handler trains with, its settings, stores and training replaced by fakes."""
-    trained: list[ForecastConfig] = []
+    trained: list[ForecastConfig | None] = []
 
-    def run_training(watched: Any, *, now_ms: int, config: ForecastConfig, **_: Any) -> TrainingReport:
+    def run_training(watched: Any, *, now_ms: int, config: ForecastConfig | None, **_: Any) -> TrainingReport:
         trained.append(config)
         return TrainingReport(now_ms=now_ms, config=config, series=[])
 
-    def work_task(task: TrainingTask, watched: Any, *, config: ForecastConfig, **_: Any) -> Any:
+    def work_task(task: TrainingTask, watched: Any, *, config: ForecastConfig | None, **_: Any) -> Any:
         trained.append(config)
         return SimpleNamespace(report=TrainingReport(now_ms=task.run_ms, config=config, series=[]))
 
@@ -111,45 +115,28 @@ def _run_handler(
     return trained
 
 
-def test_train_function_trains_a_daily_watchlist_with_the_daily_defaults(
+def test_train_function_leaves_each_series_to_its_timeframes_defaults(
     train_app: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given: a watchlist of daily series
-    watchlist = (
-        "series:\n  - {source: kraken, symbol: SOL/USD, timeframe: 1d}\n"
-        "  - {source: kraken, symbol: ADA/USD, timeframe: 1d}\n"
-    )
-
-    # When: the schedule runs it
-    trained = _run_handler(train_app, monkeypatch, watchlist, SCHEDULE)
-
-    # Then
-    assert trained == [ForecastConfig.for_timeframe("1d")]
+    # Given: a watchlist of daily series, and one mixing timeframes
+    daily = "series:\n  - {source: kraken, symbol: SOL/USD, timeframe: 1d}\n"
+    mixed = daily + "  - {source: kraken, symbol: BTC/USD, timeframe: 1h}\n"
+    # When: the schedule runs them inline
+    # Then: the run gets no one configuration for all: run_training picks each series' own (tested below)
+    assert _run_handler(train_app, monkeypatch, daily, SCHEDULE) == [None]
+    assert _run_handler(train_app, monkeypatch, mixed, SCHEDULE) == [None]
 
 
-def test_train_function_keeps_the_hourly_defaults_for_hourly_series(
+def test_a_training_task_leaves_its_series_to_their_timeframes_defaults(
     train_app: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    watchlist = "series:\n  - {source: kraken, symbol: BTC/USD, timeframe: 1h}\n"
-    assert _run_handler(train_app, monkeypatch, watchlist, SCHEDULE) == [ForecastConfig()]
-
-
-def test_a_training_task_gets_its_series_timeframe_defaults(
-    train_app: ModuleType, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Given: a watchlist mixing timeframes, fanned out one series a task
     watchlist = (
         "series:\n  - {source: kraken, symbol: BTC/USD, timeframe: 1h}\n"
         "  - {source: kraken, symbol: SOL/USD, timeframe: 1d}\n"
     )
     tasks = [TrainingTask(1_000, i, 2, (key,)) for i, key in enumerate(("kraken:BTC-USD:1h", "kraken:SOL-USD:1d"))]
     event = {"Records": [{"messageId": str(t.chunk), "body": t.to_json()} for t in tasks]}
-
-    # When: the queue delivers both tasks
-    trained = _run_handler(train_app, monkeypatch, watchlist, event)
-
-    # Then: each with its own timeframe's defaults
-    assert trained == [ForecastConfig(), ForecastConfig.for_timeframe("1d")]
+    assert _run_handler(train_app, monkeypatch, watchlist, event) == [None, None]
 
 
 def test_a_given_configuration_is_used_for_every_series(train_app: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,17 +146,47 @@ def test_a_given_configuration_is_used_for_every_series(train_app: ModuleType, m
     assert _run_handler(train_app, monkeypatch, watchlist, SCHEDULE, config=small) == [small]
 
 
-def test_a_run_mixing_timeframes_uses_the_hourly_defaults_and_names_the_others(
-    train_app: ModuleType, caplog: pytest.LogCaptureFixture
-) -> None:
-    """One inline run trains with one configuration (until the training run takes one per series): hourly, said."""
+@dataclass
+class RecordingForecaster:
+    """The fake forecaster, remembering the configuration each series was trained with."""
+
+    fake: FakeForecaster = field(default_factory=FakeForecaster)
+    trained: dict[str, ForecastConfig] = field(default_factory=dict)
+
+    def train(self, candles: Any, config: ForecastConfig, *, series: str) -> Any:
+        self.trained[series] = config
+        return self.fake.train(candles, config, series=series)
+
+    def evaluate(self, candles: Any, config: ForecastConfig, *, series: str) -> Any:
+        return self.fake.evaluate(candles, config, series=series)
+
+
+def test_one_run_mixing_timeframes_trains_each_series_with_its_own_timeframes_defaults() -> None:
+    # Given: an hourly and a daily series, each with a long gap-free archive
     watchlist = parse_watchlist(
         "series:\n  - {source: kraken, symbol: BTC/USD, timeframe: 1h}\n"
         "  - {source: kraken, symbol: SOL/USD, timeframe: 1d}\n"
     )
-    with caplog.at_level("WARNING"):
-        assert train_app.default_config(watchlist) == ForecastConfig()
-    assert [getattr(r, "series", None) for r in caplog.records] == [["kraken:SOL-USD:1d"]]
+    start = 1_700_006_400_000
+
+    def history(step_ms: int) -> list[Candle]:
+        return [Candle(start + i * step_ms, 100.0, 101.0, 99.0, 100.0, 10.0) for i in range(1_000)]
+
+    archive = FakeArchive({"kraken:BTC-USD:1h": history(3_600_000), "kraken:SOL-USD:1d": history(DAY_S * 1000)})
+    forecaster = RecordingForecaster()
+    ports = Ports(archive=archive, replay_figures=FakeReplayStats(), models=FakeModels(), forecaster=forecaster)
+    # When: one inline run trains them, no configuration given
+    report = run_training(watchlist, now_ms=start + 2_000 * DAY_S * 1000, config=None, rules=[], ports=ports)
+    # Then: each was trained with its own timeframe's defaults, and its report says which
+    assert forecaster.trained == {
+        "kraken:BTC-USD:1h": ForecastConfig.for_timeframe("1h"),
+        "kraken:SOL-USD:1d": ForecastConfig.for_timeframe("1d"),
+    }
+    assert {item.series: item.as_dict()["config"]["horizon"] for item in report.series} == {
+        "kraken:BTC-USD:1h": 24,
+        "kraken:SOL-USD:1d": 7,
+    }
+    assert report.as_dict()["config"] is None
 
 
 # --- make train ------------------------------------------------------------------------------------------------
@@ -193,7 +210,7 @@ def test_make_train_uses_the_timeframe_defaults(
 ) -> None:
     # Given: a CSV of candles of the series' timeframe
     csv = _csv(tmp_path / "candles.csv", step_s)
-    trained: list[ForecastConfig] = []
+    trained: list[ForecastConfig | None] = []
 
     def run_training(watchlist: Any, *, now_ms: int, config: ForecastConfig, **_: Any) -> TrainingReport:
         trained.append(config)

@@ -56,15 +56,16 @@ def test_trailing_run_keeps_the_consecutive_candles_after_the_last_gap() -> None
     assert trailing_run([], HOUR) == []
 
 
-def test_candles_before_the_last_gap_are_dropped_and_counted() -> None:
+def test_candles_before_the_last_gap_are_trained_on_and_only_the_replay_starts_after_it() -> None:
     # Given BTC's archive with a 3-hour hole 400 candles before its end
     world = World(FakeArchive({BTC.key: candles(600) + candles(400, start=T0 + 603 * HOUR)}))
     # When trained
     btc = world.run(GOOD).series[0]
-    # Then only the 400 candles after the gap were used, and the 600 before it reported
-    assert (btc.status, btc.archived, btc.used, btc.dropped) == ("trained", 1000, 400, 600)
-    assert btc.first_ts == T0 + 603 * HOUR
-    assert world.stats.written[BTC.key]["candles"] == 400
+    # Then the models used the candles on both sides of the gap, as two runs, and none was dropped
+    assert (btc.status, btc.archived, btc.used, btc.dropped, btc.segments) == ("trained", 1000, 1000, 0, 2)
+    assert btc.first_ts == T0
+    # and the replay, which counts candles ahead, ran on the 400 after the gap
+    assert world.stats.written[BTC.key]["candles"] == 400 == btc.replay_candles
 
 
 def test_too_short_a_history_is_reported_not_failed_and_still_gets_its_replay() -> None:

@@ -19,6 +19,17 @@ from crypto_advisor.contracts.candle import Candle
 #: What every alert decision may say (the notification log's statuses).
 DecisionStatus = Literal["sent", "sending", "unknown", "suppressed"]
 
+#: A series' data health, on the overview's row and the series page alike (:func:`.overview.data_health`).
+HEALTHY = (
+    "false when the newest signal's data was unhealthy or the series is stale; null: neither a signal nor a candle"
+    " to judge"
+)
+STALE = (
+    "the newest candle closed more than 2 timeframes (and at least 15 minutes) before the answer was made: the feed"
+    " stopped"
+)
+HEALTH_REASONS = "why the newest signal's data was unhealthy (a gap, a late feed), in the analysis' words"
+
 
 class _Answer(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -31,6 +42,9 @@ class LastAlert(_Answer):
     status: DecisionStatus
     subject: str | None = None
     rules: list[str] = Field(default_factory=list)
+    timeframe: str | None = Field(
+        default=None, description="the candle's timeframe (its series' or the market email's), to name its close"
+    )
 
 
 class ModelVerdict(_Answer):
@@ -60,7 +74,9 @@ class SeriesRow(_Answer):
     trend: str = Field(description="the alert email's trend words (ADX with +DI/-DI), or n/a")
     volatility: str = Field(description="the alert email's volatility words (ATR), or n/a")
     volume_ratio: float | None = None
-    healthy: bool | None = Field(default=None, description="the newest signal's data health; null without a signal")
+    healthy: bool | None = Field(default=None, description=HEALTHY)
+    stale: bool = Field(default=False, description=STALE)
+    health_reasons: list[str] = Field(default_factory=list, description=HEALTH_REASONS)
     last_alert: LastAlert | None = None
     verdicts: list[ModelVerdict] = Field(default_factory=list)
     error: str | None = Field(
@@ -108,8 +124,12 @@ class Indicators(_Answer):
     macd: dict[str, list[LinePoint]] = Field(description="macd, macd_signal, macd_hist")
 
 
+#: What became of a rule's firing: see :class:`Marker`'s ``outcome``.
+FiringOutcome = Literal["emailed", "left_out", "held_back", "suppressed", "undecided"]
+
+
 class Marker(_Answer):
-    """A rule that fired on a candle, or an email that went out about it."""
+    """A rule that fired on a candle, or an email that went out about it, with its candle's alert decision."""
 
     ts: int
     kind: Literal["firing", "email"]
@@ -118,6 +138,18 @@ class Marker(_Answer):
     severity: int | None = None
     text: str
     suppressed: bool = False
+    status: DecisionStatus | None = Field(
+        default=None, description="the notification log's status for the candle; null: no decision recorded"
+    )
+    outcome: FiringOutcome | None = Field(
+        default=None,
+        description="a firing's fate: emailed (its candle's email named it); left_out (its candle's email went"
+        " without it: in cooldown, muted or under the bar, the log keeps only the rules emailed); held_back (no"
+        " email, reason says why); suppressed (bad data); undecided (no decision recorded yet). Null on an email",
+    )
+    reason: str | None = Field(
+        default=None, description="held_back: the log's reason (cooldown, in_market_email, below_threshold, ...)"
+    )
 
 
 class RuleRecordAnswer(_Answer):
@@ -164,6 +196,14 @@ class NewsAnswer(_Answer):
     articles: list[NewsArticle]
 
 
+class DataHealth(_Answer):
+    """Whether a series' newest data can be trusted, when the answer was made."""
+
+    healthy: bool | None = Field(default=None, description=HEALTHY)
+    stale: bool = Field(default=False, description=STALE)
+    reasons: list[str] = Field(default_factory=list, description=HEALTH_REASONS)
+
+
 class SeriesDetail(_Answer):
     key: str
     name: str | None = None
@@ -176,6 +216,7 @@ class SeriesDetail(_Answer):
     model_cards: list[ModelCardAnswer]
     live_records: list[LiveRecordAnswer]
     news: NewsAnswer
+    health: DataHealth = Field(default_factory=DataHealth, description="the newest data's health, and staleness")
     notes: list[str] = Field(default_factory=list, description="parts that could not be read, and why")
 
 

@@ -5,7 +5,10 @@ by the same code: the changes by :func:`~crypto_advisor.notify.format.change_sin
 (by time, so "1h" means the same on every timeframe), trend and volatility in
 the email snapshot's words (:func:`~crypto_advisor.notify.format.snapshot`),
 RSI and the volume average from the stored signal's indicators (the analysis'
-own values, not recomputed).
+own values, not recomputed). A series' data health (:func:`data_health`) is
+the newest signal's, and stale once its feed stopped: a signal judges the data
+when its candle is analysed, so one stored before the feed stopped stays
+healthy for ever.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from crypto_advisor.contracts.alerts import is_market_key
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.decisions import Decision
+from crypto_advisor.contracts.series import Series, SeriesError
 from crypto_advisor.contracts.signal import Signal
-from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, WEEK_MS
+from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS
 from crypto_advisor.contracts.watchlist import WatchedSeries
-from crypto_advisor.dashboard.answers import Correlation, LastAlert, ModelVerdict, SeriesRow
+from crypto_advisor.dashboard.answers import Correlation, DataHealth, LastAlert, ModelVerdict, SeriesRow
 from crypto_advisor.forecast.prediction import format_price
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.notify.format import change_since, snapshot
@@ -27,14 +32,27 @@ from crypto_advisor.notify.view import AlertView
 #: The correlation matrix's span, and the fewest common returns a coefficient is computed from.
 CORRELATION_DAYS = 30
 MIN_COMMON_RETURNS = 10
+#: A series is stale once its newest candle closed more than this many timeframes before the answer is made...
+STALE_TIMEFRAMES = 2
+#: ...and at least this long before: the ingest runs every 5 minutes, so a 1m series' newest candle is routinely
+#: several timeframes old between two runs without anything being wrong.
+STALE_AT_LEAST_MS = 15 * MINUTE_MS
 
 
 def series_row(
-    watched: WatchedSeries, candles: Sequence[Candle], latest: Signal | None, last_alert: Decision | None
+    watched: WatchedSeries,
+    candles: Sequence[Candle],
+    latest: Signal | None,
+    last_alert: Decision | None,
+    now: int,
 ) -> SeriesRow:
-    """One overview row: the newest candle's figures, the newest signal's readings, the newest email."""
+    """One overview row: the newest candle's figures, the newest signal's readings, the newest email.
+
+    ``now``: when the answer is made, which the newest candle's age is judged against.
+    """
     series = watched.series
     last = candles[-1] if candles else None
+    health = data_health(series, last.ts if last is not None else None, latest, now)
     trend = volatility = "n/a"
     rsi = volume_ratio = None
     if latest is not None:
@@ -64,9 +82,30 @@ def series_row(
         trend=trend,
         volatility=volatility,
         volume_ratio=volume_ratio,
-        healthy=latest.health.healthy if latest is not None else None,
+        healthy=health.healthy,
+        stale=health.stale,
+        health_reasons=health.reasons,
         last_alert=last_alert_of(last_alert),
         verdicts=verdicts(latest.predictions if latest is not None else []),
+    )
+
+
+def data_health(series: Series, last_ts: int | None, latest: Signal | None, now: int | None) -> DataHealth:
+    """The newest signal's data health and reasons, unhealthy too once the feed stopped (stale).
+
+    ``last_ts``: the newest stored candle's open time; ``now``: when the answer is made (None: staleness not
+    judged). Stale: that candle closed more than :data:`STALE_TIMEFRAMES` timeframes (and at least
+    :data:`STALE_AT_LEAST_MS`) before ``now``; a series without any candle is not stale, it is empty.
+    """
+    tf = series.timeframe_ms
+    stale = (
+        now is not None and last_ts is not None and now - (last_ts + tf) > max(STALE_TIMEFRAMES * tf, STALE_AT_LEAST_MS)
+    )
+    signal_healthy = latest.health.healthy if latest is not None else None
+    return DataHealth(
+        healthy=False if stale else signal_healthy,
+        stale=stale,
+        reasons=list(latest.health.reasons) if latest is not None else [],
     )
 
 
@@ -78,7 +117,19 @@ def last_alert_of(decision: Decision | None) -> LastAlert | None:
         status=decision.status,  # type: ignore[arg-type]  # the log writes only DecisionStatus values
         subject=decision.subject,
         rules=list(decision.rules),
+        timeframe=timeframe_of(decision.key),
     )
+
+
+def timeframe_of(log_key: str) -> str | None:
+    """The timeframe of a notification log key: a series' (``kraken:BTC-USD:1h``) or a market email's (``market#1h``);
+    None for another kind (a scan's ``scan#USD``), whose candles the page then names by their open time."""
+    if is_market_key(log_key):
+        return log_key.partition("#")[2]
+    try:
+        return Series.parse(log_key).timeframe
+    except SeriesError:
+        return None
 
 
 def verdicts(predictions: Sequence[Mapping[str, object]]) -> list[ModelVerdict]:

@@ -23,8 +23,10 @@ from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.decisions import EMAILED, Decision
 from crypto_advisor.contracts.news import Article
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.signal import Signal
+from crypto_advisor.contracts.signal import FiringRecord, Signal
 from crypto_advisor.dashboard.answers import (
+    DecisionStatus,
+    FiringOutcome,
     Indicators,
     LinePoint,
     LiveRecordAnswer,
@@ -102,26 +104,58 @@ def indicator_lines(candles: Sequence[Candle], shown_from_ts: int) -> Indicators
 
 
 def markers(signals: Iterable[Signal], decisions: Iterable[Decision]) -> list[Marker]:
-    """A marker per firing (suppressed ones flagged: bad data) and per email that went out or may have."""
-    out = [
-        Marker(
-            ts=s.candle_ts,
-            kind="firing",
-            rule=f.rule_id,
-            direction=f.direction,
-            severity=f.severity,
-            text=f.sentence,
-            suppressed=f.suppressed,
-        )
-        for s in signals
-        for f in s.firings
-    ]
+    """A marker per firing, with what became of it (:func:`outcome`), and per email that went out or may have.
+
+    ``decisions``: the series' decisions over the same candles, as the alert history reads them (one per candle);
+    each firing is joined with its candle's, so the page and the alert log cannot disagree.
+    """
+    by_candle = {d.candle_ts: d for d in decisions}
+    out = []
+    for s in signals:
+        decision = by_candle.get(s.candle_ts)
+        for f in s.firings:
+            fate, reason = outcome(f, decision)
+            out.append(
+                Marker(
+                    ts=s.candle_ts,
+                    kind="firing",
+                    rule=f.rule_id,
+                    direction=f.direction,
+                    severity=f.severity,
+                    text=f.sentence,
+                    suppressed=f.suppressed,
+                    status=_status(decision),
+                    outcome=fate,
+                    reason=reason,
+                )
+            )
     out += [
-        Marker(ts=d.candle_ts, kind="email", text=d.subject or ", ".join(d.rules) or d.status)
-        for d in decisions
+        Marker(ts=d.candle_ts, kind="email", text=d.subject or ", ".join(d.rules) or d.status, status=_status(d))
+        for d in by_candle.values()
         if d.status in EMAILED
     ]
     return sorted(out, key=lambda m: (m.ts, m.kind))
+
+
+def outcome(firing: FiringRecord, decision: Decision | None) -> tuple[FiringOutcome, str | None]:
+    """What became of ``firing``, given its candle's alert decision, and the log's reason when it was held back.
+
+    The analysis' suppression (bad data) comes first: such a firing never reaches the alert policy. An email names
+    the rules it carried; a firing left out of it was in cooldown, muted or under the bar, which the log does not
+    tell apart (it keeps the rules emailed), so it is ``left_out`` with no reason. A suppressed decision's reason
+    (cooldown, in_market_email, below_threshold, ...) is the firing's.
+    """
+    if firing.suppressed:
+        return "suppressed", None
+    if decision is None:
+        return "undecided", None
+    if decision.status in EMAILED:
+        return ("emailed", None) if firing.rule_id in decision.rules else ("left_out", None)
+    return "held_back", decision.reason
+
+
+def _status(decision: Decision | None) -> DecisionStatus | None:
+    return decision.status if decision is not None else None  # type: ignore[return-value]  # the log writes only these
 
 
 def rule_record_answers(records: Mapping[str, RuleRecord], series: Series) -> list[RuleRecordAnswer]:

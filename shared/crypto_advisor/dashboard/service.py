@@ -142,7 +142,7 @@ class Dashboard:
                 cursor = cursors.get(series.key)
                 since = (cursor or now) - max(WEEK_MS, overview.CORRELATION_DAYS * DAY_MS) - series.timeframe_ms
                 candles = self.candles.window(series, since_ts=since, cursor=cursor)
-                rows.append(overview.series_row(watched, candles, latest, self._last_email(series.key, now)))
+                rows.append(overview.series_row(watched, candles, latest, self._last_email(series.key, now), now))
             except StorageError as exc:
                 rows.append(_unreadable(watched, str(exc)))
                 continue
@@ -217,7 +217,7 @@ class Dashboard:
     def _series(
         self, watched: WatchedSeries, *, days: int, cursor: int | None, anchor: int, latest: Signal | None, now: int
     ) -> SeriesDetail:
-        from crypto_advisor.dashboard import series_view  # on first use: see the module's docstring (cold start)
+        from crypto_advisor.dashboard import overview, series_view  # on first use: the module's docstring (cold start)
         from crypto_advisor.notify.grading import live_records
         from crypto_advisor.notify.replay_figures import rule_records
 
@@ -253,6 +253,7 @@ class Dashboard:
             model_cards=series_view.card_answers(cards, importances),
             live_records=series_view.live_answers(live),
             news=series_view.news_answer(watched.coin, articles, anchor),
+            health=overview.data_health(series, cursor, latest, now),
             notes=notes,
         )
 

@@ -3,8 +3,22 @@
 
 import { get } from "../api";
 import { badge, h, replace, section, table } from "../dom";
-import { heat, num, pct, price, seriesLabel, trendClass, utc } from "../format";
+import { candleTime, heat, num, pct, price, seriesLabel, trendClass, utc } from "../format";
 import type { Correlation, LastAlert, MarketState, Overview, SeriesRow } from "../types";
+
+// answers.py's fields this page reads that types.ts does not list yet.
+declare module "../types" {
+  interface LastAlert {
+    /** the candle's timeframe (its series' or the market email's), to name its close */
+    timeframe?: string | null;
+  }
+  interface SeriesRow {
+    /** the newest candle closed more than 2 timeframes before the answer: the feed stopped (healthy is false) */
+    stale?: boolean;
+    /** why the newest signal's data was unhealthy, in the analysis' words */
+    health_reasons?: string[];
+  }
+}
 
 const seriesHref = (key: string): string => `#/series/${encodeURIComponent(key)}`;
 
@@ -12,7 +26,7 @@ function change(value: number | null): HTMLElement {
   return h("span", { class: `change ${trendClass(value)}` }, pct(value));
 }
 
-function lastAlert(alert: LastAlert | null, key: string): HTMLElement | string {
+function lastAlert(alert: LastAlert | null, key: string, timeframe: string): HTMLElement | string {
   if (!alert) return "none";
   return h(
     "a",
@@ -20,8 +34,31 @@ function lastAlert(alert: LastAlert | null, key: string): HTMLElement | string {
     badge(alert.status, alert.status),
     " ",
     alert.subject ?? alert.rules.join(", "),
-    h("small", { class: "muted" }, ` ${utc(alert.candle_ts)}`),
+    h("small", { class: "muted" }, ` ${candleTime(alert.candle_ts, alert.timeframe ?? timeframe)}`),
   );
+}
+
+/** Why a series has no candle: nothing the dashboard may read records an ingest's failure (only its logs do). */
+export const NO_CANDLE_WHY = "check the ingest logs";
+
+/**
+ * What a reader must know before trusting a series' figures: that its feed stopped (stale: no candle since its
+ * newest), and why its newest signal found the data unhealthy. Shared by the overview's row and the series page.
+ */
+export function dataWarnings(
+  lastTs: number | null,
+  timeframe: string,
+  health: { stale?: boolean; reasons?: string[] },
+): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  if (health.stale && lastTs !== null) {
+    out.push(h("div", { class: "error small stale" }, `stale: no candle since ${candleTime(lastTs, timeframe)}`));
+  }
+  const reasons = health.reasons ?? [];
+  if (reasons.length) {
+    out.push(h("div", { class: "muted small health-reasons", title: reasons.join("\n") }, `unhealthy data: ${reasons.join("; ")}`));
+  }
+  return out;
 }
 
 function seriesTable(rows: SeriesRow[]): HTMLElement {
@@ -34,17 +71,25 @@ function seriesTable(rows: SeriesRow[]): HTMLElement {
         h("a", { href: seriesHref(r.key), class: "series-link", "data-key": r.key }, r.name ?? seriesLabel(r.key)),
         r.name ? h("div", { class: "muted small" }, seriesLabel(r.key)) : null,
         r.error ? h("div", { class: "error small" }, r.error) : null,
-        !r.error && r.last_ts === null ? h("div", { class: "muted small no-candles" }, "no candles stored yet") : null,
-        r.healthy === false ? badge("data unhealthy", "suppressed") : null,
+        !r.error && r.last_ts === null
+          ? h("div", { class: "muted small" }, h("span", { class: "no-candles" }, "no candles stored yet"), `: ${NO_CANDLE_WHY}`)
+          : null,
+        r.healthy === false ? badge(r.stale ? "stale" : "data unhealthy", "suppressed") : null,
+        dataWarnings(r.last_ts, r.timeframe, { stale: r.stale, reasons: r.health_reasons }),
       ),
-      h("span", { class: "num" }, price(r.close)),
+      h(
+        "div",
+        null,
+        h("span", { class: "num" }, price(r.close)),
+        r.last_ts !== null ? h("div", { class: "muted small last-candle" }, candleTime(r.last_ts, r.timeframe)) : null,
+      ),
       change(r.change_1h),
       change(r.change_24h),
       change(r.change_7d),
       h("span", { class: "num" }, num(r.rsi, 1)),
       r.trend,
       r.volatility,
-      lastAlert(r.last_alert, r.key),
+      lastAlert(r.last_alert, r.key, r.timeframe),
       r.verdicts.length
         ? h(
             "ul",
@@ -52,13 +97,23 @@ function seriesTable(rows: SeriesRow[]): HTMLElement {
             // The label (e.g. "forest: +2% in 24h 62% · skill: none"); the full sentence is on the series page.
             r.verdicts.map((v) => h("li", { class: v.beats_baseline ? "" : "muted", title: v.text }, v.label)),
           )
-        : h("span", { class: "muted" }, "no model yet"),
+        : // The analysis withholds predictions on unhealthy data: a series with a model then shows none either.
+          h("span", { class: "muted" }, r.health_reasons?.length ? "withheld: data unhealthy" : "no model yet"),
     ]),
     "series-table",
   );
 }
 
-/** A grid of coloured cells; each cell says its value, so colour is never the only cue. */
+/** The least widths (CSS) of a heat grid's label column and of each value's column. */
+interface HeatWidths {
+  label: string;
+  value: string;
+}
+
+/**
+ * A grid of coloured cells; each cell says its value, so colour is never the only cue. ``least``: its columns' least
+ * widths; a grid wider than its box then overflows it (the correlation matrix scrolls inside a box of its own).
+ */
 function heatGrid(
   title: string,
   rowLabels: { label: string; href?: string }[],
@@ -66,9 +121,10 @@ function heatGrid(
   values: (number | null)[][],
   colour: (v: number | null) => string,
   text: (v: number | null) => string,
+  least: HeatWidths = { label: "6rem", value: "0" },
 ): HTMLElement {
   const grid = h("div", { class: "heat", role: "table", "aria-label": title });
-  grid.style.gridTemplateColumns = `minmax(6rem, 1.4fr) repeat(${columns.length}, minmax(0, 1fr))`;
+  grid.style.gridTemplateColumns = `minmax(${least.label}, 1.4fr) repeat(${columns.length}, minmax(${least.value}, 1fr))`;
   grid.append(h("div", { class: "heat-head", role: "columnheader" }, ""));
   for (const c of columns) grid.append(h("div", { class: "heat-head", role: "columnheader" }, c));
   rowLabels.forEach((row, i) => {
@@ -112,17 +168,43 @@ function heatmaps(rows: SeriesRow[]): HTMLElement[] {
   ];
 }
 
+/**
+ * Each series key named as briefly as it stays told apart from the others: its pair ("ETH/USD"), then with its
+ * timeframe ("ETH/USD 4h") where two series share the pair, then with its source; ``least`` the fewest of those parts.
+ */
+function distinctLabels(keys: string[], least = 1): string[] {
+  const spelled = (key: string, parts: number): string => {
+    const [source = "", pair = "", timeframe = ""] = key.split(":");
+    return [pair.replace("-", "/"), timeframe, source].slice(0, parts).join(" ") || key;
+  };
+  return keys.map((key) => {
+    for (let parts = least; parts < 3; parts++) {
+      const mine = spelled(key, parts);
+      if (keys.filter((other) => spelled(other, parts) === mine).length === 1) return mine;
+    }
+    return spelled(key, 3);
+  });
+}
+
+/** Every column at least as wide as its header ("ETH/USD 4h") and values ("-0.75"): a phone scrolls the matrix's box. */
+const CORRELATION_WIDTHS: HeatWidths = { label: "max-content", value: "max-content" };
+
 function correlation(c: Correlation): HTMLElement {
   if (c.keys.length < 2) return h("p", { class: "muted" }, "Fewer than two series with 30 days of candles.");
-  const labels = c.keys.map((k) => seriesLabel(k).split(" · ")[0] ?? k);
-  return heatGrid(
-    `Correlation of returns over ${c.days} days`,
-    labels.map((label, i) => ({ label, href: seriesHref(c.keys[i] ?? "") })),
-    labels.map((l) => l.split(" ")[0] ?? l),
+  const title = `Correlation of returns over ${c.days} days`;
+  const grid = heatGrid(
+    title,
+    distinctLabels(c.keys, 2).map((label, i) => ({ label, href: seriesHref(c.keys[i] ?? "") })),
+    distinctLabels(c.keys),
     c.matrix,
     (v) => heat(v, 1),
     (v) => (v === null ? "–" : num(v, 2)),
+    CORRELATION_WIDTHS,
   );
+  // The box scrolls, not the page; focusable so a keyboard can scroll it too.
+  const box = h("div", { class: "heat-scroll", role: "region", "aria-label": `${title} (scrolls sideways)`, tabindex: 0 }, grid);
+  box.style.overflowX = "auto";
+  return box;
 }
 
 function market(m: MarketState): HTMLElement {
@@ -146,7 +228,7 @@ function market(m: MarketState): HTMLElement {
             "span",
             null,
             badge(m.last_market_email.status, m.last_market_email.status),
-            ` ${m.last_market_email.subject ?? ""} (${utc(m.last_market_email.candle_ts)})`,
+            ` ${m.last_market_email.subject ?? ""} (${candleTime(m.last_market_email.candle_ts, m.last_market_email.timeframe ?? undefined)})`,
           )
         : "none",
     ),

@@ -5,8 +5,25 @@
 import { get, pathPart } from "../api";
 import { drawChart, type DrawnChart } from "../chart";
 import { badge, firstOf, fold, h, replace, section, table } from "../dom";
-import { num, price, seriesLabel, utc } from "../format";
-import type { ModelCard, NewsArticle, SeriesDetail } from "../types";
+import { candleTime, num, price, seriesLabel, utc } from "../format";
+import type { Marker, ModelCard, NewsArticle, SeriesDetail } from "../types";
+import { dataWarnings, NO_CANDLE_WHY } from "./overview";
+
+// answers.py's fields this page reads that types.ts does not list yet.
+declare module "../types" {
+  interface Marker {
+    /** the notification log's status for the marker's candle; null: no decision recorded */
+    status?: DecisionStatus | null;
+    /** what became of a firing (answers.py's FiringOutcome); null on an email */
+    outcome?: "emailed" | "left_out" | "held_back" | "suppressed" | "undecided" | null;
+    /** held_back: the log's reason (cooldown, in_market_email, below_threshold, ...) */
+    reason?: string | null;
+  }
+  interface SeriesDetail {
+    /** the newest data's health: stale (the feed stopped) and the newest signal's reasons */
+    health?: { healthy: boolean | null; stale: boolean; reasons: string[] };
+  }
+}
 
 let drawn: DrawnChart | null = null;
 
@@ -56,6 +73,25 @@ function modelCard(card: ModelCard): HTMLElement {
   );
 }
 
+/** What became of a firing, in the alert log's words: "emailed", "held back: cooldown", "suppressed: bad data". */
+function outcome(m: Marker): HTMLElement {
+  const [text, kind] = ((): [string, string] => {
+    switch (m.outcome) {
+      case "emailed":
+        return [m.status === "sent" ? "emailed" : `emailed (${m.status ?? "unknown"})`, m.status === "sent" ? "sent" : "unknown"];
+      case "left_out":
+        return ["held back: not in its candle's email", "held"];
+      case "held_back":
+        return [`held back: ${m.reason ?? "no reason recorded"}`, "held"];
+      case "suppressed":
+        return ["suppressed: bad data", "suppressed"];
+      default:
+        return ["no decision recorded", "unknown"];
+    }
+  })();
+  return h("span", { class: "outcome", "data-ts": m.ts, "data-rule": m.rule ?? "" }, badge(text, kind));
+}
+
 function article(a: NewsArticle): HTMLElement {
   const mood = a.score > 0.05 ? "up" : a.score < -0.05 ? "down" : "flat";
   return h(
@@ -71,6 +107,7 @@ function article(a: NewsArticle): HTMLElement {
 export async function renderSeries(view: HTMLElement, key: string): Promise<void> {
   const detail = await get<SeriesDetail>(`/series/${pathPart(key)}`);
   const last = detail.candles[detail.candles.length - 1];
+  const health = detail.health ?? { healthy: null, stale: false, reasons: [] };
   const chartBox = h("div", { class: "chart", id: "chart", role: "img", "aria-label": `Candlestick chart of ${seriesLabel(key)}` });
   const firings = detail.markers.filter((m) => m.kind === "firing");
   const emails = detail.markers.filter((m) => m.kind === "email");
@@ -80,12 +117,14 @@ export async function renderSeries(view: HTMLElement, key: string): Promise<void
     h(
       "p",
       { class: "muted small" },
-      last ? `Last close ${price(last.close)} at ${utc(last.ts)} · ` : "No candles yet · ",
-      `${firings.length} firings, ${emails.length} emails on the chart · `,
+      last ? `Last close ${price(last.close)} (candle ${candleTime(last.ts, detail.timeframe)}) · ${firings.length} firings, ${emails.length} emails on the chart · ` : "",
       h("a", { href: `#/alerts?series=${encodeURIComponent(detail.key)}` }, "alert decisions"),
     ),
+    dataWarnings(last?.ts ?? null, detail.timeframe, health),
     detail.notes.length ? h("ul", { class: "notes" }, detail.notes.map((n) => h("li", null, n))) : null,
-    h("section", { class: "panel chart-panel" }, chartBox, h("p", { class: "legend small muted" }, "Panes: price with EMA 9/21/50 and Bollinger 20/2 · volume with its 20-candle average · RSI 14 · MACD 12/26/9. Arrows: rules that fired (grey: suppressed); squares: emails sent. Chart: ", h("a", { href: "https://www.tradingview.com/lightweight-charts/", rel: "noopener noreferrer", target: "_blank" }, "TradingView Lightweight Charts™"), ".")),
+    last
+      ? h("section", { class: "panel chart-panel" }, chartBox, h("p", { class: "legend small muted" }, "Panes: price with EMA 9/21/50 and Bollinger 20/2 · volume with its 20-candle average · RSI 14 · MACD 12/26/9. Arrows: rules that fired (grey: suppressed for bad data, never alerted on; the table below says which were emailed and which held back); squares: emails sent. Chart: ", h("a", { href: "https://www.tradingview.com/lightweight-charts/", rel: "noopener noreferrer", target: "_blank" }, "TradingView Lightweight Charts™"), "."))
+      : h("section", { class: "panel" }, h("p", { class: "no-candles" }, `No candles stored yet: ${NO_CANDLE_WHY}.`)),
     section(
       "Prediction",
       detail.predictions.length
@@ -99,7 +138,7 @@ export async function renderSeries(view: HTMLElement, key: string): Promise<void
         ? firstOf(firings.slice(-30).reverse(), 5, (shown) =>
             table(
               ["Candle", "Rule", "What it saw", "Outcome"],
-              shown.map((m) => [utc(m.ts), m.rule ?? "", m.text, m.suppressed ? badge("suppressed", "suppressed") : badge("kept", "sent")]),
+              shown.map((m) => [candleTime(m.ts, detail.timeframe), m.rule ?? "", m.text, outcome(m)]),
             ),
           )
         : h("p", { class: "muted" }, "No rule fired over these candles."),

@@ -15,6 +15,18 @@ Shapes (never the file name):
 ``kraken-ohlcvt``
     No header; every row ``unix_seconds,open,high,low,close,volume[,trades]``
     (6 or 7 numbers). Volume is in the base currency.
+``binance-klines``
+    Binance's kline files (data.binance.vision) and its REST ``/api/v3/klines``
+    answer saved as CSV: 12 columns ``open_time,open,high,low,close,volume,
+    close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,
+    ignore``, without a header (spot files) or with that one (futures files
+    since mid-2022). Times are epoch milliseconds, or microseconds in spot files
+    from 2025-01-01 on (read per row, like every epoch). Volume is column 6, in
+    the base asset like Kraken's (COIN-M futures files count contracts there:
+    they are not told apart). Column 7, the close time, must be the open time +
+    the timeframe - 1 ms (1 µs in a microsecond row): it is how a Binance file
+    is told from another 12-number file, and a row where it is not stops the
+    read with its line.
 ``cryptodatadownload``
     Optional banner lines (``https://www.CryptoDataDownload.com``) before a
     header such as ``unix,date,symbol,open,high,low,close,Volume LTC,Volume
@@ -113,12 +125,30 @@ from crypto_advisor.contracts.candle import Candle, check, screen
 from crypto_advisor.contracts.series import TIMEFRAME_MS
 from crypto_advisor.contracts.units import DAY_MS
 
-FORMATS = ("kraken-ohlcvt", "cryptodatadownload", "plain")
+FORMATS = ("kraken-ohlcvt", "binance-klines", "cryptodatadownload", "plain")
 #: Time column names, the epoch-like first: when several are present the first whose
 #: first value is a number is used, else the first present.
 TIME_COLUMNS = ("unix", "timestamp", "ts", "open_time", "time", "date", "datetime")
 _PRICES = ("open", "high", "low", "close")
 _KRAKEN_COLUMNS = ("time", "open", "high", "low", "close", "volume", "trades")
+#: Binance's kline columns, as named in the header of its futures files.
+_BINANCE_COLUMNS = (
+    "open_time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "close_time",
+    "quote_volume",
+    "count",
+    "taker_buy_volume",
+    "taker_buy_quote_volume",
+    "ignore",
+)
+#: The columns that tell Binance's header (later ones are named differently by some tools).
+_BINANCE_HEADER = _BINANCE_COLUMNS[:7]
+_BINANCE_CLOSE = 6
 #: How far down a banner may push the header.
 _HEADER_SEARCH_LINES = 5
 #: Epoch units by magnitude: (upper bound, unit, milliseconds per unit as a divisor/multiplier).
@@ -127,6 +157,8 @@ _EPOCH_UNITS: tuple[tuple[float, str, Decimal], ...] = (
     (1e14, "ms", Decimal(1)),
     (1e17, "us", Decimal("0.001")),
 )
+#: Ticks per millisecond of the epoch units Binance writes (its close time is the open time + timeframe - 1 tick).
+_TICKS_PER_MS = {"ms": Decimal(1), "us": Decimal(1000)}
 #: Precision rank of a time unit: the lower wins a duplicate timestamp.
 _UNIT_RANK = {"us": 0, "ms": 1, "s": 2}
 _UNIT_LABEL = {
@@ -249,6 +281,7 @@ class _Layout:
     volume: str
     notes: tuple[str, ...]
     width: int  # the fewest fields a data row may have
+    close_index: int | None = None  # Binance's close time, checked against the open time and the timeframe
 
 
 @dataclass(frozen=True)
@@ -257,6 +290,7 @@ class _Row:
     ts: int
     unit: str
     values: tuple[str, ...]  # open, high, low, close, volume as written
+    close: Decimal | None = None  # Binance's close time, as written (in the row's unit)
 
 
 def read_history_file(path: Path) -> History:
@@ -286,6 +320,8 @@ def read_history(text: str, *, origin: str = "CSV") -> History:
         raise CsvError(f"{len(distinct)} distinct times in {len(rows)} rows: need at least 3 to tell the timeframe")
     timeframe = _timeframe(distinct)
     tf = TIMEFRAME_MS[timeframe]
+    if layout.close_index is not None:
+        _check_close_times(rows, timeframe)
     checked = [_checked(r, tf) for r in rows]
     kept: dict[int, tuple[_Row, Candle]] = {}
     differing = 0
@@ -360,28 +396,14 @@ def _records(text: str) -> list[tuple[int, list[str]]]:
 
 
 def _layout(records: list[tuple[int, list[str]]]) -> tuple[_Layout, list[tuple[int, list[str]]]]:
-    """The file's shape and its data rows: Kraken's headerless rows, or a header after optional banner lines."""
+    """The file's shape and its data rows: headerless numbers (Kraken's, Binance's), or a header after a banner."""
     first_line, first = records[0]
     if all(_is_number(c) for c in first):
-        if len(first) not in (6, 7):
-            raise CsvError(
-                f"{len(first)} numbers and no header: Kraken's headerless OHLCVT has 6 or 7 "
-                "(time, open, high, low, close, volume[, trades]); other files need a header",
-                line=first_line,
-            )
-        names = ",".join(_KRAKEN_COLUMNS[: len(first)])
-        layout = _Layout(
-            format="kraken-ohlcvt",
-            time_index=0,
-            time_column="1",
-            value_indexes=(1, 2, 3, 4, 5),
-            volume="from column 6, in the base currency",
-            notes=(f"no header, columns {names}",),
-            width=6,
-        )
-        return layout, records
+        return _headerless_layout(first_line, first), records
     for position, (line, cells) in enumerate(records[:_HEADER_SEARCH_LINES]):
         shown = [c.strip().strip('"') for c in cells]
+        if tuple(n.lower() for n in shown[: len(_BINANCE_HEADER)]) == _BINANCE_HEADER:
+            return _binance_layout(shown[0], f"Binance's header on line {line}"), records[position + 1 :]
         if all(p in [n.lower() for n in shown] for p in _PRICES):
             banner = records[:position]
             return _header_layout(line, shown, banner, records[position + 1 :]), records[position + 1 :]
@@ -390,6 +412,57 @@ def _layout(records: list[tuple[int, list[str]]]) -> tuple[_Layout, list[tuple[i
         f"open, high, low, close, volume and a time column ({', '.join(TIME_COLUMNS)}) "
         f"in the first {_HEADER_SEARCH_LINES} lines",
         line=first_line,
+    )
+
+
+def _headerless_layout(line: int, first: list[str]) -> _Layout:
+    """Kraken's OHLCVT (6 or 7 numbers a row) or Binance's klines (12), told by the first row."""
+    if len(first) in (6, 7):
+        names = ",".join(_KRAKEN_COLUMNS[: len(first)])
+        return _Layout(
+            format="kraken-ohlcvt",
+            time_index=0,
+            time_column="1",
+            value_indexes=(1, 2, 3, 4, 5),
+            volume="from column 6, in the base currency",
+            notes=(f"no header, columns {names}",),
+            width=6,
+        )
+    shapes = (
+        "Kraken's headerless OHLCVT has 6 or 7 (time, open, high, low, close, volume[, trades]), Binance's klines 12 "
+        "(open time, open, high, low, close, volume, close time, ...); other files need a header"
+    )
+    if len(first) != len(_BINANCE_COLUMNS):
+        raise CsvError(f"{len(first)} numbers and no header: {shapes}", line=line)
+    if not_binance := _not_binance_times(first[0].strip(), first[_BINANCE_CLOSE].strip()):
+        raise CsvError(
+            f"{len(first)} numbers and no header, but not Binance's klines: {not_binance}; {shapes}", line=line
+        )
+    named = ",".join(_BINANCE_HEADER)
+    return _binance_layout("1", f"no header, Binance's 12 kline columns {named},... (columns 8-12 not read)")
+
+
+def _not_binance_times(open_time: str, close_time: str) -> str | None:
+    """Why a row's columns 1 and 7 cannot be Binance's open and close times (epoch ms or µs, close after open)."""
+    unit = _epoch_unit(Decimal(open_time))
+    if unit is None or unit[0] not in _TICKS_PER_MS:
+        return f"column 1 (the open time) {open_time} is no epoch in ms or µs"
+    if Decimal(close_time) <= Decimal(open_time):
+        return f"column 7 (the close time) {close_time} is not after column 1 (the open time) {open_time}"
+    return None
+
+
+def _binance_layout(time_column: str, how: str) -> _Layout:
+    """Binance's kline columns; ``how`` says whether a header named them."""
+    return _Layout(
+        format="binance-klines",
+        time_index=0,
+        time_column=time_column,
+        value_indexes=(1, 2, 3, 4, 5),
+        volume="from column 6, in the base asset, like Kraken's",
+        notes=(how, "close time = open time + timeframe - 1 tick (1 ms, or 1 µs in µs rows) on every row"),
+        width=_BINANCE_CLOSE + 1,
+        close_index=_BINANCE_CLOSE,
     )
 
 
@@ -453,20 +526,60 @@ def _row(line: int, cells: list[str], layout: _Layout) -> _Row:
     if len(cells) < layout.width:
         raise CsvError(f"{len(cells)} fields, expected at least {layout.width}", line=line)
     ts, unit = _time(cells[layout.time_index].strip(), line)
-    return _Row(line, ts, unit, tuple(cells[i].strip() for i in layout.value_indexes))
+    close = None if layout.close_index is None else _close_time(cells[layout.close_index].strip(), line)
+    return _Row(line, ts, unit, tuple(cells[i].strip() for i in layout.value_indexes), close)
+
+
+def _close_time(text: str, line: int) -> Decimal:
+    """Binance's close time as written: compared in the row's own unit, as µs are no whole milliseconds."""
+    if not _is_number(text):
+        raise CsvError(f"close time {text!r} is not a number", line=line)
+    return Decimal(text)
+
+
+def _check_close_times(rows: Sequence[_Row], timeframe: str) -> None:
+    """Binance's close time is the open time + the timeframe - 1 tick (ms, or µs): every row must say so.
+
+    On no row at all, the file is not Binance's (its column 7 is something
+    else); on some rows only, the first row that disagrees is named.
+    """
+    wrong = [(row, why) for row in rows if (why := _close_time_wrong(row, timeframe))]
+    if not wrong:
+        return
+    row, why = wrong[0]
+    if len(wrong) == len(rows):
+        raise CsvError(
+            f"not Binance's klines: on none of the {len(rows):,} rows is column 7 the close time (the open time + "
+            f"{timeframe} - 1 ms, or - 1 µs in µs rows), e.g. line {row.line}: {why}; other 12-column files need a "
+            "header naming open, high, low, close, volume and a time column"
+        )
+    raise CsvError(f"{why}: Binance's klines end 1 tick before the next open", line=row.line)
+
+
+def _close_time_wrong(row: _Row, timeframe: str) -> str | None:
+    """Why the row's close time does not end its candle, or None when it does."""
+    per_ms = _TICKS_PER_MS.get(row.unit)
+    if per_ms is None:
+        return f"open time in {_UNIT_LABEL.get(row.unit, row.unit)}: Binance writes epoch ms or µs"
+    expected = (row.ts + TIMEFRAME_MS[timeframe]) * per_ms - 1
+    if row.close == expected:
+        return None
+    tick = "ms" if per_ms == 1 else "µs"
+    return f"close time {row.close} is not the open time + {timeframe} - 1 {tick} ({expected})"
 
 
 def _time(text: str, line: int) -> tuple[int, str]:
     """Epoch milliseconds and the unit the row wrote its time in."""
     if _is_number(text):
         number = Decimal(text)
-        for bound, unit, factor in _EPOCH_UNITS:
-            if 0 < number < bound:
-                ms = number * factor
-                if ms != ms.to_integral_value():
-                    raise CsvError(f"time {text} is not a whole millisecond", line=line)
-                return int(ms), unit
-        raise CsvError(f"time {text} is no positive epoch in s, ms or µs", line=line)
+        found = _epoch_unit(number)
+        if found is None:
+            raise CsvError(f"time {text} is no positive epoch in s, ms or µs", line=line)
+        unit, factor = found
+        ms = number * factor
+        if ms != ms.to_integral_value():
+            raise CsvError(f"time {text} is not a whole millisecond", line=line)
+        return int(ms), unit
     if match := _AM_PM.match(text):
         day, hour, half = match.groups()
         clock = int(hour) % 12 + (12 if half.upper() == "PM" else 0)
@@ -482,6 +595,11 @@ def _time(text: str, line: int) -> tuple[int, str]:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return round(moment.timestamp() * 1000), unit
+
+
+def _epoch_unit(number: Decimal) -> tuple[str, Decimal] | None:
+    """The epoch unit of a number by its magnitude, and its factor to milliseconds; None for no epoch."""
+    return next(((unit, factor) for bound, unit, factor in _EPOCH_UNITS if 0 < number < bound), None)
 
 
 def _is_number(text: str) -> bool:

@@ -234,3 +234,120 @@ def test_make_replay_names_the_bad_line_and_writes_nothing(tmp_path, capsys):
     code = main(["--csv", str(path), "--out", str(out)])
     assert code == 2 and not out.exists()
     assert "bad.csv: line 4: " in capsys.readouterr().err
+
+
+# Binance's spot kline file (data.binance.vision, or /api/v3/klines saved as CSV): no header, 12 columns, times in
+# ms; column 7 closes the candle 1 ms before the next opens; column 6 is the base volume, 8 the quote's.
+BINANCE_MS = """\
+1699999200000,100.0,102.0,99.0,101.0,5.5,1700002799999,555.5,12,2.5,252.5,0
+1700002800000,101.0,103.0,100.0,102.0,6.0,1700006399999,612.0,15,3.0,306.0,0
+1700006400000,102.0,104.0,101.0,103.0,7.0,1700009999999,721.0,9,3.5,360.5,0
+1700010000000,103.0,105.0,102.0,104.0,8.0,1700013599999,832.0,11,4.0,416.0,0
+1700013600000,104.0,106.0,103.0,105.0,9.0,1700017199999,945.0,20,4.5,472.5,0
+"""
+
+# The same hours as Binance writes spot files from 2025-01-01 on: times in µs, the close 1 µs before the next open.
+BINANCE_US = """\
+1699999200000000,100.0,102.0,99.0,101.0,5.5,1700002799999999,555.5,12,2.5,252.5,0
+1700002800000000,101.0,103.0,100.0,102.0,6.0,1700006399999999,612.0,15,3.0,306.0,0
+1700006400000000,102.0,104.0,101.0,103.0,7.0,1700009999999999,721.0,9,3.5,360.5,0
+1700010000000000,103.0,105.0,102.0,104.0,8.0,1700013599999999,832.0,11,4.0,416.0,0
+1700013600000000,104.0,106.0,103.0,105.0,9.0,1700017199999999,945.0,20,4.5,472.5,0
+"""
+
+# Binance's futures files name the columns on a first line.
+BINANCE_HEADER = (
+    "open_time,open,high,low,close,volume,close_time,"
+    "quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n"
+)
+
+
+def test_binance_klines_in_ms_and_in_us_read_to_the_same_candles():
+    # Given the same four closed hours (and an open one) written by Binance in ms and in µs
+    # When both files are read
+    in_ms, in_us = read_history(BINANCE_MS, origin="ms.csv"), read_history(BINANCE_US, origin="us.csv")
+    # Then both are Binance klines, hourly, with the same candles in ms and the base volume of column 6
+    assert in_ms.format == in_us.format == "binance-klines" and in_ms.timeframe == in_us.timeframe == "1h"
+    assert in_ms.candles == in_us.candles
+    assert [c.ts for c in in_ms.candles] == [T22, T22 + HOUR, T22 + 2 * HOUR, T22 + 3 * HOUR]
+    assert in_ms.candles[0] == Candle(T22, 100.0, 102.0, 99.0, 101.0, 5.5)
+    assert in_ms.dropped_last == in_us.dropped_last == Candle(T22 + 4 * HOUR, 104.0, 106.0, 103.0, 105.0, 9.0)
+    # and each summary names the format and the unit it read
+    for history, unit in ((in_ms, "epoch ms (5 rows)"), (in_us, "epoch µs (5 rows)")):
+        summary = history.summary()
+        assert f"{history.origin}: format binance-klines (no header, Binance's 12 kline columns" in summary
+        assert f"time column 1, {unit}" in summary
+        assert "volume from column 6, in the base asset" in summary
+
+
+def test_a_binance_file_joined_across_the_switch_to_microseconds_reads_each_row_in_its_unit():
+    # Given 2024's rows in ms followed by 2025's in µs (two downloads joined)
+    text = "".join(BINANCE_MS.splitlines(keepends=True)[:2] + BINANCE_US.splitlines(keepends=True)[2:])
+    history = read_history(text)
+    assert history.candles == read_history(BINANCE_MS).candles
+    assert "time column 1, epoch µs (3 rows), epoch ms (2 rows)" in history.summary()
+
+
+def test_a_binance_file_with_its_header_is_read_as_binance_klines():
+    # Given a Binance futures file: the same rows under Binance's header
+    history = read_history(BINANCE_HEADER + BINANCE_MS)
+    # Then it is Binance's format (its close times checked), not a plain file, with the same candles
+    assert history.format == "binance-klines" and history.time_column == "open_time"
+    assert history.candles == read_history(BINANCE_MS).candles
+    assert "format binance-klines (Binance's header on line 1; close time = open time + timeframe" in history.summary()
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        # the third hour's close time is the fourth's: 1 h off
+        (
+            BINANCE_MS.replace("1700009999999,", "1700013599999,"),
+            "line 3: close time 1700013599999 is not the open time + 1h - 1 ms (1700009999999)",
+        ),
+        # a µs row with a close time in ms
+        (
+            BINANCE_US.replace("1700009999999999,", "1700009999999,"),
+            "line 3: close time 1700009999999 is not the open time + 1h - 1 µs (1700009999999999)",
+        ),
+        # under the header, the same row is line 4
+        (
+            BINANCE_HEADER + BINANCE_MS.replace("1700009999999,", "1700010000000,"),
+            "line 4: close time 1700010000000 is not the open time + 1h - 1 ms (1700009999999)",
+        ),
+        (BINANCE_MS.replace("1700009999999,", "soon,"), "line 3: close time 'soon' is not a number"),
+    ],
+)
+def test_a_binance_row_whose_close_time_disagrees_is_rejected_naming_its_line(text, says):
+    with pytest.raises(CsvError) as raised:
+        read_history(text)
+    assert says in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        # column 7 is a count, not a time
+        (
+            "\n".join(f"{T22 + i * HOUR},1,2,0.5,1,1,{150 + i},1,1,1,1,1" for i in range(4)),
+            "line 1: 12 numbers and no header, but not Binance's klines: column 7 (the close time) 150 is not after",
+        ),
+        # times in seconds: Binance writes ms or µs
+        (
+            "\n".join(
+                f"{(T22 + i * HOUR) // 1000},1,2,0.5,1,1,{(T22 + (i + 1) * HOUR) // 1000 - 1},1,1,1,1,1"
+                for i in range(4)
+            ),
+            "line 1: 12 numbers and no header, but not Binance's klines: column 1 (the open time) 1699999200 is no",
+        ),
+        # column 7 is a time after the open everywhere, but never the candle's close (half an hour in)
+        (
+            "\n".join(f"{T22 + i * HOUR},1,2,0.5,1,1,{T22 + i * HOUR + HOUR // 2},1,1,1,1,1" for i in range(4)),
+            "not Binance's klines: on none of the 4 rows is column 7 the close time (the open time + 1h - 1 ms",
+        ),
+    ],
+)
+def test_a_12_column_file_that_is_not_binance_says_so(text, says):
+    with pytest.raises(CsvError) as raised:
+        read_history(text)
+    assert says in str(raised.value)

@@ -24,13 +24,14 @@ analysis suppresses the series' alerts while it is within its health lookback (a
 adapter therefore fills an interval as freqtrade does, with a flat candle (the
 previous close as open, high, low and close) and volume 0, but only where Kraken's
 answer proves there was no trade: between two neighbouring rows of one answer
-(:func:`fill_quiet_intervals`). A hole before the answer's first row is not filled:
-its previous close is the last stored candle's, which the source port does not
-carry, and when Kraken's 720-row cap cut the answer it is real missing data anyway;
-it stays a reported gap. A hole after the last row is not filled either: Kraken may
-not have committed those intervals yet, and the next trade's row bounds the hole on a
-later tick. A filled candle is recognisable by its volume of 0 and open = high = low
-= close.
+(:func:`fill_quiet_intervals`). The adapter asks from the stored newest candle, so
+its row bounds a quiet hole right after it and gives the close to fill with; a hole
+before the first row of an answer Kraken's 720-row cap cut is real missing data and
+stays a reported gap. Kraken's API reference says the answer's last row is always the
+current, not-yet-committed frame, whatever ``since`` says, so every closed quiet
+interval lies between two rows; nothing after the last row is filled (were that row
+missing, the hole would wait for the next row rather than be guessed). A filled
+candle is recognisable by its volume of 0 and open = high = low = close.
 """
 
 from __future__ import annotations

@@ -92,7 +92,8 @@ MARKET_VOL = 0.006
 #: The market-wide drop the demo plants: the hourly candle that opens 05:00 UTC on the morning after the outage.
 MARKET_SHOCK = (datetime(2026, 11, 4, 5, tzinfo=UTC), -0.035)
 #: The HYPE hour for which the (simulated) CoinGecko answer has no volume sample at or before its close: stored
-#: with its volume missing, and the volume rules skip it with the reason (the last hour the demo analyses).
+#: with its volume missing (the last hour the demo analyses). HYPE being an hourly CoinGecko series, its volume
+#: rules are skipped on every candle anyway (CoinGecko has only a rolling 24-hour volume).
 HYPE_NO_VOLUME = int(datetime(2026, 11, 4, 12, tzinfo=UTC).timestamp() * 1000)
 
 

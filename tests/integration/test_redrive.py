@@ -10,11 +10,22 @@ the Lambda API.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import uuid
 
 import boto3
 
-from crypto_advisor.cli.redrive import REDRIVEN_PREFIX, Redrive, local_invoker, main, stack_redrive
+from crypto_advisor.cli.redrive import (
+    PARKED_PREFIX,
+    REDRIVEN_PREFIX,
+    Invoke,
+    Redrive,
+    local_invoker,
+    main,
+    stack_redrive,
+)
 from crypto_advisor.local.outbox import verify_sender
 from crypto_advisor.local.stack import CREDENTIALS, REGION
 from tests.integration.test_notify_function import HOUR, LAST, Notify, firing, ingested
@@ -110,3 +121,76 @@ def test_the_command_lists_the_parked_batches_without_replaying_them(deploy_stac
     assert "1 parked batch(es)" in out and "RetryAttemptsExhausted" in out
     assert notify.deployed.stack.physical_ids["NotifyFunction"] in out
     assert notify.emails() == [] and notices(notify) == 1
+
+
+def park_an_object_without_its_batch(notify: Notify) -> str:
+    """Beside the parked batch, and older, the invocation record alone (no ``payload``), as an SQS or SNS destination
+    keeps it; returns its key."""
+    s3 = notify.aws.client("s3")
+    bucket = notify.outputs["ParkedRecordsBucketName"]
+    [key] = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=PARKED_PREFIX)["Contents"]]
+    record = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    del record["payload"]
+    odd = f"{key.rsplit('/', 1)[0]}/2000-01-01T00.00.00-no-payload"
+    s3.put_object(Bucket=bucket, Key=odd, Body=json.dumps(record).encode())
+    return odd
+
+
+def command(notify: Notify, *args: str, invoke: Invoke | None = None) -> tuple[int, str]:
+    """``make redrive STACK=<the stack>`` with ``args``: its exit status and what it printed.
+
+    Its output is caught here, not with capsys: a handler run for the first time under capsys would keep logging to
+    capsys's stream, which is closed once the test ends, and break the next test.
+    """
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main(["--stack", notify.deployed.stack.name, *args], invoke=invoke)
+    return status, out.getvalue()
+
+
+def in_bucket(notify: Notify) -> list[str]:
+    s3 = notify.aws.client("s3")
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=notify.outputs["ParkedRecordsBucketName"])["Contents"])
+
+
+def test_an_object_that_is_not_a_batch_is_named_and_left_and_the_other_batches_are_replayed(deploy_stack, monkeypatch):
+    # Given an alert parked, its sender since verified, and beside it an older object without its batch
+    notify = parked_signals(deploy_stack, 0)
+    [batch] = in_bucket(notify)
+    odd = park_an_object_without_its_batch(notify)
+    assert notices(notify) == 2
+    verify_sender(notify.deployed.stack)
+    for name, value in notify.aws.environment().items():  # the embedded AWS, as the command's boto3 finds it
+        monkeypatch.setenv(name, value)
+    # When `make redrive STACK=<stack>` runs (the functions invoked by the local runtime)
+    status, out = command(notify, invoke=local_invoker(notify.runtime))
+    # Then the alert was sent once and its batch moved under redriven/, while the odd object stays where it was
+    assert len(notify.emails()) == 1 and notify.decisions()[LAST]["status"] == "sent"
+    assert in_bucket(notify) == sorted([odd, REDRIVEN_PREFIX + batch])
+    # And the command named it and why, and exits non-zero: something still waits that it did not replay
+    assert f"skipped {odd}: not an invocation record with its batch" in out and "'payload'" in out
+    assert f"replayed, moved to {REDRIVEN_PREFIX}: {batch}" in out
+    assert status == 1
+    # And only the replayed batch's notice was deleted: the odd object's is kept (hidden for 30 s by the look)
+    sqs = notify.aws.client("sqs")
+    held = sqs.get_queue_attributes(
+        QueueUrl=notify.outputs["NotifyFailureQueueUrl"],
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    assert sum(int(count) for count in held.values()) == 1
+
+
+def test_the_dry_run_lists_the_batches_and_names_an_object_that_is_not_one(deploy_stack, monkeypatch):
+    # Given an alert parked and beside it an older object without its batch
+    notify = parked_signals(deploy_stack, 0)
+    [batch] = in_bucket(notify)
+    odd = park_an_object_without_its_batch(notify)
+    for name, value in notify.aws.environment().items():
+        monkeypatch.setenv(name, value)
+    # When `make redrive STACK=<stack> DRY_RUN=1` runs
+    status, out = command(notify, "--dry-run")
+    # Then it lists the batch, names the odd object and why, replays nothing, and exits non-zero
+    assert "1 parked batch(es)" in out and f"s3://{notify.outputs['ParkedRecordsBucketName']}/{batch}" in out
+    assert f"skipped {odd}: not an invocation record with its batch" in out
+    assert status == 1
+    assert notify.emails() == [] and in_bucket(notify) == sorted([batch, odd])

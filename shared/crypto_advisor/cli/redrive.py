@@ -20,9 +20,14 @@ is claimed in the notification log before it is sent, so a record that went
 through before it was parked (or a batch replayed twice) stores and sends
 nothing more. A batch whose every record now succeeds is moved under
 ``redriven/`` (kept, out of the way); one with records that fail again stays
-where it is, and the line says which. Then the notices of the batches no
-longer waiting are deleted from AnalyzeFailureQueue and NotifyFailureQueue,
-so their alarms clear once nothing waits.
+where it is, and the line says which. An object under the prefix that is not
+a batch it can read (no ``payload``: written by an SQS or SNS destination, or
+by hand) is named with why, left where it is, and skipped: it never stops the
+others' replay. Then the notices of the batches no longer waiting are deleted
+from AnalyzeFailureQueue and NotifyFailureQueue, so their alarms clear once
+nothing waits. The command exits non-zero when a batch failed again or an
+object was skipped, dry run or not: something still waits that it did not
+replay.
 
 What replaying cannot change: an alert is decided by its candle's time, so a
 signal parked in the morning and replayed at night is emailed at night, as
@@ -37,6 +42,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from crypto_advisor.local.runtime import LocalRuntime
@@ -56,6 +63,11 @@ class FunctionFailed(Exception):
 
 class NotAParkedBatch(ValueError):
     """An object under the parked prefix that is not an invocation record with its batch."""
+
+    def __init__(self, key: str, why: str) -> None:
+        super().__init__(f"{key}: {why}")
+        self.key = key
+        self.why = why
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,25 @@ class Replayed:
         return f"replayed, moved to {REDRIVEN_PREFIX}: {self.batch.key} [{where}]"
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """An object under the parked prefix that cannot be replayed, and why; it is skipped, never deleted."""
+
+    key: str
+    why: str
+
+    def line(self) -> str:
+        return f"skipped {self.key}: {self.why}"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Everything under the parked prefix, oldest first: the batches to replay and the objects skipped."""
+
+    batches: list[ParkedBatch]
+    unreadable: list[Unreadable]
+
+
 def parse_batch(key: str, body: bytes) -> ParkedBatch:
     """The invocation record Lambda wrote to ``key``; raises :class:`NotAParkedBatch` for anything else."""
     try:
@@ -122,8 +153,9 @@ def parse_batch(key: str, body: bytes) -> ParkedBatch:
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise NotAParkedBatch(
-            f"{key}: not an invocation record with its batch ({type(exc).__name__}: {exc}); an SQS or SNS "
-            "destination keeps no records, only an S3 one does"
+            key,
+            f"not an invocation record with its batch ({type(exc).__name__}: {exc}); an SQS or SNS "
+            "destination keeps no records, only an S3 one does",
         ) from exc
 
 
@@ -148,9 +180,26 @@ class Redrive:
             for item in page.get("Contents", []):
                 yield str(item["Key"])
 
+    def waiting(self) -> Waiting:
+        """What waits under :data:`PARKED_PREFIX`, oldest first (the keys carry the time).
+
+        An object that cannot be read as a parked batch is set aside with why, so
+        that one odd object never keeps the others from being replayed.
+        """
+        batches: list[ParkedBatch] = []
+        unreadable: list[Unreadable] = []
+        for key in sorted(self.keys(), key=_by_time):
+            try:
+                batches.append(self.read(key))
+            except NotAParkedBatch as exc:
+                unreadable.append(Unreadable(key, exc.why))
+            except ClientError as exc:  # gone since the listing (another redrive, the lifecycle), or not readable
+                unreadable.append(Unreadable(key, f"could not be read: {exc}"))
+        return Waiting(batches, unreadable)
+
     def parked(self) -> list[ParkedBatch]:
-        """Every batch waiting under :data:`PARKED_PREFIX`, oldest first (the keys carry the time)."""
-        return [self.read(key) for key in sorted(self.keys(), key=_by_time)]
+        """The batches :meth:`waiting` would replay; the objects it skips are in its ``unreadable``."""
+        return self.waiting().batches
 
     def read(self, key: str) -> ParkedBatch:
         return parse_batch(key, self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read())
@@ -262,7 +311,11 @@ def stack_redrive(session: Any, stack: str, invoke: Invoke | None = None) -> Red
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, invoke: Invoke | None = None) -> int:
+    """Replay (or, with ``--dry-run``, list) what waits; 1 when something still waits that was not replayed.
+
+    ``invoke`` is how a batch's function is called: the Lambda API when ``None``.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", required=True, help="the deployed stack's name (samconfig.toml: crypto-advisor)")
     parser.add_argument("--dry-run", action="store_true", help="list the parked batches, replay nothing")
@@ -270,19 +323,37 @@ def main(argv: list[str] | None = None) -> int:
 
     import boto3
 
-    redrive = stack_redrive(boto3.session.Session(), args.stack)
-    batches = redrive.parked()
-    print(f"{len(batches)} parked batch(es) in s3://{redrive.bucket}/{PARKED_PREFIX}")
-    if args.dry_run:
-        for batch in batches:
-            print(f"  {batch.function}: {batch.records} record(s), {batch.condition}, parked {batch.parked_at}")
-            print(f"    s3://{redrive.bucket}/{batch.key}")
-        return 0
+    redrive = stack_redrive(boto3.session.Session(), args.stack, invoke)
+    waiting = redrive.waiting()
+    print(f"{len(waiting.batches)} parked batch(es) in s3://{redrive.bucket}/{PARKED_PREFIX}")
+    replayed_all = _list(redrive, waiting.batches) if args.dry_run else _replay(redrive, waiting.batches)
+    _report_unreadable(redrive, waiting.unreadable)
+    return 0 if replayed_all and not waiting.unreadable else 1
+
+
+def _list(redrive: Redrive, batches: list[ParkedBatch]) -> bool:
+    """The dry run: each batch, its function, size and why it was parked; nothing replayed, nothing failed."""
+    for batch in batches:
+        print(f"  {batch.function}: {batch.records} record(s), {batch.condition}, parked {batch.parked_at}")
+        print(f"    s3://{redrive.bucket}/{batch.key}")
+    return True
+
+
+def _replay(redrive: Redrive, batches: list[ParkedBatch]) -> bool:
+    """Replay each batch and say what it did; whether every one went through."""
     results = [redrive.replay(batch) for batch in batches]
     for result in results:
         print(f"  {result.line()}")
     print(f"{redrive.clear_notices()} notice(s) of replayed batches cleared from the failure queues")
-    return 0 if all(r.ok for r in results) else 1
+    return all(r.ok for r in results)
+
+
+def _report_unreadable(redrive: Redrive, unreadable: list[Unreadable]) -> None:
+    """Name each object skipped, and why; it stays where it is (with its notice) for someone to look at."""
+    if unreadable:
+        print(f"{len(unreadable)} object(s) in s3://{redrive.bucket}/{PARKED_PREFIX} skipped, not replayed:")
+    for skipped in unreadable:
+        print(f"  {skipped.line()}")
 
 
 if __name__ == "__main__":

@@ -214,3 +214,73 @@ def test_the_mailer_names_the_configuration_set_on_every_send():
 
 def test_a_paused_ingest_raises_no_heartbeat_alarm(resources):
     assert resources["IngestHeartbeatAlarm"]["Condition"] == "IngestEnabled"
+
+
+#: The queues Lambda sends a failed scheduled run's record to (EventInvokeConfig's on-failure destination); nothing
+#: consumes them, so their visible messages stay for the queues' 14 days.
+ON_FAILURE_QUEUES = ("IngestFailureQueue", "NewsFailureQueue", "TrainFailureQueue", "DigestFailureQueue")
+#: The shortest interval between two scheduled runs that can fail again, besides ingest's (the hourly digest): an
+#: alarm must be OK again within it, or the repeat emails nothing.
+HOURLY_S = 3600
+
+
+def alarms_of_queue(resources: dict, queue: str) -> dict[str, dict]:
+    dims = {"QueueName": {"Fn::GetAtt": [queue, "QueueName"]}}
+    return {
+        name: alarm
+        for name, alarm in alarms(resources).items()
+        if any(ns == "AWS/SQS" and d == dims for ns, _, d in alarm_metrics(alarm))
+    }
+
+
+def test_the_on_failure_queues_above_are_every_on_failure_destination_of_the_template(resources):
+    # A function given an on-failure queue later gets its alarm checked below
+    destinations = {
+        config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+        for config in of_type(resources, "AWS::Lambda::EventInvokeConfig").values()
+    }
+    assert destinations == set(ON_FAILURE_QUEUES)
+
+
+@pytest.mark.parametrize("queue", ON_FAILURE_QUEUES)
+def test_each_on_failure_queue_alarms_on_every_new_failure_and_is_ok_again_before_the_next(resources, queue):
+    # Given the one alarm on an on-failure destination queue
+    alarm = only(alarms_of_queue(resources, queue))
+    # Then it counts the records Lambda sends (SendMessage), not the ones still visible, which nothing consumes
+    assert list(alarm_metrics(alarm)) == [
+        ("AWS/SQS", "NumberOfMessagesSent", {"QueueName": {"Fn::GetAtt": [queue, "QueueName"]}})
+    ]
+    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == ("Sum", 0, "GreaterThanThreshold")
+    # And a period without a failure is OK, so the alarm returns to OK before the next run and its failure emails
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["Period"] * alarm["EvaluationPeriods"] < HOURLY_S
+
+
+def test_a_redrive_policy_s_dead_letter_queue_alarms_on_its_visible_messages(resources):
+    # Given the queues a redrive policy moves messages to: SQS counts no move in their NumberOfMessagesSent
+    dead_letter = {
+        queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for queue in of_type(resources, "AWS::SQS::Queue").values()
+        if "RedrivePolicy" in queue["Properties"]
+    }
+    assert dead_letter == {"IngestDeadLetterQueue", "TrainDeadLetterQueue"}
+    for queue in dead_letter:
+        # Then each one's alarm reads the messages it holds, never the messages sent to it
+        alarm = only(alarms_of_queue(resources, queue))
+        assert [metric for _, metric, _ in alarm_metrics(alarm)] == ["ApproximateNumberOfMessagesVisible"], queue
+        assert (alarm["Statistic"], alarm["Threshold"]) == ("Maximum", 0), queue
+
+
+def test_a_parked_training_task_leaves_its_alarm_before_the_next_daily_run_and_says_what_to_do(cfn, resources):
+    # Given the training queue's dead-letter queue, its alarm (on the visible messages) and the daily schedule
+    retention = resources["TrainDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"]
+    alarm = only(alarms_of_queue(resources, "TrainDeadLetterQueue"))
+    minute, hour, *rest = cfn["Parameters"]["TrainSchedule"]["Default"].removeprefix("cron(").rstrip(")").split()
+    assert minute.isdigit() and hour.isdigit() and rest == ["*", "*", "?", "*"], "TrainSchedule is no longer daily"
+    # Then a parked task expires within the day (SQS counts from when the run queued it), so the next run's
+    # failure finds the alarm OK and emails; and it is not dropped on arrival (kept as long as the training queue)
+    assert retention <= 24 * 3600
+    assert retention >= resources["TrainQueue"]["Properties"]["MessageRetentionPeriod"]
+    # And the description tells how to empty the queue, or to redrive it
+    assert "aws sqs purge-queue" in alarm["AlarmDescription"]
+    assert "aws sqs start-message-move-task" in alarm["AlarmDescription"]

@@ -18,6 +18,9 @@ QUEUES = [
      "IngestCoingeckoConcurrency", "INGEST_COINGECKO_CONCURRENCY"),
     ("TrainFunctionTrainTasks", "TrainFunction", "TrainQueue", "TrainDeadLetterQueue", "TrainConcurrency", None),
 ]  # fmt: skip
+#: How long each dead-letter queue keeps a parked message: an ingest chunk 14 days; a training task one day, as its
+#: queue, so that its alarm (on the visible messages) is OK again before the next daily run can park a task.
+DLQ_RETENTION = {"IngestDeadLetterQueue": 1_209_600, "TrainDeadLetterQueue": 86_400}
 
 
 @pytest.mark.parametrize(("mapping", "function", "queue", "dlq", "parameter", "variable"), QUEUES)
@@ -44,8 +47,11 @@ def test_each_queue_parks_a_message_after_three_receives_where_an_alarm_pages(
     assert props["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]}, "maxReceiveCount": 3}
     # Lambda asks a queue it reads to hide a message at least six times the function's timeout
     assert props["VisibilityTimeout"] >= 6 * resources[function]["Properties"]["Timeout"]
-    # The dead-letter queue keeps a parked message for the redrive (14 days) and an alarm pages on the first one
-    assert resources[dlq]["Properties"]["MessageRetentionPeriod"] == 1_209_600
+    # The dead-letter queue keeps a parked message for the redrive and an alarm pages on the first one
+    retention = resources[dlq]["Properties"]["MessageRetentionPeriod"]
+    assert retention == DLQ_RETENTION[dlq]
+    # SQS keeps a moved message's first enqueue time: a shorter retention would drop it as it arrives
+    assert retention >= props["MessageRetentionPeriod"]
     paging = {
         name: alarm
         for name, alarm in alarms_on(resources, "AWS/SQS", "ApproximateNumberOfMessagesVisible").items()

@@ -129,11 +129,24 @@ def write_report(report: dict[str, Any], out: Path) -> None:
     print(f"\nJSON: {out}")
 
 
+def _warmup(text: str) -> int:
+    """``--warmup``: a count of candles, 0 or more (a negative one read candles from the end: a traceback)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of candles: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_history_arguments(parser)
     parser.add_argument("--out", type=Path, default=Path(".local/replay/replay.json"))
-    parser.add_argument("--warmup", type=int, default=200, help="candles of history before the first analysis")
+    parser.add_argument(
+        "--warmup", type=_warmup, default=200, help="candles of history before the first analysis (0 or more)"
+    )
     parser.add_argument("--watchlist", type=Path, help="rule overrides and the series' own conditions from here")
     args = parser.parse_args(argv)
     loaded = announced_history(args, count=2000)
@@ -141,7 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     series, candles = loaded
     if len(candles) <= args.warmup:
-        print(f"need more than {args.warmup} candles, got {len(candles)}", file=sys.stderr)
+        print(
+            f"need more than {args.warmup} candles, got {len(candles)}: the first {args.warmup} are history for the"
+            " indicators (--warmup; the rules' longest lookback is 200)",
+            file=sys.stderr,
+        )
         return 2
     try:
         setup = rule_setup(args.watchlist, series)

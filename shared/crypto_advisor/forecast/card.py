@@ -328,11 +328,17 @@ def interval_card(
 
 
 def _fmt(value: float | None) -> str:
+    """A card figure: four significant digits below 10, so a micro-priced coin's price error (0.00000031) does not
+    read 0.0000."""
     if value is None:
         return "-"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
-    return f"{value:.4f}" if abs(value) < 10 else f"{value:.2f}"
+    if abs(value) >= 10:
+        return f"{value:.2f}"
+    if value != 0 and abs(value) < 0.001:
+        return f"{value:.4g}"
+    return f"{value:.4f}"
 
 
 def format_card(card: ModelCard) -> str:

@@ -19,8 +19,9 @@ def num(x: float, decimals: int = 1) -> str:
 
 
 def qty(x: float) -> str:
-    """A volume-like quantity with a suffix: ``1.23M``, ``4.5K``, ``12.35``."""
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+    """A volume-like quantity with a suffix: ``1.23M``, ``4.5K``, ``12.35``; ``13.82T`` for a micro-priced coin's
+    trillions (``13,816.04B`` read badly)."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
         if abs(x) >= size:
             return f"{num(x / size, 2)}{suffix}"
     return num(x, 2)

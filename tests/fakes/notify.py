@@ -54,9 +54,14 @@ class FakeLog(AlertLog):
     def recent_sends(self, series: str, since_ts: int, until_ts: int) -> list[SentAlert]:
         self.queries += 1
         return [
-            SentAlert(ts, (), item.get("score"), market=True)
-            if item["status"] == "suppressed"
-            else SentAlert(ts, tuple(item["rules"]), item.get("score"))
+            SentAlert(
+                ts,
+                () if item["status"] == "suppressed" else tuple(item["rules"]),
+                item.get("score"),
+                market=item["status"] == "suppressed",
+                capped=item.get("capped", False),
+                move_sigma=item.get("move_sigma"),
+            )
             for (s, ts), item in sorted(self.items.items())
             if s == series
             and since_ts <= ts <= until_ts
@@ -72,8 +77,16 @@ class FakeLog(AlertLog):
         rules: Sequence[str],
         recipients: Sequence[str],
         score: float | None = None,
+        capped: bool = False,
+        move_sigma: float | None = None,
     ) -> Claim | Existing:
-        extra = {"rules": list(rules), "recipients": list(recipients), "score": score}
+        extra = {
+            "rules": list(rules),
+            "recipients": list(recipients),
+            "score": score,
+            "capped": capped,
+            "move_sigma": move_sigma,
+        }
         return self._claim(series, candle_ts, now_ms, extra)
 
     def claim_market(
@@ -130,6 +143,8 @@ class FakeLog(AlertLog):
         rules: Sequence[str],
         now_ms: int,
         score: float | None = None,
+        capped: bool = False,
+        move_sigma: float | None = None,
     ) -> bool:
         if (series, candle_ts) in self.items:
             return False
@@ -139,6 +154,8 @@ class FakeLog(AlertLog):
             "detail": detail,
             "rules": rules,
             "score": score,
+            "capped": capped,
+            "move_sigma": move_sigma,
         }
         return True
 

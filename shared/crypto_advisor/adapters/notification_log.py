@@ -11,6 +11,9 @@ One item per (series, candle ts), the same key as the signal it decides about:
 ``rules``      the rules emailed (sent) or that fired (suppressed)
 ``score``      an alert's rarest built-in firing's rarity score (a follow-up must beat it); a coin's
                ``in_market_email`` decision keeps its own, since that email told the user of its move
+``capped``     with ``score``: whether it is a capped record (as long as the analysis window could show)
+``move_sigma`` the size of the candle's move in sigmas of the coin's own volatility: what a follow-up must
+               clearly exceed when both records are capped (absent: not measured, or logged before it was kept)
 ``recipients`` ``subject`` ``message_id`` (SES's) of a sent email
 ``claim_token`` ``claimed_at`` ``decided_at`` ``sent_at`` (epoch ms, wall clock)
 ``expires_at`` epoch seconds (TTL), :data:`RETENTION_S` after the candle
@@ -121,8 +124,15 @@ class NotificationLog:
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": Key("series").eq(series) & Key("ts").between(since_ts, until_ts),
             "FilterExpression": Attr("status").is_in([SENT, SENDING, UNKNOWN]) | Attr("reason").eq(IN_MARKET_EMAIL),
-            "ProjectionExpression": "#ts, #rules, #score, #status",
-            "ExpressionAttributeNames": {"#ts": "ts", "#rules": "rules", "#score": "score", "#status": "status"},
+            "ProjectionExpression": "#ts, #rules, #score, #status, #capped, #move_sigma",
+            "ExpressionAttributeNames": {
+                "#ts": "ts",
+                "#rules": "rules",
+                "#score": "score",
+                "#status": "status",
+                "#capped": "capped",
+                "#move_sigma": "move_sigma",
+            },
             "ConsistentRead": True,
         }
         sends: list[SentAlert] = []
@@ -146,10 +156,14 @@ class NotificationLog:
         rules: Sequence[str],
         recipients: Sequence[str],
         score: float | None = None,
+        capped: bool = False,
+        move_sigma: float | None = None,
     ) -> Claim | Existing:
         """Take the candle's send for this invocation, or say what is already there; ``score``: the alert's rarest
-        built-in firing's rarity score, kept for the follow-up check of the next alerts (None: not kept)."""
-        extra: dict[str, Any] = {"rules": list(rules), "recipients": list(recipients), **_score_item(score)}
+        built-in firing's rarity score, ``capped`` whether that is a capped record, and ``move_sigma`` the size of its
+        candle's move in sigmas, kept for the follow-up check of the next alerts (None: not kept)."""
+        told = _told_item(score, capped, move_sigma)
+        extra: dict[str, Any] = {"rules": list(rules), "recipients": list(recipients), **told}
         return self._claim(
             series,
             candle_ts,
@@ -287,9 +301,12 @@ class NotificationLog:
         rules: Sequence[str],
         now_ms: int,
         score: float | None = None,
+        capped: bool = False,
+        move_sigma: float | None = None,
     ) -> bool:
-        """Record why no email was sent; False if the candle was already decided (a redelivery). ``score``: kept for
-        the follow-up check when the user heard of the candle all the same (``in_market_email``)."""
+        """Record why no email was sent; False if the candle was already decided (a redelivery). ``score``,
+        ``capped`` and ``move_sigma`` (as :meth:`claim`'s): kept for the follow-up check when the user heard of the
+        candle all the same (``in_market_email``)."""
         item = {
             "series": series,
             "ts": candle_ts,
@@ -299,7 +316,7 @@ class NotificationLog:
             "rules": list(rules),
             "decided_at": now_ms,
             "expires_at": candle_ts // 1000 + RETENTION_S,
-            **_score_item(score),
+            **_told_item(score, capped, move_sigma),
         }
         _, refused = _conditional(
             f"recording the suppressed alert of {series} at {candle_ts}",
@@ -411,9 +428,18 @@ def _float_or_none(value: Any) -> float | None:
     return float(value) if value is not None else None
 
 
-def _score_item(score: float | None) -> dict[str, Decimal]:
-    """The ``score`` attribute of an item (DynamoDB takes no float), or nothing when there is none to keep."""
-    return {"score": Decimal(repr(score))} if score is not None and math.isfinite(score) else {}
+def _number_item(name: str, value: float | None) -> dict[str, Decimal]:
+    """A number attribute of an item (DynamoDB takes no float), or nothing when there is none to keep."""
+    return {name: Decimal(repr(value))} if value is not None and math.isfinite(value) else {}
+
+
+def _told_item(score: float | None, capped: bool, move_sigma: float | None) -> dict[str, Any]:
+    """What the follow-up check of the next alerts reads back: ``score`` with ``capped`` (only beside a score: a
+    capped flag means nothing without one), and ``move_sigma``; nothing of what is unknown."""
+    kept: dict[str, Any] = _number_item("score", score)
+    if kept:
+        kept["capped"] = capped
+    return {**kept, **_number_item("move_sigma", move_sigma)}
 
 
 def _sent_alert(item: dict[str, Any]) -> SentAlert:
@@ -425,4 +451,6 @@ def _sent_alert(item: dict[str, Any]) -> SentAlert:
         () if market else tuple(item.get("rules", ())),
         _float_or_none(item.get("score")),
         market=market,
+        capped=bool(item.get("capped", False)),
+        move_sigma=_float_or_none(item.get("move_sigma")),
     )

@@ -16,8 +16,8 @@ the first training run, a default bar of two weeks' record applies.
 
 The calibration replays the policy's own budget arithmetic: per-rule cooldown,
 the follow-up (within the cooldown of an email, the next one needs a rarer
-firing) and a rolling seven-day cap (the hard safety net the live policy also
-applies).
+firing, :meth:`Rarest.rarer_than`, the live policy's own test) and a rolling
+seven-day cap (the hard safety net the live policy also applies).
 It aims at :data:`BUDGET_FILL` of the budget, because a bar set on the past is
 an estimate and the budget is a ceiling, not a target.
 
@@ -45,6 +45,65 @@ MIN_BAR_MS = 2 * DAY_MS
 MIN_BAR_CANDLES = 10
 #: Less history than this and the calibration keeps the default bar (too few weeks to estimate a rate).
 MIN_CALIBRATION_WEEKS = 4.0
+#: When a follow-up's rarest record and the email's it follows are both capped (the longest the analysis window can
+#: show), the scores cannot tell them apart and the candles' moves decide: the follow-up is rarer only when its candle
+#: moved at least this many times the sigmas of the email's candle. Crypto returns have fat tails (a tail exponent
+#: near 3), so how much rarer a move is goes by the ratio of the sizes, not their difference: 1.5 times the sigmas is
+#: about three times rarer. The next candles of a slide move about as much as the first, and are measured against a
+#: volatility the first one already raised, so they stay one email.
+FOLLOW_UP_MOVE_RATIO = 1.5
+#: ... and at least this many sigmas more: among small moves (a capped range record on a quiet candle) a ratio alone
+#: would count noise, a fraction of a sigma, as a larger move.
+FOLLOW_UP_MOVE_SIGMAS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Rarest:
+    """The rarest built-in firing of a candle: what an email that carried it makes a follow-up within its cooldown
+    beat, and what a candle that may follow it brings (:mod:`crypto_advisor.notify.policy`, :func:`simulate`)."""
+
+    #: its rarity score, a record length in candles
+    score: float
+    #: the record reached the start of the analysis window (:attr:`~crypto_advisor.contracts.signal.Rarity.capped`)
+    capped: bool = False
+    #: the size of the candle's move in sigmas of the coin's own volatility (:func:`move_size`); None: unknown
+    move_sigma: float | None = None
+
+    def by_move(self, told: Rarest) -> bool:
+        """Whether a follow-up's rarity against ``told`` is the size of its move: both records capped (their scores
+        cannot tell them apart) and both moves known. Otherwise the scores decide, as before moves were kept."""
+        return self.capped and told.capped and self.move_sigma is not None and told.move_sigma is not None
+
+    def rarer_than(self, told: Rarest) -> bool:
+        """Whether a follow-up with this rarest firing is news after an email that carried ``told``: a longer record,
+        or with both records capped, a move of at least :func:`move_needed` sigmas."""
+        if self.by_move(told):
+            assert self.move_sigma is not None and told.move_sigma is not None  # by_move says so
+            return self.move_sigma >= move_needed(told.move_sigma)
+        return self.score > told.score
+
+
+def move_needed(told_sigma: float) -> float:
+    """The sigmas a follow-up's candle must move after an email whose candle moved ``told_sigma`` (both records
+    capped): :data:`FOLLOW_UP_MOVE_RATIO` times as many, and :data:`FOLLOW_UP_MOVE_SIGMAS` more."""
+    return max(told_sigma * FOLLOW_UP_MOVE_RATIO, told_sigma + FOLLOW_UP_MOVE_SIGMAS)
+
+
+def rarest(scored: Iterable[tuple[float, bool]], move_sigma: float | None) -> Rarest | None:
+    """The :class:`Rarest` of firings given as (score, capped): the highest score, capped when a firing with that
+    score is; ``move_sigma`` is the candle's (:func:`move_size`). None without firings."""
+    pairs = list(scored)
+    if not pairs:
+        return None
+    top = max(score for score, _ in pairs)
+    return Rarest(top, any(capped for score, capped in pairs if score == top), move_sigma)
+
+
+def move_size(signal: Signal) -> float | None:
+    """The size of the signal's candle move in sigmas of the coin's own volatility (the market email's measure,
+    :attr:`~crypto_advisor.contracts.market_context.MarketContext.move_sigma`, either way); None when not measured."""
+    sigma = signal.market.move_sigma if signal.market is not None else None
+    return abs(sigma) if sigma is not None and math.isfinite(sigma) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +112,14 @@ class Candidate:
 
     ts: int
     scores: Mapping[str, float]
+    #: the rules whose score is a capped record (:attr:`~crypto_advisor.contracts.signal.Rarity.capped`)
+    capped: frozenset[str] = frozenset()
+    #: the candle's move in sigmas (:func:`move_size`); None: not measured
+    move_sigma: float | None = None
+
+    def rarest(self, rules: Iterable[str]) -> Rarest | None:
+        """The :class:`Rarest` of ``rules`` (rules of this candidate) on this candle."""
+        return rarest(((self.scores[r], r in self.capped) for r in rules), self.move_sigma)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +166,30 @@ def score_of(firing: FiringRecord) -> float:
     return firing.rarity.score if firing.rarity is not None else 0.0
 
 
+def is_capped(firing: FiringRecord) -> bool:
+    """Whether the firing's record reached the start of the analysis window (False without a rarity)."""
+    return firing.rarity is not None and firing.rarity.capped
+
+
 def candidate_of(signal: Signal, policy: AlertPolicy) -> Candidate | None:
-    """The signal as the budget's calibration sees it: its healthy firings of enough severity with their scores."""
+    """The signal as the budget's calibration sees it: its healthy firings of enough severity with their scores,
+    which of them are capped records, and its candle's move in sigmas (the follow-up's tie-break)."""
     if not signal.health.healthy:
         return None
     scores: dict[str, float] = {}
+    capped: set[str] = set()
     for firing in signal.active_firings:
-        if firing.severity >= policy.min_severity:
-            scores[firing.rule_id] = max(scores.get(firing.rule_id, 0.0), score_of(firing))
-    return Candidate(signal.candle_ts, scores) if scores else None
+        if firing.severity < policy.min_severity:
+            continue
+        score, rule = score_of(firing), firing.rule_id
+        if rule not in scores or score > scores[rule]:
+            scores[rule] = score
+            capped.discard(rule)
+        if score == scores[rule] and is_capped(firing):
+            capped.add(rule)
+    if not scores:
+        return None
+    return Candidate(signal.candle_ts, scores, frozenset(capped), move_size(signal))
 
 
 def floor_candles(timeframe_ms: int) -> int:
@@ -130,21 +212,24 @@ def simulate(
     """The emails (candle ts, rules) the policy's budget arithmetic sends at ``bar``, in time order.
 
     A rule whose score reaches the bar and was not emailed within ``cooldown_ms``
-    makes an email, unless an email within ``cooldown_ms`` carried a score at
-    least as high (the follow-up) or ``weekly_cap`` emails went out in the seven
+    makes an email, unless it is not rarer than an email within ``cooldown_ms``
+    (the follow-up, :meth:`Rarest.rarer_than`: a longer record, or with both
+    records capped a larger move) or ``weekly_cap`` emails went out in the seven
     days before. The same order of checks as the live policy.
     """
     sent: list[tuple[int, tuple[str, ...]]] = []
     last_sent: dict[str, int] = {}
-    told: tuple[int, float] | None = None  # the last email: its candle and its rarest score
+    told: deque[tuple[int, Rarest]] = deque()  # the emails within the cooldown: their candle and rarest firing
     week: deque[int] = deque()
     for candidate in sorted(candidates, key=lambda c: c.ts):
         clearing = [rule for rule, score in candidate.scores.items() if score >= bar]
         fresh = tuple(r for r in clearing if candidate.ts - last_sent.get(r, -(10**18)) >= cooldown_ms)
-        if not fresh:
+        here = candidate.rarest(fresh)
+        if here is None:
             continue
-        rarest = max(candidate.scores[r] for r in fresh)
-        if told is not None and candidate.ts - told[0] < cooldown_ms and rarest <= told[1]:
+        while told and candidate.ts - told[0][0] >= cooldown_ms:
+            told.popleft()
+        if not all(here.rarer_than(before) for _, before in told):
             continue
         while week and candidate.ts - week[0] >= WEEK_MS:
             week.popleft()
@@ -153,7 +238,7 @@ def simulate(
         week.append(candidate.ts)
         for rule in fresh:
             last_sent[rule] = candidate.ts
-        told = (candidate.ts, rarest)
+        told.append((candidate.ts, here))
         sent.append((candidate.ts, fresh))
     return sent
 

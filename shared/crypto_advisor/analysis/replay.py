@@ -6,7 +6,10 @@ exactly what the live alert would have seen. For every rule it reports how
 often it fired and, for horizons of 1, 4 and 24 candles, the share of firings
 followed by a move in the rule's direction against the unconditional share over
 every candle (the rule's edge, or lack of it), with the median forward return
-after its firings. Neutral rules (squeeze, ATR spike) have no direction: for
+after its firings. Both shares count an unchanged close as half a move either
+way (:func:`~crypto_advisor.analysis.rule_edge.directional_hits`: on a pair
+that mostly does not trade, a rule firing when it does would otherwise beat a
+base rate of the quiet hours). Neutral rules (squeeze, ATR spike) have no direction: for
 them the share is of moves larger than the median absolute move, against the
 same share over every candle.
 
@@ -32,7 +35,18 @@ import numpy as np
 
 from crypto_advisor.analysis.closed_candle import analyze
 from crypto_advisor.analysis.edge_verdicts import EDGE, WORSE
-from crypto_advisor.analysis.rule_edge import DIRECTIONAL, FDR_Q, MIN_BLOCKS, NEUTRAL, T_MIN, Firing, FiringHistory
+from crypto_advisor.analysis.rule_edge import (
+    DIRECTIONAL,
+    FDR_Q,
+    MIN_BLOCKS,
+    NEUTRAL,
+    SIGN,
+    T_MIN,
+    Firing,
+    FiringHistory,
+    base_rate,
+    directional_hits,
+)
 from crypto_advisor.analysis.rules import Rule
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
@@ -153,45 +167,41 @@ def _forward(closes: np.ndarray, index: int, horizon: int) -> float | None:
 
 
 def _base_rates(closes: np.ndarray, start: int, horizon: int) -> dict[str, float | None]:
-    returns = [r for i in range(start, len(closes)) if (r := _forward(closes, i, horizon)) is not None]
-    if not returns:
+    """Over every candle from ``start``: the base rates of a call up and down (an unchanged close half a hit, as
+    :func:`~crypto_advisor.analysis.rule_edge.base_rate` counts them), and of a move above the median move."""
+    returns = np.array([r for i in range(start, len(closes)) if (r := _forward(closes, i, horizon)) is not None])
+    directional = base_rate(returns)
+    if directional is None:
         return {"up": None, "down": None, "big": None, "median_abs": None}
     median_abs = float(np.median(np.abs(returns)))
     return {
-        "up": float(np.mean([r > 0 for r in returns])),
-        "down": float(np.mean([r < 0 for r in returns])),
-        "big": float(np.mean([abs(r) > median_abs for r in returns])),
+        "up": directional.up,
+        "down": directional.down,
+        "big": float(np.mean(np.abs(returns) > median_abs)),
         "median_abs": median_abs,
     }
 
 
 def edge(closes: np.ndarray, events: Sequence[Firing], horizon: int, base: dict) -> dict:
-    """The share of a rule's firings (index, direction) followed by a move its way, against ``base``'s share."""
-    outcomes, hits, base_shares = [], 0, []
-    for index, direction in events:
-        r = _forward(closes, index, horizon)
-        if r is None:
-            continue
-        outcomes.append(r)
-        if direction == "bullish":
-            hits += r > 0
-            base_shares.append(base["up"])
-        elif direction == "bearish":
-            hits += r < 0
-            base_shares.append(base["down"])
-        else:
-            hits += abs(r) > (base["median_abs"] or 0.0)
-            base_shares.append(base["big"])
-    if not outcomes:
+    """The share of a rule's firings (index, direction) followed by a move its way (an unchanged close counting half,
+    :func:`~crypto_advisor.analysis.rule_edge.directional_hits`), against ``base``'s share."""
+    known = [(index, direction) for index, direction in events if index + horizon < len(closes)]
+    if not known:
         return {"n": 0, "hit_rate": None, "base_rate": None, "edge": None, "median_return": None}
-    hit_rate = hits / len(outcomes)
-    base_rate = float(np.mean([b for b in base_shares if b is not None])) if base_shares else None
+    index = np.array([i for i, _ in known], dtype=np.int64)
+    moves = closes[index + horizon] / closes[index] - 1
+    sign = np.array([SIGN.get(direction, 0) for _, direction in known])
+    hits = np.where(sign == 0, np.abs(moves) > (base["median_abs"] or 0.0), directional_hits(moves, sign))
+    base_shares = [base["up"] if s > 0 else base["down"] if s < 0 else base["big"] for s in sign.tolist()]
+    hit_rate = float(hits.mean())
+    known_shares = [b for b in base_shares if b is not None]
+    base_share = float(np.mean(known_shares)) if known_shares else None
     return {
-        "n": len(outcomes),
+        "n": len(known),
         "hit_rate": round(hit_rate, 4),
-        "base_rate": round(base_rate, 4) if base_rate is not None else None,
-        "edge": round(hit_rate - base_rate, 4) if base_rate is not None else None,
-        "median_return": round(float(np.median(outcomes)), 6),
+        "base_rate": round(base_share, 4) if base_share is not None else None,
+        "edge": round(hit_rate - base_share, 4) if base_share is not None else None,
+        "median_return": round(float(np.median(moves)), 6),
     }
 
 
@@ -211,8 +221,10 @@ def format_table(report: dict) -> str:
             cells += f"{hit:>9}{base:>9}{med:>9}{_t_cell(stats):>8}"
         lines.append(f"{rule['rule_id']:<22}{rule['firings']:>6}{rule['per_week']:>7.2f}{cells}")
     lines.append(
-        "t: out-of-sample edge over non-overlapping firings; * an edge (or a wrong-way rule) that survives "
-        "Benjamini-Hochberg over every rule and horizon; - too few firings to test."
+        "hit: firings followed by a move the rule's way (neutral rules: a move above the median), base: the same "
+        "over every candle, counting an unchanged close as half; t: out-of-sample edge over non-overlapping "
+        "firings; * an edge (or a wrong-way rule) that survives Benjamini-Hochberg over every rule and horizon; "
+        "- too few firings to test."
     )
     return "\n".join(lines)
 

@@ -51,7 +51,8 @@ def format_report(report: dict[str, Any]) -> str:
     for horizon, skill in report["headline"]["skill"].items():
         if skill["n"]:
             lines.append(
-                f"  directional headlines right {horizon} candle(s) later: {skill['hit_rate']:.1%} "
+                f"  directional headlines right {horizon} candle(s) later (an unchanged close counting half): "
+                f"{skill['hit_rate']:.1%} "
                 f"vs base {skill['base_rate']:.1%} (n={skill['n']}, {skill['blocks']} blocks, t={skill['t']})"
             )
             lines.append(f"    {skill['reading']}")

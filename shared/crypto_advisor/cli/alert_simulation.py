@@ -40,9 +40,12 @@ from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, TOO_FEW, WO
 from crypto_advisor.analysis.replay import HORIZONS, walk
 from crypto_advisor.analysis.rule_edge import (
     MIN_BLOCKS,
+    SIGN,
     T_MIN,
     EdgeRecord,
     FiringHistory,
+    base_rate,
+    directional_hits,
     floored_excess,
     judge,
     p_value,
@@ -139,7 +142,7 @@ def decide_over(
         )
         if isinstance(decision, Send):
             headline = headline_order(decision.firings)[0]
-            sends.append(SentAlert(ts, decision.rules, decision.score))
+            sends.append(decision.as_sent(signal))
             sim.emails.append(
                 Email(
                     ts=ts,
@@ -186,14 +189,24 @@ def _utc_day(ts: int) -> str:
 
 
 def headline_record(
-    indices: np.ndarray, hits: np.ndarray, shares: np.ndarray, horizon: int, *, min_blocks: int = MIN_BLOCKS
+    indices: np.ndarray,
+    hits: np.ndarray,
+    shares: np.ndarray,
+    horizon: int,
+    *,
+    min_blocks: int = MIN_BLOCKS,
+    null_variances: np.ndarray | None = None,
 ) -> tuple[EdgeRecord, float | None]:
     """The emails' outcomes tested as a rule's record is, over emails whose outcome windows do not overlap, and the
     smallest edge that test could detect.
 
     ``indices`` are the emails' candles (sorted), ``hits`` 1 when the price went
-    the way the email pointed ``horizon`` candles later, ``shares`` the base
-    rate each is measured against. The emails kept are
+    the way the email pointed ``horizon`` candles later (0 the other way, half
+    when unchanged: :func:`~crypto_advisor.analysis.rule_edge.directional_hits`),
+    ``shares`` the base rate each is measured against and ``null_variances``
+    the hit's variance over the candles of that base rate (the floor of a
+    no-edge headline's spread; by default the Bernoulli one, right when no
+    candle was flat). The emails kept are
     :func:`~crypto_advisor.analysis.rule_edge.thin`'s (each one's window
     starts after the previous kept one's ended, decided by time alone). Unlike
     a rule's record, the hit and base rates are over those same kept emails as
@@ -206,13 +219,14 @@ def headline_record(
     """
     kept = thin(indices, horizon)
     hits, shares = hits[kept], shares[kept]
+    floors = None if null_variances is None else null_variances[kept]
     blocks = len(hits)
     hit_rate = float(hits.mean()) if blocks else None
-    base_rate = float(shares.mean()) if blocks else None
-    untested = EdgeRecord(horizon, len(indices), blocks, hit_rate, base_rate, None, None, None)
+    base_share = float(shares.mean()) if blocks else None
+    untested = EdgeRecord(horizon, len(indices), blocks, hit_rate, base_share, None, None, None)
     if blocks < max(min_blocks, 2):
         return untested, None
-    excess, se = floored_excess(hits, shares)
+    excess, se = floored_excess(hits, shares, floors)
     if se <= 0:
         return replace(untested, excess=excess, verdict=NO_EVIDENCE), None
     return replace(untested, excess=excess, t=excess / se, p=p_value(excess / se)), T_MIN * se
@@ -256,9 +270,13 @@ def _headline_skill(sim: Simulation) -> dict[str, Any]:
     The base rate is the share of all analysed candles followed by a move the
     same way (up for a bullish headline, down for a bearish one), so an email
     pointing up in a rising market is not credited with the market's drift.
-    The test is :func:`headline_record`'s, the horizons corrected together by
-    Benjamini-Hochberg (:func:`~crypto_advisor.analysis.rule_edge.judge`) as
-    a rule's horizons are.
+    Both count an unchanged close as half a hit
+    (:func:`~crypto_advisor.analysis.rule_edge.base_rate`): on a pair that is
+    flat most hours, emails sent when it moves would otherwise beat the quiet
+    hours' base rate without pointing the right way any more often. The test
+    is :func:`headline_record`'s, the horizons corrected together by
+    Benjamini-Hochberg (:func:`~crypto_advisor.analysis.rule_edge.judge`) as a
+    rule's horizons are.
     """
     closes = np.array([c.close for c in sim.candles])
     analysed = np.arange(sim.first_index, sim.first_index + sim.analysed)
@@ -266,18 +284,26 @@ def _headline_skill(sim: Simulation) -> dict[str, Any]:
     records: dict[int, EdgeRecord] = {}
     detectable: dict[int, float | None] = {}
     for h in HORIZONS:
-        start = analysed[analysed + h < len(closes)]
-        forward = closes[start + h] / closes[start] - 1
-        base = {"bullish": float(np.mean(forward > 0)), "bearish": float(np.mean(forward < 0))} if len(start) else {}
-        known = [e for e in directional if e.index + h < len(closes) and base]
-        indices = np.array([e.index for e in known], dtype=np.int64)
-        moves = closes[indices + h] / closes[indices] - 1
-        bullish = np.array([e.direction == "bullish" for e in known], dtype=bool)
-        hits = np.where(bullish, moves > 0, moves < 0).astype(np.float64)
-        shares = np.array([base[e.direction] for e in known], dtype=np.float64)
-        records[h], detectable[h] = headline_record(indices, hits, shares, h)
+        indices, hits, shares, floors = _headline_outcomes(closes, directional, analysed[analysed + h < len(closes)], h)
+        records[h], detectable[h] = headline_record(indices, hits, shares, h, null_variances=floors)
     judged = judge({"headline": records})["headline"]
     return {str(h): _skill_figures(judged[h], detectable[h]) for h in HORIZONS}
+
+
+def _headline_outcomes(
+    closes: np.ndarray, emails: Sequence[Email], start: np.ndarray, horizon: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The candles, hits, base rates and no-edge hit variances of the directional ``emails`` whose outcome
+    ``horizon`` candles later is known, the base rate over the analysed candles ``start`` (whose outcomes are)."""
+    base = base_rate(closes[start + horizon] / closes[start] - 1)
+    known = [e for e in emails if e.index + horizon < len(closes)]
+    if base is None or not known:
+        nothing = np.array([], dtype=np.float64)
+        return np.array([], dtype=np.int64), nothing, nothing, nothing
+    indices = np.array([e.index for e in known], dtype=np.int64)
+    sign = np.array([SIGN[e.direction] for e in known], dtype=np.int8)
+    hits = directional_hits(closes[indices + horizon] / closes[indices] - 1, sign)
+    return indices, hits, np.where(sign > 0, base.up, base.down), np.full(len(known), base.variance)
 
 
 def quoted_records(sim: Simulation) -> dict[str, int]:

@@ -51,6 +51,12 @@ class SentAlert:
     #: firing); it named none of the coin's rules (``rules`` is empty: it cools none) and it spends none of the
     #: series' weekly budget
     market: bool = False
+    #: ``score`` is a capped record (as long as the analysis window could show): a follow-up whose rarest record is
+    #: capped too cannot be told apart by its score, so the sizes of the two candles' moves decide
+    capped: bool = False
+    #: the size of its candle's move in sigmas of the coin's own volatility (the market email's measure, either way):
+    #: what breaks that tie; None when not measured, and for one logged before it was kept (the score decides then)
+    move_sigma: float | None = None
 
 
 @dataclass(frozen=True)

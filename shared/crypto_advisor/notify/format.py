@@ -344,9 +344,12 @@ def track_record(record: RuleRecord, direction: str, timeframe_ms: int) -> str:
         verdict += f" (only {blocks}, too few to test)"
     elif blocks is not None:
         verdict += f" (t = {record.t:.1f} over {blocks})" if record.t is not None else f" ({blocks})"
+    # A directional record counts an unchanged close as half either way (analysis.rule_edge.directional_hits): say
+    # so, or a thin pair's 50% would read as a claim about moves that mostly did not happen.
+    half = "" if direction == "neutral" else ", counting an unchanged close as half"
     return (
         f"Historically on this series, {later} {moved} {share(record.hit_rate)} of the time "
-        f"vs {share(record.base_rate)} for any candle (n={record.firings:,} in "
+        f"vs {share(record.base_rate)} for any candle{half} (n={record.firings:,} in "
         f"{count(record.replayed_candles, 'candle')} replayed): {verdict}."
     )
 

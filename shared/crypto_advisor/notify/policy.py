@@ -31,12 +31,19 @@ exactly one recorded reason:
    One move makes many rules fire on the candles that follow it (OBV
    divergence at 08:00, RSI oversold at 09:00, both "the lowest close in 29
    days"); the user hears about it again only if it became more unusual, and
-   the rest goes to the daily digest. The user's own conditions are not held
-   back by it: they answer to their own cooldown only. A market email that
-   covered one of the series' candles (``in_market_email``) told the user of
-   that move as an alert would have, so it starts the follow-up too, with the
-   score of that candle's rarest firing; it named none of the coin's rules and
-   spends none of its weekly budget.
+   the rest goes to the daily digest. A record is at most the analysis
+   window, so two capped records ("in at least 29 days") cannot be told apart
+   by their scores: when both are capped, the follow-up is rarer only if its
+   candle moved clearly more sigmas of the coin's own volatility than that
+   alert's (:meth:`~crypto_advisor.analysis.alert_budget.Rarest.rarer_than`):
+   a stablecoin's 10% collapse after an alert about a 0.1% dip is news, the
+   next candles of one slide are not. An alert logged before the move was
+   kept is judged by its score alone, as before. The user's own conditions
+   are not held back by it: they answer to their own cooldown only. A market
+   email that covered one of the series' candles (``in_market_email``) told
+   the user of that move as an alert would have, so it starts the follow-up
+   too, with that candle's rarest firing and move; it named none of the
+   coin's rules and spends none of its weekly budget.
 8. ``budget_spent``: the series already sent ``weekly_cap`` emails in the
    seven days before this candle (the hard cap under the calibrated bar, for a
    market that turns wilder than its history).
@@ -65,7 +72,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from crypto_advisor.analysis.alert_budget import score_of
+from crypto_advisor.analysis.alert_budget import Rarest, is_capped, move_needed, move_size, rarest, score_of
 from crypto_advisor.contracts.alerts import SentAlert
 from crypto_advisor.contracts.conditions import is_user_condition
 from crypto_advisor.contracts.series import Series
@@ -108,12 +115,31 @@ class Send:
         """What a follow-up within the cooldown must beat (:func:`rarest_score` of the firings emailed)."""
         return rarest_score(self.firings)
 
+    def told(self, signal: Signal) -> Rarest | None:
+        """What this email of ``signal``'s candle makes a follow-up beat: its rarest built-in firing, whether that
+        is a capped record, and the candle's move (:func:`rarest_told`); the notification log keeps all three."""
+        return rarest_told(self.firings, move_size(signal))
+
+    def as_sent(self, signal: Signal) -> SentAlert:
+        """This email of ``signal``'s candle as the notification log reads it back for the next decisions: what a
+        replay of the policy (``make alert-quality``) keeps in place of the log."""
+        told = self.told(signal)
+        if told is None:
+            return SentAlert(signal.candle_ts, self.rules)
+        return SentAlert(signal.candle_ts, self.rules, told.score, capped=told.capped, move_sigma=told.move_sigma)
+
+
+def rarest_told(firings: Iterable[FiringRecord], move_sigma: float | None = None) -> Rarest | None:
+    """The rarest built-in firing: what an email that told the user of these firings (an alert, or the market email
+    that covered the candle) makes a follow-up beat; ``move_sigma`` is the candle's (:func:`move_size`). None: only
+    the user's own conditions, which hold nothing back."""
+    return rarest(((score_of(f), is_capped(f)) for f in firings if not is_user_condition(f.rule_id)), move_sigma)
+
 
 def rarest_score(firings: Iterable[FiringRecord]) -> float | None:
-    """The rarest built-in firing's rarity score: what an email that told the user of these firings (an alert, or
-    the market email that covered the candle) makes a follow-up beat. None: only the user's own conditions, which
-    hold nothing back."""
-    return max((score_of(f) for f in firings if not is_user_condition(f.rule_id)), default=None)
+    """The rarest built-in firing's rarity score (:func:`rarest_told`'s); None: only the user's own conditions."""
+    told = rarest_told(firings)
+    return told.score if told is not None else None
 
 
 @dataclass(frozen=True)
@@ -279,16 +305,12 @@ def _judge(
     if not fresh:
         names = ", ".join(sorted({f.rule_id for f in rare}))
         return Suppress("cooldown", f"{names} already emailed within {duration_text(policy.cooldown_ms)}", fired)
-    told = _told(signal.candle_ts, policy.cooldown_ms, sends)
-    rarest = max(fresh, key=score_of)
-    if told is not None and told.score is not None and score_of(rarest) <= told.score:
-        which = "the market email" if told.market else "an alert"
-        return Suppress(
-            "cooldown",
-            f"{which} within {duration_text(policy.cooldown_ms)} carried a record of {told.score:g} candles; the "
-            f"rarest firing here, {rarest.rule_id}, scores {score_of(rarest):g}, no rarer",
-            fired,
-        )
+    here = rarest_told(fresh, move_size(signal))
+    assert here is not None  # fresh holds built-in firings only, and at least one
+    held_by = _not_beaten(signal.candle_ts, policy.cooldown_ms, sends, here)
+    if held_by is not None:
+        rule = max(fresh, key=score_of).rule_id
+        return Suppress("cooldown", _no_rarer(*held_by, here, rule, policy.cooldown_ms), fired)
     week = [s for s in sends if not s.market and signal.candle_ts - WEEK_MS < s.candle_ts < signal.candle_ts]
     if len(week) >= policy.weekly_cap:
         return Suppress(
@@ -300,17 +322,34 @@ def _judge(
     return Send(firings=fresh, recipients=(), cooled_rules=cooled)
 
 
-def _told(candle_ts: int, cooldown_ms: int, recent: Iterable[SentAlert]) -> SentAlert | None:
-    """The series' alert (or market email that covered it) within ``cooldown_ms`` of ``candle_ts`` (either way, as
-    the cooldown looks) with the highest score: a follow-up must beat it. None when none of them kept a score."""
-    return max(
-        (
-            sent
-            for sent in recent
-            if sent.score is not None and sent.candle_ts != candle_ts and abs(candle_ts - sent.candle_ts) < cooldown_ms
-        ),
-        key=lambda sent: sent.score or 0.0,
-        default=None,
+def _not_beaten(
+    candle_ts: int, cooldown_ms: int, recent: Iterable[SentAlert], here: Rarest
+) -> tuple[SentAlert, Rarest] | None:
+    """The rarest of the series' alerts (or market emails that covered it) within ``cooldown_ms`` of ``candle_ts``
+    (either way, as the cooldown looks) that a follow-up bringing ``here`` is not rarer than, with what it told; None
+    when it is rarer than each (one that kept no score holds nothing back)."""
+    held: list[tuple[SentAlert, Rarest]] = []
+    for sent in recent:
+        if sent.score is None or sent.candle_ts == candle_ts or abs(candle_ts - sent.candle_ts) >= cooldown_ms:
+            continue
+        told = Rarest(sent.score, sent.capped, sent.move_sigma)
+        if not here.rarer_than(told):
+            held.append((sent, told))
+    return max(held, key=lambda pair: (pair[1].score, pair[1].move_sigma or 0.0), default=None)
+
+
+def _no_rarer(sent: SentAlert, told: Rarest, here: Rarest, rule: str, cooldown_ms: int) -> str:
+    """Why a follow-up was held back, in words: the record it did not beat, and with both capped, the moves."""
+    which = "the market email" if sent.market else "an alert"
+    carried = f"{which} within {duration_text(cooldown_ms)} carried a record of {told.score:g} candles"
+    if not here.by_move(told):
+        return f"{carried}; the rarest firing here, {rule}, scores {here.score:g}, no rarer"
+    assert here.move_sigma is not None and told.move_sigma is not None  # by_move says so
+    whose = "the market email's" if sent.market else "that alert's"
+    return (
+        f"{carried} (capped); the rarest firing here, {rule}, scores {here.score:g} (capped), and its move of "
+        f"{here.move_sigma:.1f} sigma is short of the {move_needed(told.move_sigma):.1f} needed after {whose} "
+        f"{told.move_sigma:.1f}"
     )
 
 

@@ -28,6 +28,8 @@ class AlertLog(Protocol):
         rules: Sequence[str],
         recipients: Sequence[str],
         score: float | None = None,
+        capped: bool = False,
+        move_sigma: float | None = None,
     ) -> Claim | Existing: ...
 
     def mark_sent(self, claim: Claim, *, message_id: str, subject: str, now_ms: int) -> None: ...
@@ -57,6 +59,8 @@ class AlertLog(Protocol):
         rules: Sequence[str],
         now_ms: int,
         score: float | None = None,
+        capped: bool = False,
+        move_sigma: float | None = None,
     ) -> bool: ...
 
 

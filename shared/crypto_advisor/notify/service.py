@@ -81,9 +81,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
-from crypto_advisor.analysis.alert_budget import AlertBar, current_bar, default_bar
+from crypto_advisor.analysis.alert_budget import AlertBar, Rarest, current_bar, default_bar, move_size
 from crypto_advisor.contracts.alerts import LEASE_MS, Claim, Existing, SentAlert, market_log_key
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.conditions import is_user_condition
@@ -107,7 +107,7 @@ from crypto_advisor.notify.policy import (
     cooldown_window,
     decide,
     longest_cooldown,
-    rarest_score,
+    rarest_told,
     series_muted,
 )
 from crypto_advisor.notify.ports import (
@@ -256,6 +256,21 @@ class _Attempt:
         return f"not sent to {who}: {self.detail} (not sent again)"
 
 
+class _ToldFields(TypedDict):
+    score: float | None
+    capped: bool
+    move_sigma: float | None
+
+
+def _told_fields(told: Rarest | None) -> _ToldFields:
+    """What the notification log keeps of an email for the follow-up check of the next (:meth:`AlertLog.claim`'s
+    ``score``, ``capped`` and ``move_sigma``); none of it for an email of the user's conditions only, which holds no
+    follow-up back."""
+    if told is None:
+        return {"score": None, "capped": False, "move_sigma": None}
+    return {"score": told.score, "capped": told.capped, "move_sigma": told.move_sigma}
+
+
 class _Once:
     """The series' replay figures, read from the store at most once per signal, and only if asked for."""
 
@@ -349,6 +364,7 @@ class Notifier:
             )
             return Suppressed(signal, decision, logged)
         assert watched is not None  # a Send needs a policy
+        told = _told_fields(decision.told(signal))
         claim = self._claim(
             f"the alert of {signal.series} at {signal.candle_ts}",
             lambda at: self.log.claim(
@@ -357,7 +373,7 @@ class Notifier:
                 now_ms=at,
                 rules=decision.rules,
                 recipients=decision.recipients,
-                score=decision.score,
+                **told,
             ),
             now_ms,
             deadline_ms,
@@ -625,7 +641,7 @@ class Notifier:
             rules=suppress.rules,
             now_ms=now_ms,
             # The user heard of this candle's move: the coin's next alert within its cooldown is a follow-up.
-            score=rarest_score(signal.active_firings),
+            **_told_fields(rarest_told(signal.active_firings, move_size(signal))),
         )
         return Suppressed(signal, suppress, logged, market=sent)
 

@@ -139,6 +139,26 @@ def test_an_alerts_rarity_score_is_kept_for_the_follow_up_of_the_next(table):
     ]
 
 
+def test_whether_an_alerts_record_is_capped_and_the_size_of_its_move_are_kept_beside_its_score(table):
+    # Given an alert on a capped record ("in at least 29 days") whose candle moved 9.57 sigma, a market email's coin
+    # covered on one, and an alert of the user's own conditions only (no score) whose candle's move was measured
+    log = NotificationLog(table)
+    dip = {"rules": ["rsi_oversold"], "recipients": ["me@example.com"], "score": 719.0, "capped": True}
+    log.claim(SERIES, TS - 3 * HOUR, now_ms=NOW, move_sigma=9.57, **dip)
+    covered = {"reason": "in_market_email", "detail": "covered", "rules": ["price_change_1h"]}
+    log.record_suppressed(SERIES, TS - 2 * HOUR, now_ms=NOW, score=719.0, capped=True, move_sigma=4.4, **covered)
+    log.claim(SERIES, TS - HOUR, now_ms=NOW, rules=["condition:dip"], recipients=["me@example.com"], move_sigma=1.5)
+    # When the next alert's follow-up check reads them back
+    recent = sorted(log.recent_sends(SERIES, TS - 6 * HOUR, TS), key=lambda s: s.candle_ts)
+    # Then each comes back as it was logged; a capped flag is kept only beside a score
+    assert recent == [
+        SentAlert(TS - 3 * HOUR, ("rsi_oversold",), 719.0, capped=True, move_sigma=9.57),
+        SentAlert(TS - 2 * HOUR, (), 719.0, market=True, capped=True, move_sigma=4.4),
+        SentAlert(TS - HOUR, ("condition:dip",), None, move_sigma=1.5),
+    ]
+    assert "capped" not in item(table, TS - HOUR)
+
+
 def test_a_coin_covered_by_the_market_email_is_read_back_as_one_that_told_of_its_move(table):
     log = NotificationLog(table)
     covered = {"reason": "in_market_email", "detail": "covered", "rules": ["price_change_1h", "obv_divergence"]}

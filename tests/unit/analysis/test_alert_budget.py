@@ -10,12 +10,16 @@ from crypto_advisor.analysis.alert_budget import (
     AlertBar,
     Candidate,
     calibrate,
+    candidate_of,
     current_bar,
     default_bar,
     floor_candles,
     simulate,
 )
+from crypto_advisor.contracts.market_context import MarketContext
+from crypto_advisor.contracts.signal import FiringRecord, Health, Rarity, Signal
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, WEEK_MS
+from crypto_advisor.contracts.watchlist import AlertPolicy
 
 HOUR = HOUR_MS
 
@@ -87,6 +91,55 @@ def test_the_simulation_holds_back_a_follow_up_no_rarer_than_the_email_within_th
     burst = [Candidate(i * HOUR, {f"rule_{i}": score}) for i, score in enumerate(scores)]
     sent = simulate(burst, 100, cooldown_ms=6 * HOUR, weekly_cap=10)
     assert [ts // HOUR for ts, _ in sent] == [0, 3, 9]
+
+
+def test_the_simulation_breaks_a_tie_of_capped_records_by_the_size_of_the_candles_move_as_the_live_policy_does():
+    # A stablecoin: a 0.1% dip (9.6 sigma), the slide's next candle (10.2 sigma), a 10% collapse (608 sigma), each
+    # "the lowest close in at least 29 days" (capped at 719), each a different rule
+    moves = [9.6, 10.2, 608.0]
+    slide = [
+        Candidate(i * HOUR, {f"rule_{i}": 719.0}, frozenset({f"rule_{i}"}), sigma) for i, sigma in enumerate(moves)
+    ]
+    sent = simulate(slide, 100, cooldown_ms=6 * HOUR, weekly_cap=10)
+    # The dip and the collapse are emailed; the similar candle between them is held back
+    assert [ts // HOUR for ts, _ in sent] == [0, 2]
+    # Without the moves (candidates of signals stored before the market context), the scores decide: the dip only
+    unmeasured = [Candidate(c.ts, c.scores, c.capped) for c in slide]
+    assert [ts // HOUR for ts, _ in simulate(unmeasured, 100, cooldown_ms=6 * HOUR, weekly_cap=10)] == [0]
+
+
+def test_a_candidate_keeps_which_rules_hold_a_capped_record_and_the_size_of_its_candles_move():
+    capped = Rarity(score=719, measure="range", words="the lowest close in at least 29 days", capped=True)
+    shorter = Rarity(score=300, measure="move", words="the largest hourly drop in 12 days")
+    firings = [firing("rsi_oversold", capped), firing("macd_cross", shorter), firing("macd_cross", capped)]
+    signal = Signal(
+        series="kraken:USDT-USD:1h",
+        candle_ts=0,
+        close=0.9,
+        firings=firings,
+        market=MarketContext(move=-0.0975, move_sigma=-607.9),
+        health=Health(healthy=True),
+        analyzed_at=HOUR,
+    )
+    assert candidate_of(signal, AlertPolicy()) == Candidate(
+        0, {"rsi_oversold": 719.0, "macd_cross": 719.0}, frozenset({"rsi_oversold", "macd_cross"}), 607.9
+    )
+    unmeasured = candidate_of(signal.model_copy(update={"market": None}), AlertPolicy())
+    assert unmeasured is not None and unmeasured.move_sigma is None
+
+
+def firing(rule: str, rarity: Rarity) -> FiringRecord:
+    return FiringRecord(
+        rule_id=rule,
+        direction="bearish",
+        severity=2,
+        value=1.0,
+        threshold=1.0,
+        distance=0.0,
+        unit="",
+        sentence=f"{rule} fired",
+        rarity=rarity,
+    )
 
 
 def test_the_live_bar_is_the_stored_one_unless_the_budget_changed_since():

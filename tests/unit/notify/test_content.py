@@ -71,7 +71,8 @@ def test_a_firing_shows_its_sentence_value_threshold_distance_severity_and_track
     assert item.figures == "value 26.4, threshold 30, 3.6 RSI points past it"
     assert item.history == (
         "Historically on this series, 24 candles (1 day) later price had moved the way the rule pointed "
-        "58% of the time vs 51% for any candle (n=37 in 1,800 candles replayed): better than chance "
+        "58% of the time vs 51% for any candle, counting an unchanged close as half (n=37 in 1,800 candles "
+        "replayed): better than chance "
         "(t = 2.6 over 31 non-overlapping firings)."
     )
 

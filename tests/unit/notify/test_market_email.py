@@ -361,6 +361,38 @@ def test_a_coins_next_alert_within_its_cooldown_after_the_market_email_must_be_r
     assert isinstance(notifier(parts).notify(later, now_ms=NOW + 3 * HOUR), Sent)
 
 
+def test_after_the_market_email_a_capped_record_on_a_quiet_candle_is_held_back_and_a_new_plunge_is_not(parts):
+    # Given BTC's 3.2-sigma crash candle, the lowest close in at least 29 days (a capped record), in the market email
+    record = Rarity(score=719.0, measure="range", words="the lowest close in at least 29 days", capped=True)
+    crash = firing("price_change_1h", direction="bearish", rarity=record)
+    CRASH_CAPPED = {**CRASH, BTC.key: CRASH[BTC.key].model_copy(update={"firings": [crash]})}
+    for key in (BTC.key, ETH.key, SOL.key):
+        parts["signals"].put(CRASH_CAPPED[key])
+    for key in (BTC.key, ETH.key, SOL.key):
+        notifier(parts).notify(CRASH_CAPPED[key], now_ms=NOW)
+    covered = parts["log"].items[(BTC.key, TS)]
+    assert (covered["reason"], covered["score"], covered["capped"], covered["move_sigma"]) == (
+        "in_market_email",
+        719.0,
+        True,
+        3.2,
+    )
+
+    def obv(sigma: float, hours: int) -> Signal:
+        later = signal(BTC, -0.004, sigma, candle_ts=TS + hours * HOUR)
+        return later.model_copy(update={"firings": [firing("obv_divergence", direction="bearish", rarity=record)]})
+
+    # When two hours later BTC's OBV divergence fires on the same capped record, on a candle that moved 0.7 sigma
+    held = notifier(parts).notify(obv(-0.7, 2), now_ms=NOW + 2 * HOUR)
+    # Then it is held back: the user heard of this move from the market email (the demo's 07:00)
+    assert isinstance(held, Suppressed) and held.suppress.reason == "cooldown"
+    assert held.suppress.detail.endswith(
+        "its move of 0.7 sigma is short of the 4.8 needed after the market email's 3.2"
+    )
+    # And a candle later, a plunge of 6 sigma on the same capped record is news: BTC's own email goes out
+    assert isinstance(notifier(parts).notify(obv(-6.0, 3), now_ms=NOW + 3 * HOUR), Sent)
+
+
 # ------------------------------------------------------------------------------------------------ mutes
 
 # A coin whose whole series is muted takes no part in the market email, and is recorded as the policy records it.

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from crypto_advisor.contracts.alerts import SentAlert
+from crypto_advisor.contracts.market_context import MarketContext
 from crypto_advisor.contracts.signal import FiringRecord, Health, Rarity, Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy
 from crypto_advisor.notify.policy import Send, Suppress, cooldown_window
@@ -285,6 +286,98 @@ def test_a_market_email_that_covered_the_coin_starts_the_follow_up_but_cools_no_
     spent = [SentAlert(T0 - k * 24 * HOUR, ("volume_spike",), score=100.0) for k in (2, 3)]
     covered = [SentAlert(T0 - k * 24 * HOUR, (), score=100.0, market=True) for k in (1, 4, 5)]
     assert isinstance(decide(signal(T0, rare("rsi_oversold", 150)), POLICY, spent + covered, bar=100), Send)
+
+
+# A record is at most the analysis window (719 hourly candles): two capped records cannot be told apart by their
+# scores, so the sizes of the candles' moves (in sigmas of the coin's own volatility) decide.
+
+
+def capped(rule: str, sigma: float | None, ts: int = T0) -> Signal:
+    """A signal at ``ts`` whose one firing is "the lowest close in at least 29 days" (capped at 719 candles), its
+    candle having moved ``sigma`` (None: no market context, so the move is not measured)."""
+    record = Rarity(score=719, measure="range", words="the lowest close in at least 29 days", capped=True)
+    fired = make_firing(rule, severity=2).model_copy(update={"rarity": record})
+    market = MarketContext(move=-0.001, move_sigma=sigma) if sigma is not None else None
+    return signal(ts, fired).model_copy(update={"market": market})
+
+
+#: The stablecoin's 0.1% dip at 12:00, emailed: "the lowest close in at least 29 days", 9.6 sigma of its calm.
+DIP = SentAlert(T0 - 2 * HOUR, ("rsi_oversold",), score=719.0, capped=True, move_sigma=9.6)
+
+
+def test_after_a_capped_alert_a_capped_follow_up_whose_candle_moved_far_more_is_emailed():
+    # When two hours later the stablecoin collapses 10% (608 sigma), again the lowest close in at least 29 days
+    decision = decide(capped("price_change_1h", -608.0), POLICY, [DIP], bar=100)
+    # Then it is news: emailed, though its score is no higher than the alert's
+    assert isinstance(decision, Send) and decision.rules == ("price_change_1h",)
+    # ... and what the log keeps of it for the next follow-up (as the replay keeps it): the cap and the move too
+    sent = decision.as_sent(capped("price_change_1h", -608.0))
+    assert sent == SentAlert(T0, ("price_change_1h",), 719.0, capped=True, move_sigma=608.0)
+
+
+def test_after_a_capped_alert_a_capped_follow_up_of_a_similar_move_is_held_back_saying_what_it_compared():
+    # When the next candle of the same slide moves about as much (10.2 sigma after 9.6)
+    decision = decide(capped("golden_death_cross", -10.2), POLICY, [DIP], bar=100)
+    # Then it is held back, and the detail says which records and which moves it compared
+    assert isinstance(decision, Suppress) and decision.reason == "cooldown"
+    assert decision.detail == (
+        "an alert within 6h carried a record of 719 candles (capped); the rarest firing here, golden_death_cross, "
+        "scores 719 (capped), and its move of 10.2 sigma is short of the 14.4 needed after that alert's 9.6"
+    )
+
+
+@pytest.mark.parametrize(
+    ("told", "short", "needed"),
+    [(9.6, 14.3, 14.4), (1.5, 2.4, 2.5)],  # 1.5 times 9.6; after a 1.5-sigma candle, 1 sigma more than it
+)
+def test_a_capped_follow_up_needs_half_as_many_sigmas_again_and_at_least_one_more(
+    told: float, short: float, needed: float
+):
+    sent = SentAlert(T0 - HOUR, ("rsi_oversold",), score=719.0, capped=True, move_sigma=told)
+    assert isinstance(decide(capped("fib_cross", short), POLICY, [sent], bar=100), Suppress)
+    assert isinstance(decide(capped("fib_cross", -needed), POLICY, [sent], bar=100), Send)
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        SentAlert(T0 - 2 * HOUR, ("rsi_oversold",), score=719.0),  # logged before the move was kept
+        SentAlert(T0 - 2 * HOUR, ("rsi_oversold",), score=719.0, capped=True),  # its move was not measured
+        SentAlert(T0 - 2 * HOUR, ("rsi_oversold",), score=719.0, move_sigma=9.6),  # not a capped record
+    ],
+)
+def test_an_alert_whose_cap_or_move_is_unknown_holds_a_capped_follow_up_back_by_its_score_as_before(sent):
+    decision = decide(capped("price_change_1h", -608.0), POLICY, [sent], bar=100)
+    assert isinstance(decision, Suppress) and decision.reason == "cooldown"
+    assert decision.detail.endswith("the rarest firing here, price_change_1h, scores 719, no rarer")
+
+
+def test_a_capped_follow_up_whose_own_move_was_not_measured_is_judged_by_its_score_as_before():
+    decision = decide(capped("price_change_1h", None), POLICY, [DIP], bar=100)
+    assert isinstance(decision, Suppress) and decision.detail.endswith("scores 719, no rarer")
+
+
+def test_after_the_market_email_a_capped_follow_up_on_a_quiet_candle_is_held_back_and_a_new_plunge_is_not():
+    # Given the market email of BTC's 4.4-sigma drop at 05:00, the lowest close in at least 29 days, covered the coin
+    market = SentAlert(T0 - 2 * HOUR, (), score=719.0, market=True, capped=True, move_sigma=4.4)
+    # When at 07:00 its OBV divergence fires on the same record, on a candle that moved 0.7 sigma
+    held = decide(capped("obv_divergence", -0.7), POLICY, [market], bar=100)
+    # Then it is held back: one slide, one email
+    assert isinstance(held, Suppress) and held.reason == "cooldown"
+    assert held.detail.endswith("its move of 0.7 sigma is short of the 6.6 needed after the market email's 4.4")
+    # ... while a candle that plunged 8 sigma more is emailed
+    assert isinstance(decide(capped("obv_divergence", -8.0), POLICY, [market], bar=100), Send)
+
+
+def test_a_follow_up_must_be_rarer_than_every_alert_within_the_cooldown():
+    # Given the dip's alert and, an hour later, a larger capped move's alert (a follow-up that was news)
+    plunge = SentAlert(T0 - HOUR, ("price_change_1h",), score=719.0, capped=True, move_sigma=20.0)
+    # When the next capped candle moved more than the dip's but not clearly more than the plunge's
+    decision = decide(capped("fib_cross", -25.0), POLICY, [DIP, plunge], bar=100)
+    # Then it is held back by the plunge's alert, the one it did not beat
+    assert isinstance(decision, Suppress) and decision.detail.endswith(
+        "short of the 30.0 needed after that alert's 20.0"
+    )
 
 
 def test_an_alert_logged_without_a_score_holds_no_follow_up_back():

@@ -17,7 +17,8 @@ from crypto_advisor.adapters.notification_log import LEASE_MS as LEASE
 from crypto_advisor.analysis.alert_budget import default_bar, score_of
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import DeliveryError, DeliveryUnknownError, StorageError
-from crypto_advisor.contracts.signal import Health, Signal
+from crypto_advisor.contracts.market_context import MarketContext
+from crypto_advisor.contracts.signal import Health, Rarity, Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.local.stack import LOCAL_PARAMETERS, load_template, to_cloudformation
 from crypto_advisor.notify.service import (
@@ -33,7 +34,7 @@ from crypto_advisor.notify.service import (
 from tests.conftest import REPO
 from tests.fakes.candles import FakeCandles
 from tests.fakes.notify import FakeFigures, FakeLog, FakeMailer, FakeSentArchive, FakeWatchlist, RecordingRenderer
-from tests.unit.notify.conftest import HOUR, SERIES
+from tests.unit.notify.conftest import HOUR, SERIES, firing
 
 SENDER = "alerts@example.com"
 NOW = 1_800_000_000_000
@@ -156,6 +157,37 @@ def test_an_alert_keeps_its_rarity_so_a_follow_up_by_other_rules_no_rarer_is_hel
     assert isinstance(outcome, Suppressed) and outcome.suppress.reason == "cooldown"
     assert "no rarer" in outcome.suppress.detail
     assert len(parts["mailer"].sent) == 1
+
+
+def capped_at(signal: Signal, rule: str, sigma: float, hours_before: int) -> Signal:
+    """``signal`` moved ``hours_before`` earlier, firing only ``rule`` on "the lowest close in at least 29 days" (a
+    record capped at the analysis window's 719 candles), its candle having moved ``sigma`` of its own volatility."""
+    record = Rarity(score=719, measure="range", words="the lowest close in at least 29 days", capped=True)
+    fired = firing(rule, direction="bearish", severity=2, rarity=record)
+    return signal.model_copy(
+        update={
+            "candle_ts": signal.candle_ts - hours_before * HOUR,
+            "firings": [fired],
+            "market": MarketContext(move=-0.001, move_sigma=sigma),
+        }
+    )
+
+
+def test_a_stablecoins_collapse_after_an_alert_on_a_dip_of_the_same_capped_record_is_emailed(parts, signal):
+    # Given the alert on a 0.1% dip at 12:00: the lowest close in at least 29 days, 9.6 sigma of a stablecoin's calm
+    dip = capped_at(signal, "rsi_oversold", -9.6, hours_before=2)
+    assert isinstance(notifier(parts).notify(dip, now_ms=NOW), Sent)
+    # ... logged with its record, that the record is capped, and the size of its move
+    item = parts["log"].items[(signal.series, dip.candle_ts)]
+    assert (item["score"], item["capped"], item["move_sigma"]) == (719.0, True, 9.6)
+    # When the next candle of the slide moves about as much, on the same capped record
+    slide = notifier(parts).notify(capped_at(signal, "golden_death_cross", -10.2, hours_before=1), now_ms=NOW)
+    # Then it is held back, saying what it compared
+    assert isinstance(slide, Suppressed) and slide.suppress.reason == "cooldown"
+    assert "scores 719 (capped), and its move of 10.2 sigma is short of the 14.4" in slide.suppress.detail
+    # And when at 14:00 the coin collapses 10% (608 sigma), again the lowest close in at least 29 days, it is emailed
+    collapse = notifier(parts).notify(capped_at(signal, "price_change_1h", -608.0, hours_before=0), now_ms=NOW)
+    assert isinstance(collapse, Sent) and len(parts["mailer"].sent) == 2
 
 
 def test_an_ses_failure_releases_the_claim_so_the_retry_sends(parts, signal):

@@ -18,9 +18,11 @@ QUEUES = [
      "IngestCoingeckoConcurrency", "INGEST_COINGECKO_CONCURRENCY"),
     ("TrainFunctionTrainTasks", "TrainFunction", "TrainQueue", "TrainDeadLetterQueue", "TrainConcurrency", None),
 ]  # fmt: skip
-#: How long each dead-letter queue keeps a parked message: an ingest chunk 14 days; a training task one day, as its
-#: queue, so that its alarm (on the visible messages) is OK again before the next daily run can park a task.
-DLQ_RETENTION = {"IngestDeadLetterQueue": 1_209_600, "TrainDeadLetterQueue": 86_400}
+#: How long each dead-letter queue keeps a parked message: one day, so that its alarm (on the visible messages) is OK
+#: again a day after the last failure and a new one emails again (with 14 days one parked message hid two weeks of
+#: later failures); a training task's is its queue's, and the next daily run overtakes it; an ingest chunk's series
+#: are planned again by the next ticks.
+DLQ_RETENTION = {"IngestDeadLetterQueue": 86_400, "TrainDeadLetterQueue": 86_400}
 
 
 @pytest.mark.parametrize(("mapping", "function", "queue", "dlq", "parameter", "variable"), QUEUES)

@@ -176,20 +176,15 @@ def candidate_of(signal: Signal, policy: AlertPolicy) -> Candidate | None:
     which of them are capped records, and its candle's move in sigmas (the follow-up's tie-break)."""
     if not signal.health.healthy:
         return None
+    eligible = [f for f in signal.active_firings if f.severity >= policy.min_severity]
     scores: dict[str, float] = {}
-    capped: set[str] = set()
-    for firing in signal.active_firings:
-        if firing.severity < policy.min_severity:
-            continue
-        score, rule = score_of(firing), firing.rule_id
-        if rule not in scores or score > scores[rule]:
-            scores[rule] = score
-            capped.discard(rule)
-        if score == scores[rule] and is_capped(firing):
-            capped.add(rule)
+    for firing in eligible:
+        scores[firing.rule_id] = max(score_of(firing), scores.get(firing.rule_id, score_of(firing)))
     if not scores:
         return None
-    return Candidate(signal.candle_ts, scores, frozenset(capped), move_size(signal))
+    # A rule's record is capped when a firing holding its highest score is.
+    capped = frozenset(f.rule_id for f in eligible if is_capped(f) and score_of(f) == scores[f.rule_id])
+    return Candidate(signal.candle_ts, scores, capped, move_size(signal))
 
 
 def floor_candles(timeframe_ms: int) -> int:

@@ -112,8 +112,10 @@ class Send:
 
     @property
     def score(self) -> float | None:
-        """What a follow-up within the cooldown must beat (:func:`rarest_score` of the firings emailed)."""
-        return rarest_score(self.firings)
+        """The rarest built-in firing's rarity score (:func:`rarest_told` of the firings emailed); None: only the
+        user's own conditions."""
+        told = rarest_told(self.firings)
+        return told.score if told is not None else None
 
     def told(self, signal: Signal) -> Rarest | None:
         """What this email of ``signal``'s candle makes a follow-up beat: its rarest built-in firing, whether that
@@ -134,12 +136,6 @@ def rarest_told(firings: Iterable[FiringRecord], move_sigma: float | None = None
     that covered the candle) makes a follow-up beat; ``move_sigma`` is the candle's (:func:`move_size`). None: only
     the user's own conditions, which hold nothing back."""
     return rarest(((score_of(f), is_capped(f)) for f in firings if not is_user_condition(f.rule_id)), move_sigma)
-
-
-def rarest_score(firings: Iterable[FiringRecord]) -> float | None:
-    """The rarest built-in firing's rarity score (:func:`rarest_told`'s); None: only the user's own conditions."""
-    told = rarest_told(firings)
-    return told.score if told is not None else None
 
 
 @dataclass(frozen=True)

@@ -18,17 +18,11 @@ import {
   type Time,
   type UTCTimestamp,
 } from "lightweight-charts";
+import { timeframeMs } from "./format";
 import type { LinePoint, Marker, Prediction, SeriesDetail } from "./types";
 
 const t = (ms: number): UTCTimestamp => Math.floor(ms / 1000) as UTCTimestamp;
 const line = (points: LinePoint[] | undefined) => (points ?? []).map((p) => ({ time: t(p.ts), value: p.value }));
-
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-export function timeframeMs(timeframe: string): number {
-  const m = timeframe.match(/^(\d+)([mhdw])$/);
-  return m ? Number(m[1]) * (UNIT_MS[m[2] ?? "h"] ?? 3_600_000) : 3_600_000;
-}
 
 function palette() {
   const css = getComputedStyle(document.documentElement);
@@ -78,7 +72,7 @@ function markerOf(m: Marker, up: string, down: string, muted: string, accent: st
 function drawPrediction(chart: IChartApi, detail: SeriesDetail, p: Prediction, colour: string): void {
   const last = detail.candles[detail.candles.length - 1];
   if (!last) return;
-  const step = timeframeMs(detail.timeframe);
+  const step = timeframeMs(detail.timeframe) ?? 3_600_000;
   const start = { time: t(last.ts), value: last.close };
   const dashed = { color: colour, lineWidth: 2 as const, lineStyle: LineStyle.Dashed, priceLineVisible: false, lastValueVisible: true };
   if (p.kind === "path" && p.path?.length) {

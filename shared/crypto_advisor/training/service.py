@@ -174,10 +174,8 @@ class TrainingReport:
 
 def trailing_run(candles: Sequence[Candle], timeframe_ms: int) -> list[Candle]:
     """The candles after the last gap (oldest first): the longest consecutive stretch that reaches the end."""
-    start = len(candles) - 1
-    while start > 0 and candles[start].ts - candles[start - 1].ts == timeframe_ms:
-        start -= 1
-    return list(candles[max(start, 0) :])
+    start, _ = gap_free_runs([c.ts for c in candles], timeframe_ms)[-1]
+    return list(candles[start:])
 
 
 def model_candles(candles: Sequence[Candle], timeframe_ms: int, config: ForecastConfig) -> tuple[list[Candle], int]:

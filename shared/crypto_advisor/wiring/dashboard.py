@@ -30,7 +30,7 @@ from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.dashboard.read_cache import HeldCandles, HeldSignals, Memo, remembered
 from crypto_advisor.dashboard.service import Dashboard
-from crypto_advisor.wiring.settings import SteeringSettings, built
+from crypto_advisor.wiring.settings import SteeringSettings, addresses, built
 
 
 @built  # its validator at import: the cold start pays for it, not the first event
@@ -55,7 +55,7 @@ class DashboardSettings(SteeringSettings):
 
     @property
     def default_recipients(self) -> tuple[str, ...]:
-        return tuple(a.strip() for a in self.recipient_emails.split(",") if a.strip())
+        return addresses(self.recipient_emails)
 
 
 class ServedCards:

@@ -137,7 +137,12 @@ class SendsEmail(FunctionSettings):
 
     @property
     def default_recipients(self) -> tuple[str, ...]:
-        return tuple(a.strip() for a in self.recipient_emails.split(",") if a.strip())
+        return addresses(self.recipient_emails)
+
+
+def addresses(text: str) -> tuple[str, ...]:
+    """A comma-separated parameter (``RecipientEmails``) as its addresses, blanks dropped."""
+    return tuple(a.strip() for a in text.split(",") if a.strip())
 
 
 class SteersEmail(SendsEmail):

@@ -33,6 +33,7 @@ from crypto_advisor.api.steering_context import link_key_of, steering_of
 from crypto_advisor.contracts.link_token import LinkAction, LinkClaims, LinkTokenError, verify
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.steering import utc_text
+from crypto_advisor.contracts.units import DAY_MS
 from crypto_advisor.steering.service import Steering
 from crypto_advisor.telemetry.observability import logger
 
@@ -84,7 +85,7 @@ def _what(claims: LinkClaims) -> str:
     if claims.action == "unsubscribe":
         return f"Stop sending alert emails and the daily digest to {claims.recipient}."
     target = f"{title_of(claims.rule, '') or claims.rule} alerts" if claims.rule else "every alert"
-    days = (claims.duration_ms or 0) / 86_400_000
+    days = (claims.duration_ms or 0) / DAY_MS
     span = f"{days:g} days" if days >= 2 else f"{days * 24:g} hours"
     return f"Mute {target} on {_series_words(claims.series)} for {span} (from when you confirm)."
 

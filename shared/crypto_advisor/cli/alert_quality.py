@@ -26,13 +26,14 @@ from typing import Any
 
 from crypto_advisor.cli.alert_simulation import measure, simulate
 from crypto_advisor.cli.replay import announced_history, rule_setup, write_report
+from crypto_advisor.contracts.units import DAY_MS
 
 
 def _day_ms(text: str | None, *, end: bool = False) -> int | None:
     if text is None:
         return None
     day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
-    return int(day.timestamp() * 1000) + (86_400_000 - 1 if end else 0)
+    return int(day.timestamp() * 1000) + (DAY_MS - 1 if end else 0)
 
 
 def format_report(report: dict[str, Any]) -> str:

@@ -39,11 +39,11 @@ from crypto_advisor.cli.cost_inputs import DAYS_PER_MONTH
 from crypto_advisor.contracts.archive_keys import training_history_key
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.local.metering import Usage, metered
 from crypto_advisor.local.stack import EmbeddedAws
 from crypto_advisor.training.scan import READERS
 
-HOUR = 3_600_000
 START = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp() * 1000)
 SERIES = Series.parse("kraken:BTC-USD:1h")
 BUCKET = "bench-history"
@@ -51,7 +51,7 @@ BUCKET = "bench-history"
 
 def _candle(hour: int) -> Candle:
     price = 100.0 + (hour % 97)
-    return Candle(START + hour * HOUR, price, price + 1.0, price - 1.0, price, 10.0)
+    return Candle(START + hour * HOUR_MS, price, price + 1.0, price - 1.0, price, 10.0)
 
 
 def _counts(usage: Usage) -> dict[str, int]:

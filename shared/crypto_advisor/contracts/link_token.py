@@ -34,13 +34,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from crypto_advisor.contracts.units import DAY_MS
+
 LinkAction = Literal["mute", "unsubscribe"]
 #: Why a token was refused; each has its own page (:mod:`crypto_advisor.api.email_links`).
 Refusal = Literal["malformed", "altered", "expired", "wrong_action", "spent"]
 #: The shortest key :func:`sign` and :func:`verify` accept: HMAC-SHA256 with less than 32 bytes is weaker than its hash.
 MIN_KEY_BYTES = 32
 #: How long an email's links work: 30 days, so an email read weeks later can still be muted or unsubscribed from.
-LINK_LIFETIME_MS = 30 * 86_400_000
+LINK_LIFETIME_MS = 30 * DAY_MS
 
 
 class LinkTokenError(ValueError):
@@ -65,7 +67,7 @@ class LinkClaims(BaseModel):
     series: str | None = Field(default=None, max_length=120)
     #: None with a series: the whole series
     rule: str | None = Field(default=None, max_length=140)
-    duration_ms: int | None = Field(default=None, gt=0, le=366 * 86_400_000)
+    duration_ms: int | None = Field(default=None, gt=0, le=366 * DAY_MS)
 
 
 def _b64(data: bytes) -> str:

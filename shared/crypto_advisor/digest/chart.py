@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.units import DAY_MS
 from crypto_advisor.market.numbers import price
 from crypto_advisor.notify.chart import DOWN, GRID, NEUTRAL, UP, _png
 from crypto_advisor.notify.format import number, signed_pct
@@ -46,7 +47,7 @@ class Panel:
     label: str
     timeframe_ms: int
     candles: tuple[Candle, ...]
-    span_ms: int = 7 * 86_400_000
+    span_ms: int = 7 * DAY_MS
 
 
 def small_multiples_png(panels: Sequence[Panel], *, title: str) -> bytes:
@@ -97,7 +98,7 @@ def _panel(ax: Axes, panel: Panel) -> None:
     ax.yaxis.tick_right()
     ax.yaxis.set_major_locator(MaxNLocator(nbins=3))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value, 4)))
-    days = [c.ts for c in panel.candles if c.ts % 86_400_000 == 0]
+    days = [c.ts for c in panel.candles if c.ts % DAY_MS == 0]
     step = max(1, math.ceil(len(days) / 4))
     ax.set_xticks(days[::step], [_day(t) for t in days[::step]])
 

@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from crypto_advisor.contracts.candle import Candle
+from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.forecast.card import ModelCard, breakout_card, judge
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.labels import breakout_labels
@@ -57,7 +58,6 @@ SCAN_CONFIG = ForecastConfig(horizon=24, threshold_pct=10.0, folds=4, min_train_
 FEATURES = ("ret_1h", "ret_6h", "ret_24h", "ret_72h", "vol_24h", "volume_change_24h", "volume_vs_week")
 #: Hours of history a row needs before its features are defined (the 72 h return; the week's volume median).
 WARM_UP = 7 * 24
-HOUR_MS = 3_600_000
 
 
 def coin_features(candles: Sequence[Candle]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -23,7 +23,8 @@ from crypto_advisor.contracts.watchlist import Entry
 from crypto_advisor.local.http_api import Route, http_event
 from crypto_advisor.steering.ports import WatchlistObject
 from crypto_advisor.steering.service import EDIT_ATTEMPTS, NotFound, PolicyChange, Steering, Who
-from tests.unit.steering.test_remove_series import WATCHLIST, History, Listed, VersionedObject
+from tests.fakes.steering import History, Listed, VersionedObject
+from tests.unit.steering.test_remove_series import WATCHLIST
 
 TAB = Who("trader@example.com")
 OTHER_TAB = Who("partner@example.com")

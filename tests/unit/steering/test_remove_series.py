@@ -14,11 +14,9 @@ import pytest
 
 from crypto_advisor.api import settings_routes
 from crypto_advisor.api.app import resolver
-from crypto_advisor.contracts.steering import Change, Mute, WatchlistChanged, WatchlistText
-from crypto_advisor.contracts.watchlist import WatchedSeries
 from crypto_advisor.local.http_api import Route, http_event
-from crypto_advisor.steering.ports import SettingsPort, SymbolSource, WatchlistObject
 from crypto_advisor.steering.service import Steering
+from tests.fakes.steering import History, Listed, VersionedObject
 
 WATCHLIST = """# my watchlist
 series:
@@ -26,50 +24,6 @@ series:
   - {source: kraken, symbol: ETH/USD}
   - {source: coingecko-markets, top: 12, vs: usd}
 """
-
-
-class VersionedObject(WatchlistObject):
-    """The watchlist object: every write is a new version, as the archive bucket's versioning keeps it, and only
-    over the version read, as S3's ``If-Match`` on the read's ETag allows it (the version's number stands for it)."""
-
-    def __init__(self, text: str) -> None:
-        self.versions = [text]
-
-    @property
-    def uri(self) -> str:
-        return "s3://archive/config/watchlist.yaml"
-
-    @property
-    def editable(self) -> bool:
-        return True
-
-    def read(self) -> WatchlistText:
-        return WatchlistText(self.versions[-1], str(len(self.versions)), f"etag-{len(self.versions)}")
-
-    def write(self, text: str, *, replacing: WatchlistText) -> str | None:
-        if replacing.etag != f"etag-{len(self.versions)}":
-            raise WatchlistChanged(f"{self.uri} is version {len(self.versions)}, not {replacing.version}")
-        self.versions.append(text)
-        return str(len(self.versions))
-
-
-class History(SettingsPort):
-    def __init__(self) -> None:
-        self.changes: list[Change] = []
-
-    def all_mutes(self) -> list[Mute]:
-        return []
-
-    def unsubscribed(self) -> frozenset[str]:
-        return frozenset()
-
-    def record(self, change: Change) -> None:
-        self.changes.append(change)
-
-
-class Listed(SymbolSource):
-    def check_listed(self, watched: WatchedSeries, *, now_ms: int) -> None:
-        return None
 
 
 @pytest.fixture

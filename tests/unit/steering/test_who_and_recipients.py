@@ -20,11 +20,11 @@ from botocore.stub import Stubber
 from crypto_advisor.adapters.cognito_sign_in import CognitoSignIn
 from crypto_advisor.api import settings_routes
 from crypto_advisor.api.app import resolver
-from crypto_advisor.contracts.steering import Change, Mute
 from crypto_advisor.local.http_api import Route, http_event
 from crypto_advisor.steering.service import Steering, recipients_in_effect
 from crypto_advisor.wiring.dashboard import DashboardSettings
-from tests.unit.steering.test_remove_series import WATCHLIST, History, Listed, VersionedObject
+from tests.fakes.steering import History, Listed, VersionedObject
+from tests.unit.steering.test_remove_series import WATCHLIST
 
 EMAIL = "trader@example.com"
 SUB = "83cf5193-0b7e-4c43-9a61-5d2f3e9c4fa4"
@@ -68,29 +68,11 @@ def settings(recipient_emails: str) -> DashboardSettings:
     )
 
 
-class Kept(History):
-    """The SettingsTable's history, keeping the mutes too."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.mutes: list[Mute] = []
-
-    def mute(self, mute: Mute, change: Change, *, spend: tuple[str, int] | None = None) -> None:
-        self.mutes.append(mute)
-        self.changes.append(change)
-
-    def all_mutes(self) -> list[Mute]:
-        return list(self.mutes)
-
-    def history(self, limit: int = 200) -> list[Change]:
-        return self.changes[::-1][:limit]
-
-
 class Site:
     """The Settings routes with the handler's context, over the in-memory watchlist, history and a stubbed Cognito."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, watchlist: str = WATCHLIST, recipients: str = EMAIL) -> None:
-        self.watchlist, self.history = VersionedObject(watchlist), Kept()
+        self.watchlist, self.history = VersionedObject(watchlist), History()
         steering = Steering(self.watchlist, self.history, {"kraken": Listed()})
         client = boto3.client("cognito-idp", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
         self.cognito = Stubber(client)

@@ -180,6 +180,26 @@ class FakeMailer(Mailer):
 
 
 @final
+class ByAddress(Mailer):
+    """SES answering per recipient: ``fails`` maps an address to what its send raises; the others are accepted."""
+
+    def __init__(self, fails: dict[str, Exception]) -> None:
+        self.fails = fails
+        self.accepted = FakeMailer()
+        self.tried: list[str] = []
+
+    def send_raw(self, sender: str, recipients: Sequence[str], raw: bytes) -> str:
+        [recipient] = recipients  # with links, one message per recipient
+        self.tried.append(recipient)
+        if recipient in self.fails:
+            raise self.fails[recipient]
+        return self.accepted.send_raw(sender, recipients, raw)
+
+    def got_it(self) -> list[str]:
+        return [r for _, (r,), _ in self.accepted.sent]
+
+
+@final
 class FakeSentArchive(SentArchive):
     """The sent messages by (log key, candle); ``error`` is raised by every put (an unwritable bucket)."""
 

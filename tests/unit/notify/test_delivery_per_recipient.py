@@ -8,7 +8,6 @@ lost). The email is the real renderer's; the notification log keeps the real one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from crypto_advisor.notify.links import LinkSigner
 from crypto_advisor.notify.ports import Mailer
 from crypto_advisor.notify.service import CLAIM_BUDGET_MS, SES_WAIT_MS, DeliveryUnknown, Notifier, Sent
 from tests.fakes.candles import FakeCandles
-from tests.fakes.notify import FakeFigures, FakeLog, FakeMailer, FakeSentArchive, FakeWatchlist
+from tests.fakes.notify import ByAddress, FakeFigures, FakeLog, FakeSentArchive, FakeWatchlist
 from tests.unit.notify.conftest import HOUR, SERIES
 
 NOW = 1_800_000_000_000
@@ -29,25 +28,6 @@ REJECTED = DeliveryError("SES rejected the email (MessageRejected: Email address
 LOST = DeliveryUnknownError("SES's answer was lost after the email was sent to it: Read timeout")
 #: Both orders of the two recipients: the outcome must not depend on which comes first.
 ORDERS = pytest.mark.parametrize("recipients", [(BAD, GOOD), (GOOD, BAD)], ids=["bad-first", "bad-second"])
-
-
-class ByAddress(Mailer):
-    """SES answering per recipient: ``fails`` maps an address to what its send raises; the others are accepted."""
-
-    def __init__(self, fails: dict[str, Exception]) -> None:
-        self.fails = fails
-        self.accepted = FakeMailer()
-        self.tried: list[str] = []
-
-    def send_raw(self, sender: str, recipients: Sequence[str], raw: bytes) -> str:
-        [recipient] = recipients  # with links, one message per recipient
-        self.tried.append(recipient)
-        if recipient in self.fails:
-            raise self.fails[recipient]
-        return self.accepted.send_raw(sender, recipients, raw)
-
-    def got_it(self) -> list[str]:
-        return [r for _, (r,), _ in self.accepted.sent]
 
 
 def notifier(fired: tuple[Any, Signal], recipients: tuple[str, ...], mailer: Mailer, **changes: Any) -> Notifier:

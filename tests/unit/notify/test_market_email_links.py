@@ -20,8 +20,16 @@ from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.notify.links import LinkSigner
 from crypto_advisor.notify.service import Notifier, Suppressed
 from tests.fakes.candles import FakeCandles
-from tests.fakes.notify import FakeFigures, FakeLog, FakeMailer, FakeSentArchive, FakeSignalTable, FakeWatchlist
-from tests.unit.notify.test_delivery_per_recipient import REJECTED, ByAddress
+from tests.fakes.notify import (
+    ByAddress,
+    FakeFigures,
+    FakeLog,
+    FakeMailer,
+    FakeSentArchive,
+    FakeSignalTable,
+    FakeWatchlist,
+)
+from tests.unit.notify.test_delivery_per_recipient import REJECTED
 from tests.unit.notify.test_market_email import BTC, CRASH, ETH, NOW, SOL, TS, WATCHED, XRP
 
 ALICE, BOB = "alice@example.com", "bob@example.com"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from crypto_advisor.local.http_api import _QuietServer
+from crypto_advisor.local.http_api import QuietServer
 
 
 @pytest.fixture
-def server() -> _QuietServer:
+def server() -> QuietServer:
     # Not bound: handle_error only reads the exception being handled
-    return _QuietServer(("127.0.0.1", 0), None, bind_and_activate=False)  # type: ignore[arg-type]
+    return QuietServer(("127.0.0.1", 0), None, bind_and_activate=False)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("dropped", [BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset")])

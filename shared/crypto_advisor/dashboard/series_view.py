@@ -44,9 +44,10 @@ from crypto_advisor.notify.format import live_record, rule_title, track_record
 from crypto_advisor.notify.grading import LiveRecord
 from crypto_advisor.notify.view import RuleRecord
 
-_EMAS = tuple(DEFAULT_PARAMS.ema_column(n) for n in (9, 21, 50))
-_BANDS = ("bb_upper", "bb_middle", "bb_lower")
-_MACD = ("macd", "macd_signal", "macd_hist")
+#: The chart's lines, by indicator column (the tests compare them with the analysis' own frame).
+EMA_COLUMNS = tuple(DEFAULT_PARAMS.ema_column(n) for n in (9, 21, 50))
+BAND_COLUMNS = ("bb_upper", "bb_middle", "bb_lower")
+MACD_COLUMNS = ("macd", "macd_signal", "macd_hist")
 
 
 def chart_lines(candles: Sequence[Candle], p: IndicatorParams = DEFAULT_PARAMS) -> dict[str, np.ndarray]:
@@ -95,11 +96,11 @@ def indicator_lines(candles: Sequence[Candle], shown_from_ts: int) -> Indicators
         ]
 
     return Indicators(
-        ema={c: line(c) for c in _EMAS},
-        bollinger={c: line(c) for c in _BANDS},
+        ema={c: line(c) for c in EMA_COLUMNS},
+        bollinger={c: line(c) for c in BAND_COLUMNS},
         volume_ma=line(DEFAULT_PARAMS.volume_ma_column),
         rsi=line(DEFAULT_PARAMS.rsi_column),
-        macd={c: line(c) for c in _MACD},
+        macd={c: line(c) for c in MACD_COLUMNS},
     )
 
 

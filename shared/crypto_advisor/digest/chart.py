@@ -79,7 +79,7 @@ def _panel(ax: Axes, panel: Panel) -> None:
         ax.set_yticks([])
         return
     first, last = panel.candles[0], panel.candles[-1]
-    ts, closes = _broken_at_gaps(panel.candles, panel.timeframe_ms)
+    ts, closes = broken_at_gaps(panel.candles, panel.timeframe_ms)
     change = last.close / first.close - 1
     colour = UP if change > 0 else DOWN if change < 0 else NEUTRAL
     ax.plot(ts, closes, color=colour, linewidth=1.3)
@@ -103,7 +103,7 @@ def _panel(ax: Axes, panel: Panel) -> None:
     ax.set_xticks(days[::step], [_day(t) for t in days[::step]])
 
 
-def _broken_at_gaps(candles: Sequence[Candle], timeframe_ms: int) -> tuple[list[float], list[float]]:
+def broken_at_gaps(candles: Sequence[Candle], timeframe_ms: int) -> tuple[list[float], list[float]]:
     """Open times and closes with a NaN where candles are missing, so the line stops instead of bridging the hole."""
     ts: list[float] = []
     closes: list[float] = []

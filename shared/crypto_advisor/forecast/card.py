@@ -327,7 +327,7 @@ def interval_card(
     )
 
 
-def _fmt(value: float | None) -> str:
+def figure_text(value: float | None) -> str:
     """A card figure: four significant digits below 10, so a micro-priced coin's price error (0.00000031) does not
     read 0.0000."""
     if value is None:
@@ -360,11 +360,13 @@ def format_card(card: ModelCard) -> str:
         "  " + "metric".ljust(width) + "".join(name.rjust(14) for name in columns),
     ]
     for key in metric_names:
-        cells = "".join(_fmt(card.scores[name].get(key)).rjust(14) for name in columns)
+        cells = "".join(figure_text(card.scores[name].get(key)).rjust(14) for name in columns)
         lines.append("  " + key.ljust(width) + cells)
     if "observed" in card.scores:
         observed = card.scores["observed"]
-        lines.append(f"  observed breakout rate {_fmt(observed['rate'])} ({observed['breakouts']:.0f} breakouts)")
+        lines.append(
+            f"  observed breakout rate {figure_text(observed['rate'])} ({observed['breakouts']:.0f} breakouts)"
+        )
     if card.calibration:
         lines.append("  calibration: bin, candles, mean forecast, observed rate")
         for row in card.calibration:

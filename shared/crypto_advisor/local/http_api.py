@@ -322,7 +322,7 @@ class LocalHttpApi:
         self.collaborators = dict(collaborators or {})
         self.api = HttpApi.from_stack(runtime.stack, logical_id)
         self._lock = threading.Lock()
-        self._server = _QuietServer((host, port), _handler_class(self))
+        self._server = QuietServer((host, port), _handler_class(self))
         self._thread: threading.Thread | None = None
         #: why each refused request was refused, newest last (the console of a local run, and the tests)
         self.refusals: list[str] = []
@@ -372,7 +372,7 @@ class LocalHttpApi:
         return http_response(answer)
 
 
-class _QuietServer(ThreadingHTTPServer):
+class QuietServer(ThreadingHTTPServer):
     """A browser that leaves a page drops its connections: that is not an error worth a traceback on the console."""
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -19,7 +19,7 @@ import pytest
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS
 from crypto_advisor.dashboard.overview import CORRELATION_DAYS, MIN_COMMON_RETURNS, correlation
-from crypto_advisor.dashboard.series_view import _BANDS, _EMAS, _MACD, chart_lines
+from crypto_advisor.dashboard.series_view import BAND_COLUMNS, EMA_COLUMNS, MACD_COLUMNS, chart_lines
 from crypto_advisor.local.demo import START, demo_market
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.market.indicators import indicator_frame
@@ -34,7 +34,7 @@ def demo_candles(symbol: str, timeframe_ms: int = HOUR_MS) -> list[Candle]:
     return [Candle(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
-COLUMNS = (*_EMAS, *_BANDS, *_MACD, DEFAULT_PARAMS.rsi_column, DEFAULT_PARAMS.volume_ma_column)
+COLUMNS = (*EMA_COLUMNS, *BAND_COLUMNS, *MACD_COLUMNS, DEFAULT_PARAMS.rsi_column, DEFAULT_PARAMS.volume_ma_column)
 
 
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from crypto_advisor.contracts.candle import Candle
-from crypto_advisor.digest.chart import Panel, _broken_at_gaps, small_multiples_png
+from crypto_advisor.digest.chart import Panel, broken_at_gaps, small_multiples_png
 from tests.unit.digest.conftest import BTC, ETH_4H, HOUR
 
 
@@ -30,7 +30,7 @@ def test_every_series_gets_a_panel_in_one_png_sized_for_a_phone(market_candles):
 
 def test_a_hole_in_the_candles_breaks_the_line_instead_of_bridging_it():
     candles = [Candle(ts=t * HOUR, open=1, high=2, low=0.5, close=1.5, volume=1) for t in (0, 1, 5, 6)]
-    ts, closes = _broken_at_gaps(candles, HOUR)
+    ts, closes = broken_at_gaps(candles, HOUR)
     assert ts == [0, HOUR, 2 * HOUR, 5 * HOUR, 6 * HOUR]
     assert math.isnan(closes[2]) and [c for c in closes if not math.isnan(c)] == [1.5] * 4
 

@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast, final
 
+from crypto_advisor.adapters.model_store import VERSION_RETENTION_DAYS
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.model_version import ModelVersion
 from crypto_advisor.contracts.series import Series
+from crypto_advisor.contracts.units import DAY_MS
 from crypto_advisor.forecast.artifacts import Artifacts
 from crypto_advisor.forecast.card import BREAKOUT_RF, PATH_LINEAR, Kind, ModelCard, card_losses
 from crypto_advisor.forecast.config import ForecastConfig
@@ -127,3 +129,12 @@ class FakeModels(ModelStorePort):
 
     def move_latest(self, series: Series, version: ModelVersion) -> None:
         self.pointers[series.key] = version.pointer()
+
+    def prune_versions(self, series: Series, *, keep: str, now_ms: int) -> list[str]:
+        """As the S3 store: versions past the retention go, except ``keep`` and the served one."""
+        served = self.pointers.get(series.key, {}).get("version")
+        cutoff = now_ms - VERSION_RETENTION_DAYS * DAY_MS
+        stored = self.versions.get(series.key, [])
+        old = [v for v in stored if v.version not in (keep, served) and v.trained_at < cutoff]
+        self.versions[series.key] = [v for v in stored if v not in old]
+        return [v.version for v in old]

@@ -16,6 +16,7 @@ import json
 import uuid
 
 import boto3
+from botocore.exceptions import ClientError
 
 from crypto_advisor.cli.redrive import (
     PARKED_PREFIX,
@@ -194,3 +195,51 @@ def test_the_dry_run_lists_the_batches_and_names_an_object_that_is_not_one(deplo
     assert f"skipped {odd}: not an invocation record with its batch" in out
     assert status == 1
     assert notify.emails() == [] and in_bucket(notify) == sorted([batch, odd])
+
+
+def park_an_older_copy_of_the_batch(notify: Notify) -> str:
+    """Beside the parked batch, and older, a copy of it: a second parked batch, tried first; returns its key."""
+    s3 = notify.aws.client("s3")
+    bucket = notify.outputs["ParkedRecordsBucketName"]
+    [key] = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=PARKED_PREFIX)["Contents"]]
+    older = f"{key.rsplit('/', 1)[0]}/2000-01-01T00.00.00-copy"
+    s3.copy_object(Bucket=bucket, Key=older, CopySource={"Bucket": bucket, "Key": key})
+    return older
+
+
+def refusing_the_first_invoke(invoke: Invoke, code: str, message: str) -> Invoke:
+    """``invoke``, except that the Lambda API refuses its first call with ``code`` (a botocore ClientError)."""
+    calls: list[str] = []
+
+    def call(function_arn: str, event: dict) -> dict:
+        calls.append(function_arn)
+        if len(calls) == 1:
+            raise ClientError({"Error": {"Code": code, "Message": message}}, "Invoke")
+        return invoke(function_arn, event)
+
+    return call
+
+
+def test_a_refused_invoke_leaves_its_batch_named_with_the_error_and_the_next_batch_is_replayed(
+    deploy_stack, monkeypatch
+):
+    # Given two parked batches, the sender since verified, and the Lambda API throttling the first invoke
+    notify = parked_signals(deploy_stack, 0)
+    [batch] = in_bucket(notify)
+    older = park_an_older_copy_of_the_batch(notify)
+    verify_sender(notify.deployed.stack)
+    for name, value in notify.aws.environment().items():  # the embedded AWS, as the command's boto3 finds it
+        monkeypatch.setenv(name, value)
+    invoke = refusing_the_first_invoke(local_invoker(notify.runtime), "TooManyRequestsException", "Rate exceeded")
+    # When `make redrive STACK=<stack>` runs
+    status, out = command(notify, invoke=invoke)
+    # Then the refused batch is named with the error's code and message, and left where it was
+    assert (
+        f"not replayed, the invoke was refused (TooManyRequestsException: Rate exceeded); left in place: {older}" in out
+    )
+    # And the run went on: the next batch was replayed (the alert sent once) and moved under redriven/
+    assert f"replayed, moved to {REDRIVEN_PREFIX}: {batch}" in out
+    assert len(notify.emails()) == 1 and notify.decisions()[LAST]["status"] == "sent"
+    assert in_bucket(notify) == sorted([older, REDRIVEN_PREFIX + batch])
+    # And the command exits non-zero: a batch still waits that it did not replay
+    assert status == 1

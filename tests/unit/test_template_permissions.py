@@ -36,7 +36,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from crypto_advisor.contracts.archive_keys import replay_figures_key
+from crypto_advisor.contracts.archive_keys import model_bundle_key, replay_figures_key
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.local import stack as embedded
 from crypto_advisor.local.email_actions import SteeringRoutes, email_links_of
@@ -232,6 +232,8 @@ def _s3(request: Request) -> list[Authorization]:
     bucket = f"arn:aws:s3:::{params['Bucket']}"
     if operation in _S3_BUCKET_ACTIONS:
         return [Authorization(_S3_BUCKET_ACTIONS[operation], bucket, (("s3:prefix", params.get("Prefix", "")),))]
+    if operation == "DeleteObjects":  # authorized key by key, as s3:DeleteObject (the DeleteObjects reference)
+        return [Authorization("s3:DeleteObject", f"{bucket}/{o['Key']}") for o in params["Delete"]["Objects"]]
     if operation == "ListObjectVersions":
         return [Authorization("s3:ListBucketVersions", bucket, (("s3:prefix", params.get("Prefix", "")),))]
     if operation not in _S3_OBJECT_ACTIONS:
@@ -468,11 +470,18 @@ def _pipeline(run: Run) -> None:
     runtime.invoke("DigestFunction", _event("digest-schedule.json"))
 
 
-def _training(run: Run) -> None:
+def _training(run: Run) -> bool:
+    """The training run, with a model version of BTC's from a month before it; whether the run deleted that version
+    (the pruning of old versions, whose DeleteObjects the run must reach)."""
     from crypto_advisor.forecast.config import ForecastConfig
 
     small = ForecastConfig(horizon=6, folds=2, lstm_epochs=1, rf_trees=8, lstm_hidden=4, lstm_window=8)
-    run.runtime.tick("TrainFunction", _time_of(_event("ingest-schedule.json")), config=small)
+    when = _time_of(_event("ingest-schedule.json"))
+    old = model_bundle_key(Series.parse(BTC), str(int(when.timestamp() * 1000) - 30 * 86_400_000))
+    s3, bucket = run.stack.aws.client("s3"), run.stack.outputs["ArchiveBucketName"]
+    s3.put_object(Bucket=bucket, Key=old, Body=b"a month-old version")
+    run.runtime.tick("TrainFunction", when, config=small)
+    return "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix=old)
 
 
 class Dashboard(SteeringRoutes):
@@ -538,7 +547,7 @@ def run() -> Iterator[Run]:
         run = Run(stack, LocalRuntime(stack, repo_root=REPO), recorder)
         _pipeline(run)
         assert _dashboard_pages(run) > 0, "no archived alert email opened: the run no longer reaches that path"
-        _training(run)
+        assert _training(run), "the month-old model version is still there: the run no longer reaches the pruning"
         _dashboard_pages(run)
         assert _dashboard_steering(run) > 0, "no email link used: the run no longer reaches that path"
         yield run

@@ -11,9 +11,11 @@ A version is written whole before anything points at it, and versions are
 never overwritten by another run (the key is the run's clock), so the pointer
 is the only thing that changes what AnalyzeFunction serves: moving it is one
 ``PutObject``, atomic for readers. Versions the gate did not promote stay for
-inspection. The pointer carries the version's configuration and its verdict
-losses, so the next training run can re-evaluate the served configuration on
-new candles without downloading its bundle.
+inspection, :data:`VERSION_RETENTION_DAYS` days; older ones are deleted by the
+next training run (:meth:`ModelStore.prune_versions`), except the served one.
+The pointer carries the version's configuration and its verdict losses, so the
+next training run can re-evaluate the served configuration on new candles
+without downloading its bundle.
 
 The store knows keys, objects and the pointer, not the models: what a bundle
 holds and how cards are written is the forecast package's
@@ -29,17 +31,35 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from crypto_advisor.adapters.objects import ObjectStore, S3Objects
 from crypto_advisor.contracts.archive_keys import (
     model_bundle_key,
     model_cards_key,
     model_cards_text_key,
     model_latest_key,
+    model_series_prefix,
 )
 from crypto_advisor.contracts.errors import ArtifactError, StorageError
 from crypto_advisor.contracts.model_version import ModelVersion
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.units import HOUR_MS
+from crypto_advisor.contracts.units import DAY_MS, HOUR_MS
+
+#: How long a model version is kept after it was trained, unless the pointer names it.
+#:
+#: The daily refit writes one version per series per day (about 176 KB: ``make train`` on ETH/USD 1h's bundle and
+#: cards), which nothing reads after the next day's gate: kept for ever, about 64 GB a year at 1,000 series. Two weeks
+#: leaves room to inspect what the gate refused, or compare a fortnight of refits, and
+#: :meth:`ModelStore.prune_versions` never deletes the served version, however old. The archive bucket is versioned
+#: with a 30-day noncurrent expiry (template.yaml, ``expire-old-versions``), so a deleted version is still
+#: recoverable for 30 days after its deletion (``aws s3api list-object-versions``, then copy the noncurrent version
+#: back).
+VERSION_RETENTION_DAYS = 14
+#: Keys DeleteObjects takes in one request (S3's limit).
+DELETE_BATCH = 1000
+#: Failures named in the error of a pruning (the rest are counted): a thousand keys refused are one cause.
+_ERRORS_SHOWN = 5
 
 
 class BundleCodec(Protocol):
@@ -80,6 +100,7 @@ class ModelStore:
     def __init__(self, s3_client: Any, bucket: str, codec: BundleCodec) -> None:
         self._objects: ObjectStore = S3Objects(s3_client, bucket)
         self._codec = codec
+        self._bucket: _Bucket | None = _Bucket(s3_client, bucket)
 
     @classmethod
     def on(cls, objects: ObjectStore, codec: BundleCodec) -> ModelStore:
@@ -87,6 +108,7 @@ class ModelStore:
         store = cls.__new__(cls)
         store._objects = objects
         store._codec = codec
+        store._bucket = None
         return store
 
     # ------------------------------------------------------------- writing
@@ -121,6 +143,30 @@ class ModelStore:
         if version.series != series.key:
             raise ValueError(f"version of {version.series} cannot serve {series.key}")
         self._put(model_latest_key(series), _json(version.pointer()), "application/json")
+
+    def prune_versions(self, series: Series, *, keep: str, now_ms: int) -> list[str]:
+        """Delete the versions of ``series`` trained over :data:`VERSION_RETENTION_DAYS` before ``now_ms``; the
+        versions deleted, oldest first.
+
+        Never deleted: ``keep`` (the version the run just wrote) and the one
+        the pointer names (the served model, however old: the gate may keep it
+        for weeks). The pointer is read before anything is deleted, and a
+        pointer that cannot be read deletes nothing (:class:`StorageError`).
+        One listing of the series' prefix finds the versions; their objects go
+        in DeleteObjects requests of up to :data:`DELETE_BATCH` keys. Every
+        request is tried; what S3 refused is one :class:`StorageError` at the
+        end, naming the keys and S3's codes. A store over a folder (``make
+        train``) deletes nothing: the folder is yours.
+        """
+        if self._bucket is None:
+            return []
+        served = self.latest_pointer(series)
+        kept = {str(keep)} | ({str(served["version"])} if served is not None else set())
+        cutoff = int(now_ms) - VERSION_RETENTION_DAYS * DAY_MS
+        by_version = self._bucket.versions(model_series_prefix(series))
+        old = sorted((v for v in by_version if v not in kept and int(v) < cutoff), key=int)
+        self._bucket.delete([key for version in old for key in by_version[version]])
+        return old
 
     # ------------------------------------------------------------- reading
     def latest_pointer(self, series: Series) -> dict[str, Any] | None:
@@ -175,6 +221,55 @@ class ModelStore:
 
     def _get(self, key: str) -> bytes | None:
         return self._objects.get(key)
+
+
+class _Bucket:
+    """The listing and deletion the pruning needs, which :class:`ObjectStore` (whole objects by key) does not offer."""
+
+    def __init__(self, s3_client: Any, bucket: str) -> None:
+        self._s3 = s3_client
+        self._name = bucket
+
+    def versions(self, series_prefix: str) -> dict[str, list[str]]:
+        """The keys under each ``v=<trained_at_ms>/`` of ``series_prefix``, by version; anything else is left out."""
+        found: dict[str, list[str]] = {}
+        try:
+            pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._name, Prefix=series_prefix)
+            for page in pages:
+                for item in page.get("Contents", []):
+                    key = str(item["Key"])
+                    version = _version_of(key[len(series_prefix) :])
+                    if version is not None:
+                        found.setdefault(version, []).append(key)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"listing s3://{self._name}/{series_prefix}: {exc}") from exc
+        return found
+
+    def delete(self, keys: Sequence[str]) -> None:
+        """Delete ``keys``, :data:`DELETE_BATCH` a request; every batch is tried, then one error names what failed."""
+        failures: list[str] = []
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = keys[start : start + DELETE_BATCH]
+            try:
+                answer = self._s3.delete_objects(
+                    Bucket=self._name, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
+                )
+            except (ClientError, BotoCoreError) as exc:
+                failures.append(f"{len(batch)} key(s) from {batch[0]}: {exc}")
+                continue
+            failures += [
+                f"{e.get('Key')}: {e.get('Code')} {e.get('Message', '')}".rstrip() for e in answer.get("Errors", [])
+            ]
+        if failures:
+            shown = "; ".join(failures[:_ERRORS_SHOWN]) + ("; ..." if len(failures) > _ERRORS_SHOWN else "")
+            raise StorageError(f"deleting old model versions in s3://{self._name}: {len(failures)} failed: {shown}")
+
+
+def _version_of(relative_key: str) -> str | None:
+    """``v=1750000000000/bundle.npz`` -> ``1750000000000``; None for the pointer or any key not of a version."""
+    head, slash, _ = relative_key.partition("/")
+    name, _, version = head.partition("=")
+    return version if slash and name == "v" and version.isdigit() else None
 
 
 def _json(value: Any) -> bytes:

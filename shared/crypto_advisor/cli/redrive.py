@@ -20,13 +20,16 @@ is claimed in the notification log before it is sent, so a record that went
 through before it was parked (or a batch replayed twice) stores and sends
 nothing more. A batch whose every record now succeeds is moved under
 ``redriven/`` (kept, out of the way); one with records that fail again stays
-where it is, and the line says which. An object under the prefix that is not
-a batch it can read (no ``payload``: written by an SQS or SNS destination, or
-by hand) is named with why, left where it is, and skipped: it never stops the
-others' replay. Then the notices of the batches no longer waiting are deleted
-from AnalyzeFailureQueue and NotifyFailureQueue, so their alarms clear once
-nothing waits. The command exits non-zero when a batch failed again or an
-object was skipped, dry run or not: something still waits that it did not
+where it is, and the line says which. A batch whose invoke the Lambda API
+refuses (throttling, the function deleted, AccessDenied) stays where it is
+too, its line naming the error's code and message, and the next batch is
+tried. An object under the prefix that is not a batch it can read (no
+``payload``: written by an SQS or SNS destination, or by hand) is named with
+why, left where it is, and skipped: it never stops the others' replay. Then
+the notices of the batches no longer waiting are deleted from
+AnalyzeFailureQueue and NotifyFailureQueue, so their alarms clear once nothing
+waits. The command exits non-zero when a batch failed again, was refused, or
+an object was skipped, dry run or not: something still waits that it did not
 replay.
 
 What replaying cannot change: an alert is decided by its candle's time, so a
@@ -43,7 +46,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:
     from crypto_advisor.local.runtime import LocalRuntime
@@ -101,13 +104,17 @@ class Replayed:
     failed: tuple[str, ...] = ()
     #: the function raised: the whole batch failed again
     error: str | None = None
+    #: the Lambda API refused the invoke (throttled, the function gone, access denied): the function never ran
+    refused: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.failed and self.error is None
+        return not self.failed and self.error is None and self.refused is None
 
     def line(self) -> str:
         where = f"{self.batch.function}, {self.batch.records} record(s) parked {self.batch.parked_at}"
+        if self.refused is not None:
+            return f"not replayed, the invoke was refused ({self.refused}); left in place: {self.batch.key} [{where}]"
         if self.error is not None:
             return f"failed again ({self.error}); left in place: {self.batch.key} [{where}]"
         if self.failed:
@@ -205,11 +212,19 @@ class Redrive:
         return parse_batch(key, self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read())
 
     def replay(self, batch: ParkedBatch) -> Replayed:
-        """Invoke the batch's function with its event; a batch that went through is moved under ``redriven/``."""
+        """Invoke the batch's function with its event; a batch that went through is moved under ``redriven/``.
+
+        An invoke the Lambda API refuses (throttled, the function deleted,
+        AccessDenied) leaves the batch in place, not replayed, with the error's
+        code and message: the other batches are still tried, and the command
+        exits non-zero.
+        """
         try:
             answer = self._invoke(batch.function_arn, batch.event)
         except FunctionFailed as exc:
             return Replayed(batch, error=str(exc) or type(exc).__name__)
+        except (ClientError, BotoCoreError) as exc:
+            return Replayed(batch, refused=_refusal(exc))
         failed = tuple(str(f.get("itemIdentifier")) for f in (answer or {}).get("batchItemFailures", []))
         if failed:
             return Replayed(batch, failed=failed)
@@ -249,6 +264,14 @@ class Redrive:
         except (ValueError, KeyError, TypeError):
             pass
         return None
+
+
+def _refusal(exc: ClientError | BotoCoreError) -> str:
+    """``TooManyRequestsException: Rate exceeded``: the API's error code and message (botocore's text otherwise)."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', 'unknown error')}: {error.get('Message', '')}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc}"
 
 
 def function_name(arn: str) -> str:

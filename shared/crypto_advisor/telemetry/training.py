@@ -20,6 +20,10 @@ def record(report: TrainingReport) -> None:
                 segments=item.segments,
                 first_ts=item.first_ts,
             )
+        if item.prune_error is not None:
+            logger.warning("old model versions not deleted", series=item.series, reason=item.prune_error)
+        elif item.pruned:
+            logger.info("old model versions deleted", series=item.series, versions=len(item.pruned))
         if item.status == "failed":
             logger.error("series training failed", series=item.series, error=item.error, kind=item.error_kind)
         elif item.status != "trained":

@@ -121,6 +121,10 @@ class SeriesTraining:
     current_losses: dict[str, float | None] | None = None
     error: str | None = None
     error_kind: str | None = None
+    #: Old model versions this run deleted (:meth:`~crypto_advisor.training.ports.ModelStorePort.prune_versions`).
+    pruned: list[str] = field(default_factory=list)
+    #: Why old versions could not be deleted (the series is still trained; the next run tries again).
+    prune_error: str | None = None
 
     @property
     def verdicts(self) -> dict[str, str]:
@@ -147,6 +151,8 @@ class SeriesTraining:
             "pointer_reason": self.pointer_reason,
             "error": self.error,
             "error_kind": self.error_kind,
+            "pruned": len(self.pruned),
+            "prune_error": self.prune_error,
         }
 
 
@@ -256,6 +262,22 @@ def _train_one(
     if move:
         ports.models.move_latest(series, version)
     item.pointer, item.pointer_reason = ("moved" if move else "kept"), reason
+    _prune_old_versions(series, item, keep=version.version, now_ms=now_ms, ports=ports)
+
+
+def _prune_old_versions(series: Series, item: SeriesTraining, *, keep: str, now_ms: int, ports: Ports) -> None:
+    """Delete the series' model versions past the store's retention, after the gate (the served one and ``keep``,
+    the new one, stay); ``item`` records what went, or why nothing could.
+
+    Best effort: the new version is written and, if the gate moved the
+    pointer, served; a version left behind costs storage, not a forecast. So a
+    failure is reported (``prune_error``, logged by the telemetry) and the
+    series stays trained; the next run tries again.
+    """
+    try:
+        item.pruned = ports.models.prune_versions(series, keep=keep, now_ms=now_ms)
+    except StorageError as exc:
+        item.prune_error = str(exc)
 
 
 def replay_with_bar(series: Series, candles: Sequence[Candle], rules: Sequence[Rule], policy: AlertPolicy) -> dict:

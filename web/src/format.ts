@@ -59,15 +59,27 @@ export function seriesTimeframe(key: string): string | undefined {
 /** A market scan's candles: one close an hour (SCAN_TIMEFRAME, shared/crypto_advisor/contracts/market_scan.py). */
 const SCAN_TIMEFRAME = "1h";
 
+/** A market email's or a market scan's key, as the notification log spells it (market#1h) or an alert id (market:1h). */
+const LOG_KEY = /^(market|scan)[#:]([^#:]+)$/;
+
 /**
  * The timeframe of an alert decision's key, so its candle can be shown as the email names it: a series key's own,
  * a market email's (market#1h, or market:1h as an alert id spells it) after the separator, a market scan's
  * (scan#USD) the scan's hourly candles; undefined for another key (candleTime then labels the open time).
  */
 export function alertTimeframe(key: string): string | undefined {
-  const log = /^(market|scan)[#:]([^#:]+)$/.exec(key);
+  const log = LOG_KEY.exec(key);
   if (!log) return seriesTimeframe(key);
   return log[1] === "market" ? log[2] : SCAN_TIMEFRAME;
+}
+
+/**
+ * An alert decision's key as every page names it: a series by its pair (seriesLabel), a market email by its
+ * timeframe ("market (1h)"), a market scan by its quote ("scan (USD)"), in either spelling of their keys.
+ */
+export function alertKeyLabel(key: string): string {
+  const log = LOG_KEY.exec(key);
+  return log ? `${log[1]} (${log[2]})` : seriesLabel(key);
 }
 
 /** A series key (kraken:BTC-USD:1h) as people write it: BTC/USD 1h · kraken. */

@@ -10,6 +10,8 @@ export interface LastAlert {
   status: DecisionStatus;
   subject: string | null;
   rules: string[];
+  /** the candle's timeframe (its series' or the market email's), to name its close */
+  timeframe?: string | null;
 }
 
 export interface ModelVerdict {
@@ -40,6 +42,10 @@ export interface SeriesRow {
   last_alert: LastAlert | null;
   verdicts: ModelVerdict[];
   error: string | null;
+  /** the newest candle closed more than 2 timeframes before the answer: the feed stopped (healthy is false) */
+  stale?: boolean;
+  /** why the newest signal's data was unhealthy, in the analysis' words */
+  health_reasons?: string[];
 }
 
 export interface Correlation {
@@ -85,6 +91,9 @@ export interface Indicators {
   macd: Record<string, LinePoint[]>;
 }
 
+/** What became of a firing (answers.py's FiringOutcome). */
+export type FiringOutcome = "emailed" | "left_out" | "held_back" | "suppressed" | "undecided";
+
 export interface Marker {
   ts: number;
   kind: "firing" | "email";
@@ -93,6 +102,12 @@ export interface Marker {
   severity: number | null;
   text: string;
   suppressed: boolean;
+  /** the notification log's status for the marker's candle; null: no decision recorded */
+  status?: DecisionStatus | null;
+  /** what became of a firing; null on an email */
+  outcome?: FiringOutcome | null;
+  /** held_back: the log's reason (cooldown, in_market_email, below_threshold, ...) */
+  reason?: string | null;
 }
 
 export interface Prediction {
@@ -158,6 +173,15 @@ export interface SeriesDetail {
   live_records: LiveRecord[];
   news: { mood: string; articles: NewsArticle[] };
   notes: string[];
+  /** the newest data's health: stale (the feed stopped) and the newest signal's reasons */
+  health?: DataHealth;
+}
+
+/** A series' data health, on the overview's row (stale, health_reasons) and the series page (health) alike. */
+export interface DataHealth {
+  healthy: boolean | null;
+  stale: boolean;
+  reasons: string[];
 }
 
 export interface AlertDecision {
@@ -176,6 +200,9 @@ export interface AlertDecision {
 export interface AlertPage {
   alerts: AlertDecision[];
   cursor: string | null;
+  /** what the Series and Rule filters offer, whatever page is loaded: the watched series, the market emails' and
+   * scans' keys (market#1h, scan#USD), the built-in rules and the watchlist's conditions */
+  filters: { series: string[]; rules: string[] };
 }
 
 export interface EmailAnswer {
@@ -221,10 +248,25 @@ export interface WatchedSeries {
   timeframe: string;
   name: string | null;
   rules: string[];
+  /** the series' own alerts.recipients where they differ from the top level's; null: it follows the top level */
+  recipients: string[] | null;
+  /** whom the series' alerts go to */
+  effective_recipients: string[];
 }
 
+/** Where the alerts' recipients come from: the watchlist's list, else the stack's parameter, else nobody. */
+export type RecipientsFrom = "alerts.recipients" | "RecipientEmails" | "none";
+
 export interface SettingsAnswer {
-  alerts: { recipients: string[]; min_severity: number; cooldown: string; max_per_week: number | null };
+  alerts: {
+    recipients: string[];
+    /** whom the alerts really go to: the watchlist's recipients, else the stack's RecipientEmails */
+    effective_recipients: string[];
+    recipients_from: RecipientsFrom;
+    min_severity: number;
+    cooldown: string;
+    max_per_week: number | null;
+  };
   digest: { enabled: boolean; time: string; timezone: string };
   series: WatchedSeries[];
   mutes: MuteEntry[];
@@ -239,4 +281,8 @@ export interface ChangeEntry {
   kind: string;
   summary: string;
   detail: Record<string, unknown>;
+}
+
+export interface ChangeHistory {
+  changes: ChangeEntry[];
 }

@@ -235,9 +235,27 @@ class AlertDecision(_Answer):
     decided_at: int | None = None
 
 
+class AlertFilters(_Answer):
+    """What the Alerts page's Series and Rule filters offer, whatever page of decisions is loaded: read from the
+    watchlist the list is read with, so the page needs no second request (GET /settings) to offer them."""
+
+    series: list[str] = Field(
+        default_factory=list,
+        description="every watched series' key, then the market emails' keys of their timeframes (market#1h) and the"
+        " market scans' (scan#USD)",
+    )
+    rules: list[str] = Field(
+        default_factory=list,
+        description="every built-in rule's id, then the watchlist's conditions' (condition:<name>)",
+    )
+
+
 class AlertPage(_Answer):
     alerts: list[AlertDecision]
     cursor: str | None = Field(default=None, description="pass as ?cursor= for the next (older) page; null at the end")
+    filters: AlertFilters = Field(
+        default_factory=AlertFilters, description="the keys and rules the list can be filtered by"
+    )
 
 
 class EmailAnswer(_Answer):

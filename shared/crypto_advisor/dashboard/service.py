@@ -18,6 +18,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from crypto_advisor.analysis.rule_titles import TITLES
 from crypto_advisor.contracts.alerts import is_market_key, market_log_key
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.decisions import EMAILED, Decision
@@ -28,6 +29,7 @@ from crypto_advisor.contracts.units import DAY_MS, MINUTE_MS, WEEK_MS
 from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist
 from crypto_advisor.dashboard.alert_history import history, parse_alert_id
 from crypto_advisor.dashboard.answers import (
+    AlertFilters,
     AlertPage,
     EmailAnswer,
     MarketState,
@@ -281,7 +283,8 @@ class Dashboard:
             keys = [series] if series in scans or series in markets else [self._watched(series, watchlist).series.key]
         else:
             keys = [w.series.key for w in watchlist] + markets + scans
-        return history(self.decisions, keys, limit=limit, cursor=cursor, rule=rule, reason=reason)
+        page = history(self.decisions, keys, limit=limit, cursor=cursor, rule=rule, reason=reason)
+        return page.model_copy(update={"filters": _alert_filters(watchlist, markets + scans)})
 
     def email(self, alert_id: str) -> EmailAnswer:
         """The alert's email as it was sent (archived: one S3 read, every time, so a message archived after a first
@@ -361,6 +364,16 @@ class Dashboard:
         if watched is None:
             raise NotFoundError(f"series {key!r} is not in the watchlist")
         return watched
+
+
+def _alert_filters(watchlist: Watchlist, log_keys: Sequence[str]) -> AlertFilters:
+    """What the alerts list can be filtered by, as Settings names it: the watched series and the market emails' and
+    scans' ``log_keys``; the built-in rules and each watched series' conditions (a top-level one once)."""
+    conditions = dict.fromkeys(c.rule_id for w in watchlist for c in w.conditions)
+    return AlertFilters(
+        series=[w.series.key for w in watchlist] + list(log_keys),
+        rules=sorted(TITLES) + list(conditions),
+    )
 
 
 def _signal_ts(signal: Signal | StorageError | None) -> int | str | None:

@@ -211,6 +211,10 @@ class Steering:
                     "timeframe": w.series.timeframe,
                     "name": w.coin_name,
                     "rules": sorted(TITLES) + [c.rule_id for c in w.conditions],
+                    # A series' own ``alerts.recipients`` replace the top level's for its alerts: without them the
+                    # page would name only the top level's, and one series' alerts going elsewhere would not show.
+                    "recipients": list(w.alerts.recipients) if w.alerts.recipients != policy.recipients else None,
+                    "effective_recipients": list(recipients_in_effect(w.alerts.recipients, default_recipients)[0]),
                 }
                 for w in watchlist
             ],

@@ -5,19 +5,13 @@
 
 import { get } from "../api";
 import { badge, h, replace, section, table } from "../dom";
-import { alertTimeframe, candleTime, seriesLabel } from "../format";
-import type { AlertDecision, AlertPage, DecisionStatus, SettingsAnswer } from "../types";
+import { alertKeyLabel, alertTimeframe, candleTime } from "../format";
+import type { AlertDecision, AlertPage, DecisionStatus } from "../types";
 
 const FILTERS = ["series", "rule", "reason"] as const;
 
 /** The statuses with an email to open (the server's EMAILED): sent, or claimed and so possibly sent. */
 const EMAILED: ReadonlySet<DecisionStatus> = new Set<DecisionStatus>(["sent", "sending", "unknown"]);
-
-/** A decision's key as the list names it: a series by its pair, a market email by its timeframe, a scan by its quote. */
-function keyLabel(key: string): string {
-  const log = /^(market|scan)#(.+)$/.exec(key);
-  return log ? `${log[1]} (${log[2]})` : seriesLabel(key);
-}
 
 /** The email's link, or for a decision that sent none why not: its link would only say "no email". */
 function emailCell(a: AlertDecision): HTMLElement {
@@ -28,7 +22,7 @@ function emailCell(a: AlertDecision): HTMLElement {
 function row(a: AlertDecision): HTMLElement[] {
   return [
     h("span", { class: "candle" }, candleTime(a.candle_ts, alertTimeframe(a.series))),
-    h("span", null, keyLabel(a.series)),
+    h("span", null, alertKeyLabel(a.series)),
     badge(a.status, a.status),
     h("span", { class: "reason" }, a.reason ?? "", a.detail ? h("div", { class: "muted small" }, a.detail) : null),
     h("span", null, a.rules.join(", ")),
@@ -37,15 +31,14 @@ function row(a: AlertDecision): HTMLElement[] {
 }
 
 /**
- * What the Series and Rule filters offer: the watchlist's series, the market emails of their timeframes and their
- * rules (the Settings answer), whatever page of decisions is loaded; the listed decisions add the scans' keys
- * (``scan#USD``, in no other answer). A market decision's ``rules`` are the coins it covered, no rule to filter by.
+ * What the Series and Rule filters offer: what the answer says the list can be filtered by (the watched series, the
+ * market emails' and scans' keys, the rules), whatever page of decisions is loaded, and the listed decisions' own
+ * (a series since removed). A market decision's ``rules`` are the coins it covered, no rule to filter by.
  */
-function choices(settings: SettingsAnswer | null, alerts: AlertDecision[]): { series: string[]; rules: string[] } {
-  const watched = settings?.series ?? [];
+function choices(page: AlertPage, alerts: AlertDecision[]): { series: string[]; rules: string[] } {
   return {
-    series: [...watched.map((w) => w.key), ...watched.map((w) => `market#${w.timeframe}`), ...alerts.map((a) => a.series)],
-    rules: [...watched.flatMap((w) => w.rules), ...alerts.flatMap((a) => (a.kind === "market" ? [] : a.rules))],
+    series: [...page.filters.series, ...alerts.map((a) => a.series)],
+    rules: [...page.filters.rules, ...alerts.flatMap((a) => (a.kind === "market" ? [] : a.rules))],
   };
 }
 
@@ -57,19 +50,11 @@ function options(values: Iterable<string>, selected: string, label: (v: string) 
 export async function renderAlerts(view: HTMLElement, query: URLSearchParams): Promise<void> {
   const params = new URLSearchParams();
   for (const f of FILTERS) if (query.get(f)) params.set(f, query.get(f) ?? "");
-  // the settings only name the filters' choices: without them the list still shows, its filters offer what it lists
-  let unread = "";
-  const [page, settings] = await Promise.all([
-    get<AlertPage>(`/alerts${params.size ? `?${params}` : ""}`),
-    get<SettingsAnswer>("/settings").catch((error: Error) => {
-      unread = error.message;
-      return null;
-    }),
-  ]);
+  const page = await get<AlertPage>(`/alerts${params.size ? `?${params}` : ""}`);
   const alerts = [...page.alerts];
 
-  const offered = choices(settings, alerts);
-  const series = h("select", { name: "series", id: "filter-series" }, options(offered.series, query.get("series") ?? "", keyLabel));
+  const offered = choices(page, alerts);
+  const series = h("select", { name: "series", id: "filter-series" }, options(offered.series, query.get("series") ?? "", alertKeyLabel));
   const rule = h("select", { name: "rule", id: "filter-rule" }, options(offered.rules, query.get("rule") ?? ""));
   const reason = h("select", { name: "reason", id: "filter-reason" }, options(alerts.flatMap((a) => (a.reason ? [a.reason] : [])), query.get("reason") ?? ""));
   const form = h(
@@ -78,7 +63,6 @@ export async function renderAlerts(view: HTMLElement, query: URLSearchParams): P
     h("label", null, "Series", series),
     h("label", null, "Rule", rule),
     h("label", null, "Reason", reason),
-    unread ? h("p", { class: "muted small" }, `The filters offer only the listed decisions' series and rules: the settings could not be read (${unread}).`) : null,
   );
   form.addEventListener("change", () => {
     const next = new URLSearchParams();

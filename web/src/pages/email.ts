@@ -7,7 +7,7 @@
 
 import { get, pathPart } from "../api";
 import { badge, h, replace, section } from "../dom";
-import { alertTimeframe, candleTime, seriesLabel } from "../format";
+import { alertKeyLabel, alertTimeframe, candleTime } from "../format";
 import type { EmailAnswer } from "../types";
 
 const DROP = "script, iframe, frame, object, embed, form, link, meta, base, template";
@@ -91,7 +91,7 @@ export async function renderEmail(view: HTMLElement, id: string): Promise<void> 
       "p",
       { class: "muted small" },
       badge(email.status, email.status),
-      ` ${/^market[:#]/.test(key) ? "market email" : seriesLabel(key)} · candle ${ts ? candleTime(Number(ts), alertTimeframe(key)) : "?"} · ${email.source}: ${email.note}`,
+      ` ${alertKeyLabel(key)} · candle ${ts ? candleTime(Number(ts), alertTimeframe(key)) : "?"} · ${email.source}: ${email.note}`,
     ),
     section("The email", toggle, host, text),
   );

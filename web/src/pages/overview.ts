@@ -4,21 +4,8 @@
 import { get } from "../api";
 import { badge, h, replace, section, table } from "../dom";
 import { candleTime, heat, num, pct, price, seriesLabel, trendClass, utc } from "../format";
+import { dataWarnings, NO_CANDLE_WHY } from "../health";
 import type { Correlation, LastAlert, MarketState, Overview, SeriesRow } from "../types";
-
-// answers.py's fields this page reads that types.ts does not list yet.
-declare module "../types" {
-  interface LastAlert {
-    /** the candle's timeframe (its series' or the market email's), to name its close */
-    timeframe?: string | null;
-  }
-  interface SeriesRow {
-    /** the newest candle closed more than 2 timeframes before the answer: the feed stopped (healthy is false) */
-    stale?: boolean;
-    /** why the newest signal's data was unhealthy, in the analysis' words */
-    health_reasons?: string[];
-  }
-}
 
 const seriesHref = (key: string): string => `#/series/${encodeURIComponent(key)}`;
 
@@ -38,27 +25,13 @@ function lastAlert(alert: LastAlert | null, key: string, timeframe: string): HTM
   );
 }
 
-/** Why a series has no candle: nothing the dashboard may read records an ingest's failure (only its logs do). */
-export const NO_CANDLE_WHY = "check the ingest logs";
-
 /**
- * What a reader must know before trusting a series' figures: that its feed stopped (stale: no candle since its
- * newest), and why its newest signal found the data unhealthy. Shared by the overview's row and the series page.
+ * One signal per row that its figures cannot be trusted: the warning lines (stale since its newest candle, the
+ * data's reasons), which say what and since when; a bare "data unhealthy" badge only where no line says why.
  */
-export function dataWarnings(
-  lastTs: number | null,
-  timeframe: string,
-  health: { stale?: boolean; reasons?: string[] },
-): HTMLElement[] {
-  const out: HTMLElement[] = [];
-  if (health.stale && lastTs !== null) {
-    out.push(h("div", { class: "error small stale" }, `stale: no candle since ${candleTime(lastTs, timeframe)}`));
-  }
-  const reasons = health.reasons ?? [];
-  if (reasons.length) {
-    out.push(h("div", { class: "muted small health-reasons", title: reasons.join("\n") }, `unhealthy data: ${reasons.join("; ")}`));
-  }
-  return out;
+function healthSignal(r: SeriesRow): HTMLElement[] {
+  const warnings = dataWarnings(r.last_ts, r.timeframe, { stale: r.stale, reasons: r.health_reasons });
+  return warnings.length || r.healthy !== false ? warnings : [badge("data unhealthy", "suppressed")];
 }
 
 function seriesTable(rows: SeriesRow[]): HTMLElement {
@@ -74,8 +47,7 @@ function seriesTable(rows: SeriesRow[]): HTMLElement {
         !r.error && r.last_ts === null
           ? h("div", { class: "muted small" }, h("span", { class: "no-candles" }, "no candles stored yet"), `: ${NO_CANDLE_WHY}`)
           : null,
-        r.healthy === false ? badge(r.stale ? "stale" : "data unhealthy", "suppressed") : null,
-        dataWarnings(r.last_ts, r.timeframe, { stale: r.stale, reasons: r.health_reasons }),
+        healthSignal(r),
       ),
       h(
         "div",

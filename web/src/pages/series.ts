@@ -6,24 +6,8 @@ import { get, pathPart } from "../api";
 import { drawChart, type DrawnChart } from "../chart";
 import { badge, firstOf, fold, h, replace, section, table } from "../dom";
 import { candleTime, num, price, seriesLabel, utc } from "../format";
-import type { Marker, ModelCard, NewsArticle, SeriesDetail } from "../types";
-import { dataWarnings, NO_CANDLE_WHY } from "./overview";
-
-// answers.py's fields this page reads that types.ts does not list yet.
-declare module "../types" {
-  interface Marker {
-    /** the notification log's status for the marker's candle; null: no decision recorded */
-    status?: DecisionStatus | null;
-    /** what became of a firing (answers.py's FiringOutcome); null on an email */
-    outcome?: "emailed" | "left_out" | "held_back" | "suppressed" | "undecided" | null;
-    /** held_back: the log's reason (cooldown, in_market_email, below_threshold, ...) */
-    reason?: string | null;
-  }
-  interface SeriesDetail {
-    /** the newest data's health: stale (the feed stopped) and the newest signal's reasons */
-    health?: { healthy: boolean | null; stale: boolean; reasons: string[] };
-  }
-}
+import { dataWarnings, NO_CANDLE_WHY } from "../health";
+import type { DataHealth, Marker, ModelCard, NewsArticle, SeriesDetail } from "../types";
 
 let drawn: DrawnChart | null = null;
 
@@ -107,7 +91,7 @@ function article(a: NewsArticle): HTMLElement {
 export async function renderSeries(view: HTMLElement, key: string): Promise<void> {
   const detail = await get<SeriesDetail>(`/series/${pathPart(key)}`);
   const last = detail.candles[detail.candles.length - 1];
-  const health = detail.health ?? { healthy: null, stale: false, reasons: [] };
+  const health: DataHealth = detail.health ?? { healthy: null, stale: false, reasons: [] };
   const chartBox = h("div", { class: "chart", id: "chart", role: "img", "aria-label": `Candlestick chart of ${seriesLabel(key)}` });
   const firings = detail.markers.filter((m) => m.kind === "firing");
   const emails = detail.markers.filter((m) => m.kind === "email");

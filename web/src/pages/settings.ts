@@ -8,7 +8,7 @@
 import { call, get, pathPart } from "../api";
 import { badge, h, replace, section, table } from "../dom";
 import { seriesLabel, utc } from "../format";
-import type { ChangeEntry, SettingsAnswer, WatchedSeries } from "../types";
+import type { ChangeEntry, ChangeHistory, RecipientsFrom, SettingsAnswer, WatchedSeries } from "../types";
 
 type Rerender = () => Promise<void>;
 
@@ -51,13 +51,7 @@ function actionButton(text: string, act: () => Promise<unknown>, rerender: Reren
 
 const labelled = (text: string, control: HTMLElement): HTMLElement => h("label", null, text, control);
 
-/** Whom the alerts go to and why, as GET /settings answers it (the watchlist's list, else the stack's parameter). */
-interface RecipientsInEffect {
-  effective_recipients: string[];
-  recipients_from: "alerts.recipients" | "RecipientEmails" | "none";
-}
-
-const RECIPIENTS_FROM: Record<RecipientsInEffect["recipients_from"], string> = {
+const RECIPIENTS_FROM: Record<RecipientsFrom, string> = {
   "alerts.recipients": "the watchlist's alerts.recipients",
   RecipientEmails: "the stack's RecipientEmails; set alerts.recipients to change",
   none: "no alert email goes out: set alerts.recipients, or the stack's RecipientEmails",
@@ -65,9 +59,29 @@ const RECIPIENTS_FROM: Record<RecipientsInEffect["recipients_from"], string> = {
 
 /** "Recipients: a@example.com (the stack's RecipientEmails; ...)": who really gets the alerts, not only the watchlist's list. */
 function recipients(s: SettingsAnswer): HTMLElement {
-  const alerts = s.alerts as SettingsAnswer["alerts"] & RecipientsInEffect;
-  const who = alerts.effective_recipients.join(", ") || "none";
-  return h("p", { class: "muted small", id: "recipients" }, `Recipients: ${who} (${RECIPIENTS_FROM[alerts.recipients_from]})`);
+  const who = s.alerts.effective_recipients.join(", ") || "none";
+  return h("p", { class: "muted small", id: "recipients" }, `Recipients: ${who} (${RECIPIENTS_FROM[s.alerts.recipients_from]})`);
+}
+
+/**
+ * Each series whose own alerts.recipients override the list above, and whom its alerts go to instead (an empty list
+ * of its own sends them to the stack's RecipientEmails, as the notifier does); nothing when no series overrides it.
+ */
+function seriesRecipients(s: SettingsAnswer): HTMLElement | null {
+  const own = s.series.filter((w) => w.recipients !== null);
+  if (!own.length) return null;
+  return h(
+    "ul",
+    { class: "plain small", id: "series-recipients" },
+    own.map((w) =>
+      h(
+        "li",
+        { "data-key": w.key },
+        `${seriesLabel(w.key)}: ${w.effective_recipients.join(", ") || "none"} `,
+        h("span", { class: "muted" }, w.recipients?.length ? "(its own alerts.recipients)" : "(its own alerts.recipients are empty: the stack's RecipientEmails)"),
+      ),
+    ),
+  );
 }
 
 function policy(s: SettingsAnswer, rerender: Rerender): HTMLElement {
@@ -81,6 +95,7 @@ function policy(s: SettingsAnswer, rerender: Rerender): HTMLElement {
     "div",
     null,
     recipients(s),
+    seriesRecipients(s),
     form(
       "policy-form",
       [
@@ -215,7 +230,7 @@ function history(changes: ChangeEntry[]): HTMLElement {
 
 export async function renderSettings(view: HTMLElement): Promise<void> {
   const rerender = (): Promise<void> => renderSettings(view);
-  const [settings, changes] = await Promise.all([get<SettingsAnswer>("/settings"), get<{ changes: ChangeEntry[] }>("/settings/history?limit=100")]);
+  const [settings, changes] = await Promise.all([get<SettingsAnswer>("/settings"), get<ChangeHistory>("/settings/history?limit=100")]);
   replace(
     view,
     h("h1", null, "Settings"),

@@ -61,6 +61,10 @@ def format_report(report: dict[str, Any]) -> str:
     lines.append(f"  rule records quoted in the emails (out of sample, 24 candles): {quoted}")
     suppressed = ", ".join(f"{reason} {n:,}" for reason, n in report["suppressed"].items())
     lines.append(f"  held back: {suppressed}")
+    if (over := report.get("over_budget")) is not None:
+        lines.append(
+            f"  sent over a spent weekly budget (a capped record beyond each of the week's alerts): {over['emails']:,}"
+        )
     bar = report["bar"]
     if bar["calibrations"]:
         lines.append(

@@ -77,6 +77,10 @@ class Email:
     direction: str
     rarity: str
     rules: tuple[str, ...]
+    #: the size of its candle's move in sigmas (:func:`~crypto_advisor.analysis.alert_budget.move_size`); None: unknown
+    move_sigma: float | None = None
+    #: sent over the spent weekly cap, as the live policy's :class:`~crypto_advisor.notify.policy.Send` says
+    over_budget: bool = False
 
 
 @dataclass
@@ -142,7 +146,8 @@ def decide_over(
         )
         if isinstance(decision, Send):
             headline = headline_order(decision.firings)[0]
-            sends.append(decision.as_sent(signal))
+            sent = decision.as_sent(signal)
+            sends.append(sent)
             sim.emails.append(
                 Email(
                     ts=ts,
@@ -151,6 +156,8 @@ def decide_over(
                     direction=headline.direction,
                     rarity=headline.rarity.words if headline.rarity is not None else "",
                     rules=decision.rules,
+                    move_sigma=sent.move_sigma,
+                    over_budget=decision.over_budget is not None,
                 )
             )
         else:
@@ -359,6 +366,33 @@ def repeats(emails: Sequence[Email]) -> dict[str, int]:
     return {f"{h}h": sum(1 for gap in gaps if gap < h * HOUR_MS) for h in REPEAT_WITHIN_HOURS}
 
 
+def _iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts / 1000, tz=UTC).isoformat()
+
+
+def _sigma(email: Email) -> float | None:
+    return None if email.move_sigma is None else round(email.move_sigma, 2)
+
+
+def over_budget(emails: Sequence[Email], *, examples: int = 5) -> dict[str, Any]:
+    """The emails sent over the spent weekly cap (the policy's over-budget test): how many, and the first
+    ``examples`` with their move and the week's emails before them (what each was rarer than)."""
+    over = [e for e in emails if e.over_budget]
+    shown = []
+    for email in over[:examples]:
+        week = [e for e in emails if email.ts - WEEK_MS < e.ts < email.ts]
+        shown.append(
+            {
+                "at": _iso(email.ts),
+                "rule": email.headline_rule,
+                "rarity": email.rarity,
+                "move_sigma": _sigma(email),
+                "week": [{"at": _iso(e.ts), "rule": e.headline_rule, "move_sigma": _sigma(e)} for e in week],
+            }
+        )
+    return {"emails": len(over), "examples": shown}
+
+
 def measure(sim: Simulation) -> dict[str, Any]:
     """The figures ``make alert-quality`` reports and writes as JSON (keys documented in the README)."""
     if not sim.analysed:
@@ -385,6 +419,7 @@ def measure(sim: Simulation) -> dict[str, Any]:
         "emails_per_day_max": max(counts),
         "days_without_alert_share": round(sum(1 for c in counts if c == 0) / len(counts), 4),
         "repeats": repeats(sim.emails),
+        "over_budget": over_budget(sim.emails),
         "digests": len(days),
         "headline": {
             "rules": dict(headlines.most_common()),

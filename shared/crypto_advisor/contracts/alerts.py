@@ -60,6 +60,18 @@ class SentAlert:
 
 
 @dataclass(frozen=True)
+class OverBudget:
+    """An alert emailed although the series' weekly cap was spent: its move was rarer than every alert of the seven
+    days before (:func:`~crypto_advisor.analysis.alert_budget.over_budget`). The email says so, with these figures,
+    so that a user who set "a few emails a week" sees why this one came anyway."""
+
+    #: this email's place among the series' alerts of the seven days up to it (the cap's count, plus this one)
+    nth: int
+    #: the series' weekly cap (:attr:`~crypto_advisor.contracts.watchlist.AlertPolicy.weekly_cap`)
+    cap: int
+
+
+@dataclass(frozen=True)
 class Claim:
     """The right to send the email of one candle, held until marked sent or released."""
 

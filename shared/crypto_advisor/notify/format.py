@@ -26,6 +26,7 @@ from crypto_advisor.analysis.edge_verdicts import EDGE, TOO_FEW, WORSE
 from crypto_advisor.analysis.firing import SEVERITY_NAMES
 from crypto_advisor.analysis.firing_strength import stronger_than
 from crypto_advisor.analysis.rule_titles import title_of
+from crypto_advisor.contracts.alerts import OverBudget
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.news import Headline, NewsDigest, is_web_url
 from crypto_advisor.contracts.signal import FiringRecord
@@ -113,6 +114,12 @@ def duration(ms: int) -> str:
             count = ms // unit_ms
             return f"{count} {name}{'' if count == 1 else 's'}"
     return f"{ms / 1000:g} seconds"
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``21st``."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
 
 
 def count(n: int, noun: str) -> str:
@@ -264,9 +271,20 @@ def subject(view: AlertView) -> str:
 def _intro(view: AlertView, fired: int) -> str:
     closed = utc(view.signal.candle_ts + view.series.timeframe_ms)
     what = "Nothing fired" if fired == 0 else f"{count(fired, 'rule')} fired"
-    return (
+    said = (
         f"{what} on the {view.series.pair} {view.series.timeframe} candle that closed at {closed} "
         f"({view.series.source}), close {price(view.signal.close)} {view.series.quote}."
+    )
+    over = over_budget_line(view.series.pair, view.over_budget) if view.over_budget is not None else None
+    return f"{said} {over}" if over else said
+
+
+def over_budget_line(pair: str, over: OverBudget) -> str:
+    """Why an alert came although the series' weekly budget was spent: ``Your 4th ETH/USD alert in 7 days, over the
+    weekly budget of 3: this move is more unusual than each of them.`` (the policy's over-budget test)."""
+    return (
+        f"Your {ordinal(over.nth)} {pair} alert in 7 days, over the weekly budget of {over.cap}: "
+        "this move is more unusual than each of them."
     )
 
 

@@ -45,8 +45,21 @@ exactly one recorded reason:
    too, with that candle's rarest firing and move; it named none of the
    coin's rules and spends none of its weekly budget.
 8. ``budget_spent``: the series already sent ``weekly_cap`` emails in the
-   seven days before this candle (the hard cap under the calibrated bar, for a
-   market that turns wilder than its history).
+   seven days before this candle (the cap under the calibrated bar, for a
+   market that turns wilder than its history). Market emails are not counted
+   (they spend none of the budget). One firing passes a spent cap: a capped
+   record (as long as the analysis window can show) rarer than every alert of
+   those seven days (:func:`~crypto_advisor.analysis.alert_budget.over_budget`,
+   :meth:`~crypto_advisor.analysis.alert_budget.Rarest.rarer_than` against each:
+   with both capped, a move of at least ``move_needed`` sigmas of the week's
+   largest). The budget is sized on moves like the week's; a stablecoin's 10%
+   depeg after three routine emails is what the user keeps alerts for. An
+   escalating crash can pass more than once (each such email joins the week),
+   the next candles of one slide cannot; an alert that kept no score (the
+   user's conditions only, or logged before scores were kept) cannot be shown
+   to be beaten and keeps the cap. The :class:`Send` carries
+   :class:`~crypto_advisor.contracts.alerts.OverBudget` and the email says why
+   it came; the budget's calibration (``simulate``) applies the same test.
 9. ``no_recipients``: neither the watchlist nor the stack names anyone.
 10. ``unsubscribed``: every recipient unsubscribed (an email's unsubscribe
     link, RFC 8058's one-click POST, or the dashboard); the others still get it.
@@ -72,8 +85,16 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from crypto_advisor.analysis.alert_budget import Rarest, is_capped, move_needed, move_size, rarest, score_of
-from crypto_advisor.contracts.alerts import SentAlert
+from crypto_advisor.analysis.alert_budget import (
+    Rarest,
+    is_capped,
+    move_needed,
+    move_size,
+    over_budget,
+    rarest,
+    score_of,
+)
+from crypto_advisor.contracts.alerts import OverBudget, SentAlert
 from crypto_advisor.contracts.conditions import is_user_condition
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Signal
@@ -105,6 +126,8 @@ class Send:
     recipients: tuple[str, ...]
     #: rules that also fired but were left out because they are in cooldown
     cooled_rules: tuple[str, ...] = ()
+    #: sent although the weekly cap was spent (the week's count with this one, and the cap): the email says why
+    over_budget: OverBudget | None = None
 
     @property
     def rules(self) -> tuple[str, ...]:
@@ -220,8 +243,9 @@ def decide(
     if not listening:
         return Suppress("unsubscribed", f"every recipient unsubscribed: {', '.join(recipients)}", fired)
     recipients = listening
-    cooled = verdict.cooled_rules if isinstance(verdict, Send) else ()
-    return Send(firings=firings, recipients=recipients, cooled_rules=cooled)
+    if isinstance(verdict, Send):
+        return Send(firings, recipients, verdict.cooled_rules, verdict.over_budget)
+    return Send(firings=firings, recipients=recipients)
 
 
 def candle_closed_ms(series: str, candle_ts: int) -> int:
@@ -308,14 +332,21 @@ def _judge(
         rule = max(fresh, key=score_of).rule_id
         return Suppress("cooldown", _no_rarer(*held_by, here, rule, policy.cooldown_ms), fired)
     week = [s for s in sends if not s.market and signal.candle_ts - WEEK_MS < s.candle_ts < signal.candle_ts]
-    if len(week) >= policy.weekly_cap:
+    spent = len(week) >= policy.weekly_cap
+    if spent and not over_budget(here, (_told_by(s) for s in week)):
         return Suppress(
             "budget_spent",
             f"{len(week)} emails in the 7 days before this candle; the cap is {policy.weekly_cap}",
             fired,
         )
     cooled = tuple(sorted({f.rule_id for f in rare if f.rule_id in cooling}))
-    return Send(firings=fresh, recipients=(), cooled_rules=cooled)
+    over = OverBudget(nth=len(week) + 1, cap=policy.weekly_cap) if spent else None
+    return Send(firings=fresh, recipients=(), cooled_rules=cooled, over_budget=over)
+
+
+def _told_by(sent: SentAlert) -> Rarest | None:
+    """What an earlier email carried, as a follow-up or an over-budget firing must beat it; None: it kept no score."""
+    return Rarest(sent.score, sent.capped, sent.move_sigma) if sent.score is not None else None
 
 
 def _not_beaten(
@@ -326,9 +357,9 @@ def _not_beaten(
     when it is rarer than each (one that kept no score holds nothing back)."""
     held: list[tuple[SentAlert, Rarest]] = []
     for sent in recent:
-        if sent.score is None or sent.candle_ts == candle_ts or abs(candle_ts - sent.candle_ts) >= cooldown_ms:
+        told = _told_by(sent)
+        if told is None or sent.candle_ts == candle_ts or abs(candle_ts - sent.candle_ts) >= cooldown_ms:
             continue
-        told = Rarest(sent.score, sent.capped, sent.move_sigma)
         if not here.rarer_than(told):
             held.append((sent, told))
     return max(held, key=lambda pair: (pair[1].score, pair[1].move_sigma or 0.0), default=None)

@@ -745,6 +745,7 @@ class Notifier:
             rule_records=records,
             coin_name=watched.coin_name,
             live_records=live,
+            over_budget=send.over_budget,
         )
         rules = [f.rule_id for f in view.ordered_firings]
 

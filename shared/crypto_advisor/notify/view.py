@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from crypto_advisor.analysis.edge_verdicts import NO_EVIDENCE
+from crypto_advisor.contracts.alerts import OverBudget
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Signal
@@ -117,6 +118,9 @@ class AlertView:
     live_records: Mapping[str, LiveRecord] = field(default_factory=dict)
     #: the recipient's dashboard, mute and unsubscribe links; None: the stack has no dashboard URL
     links: EmailLinks | None = None
+    #: sent over the series' spent weekly cap (the policy's :class:`~crypto_advisor.notify.policy.Send` says so):
+    #: the email says why it came; None: within the budget
+    over_budget: OverBudget | None = None
 
     @property
     def ordered_firings(self) -> tuple[FiringRecord, ...]:

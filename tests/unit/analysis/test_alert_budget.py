@@ -9,11 +9,13 @@ from crypto_advisor.analysis.alert_budget import (
     BUDGET_FILL,
     AlertBar,
     Candidate,
+    Rarest,
     calibrate,
     candidate_of,
     current_bar,
     default_bar,
     floor_candles,
+    over_budget,
     simulate,
 )
 from crypto_advisor.contracts.market_context import MarketContext
@@ -156,3 +158,70 @@ def test_the_live_bar_is_the_stored_one_unless_the_budget_changed_since():
     assert current_bar(None, timeframe_ms=HOUR, max_per_week=3) == default_bar(HOUR, 3)
     with pytest.raises(ValueError, match="alert bar without a numeric score"):
         current_bar({"score": "high"}, timeframe_ms=HOUR, max_per_week=3)
+
+
+# --- over the budget: a capped record rarer than every email of the week passes the spent cap, as live ----------------
+
+#: (hour, rule, score, capped, move sigma): three routine emails spend a week's cap of 3, then a stablecoin's depeg, a
+#: similar candle of its slide past the cooldown, a collapse of another order, and a long but uncapped record.
+WEEK_THEN_DEPEG = [
+    (0, "volume_spike", 400.0, False, 3.0),
+    (30, "rsi_oversold", 719.0, True, 9.6),
+    (80, "bb_breakout", 500.0, False, 4.0),
+    (100, "price_change_1h", 719.0, True, 608.0),
+    (108, "obv_divergence", 719.0, True, 700.0),
+    (116, "fib_cross", 719.0, True, 950.0),
+    (124, "macd_cross", 710.0, False, 2000.0),
+]
+
+
+def test_the_simulation_sends_a_capped_record_rarer_than_every_email_of_the_week_over_the_spent_cap():
+    candidates = [
+        Candidate(hour * HOUR, {rule: score}, frozenset({rule}) if capped else frozenset(), sigma)
+        for hour, rule, score, capped, sigma in WEEK_THEN_DEPEG
+    ]
+    sent = simulate(candidates, 100, cooldown_ms=6 * HOUR, weekly_cap=3)
+    # The depeg and the collapse of another order pass the spent cap; the slide's similar candle and the uncapped
+    # record do not
+    assert [ts // HOUR for ts, _ in sent] == [0, 30, 80, 100, 116]
+
+
+def test_the_simulation_agrees_with_the_live_policy_over_the_budget():
+    from crypto_advisor.contracts.alerts import SentAlert
+    from crypto_advisor.notify.policy import Send, decide
+
+    policy = AlertPolicy(recipients=("me@example.com",), cooldown_ms=6 * HOUR)
+    signals = [
+        signal_of(hour * HOUR, rule, Rarity(score=score, measure="range", words="a record", capped=capped), sigma)
+        for hour, rule, score, capped, sigma in WEEK_THEN_DEPEG
+    ]
+    sends: list[SentAlert] = []
+    for each in signals:
+        decision = decide(each, policy, sends, bar=100)
+        if isinstance(decision, Send):
+            sends.append(decision.as_sent(each))
+    candidates = [c for s in signals if (c := candidate_of(s, policy)) is not None]
+    simulated = simulate(candidates, 100, cooldown_ms=policy.cooldown_ms, weekly_cap=policy.weekly_cap)
+    assert [s.candle_ts for s in sends] == [ts for ts, _ in simulated] == [h * HOUR for h in (0, 30, 80, 100, 116)]
+
+
+def signal_of(ts: int, rule: str, rarity: Rarity, sigma: float) -> Signal:
+    return Signal(
+        series="kraken:USDT-USD:1h",
+        candle_ts=ts,
+        close=0.9,
+        firings=[firing(rule, rarity)],
+        market=MarketContext(move=-0.01, move_sigma=-sigma),
+        health=Health(healthy=True),
+        analyzed_at=ts + HOUR,
+    )
+
+
+def test_a_capped_record_on_a_small_move_does_not_pass_a_spent_cap_after_a_week_of_larger_moves() -> None:
+    """Over the cap, the move is compared with every alert of the week, capped or not: a capped range record on a
+    0.5-sigma candle beats uncapped records on score alone, and emailed over the budget on ETH/USD after quiet weeks."""
+    week = [Rarest(300.0, False, 2.5), Rarest(400.0, False, 1.0), Rarest(500.0, False, 3.0)]
+    assert not over_budget(Rarest(719.0, True, 0.5), week)
+    assert not over_budget(Rarest(719.0, True, 4.4), week)  # 3.0 * 1.5 = 4.5 needed
+    assert over_budget(Rarest(719.0, True, 4.5), week)
+    assert not over_budget(Rarest(719.0, True, None), week)  # a move not measured cannot be shown to be beyond

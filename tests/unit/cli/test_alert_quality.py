@@ -299,3 +299,17 @@ def test_repeats_count_the_emails_that_came_soon_after_the_previous_one():
     emails = [Email(h * 3_600_000, h, "rsi_oversold", "bullish", "", ("rsi_oversold",)) for h in reversed(hours)]
     assert repeats(emails) == {"6h": 3, "24h": 3}
     assert repeats(emails[:1]) == {"6h": 0, "24h": 0}
+
+
+def test_the_report_counts_the_emails_sent_over_the_budget_with_the_weeks_emails_before_them():
+    from crypto_advisor.cli.alert_simulation import Email, over_budget
+
+    hour = 3_600_000
+    week = [Email(h * hour, h, "volume_spike", "neutral", "", ("volume_spike",), move_sigma=3.0) for h in (0, 30, 80)]
+    depeg = Email(100 * hour, 100, "price_change_1h", "bearish", "", ("price_change_1h",), 608.04, over_budget=True)
+    report = over_budget([*week, depeg])
+    assert report["emails"] == 1
+    [example] = report["examples"]
+    assert example["move_sigma"] == 608.04 and example["rule"] == "price_change_1h"
+    assert [e["at"][:13] for e in example["week"]] == ["1970-01-01T00", "1970-01-02T06", "1970-01-04T08"]
+    assert over_budget(week) == {"emails": 0, "examples": []}

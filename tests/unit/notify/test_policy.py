@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from crypto_advisor.contracts.alerts import SentAlert
+from crypto_advisor.contracts.alerts import OverBudget, SentAlert
 from crypto_advisor.contracts.market_context import MarketContext
 from crypto_advisor.contracts.signal import FiringRecord, Health, Rarity, Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy
@@ -409,3 +409,59 @@ def test_one_move_over_six_hours_makes_one_email_and_another_only_when_it_turns_
             history.append(SentAlert(T0 + hour * HOUR, decision.rules, decision.score))
     # Then the first hour and the hour it became more unusual were emailed, nothing between
     assert emailed == [0, 4]
+
+
+# --- over the budget: a move rarer than every alert of the week still emails ------------------------------------------
+
+#: A stablecoin's week: three routine alerts spent the budget of 3 (a capped quiet-candle record among them).
+ROUTINE_WEEK = [
+    SentAlert(T0 - 5 * 24 * HOUR, ("volume_spike",), score=400.0, move_sigma=3.0),
+    SentAlert(T0 - 3 * 24 * HOUR, ("rsi_oversold",), score=719.0, capped=True, move_sigma=9.6),
+    SentAlert(T0 - 24 * HOUR, ("bb_breakout",), score=500.0, move_sigma=4.0),
+]
+
+
+def test_a_depeg_after_a_full_week_is_emailed_over_the_budget_saying_so():
+    # Given the week's cap of 3 spent, when a 10% depeg (608 sigma, "the lowest close in at least 29 days") closes
+    decision = decide(capped("price_change_1h", -608.0), POLICY, ROUTINE_WEEK, bar=100)
+    # Then it is emailed all the same, as the 4th of the week over the cap of 3
+    assert isinstance(decision, Send) and decision.rules == ("price_change_1h",)
+    assert decision.over_budget == OverBudget(nth=4, cap=3)
+    # A send within the budget carries no marker
+    within = decide(capped("price_change_1h", -608.0), POLICY, ROUTINE_WEEK[1:], bar=100)
+    assert isinstance(within, Send) and within.over_budget is None
+
+
+def test_an_escalating_crash_emails_again_over_the_budget_and_a_similar_candle_of_the_slide_does_not():
+    depeg = decide(capped("price_change_1h", -608.0), POLICY, ROUTINE_WEEK, bar=100)
+    assert isinstance(depeg, Send)
+    week = [*ROUTINE_WEEK, depeg.as_sent(capped("price_change_1h", -608.0))]
+    # Eight hours later (past the 6h cooldown) a capped candle of the same slide, not 1.5x the depeg's sigmas
+    later = T0 + 8 * HOUR
+    held = decide(capped("rsi_oversold", -700.0, later), POLICY, week, bar=100)
+    assert isinstance(held, Suppress) and held.reason == "budget_spent"
+    assert held.detail == "4 emails in the 7 days before this candle; the cap is 3"  # the detail as before
+    # A collapse of another order (1.5x the largest of the week's moves, and more) emails again, the 5th
+    again = decide(capped("rsi_oversold", -950.0, later), POLICY, week, bar=100)
+    assert isinstance(again, Send) and again.over_budget == OverBudget(nth=5, cap=3)
+
+
+def test_a_rare_firing_that_is_not_a_capped_record_is_still_held_back_by_a_spent_budget():
+    # Longer than any of the week's records but not capped: the budget was sized on records like it
+    decision = decide(signal(T0, rare("volume_spike", 710)), POLICY, ROUTINE_WEEK, bar=100)
+    assert isinstance(decision, Suppress) and decision.reason == "budget_spent"
+    assert decision.detail == "3 emails in the 7 days before this candle; the cap is 3"
+
+
+def test_an_alert_of_the_week_that_kept_no_score_keeps_the_cap_in_force():
+    # An email of the user's own conditions only, or one logged before scores were kept: it cannot be shown beaten
+    week = [*ROUTINE_WEEK[1:], SentAlert(T0 - 2 * 24 * HOUR, ("condition:dip",))]
+    decision = decide(capped("price_change_1h", -608.0), POLICY, week, bar=100)
+    assert isinstance(decision, Suppress) and decision.reason == "budget_spent"
+
+
+def test_market_emails_still_spend_none_of_the_budget_the_override_is_judged_against():
+    # Two alerts and a market email that covered a larger move: the budget has room, no override is needed
+    covered = SentAlert(T0 - 2 * 24 * HOUR, (), score=719.0, market=True, capped=True, move_sigma=900.0)
+    decision = decide(capped("price_change_1h", -608.0), POLICY, [*ROUTINE_WEEK[1:], covered], bar=100)
+    assert isinstance(decision, Send) and decision.over_budget is None

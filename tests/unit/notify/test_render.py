@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from crypto_advisor.contracts.alerts import OverBudget
 from crypto_advisor.contracts.news import NewsDigest, is_web_url
 from crypto_advisor.contracts.signal import Health
 from crypto_advisor.notify.format import FOOTER, email_content
@@ -136,3 +137,12 @@ def test_an_email_without_candles_has_no_chart_and_says_everything_else(make_vie
 
 def test_the_same_view_renders_the_same_email(make_view):
     assert render_email(make_view()) == render_email(make_view())
+
+
+def test_an_email_sent_over_the_weekly_budget_says_why_in_both_parts(make_view):
+    line = "Your 4th BTC/USD alert in 7 days, over the weekly budget of 3: this move is more unusual than each of them."
+    email = render_email(make_view(over_budget=OverBudget(nth=4, cap=3)))
+    assert line in email.text and line in Page(email.html).text
+    # An email within the budget says nothing of it
+    within = render_email(make_view())
+    assert "weekly budget" not in within.text and "weekly budget" not in Page(within.html).text

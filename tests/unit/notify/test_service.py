@@ -9,12 +9,14 @@ analysis Signal (the ``fired`` fixture of conftest.py).
 
 from __future__ import annotations
 
+import email.policy
 from typing import Any
 
 import pytest
 
 from crypto_advisor.adapters.notification_log import LEASE_MS as LEASE
 from crypto_advisor.analysis.alert_budget import default_bar, score_of
+from crypto_advisor.contracts.alerts import OverBudget
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import DeliveryError, DeliveryUnknownError, StorageError
 from crypto_advisor.contracts.market_context import MarketContext
@@ -188,6 +190,26 @@ def test_a_stablecoins_collapse_after_an_alert_on_a_dip_of_the_same_capped_recor
     # And when at 14:00 the coin collapses 10% (608 sigma), again the lowest close in at least 29 days, it is emailed
     collapse = notifier(parts).notify(capped_at(signal, "price_change_1h", -608.0, hours_before=0), now_ms=NOW)
     assert isinstance(collapse, Sent) and len(parts["mailer"].sent) == 2
+
+
+def test_a_collapse_after_a_weeks_spent_budget_is_emailed_saying_it_came_over_the_budget(parts, signal):
+    # Given three alerts in the week before (the budget of 3 spent): capped dips of a stablecoin's calm, a day apart
+    for days in (3, 2, 1):
+        dip = capped_at(signal, f"rule_{days}", -9.6 - days, hours_before=24 * days)
+        assert isinstance(notifier(parts).notify(dip, now_ms=NOW), Sent)
+    # When the coin collapses 10% (608 sigma), the lowest close in at least 29 days
+    collapse = notifier(parts).notify(capped_at(signal, "price_change_1h", -608.0, hours_before=0), now_ms=NOW)
+    # Then it is emailed anyway, and the email says why it came over the budget
+    assert isinstance(collapse, Sent) and collapse.send.over_budget == OverBudget(nth=4, cap=3)
+    assert parts["render"].views[-1].over_budget == OverBudget(nth=4, cap=3)
+    message = email.message_from_bytes(parts["mailer"].sent[-1][2], policy=email.policy.default)
+    text = message.get_body(("plain",)).get_content()  # type: ignore[attr-defined]
+    assert "Your 4th BTC/USD alert in 7 days, over the weekly budget of 3: this move is more unusual" in text
+    # And the next candle of the slide, no clearly larger move, is held back by the budget as before
+    slide = capped_at(signal, "golden_death_cross", -650.0, hours_before=0)
+    later = slide.model_copy(update={"candle_ts": signal.candle_ts + 7 * HOUR})
+    held = notifier(parts).notify(later, now_ms=NOW)
+    assert isinstance(held, Suppressed) and held.suppress.reason == "budget_spent"
 
 
 def test_an_ses_failure_releases_the_claim_so_the_retry_sends(parts, signal):

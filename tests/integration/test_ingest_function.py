@@ -185,6 +185,6 @@ def test_a_tick_before_the_next_close_does_not_call_the_source(deployed, market)
 
 
 def _watchlist():
-    from crypto_advisor.contracts.watchlist import parse_watchlist
+    from crypto_advisor.contracts.watchlist_file import parse_watchlist
 
     return parse_watchlist(WATCHLIST)

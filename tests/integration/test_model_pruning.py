@@ -23,7 +23,7 @@ from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS
-from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.forecast.bundle_codec import ForecastBundles
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.local.stack import EmbeddedAws

@@ -8,7 +8,7 @@ import pytest
 
 from crypto_advisor.contracts.errors import TransientSourceError
 from crypto_advisor.contracts.market_scan import MarketScan, ScanAnswer, ScanCoin
-from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.ingest.service import Stores, run_ingest
 from tests.fakes.ingest import MemoryArchive, MemoryCandleStore, MemoryStream
 

@@ -9,7 +9,8 @@ import pytest
 
 from crypto_advisor.adapters.coingecko import OHLC_REQUEST
 from crypto_advisor.contracts.series import SOURCE_TIMEFRAMES, Series, SeriesError, normalize_symbol, timeframe_ms
-from crypto_advisor.contracts.watchlist import WatchlistError, parse_watchlist
+from crypto_advisor.contracts.watchlist import WatchlistError
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,8 @@ import textwrap
 import pytest
 
 from crypto_advisor.contracts.units import HOUR_MS
-from crypto_advisor.contracts.watchlist import CONDITION_COOLDOWN_MS, UserCondition, WatchlistError, parse_watchlist
+from crypto_advisor.contracts.watchlist import CONDITION_COOLDOWN_MS, UserCondition, WatchlistError
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 
 EXAMPLE = "rsi_14 crosses below 25 and volume > 3 * volume_sma_20"
 
@@ -81,7 +82,7 @@ def test_a_watchlist_without_conditions_has_none_and_does_not_import_the_parser(
     script = textwrap.dedent(
         """
         import sys
-        from crypto_advisor.contracts.watchlist import parse_watchlist
+        from crypto_advisor.contracts.watchlist_file import parse_watchlist
         watchlist = parse_watchlist("series: [{source: kraken, symbol: BTC/USD}]")
         print(watchlist.series[0].conditions, watchlist.conditions, "lark" in sys.modules)
         """

@@ -17,8 +17,8 @@ from crypto_advisor.contracts.watchlist import (
     WatchedSeries,
     Watchlist,
     WatchlistError,
-    parse_watchlist,
 )
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 
 ORIGIN = "config/watchlist.yaml"
 TIMEFRAMES = ", ".join(TIMEFRAME_MS)

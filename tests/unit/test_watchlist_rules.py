@@ -12,7 +12,8 @@ import pytest
 from crypto_advisor.analysis.rules import RULES_BY_ID, build_rules
 from crypto_advisor.contracts.errors import ConfigError
 from crypto_advisor.contracts.rule_params import RULE_PARAMS
-from crypto_advisor.contracts.watchlist import WatchlistError, parse_watchlist
+from crypto_advisor.contracts.watchlist import WatchlistError
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.wiring.ingest import ingest_deps
 from crypto_advisor.wiring.settings import IngestSettings
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from crypto_advisor.contracts.market_scan import MarketScan, monthly_calls
-from crypto_advisor.contracts.watchlist import SCAN_MAX_PER_WEEK, WatchlistError, parse_watchlist
+from crypto_advisor.contracts.watchlist import SCAN_MAX_PER_WEEK, WatchlistError
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 
 
 def test_a_scan_entry_makes_a_scan_whose_coins_are_found_by_key_with_the_scans_budget():

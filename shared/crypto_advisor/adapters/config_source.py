@@ -10,7 +10,8 @@ from urllib.parse import urlparse
 from botocore.exceptions import BotoCoreError, ClientError
 
 from crypto_advisor.contracts.errors import ConfigError
-from crypto_advisor.contracts.watchlist import Watchlist, WatchlistError, parse_watchlist
+from crypto_advisor.contracts.watchlist import Watchlist, WatchlistError
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 
 
 def read_text(uri: str, *, s3_client: Any = None) -> str:

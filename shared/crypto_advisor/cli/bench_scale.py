@@ -70,7 +70,8 @@ from crypto_advisor.cli.cost_inputs import HOURS_PER_MONTH, Measured, TemplateFa
 from crypto_advisor.contracts.market_scan import MAX_TOP, SCAN_CALLS_SOURCE, SCAN_SOURCE
 from crypto_advisor.contracts.rate_budgets import COINGECKO_DEMO, KRAKEN, TARGET_S, TickCosts, series_within_target
 from crypto_advisor.contracts.units import HOUR_MS
-from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist, parse_watchlist
+from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.local.invoker import INVOCATIONS_FILE
 from crypto_advisor.local.market import LISTED, SimulatedMarket, SimulatedScanSource, SimulatedSource
 from crypto_advisor.local.rate_limited import RateLimitedScan, RateLimitedSource, calls_per_tick

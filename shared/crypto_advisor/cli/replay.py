@@ -25,7 +25,8 @@ from crypto_advisor.cli.history_csv import CsvError, between, read_history_file
 from crypto_advisor.contracts.candle import Candle, screen
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.units import HOUR_MS
-from crypto_advisor.contracts.watchlist import AlertPolicy, UserCondition, parse_watchlist
+from crypto_advisor.contracts.watchlist import AlertPolicy, UserCondition
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 
 
 def demo_candles(symbol: str = "BTC-USD", count: int = 2000, seed: int = 7) -> list[Candle]:

@@ -26,7 +26,7 @@ from crypto_advisor.analysis.rules import build_rules
 from crypto_advisor.cli.replay import add_history_arguments, announced_history
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.forecast.card import format_card
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.training.forecaster import LibraryForecaster

@@ -26,7 +26,7 @@ Why a grammar, and why here. The text comes from a file anyone may edit, so it
 is parsed by a real grammar (LALR(1), which refuses ambiguity when the grammar
 is built) into the small tree below and never handed to ``eval``: only the
 constructs above exist. It lives at the contracts level, pure and without
-pandas, because the watchlist check (:func:`crypto_advisor.contracts.watchlist.parse_watchlist`,
+pandas, because the watchlist check (:func:`crypto_advisor.contracts.watchlist_file.parse_watchlist`,
 run by every function at start, the ingest included) must reject a condition
 that does not parse or names an unknown column, and contracts may not import
 the market package where the indicator columns are defined: the known names

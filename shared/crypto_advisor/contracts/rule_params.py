@@ -5,7 +5,7 @@ overrides; every rule is on with its defaults unless overridden, and
 ``enabled: false`` turns a rule off. The section is read by AnalyzeFunction
 (:func:`crypto_advisor.analysis.rules.build_rules`) and by the training's
 replay, but it must be checked where every other part of the watchlist is:
-in :func:`crypto_advisor.contracts.watchlist.parse_watchlist`, which every
+in :func:`crypto_advisor.contracts.watchlist_file.parse_watchlist`, which every
 function runs at start, the ingest included. Before issue 11 the check was
 the analysis' own, so a misspelt rule passed the ingest's check and failed
 every Analyze batch at cold start. That is why the parameters live here, pure

@@ -5,7 +5,7 @@
   change edits the watchlist object in S3 (the one every function reads through
   ``WATCHLIST_URI``; the ingest, analysis and notifier read it as they always
   have, at their next cold start). The edited document must pass the watchlist
-  check (:func:`~crypto_advisor.contracts.watchlist.parse_watchlist`, the one
+  check (:func:`~crypto_advisor.contracts.watchlist_file.parse_watchlist`, the one
   every function runs at start): one that would fail it is refused whole with
   the check's message, and nothing is written. A new series must also be listed
   by its source: the source is asked the ingest's own question (a
@@ -63,8 +63,8 @@ from crypto_advisor.contracts.watchlist import (
     Watchlist,
     WatchlistError,
     duration_text,
-    parse_watchlist,
 )
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.steering.ports import SettingsPort, SymbolSource, WatchlistObject
 
 #: The longest mute: a year. Longer is removing the series, which says what it means.

@@ -11,7 +11,8 @@ from crypto_advisor.adapters.kraken import KrakenSource, new_exchange
 from crypto_advisor.contracts.candle import screen
 from crypto_advisor.contracts.errors import MalformedResponseError, TransientSourceError, UnknownSymbolError
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.watchlist import WatchedSeries, parse_watchlist
+from crypto_advisor.contracts.watchlist import WatchedSeries
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from tests.recorded import kraken
 
 HOUR_S = 3_600

@@ -13,7 +13,7 @@ from crypto_advisor.analysis import rules as r
 from crypto_advisor.analysis.news_columns import add_news_columns
 from crypto_advisor.analysis.rules import build_rules, evaluate_all
 from crypto_advisor.contracts.news import Article
-from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 
 HOUR = 3_600_000
 NAN = math.nan

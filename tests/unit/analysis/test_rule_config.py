@@ -8,7 +8,8 @@ from crypto_advisor.analysis.rules import build_rules
 
 
 def test_the_watchlist_rules_section_configures_the_rules_and_names_a_bad_one():
-    from crypto_advisor.contracts.watchlist import WatchlistError, parse_watchlist
+    from crypto_advisor.contracts.watchlist import WatchlistError
+    from crypto_advisor.contracts.watchlist_file import parse_watchlist
 
     # Given a watchlist that lowers the oversold level and switches the volume spike off
     good = parse_watchlist(

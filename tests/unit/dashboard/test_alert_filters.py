@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from crypto_advisor.analysis.rule_titles import TITLES
-from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.dashboard.read_cache import HeldCandles, HeldSignals, Memo, remembered
 from crypto_advisor.dashboard.service import Dashboard
 from tests.unit.dashboard.test_kept_answers import HOUR, START, Table

@@ -8,7 +8,7 @@ from typing import Any
 
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.dashboard.read_cache import HeldCandles, HeldSignals, Memo, remembered
 from crypto_advisor.dashboard.service import Dashboard
 

@@ -8,7 +8,7 @@ import pytest
 
 from crypto_advisor.contracts.decisions import Decision
 from crypto_advisor.contracts.market_scan import budget_key
-from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.dashboard.read_cache import HeldCandles, HeldSignals, Memo, remembered
 from crypto_advisor.dashboard.service import Dashboard, NotFoundError
 from tests.unit.dashboard.test_kept_answers import HOUR, START, Nothing, Table

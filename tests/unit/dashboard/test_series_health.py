@@ -10,7 +10,7 @@ from crypto_advisor.contracts.decisions import Decision
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Health, Signal
 from crypto_advisor.contracts.units import HOUR_MS, MINUTE_MS
-from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.dashboard.overview import data_health, last_alert_of, series_row
 
 WATCHED = parse_watchlist("series:\n  - {source: kraken, symbol: ETH/USD}\n").series[0]

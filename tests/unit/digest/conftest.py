@@ -24,7 +24,8 @@ from crypto_advisor.contracts.digest import LoggedAlert
 from crypto_advisor.contracts.news import NewsDigest, NewsMood
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Health, Rarity, Signal
-from crypto_advisor.contracts.watchlist import Watchlist, parse_watchlist
+from crypto_advisor.contracts.watchlist import Watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.digest.service import Digester
 from crypto_advisor.forecast.prediction import Prediction
 from crypto_advisor.local.market import SimulatedMarket

@@ -21,7 +21,7 @@ from crypto_advisor.cli import train as train_cli
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import SeriesError
 from crypto_advisor.contracts.training_task import TrainingTask
-from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.local.invoker import LocalContext
 from crypto_advisor.training.ports import Ports

@@ -22,7 +22,8 @@ from crypto_advisor.contracts.errors import (
 )
 from crypto_advisor.contracts.ingest_chunk import IngestChunk
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist, parse_watchlist
+from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.ingest.fan_out import work_chunk
 from crypto_advisor.ingest.service import Stores, run_ingest
 from tests.fakes.ingest import MemoryArchive, MemoryCandleStore, MemoryStream, ScriptedExchange, price_row

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.news.service import LOOKBACK_MS, run_news
 from tests.fakes.news import MemoryArchive, MemoryStore, ScriptedSource
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.forecast.artifacts import Artifacts
 from crypto_advisor.forecast.card import ModelCard
 from crypto_advisor.forecast.config import ForecastConfig

@@ -13,7 +13,7 @@ import pytest
 
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.forecast.card import BREAKOUT_RF, PATH_LINEAR
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.training.ports import Ports

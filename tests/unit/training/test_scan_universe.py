@@ -18,7 +18,7 @@ import crypto_advisor.training.scan as training_scan
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS
-from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.scan_breakout import build_scan_dataset
 from crypto_advisor.training.scan import HISTORY_HOURS, POINT_IN_TIME, read_universe, train_scans

@@ -8,7 +8,7 @@ from typing import Any
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.watchlist import parse_watchlist
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.training.scan import HISTORY_HOURS, READERS, read_coins, train_scans
 from tests.unit.forecast.test_scan_breakout import market

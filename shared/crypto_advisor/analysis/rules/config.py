@@ -2,7 +2,7 @@
 
 The section's check is the watchlist's own
 (:func:`crypto_advisor.contracts.rule_params.rule_params`, run by
-:func:`~crypto_advisor.contracts.watchlist.parse_watchlist` in every function,
+:func:`~crypto_advisor.contracts.watchlist_file.parse_watchlist` in every function,
 the ingest included), so a mistake in it stops every function at start,
 named, rather than only the analysis. Here the checked params become rules.
 """

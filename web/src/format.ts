@@ -12,12 +12,17 @@ export function num(value: number | null | undefined, digits = 2): string {
   return digits === 2 ? numFmt.format(value) : value.toFixed(digits);
 }
 
-/** A price with as many significant digits as a small coin needs (0.0001234), never "0.00". */
+/** A price as the emails write it (market/numbers.py `price`): five significant digits, at least two decimals, no
+ * trailing zeros past them, never "0.00" for a small coin (0.00001234), so the dashboard and an email never show one
+ * close two ways. */
 export function price(value: number | null | undefined): string {
-  if (value === null || value === undefined) return "–";
-  const abs = Math.abs(value);
-  const digits = abs >= 1000 ? 2 : abs >= 1 ? 4 : Math.min(10, 2 - Math.floor(Math.log10(abs)) + 2);
-  return new Intl.NumberFormat(undefined, { maximumFractionDigits: digits }).format(value);
+  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
+  if (value === 0) return "0.00";
+  const digits = 5 - 1 - Math.floor(Math.log10(Math.abs(value)));
+  return new Intl.NumberFormat(undefined, {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: Math.min(Math.max(2, digits), 12),
+  }).format(value);
 }
 
 /** Epoch ms as UTC, the unit and zone every email and log line uses. */

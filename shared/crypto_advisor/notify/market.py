@@ -21,7 +21,7 @@ way, or bad data), or is *not in yet* when its signal for the candle was not
 stored when the email was decided.
 
 Pure: the signals of one candle in, a :class:`MarketMove` (or None) out. The
-notifier (:mod:`crypto_advisor.notify.service`) reads the signals, claims the
+notifier (:mod:`crypto_advisor.notify.market_send`) reads the signals, claims the
 email once per (timeframe, candle) in the notification log and sends it.
 """
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from crypto_advisor.notify.service import LEDGER_NOTE, AlreadyDecided, DeliveryUnknown, Outcome, Sent, Suppressed
+from crypto_advisor.notify.outcomes import LEDGER_NOTE, AlreadyDecided, DeliveryUnknown, Outcome, Sent, Suppressed
 from crypto_advisor.telemetry.catalog import ALERTS_FAILED, EMAILS_SENT, LEDGER_FAILURES, MARKET_EMAILS_SENT
 from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
 

@@ -15,9 +15,11 @@ import pytest
 from crypto_advisor.contracts.errors import DeliveryError, DeliveryUnknownError
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
+from crypto_advisor.notify.delivery import CLAIM_BUDGET_MS, SES_WAIT_MS
 from crypto_advisor.notify.links import LinkSigner
+from crypto_advisor.notify.outcomes import DeliveryUnknown, Sent
 from crypto_advisor.notify.ports import Mailer
-from crypto_advisor.notify.service import CLAIM_BUDGET_MS, SES_WAIT_MS, DeliveryUnknown, Notifier, Sent
+from crypto_advisor.notify.service import Notifier
 from tests.fakes.candles import FakeCandles
 from tests.fakes.notify import ByAddress, FakeFigures, FakeLog, FakeSentArchive, FakeWatchlist
 from tests.unit.notify.conftest import HOUR, SERIES

@@ -15,8 +15,9 @@ from crypto_advisor.contracts.ledger import GRADED, OPEN
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.notify.format import email_content
+from crypto_advisor.notify.outcomes import AlreadyDecided, Sent
 from crypto_advisor.notify.render import render_email
-from crypto_advisor.notify.service import AlreadyDecided, Notifier, Sent
+from crypto_advisor.notify.service import Notifier
 from tests.fakes.candles import FakeCandles
 from tests.fakes.notify import FakeFigures, FakeLedger, FakeLog, FakeMailer, FakeWatchlist, RecordingRenderer
 from tests.unit.notify.conftest import HOUR, SERIES

@@ -23,11 +23,13 @@ from crypto_advisor.contracts.signal import Health, Rarity, Signal
 from crypto_advisor.contracts.steering import Mute
 from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
+from crypto_advisor.notify.delivery import AlertInFlightError
 from crypto_advisor.notify.market import market_move, movers_needed
 from crypto_advisor.notify.market_email import market_subject, render_market_email
+from crypto_advisor.notify.outcomes import Sent, Suppressed
 from crypto_advisor.notify.policy import SUPPRESS_REASONS
 from crypto_advisor.notify.ports import SteeringLookup
-from crypto_advisor.notify.service import AlertInFlightError, Notifier, Sent, Suppressed
+from crypto_advisor.notify.service import Notifier
 from tests.fakes.candles import FakeCandles
 from tests.fakes.notify import FakeFigures, FakeLog, FakeMailer, FakeSignalTable, FakeWatchlist
 from tests.unit.notify.conftest import bare_signal, firing

@@ -18,7 +18,8 @@ from crypto_advisor.contracts.alerts import market_log_key
 from crypto_advisor.contracts.link_token import verify
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.notify.links import LinkSigner
-from crypto_advisor.notify.service import Notifier, Suppressed
+from crypto_advisor.notify.outcomes import Suppressed
+from crypto_advisor.notify.service import Notifier
 from tests.fakes.candles import FakeCandles
 from tests.fakes.notify import (
     ByAddress,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+from crypto_advisor.notify.outcomes import MarketEmailSent, Suppressed
 from crypto_advisor.notify.policy import Suppress
-from crypto_advisor.notify.service import MarketEmailSent, Suppressed
 from crypto_advisor.telemetry.notify import record
 from crypto_advisor.telemetry.observability import logger, metrics
 from tests.unit.notify.conftest import bare_signal, firing

@@ -11,7 +11,8 @@ from crypto_advisor.contracts.market_scan import budget_key
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
-from crypto_advisor.notify.service import AlreadyDecided, Notifier, Sent, Suppressed
+from crypto_advisor.notify.outcomes import AlreadyDecided, Sent, Suppressed
+from crypto_advisor.notify.service import Notifier
 from tests.fakes.candles import FakeCandles
 from tests.fakes.notify import FakeFigures, FakeLog, FakeMailer, FakeWatchlist, RecordingRenderer
 from tests.unit.notify.conftest import HOUR

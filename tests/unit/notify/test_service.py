@@ -23,16 +23,9 @@ from crypto_advisor.contracts.market_context import MarketContext
 from crypto_advisor.contracts.signal import Health, Rarity, Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
 from crypto_advisor.local.stack import LOCAL_PARAMETERS, load_template, to_cloudformation
-from crypto_advisor.notify.service import (
-    CLAIM_BUDGET_MS,
-    AlertInFlightError,
-    AlreadyDecided,
-    DeliveryUnknown,
-    Notifier,
-    NoTimeToSendError,
-    Sent,
-    Suppressed,
-)
+from crypto_advisor.notify.delivery import CLAIM_BUDGET_MS, AlertInFlightError, NoTimeToSendError
+from crypto_advisor.notify.outcomes import AlreadyDecided, DeliveryUnknown, Sent, Suppressed
+from crypto_advisor.notify.service import Notifier
 from tests.conftest import REPO
 from tests.fakes.candles import FakeCandles
 from tests.fakes.notify import FakeFigures, FakeLog, FakeMailer, FakeSentArchive, FakeWatchlist, RecordingRenderer

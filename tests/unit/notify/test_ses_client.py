@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from crypto_advisor.local.stack import load_template
-from crypto_advisor.notify.service import CLAIM_BUDGET_MS
+from crypto_advisor.notify.delivery import CLAIM_BUDGET_MS
 from crypto_advisor.wiring.digest import DigestFunctionSettings, digester
 from crypto_advisor.wiring.notify import notifier
 from crypto_advisor.wiring.settings import NotifySettings

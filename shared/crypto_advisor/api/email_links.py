@@ -96,7 +96,7 @@ def _series_words(key: str | None) -> str:
         series = Series.parse(key or "")
     except ValueError:
         return str(key)
-    return f"{series.pair} {series.timeframe}"
+    return series.label
 
 
 def _steering() -> Steering:

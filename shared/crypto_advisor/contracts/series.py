@@ -99,6 +99,11 @@ class Series:
         return f"{self.base}/{self.quote}"
 
     @property
+    def label(self) -> str:
+        """``BTC/USD 1h``: how the emails, the digest and the confirmation pages name a series."""
+        return f"{self.pair} {self.timeframe}"
+
+    @property
     def timeframe_ms(self) -> int:
         return TIMEFRAME_MS[self.timeframe]
 

@@ -30,7 +30,7 @@ from crypto_advisor.analysis.firing import SEVERITY_NAMES
 from crypto_advisor.contracts.decisions import EMAILED
 from crypto_advisor.contracts.digest import LoggedAlert
 from crypto_advisor.contracts.news import NewsDigest
-from crypto_advisor.contracts.series import Series, timeframe_ms
+from crypto_advisor.contracts.series import timeframe_ms
 from crypto_advisor.contracts.signal import FiringRecord, Signal
 from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
 from crypto_advisor.digest.scan_section import ScanSection, scan_section
@@ -175,7 +175,7 @@ def digest_content(view: DigestView) -> DigestContent:
     sent: list[tuple[int, SentLine]] = []
     for day in view.rows:
         series = day.watched.series
-        label = series_label(series)
+        label = series.label
         forecast = _forecast(day)
         if forecast is None and day.latest is not None and not day.latest.health.healthy:
             withheld.append(f"{label} ({'; '.join(day.latest.health.reasons) or 'data not healthy'})")
@@ -239,11 +239,6 @@ def _no_forecast(missing: Sequence[str], withheld: Sequence[str]) -> str | None:
             "do not predict across bad data."
         )
     return " ".join(said) or None
-
-
-def series_label(series: Series) -> str:
-    """``BTC/USD 1h``: how every section names a series."""
-    return f"{series.pair} {series.timeframe}"
 
 
 def local_time(ms: int, zone: ZoneInfo) -> str:
@@ -443,7 +438,7 @@ def _held(day: SeriesDay, zone: ZoneInfo) -> list[tuple[tuple[float, ...], HeldF
                 (
                     _rank(firing, signal.candle_ts),
                     HeldFiring(
-                        label=series_label(series),
+                        label=series.label,
                         when=local_time(signal.candle_ts + series.timeframe_ms, zone),
                         title=rule_title(firing.rule_id, firing.direction),
                         direction=firing.direction,

@@ -10,7 +10,7 @@ the same view gives the same email.
 from __future__ import annotations
 
 from crypto_advisor.contracts.candle import Candle
-from crypto_advisor.digest.content import CHART_MS, digest_content, series_label
+from crypto_advisor.digest.content import CHART_MS, digest_content
 from crypto_advisor.digest.html import html_document
 from crypto_advisor.digest.text import text_document
 from crypto_advisor.digest.view import DigestView
@@ -27,7 +27,7 @@ def render_digest(view: DigestView) -> RenderedEmail:
         from crypto_advisor.digest.chart import Panel, small_multiples_png
 
         png = small_multiples_png(
-            [Panel(series_label(series), series.timeframe_ms, candles, CHART_MS) for series, candles in panels],
+            [Panel(series.label, series.timeframe_ms, candles, CHART_MS) for series, candles in panels],
             title=f"The last 7 days · {view.when.day:%d %b %Y}",
         )
         images = (

@@ -233,16 +233,14 @@ def email_content(view: AlertView) -> EmailContent:
     tf_ms = view.series.timeframe_ms
     return EmailContent(
         subject=subject(view),
-        title=" · ".join(
-            one_line(p) for p in (f"{view.series.pair} {view.series.timeframe}", view.coin_name) if p and one_line(p)
-        ),
+        title=" · ".join(one_line(p) for p in (view.series.label, view.coin_name) if p and one_line(p)),
         intro=_intro(view, len(ordered)),
         warning=_warning(view),
         firings=tuple(_firing_item(f, view.rule_records.get(f.rule_id), tf_ms) for f in ordered),
         context=context_lines(view.series, view.signal.market),
         snapshot=snapshot(view),
         chart_caption=(
-            f"Chart of {view.series.pair} {view.series.timeframe}: price with Bollinger bands and EMAs 9/21/50, "
+            f"Chart of {view.series.label}: price with Bollinger bands and EMAs 9/21/50, "
             "volume, RSI and MACD, the firings marked on the last candle."
         ),
         news=news_content(view.signal.news),
@@ -254,7 +252,7 @@ def email_content(view: AlertView) -> EmailContent:
 def subject(view: AlertView) -> str:
     """``BTC/USD 1h: RSI oversold (bullish) at 95,123.45 and 2 more``: one line, at most :data:`MAX_SUBJECT`."""
     ordered = view.ordered_firings
-    where = f"{view.series.pair} {view.series.timeframe}"
+    where = view.series.label
     at = f"at {price(view.signal.close)}"
     if not ordered:
         text = f"{where}: update {at}"
@@ -272,7 +270,7 @@ def _intro(view: AlertView, fired: int) -> str:
     closed = utc(view.signal.candle_ts + view.series.timeframe_ms)
     what = "Nothing fired" if fired == 0 else f"{count(fired, 'rule')} fired"
     said = (
-        f"{what} on the {view.series.pair} {view.series.timeframe} candle that closed at {closed} "
+        f"{what} on the {view.series.label} candle that closed at {closed} "
         f"({view.series.source}), close {price(view.signal.close)} {view.series.quote}."
     )
     over = over_budget_line(view.series.pair, view.over_budget) if view.over_budget is not None else None

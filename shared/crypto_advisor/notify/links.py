@@ -115,7 +115,7 @@ class LinkSigner:
                 )
                 for duration, label in MUTE_CHOICES
             )
-            mutes.append(RuleMutes(f"Mute {title} alerts on {series.pair} {series.timeframe} for", choices))
+            mutes.append(RuleMutes(f"Mute {title} alerts on {series.label} for", choices))
         return EmailLinks(series_page(self.base_url, series), tuple(mutes), self._unsubscribe(recipient, expires))
 
     def digest_links(self, series: Sequence[Series], recipient: str, *, now_ms: int) -> DigestLinks:

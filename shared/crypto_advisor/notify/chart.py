@@ -14,12 +14,19 @@ A PNG, not SVG: Gmail and Outlook block SVG. Drawn with matplotlib's
 object-oriented API on the Agg canvas (no pyplot, no global state, no
 display), at 1200 x 1400 pixels so it stays sharp on a phone's 2x screen, as
 a 256-colour palette image without transparency to stay well under 200 KB.
+
+A render takes most of a second, and NotifyFunction retrying a failed send
+(a warm Lambda, the same signal) asks for the same chart again: the last few
+charts are kept by what they are drawn from (:data:`CACHED_CHARTS`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import cast
@@ -57,6 +64,11 @@ EMA_COLOURS = {9: "#0969da", 21: "#bf8700", 50: "#8250df"}
 GRID = "#d0d7de"
 #: Steps between time ticks, smallest first: from an hour to a quarter of a year.
 TICK_STEPS_MS = tuple(h * HOUR_MS for h in (1, 2, 3, 6, 12, 24, 48, 72, 7 * 24, 14 * 24, 28 * 24, 56 * 24, 91 * 24))
+#: Charts kept per process: a retried send re-uses its chart; a handful is enough and stays a few hundred KB.
+CACHED_CHARTS = 4
+
+_rendered: OrderedDict[str, bytes] = OrderedDict()
+_rendered_lock = threading.Lock()
 
 
 def chart_png(
@@ -75,6 +87,36 @@ def chart_png(
         raise ValueError(f"a chart needs at least 2 candles, got {len(candles)}")
     if last < 2:
         raise ValueError(f"a chart shows at least 2 candles, asked for {last}")
+    key = _chart_key(candles, firings, title, last)
+    with _rendered_lock:
+        if key in _rendered:
+            _rendered.move_to_end(key)
+            return _rendered[key]
+    png = _render(candles, firings, title=title, last=last)
+    with _rendered_lock:
+        _rendered[key] = png
+        _rendered.move_to_end(key)
+        while len(_rendered) > CACHED_CHARTS:
+            _rendered.popitem(last=False)
+    return png
+
+
+def _chart_key(candles: Sequence[Candle], firings: Sequence[FiringRecord], title: str, last: int) -> str:
+    """A digest of everything the chart is drawn from: every candle (the indicators warm up on all of them), the
+    firings marked, the title and how many candles are shown. The callers pass lists (not hashable), and a digest
+    keeps the cache's keys small where a tuple of a thousand candles would not."""
+    digest = hashlib.sha256(f"{title}\x00{last}\x00".encode())
+    for candle in candles:
+        digest.update(
+            f"{candle.ts},{candle.open!r},{candle.high!r},{candle.low!r},{candle.close!r},{candle.volume!r};".encode()
+        )
+    for firing in firings:
+        digest.update(firing.model_dump_json().encode())
+    return digest.hexdigest()
+
+
+def _render(candles: Sequence[Candle], firings: Sequence[FiringRecord], *, title: str, last: int) -> bytes:
+    """The chart as :func:`chart_png` describes it, drawn (the slow part: matplotlib's Agg canvas)."""
     frame = compute(to_frame(candles)).iloc[-last:].reset_index(drop=True)
     figure = Figure(figsize=FIGSIZE, dpi=DPI, facecolor="white")
     FigureCanvasAgg(figure)

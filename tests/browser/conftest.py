@@ -1,19 +1,20 @@
 """The dashboard in a real browser: Debian's Chromium driven by Playwright against the local stack's dashboard.
 
-One session fixture runs the demo's pipeline (the same ticks, market and news
-as ``make demo``) and serves its dashboard on a free port, as ``make demo``
-ends by serving it; every test opens its own browser context (its own
-sessionStorage, so its own sign-in) at a viewport and colour scheme. Each
-context records every request the page makes and every CSP violation it
-reports, so a test can say that nothing left localhost and nothing was refused.
+The session's one run of the demo's pipeline (the same ticks, market and news
+as ``make demo``; ``demo_run`` in tests/conftest.py, shared with tests/e2e) has
+its dashboard served on a free port, as ``make demo`` ends by serving it;
+every test opens its own browser context (its own sessionStorage, so its own
+sign-in) at a viewport and colour scheme. Each context records every request
+the page makes and every CSP violation it reports, so a test can say that
+nothing left localhost and nothing was refused.
 Run the group alone with ``make test-browser`` (``pytest -m browser``).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +24,10 @@ import pytest
 
 from crypto_advisor.adapters.config_source import load_watchlist
 from crypto_advisor.local import screenshots
-from tests.conftest import REPO
+from tests.conftest import REPO, WATCHLIST, DemoRun
 
 SCREENSHOTS = REPO / ".local" / "screenshots"
 STATIC = REPO / "functions" / "dashboard" / "static" / "index.html"
-WATCHLIST = REPO / "config" / "demo-watchlist.yaml"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -73,14 +73,14 @@ def create_new_user(runtime: Any) -> None:
 
 
 @pytest.fixture(scope="session")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def dashboard(request: pytest.FixtureRequest) -> Iterator[Served]:
     """The demo's state behind the local dashboard, up for the whole session.
 
-    ``DASHBOARD_SERVED=file.json`` (url, user, password, alerts) reuses a
-    dashboard already running over the demo's state instead, which saves the
-    pipeline's minutes while writing a test.
+    The demo's pipeline is the session's one run (``demo_run``, tests/conftest.py, which the e2e test reads
+    too); its dashboard is served here, and the second user created, after the run's summary was captured.
+    ``DASHBOARD_SERVED=file.json`` (url, user, password, alerts) reuses a dashboard already running over the
+    demo's state instead, which saves the pipeline's minutes while writing a test.
     """
-    from crypto_advisor.local import demo
     from crypto_advisor.local.dashboard import start_dashboard
 
     keys = {watched.series.key for watched in load_watchlist(WATCHLIST.as_uri())}
@@ -88,40 +88,14 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         running = json.loads(Path(os.environ["DASHBOARD_SERVED"]).read_text())
         yield Served(running["url"], running["user"], running["password"], keys, running["alerts"])
         return
-
-    ready = threading.Event()
-    done = threading.Event()
-    served: dict[str, Any] = {}
-
-    def keep(runtime: Any) -> None:
-        running = start_dashboard(runtime, port=0)
-        served["alerts"] = demo.print_alerts(runtime.stack.aws, runtime.stack.outputs)
-        create_new_user(runtime)
-        served.update(url=running.url, user=running.user, password=running.password)
-        ready.set()
-        try:
-            done.wait()
-        finally:
-            running.stop()
-
-    def pipeline() -> None:
-        try:
-            demo.run(tmp_path_factory.mktemp("demo"), WATCHLIST, keep=keep)
-        except Exception as error:  # noqa: BLE001  # any failure of the pipeline: the test thread reports it
-            served["error"] = error
-            ready.set()
-
-    thread = threading.Thread(target=pipeline, name="demo-dashboard", daemon=True)
-    thread.start()
-    # the pipeline takes a few minutes on a quiet machine; a busy CI runner may need many more
-    ready.wait(timeout=3600)
-    if "error" in served:
-        raise served["error"]
-    if "url" not in served:
-        pytest.fail("the demo's dashboard did not start within an hour")
-    yield Served(served["url"], served["user"], served["password"], keys, served["alerts"])
-    done.set()
-    thread.join(timeout=60)
+    demo: DemoRun = request.getfixturevalue("demo_run")
+    served = start_dashboard(demo.runtime, port=0)
+    try:
+        create_new_user(demo.runtime)
+        # the alert decisions as the run ended (the demo's summary reads them as it prints them)
+        yield Served(served.url, served.user, served.password, keys, copy.deepcopy(demo.summary["alerts"]))
+    finally:
+        served.stop()
 
 
 @dataclass

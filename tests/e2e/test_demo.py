@@ -6,12 +6,13 @@ import json
 from datetime import UTC, datetime
 
 from crypto_advisor.local import demo
-from tests.conftest import REPO
+from tests.conftest import DemoRun
 
 
-def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_path):
-    # When the demo runs end to end on the embedded AWS
-    summary = demo.run(tmp_path, REPO / "config" / "demo-watchlist.yaml")
+def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(demo_run: DemoRun):
+    # When the demo runs end to end on the embedded AWS (once a session, shared with the browser tests: its summary
+    # and its folder as the run ended, before any browser test changed its stack)
+    summary, out = demo_run.summary, demo_run.out
     by_series = {s["series"]: s for s in summary["series"]}
     # Then the Kraken series hold the backfill (Kraken's 720 rows, the forming one excluded),
     # the next hour, the three-day outage and 12 more hours, continuous
@@ -105,7 +106,7 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
     covered = {a["series"] for a in summary["alerts"] if a.get("reason") == "in_market_email"}
     assert covered == set(market["covers"]) - {"kraken:XRP-USD:1h"}
     # ... and every email SES accepted is in the outbox, as .eml and as .html with its chart beside it
-    outbox = tmp_path / "outbox"
+    outbox = out / "outbox"
     sent = [a for a in summary["alerts"] if a["status"] == "sent"]
     # ... beside the alerts and the market email, the one daily digest that came due in the demo's simulated days
     [digest] = [subject for run in summary["digests"] for subject in run["subjects"]]
@@ -143,11 +144,11 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(tmp_
             per_rule[(day, f["rule_id"])] = per_rule.get((day, f["rule_id"]), 0) + 1
     assert {(r["date"], r["rule_id"]): r["firings"] for r in summary["athena"]} == per_rule
     # ... and the function's structured logs were written, as CloudWatch would hold them
-    lines = [json.loads(line) for line in (tmp_path / "logs" / "IngestFunction.log").read_text().splitlines()]
+    lines = [json.loads(line) for line in (out / "logs" / "IngestFunction.log").read_text().splitlines()]
     failures = [line for line in lines if line.get("message") == "series failed"]
     assert failures and all(line["series"] == "kraken:LUNA-USD:1h" for line in failures)
     assert any("CandlesStored" in line for line in lines)  # EMF metric lines
     # ... and the demo's state was saved for `make dashboard` (tests/integration/test_demo_state.py serves one)
-    saved = json.loads((tmp_path / "state" / "state.json").read_text())
+    saved = json.loads((out / "state" / "state.json").read_text())
     assert saved["stack"] == "crypto-advisor" and saved["parameters"]["WatchlistS3Key"] == demo.WATCHLIST_KEY
-    assert (tmp_path / "state" / "table-CandlesTable.jsonl").stat().st_size > 0
+    assert (out / "state" / "table-CandlesTable.jsonl").stat().st_size > 0

@@ -127,8 +127,19 @@ def demo_market() -> SimulatedMarket:
     )
 
 
-def run(out: Path, watchlist_path: Path, keep: Callable[[LocalRuntime], None] | None = None) -> dict[str, Any]:
-    """The demo; ``keep`` is called with the runtime before the embedded AWS stops (``make dashboard`` serves it)."""
+def run(
+    out: Path,
+    watchlist_path: Path,
+    keep: Callable[[LocalRuntime], None] | None = None,
+    *,
+    summarized: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """The demo; ``keep`` is called with the runtime before the embedded AWS stops (``make dashboard`` serves it).
+
+    ``summarized`` gets the run's summary as soon as it is complete, before ``keep``: a caller whose ``keep``
+    holds the stack up (the tests' one demo a session, tests/conftest.py) reads it before anything changes it,
+    where the summary :func:`run` returns comes only after ``keep`` has returned.
+    """
     # Each demo's logs are its own: make cost divides what they hold by what this demo did (the runtime appends).
     shutil.rmtree(out / "logs", ignore_errors=True)
     aws = EmbeddedAws().start()
@@ -203,6 +214,8 @@ def run(out: Path, watchlist_path: Path, keep: Callable[[LocalRuntime], None] | 
         summary["fan_out"] = show_fan_out(aws, out / "logs" / "fan-out", demo_ticks()[-1][1], demo_market())
         # The embedded AWS dies with this process: what the dashboard reads is kept for `make dashboard`.
         print("\n" + save_state(stack, out / "state").line())
+        if summarized is not None:
+            summarized(summary)
         if keep is not None:
             keep(runtime)
     finally:

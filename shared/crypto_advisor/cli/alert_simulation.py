@@ -408,8 +408,8 @@ def measure(sim: Simulation) -> dict[str, Any]:
     bars = [b.score for b in sim.bars if b.source == "calibrated"]
     return {
         "series": sim.series.key,
-        "from": datetime.fromtimestamp(first_ts / 1000, tz=UTC).isoformat(),
-        "to": datetime.fromtimestamp(last_ts / 1000, tz=UTC).isoformat(),
+        "from": _iso(first_ts),
+        "to": _iso(last_ts),
         "candles_analysed": sim.analysed,
         "days": len(days),
         "emails": len(sim.emails),
@@ -438,7 +438,7 @@ def measure(sim: Simulation) -> dict[str, Any]:
             "max_candles": max(bars) if bars else None,
         },
         "examples": [
-            {"at": datetime.fromtimestamp(e.ts / 1000, tz=UTC).isoformat(), "rule": e.headline_rule, "rarity": e.rarity}
+            {"at": _iso(e.ts), "rule": e.headline_rule, "rarity": e.rarity}
             for e in sim.emails[:: max(1, len(sim.emails) // 8)][:8]
         ],
     }

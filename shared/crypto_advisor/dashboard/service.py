@@ -279,12 +279,13 @@ class Dashboard:
         watchlist = self.watchlist()
         scans = sorted({w.scan.log_key for w in watchlist.scans})
         markets = [market_log_key(t) for t in sorted({w.series.timeframe for w in watchlist})]
+        offered = [w.series.key for w in watchlist] + markets + scans
         if series is not None:  # a watched series, or a market email's key (market#1h) or a scan's (scan#USD)
             keys = [series] if series in scans or series in markets else [self._watched(series, watchlist).series.key]
         else:
-            keys = [w.series.key for w in watchlist] + markets + scans
+            keys = offered
         page = history(self.decisions, keys, limit=limit, cursor=cursor, rule=rule, reason=reason)
-        return page.model_copy(update={"filters": _alert_filters(watchlist, markets + scans)})
+        return page.model_copy(update={"filters": _alert_filters(watchlist, offered)})
 
     def email(self, alert_id: str) -> EmailAnswer:
         """The alert's email as it was sent (archived: one S3 read, every time, so a message archived after a first
@@ -366,12 +367,12 @@ class Dashboard:
         return watched
 
 
-def _alert_filters(watchlist: Watchlist, log_keys: Sequence[str]) -> AlertFilters:
-    """What the alerts list can be filtered by, as Settings names it: the watched series and the market emails' and
-    scans' ``log_keys``; the built-in rules and each watched series' conditions (a top-level one once)."""
+def _alert_filters(watchlist: Watchlist, offered: Sequence[str]) -> AlertFilters:
+    """What the alerts list can be filtered by, as Settings names it: the ``offered`` keys (the watched series, then
+    the market emails' and scans'); the built-in rules and each watched series' conditions (a top-level one once)."""
     conditions = dict.fromkeys(c.rule_id for w in watchlist for c in w.conditions)
     return AlertFilters(
-        series=[w.series.key for w in watchlist] + list(log_keys),
+        series=list(offered),
         rules=sorted(TITLES) + list(conditions),
     )
 

@@ -81,6 +81,7 @@ cooldown (that is a redelivery, which the notification log's claim catches).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -244,7 +245,7 @@ def decide(
         return Suppress("unsubscribed", f"every recipient unsubscribed: {', '.join(recipients)}", fired)
     recipients = listening
     if isinstance(verdict, Send):
-        return Send(firings, recipients, verdict.cooled_rules, verdict.over_budget)
+        return dataclasses.replace(verdict, firings=firings, recipients=recipients)
     return Send(firings=firings, recipients=recipients)
 
 

@@ -41,6 +41,7 @@ for a duplicate (SES accepted, not yet marked) stays as short as it was.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -132,9 +133,10 @@ class Notifier:
     def with_mailer(self, mailer: Mailer) -> Notifier:
         return dataclasses.replace(self, mailer=mailer)
 
-    @property
+    @functools.cached_property
     def _delivery(self) -> Delivery:
-        """The claim, send and settle of this notifier's emails, over its own log, mailer and archive."""
+        """The claim, send and settle of this notifier's emails, over its own log, mailer and archive (built once:
+        :meth:`with_mailer` makes a new notifier, with its own)."""
         return Delivery(
             self.log,
             self.mailer,

@@ -20,7 +20,7 @@ from crypto_advisor.contracts.units import DAY_MS
 from crypto_advisor.forecast.artifacts import Artifacts
 from crypto_advisor.forecast.card import BREAKOUT_RF, PATH_LINEAR, Kind, ModelCard, card_losses
 from crypto_advisor.forecast.config import ForecastConfig
-from crypto_advisor.training.ports import ArchivePort, Forecaster, ModelStorePort, ReplayFiguresPort
+from crypto_advisor.training.ports import ArchivePort, Forecaster, ModelStorePort, ReplayFiguresPort, ScanReportsPort
 
 #: The series the fake forecaster's cards name (the gate compares losses, never the series).
 CARD_SERIES = "kraken:BTC-USD:1h"
@@ -138,3 +138,43 @@ class FakeModels(ModelStorePort):
         old = [v for v in stored if v.version not in (keep, served) and v.trained_at < cutoff]
         self.versions[series.key] = [v for v in stored if v not in old]
         return [v.version for v in old]
+
+
+class CandleArchive(ArchivePort):
+    """The archive the market scan's training reads: series key -> candles. Tests subclass it to count or refuse
+    reads, so it is not final; :func:`_instantiable` keeps mypy checking that it implements its port whole."""
+
+    def __init__(self, candles: dict[str, list[Candle]]) -> None:
+        self.candles = candles
+
+    def read(self, series: Series) -> list[Candle]:
+        return self.candles.get(series.key, [])
+
+
+class FakeScanReports(ScanReportsPort):
+    """The scan's reports (``reports/scan/...``): the hour's snapshot, and the breakouts written by ``vs``.
+
+    Its coins never left the scan (``archived_coins`` is the snapshot's); tests of a changing universe subclass it.
+    """
+
+    def __init__(self, snapshot: dict[str, Any] | None) -> None:
+        self._snapshot = snapshot
+        self.written: dict[str, dict[str, Any]] = {}
+
+    def snapshot(self, vs: str) -> dict[str, Any] | None:
+        return self._snapshot
+
+    def archived_coins(self, vs: str) -> list[Series]:
+        return [Series.parse(str(c["series"])) for c in (self._snapshot or {}).get("coins", [])]
+
+    def archived_since(self, series: Series, since_ms: int) -> bool:
+        return True
+
+    def put_breakouts(self, vs: str, report: dict[str, Any]) -> str:
+        self.written[vs] = report
+        return f"reports/scan/vs={vs}/breakouts.json"
+
+
+def _instantiable() -> tuple[ArchivePort, ScanReportsPort]:
+    """Never called: mypy fails here if a fake above that tests subclass (so not ``@final``) misses a port member."""
+    return CandleArchive({}), FakeScanReports(None)

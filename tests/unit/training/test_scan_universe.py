@@ -22,7 +22,8 @@ from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.scan_breakout import build_scan_dataset
 from crypto_advisor.training.scan import HISTORY_HOURS, POINT_IN_TIME, read_universe, train_scans
-from tests.unit.training.test_train_scans import Archive, Reports
+from tests.fakes.training import CandleArchive as Archive
+from tests.fakes.training import FakeScanReports as Reports
 
 T0 = 1_767_225_600_000
 #: The sparkline's week: the hours an entering coin's first scan stores without a volume reading.

@@ -11,39 +11,13 @@ from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.training.scan import HISTORY_HOURS, READERS, read_coins, train_scans
+from tests.fakes.training import CandleArchive as Archive
+from tests.fakes.training import FakeScanReports as Reports
 from tests.unit.forecast.test_scan_breakout import market
 
 WATCHLIST = parse_watchlist("series:\n  - {source: coingecko-markets, top: 20, vs: usd}\n")
 CONFIG = ForecastConfig(horizon=24, threshold_pct=10.0, folds=3, min_train_fraction=0.4, rf_trees=20, rf_min_leaf=40)
 NOW = 1_800_000_000_000
-
-
-class Archive:
-    def __init__(self, candles: dict[str, list[Candle]]) -> None:
-        self.candles = candles
-
-    def read(self, series: Series) -> list[Candle]:
-        return self.candles.get(series.key, [])
-
-
-class Reports:
-    def __init__(self, snapshot: dict[str, Any] | None) -> None:
-        self._snapshot = snapshot
-        self.written: dict[str, dict[str, Any]] = {}
-
-    def snapshot(self, vs: str) -> dict[str, Any] | None:
-        return self._snapshot
-
-    def archived_coins(self, vs: str) -> list[Series]:
-        """The snapshot's coins: these scans never lost a coin (those of test_scan_universe.py do)."""
-        return [Series.parse(str(c["series"])) for c in (self._snapshot or {}).get("coins", [])]
-
-    def archived_since(self, series: Series, since_ms: int) -> bool:
-        return True
-
-    def put_breakouts(self, vs: str, report: dict[str, Any]) -> str:
-        self.written[vs] = report
-        return f"reports/scan/vs={vs}/breakouts.json"
 
 
 def snapshot_of(candles: dict[str, list[Candle]]) -> dict[str, Any]:

@@ -11,10 +11,8 @@ import pytest
 
 from crypto_advisor.analysis.rule_titles import TITLES
 from crypto_advisor.contracts.watchlist_file import parse_watchlist
-from crypto_advisor.dashboard.read_cache import HeldCandles, HeldSignals, Memo, remembered
 from crypto_advisor.dashboard.service import Dashboard
-from tests.unit.dashboard.test_kept_answers import HOUR, START, Table
-from tests.unit.dashboard.test_scan_alerts import BTC, Log
+from tests.unit.dashboard.test_scan_alerts import BTC, Log, dashboard_over
 
 #: Two timeframes, a series without any decision (ETH 4h), a condition at the top level and one of XRP's own.
 WATCHLIST = parse_watchlist(
@@ -35,19 +33,7 @@ series:
 
 @pytest.fixture
 def board() -> Dashboard:
-    memo, stores = Memo(lambda: 0.0), Log()
-    return Dashboard(
-        watchlist=lambda: WATCHLIST,
-        candles=HeldCandles(Table(30)),
-        signals=HeldSignals(stores, memo),  # type: ignore[arg-type]
-        decisions=stores,  # type: ignore[arg-type]
-        figures=remembered(stores, memo),
-        models=remembered(stores, memo),
-        ledger=remembered(stores, memo),
-        news=remembered(stores, memo),
-        clock_ms=lambda: START + 100 * HOUR,
-        memo=memo,
-    )
+    return dashboard_over(WATCHLIST, Log())
 
 
 def test_the_alerts_answer_offers_every_watched_series_market_email_and_scan_whatever_it_lists(board):

@@ -8,6 +8,7 @@ import pytest
 
 from crypto_advisor.contracts.decisions import Decision
 from crypto_advisor.contracts.market_scan import budget_key
+from crypto_advisor.contracts.watchlist import Watchlist
 from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.dashboard.read_cache import HeldCandles, HeldSignals, Memo, remembered
 from crypto_advisor.dashboard.service import Dashboard, NotFoundError
@@ -40,11 +41,11 @@ class Log(Nothing):
         return [d for d in self.by_key.get(key, []) if d.candle_ts < before_ts][:limit]
 
 
-@pytest.fixture
-def board() -> Dashboard:
-    memo, stores = Memo(lambda: 0.0), Log()
+def dashboard_over(watchlist: Watchlist, stores: Log) -> Dashboard:
+    """The dashboard's service over ``watchlist`` and the notification log ``stores``, every other store empty."""
+    memo = Memo(lambda: 0.0)
     return Dashboard(
-        watchlist=lambda: WATCHLIST,
+        watchlist=lambda: watchlist,
         candles=HeldCandles(Table(30)),
         signals=HeldSignals(stores, memo),  # type: ignore[arg-type]
         decisions=stores,  # type: ignore[arg-type]
@@ -55,6 +56,11 @@ def board() -> Dashboard:
         clock_ms=lambda: START + 100 * HOUR,
         memo=memo,
     )
+
+
+@pytest.fixture
+def board() -> Dashboard:
+    return dashboard_over(WATCHLIST, Log())
 
 
 def test_the_scan_key_is_where_the_notifier_claims_its_coins_emails():

@@ -205,6 +205,22 @@ def test_ses_bounces_and_complaints_reach_cloudwatch_through_a_configuration_set
         assert arn in as_list(send["Resource"])
 
 
+#: SES reviews an account at a 5% bounce rate or a 0.1% complaint rate (SES Developer Guide, "Reputation metrics
+#: messages"); the owner must hear of it before, while the addresses can still be removed.
+SES_REVIEW_AT = {"Reputation.BounceRate": 0.05, "Reputation.ComplaintRate": 0.001}
+
+
+@pytest.mark.parametrize("metric", sorted(SES_REVIEW_AT))
+def test_the_accounts_ses_reputation_alarms_before_ses_reviews_it(resources, metric):
+    # Given the alarm on the account-level rate SES publishes (no dimension: it is the account's, which SES acts on)
+    alarm = only(alarms_on(resources, "AWS/SES", metric))
+    assert "Dimensions" not in alarm
+    # Then it fires at or before half the rate at which SES reviews the account, and not when SES publishes nothing
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert 0 < alarm["Threshold"] <= SES_REVIEW_AT[metric] / 2
+    assert (alarm["Statistic"], alarm["TreatMissingData"]) == ("Maximum", "notBreaching")
+
+
 def test_the_mailer_names_the_configuration_set_on_every_send():
     sent = []
     client = SimpleNamespace(send_raw_email=lambda **kwargs: sent.append(kwargs) or {"MessageId": "m-1"})

@@ -13,7 +13,7 @@ from typing import Any, cast, final
 
 from crypto_advisor.adapters.model_store import VERSION_RETENTION_DAYS
 from crypto_advisor.contracts.candle import Candle
-from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.errors import CorruptObjectError, StorageError
 from crypto_advisor.contracts.model_version import ModelVersion
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.units import DAY_MS
@@ -102,6 +102,10 @@ class FakeModels(ModelStorePort):
 
     versions: dict[str, list[ModelVersion]] = field(default_factory=dict)
     pointers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: series keys whose stored pointer is not a pointer (truncated, edited) until a new one is moved in
+    corrupt: set[str] = field(default_factory=set)
+    #: series keys whose pointer S3 fails to return (AccessDenied, a 5xx)
+    unreadable: set[str] = field(default_factory=set)
 
     def write_version(
         self,
@@ -125,10 +129,15 @@ class FakeModels(ModelStorePort):
         return version
 
     def latest_pointer(self, series: Series) -> dict[str, Any] | None:
+        if series.key in self.unreadable:
+            raise StorageError(f"reading models/{series.key}/latest.json: AccessDenied")
+        if series.key in self.corrupt:
+            raise CorruptObjectError(f"models/{series.key}/latest.json is not JSON: Unterminated string")
         return self.pointers.get(series.key)
 
     def move_latest(self, series: Series, version: ModelVersion) -> None:
         self.pointers[series.key] = version.pointer()
+        self.corrupt.discard(series.key)
 
     def prune_versions(self, series: Series, *, keep: str, now_ms: int) -> list[str]:
         """As the S3 store: versions past the retention go, except ``keep`` and the served one."""

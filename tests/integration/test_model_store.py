@@ -12,7 +12,7 @@ import torch
 from crypto_advisor.adapters.model_store import CachedModels, ModelStore
 from crypto_advisor.contracts.archive_keys import model_latest_key
 from crypto_advisor.contracts.candle import Candle
-from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.errors import CorruptObjectError, StorageError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.forecast.artifacts import Artifacts
 from crypto_advisor.forecast.bundle_codec import ForecastBundles
@@ -117,10 +117,15 @@ def test_a_pointer_to_a_missing_or_corrupt_bundle_is_a_storage_error_naming_the_
         store.load_latest(SERIES)
 
 
-def test_a_pointer_that_is_not_json_is_a_storage_error(s3, bucket: str) -> None:
-    s3.put_object(Bucket=bucket, Key=model_latest_key(SERIES), Body=b"{oops")
-    with pytest.raises(StorageError, match=r"latest\.json is not JSON"):
+@pytest.mark.parametrize(
+    ("body", "says"), [(b"{oops", r"latest\.json is not JSON"), (b'{"version": "1"}', r"is not a model pointer")]
+)
+def test_a_pointer_that_is_not_a_pointer_is_a_corrupt_object(s3, bucket: str, body: bytes, says: str) -> None:
+    # A StorageError to the callers that only report; corrupt, to the training run that replaces it
+    s3.put_object(Bucket=bucket, Key=model_latest_key(SERIES), Body=body)
+    with pytest.raises(CorruptObjectError, match=says):
         model_store(s3, bucket).latest_pointer(SERIES)
+    assert issubclass(CorruptObjectError, StorageError)
 
 
 class CountingStore(ModelStore):

@@ -41,7 +41,7 @@ from crypto_advisor.contracts.archive_keys import (
     model_latest_key,
     model_series_prefix,
 )
-from crypto_advisor.contracts.errors import ArtifactError, StorageError
+from crypto_advisor.contracts.errors import ArtifactError, CorruptObjectError, StorageError
 from crypto_advisor.contracts.model_version import ModelVersion
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS
@@ -178,9 +178,11 @@ class ModelStore:
         try:
             pointer = json.loads(body)
         except ValueError as exc:
-            raise StorageError(f"{self._objects.where(key)} is not JSON: {exc}") from exc
+            raise CorruptObjectError(f"{self._objects.where(key)} is not JSON: {exc}") from exc
         if not isinstance(pointer, dict) or not {"version", "bundle_key"} <= pointer.keys():
-            raise StorageError(f"{self._objects.where(key)} is not a model pointer (needs version and bundle_key)")
+            raise CorruptObjectError(
+                f"{self._objects.where(key)} is not a model pointer (needs version and bundle_key)"
+            )
         return pointer
 
     def load_latest(self, series: Series) -> LoadedModel | None:

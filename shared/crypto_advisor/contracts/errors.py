@@ -48,6 +48,12 @@ class StorageError(Exception):
     """S3, DynamoDB or Kinesis refused or failed a request."""
 
 
+class CorruptObjectError(StorageError):
+    """A stored object was read, and its bytes are not what this code writes (truncated, edited by hand, restored
+    from a bad copy): reading it again gives the same answer, so whoever owns the object replaces it rather than
+    failing on it every time. A :class:`StorageError` otherwise, for the callers that only report."""
+
+
 class ConfigError(Exception):
     """Settings or configuration that cannot be used; raised at start, before any work."""
 

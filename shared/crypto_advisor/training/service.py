@@ -32,6 +32,9 @@ Per series (a failure stops that series alone and is reported with its error):
    inspection). Decisions that need no re-scoring:
 
    - no pointer yet: the first model moves it;
+   - a pointer whose bytes are not a pointer (truncated, edited by hand): nothing can be served from it and it
+     reads the same tomorrow, so the new version replaces it (a pointer S3 failed to return fails the series
+     instead: the next run reads it again);
    - the same configuration: both would be the same fit on the same candles
      (training is seeded), so the new version is simply a refit on more
      history, and it moves;
@@ -63,7 +66,7 @@ from crypto_advisor.analysis.firing_strength import strength_quantiles
 from crypto_advisor.analysis.replay import firings_of, replay_report, walk
 from crypto_advisor.analysis.rules import Rule, with_conditions
 from crypto_advisor.contracts.candle import Candle
-from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.errors import CorruptObjectError, StorageError
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.units import DAY_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
@@ -332,7 +335,11 @@ def _gate(
     item: SeriesTraining,
 ) -> tuple[bool, str]:
     """Whether the new version may be served, and why (see the module docstring)."""
-    pointer = ports.models.latest_pointer(series)
+    try:
+        pointer = ports.models.latest_pointer(series)
+    except CorruptObjectError as exc:
+        # Nothing can be served from it (the analysis fails to read it too), and it reads the same tomorrow.
+        return True, f"the served pointer cannot be read ({exc}); the new version replaces it"
     if pointer is None:
         return True, "first model of this series"
     try:

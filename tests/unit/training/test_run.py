@@ -143,6 +143,32 @@ def test_changed_targets_cannot_be_compared_and_the_new_configuration_replaces_t
     assert world.forecaster.evaluated == []
 
 
+def test_a_served_pointer_that_is_not_a_pointer_is_replaced_by_the_new_version() -> None:
+    # Given BTC served, then its pointer truncated (nothing can be served from it, and it reads the same every day)
+    world = World(FakeArchive({BTC.key: candles(500)}))
+    world.run(GOOD)
+    world.models.corrupt.add(BTC.key)
+    # When the next run trains BTC
+    btc = world.run(WORSE, now_ms=NOW + 24 * HOUR).series[0]
+    # Then the new version is served in its place, with the reason, instead of failing BTC every day
+    assert (btc.status, btc.pointer) == ("trained", "moved")
+    assert "the served pointer cannot be read" in (btc.pointer_reason or "")
+    assert "not JSON" in (btc.pointer_reason or "")
+    assert world.models.latest_pointer(BTC) == world.models.versions[BTC.key][-1].pointer()
+
+
+def test_a_pointer_storage_failed_to_return_fails_the_series_and_keeps_it() -> None:
+    # Given BTC served, then S3 failing to return its pointer (it may be fine: the gate cannot be skipped on a guess)
+    world = World(FakeArchive({BTC.key: candles(500)}))
+    world.run(GOOD)
+    world.models.unreadable.add(BTC.key)
+    # When the next run trains a worse configuration
+    btc = world.run(WORSE, now_ms=NOW + 24 * HOUR).series[0]
+    # Then BTC fails with the storage error and the served pointer is untouched
+    assert (btc.status, btc.error_kind) == ("failed", "storage")
+    assert world.models.pointers[BTC.key]["version"] == str(NOW)
+
+
 def test_the_replay_report_carries_the_series_rarity_bar_for_its_budget() -> None:
     # Given a month and a half of BTC (enough weeks to calibrate) and three weeks of ETH (not enough)
     world = World(FakeArchive({BTC.key: candles(200 + 24 * 7 * 6), ETH.key: candles(200 + 24 * 7 * 3)}))

@@ -188,7 +188,8 @@ conditions: ["close > 1"]
                 backfill_candles=100,
                 coingecko_id="hyperliquid",
                 name="Hype",
-                alerts=policy,
+                # the top-level policy, its 6 h cooldown raised to two of its daily candles (6 h holds back none)
+                alerts=AlertPolicy(recipients=("me@example.com",), max_per_week=2, cooldown_ms=48 * HOUR_MS),
                 conditions=(condition,),
             ),
         ),

@@ -94,13 +94,18 @@ def announced_history(args: argparse.Namespace, *, count: int) -> tuple[Series, 
     return series, candles
 
 
+def _example_policy() -> AlertPolicy:
+    """The default policy, addressed to an example recipient: a command over history emails nobody."""
+    return AlertPolicy(recipients=("you@example.com",))
+
+
 @dataclass(frozen=True)
 class RuleSetup:
     """What a watchlist says about one series for a command over history: its rules, conditions and alert policy."""
 
     rules: list[Rule]
     conditions: tuple[UserCondition, ...] = ()
-    policy: AlertPolicy = field(default_factory=lambda: AlertPolicy(recipients=("you@example.com",)))
+    policy: AlertPolicy = field(default_factory=_example_policy)
 
 
 def rule_setup(watchlist: Path | None, series: Series) -> RuleSetup:
@@ -111,15 +116,15 @@ def rule_setup(watchlist: Path | None, series: Series) -> RuleSetup:
     unreadable file).
     """
     if watchlist is None:
-        return RuleSetup(build_rules(None))
+        return RuleSetup(build_rules(None), policy=_example_policy().on_timeframe(series.timeframe_ms))
     try:
         text = watchlist.read_text()
     except OSError as exc:
         raise ValueError(f"{watchlist}: {exc.strerror}") from None
     parsed = parse_watchlist(text, origin=str(watchlist))
     watched = parsed.find(series.key)
-    if watched is None:
-        return RuleSetup(build_rules(parsed.rules), parsed.conditions, parsed.alerts)
+    if watched is None:  # the top-level policy, as a series of this timeframe would have it
+        return RuleSetup(build_rules(parsed.rules), parsed.conditions, parsed.alerts.on_timeframe(series.timeframe_ms))
     return RuleSetup(build_rules(parsed.rules), watched.conditions, watched.alerts)
 
 

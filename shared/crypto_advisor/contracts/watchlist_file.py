@@ -220,7 +220,7 @@ def _watched(
         backfill_candles=entry.backfill_candles or inherited.backfill_candles,
         coingecko_id=entry.coingecko_id,
         name=entry.name,
-        alerts=inherited.policy.merged(entry.alerts),
+        alerts=inherited.policy.merged(entry.alerts).on_timeframe(series.timeframe_ms),
         conditions=conditions,
     )
 

@@ -10,6 +10,7 @@ from crypto_advisor.contracts.alerts import OverBudget, SentAlert
 from crypto_advisor.contracts.market_context import MarketContext
 from crypto_advisor.contracts.signal import FiringRecord, Health, Rarity, Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy
+from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.notify.policy import Send, Suppress, cooldown_window
 from crypto_advisor.notify.policy import decide as decide_at
 from tests.unit.notify.conftest import firing as make_firing
@@ -156,6 +157,41 @@ def test_five_candles_firing_the_same_rule_inside_the_cooldown_make_one_email_an
             assert decision.reason == "cooldown"
     # Then the first candle and the one after the cooldown were emailed, nothing between
     assert sends == [T0, T0 + 6 * HOUR]
+
+
+@pytest.mark.parametrize(
+    ("timeframe", "cooldown_hours", "written"),
+    [("1h", 6, None), ("4h", 8, None), ("1d", 48, None), ("1d", 48, "6h"), ("1h", 2, "0"), ("1d", 72, "3d")],
+)
+def test_a_series_cooldown_is_never_shorter_than_two_of_its_candles(
+    timeframe: str, cooldown_hours: int, written: str | None
+):
+    # Given a watchlist whose alerts leave the cooldown at its default (6 h) or set it
+    alerts = "" if written is None else f"alerts: {{cooldown: '{written}'}}\n"
+    text = f"{alerts}series:\n  - {{source: kraken, symbol: BTC/USD, timeframe: {timeframe}}}\n"
+    # Then the series' policy holds back at least its next candle: 6 h would hold back no daily candle
+    [watched] = parse_watchlist(text).series
+    assert watched.alerts.cooldown_ms == cooldown_hours * HOUR
+
+
+def test_a_daily_series_emails_a_rule_again_two_candles_later_not_on_the_next():
+    # Given a daily series with the default policy, and one rule firing on three consecutive daily candles
+    [watched] = parse_watchlist(
+        "alerts: {recipients: [me@example.com]}\nseries:\n  - {source: kraken, symbol: BTC/USD, timeframe: 1d}\n"
+    ).series
+    day = 24 * HOUR
+    history: list[SentAlert] = []
+    decisions = []
+    for ts in (T0, T0 + day, T0 + 2 * day):
+        # When each candle is decided with the sends so far
+        decision = decide(signal(ts, firing("rsi_oversold")), watched.alerts, history)
+        decisions.append(decision)
+        if isinstance(decision, Send):
+            history.append(SentAlert(ts, decision.rules))
+    # Then the next day's firing is held back as a cooldown, and the one after it is emailed
+    first, second, third = decisions
+    assert isinstance(first, Send) and isinstance(third, Send)
+    assert isinstance(second, Suppress) and second.reason == "cooldown" and "2d" in second.detail
 
 
 def test_the_watchlist_recipients_win_over_the_stack_default():

@@ -11,6 +11,12 @@ work does not fit is cut into chunks on its ingest queue, which
 IngestWorkerFunction (``functions/ingest/worker.py``) fetches at the source's
 paced rate. The chunks are queued before the inline run starts, so the workers
 and the inline run overlap.
+
+A source whose queue fails (cannot be read, or refuses the chunks) costs only
+that source its fan-out this tick (:mod:`crypto_advisor.ingest.queueing`): the
+other sources' chunks are queued and the inline run fetches and stores as
+always; then the invocation fails naming each such source and its cause, so
+the ingest errors alarm fires and Lambda retries the tick.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crypto_advisor.ingest.planner import plan_tick
 from crypto_advisor.ingest.ports import MarketSource
+from crypto_advisor.ingest.queueing import TickQueues
 from crypto_advisor.ingest.service import run_ingest
 from crypto_advisor.ingest.settling import settle_ms
 from crypto_advisor.telemetry.ingest import record, record_plan
@@ -49,6 +56,7 @@ def lambda_handler(
     # The scans' own cursors in the same batches: a due scan's calls count on its source's budget.
     cursors = deps.stores.candles.batch_cursors([w.series for w in deps.watchlist] + [s.cursor_series for s in scans])
     active = sources if sources is not None else deps.sources
+    queues = TickQueues(deps.queues)
     plan = plan_tick(
         deps.watchlist,
         cursors,
@@ -56,14 +64,12 @@ def lambda_handler(
         budgets=deps.budgets,
         inline_seconds=settings.inline_seconds,
         fan_out=deps.fan_out,
-        busy=lambda source: deps.queues[source].held() > 0,
+        busy=queues.busy,
         scans=scans,
         settle=lambda series: settle_ms(active.get(series.source), series),
     )
-    for source in plan.sources:
-        if source.chunks:
-            deps.queues[source.source].send(source.chunks)
-    record_plan(plan)
+    failures = queues.send(plan)
+    record_plan(plan, failures)
     report = run_ingest(
         deps.watchlist,
         series=plan.inline,
@@ -73,4 +79,5 @@ def lambda_handler(
         cursors=cursors,
     )
     record(report)
+    queues.raise_failures()
     return {**report.as_dict(), "plan": plan.as_dict()}

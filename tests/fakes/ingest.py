@@ -1,4 +1,5 @@
-"""Fakes of the ingest ports (``crypto_advisor.ingest.ports``): candle store, archive, stream, market sources."""
+"""Fakes of the ingest ports (``crypto_advisor.ingest.ports``): candle store, archive, stream, chunk queue, market
+sources."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from crypto_advisor.contracts.archive_keys import ohlcv_key, utc_date
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.candle_update import CandleUpdate
 from crypto_advisor.contracts.errors import StorageError
+from crypto_advisor.contracts.ingest_chunk import IngestChunk
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.contracts.watchlist import WatchedSeries
-from crypto_advisor.ingest.ports import ArchivePort, CandleStorePort, MarketSource, StreamPort
+from crypto_advisor.ingest.ports import ArchivePort, CandleStorePort, ChunkQueuePort, MarketSource, StreamPort
 from crypto_advisor.local.market import SimulatedSource
 
 
@@ -88,6 +90,28 @@ class MemoryStream(StreamPort):
     @property
     def updates(self) -> list[CandleUpdate]:
         return [CandleUpdate.from_json(r) for r in self.records]
+
+
+@final
+class MemoryChunkQueue(ChunkQueuePort):
+    """ChunkQueuePort: keeps the chunks sent (``held`` counts them, and any ``earlier`` ones an earlier tick left);
+    ``read_error`` and ``send_error`` make it fail as an unreachable SQS queue does."""
+
+    def __init__(self, earlier: int = 0) -> None:
+        self.earlier = earlier
+        self.chunks: list[IngestChunk] = []
+        self.read_error: StorageError | None = None
+        self.send_error: StorageError | None = None
+
+    def held(self) -> int:
+        if self.read_error is not None:
+            raise self.read_error
+        return self.earlier + len(self.chunks)
+
+    def send(self, chunks: Sequence[IngestChunk]) -> None:
+        if self.send_error is not None:
+            raise self.send_error
+        self.chunks.extend(chunks)
 
 
 def price_row(ts: int, volume: float = 10.0) -> list[Any]:

@@ -24,6 +24,8 @@ source's single-caller pace, :class:`~crypto_advisor.contracts.rate_budgets.Rate
   fan-out still running) is left alone this tick: those chunks hold its due
   series, and fetching them again, inline or in new chunks, would spend the
   source's rate twice. Its series are planned again once its queue is empty.
+  A queue that cannot be read counts as busy too (:mod:`.queueing`): nothing
+  is added to a queue nobody can see, and the run fails after its inline work.
 * a source without a budget (its calls do not grow with its series) is inline.
 * a **market scan** that is due (its cursor behind the newest closed hour:
   once an hour, as :func:`crypto_advisor.ingest.scan.ingest_scan` asks) costs

@@ -7,6 +7,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.candle_update import CandleUpdate
+from crypto_advisor.contracts.ingest_chunk import IngestChunk
 from crypto_advisor.contracts.market_scan import MarketScan, ScanAnswer
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist import WatchedSeries
@@ -55,3 +56,13 @@ class ScanSnapshotPort(Protocol):
     """Where each scan's snapshot goes (its coins, ranks and 24 h changes), for the training run and the digest."""
 
     def put_snapshot(self, vs: str, snapshot: dict[str, Any]) -> str: ...
+
+
+class ChunkQueuePort(Protocol):
+    """A source's ingest queue (SQS): where a fanned-out tick puts its chunks, and how many it still holds.
+
+    Both raise :class:`~crypto_advisor.contracts.errors.StorageError` when the queue cannot be reached; the tick
+    then keeps the error for that source alone (:mod:`crypto_advisor.ingest.queueing`)."""
+
+    def held(self) -> int: ...
+    def send(self, chunks: Sequence[IngestChunk]) -> None: ...

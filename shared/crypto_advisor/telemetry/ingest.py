@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.ingest.fan_out import ChunkOutcome
 from crypto_advisor.ingest.planner import IngestPlan
+from crypto_advisor.ingest.queueing import QueueFailure
 from crypto_advisor.ingest.service import RunReport
 from crypto_advisor.telemetry.catalog import CANDLES_STORED, INGEST_RUNS, SERIES_FAILED, STALEST_SERIES_SECONDS
 from crypto_advisor.telemetry.observability import MetricUnit, logger, metrics
@@ -52,10 +55,16 @@ def lag_seconds(series: str, lagging: tuple[int, int], now_ms: int) -> int:
     return max(0, (now_ms - closed_at) // 1000)
 
 
-def record_plan(plan: IngestPlan) -> None:
-    """One line per tick that consulted its plan beyond the inline run: what each source got, and why."""
+def record_plan(plan: IngestPlan, queue_failures: Sequence[QueueFailure] = ()) -> None:
+    """One line per tick that consulted its plan beyond the inline run: what each source got, and why.
+
+    A source whose queue could not be read is planned busy too, but its line is the failure's, not "still has
+    chunks queued" (which nobody knows)."""
+    unread = {f.source for f in queue_failures if f.step == "read"}
+    for failure in queue_failures:
+        record_queue_failure(failure)
     for source in plan.sources:
-        if source.mode == "busy":
+        if source.mode == "busy" and source.source not in unread:
             logger.warning(
                 "source still has chunks queued: its due series are left to them",
                 source=source.source,
@@ -65,6 +74,17 @@ def record_plan(plan: IngestPlan) -> None:
         logger.warning("more due series than the tick's target allows", warning=warning)
     if plan.fanned_out:
         logger.info("ingest fanned out", **plan.as_dict())
+
+
+def record_queue_failure(failure: QueueFailure) -> None:
+    """A source's ingest queue that failed this tick (the run fails after its inline work, naming it)."""
+    logger.error(
+        "ingest queue failed",
+        source=failure.source,
+        step=failure.step,
+        error=str(failure.error),
+        kind=type(failure.error).__name__,
+    )
 
 
 def record_chunk(outcome: ChunkOutcome) -> None:

@@ -116,7 +116,7 @@ def test_the_demo_ingests_every_listed_series_and_reports_what_it_could_not(demo
     assert len(summary["outbox"]) == emails == len(list(outbox.glob("*.eml"))) == len(list(outbox.glob("*.html")))
     # ... and the alert emails show the move against BTC and the trends
     alerts = [p.read_text() for p in outbox.glob("*.html") if "market" not in p.name and "digest" not in p.name]
-    assert alerts and all("Market context" in page and "Trend: the " in page for page in alerts)
+    assert alerts and all("Market context" in page and "Trend before this candle: the " in page for page in alerts)
     for page in outbox.glob("*.html"):
         html = page.read_text()
         assert "cid:" not in html and "<script" not in html

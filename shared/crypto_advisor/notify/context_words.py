@@ -85,14 +85,18 @@ def _trend(reading: TrendReading) -> str:
 
 
 def trend_line(context: MarketContext) -> str | None:
-    """``Trend: the drop goes against the 4h trend (up, 1.2% above its EMA 20) and with the 1d trend (...).``"""
+    """``Trend before this candle: the drop goes against the 4h trend (up, 1.2% above its EMA 20) and with ...``.
+
+    The trends are read from the closes before the candle (the move is judged against the trend it started from:
+    :func:`~crypto_advisor.analysis.market_context.trend_readings`), and the line says so: on a daily series
+    "the 1d trend (down, 10.0% below its EMA 20)" is yesterday's, and an 18% rise may have closed above that EMA."""
     if not context.trends:
         return None
     parts = [_trend(r) for r in context.trends]
     joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     if all(r.agrees is None for r in context.trends):
-        return f"Trend: {joined}."
-    return f"Trend: the {'rise' if context.move > 0 else 'drop'} goes {joined}."
+        return f"Trend before this candle: {joined}."
+    return f"Trend before this candle: the {'rise' if context.move > 0 else 'drop'} goes {joined}."
 
 
 def context_lines(series: Series, context: MarketContext | None) -> tuple[str, ...]:

@@ -46,11 +46,11 @@ def test_no_reference_says_nothing_about_btc_and_a_missing_reading_says_why():
 def test_the_trend_line_says_with_or_against_each_trend_and_how_far_from_its_ema():
     line = trend_line(context(-0.05, None))
     assert line == (
-        "Trend: the drop goes against the 4h trend (up, 1.2% above its EMA 20) "
+        "Trend before this candle: the drop goes against the 4h trend (up, 1.2% above its EMA 20) "
         "and with the 1d trend (down, 3.4% below its EMA 20)."
     )
     short = MarketContext(move=0.01, trends=[TrendReading(timeframe="1d", direction=None, candles=7, resampled=True)])
-    assert trend_line(short) == "Trend: the 1d trend (too little history: 7 1d closes)."
+    assert trend_line(short) == "Trend before this candle: the 1d trend (too little history: 7 1d closes)."
 
 
 def test_the_alert_email_shows_the_context_in_text_and_html(make_view):

@@ -46,7 +46,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"max {report['emails_per_day_max']}; "
         f"days without an alert {report['days_without_alert_share']:.0%}; digests {report['digests']:,}",
         "  repeats: "
-        + ", ".join(f"{n:,} within {window} of the previous email" for window, n in report["repeats"].items()),
+        + ", ".join(f"{n:,} at most {window} after the previous email" for window, n in report["repeats"].items()),
         f"  headlines: {', '.join(f'{rule} {n}' for rule, n in report['headline']['rules'].items()) or 'none'}",
     ]
     for horizon, skill in report["headline"]["skill"].items():

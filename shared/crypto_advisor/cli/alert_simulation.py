@@ -359,11 +359,14 @@ REPEAT_WITHIN_HOURS = (6, 24)
 
 
 def repeats(emails: Sequence[Email]) -> dict[str, int]:
-    """Per window of :data:`REPEAT_WITHIN_HOURS`: the emails that came less than that many hours (candle time) after
-    the series' previous one, ``{"6h": 12, "24h": 80}``."""
+    """Per window of :data:`REPEAT_WITHIN_HOURS`: the emails that came at most that many hours (candle time) after
+    the series' previous one, ``{"6h": 12, "24h": 80}``.
+
+    At most, not less than: a daily series' emails on consecutive candles are exactly 24 h apart, and "less than 24 h"
+    counted none of them (0 on every daily series, while 120 of ETH 1d's 599 emails came the day after another)."""
     times = sorted(e.ts for e in emails)
     gaps = [later - earlier for earlier, later in pairwise(times)]
-    return {f"{h}h": sum(1 for gap in gaps if gap < h * HOUR_MS) for h in REPEAT_WITHIN_HOURS}
+    return {f"{h}h": sum(1 for gap in gaps if gap <= h * HOUR_MS) for h in REPEAT_WITHIN_HOURS}
 
 
 def _iso(ts: int) -> str:

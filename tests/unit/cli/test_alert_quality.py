@@ -301,6 +301,18 @@ def test_repeats_count_the_emails_that_came_soon_after_the_previous_one():
     assert repeats(emails[:1]) == {"6h": 0, "24h": 0}
 
 
+def test_repeats_count_a_daily_series_emails_on_consecutive_candles():
+    from crypto_advisor.cli.alert_simulation import Email, repeats
+
+    # Given a daily series emailing on days 0, 1 and 3: the second came exactly one candle (24 h) after the first
+    days = [0, 1, 3]
+    emails = [Email(d * 86_400_000, d, "rsi_oversold", "bullish", "", ("rsi_oversold",)) for d in days]
+    # Then it is a repeat within 24 h, and so is one exactly 6 h after an hourly email
+    assert repeats(emails) == {"6h": 0, "24h": 1}
+    hourly = [Email(h * 3_600_000, h, "rsi_oversold", "bullish", "", ("rsi_oversold",)) for h in (0, 6)]
+    assert repeats(hourly) == {"6h": 1, "24h": 1}
+
+
 def test_the_report_counts_the_emails_sent_over_the_budget_with_the_weeks_emails_before_them():
     from crypto_advisor.cli.alert_simulation import Email, over_budget
 

@@ -387,14 +387,18 @@ def change_since(candles: Sequence[Candle], candle_ts: int, close: float, ago_ms
 
 
 def snapshot(view: AlertView) -> tuple[Fact, ...]:
-    """Close, 1h and 24h change, volume against its average, RSI, trend (ADX) and volatility (ATR)."""
+    """Close, 1h and 24h change, volume against its average, RSI, trend (ADX) and volatility (ATR).
+
+    A change over less than one of the series' candles is left out: no candle opened an hour before a 4h or daily
+    one, so its "1h change" could only ever read n/a."""
     signal, p = view.signal, DEFAULT_PARAMS
     ind = signal.indicators
     candles = view.candles
     close = signal.close
     facts = [Fact("Close", f"{price(close)} {view.series.quote}")]
     for label, ago in (("1h change", HOUR_MS), ("24h change", DAY_MS)):
-        facts.append(Fact(label, signed_pct(change_since(candles, signal.candle_ts, close, ago))))
+        if ago >= view.series.timeframe_ms:
+            facts.append(Fact(label, signed_pct(change_since(candles, signal.candle_ts, close, ago))))
     facts.append(_volume(candles, signal.candle_ts, ind.get(p.volume_ma_column), p.volume_ma))
     rsi = ind.get(p.rsi_column)
     facts.append(Fact(f"RSI({p.rsi})", number(rsi, 3), _rsi_note(rsi)))

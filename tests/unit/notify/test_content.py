@@ -179,9 +179,19 @@ def test_the_trend_regime_comes_from_adx_and_its_direction_from_the_directional_
 def test_missing_indicators_read_as_not_available_rather_than_failing():
     # Given a new series whose indicators are still warming up
     signal = bare_signal([], indicators={})
-    view = AlertView(signal=signal, series=Series.parse("kraken:ETH-USD:4h"), firings=(), candles=())
+    view = AlertView(signal=signal, series=Series.parse("kraken:ETH-USD:1h"), firings=(), candles=())
     facts = {f.label: f.value for f in snapshot(view)}
     assert facts["1h change"] == facts["24h change"] == facts["Volume"] == facts["Trend (ADX 14)"] == "n/a"
+
+
+@pytest.mark.parametrize(
+    ("timeframe", "changes"), [("1h", ["1h change", "24h change"]), ("4h", ["24h change"]), ("1d", ["24h change"])]
+)
+def test_the_snapshot_has_no_change_shorter_than_the_series_candle(timeframe: str, changes: list[str]):
+    # Given a 4h or daily series: no candle opened an hour before its candle, so a 1h change could only read n/a
+    view = AlertView(signal=bare_signal([]), series=Series.parse(f"kraken:ETH-USD:{timeframe}"), firings=(), candles=())
+    # Then its snapshot leaves that row out
+    assert [f.label for f in snapshot(view) if f.label.endswith(" change")] == changes
 
 
 # --- news ----------------------------------------------------------------------------------

@@ -74,9 +74,16 @@ def record_task_failure(message_id: str, error: Exception) -> None:
 
 
 def record_scans(outcomes: list[dict]) -> None:
-    """The market scans' breakout model: one line per scan (trained with its verdict, skipped or failed, and why)."""
+    """The market scans' breakout model: one line per scan (trained with its verdict, skipped or failed, and why).
+
+    A failed scan counts in ``TrainSeriesFailed`` as a failed series does: its alarm is how the owner hears of it
+    (the scan's ranking in the digest keeps its last model, which grows older)."""
+    failed = 0
     for outcome in outcomes:
         if outcome["status"] == "failed":
+            failed += 1
             logger.error("scan breakout model failed", **outcome)
         else:
             logger.info("scan breakout model", **outcome)
+    if failed:
+        metrics.add_metric(name=TRAIN_SERIES_FAILED.name, unit=MetricUnit.Count, value=failed)

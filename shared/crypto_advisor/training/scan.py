@@ -146,7 +146,9 @@ def train_scans(
     reports: ScanReportsPort,
     config: ForecastConfig = SCAN_CONFIG,
 ) -> list[dict[str, Any]]:
-    """One outcome per scan: ``trained`` (with its verdict), ``skipped`` (why) or ``failed`` (the error)."""
+    """One outcome per scan: ``trained`` (with its verdict), ``skipped`` (why) or ``failed`` (the error, and its
+    ``kind``: ``storage``, or ``bug`` for anything else). Each scan on its own: the daily run trains the scans first,
+    and one scan's failure, whatever it is, leaves the other scans and every series to be trained."""
     outcomes: list[dict[str, Any]] = []
     for watched in watchlist.scans:
         scan = watched.scan
@@ -174,5 +176,9 @@ def train_scans(
                 {"scan": scan.name, "status": "trained", "coins": len(names), "verdict": result.card.verdict}
             )
         except StorageError as exc:
-            outcomes.append({"scan": scan.name, "status": "failed", "error": str(exc)})
+            outcomes.append({"scan": scan.name, "status": "failed", "error": str(exc), "kind": "storage"})
+        except Exception as exc:  # noqa: BLE001 - it runs before the series: a scan's bug must not stop their training
+            outcomes.append(
+                {"scan": scan.name, "status": "failed", "error": f"{type(exc).__name__}: {exc}", "kind": "bug"}
+            )
     return outcomes

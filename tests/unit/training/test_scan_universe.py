@@ -21,6 +21,9 @@ from crypto_advisor.contracts.units import DAY_MS, HOUR_MS
 from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.scan_breakout import build_scan_dataset
+from crypto_advisor.telemetry.catalog import TRAIN_SERIES_FAILED
+from crypto_advisor.telemetry.observability import metrics
+from crypto_advisor.telemetry.training import record_scans
 from crypto_advisor.training.scan import HISTORY_HOURS, POINT_IN_TIME, read_universe, train_scans
 from tests.fakes.training import CandleArchive as Archive
 from tests.fakes.training import FakeScanReports as Reports
@@ -239,3 +242,33 @@ def test_on_a_null_market_the_base_rate_trained_on_is_the_true_one_not_the_survi
     # Then the rows it trained on break out at the true rate (what is left: the outcomes of a coin's last hours
     # before it fell out are unknown, and those rows are not used)
     assert base_rate(trained_on["candles"], config) == pytest.approx(true, abs=tolerance)
+
+
+class SnapshotsByCurrency(Reports):
+    """Each scan's stored snapshot by its currency."""
+
+    def __init__(self, by_vs: dict[str, dict[str, Any] | None]) -> None:
+        super().__init__(None)
+        self.by_vs = by_vs
+
+    def snapshot(self, vs: str) -> dict[str, Any] | None:
+        return self.by_vs[vs]
+
+
+def test_a_scans_bug_fails_that_scan_alone_and_is_counted_for_the_training_alarm():
+    # Given two scans: USD's stored snapshot has a coin without its series (a bug's, or a hand edit's), EUR has none
+    watchlist = parse_watchlist(WATCHLIST + "  - {source: coingecko-markets, top: 20, vs: eur}\n")
+    reports = SnapshotsByCurrency({"USD": {"coins": [{"name": "Bitcoin"}]}, "EUR": None})
+
+    # When the daily run trains the scans (before every series)
+    outcomes = train_scans(watchlist, now_ms=T0, archive=Archive({}), reports=reports, config=CONFIG)
+
+    # Then USD's failure is reported with its kind, and EUR is still handled: nothing raised to stop the series
+    usd, eur = outcomes
+    assert (usd["status"], usd["kind"]) == ("failed", "bug") and usd["error"].startswith("KeyError")
+    assert eur["status"] == "skipped"
+    # and the failure counts where the training alarm reads it
+    metrics.clear_metrics()
+    record_scans(outcomes)
+    assert metrics.metric_set[TRAIN_SERIES_FAILED.name]["Value"] == [1.0]
+    metrics.clear_metrics()

@@ -87,5 +87,10 @@ def test_a_coin_that_cannot_be_read_fails_its_scan_with_the_error_naming_it():
         WATCHLIST, now_ms=NOW, archive=OneUnreadable(candles), reports=Reports(snapshot_of(candles)), config=CONFIG
     )
     assert outcomes == [
-        {"scan": "top 20 USD", "status": "failed", "error": f"listing the archive of {broken}: AccessDenied"}
+        {
+            "scan": "top 20 USD",
+            "status": "failed",
+            "error": f"listing the archive of {broken}: AccessDenied",
+            "kind": "storage",
+        }
     ]

@@ -12,13 +12,15 @@ idempotent), and no update is ever lost between the table and the stream.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError
 
+from crypto_advisor.adapters.dynamodb_batch import UNPROCESSED_ROUNDS, batch_get
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
@@ -56,10 +58,11 @@ def from_item(item: dict[str, Any]) -> Candle:
 
 
 class CandleStore:
-    def __init__(self, table: Any, *, hot_window: int) -> None:
-        """``table`` is a boto3 ``dynamodb.Table`` resource."""
+    def __init__(self, table: Any, *, hot_window: int, sleep: Callable[[float], None] = time.sleep) -> None:
+        """``table`` is a boto3 ``dynamodb.Table`` resource; ``sleep`` waits between rounds of unprocessed keys."""
         self._table = table
         self._hot_window = hot_window
+        self._sleep = sleep
 
     def cursor(self, series: Series) -> int | None:
         """Open time of the last candle published for ``series``, or None if never ingested."""
@@ -89,11 +92,15 @@ class CandleStore:
                         "ExpressionAttributeNames": {"#s": "series"},
                     }
                 }
-                while request:
-                    answer = client.batch_get_item(RequestItems=request)
-                    for item in answer["Responses"].get(name, []):
-                        found[str(item["series"])] = int(item["last_ts"])
-                    request = answer.get("UnprocessedKeys") or {}
+                read = batch_get(client, request, sleep=self._sleep)
+                for item in read.items.get(name, []):
+                    found[str(item["series"])] = int(item["last_ts"])
+                if read.unprocessed:
+                    # A cursor not read is not "never ingested": guessing would backfill or skip the series.
+                    raise StorageError(
+                        f"reading the cursors of {len(keys)} series: DynamoDB left {read.unprocessed_count()} "
+                        f"unprocessed after {UNPROCESSED_ROUNDS} more rounds with backoff (the table is throttled)"
+                    )
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"reading the cursors of {len(keys)} series: {exc}") from exc
         return found

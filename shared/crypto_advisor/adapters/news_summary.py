@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 import zlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ from boto3.dynamodb.types import Binary
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
+from crypto_advisor.adapters.dynamodb_batch import batch_get
 from crypto_advisor.adapters.news_store import ARTICLE_TTL_S
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.news import Article
@@ -65,8 +67,6 @@ from crypto_advisor.contracts.news import Article
 MAX_SUMMARY_BYTES = 350_000
 #: BatchGetItem's keys per request.
 BATCH_KEYS = 100
-#: Rounds of BatchGetItem's UnprocessedKeys retried before the rest is read the old way.
-UNPROCESSED_ROUNDS = 3
 SUMMARY_SK = "summary"
 
 #: Told of each coin whose news was read by its Query instead of its summary: (coin, why).
@@ -104,9 +104,12 @@ class Summary:
 class NewsSummaries:
     """The summary items: written by NewsFunction, read in batches by AnalyzeFunction."""
 
-    def __init__(self, table: Any) -> None:
-        """``table`` is the News table's boto3 ``dynamodb.Table`` resource."""
+    def __init__(self, table: Any, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        """``table`` is the News table's boto3 ``dynamodb.Table`` resource; ``sleep`` waits between rounds of
+        unprocessed keys (:func:`~crypto_advisor.adapters.dynamodb_batch.batch_get`: a coin still unprocessed after
+        them is read the old way)."""
         self._table = table
+        self._sleep = sleep
 
     def write(self, coin: str, articles: Sequence[Article], *, from_ms: int, now_ms: int) -> bool:
         """Replace ``coin``'s summary with ``articles`` (all those published at or after ``from_ms``, oldest first);
@@ -147,14 +150,9 @@ class NewsSummaries:
                 request: Mapping[str, Any] = {
                     name: {"Keys": [summary_key(c) for c in wanted[start : start + BATCH_KEYS]]}
                 }
-                for _ in range(UNPROCESSED_ROUNDS + 1):
-                    answer = client.batch_get_item(RequestItems=request)
-                    for item in answer.get("Responses", {}).get(name, []):
-                        summary = _summary(item)
-                        found[summary.coin] = summary
-                    request = answer.get("UnprocessedKeys") or {}
-                    if not request:
-                        break
+                for item in batch_get(client, request, sleep=self._sleep).items.get(name, []):
+                    summary = _summary(item)
+                    found[summary.coin] = summary
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"reading the news summaries of {', '.join(wanted)[:200]}: {exc}") from exc
         return found

@@ -1,0 +1,57 @@
+"""BatchGetItem with its unprocessed keys asked again, a bounded number of times, with backoff.
+
+DynamoDB answers a BatchGetItem it could only partly serve (a throttled partition, the 16 MB answer limit) with
+HTTP 200 and the rest in ``UnprocessedKeys``: not an error, so botocore's retries never see it. Asking again at once
+and until none are left (what the cursor read did) hammers a throttled table in a tight loop until the function
+times out. AWS asks for exponential backoff on these ("BatchGetItem", Amazon DynamoDB API Reference); here the
+keys are asked again at most :data:`UNPROCESSED_ROUNDS` times, :data:`FIRST_BACKOFF_S` then twice as long each time,
+and what is still unprocessed is handed back for the caller to decide: the cursor read fails its run (the next tick
+reads them again), the news summaries read those coins the old way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Rounds of ``UnprocessedKeys`` asked again after the first request.
+UNPROCESSED_ROUNDS = 3
+#: The wait before the first round again; doubled for each round after it (50, 100, 200 ms: 350 ms at most).
+FIRST_BACKOFF_S = 0.05
+
+
+@dataclass
+class BatchRead:
+    """What one request's rounds returned: the items by table, and the keys DynamoDB never served."""
+
+    items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    unprocessed: Mapping[str, Any] = field(default_factory=dict)
+
+    def unprocessed_count(self) -> int:
+        return sum(len(table.get("Keys", ())) for table in self.unprocessed.values())
+
+
+def batch_get(
+    client: Any,
+    request: Mapping[str, Any],
+    *,
+    rounds: int = UNPROCESSED_ROUNDS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> BatchRead:
+    """``request`` (BatchGetItem's ``RequestItems``, at most 100 keys) and its unprocessed keys, ``rounds`` times
+    at most with backoff; botocore's errors propagate for the caller to name."""
+    read = BatchRead()
+    pending: Mapping[str, Any] = request
+    for attempt in range(rounds + 1):
+        if attempt:
+            sleep(FIRST_BACKOFF_S * 2 ** (attempt - 1))
+        answer = client.batch_get_item(RequestItems=pending)
+        for table, items in answer.get("Responses", {}).items():
+            read.items.setdefault(table, []).extend(items)
+        pending = answer.get("UnprocessedKeys") or {}
+        if not pending:
+            break
+    read.unprocessed = pending
+    return read

@@ -20,7 +20,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError
 
-from crypto_advisor.adapters.dynamodb_batch import UNPROCESSED_ROUNDS, batch_get
+from crypto_advisor.adapters.dynamodb_batch import UNPROCESSED_ROUNDS, batch_get, batch_put
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
@@ -118,14 +118,21 @@ class CandleStore:
             raise StorageError(f"moving the cursor of {series.key} to {last_ts}: {exc}") from exc
 
     def put(self, series: Series, candles: Sequence[Candle]) -> None:
-        """Write candles in batches of 25; the same candle twice is one item (same key)."""
+        """Write candles in batches of 25; the same candle twice is one item (same key: the last one given).
+
+        A candle DynamoDB leaves unprocessed after the rounds (:func:`~.dynamodb_batch.batch_put`) fails the write:
+        the series' cursor does not move, and its next run writes them again."""
         tf_s = series.timeframe_ms // 1000
+        by_ts = {c.ts: to_item(series, c, c.ts // 1000 + self._hot_window * tf_s) for c in candles}
         try:
-            with self._table.batch_writer(overwrite_by_pkeys=["series", "ts"]) as batch:
-                for candle in candles:
-                    batch.put_item(Item=to_item(series, candle, candle.ts // 1000 + self._hot_window * tf_s))
+            left = batch_put(self._table.meta.client, self._table.name, list(by_ts.values()), sleep=self._sleep)
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"writing {len(candles)} candles of {series.key}: {exc}") from exc
+        if left:
+            raise StorageError(
+                f"writing {len(candles)} candles of {series.key}: DynamoDB left {left} unprocessed after "
+                f"{UNPROCESSED_ROUNDS} more rounds with backoff (the table is throttled)"
+            )
 
     def window(self, series: Series, *, since_ts: int = 1) -> list[Candle]:
         """Candles of ``series`` from ``since_ts`` on, oldest first (one paginated, strongly consistent Query).

@@ -17,6 +17,7 @@ from moto import mock_aws
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.dynamodb_batch import FIRST_BACKOFF_S, UNPROCESSED_ROUNDS
 from crypto_advisor.adapters.news_summary import NewsSummaries
+from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.series import Series
 from tests.unit.adapters.test_consistent_reads import _table
@@ -102,3 +103,57 @@ def test_news_summaries_still_unprocessed_are_left_for_each_coins_own_query(dyna
     assert len(read) == 1 + UNPROCESSED_ROUNDS and key_counts(asked) == [5, 4, 3, 2]
     # and the coin never served is absent: the reader falls back to its Query
     assert set(coins) - set(read) == {"XRP"}
+
+
+def throttle_writes(table: Any, *, answers: int) -> list[dict[str, Any]]:
+    """The table's next ``answers`` BatchWriteItem answers leave all but the first item unprocessed (moto wrote them;
+    writing them again is the same item); every call's ``RequestItems`` from now on."""
+    requests: list[dict[str, Any]] = []
+
+    def before(params: dict[str, Any], **_: Any) -> None:
+        requests.append(params["RequestItems"])
+
+    def after(parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name != "BatchWriteItem" or len(requests) > answers:
+            return
+        parsed["UnprocessedItems"] = {name: rest for name, (_, *rest) in requests[-1].items() if rest}
+
+    client = table.meta.client
+    client.meta.events.register("provide-client-params.dynamodb.BatchWriteItem", before)
+    client.meta.events.register_last("after-call.dynamodb", after)
+    return requests
+
+
+def item_counts(requests: list[dict[str, Any]]) -> list[int]:
+    """How many items each BatchWriteItem call sent."""
+    return [sum(len(items) for items in request.values()) for request in requests]
+
+
+def candles(count: int) -> list[Candle]:
+    return [Candle(TS + i * 3_600_000, 1.0, 1.0, 1.0, 1.0, 1.0) for i in range(count)]
+
+
+def test_unprocessed_candles_are_written_again_with_backoff_and_a_write_still_refused_fails(dynamodb):
+    # Given a Candles table that leaves all but one item of each of its next four answers unprocessed
+    table = _table(dynamodb, "CandlesTable")
+    waits: list[float] = []
+    store = CandleStore(table, hot_window=0, sleep=waits.append)
+    sent = throttle_writes(table, answers=UNPROCESSED_ROUNDS + 1)
+    # When five candles are written, the write fails naming the throttling (the cursor stays, the next run retries)
+    with pytest.raises(StorageError, match=r"writing 5 candles of kraken:C0-USD:1h: DynamoDB left 1 unprocessed"):
+        store.put(SERIES[0], candles(5))
+    # Then it sent four calls (the batch and 3 rounds of what was left), with backoff between, never more
+    assert item_counts(sent) == [5, 4, 3, 2] and waits == [FIRST_BACKOFF_S, 2 * FIRST_BACKOFF_S, 4 * FIRST_BACKOFF_S]
+
+
+def test_candles_written_within_the_rounds_are_stored_once_each(dynamodb):
+    # Given a table throttled for its next two answers, and a candle given twice (the later one wins)
+    table = _table(dynamodb, "CandlesTable")
+    store = CandleStore(table, hot_window=0, sleep=lambda _: None)
+    sent = throttle_writes(table, answers=2)
+    given = [*candles(30), Candle(TS, 2.0, 2.0, 2.0, 2.0, 2.0)]
+    store.put(SERIES[0], given)
+    # Then 30 candles are stored, the first one as given last, in calls of at most 25
+    stored = store.window(SERIES[0])
+    assert len(stored) == 30 and stored[0].close == 2.0
+    assert item_counts(sent)[:2] == [25, 24] and max(item_counts(sent)) <= 25

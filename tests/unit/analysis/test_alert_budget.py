@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -225,3 +227,50 @@ def test_a_capped_record_on_a_small_move_does_not_pass_a_spent_cap_after_a_week_
     assert not over_budget(Rarest(719.0, True, 4.4), week)  # 3.0 * 1.5 = 4.5 needed
     assert over_budget(Rarest(719.0, True, 4.5), week)
     assert not over_budget(Rarest(719.0, True, None), week)  # a move not measured cannot be shown to be beyond
+
+
+# --- ties: the calibration tries bars equal to scores that occur, so it must decide a tie as the live policy does ----
+
+#: (hour, rule, score) of one series, bar 100, cooldown 6 h, cap 3: a score equal to the bar; the same rule exactly one
+#: cooldown later; again; and exactly a week after the first (the week's count leaves it at the boundary).
+TIES = [(0, "macd_cross", 100.0), (6, "macd_cross", 100.0), (12, "macd_cross", 100.0), (168, "macd_cross", 100.0)]
+
+
+def test_the_simulation_emails_a_score_equal_to_the_bar_and_a_rule_one_cooldown_later_as_the_live_policy_does():
+    from crypto_advisor.contracts.alerts import SentAlert
+    from crypto_advisor.notify.policy import Send, decide
+
+    # Given a series whose one rule fires on ties only: with the bar, with the cooldown, with the rolling week
+    policy = AlertPolicy(recipients=("me@example.com",), cooldown_ms=6 * HOUR, max_per_week=3)
+    signals = [
+        signal_of(hour * HOUR, rule, Rarity(score=score, measure="move", words="a record"), 2.0)
+        for hour, rule, score in TIES
+    ]
+    # When the live policy decides each candle with the sends so far, and the calibration simulates the same candles
+    sends: list[SentAlert] = []
+    for each in signals:
+        decision = decide(each, policy, sends, bar=100)
+        if isinstance(decision, Send):
+            sends.append(decision.as_sent(each))
+    candidates = [c for s in signals if (c := candidate_of(s, policy)) is not None]
+    simulated = simulate(candidates, 100, cooldown_ms=policy.cooldown_ms, weekly_cap=policy.weekly_cap)
+    # Then both email every one: a score reaching the bar clears it, a rule is fresh again a full cooldown after its
+    # email, and an email a full week before no longer counts toward the cap
+    assert [s.candle_ts for s in sends] == [ts for ts, _ in simulated] == [h * HOUR for h, _, _ in TIES]
+
+
+@pytest.mark.parametrize("score", [float("nan"), float("inf"), -1.0])
+def test_a_stored_bar_that_is_not_a_record_length_is_refused_naming_it(score: float):
+    # Given replay figures whose stored bar is corrupted: NaN would silence the series, a negative bar would email
+    # every firing
+    stored = {**default_bar(HOUR, 3).as_dict(), "score": score, "source": "calibrated"}
+    # When the live policy reads it, then it is refused with the value named (the notifier then applies the default bar)
+    with pytest.raises(ValueError, match=re.escape(f"alert bar score {score!r} is not a record length")):
+        current_bar(stored, timeframe_ms=HOUR, max_per_week=3)
+
+
+def test_a_stored_bar_of_zero_is_a_record_length_every_firing_clears():
+    # Given a stored bar of 0 (what the notify integration tests write so that every firing emails)
+    stored = {**default_bar(HOUR, 3).as_dict(), "score": 0, "source": "calibrated"}
+    # Then the live policy applies it as stored
+    assert current_bar(stored, timeframe_ms=HOUR, max_per_week=3).score == 0.0

@@ -145,3 +145,18 @@ def test_a_rule_pointing_to_the_turn_is_as_rare_as_the_move_that_made_it_fire(ru
     moved_like = rarity("price_change_1h", "bearish" if way == "drop" else "bullish", m, HOUR)
     assert got.score == moved_like.score >= 200
     assert got.measure != "none" and (way in got.words or ("lowest" if way == "drop" else "highest") in got.words)
+
+
+def test_a_bearish_firing_on_a_candle_that_closed_at_a_high_is_scored_by_its_low_record_not_the_high():
+    # Given a candle that rose a little to the highest close of the window (its high record: every candle before it)
+    closes = [100.0 + 0.1 * i for i in range(200)]
+    closes.append(closes[-1] + 0.01)
+    m = measure(frame(closes))
+    assert m.high_record == 200 and m.low_record == 1
+    # When a price rule fires bearish on it (a bearish cross lagging the price)
+    got = rarity("macd_cross", "bearish", m, HOUR)
+    # Then its range is the low record, the way it points: a routine candle for a bearish firing, never "the highest
+    # close in at least 8 days", which would clear any alert bar
+    assert got.range_record == 1 and got.score < 2 and got.measure == "none"
+    # ... while the same candle is that rare for a bullish firing
+    assert rarity("macd_cross", "bullish", m, HOUR).score == 200

@@ -266,6 +266,29 @@ def test_the_weekly_cap_stops_a_rare_firing_once_the_budget_is_spent():
     assert isinstance(decide(signal(T0, rare("fib_cross", 500)), policy, sends, bar=100), Send)
 
 
+@pytest.mark.parametrize(
+    ("sent_before_ms", "counted"),
+    [
+        pytest.param(WEEK, False, id="exactly-a-week-before"),
+        pytest.param(WEEK - 1, True, id="within-the-week"),
+        pytest.param(0, False, id="this-very-candle"),
+    ],
+)
+def test_the_weekly_cap_counts_only_the_sends_of_the_seven_days_before_this_candle(sent_before_ms: int, counted: bool):
+    # Given a budget of 2 a week, one email three days ago, and another send: exactly a week before the candle (as the
+    # budget's calibration drops it), just inside the week, or this very candle's own (a claim left by an invocation
+    # that died before sending, which the retry takes over: its email must still go out)
+    policy = AlertPolicy(recipients=("me@example.com",), max_per_week=2)
+    sends = [SentAlert(T0 - 3 * 24 * HOUR, ("volume_spike",)), SentAlert(T0 - sent_before_ms, ("macd_cross",))]
+    # When a rare firing closes
+    decision = decide(signal(T0, rare("fib_cross", 500)), policy, sends, bar=100)
+    # Then only a send of the seven days before the candle spends the budget
+    if counted:
+        assert isinstance(decision, Suppress) and decision.reason == "budget_spent"
+    else:
+        assert isinstance(decision, Send) and decision.rules == ("fib_cross",) and decision.over_budget is None
+
+
 def test_a_users_own_condition_always_emails_once_per_its_own_cooldown():
     from crypto_advisor.contracts.watchlist import UserCondition
 

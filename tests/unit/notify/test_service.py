@@ -21,7 +21,8 @@ from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import DeliveryError, DeliveryUnknownError, StorageError
 from crypto_advisor.contracts.market_context import MarketContext
 from crypto_advisor.contracts.signal import Health, Rarity, Signal
-from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
+from crypto_advisor.contracts.units import DAY_MS
+from crypto_advisor.contracts.watchlist import AlertPolicy, UserCondition, WatchedSeries
 from crypto_advisor.local.stack import LOCAL_PARAMETERS, load_template, to_cloudformation
 from crypto_advisor.notify.delivery import CLAIM_BUDGET_MS, AlertInFlightError, NoTimeToSendError
 from crypto_advisor.notify.outcomes import AlreadyDecided, DeliveryUnknown, Sent, Suppressed
@@ -152,6 +153,24 @@ def test_an_alert_keeps_its_rarity_so_a_follow_up_by_other_rules_no_rarer_is_hel
     assert isinstance(outcome, Suppressed) and outcome.suppress.reason == "cooldown"
     assert "no rarer" in outcome.suppress.detail
     assert len(parts["mailer"].sent) == 1
+
+
+def test_a_condition_cooling_for_30_days_stays_cooling_20_days_after_its_email_on_a_series_cooling_6_hours(
+    parts, signal
+):
+    # Given a series whose alerts cool 6 hours, and the user's own condition on it with "cooldown: 30d"
+    mine = UserCondition(name="dip", expression="rsi_14 crosses below 25", cooldown_ms=30 * DAY_MS)
+    watched = WATCHED.model_copy(update={"conditions": (mine,)})
+    asked = signal.model_copy(update={"firings": [firing(mine.rule_id, severity=1)]})
+    service = notifier(parts, watchlist=FakeWatchlist(watched))
+    # ... emailed 20 days ago (further back than the week the log is read for the cooldown and the budget)
+    earlier = asked.model_copy(update={"candle_ts": signal.candle_ts - 20 * DAY_MS})
+    assert isinstance(service.notify(earlier, now_ms=NOW), Sent)
+    # When it fires again
+    outcome = service.notify(asked, now_ms=NOW)
+    # Then the log is read back the condition's 30 days: it is still cooling, and no second email goes out
+    assert isinstance(outcome, Suppressed) and outcome.suppress.reason == "cooldown"
+    assert mine.rule_id in outcome.suppress.detail and len(parts["mailer"].sent) == 1
 
 
 def capped_at(signal: Signal, rule: str, sigma: float, hours_before: int) -> Signal:

@@ -15,6 +15,8 @@ from crypto_advisor.analysis.closed_candle import CandleNotInWindow, analyze
 from crypto_advisor.analysis.rules import build_rules
 from crypto_advisor.analysis.service import analyze_update
 from crypto_advisor.contracts.signal import Health, Signal
+from crypto_advisor.market.indicator_spec import IndicatorParams
+from crypto_advisor.market.indicators import indicator_frame
 from tests.fakes.analysis import News, Signals
 from tests.fakes.candles import FakeCandles
 from tests.unit.analysis.test_analyze_news import CANDLES, CLOSE, LAST, SERIES, UPDATE
@@ -40,6 +42,29 @@ def test_the_pure_analysis_refuses_a_window_without_the_candle_too():
     # Given / When the replay's entry point is handed a window that stops before the candle / Then it refuses
     with pytest.raises(CandleNotInWindow):
         analyze(SERIES, CANDLES[:-1], candle_ts=LAST, now_ms=CLOSE, rules=build_rules())
+
+
+#: The candle before the last: a window cut there ends one candle before CANDLES does.
+BEFORE = CANDLES[-2].ts
+
+
+@pytest.mark.parametrize(
+    ("candle_ts", "frame_of", "params", "says"),
+    [
+        pytest.param(LAST, CANDLES, IndicatorParams(bb=(10, 2.5)), "with other parameters", id="other-parameters"),
+        pytest.param(LAST, CANDLES[:-1], None, f"not that of the window cut at candle {LAST}", id="previous-frame"),
+        pytest.param(BEFORE, CANDLES, None, f"not that of the window cut at candle {BEFORE}", id="window-not-cut"),
+    ],
+)
+def test_a_shared_indicator_frame_of_another_window_or_parameters_is_refused(candle_ts, frame_of, params, says):
+    # Given the stored window and an indicator frame the caller shares that is not the frame of that window cut at
+    # the candle: built with other parameters (Bollinger bands, whose column names do not say their period), one
+    # candle short (the previous update's), or of a window that goes past the candle
+    shared = indicator_frame(frame_of, params or IndicatorParams())
+    # When the candle is analysed with it / Then the analysis refuses, naming the mismatch, rather than judge one
+    # market and report another
+    with pytest.raises(ValueError, match=says):
+        analyze(SERIES, CANDLES, candle_ts=candle_ts, now_ms=CLOSE, rules=build_rules(), indicators=shared)
 
 
 @pytest.mark.parametrize("close", [math.nan, math.inf, 0.0, -1.0])

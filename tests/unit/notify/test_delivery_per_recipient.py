@@ -15,7 +15,7 @@ import pytest
 from crypto_advisor.contracts.errors import DeliveryError, DeliveryUnknownError
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
-from crypto_advisor.notify.delivery import CLAIM_BUDGET_MS, SES_WAIT_MS
+from crypto_advisor.notify.delivery import CLAIM_BUDGET_MS, SES_WAIT_MS, AlertInFlightError
 from crypto_advisor.notify.links import LinkSigner
 from crypto_advisor.notify.outcomes import DeliveryUnknown, Sent
 from crypto_advisor.notify.ports import Mailer
@@ -141,3 +141,34 @@ def test_a_further_recipient_is_not_tried_when_lost_answers_leave_too_little_tim
     assert mailer.tried == [BAD] and isinstance(outcome, DeliveryUnknown)
     assert status(n, signal) == "unknown"
     assert any(GOOD in note and "not tried" in note for note in outcome.notes)
+
+
+def test_an_interrupt_after_ses_accepted_one_recipient_keeps_the_claim(fired):
+    # Given SES accepting the first recipient, then the invocation stopped while sending to the second (a Lambda
+    # timeout's exception, a KeyboardInterrupt: not an Exception, so no refusal)
+    _, signal = fired
+    mailer = ByAddress({BAD: KeyboardInterrupt()})  # type: ignore[dict-item]
+    n = notifier(fired, (GOOD, BAD), mailer)
+    # When the signal is handled: the interrupt propagates
+    with pytest.raises(KeyboardInterrupt):
+        n.notify(signal, now_ms=NOW)
+    # Then the claim is kept (SES has the first message): a redelivery within the lease sends nobody a second copy
+    assert mailer.got_it() == [GOOD] and status(n, signal) == "sending"
+    with pytest.raises(AlertInFlightError):
+        n.notify(signal, now_ms=NOW + 10)
+    assert mailer.got_it() == [GOOD] and mailer.tried == [GOOD, BAD]
+
+
+def test_an_interrupt_after_ses_refused_every_recipient_tried_releases_the_claim(fired):
+    # Given SES refusing the first recipient, then the invocation stopped while sending to the second
+    _, signal = fired
+    mailer = ByAddress({BAD: REJECTED, GOOD: KeyboardInterrupt()})  # type: ignore[dict-item]
+    n = notifier(fired, (BAD, GOOD), mailer)
+    # When the signal is handled: the interrupt propagates
+    with pytest.raises(KeyboardInterrupt):
+        n.notify(signal, now_ms=NOW)
+    # Then the claim is released (SES can have no message of it), so the stream's retry sends the alert at once
+    assert status(n, signal) is None
+    mailer.fails = {}
+    assert isinstance(n.notify(signal, now_ms=NOW + 5_000), Sent)
+    assert sorted(mailer.got_it()) == [BAD, GOOD]

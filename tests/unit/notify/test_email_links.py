@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from crypto_advisor.contracts.link_token import verify
+from crypto_advisor.contracts.link_token import LinkTokenError, verify
 from crypto_advisor.notify.links import LinkSigner
 from crypto_advisor.notify.mime import build_message
 from crypto_advisor.notify.render import render_email
@@ -68,6 +68,22 @@ def test_every_link_is_single_use_with_its_own_nonce(linked):
         verify(_token(u), KEY, action="unsubscribe" if "unsubscribe" in u else "mute", now_ms=NOW).nonce for u in urls
     }
     assert len(nonces) == len(urls)
+
+
+def test_an_emails_links_work_for_30_days_and_are_expired_from_then_on(linked):
+    # Given an email's links, issued at NOW
+    view, _ = linked
+    urls = [c.url for m in view.links.mutes for c in m.choices] + [view.links.unsubscribe]
+    day, hour = 86_400_000, 3_600_000
+    for url in urls:
+        action = "unsubscribe" if "unsubscribe" in url else "mute"
+        # When one is followed 29 days 23 hours later / Then it still acts (an email read weeks later)
+        assert verify(_token(url), KEY, action=action, now_ms=NOW + 30 * day - hour).recipient == "me@example.com"
+        # When it is followed 30 days after it was issued, or later / Then it is refused as expired
+        for later in (NOW + 30 * day, NOW + 31 * day):
+            with pytest.raises(LinkTokenError) as refused:
+                verify(_token(url), KEY, action=action, now_ms=later)
+            assert refused.value.refusal == "expired"
 
 
 def test_an_unsubscribe_url_that_is_not_https_is_refused(make_view):  # type: ignore[no-untyped-def]

@@ -157,6 +157,34 @@ def test_a_served_pointer_that_is_not_a_pointer_is_replaced_by_the_new_version()
     assert world.models.latest_pointer(BTC) == world.models.versions[BTC.key][-1].pointer()
 
 
+@pytest.mark.parametrize(
+    "served_config",
+    [
+        pytest.param({**GOOD.as_dict(), "lstm_dropout": 0.1}, id="a-field-this-code-does-not-know"),
+        pytest.param({**GOOD.as_dict(), "horizon": 0}, id="a-value-this-code-refuses"),
+        pytest.param("horizon=24", id="not-a-mapping"),
+        pytest.param(None, id="no-configuration"),
+    ],
+)
+def test_a_served_configuration_this_code_cannot_read_is_replaced_by_the_new_version(served_config: object) -> None:
+    # Given BTC served, then its pointer's configuration unreadable by this code (written by another version of it,
+    # or edited): the served losses cannot be re-scored, and it reads the same every day
+    world = World(FakeArchive({BTC.key: candles(500)}))
+    world.run(GOOD)
+    pointer = world.models.pointers[BTC.key]
+    if served_config is None:
+        del pointer["config"]
+    else:
+        pointer["config"] = served_config
+    # When the next run trains BTC (a configuration that would lose to a readable GOOD)
+    btc = world.run(WORSE, now_ms=NOW + 24 * HOUR).series[0]
+    # Then the new version is served in its place, with the reason, instead of the unreadable one being kept for good
+    assert (btc.status, btc.pointer) == ("trained", "moved")
+    assert "the served configuration cannot be read by this code" in (btc.pointer_reason or "")
+    assert world.models.pointers[BTC.key]["version"] == str(NOW + 24 * HOUR)
+    assert world.forecaster.evaluated == []
+
+
 def test_a_pointer_storage_failed_to_return_fails_the_series_and_keeps_it() -> None:
     # Given BTC served, then S3 failing to return its pointer (it may be fine: the gate cannot be skipped on a guess)
     world = World(FakeArchive({BTC.key: candles(500)}))

@@ -69,9 +69,9 @@ def batch_put(
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """Put ``items`` into ``table`` in calls of :data:`WRITE_BATCH`, each call's unprocessed items sent again
-    ``rounds`` times at most with backoff; how many items were never written (0: all of them were). ``items`` must
+    ``rounds`` times at most with backoff; how many items were not written (0: all of them were), stopping at the
+    first call still refused after its rounds (the rest is not sent to a throttled table). ``items`` must
     not repeat a key (BatchWriteItem refuses the whole call); botocore's errors propagate for the caller to name."""
-    left = 0
     for start in range(0, len(items), WRITE_BATCH):
         pending = [{"PutRequest": {"Item": item}} for item in items[start : start + WRITE_BATCH]]
         for attempt in range(rounds + 1):
@@ -80,8 +80,9 @@ def batch_put(
             pending = (answer.get("UnprocessedItems") or {}).get(table, [])
             if not pending:
                 break
-        left += len(pending)
-    return left
+        if pending:  # the table is throttled: the write fails anyway, so load it no more
+            return len(pending) + max(len(items) - start - WRITE_BATCH, 0)
+    return 0
 
 
 def _back_off(attempt: int, sleep: Callable[[float], None]) -> None:

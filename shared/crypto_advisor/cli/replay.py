@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -104,8 +104,9 @@ class RuleSetup:
     """What a watchlist says about one series for a command over history: its rules, conditions and alert policy."""
 
     rules: list[Rule]
-    conditions: tuple[UserCondition, ...] = ()
-    policy: AlertPolicy = field(default_factory=_example_policy)
+    conditions: tuple[UserCondition, ...]
+    #: the series' policy, its cooldown floored for its timeframe (:meth:`AlertPolicy.on_timeframe`)
+    policy: AlertPolicy
 
 
 def rule_setup(watchlist: Path | None, series: Series) -> RuleSetup:
@@ -116,7 +117,7 @@ def rule_setup(watchlist: Path | None, series: Series) -> RuleSetup:
     unreadable file).
     """
     if watchlist is None:
-        return RuleSetup(build_rules(None), policy=_example_policy().on_timeframe(series.timeframe_ms))
+        return RuleSetup(build_rules(None), (), _example_policy().on_timeframe(series.timeframe_ms))
     try:
         text = watchlist.read_text()
     except OSError as exc:

@@ -201,7 +201,9 @@ class AlertPolicy(BaseModel):
         A cooldown holds back a candle less than ``cooldown_ms`` after an emailed one. Six hours hold back the next
         five hourly candles, and the next 4h candle; on daily candles they hold back nothing, so one slide was
         emailed on consecutive days, the same rule again (on ETH/USD 1d 2015-2023, 120 of 599 emails came the day
-        after another). Two candles hold back the next one at any timeframe, and change no hourly or 4h series.
+        after another). Two candles hold back the next one at any timeframe; with the default 6 h, hourly and 4h
+        series hold back the same candles as before (a 4h series' cooldown reads 8 h), and a cooldown written under
+        two candles (``0``, ``1h`` on hourly candles) reads two candles.
         """
         floor = MIN_COOLDOWN_CANDLES * timeframe_ms
         return self if self.cooldown_ms >= floor else self.model_copy(update={"cooldown_ms": floor})

@@ -17,9 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from pydantic_core import ErrorDetails
 
 from crypto_advisor.contracts.conditions import MAX_CONDITIONS
-from crypto_advisor.contracts.market_scan import SCAN_SOURCE, MarketScan, monthly_calls
+from crypto_advisor.contracts.market_scan import SCAN_SOURCE, SCAN_TIMEFRAME, MarketScan, monthly_calls
 from crypto_advisor.contracts.rule_params import rule_params
-from crypto_advisor.contracts.series import SOURCE_TIMEFRAMES, Series
+from crypto_advisor.contracts.series import SOURCE_TIMEFRAMES, TIMEFRAME_MS, Series
 from crypto_advisor.contracts.watchlist import (
     SCAN_MAX_PER_WEEK,
     AlertPolicy,
@@ -272,10 +272,14 @@ def _scan(
     if key in seen:
         problems.append(f"{where}: a second {entry.vs} scan (first at series[{seen[key]}]); one scan per currency")
         return None
-    scan_policy = AlertPolicy(
-        recipients=policy.recipients,
-        min_severity=policy.min_severity,
-        cooldown_ms=policy.cooldown_ms,
-        max_per_week=SCAN_MAX_PER_WEEK,
-    ).merged(entry.alerts)
+    scan_policy = (
+        AlertPolicy(
+            recipients=policy.recipients,
+            min_severity=policy.min_severity,
+            cooldown_ms=policy.cooldown_ms,
+            max_per_week=SCAN_MAX_PER_WEEK,
+        )
+        .merged(entry.alerts)
+        .on_timeframe(TIMEFRAME_MS[SCAN_TIMEFRAME])
+    )
     return WatchedScan(scan=MarketScan(top=entry.top, vs=entry.vs.upper()), alerts=scan_policy)

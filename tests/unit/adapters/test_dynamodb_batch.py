@@ -157,3 +157,15 @@ def test_candles_written_within_the_rounds_are_stored_once_each(dynamodb):
     stored = store.window(SERIES[0])
     assert len(stored) == 30 and stored[0].close == 2.0
     assert item_counts(sent)[:2] == [25, 24] and max(item_counts(sent)) <= 25
+
+
+def test_a_write_refused_after_its_rounds_sends_nothing_more_to_the_throttled_table(dynamodb):
+    # Given 60 candles (three calls of 25, 25, 10) and a table refusing all but one item of every answer
+    table = _table(dynamodb, "CandlesTable")
+    store = CandleStore(table, hot_window=0, sleep=lambda _: None)
+    sent = throttle_writes(table, answers=100)
+    # When they are written, the first call's rounds end with 21 unprocessed and the write stops there
+    with pytest.raises(StorageError, match=r"writing 60 candles of kraken:C0-USD:1h: DynamoDB left 56 unprocessed"):
+        store.put(SERIES[0], candles(60))
+    # Then only the first call and its rounds were sent: 21 left of it, and the 35 never sent
+    assert item_counts(sent) == [25, 24, 23, 22]

@@ -174,6 +174,13 @@ def test_a_series_cooldown_is_never_shorter_than_two_of_its_candles(
     assert watched.alerts.cooldown_ms == cooldown_hours * HOUR
 
 
+def test_a_market_scans_coins_get_the_same_floor():
+    # Given a watchlist whose alerts set no cooldown at all, and a market scan (hourly coins)
+    [scan] = parse_watchlist("alerts: {cooldown: '0'}\nseries:\n  - {source: coingecko-markets, top: 20}\n").scans
+    # Then a scan coin's next candle after an alert is held back too
+    assert scan.alerts.cooldown_ms == 2 * HOUR
+
+
 def test_a_daily_series_emails_a_rule_again_two_candles_later_not_on_the_next():
     # Given a daily series with the default policy, and one rule firing on three consecutive daily candles
     [watched] = parse_watchlist(

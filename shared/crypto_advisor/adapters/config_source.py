@@ -22,13 +22,27 @@ def read_text(uri: str, *, s3_client: Any = None) -> str:
             with open(parsed.path, encoding="utf-8") as handle:
                 return handle.read()
         if parsed.scheme == "s3":
-            if s3_client is None:
-                raise ConfigError(f"{uri}: an S3 client is needed to read it")
-            body = s3_client.get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))["Body"]
+            body = _s3_needed(uri, s3_client).get_object(**_s3_object(uri))["Body"]
             return body.read().decode("utf-8")
     except (OSError, ClientError, BotoCoreError) as exc:
         raise ConfigError(f"cannot read {uri}: {exc}") from exc
-    raise ConfigError(f"unsupported location {uri!r}; expected file:///path or s3://bucket/key")
+    raise _unsupported(uri)
+
+
+def _s3_object(uri: str) -> dict[str, str]:
+    """The ``Bucket`` and ``Key`` arguments of an ``s3://bucket/key`` URI's object."""
+    parsed = urlparse(uri)
+    return {"Bucket": parsed.netloc, "Key": parsed.path.lstrip("/")}
+
+
+def _s3_needed(uri: str, s3_client: Any) -> Any:
+    if s3_client is None:
+        raise ConfigError(f"{uri}: an S3 client is needed to read it")
+    return s3_client
+
+
+def _unsupported(uri: str) -> ConfigError:
+    return ConfigError(f"unsupported location {uri!r}; expected file:///path or s3://bucket/key")
 
 
 def load_watchlist(uri: str, *, s3_client: Any = None) -> Watchlist:
@@ -36,6 +50,75 @@ def load_watchlist(uri: str, *, s3_client: Any = None) -> Watchlist:
         return parse_watchlist(read_text(uri, s3_client=s3_client), origin=uri)
     except WatchlistError as exc:
         raise ConfigError(str(exc)) from exc
+
+
+#: How long a warm container goes without asking S3 whether the watchlist object changed: a watchlist edited on the
+#: Settings page takes effect within this, for at most one HeadObject a minute per warm container.
+WATCHLIST_CHECK_SECONDS = 60.0
+
+#: The version of a bundled watchlist (``file://``): it ships with the code, so it never changes within a deployment.
+BUNDLED_VERSION = "bundled"
+
+
+class WatchlistVersion:
+    """Which version of the watchlist is current: the S3 object's ETag, or :data:`BUNDLED_VERSION` for ``file://``.
+
+    Why: each function builds its dependencies, the watchlist among them, once per container, and a warm container
+    lives for hours (IngestFunction's, run every 5 minutes, may never go cold): keyed on this version, they are built
+    again once after the Settings page rewrites the object, instead of at the next cold start. S3 is asked
+    (HeadObject, which ``s3:GetObject`` allows) at most once per ``interval_s`` of ``clock``, the last answer reused
+    in between.
+
+    A failed check keeps the version known last (a freshness check must not fail an invocation that would otherwise
+    work) and tells ``on_stale`` (the URI and the error); the next check is an interval later. A container's first
+    check has no version to keep: its error is raised, a :class:`ConfigError` naming the URI, as reading the
+    watchlist would.
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        s3_client: Any = None,
+        interval_s: float = WATCHLIST_CHECK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        on_stale: Callable[[str, ConfigError], None] | None = None,
+    ) -> None:
+        self._uri = uri
+        self._s3_client = s3_client
+        self._interval_s = interval_s
+        self._clock = clock
+        self._on_stale = on_stale
+        self._known: str | None = None
+        self._checked_at = 0.0
+
+    def __call__(self) -> str:
+        if urlparse(self._uri).scheme == "file":
+            return BUNDLED_VERSION
+        now = self._clock()
+        if self._known is not None and now - self._checked_at < self._interval_s:
+            return self._known
+        try:
+            current = self._ask()
+        except ConfigError as exc:
+            if self._known is None:
+                raise
+            self._checked_at = now
+            if self._on_stale is not None:
+                self._on_stale(self._uri, exc)
+            return self._known
+        self._known, self._checked_at = current, now
+        return current
+
+    def _ask(self) -> str:
+        """The object's ETag, from S3 now."""
+        if urlparse(self._uri).scheme != "s3":
+            raise _unsupported(self._uri)
+        client = _s3_needed(self._uri, self._s3_client)
+        try:
+            return str(client.head_object(**_s3_object(self._uri))["ETag"])
+        except (ClientError, BotoCoreError, KeyError) as exc:
+            raise ConfigError(f"cannot check {self._uri} for a new version: {type(exc).__name__}: {exc}") from exc
 
 
 class WatchlistReader:

@@ -360,7 +360,7 @@ def estimate(
     _tick_latency(result, facts, measured, workload, a)
     _lambda(result, facts, loads, prices["lambda"], a)
     _dynamodb(result, facts, everything, prices["dynamodb"], a)
-    _s3(result, everything, prices["s3"], a)
+    _s3(result, everything, prices["s3"], a, watchlist_checks(facts, invocations))
     _secrets(result, facts, measured, invocations, prices["secrets_manager"])
     _cloudwatch(result, facts, everything, invocations, prices["cloudwatch"], a)
     _xray(result, facts, invocations, prices["xray"])
@@ -506,13 +506,33 @@ def _dynamodb(result: Estimate, facts: TemplateFacts, work: Work, p: Mapping[str
     result.charge("DynamoDB", "point-in-time recovery of the same", pitr_gb, "GB", p["pitr_gb_month"])
 
 
-def _s3(result: Estimate, work: Work, p: Mapping[str, float], a: Assumptions) -> None:
+def _s3(result: Estimate, work: Work, p: Mapping[str, float], a: Assumptions, checks: float) -> None:
     result.charge(
         "S3", "PUT, COPY, LIST requests", work.get("s3.put", 0.0), "requests", p["put_class_per_thousand"] / 1000
     )
     result.charge("S3", "GET, HEAD requests", work.get("s3.get", 0.0), "requests", p["get_class_per_thousand"] / 1000)
+    item = "watchlist checks (HeadObject): at most one a run, and one a minute per warm container"
+    result.charge("S3", item, checks, "requests", p["get_class_per_thousand"] / 1000)
     gb = work.get("s3.bytes", 0.0) * a.history_months / GB
     result.charge("S3", f"archive after {a.history_months} months (kept for good)", gb, "GB", p["storage_gb_month"])
+
+
+#: Reads the watchlist object on every request (``WatchlistReader``), which its measured GETs count: no check.
+_READS_EVERY_REQUEST = frozenset({"DashboardFunction"})
+
+
+def watchlist_checks(facts: TemplateFacts, invocations: Mapping[str, float]) -> float:
+    """The HeadObject requests that ask whether the watchlist object changed, a month: at most one per run of each
+    function that reads the watchlist from S3 (``adapters.config_source.WatchlistVersion``, once a minute at most
+    per warm container; IngestFunction's every-5-minutes runs are about 8,760). A bundled (``file://``) watchlist is
+    never checked. Counted per run here, not through the measured units, which are per series (the few checks
+    ``make demo`` makes land in them too: a negligible overlap)."""
+    return sum(
+        runs
+        for name, runs in invocations.items()
+        if name not in _READS_EVERY_REQUEST
+        and facts.functions[name].environment.get("WATCHLIST_URI", "").startswith("s3://")
+    )
 
 
 def _secrets(

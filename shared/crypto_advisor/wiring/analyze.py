@@ -1,8 +1,7 @@
-"""Builds AnalyzeFunction's dependencies once per container (cached on the settings)."""
+"""Builds AnalyzeFunction's dependencies once per container and watchlist version (:mod:`.watchlist_version`)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from crypto_advisor.telemetry.analysis import (
 )
 from crypto_advisor.wiring.models import model_store
 from crypto_advisor.wiring.settings import AnalyzeSettings
+from crypto_advisor.wiring.watchlist_version import rebuilt_on_watchlist_edit
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class AnalyzeDeps:
         )
 
 
-@functools.lru_cache(maxsize=4)
+@rebuilt_on_watchlist_edit
 def analyze_deps(settings: AnalyzeSettings) -> AnalyzeDeps:
     session = boto3.session.Session()
     dynamodb = session.resource("dynamodb")

@@ -1,4 +1,5 @@
-"""Builds DigestFunction's settings and collaborators, once per container (cached on the settings).
+"""Builds DigestFunction's settings and collaborators, once per container and watchlist version
+(:mod:`.watchlist_version`).
 
 The settings live here rather than in :mod:`.settings` beside the others only
 because this module is the digest's whole composition root; they follow the
@@ -12,7 +13,6 @@ an invocation that died holding a claim, so a live sender is never overtaken.
 
 from __future__ import annotations
 
-import functools
 from typing import Any, ClassVar
 
 import boto3
@@ -27,6 +27,7 @@ from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.digest.service import Digester
 from crypto_advisor.wiring.notify import email_steering, link_signer, make_ses_client
 from crypto_advisor.wiring.settings import SteersEmail, built
+from crypto_advisor.wiring.watchlist_version import rebuilt_on_watchlist_edit
 
 #: 2 x DigestFunction's Timeout in template.yaml.
 DIGEST_LEASE_MS = 1_800_000
@@ -45,7 +46,7 @@ class DigestFunctionSettings(SteersEmail):
     archive_bucket: str = Field(alias="ARCHIVE_BUCKET", min_length=3)
 
 
-@functools.lru_cache(maxsize=4)
+@rebuilt_on_watchlist_edit
 def digester(settings: DigestFunctionSettings) -> Digester:
     session = boto3.session.Session()
     dynamodb = session.resource("dynamodb")

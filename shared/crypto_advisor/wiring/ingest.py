@@ -1,12 +1,13 @@
 """Builds the ingest dependencies from settings: the composition root of IngestFunction.
 
 Built once per container (cached on the settings) so the ccxt client keeps its
-loaded markets and the boto3 clients their connections between invocations.
+loaded markets and the boto3 clients their connections between invocations; built
+again once after the watchlist is edited (:mod:`.watchlist_version`), so a series
+added on the Settings page is fetched within about a minute.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ from crypto_advisor.ingest.planner import FanOut
 from crypto_advisor.ingest.ports import MarketSource, ScanSource
 from crypto_advisor.ingest.service import Stores
 from crypto_advisor.wiring.settings import IngestSettings, IngestStoresSettings, IngestWorkerSettings
+from crypto_advisor.wiring.watchlist_version import rebuilt_on_watchlist_edit
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class IngestDeps:
     queues: Mapping[str, ChunkQueue]
 
 
-@functools.lru_cache(maxsize=4)
+@rebuilt_on_watchlist_edit
 def ingest_deps(settings: IngestStoresSettings) -> IngestDeps:
     """IngestFunction's (the planner and the inline run) and, with :class:`IngestWorkerSettings`, the worker's.
 

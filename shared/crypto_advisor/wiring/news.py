@@ -1,14 +1,13 @@
 """Builds NewsFunction's dependencies: the composition root.
 
 The tables, bucket and watchlist are built once per container (cached on the
-settings). The NewsAPI key is read on every run, not cached: a user who sets
-it after deploying gets news from the next scheduled run, without waiting for
-a cold start.
+settings), and again once after the watchlist is edited (:mod:`.watchlist_version`).
+The NewsAPI key is read on every run, not cached: a user who sets it after
+deploying gets news from the next scheduled run, without waiting for a cold start.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ from crypto_advisor.adapters.news_summary import NewsSummaries
 from crypto_advisor.adapters.newsapi import NewsApiSource
 from crypto_advisor.contracts.watchlist import Watchlist
 from crypto_advisor.wiring.settings import NewsSettings
+from crypto_advisor.wiring.watchlist_version import rebuilt_on_watchlist_edit
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class NewsDeps:
     secret_id: str
 
 
-@functools.lru_cache(maxsize=4)
+@rebuilt_on_watchlist_edit
 def news_deps(settings: NewsSettings) -> NewsDeps:
     session = boto3.session.Session()
     s3 = session.client("s3")

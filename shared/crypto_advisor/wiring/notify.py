@@ -1,4 +1,4 @@
-"""Builds NotifyFunction's collaborators from settings, once per container (cached on the settings).
+"""Builds NotifyFunction's collaborators from settings, once per container and watchlist version.
 
 SES gets a client of its own (:func:`make_ses_client`, also DigestFunction's): one
 attempt per send and short timeouts. botocore's retries would send the email
@@ -12,7 +12,6 @@ not the SDK, retries what was refused.
 
 from __future__ import annotations
 
-import functools
 import time
 from typing import Any
 
@@ -31,6 +30,7 @@ from crypto_advisor.adapters.signal_history import SignalHistory
 from crypto_advisor.notify.links import LinkSigner
 from crypto_advisor.notify.service import Notifier
 from crypto_advisor.wiring.settings import NotifySettings, SteersEmail
+from crypto_advisor.wiring.watchlist_version import rebuilt_on_watchlist_edit
 
 #: One attempt, and an answer (or a timeout) well inside any function's timeout: at most 3 + 10 s per send.
 SES_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "total_max_attempts": 1})
@@ -41,7 +41,7 @@ def make_ses_client(session: Any, *, endpoint_url: str | None = None) -> Any:
     return session.client("ses", config=SES_CONFIG, endpoint_url=endpoint_url)
 
 
-@functools.lru_cache(maxsize=4)
+@rebuilt_on_watchlist_edit
 def notifier(settings: NotifySettings) -> Notifier:
     session = boto3.session.Session()
     dynamodb = session.resource("dynamodb")

@@ -7,7 +7,6 @@ this module stays cheap (and possible where only the inference side is installed
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import boto3
@@ -24,6 +23,7 @@ from crypto_advisor.training.forecaster import LibraryForecaster
 from crypto_advisor.training.ports import Ports
 from crypto_advisor.wiring.models import model_store
 from crypto_advisor.wiring.settings import TrainSettings
+from crypto_advisor.wiring.watchlist_version import rebuilt_on_watchlist_edit
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,10 @@ class TrainingDeps:
     scan_reports: ScanReports
 
 
-@functools.lru_cache(maxsize=4)
+@rebuilt_on_watchlist_edit
 def training_deps(settings: TrainSettings) -> TrainingDeps:
-    """One set per container and settings: boto3 clients keep their connections between (rare) warm runs."""
+    """One set per container, settings and watchlist version: boto3 clients keep their connections between (rare)
+    warm runs, and a series added on the Settings page is trained in the next run."""
     session = boto3.session.Session()
     s3 = session.client("s3")
     watchlist = load_watchlist(settings.watchlist_uri, s3_client=s3)

@@ -1,11 +1,14 @@
-"""Fixtures for driving the real ccxt and pycoingecko clients through recorded answers."""
+"""Fixtures for driving the real ccxt and pycoingecko clients through recorded answers, and an embedded S3."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import boto3
 import pytest
 import responses
+from moto import mock_aws
 
 
 @pytest.fixture
@@ -39,3 +42,12 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def s3() -> Iterator[Any]:
+    """An embedded S3 (moto) with the ``archive`` bucket, for the adapters that read the watchlist object."""
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="archive")
+        yield client

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import boto3
 import pytest
-from moto import mock_aws
 
 from crypto_advisor.adapters import config_source
 from crypto_advisor.adapters.config_source import WatchlistReader
@@ -15,14 +10,6 @@ from crypto_advisor.contracts.errors import ConfigError
 
 ONE = "series:\n  - {source: kraken, symbol: BTC/USD}\n"
 TWO = ONE + "  - {source: kraken, symbol: ETH/USD}\n"
-
-
-@pytest.fixture
-def s3() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="archive")
-        yield client
 
 
 def test_each_call_reads_the_object_and_parses_only_a_changed_text(s3, monkeypatch):

@@ -9,13 +9,10 @@ its line in ``make cost``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from crypto_advisor.adapters.config_source import WATCHLIST_CHECK_SECONDS, WatchlistVersion
 from crypto_advisor.cli.cost import PRICES, Workload, estimate, load_prices, watchlist_checks
@@ -58,14 +55,6 @@ class CountingS3:
 
 def forbidden() -> ClientError:
     return ClientError({"Error": {"Code": "403", "Message": "Forbidden"}}, "HeadObject")
-
-
-@pytest.fixture
-def s3() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="archive")
-        yield client
 
 
 def test_s3_is_asked_once_per_interval_and_the_answer_reused_in_between():

@@ -26,6 +26,10 @@ from crypto_advisor.wiring.settings import FunctionSettings
 S = TypeVar("S", bound=FunctionSettings)
 T = TypeVar("T")
 
+#: Builds kept per builder: a Lambda container serves one settings (its version before an edit is dropped as the next
+#: is built); the local runtime serves two through one builder (IngestFunction's and IngestWorkerFunction's).
+KEPT_BUILDS = 2
+
 #: The checks' clock. Monotonic: a wall clock set back would hold the next check off. A module attribute, read at
 #: each check, so that a test can move a warm container's time on without waiting a minute.
 clock: Callable[[], float] = time.monotonic
@@ -58,11 +62,12 @@ def rebuilt_on_watchlist_edit(build: Callable[[S], T]) -> Callable[[S], T]:
     read) leaves a warm container on its last build, logged as an error on each invocation until the next version.
     """
 
-    @functools.lru_cache(maxsize=2)
+    @functools.lru_cache(maxsize=KEPT_BUILDS)
     def cached(settings: S, version: str) -> T:
         return build(settings)  # ``version`` is only the cache's key
 
-    #: per settings, the last build that worked: what a warm container goes on with when an edit cannot be used
+    #: per settings, the last build that worked: what a warm container goes on with when an edit cannot be used (as
+    #: many settings as the cache holds: the local runtime and the tests deploy many stacks in one process)
     last: dict[S, T] = {}
 
     @functools.wraps(build)
@@ -78,7 +83,10 @@ def rebuilt_on_watchlist_edit(build: Callable[[S], T]) -> Callable[[S], T]:
                 raise
             record_unusable_watchlist(settings.watchlist_uri, exc)
             return last[settings]
+        last.pop(settings, None)
         last[settings] = built
+        while len(last) > KEPT_BUILDS:
+            del last[next(iter(last))]  # the settings used longest ago
         return built
 
     return deps

@@ -8,7 +8,9 @@ its line in ``make cost``.
 
 from __future__ import annotations
 
+import gc
 import re
+import weakref
 from typing import Any
 
 import pytest
@@ -195,6 +197,22 @@ def test_an_edit_that_cannot_be_used_leaves_a_warm_container_on_its_last_build_a
     cold = versioned.rebuilt_on_watchlist_edit(build)
     with pytest.raises(ConfigError, match="unknown timeframe"):
         cold(settings)
+
+
+def test_a_builder_keeps_the_builds_of_its_last_two_settings_only(monkeypatch):
+    # Given one builder serving five stacks' settings in turn (the local runtime and the tests deploy many stacks in
+    # one process; a Lambda container serves one)
+    monkeypatch.setattr(versioned, "watchlist_version", lambda uri: '"a"')
+
+    class Deps:
+        """Stands for a function's dependencies: clients, caches, models."""
+
+    deps = versioned.rebuilt_on_watchlist_edit(lambda settings: Deps())
+    env = {"WATCHLIST_URI": URI, "ARCHIVE_BUCKET": "archive", "NEWSAPI_SECRET_ID": "newsapi"}
+    built = [weakref.ref(deps(NewsSettings.from_env({**env, "NEWS_TABLE": f"news-{i}"}))) for i in range(5)]
+    gc.collect()
+    # Then only the last two stacks' dependencies are still held
+    assert [ref() is not None for ref in built] == [False, False, False, True, True]
 
 
 def test_a_first_failed_check_builds_nothing(monkeypatch):

@@ -290,7 +290,8 @@ def replay_with_bar(series: Series, candles: Sequence[Candle], rules: Sequence[R
     candidates the alert budget is calibrated on (the notifier reads the bar
     from this report).
     """
-    signals = list(walk(series, candles, rules, first=REPLAY_WARMUP))
+    # Without rules nothing can fire: the walk's signals would hold no firing and make no candidate.
+    signals = list(walk(series, candles, rules, first=REPLAY_WARMUP)) if rules else []
     report = replay_report(series, candles, rules, firings_of(signals), warmup=REPLAY_WARMUP)
     candidates = [c for _, signal in signals if (c := candidate_of(signal, policy)) is not None]
     bar = calibrate_trailing(

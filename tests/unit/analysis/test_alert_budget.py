@@ -188,23 +188,30 @@ def test_the_simulation_sends_a_capped_record_rarer_than_every_email_of_the_week
     assert [ts // HOUR for ts, _ in sent] == [0, 30, 80, 100, 116]
 
 
-def test_the_simulation_agrees_with_the_live_policy_over_the_budget():
+def live_and_simulated(signals: list[Signal], policy: AlertPolicy, bar: float = 100) -> tuple[list[int], list[int]]:
+    """The candles the live policy emails (each decided with the sends so far), and those the calibration's
+    simulation emails, over the same signals."""
     from crypto_advisor.contracts.alerts import SentAlert
     from crypto_advisor.notify.policy import Send, decide
 
+    sends: list[SentAlert] = []
+    for each in signals:
+        decision = decide(each, policy, sends, bar=bar)
+        if isinstance(decision, Send):
+            sends.append(decision.as_sent(each))
+    candidates = [c for s in signals if (c := candidate_of(s, policy)) is not None]
+    simulated = simulate(candidates, bar, cooldown_ms=policy.cooldown_ms, weekly_cap=policy.weekly_cap)
+    return [s.candle_ts for s in sends], [ts for ts, _ in simulated]
+
+
+def test_the_simulation_agrees_with_the_live_policy_over_the_budget():
     policy = AlertPolicy(recipients=("me@example.com",), cooldown_ms=6 * HOUR)
     signals = [
         signal_of(hour * HOUR, rule, Rarity(score=score, measure="range", words="a record", capped=capped), sigma)
         for hour, rule, score, capped, sigma in WEEK_THEN_DEPEG
     ]
-    sends: list[SentAlert] = []
-    for each in signals:
-        decision = decide(each, policy, sends, bar=100)
-        if isinstance(decision, Send):
-            sends.append(decision.as_sent(each))
-    candidates = [c for s in signals if (c := candidate_of(s, policy)) is not None]
-    simulated = simulate(candidates, 100, cooldown_ms=policy.cooldown_ms, weekly_cap=policy.weekly_cap)
-    assert [s.candle_ts for s in sends] == [ts for ts, _ in simulated] == [h * HOUR for h in (0, 30, 80, 100, 116)]
+    sends, simulated = live_and_simulated(signals, policy)
+    assert sends == simulated == [h * HOUR for h in (0, 30, 80, 100, 116)]
 
 
 def signal_of(ts: int, rule: str, rarity: Rarity, sigma: float) -> Signal:
@@ -237,9 +244,6 @@ TIES = [(0, "macd_cross", 100.0), (6, "macd_cross", 100.0), (12, "macd_cross", 1
 
 
 def test_the_simulation_emails_a_score_equal_to_the_bar_and_a_rule_one_cooldown_later_as_the_live_policy_does():
-    from crypto_advisor.contracts.alerts import SentAlert
-    from crypto_advisor.notify.policy import Send, decide
-
     # Given a series whose one rule fires on ties only: with the bar, with the cooldown, with the rolling week
     policy = AlertPolicy(recipients=("me@example.com",), cooldown_ms=6 * HOUR, max_per_week=3)
     signals = [
@@ -247,16 +251,10 @@ def test_the_simulation_emails_a_score_equal_to_the_bar_and_a_rule_one_cooldown_
         for hour, rule, score in TIES
     ]
     # When the live policy decides each candle with the sends so far, and the calibration simulates the same candles
-    sends: list[SentAlert] = []
-    for each in signals:
-        decision = decide(each, policy, sends, bar=100)
-        if isinstance(decision, Send):
-            sends.append(decision.as_sent(each))
-    candidates = [c for s in signals if (c := candidate_of(s, policy)) is not None]
-    simulated = simulate(candidates, 100, cooldown_ms=policy.cooldown_ms, weekly_cap=policy.weekly_cap)
+    sends, simulated = live_and_simulated(signals, policy)
     # Then both email every one: a score reaching the bar clears it, a rule is fresh again a full cooldown after its
     # email, and an email a full week before no longer counts toward the cap
-    assert [s.candle_ts for s in sends] == [ts for ts, _ in simulated] == [h * HOUR for h, _, _ in TIES]
+    assert sends == simulated == [h * HOUR for h, _, _ in TIES]
 
 
 @pytest.mark.parametrize("score", [float("nan"), float("inf"), -1.0])

@@ -7,6 +7,7 @@ exercised end to end in ``tests/integration/test_train_function.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pytest
@@ -17,7 +18,7 @@ from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.forecast.card import BREAKOUT_RF, PATH_LINEAR
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.training.ports import Ports
-from crypto_advisor.training.service import CALIBRATION_DAYS, run_training, trailing_run
+from crypto_advisor.training.service import CALIBRATION_DAYS, SeriesTraining, run_training, trailing_run
 from tests.fakes.training import FakeArchive, FakeForecaster, FakeModels, FakeReplayStats
 
 HOUR = 3_600_000
@@ -47,6 +48,15 @@ class World:
     def run(self, config: ForecastConfig, now_ms: int = NOW):
         ports = Ports(archive=self.archive, replay_figures=self.stats, models=self.models, forecaster=self.forecaster)
         return run_training(WATCHLIST, now_ms=now_ms, config=config, rules=[], ports=ports)
+
+
+def served_then_retrained(spoil: Callable[[FakeModels], None]) -> tuple[World, SeriesTraining]:
+    """BTC served on GOOD; then its stored pointer spoiled by ``spoil``; then BTC trained a day later on WORSE (a
+    configuration that would lose to a readable GOOD): the world, and BTC's outcome."""
+    world = World(FakeArchive({BTC.key: candles(500)}))
+    world.run(GOOD)
+    spoil(world.models)
+    return world, world.run(WORSE, now_ms=NOW + 24 * HOUR).series[0]
 
 
 def test_trailing_run_keeps_the_consecutive_candles_after_the_last_gap() -> None:
@@ -144,12 +154,9 @@ def test_changed_targets_cannot_be_compared_and_the_new_configuration_replaces_t
 
 
 def test_a_served_pointer_that_is_not_a_pointer_is_replaced_by_the_new_version() -> None:
-    # Given BTC served, then its pointer truncated (nothing can be served from it, and it reads the same every day)
-    world = World(FakeArchive({BTC.key: candles(500)}))
-    world.run(GOOD)
-    world.models.corrupt.add(BTC.key)
-    # When the next run trains BTC
-    btc = world.run(WORSE, now_ms=NOW + 24 * HOUR).series[0]
+    # Given BTC served, then its pointer truncated (nothing can be served from it, and it reads the same every day),
+    # when the next run trains BTC
+    world, btc = served_then_retrained(lambda models: models.corrupt.add(BTC.key))
     # Then the new version is served in its place, with the reason, instead of failing BTC every day
     assert (btc.status, btc.pointer) == ("trained", "moved")
     assert "the served pointer cannot be read" in (btc.pointer_reason or "")
@@ -169,15 +176,15 @@ def test_a_served_pointer_that_is_not_a_pointer_is_replaced_by_the_new_version()
 def test_a_served_configuration_this_code_cannot_read_is_replaced_by_the_new_version(served_config: object) -> None:
     # Given BTC served, then its pointer's configuration unreadable by this code (written by another version of it,
     # or edited): the served losses cannot be re-scored, and it reads the same every day
-    world = World(FakeArchive({BTC.key: candles(500)}))
-    world.run(GOOD)
-    pointer = world.models.pointers[BTC.key]
-    if served_config is None:
-        del pointer["config"]
-    else:
-        pointer["config"] = served_config
+    def spoil(models: FakeModels) -> None:
+        pointer = models.pointers[BTC.key]
+        if served_config is None:
+            del pointer["config"]
+        else:
+            pointer["config"] = served_config
+
     # When the next run trains BTC (a configuration that would lose to a readable GOOD)
-    btc = world.run(WORSE, now_ms=NOW + 24 * HOUR).series[0]
+    world, btc = served_then_retrained(spoil)
     # Then the new version is served in its place, with the reason, instead of the unreadable one being kept for good
     assert (btc.status, btc.pointer) == ("trained", "moved")
     assert "the served configuration cannot be read by this code" in (btc.pointer_reason or "")
@@ -186,12 +193,9 @@ def test_a_served_configuration_this_code_cannot_read_is_replaced_by_the_new_ver
 
 
 def test_a_pointer_storage_failed_to_return_fails_the_series_and_keeps_it() -> None:
-    # Given BTC served, then S3 failing to return its pointer (it may be fine: the gate cannot be skipped on a guess)
-    world = World(FakeArchive({BTC.key: candles(500)}))
-    world.run(GOOD)
-    world.models.unreadable.add(BTC.key)
-    # When the next run trains a worse configuration
-    btc = world.run(WORSE, now_ms=NOW + 24 * HOUR).series[0]
+    # Given BTC served, then S3 failing to return its pointer (it may be fine: the gate cannot be skipped on a guess),
+    # when the next run trains a worse configuration
+    world, btc = served_then_retrained(lambda models: models.unreadable.add(BTC.key))
     # Then BTC fails with the storage error and the served pointer is untouched
     assert (btc.status, btc.error_kind) == ("failed", "storage")
     assert world.models.pointers[BTC.key]["version"] == str(NOW)

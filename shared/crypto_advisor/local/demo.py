@@ -278,11 +278,31 @@ def print_training(aws: EmbeddedAws, bucket: str, training: dict[str, Any]) -> l
         report = next(r for r in reports if r["series"] == btc["series"])
         print(f"\nreplay of the rules over BTC's archive, stored at s3://{bucket}/{btc['replay_key']}:")
         print(format_table(report))
+    print_email_records(reports)
     if btc and btc["status"] == "trained":
         print(f"\nmodel cards of kraken:BTC-USD:1h (walk-forward, out of sample), version {btc['version']}:")
         for card in store.read_cards(Series.parse(btc["series"]), btc["version"]):
             print(format_card(card) + "\n")
     return reports
+
+
+def print_email_records(reports: list[dict[str, Any]]) -> None:
+    """Each series' email record from its replay report: what the alert emails quote as "past alerts"."""
+    records = [(r["series"], r["email_record"]) for r in reports if r.get("email_record")]
+    if not records:
+        return
+    print(
+        "\nemail records (the emails the live policy would have sent over each archive; directional headlines right "
+        "1 / 4 / 24 candles later vs any candle, and the test's verdict), quoted by each alert email:"
+    )
+    for key, record in records:
+        cells = [
+            f"{h}: {skill['hit_rate']:.0%} vs {skill['base_rate']:.0%} {skill['verdict']}"
+            if skill["hit_rate"] is not None
+            else f"{h}: -"
+            for h, skill in record["horizons"].items()
+        ]
+        print(f"  {key:<24} {record['emails']:>3} emails ({record['directional']} directional)  " + "  ".join(cells))
 
 
 def print_alerts(aws: EmbeddedAws, outputs: dict[str, str]) -> list[dict[str, Any]]:

@@ -36,7 +36,7 @@ from crypto_advisor.market.numbers import MAX_DECIMALS, plain, price
 from crypto_advisor.notify.context_words import context_lines
 from crypto_advisor.notify.grading import CALL_PROBABILITY, LiveRecord
 from crypto_advisor.notify.links import EmailLinks
-from crypto_advisor.notify.view import AlertView, RuleRecord
+from crypto_advisor.notify.view import AlertView, EmailHorizon, EmailRecord, RuleRecord
 
 FOOTER = "Not financial advice. crypto-advisor reports what its rules and models saw; it can be wrong."
 
@@ -79,9 +79,9 @@ def signed_pct(fraction: float | None) -> str:
     return f"{fraction * 100:+.2f}%"
 
 
-def share(fraction: float) -> str:
-    """A share as a whole percentage: ``58%``."""
-    return f"{fraction:.0%}"
+def share(fraction: float, decimals: int = 0) -> str:
+    """A share as a percentage: ``58%``, or ``42.8%`` with one decimal where a few points are the news."""
+    return f"{fraction:.{decimals}%}"
 
 
 def score(compound: float | None) -> str:
@@ -105,6 +105,11 @@ def mood_word(compound: float | None) -> str:
 def utc(ms: int) -> str:
     """An epoch-milliseconds time as ``2026-01-01 15:00 UTC``."""
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def utc_date(ms: int) -> str:
+    """An epoch-milliseconds time as its UTC day: ``2026-01-01``."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d")
 
 
 def duration(ms: int) -> str:
@@ -225,6 +230,8 @@ class EmailContent:
     footer: str = FOOTER
     #: the series page, the one-click mutes and the unsubscribe of this recipient; None without a dashboard
     links: EmailLinks | None = None
+    #: how the series' past alerts fared (:func:`email_record_words`); None: no record, no section
+    past_alerts: str | None = None
 
 
 def email_content(view: AlertView) -> EmailContent:
@@ -246,6 +253,7 @@ def email_content(view: AlertView) -> EmailContent:
         news=news_content(view.signal.news),
         predictions=predictions(view.signal.predictions, view.live_records),
         links=view.links,
+        past_alerts=email_record_words(view.email_record, view.series.label, tf_ms) if view.email_record else None,
     )
 
 
@@ -348,8 +356,7 @@ def track_record(record: RuleRecord, direction: str, timeframe_ms: int) -> str:
     short of a significant verdict, including figures from a report that
     predates the test, reads "no evidence of an edge".
     """
-    horizon = record.horizon_candles
-    later = f"{count(horizon, 'candle')} ({duration(horizon * timeframe_ms)}) later"
+    later = candles_later(record.horizon_candles, timeframe_ms)
     if direction == "neutral":
         moved = "price had moved more than its median move"
     else:
@@ -368,6 +375,85 @@ def track_record(record: RuleRecord, direction: str, timeframe_ms: int) -> str:
         f"vs {share(record.base_rate)} for any candle{half} (n={record.firings:,} in "
         f"{count(record.replayed_candles, 'candle')} replayed): {verdict}."
     )
+
+
+def candles_later(candles: int, timeframe_ms: int) -> str:
+    """``24 candles (1 day) later``: a horizon in candles, and in time on this series."""
+    return f"{count(candles, 'candle')} ({duration(candles * timeframe_ms)}) later"
+
+
+def email_record_words(record: EmailRecord, label: str, timeframe_ms: int) -> str | None:
+    """How the series' past alerts fared, in two or three sentences; None when no horizon has an outcome.
+
+    A rule's record (:func:`track_record`) cannot tell whether the emails as
+    sent point the right way: the policy picks among firings. This is the
+    record of those picks, the headlines of every email the live policy would
+    have sent (:class:`~crypto_advisor.notify.view.EmailRecord`), so it only
+    speaks of the alerts that pointed up or down, whatever this email's own
+    headline is. As in :func:`track_record`, the verdict is the out-of-sample
+    test's and never the gap between the two shares: horizons the test backs
+    come first, each with its t; the others are grouped under one verdict.
+    """
+    if not record.horizons:
+        return None
+    sent = (
+        f"With your settings, {count(record.emails, 'alert')} would have been emailed on {one_line(label)} "
+        f"from {utc_date(record.from_ts)} to {utc_date(record.to_ts)}, {record.directional:,} of them pointing up "
+        "or down."
+    )
+    groups = _verdict_groups(record.horizons)
+    first = groups[0][0][0]
+    clauses = [
+        f"{', '.join(_email_figures(h, timeframe_ms, lead=h is first) for h in group)}: {words}."
+        for group, words in groups
+    ]
+    lead = "After the alerts that pointed up or down, the price went their way, counting an unchanged close as half,"
+    return " ".join([sent, f"{lead} {clauses[0]}", *clauses[1:]])
+
+
+def _verdict_groups(horizons: Sequence[EmailHorizon]) -> list[tuple[list[EmailHorizon], str]]:
+    """The horizons under their verdict's words: each significant one on its own, then no evidence, then too few."""
+    groups = [([h], _significant_words(h)) for h in horizons if h.verdict in EDGE_WORDS]
+    no_evidence = [h for h in horizons if h.verdict not in EDGE_WORDS and h.verdict != TOO_FEW]
+    if no_evidence:
+        groups.append((no_evidence, _no_evidence_words(no_evidence)))
+    too_few = [h for h in horizons if h.verdict == TOO_FEW]
+    if too_few:
+        # One count when every horizon has it (a young series' usual case), else each horizon's in turn.
+        blocks = [f"{h.blocks:,}" for h in too_few]
+        listed = blocks[0] if len(set(blocks)) == 1 else f"{', '.join(blocks[:-1])} and {blocks[-1]}"
+        groups.append((too_few, f"too few non-overlapping emails to judge ({listed})"))
+    return groups
+
+
+def _email_figures(horizon: EmailHorizon, timeframe_ms: int, *, lead: bool) -> str:
+    """``42.8% of the time 1 candle (1 day) later vs 50.0% for any candle`` (the first), ``4 candles (4 days) later
+    47.3% vs 50.1%`` (the others)."""
+    later = candles_later(horizon.candles, timeframe_ms)
+    hit, base = share(horizon.hit_rate, 1), share(horizon.base_rate, 1)
+    return f"{hit} of the time {later} vs {base} for any candle" if lead else f"{later} {hit} vs {base}"
+
+
+def _significant_words(horizon: EmailHorizon) -> str:
+    """``worse than chance (t = -3.5 over 577 non-overlapping emails)``."""
+    t = f"t = {horizon.t:.1f} over " if horizon.t is not None else ""
+    return f"{EDGE_WORDS[horizon.verdict]} ({t}{count(horizon.blocks, 'non-overlapping email')})"
+
+
+def _no_evidence_words(horizons: Sequence[EmailHorizon]) -> str:
+    """``no evidence of an edge``, with the edge the weakest of the tests could have missed when all of them say.
+
+    A horizon's detectable edge is the excess at which its t just reaches the
+    bar: a smaller edge would not have been detected. So "no evidence" reads
+    with what it is worth, from the weakest test of the group (the largest
+    detectable edge): a few hundred emails can rule out a 5-point edge, a few
+    dozen cannot rule out a 15-point one. Rounded like the CLI's words, "about".
+    """
+    edges = [h.detectable_edge for h in horizons]
+    if not edges or any(e is None for e in edges):
+        return "no evidence of an edge"
+    points = round(max(e for e in edges if e is not None) * 100)
+    return f"no evidence of an edge (an edge under about {count(points, 'percentage point')} could have gone unseen)"
 
 
 # --- the snapshot ---------------------------------------------------------------------------

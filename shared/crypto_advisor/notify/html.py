@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from crypto_advisor.notify.format import EmailContent, FiringItem, HeadlineItem, NewsContent, PredictionItem
 from crypto_advisor.notify.links import EmailLinks
-from crypto_advisor.notify.text import LINKS_TITLE, UNSUBSCRIBE_LABEL
+from crypto_advisor.notify.text import LINKS_TITLE, PAST_ALERTS_TITLE, UNSUBSCRIBE_LABEL
 
 FONT = "font-family:Arial,Helvetica,sans-serif;"
 TEXT = "#1f2328"
@@ -41,6 +41,8 @@ def html_document(content: EmailContent, chart_cid: str | None) -> str:
     if content.warning:
         rows.append(_warning(content.warning))
     rows.append(section("What fired", "".join(_firing(f) for f in content.firings) or paragraph("No rule fired.")))
+    if content.past_alerts:
+        rows.append(section(PAST_ALERTS_TITLE, paragraph(esc(content.past_alerts), margin="0")))
     if content.context:
         rows.append(section("Market context", "".join(paragraph(esc(line)) for line in content.context)))
     if chart_cid:

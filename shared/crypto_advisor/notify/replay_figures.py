@@ -13,16 +13,25 @@ The verdict quoted with the figures is the report's out-of-sample edge test
 per horizon. A report written before that test existed has none of them, and
 its figures read as no evidence of an edge: the old in-sample margin is never
 turned into a claim.
+
+:func:`email_record` reads the report's ``email_record``: how the emails the
+live policy would have sent on the series fared, tested the same way. A report
+written before the training run judged the emails has none, and the email then
+quotes none.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from crypto_advisor.analysis.edge_verdicts import NO_EVIDENCE, VERDICTS
 from crypto_advisor.analysis.firing_strength import read_strength
-from crypto_advisor.notify.view import PREFERRED_HORIZON, RuleRecord
+from crypto_advisor.notify.view import PREFERRED_HORIZON, EmailHorizon, EmailRecord, RuleRecord
+
+#: Where the replay report keeps the series' email record, and how its errors name it.
+EMAIL_RECORD = "email_record"
 
 
 def rule_records(report: Mapping[str, Any]) -> dict[str, RuleRecord]:
@@ -101,3 +110,88 @@ def _has_data(stats: object) -> bool:
         and isinstance(stats.get("hit_rate"), (int, float))
         and isinstance(stats.get("base_rate"), (int, float))
     )
+
+
+def email_record(report: Mapping[str, Any]) -> EmailRecord | None:
+    """The series' email record (``report["email_record"]``), or None when the report has none.
+
+    Only horizons with an outcome (``n > 0``) and both rates are kept: one
+    without them has nothing to quote. Anything of an unexpected shape raises
+    ValueError naming the field and what is wrong, as :func:`rule_records`
+    does, so the notifier can leave the record out and say why while the
+    rules' records are still quoted. A null record reads as none, like an
+    absent one: it says nothing was judged.
+    """
+    raw = report.get(EMAIL_RECORD)
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{EMAIL_RECORD} is {raw!r:.80}, not a mapping")
+    emails = _count(raw, "emails", EMAIL_RECORD)
+    directional = _count(raw, "directional", EMAIL_RECORD)
+    if directional > emails:
+        raise ValueError(f"{EMAIL_RECORD}.directional {directional} is more than its {emails} emails")
+    from_ts, to_ts = _int(raw, "from_ts", EMAIL_RECORD), _int(raw, "to_ts", EMAIL_RECORD)
+    if from_ts > to_ts:
+        raise ValueError(f"{EMAIL_RECORD}.from_ts {from_ts} is after its to_ts {to_ts}")
+    horizons = raw.get("horizons")
+    if not isinstance(horizons, Mapping):
+        raise ValueError(f"{EMAIL_RECORD}.horizons is {horizons!r:.80}, not a mapping of horizons")
+    kept = [h for key, stats in horizons.items() if (h := _email_horizon(key, stats, directional)) is not None]
+    return EmailRecord(emails, directional, from_ts, to_ts, tuple(sorted(kept, key=lambda h: h.candles)))
+
+
+def _email_horizon(key: object, stats: object, directional: int) -> EmailHorizon | None:
+    """One horizon of the email record; None when it has no outcome to quote."""
+    where = f"{EMAIL_RECORD}.horizons[{key!r}]"
+    try:
+        candles = _horizon(key)
+    except ValueError as exc:
+        raise ValueError(f"{EMAIL_RECORD}.horizons: {exc}") from None
+    if not isinstance(stats, Mapping):
+        raise ValueError(f"{where} is {stats!r:.80}, not a mapping")
+    n, blocks = _count(stats, "n", where), _count(stats, "blocks", where)
+    if n > directional:
+        raise ValueError(f"{where}.n {n} is more than the record's {directional} directional emails")
+    if blocks > n:
+        raise ValueError(f"{where}.blocks {blocks} is more than its n {n}")
+    verdict = stats.get("verdict")
+    if not isinstance(verdict, str) or verdict not in VERDICTS:
+        raise ValueError(f"{where}.verdict {verdict!r:.40} is not one of {sorted(VERDICTS)}")
+    hit_rate, base_rate = _share(stats, "hit_rate", where), _share(stats, "base_rate", where)
+    t, edge = _number(stats, "t", where), _share(stats, "detectable_edge", where)
+    if n == 0 or hit_rate is None or base_rate is None:
+        return None
+    return EmailHorizon(candles, n, blocks, hit_rate, base_rate, verdict, t, edge)
+
+
+def _int(fields: Mapping[str, Any], name: str, where: str) -> int:
+    value = fields.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{where}.{name} is {value!r:.40}, not an integer")
+    return value
+
+
+def _count(fields: Mapping[str, Any], name: str, where: str) -> int:
+    value = _int(fields, name, where)
+    if value < 0:
+        raise ValueError(f"{where}.{name} is {value}, not a count (negative)")
+    return value
+
+
+def _number(fields: Mapping[str, Any], name: str, where: str) -> float | None:
+    """A finite number, or None when the field is null or absent."""
+    value = fields.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{where}.{name} is {value!r:.40}, not a number or null")
+    return float(value)
+
+
+def _share(fields: Mapping[str, Any], name: str, where: str) -> float | None:
+    """A share in [0, 1], or None when the field is null or absent."""
+    value = _number(fields, name, where)
+    if value is not None and not 0 <= value <= 1:
+        raise ValueError(f"{where}.{name} is {value!r}, not a share in [0, 1]")
+    return value

@@ -45,7 +45,7 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from crypto_advisor.analysis.alert_budget import AlertBar, current_bar, default_bar
 from crypto_advisor.contracts.alerts import LEASE_MS, Existing, SentAlert
@@ -79,8 +79,10 @@ from crypto_advisor.notify.ports import (
     WatchedLookup,
 )
 from crypto_advisor.notify.render import RenderedEmail, render_email
-from crypto_advisor.notify.replay_figures import rule_records
-from crypto_advisor.notify.view import AlertView, RuleRecord
+from crypto_advisor.notify.replay_figures import email_record, rule_records
+from crypto_advisor.notify.view import AlertView, EmailRecord, RuleRecord
+
+_T = TypeVar("_T")
 
 
 class _Once:
@@ -283,7 +285,7 @@ class Notifier:
     ) -> tuple[Messages, tuple[str, ...], int]:
         """The email's messages: one to all recipients, or with links one per recipient (each their own links)."""
         series = watched.series
-        records, notes = self._rule_records(report)
+        records, record, notes = _replay_parts(report)
         candles = tuple(self._window(series, signal.candle_ts))
         live, graded, ledger_notes = self._grade(series, candles, now_ms)
         view = AlertView(
@@ -295,6 +297,7 @@ class Notifier:
             coin_name=watched.coin_name,
             live_records=live,
             over_budget=send.over_budget,
+            email_record=record,
         )
         rules = [f.rule_id for f in view.ordered_firings]
 
@@ -343,9 +346,31 @@ class Notifier:
         since = candle_ts - (WINDOW_CANDLES - 1) * series.timeframe_ms
         return [c for c in self.candles.window(series, since_ts=since) if c.ts <= candle_ts]
 
-    def _rule_records(self, report: _Once) -> tuple[dict[str, RuleRecord], tuple[str, ...]]:
-        try:
-            stored = report.get()
-            return (rule_records(stored) if stored is not None else {}), ()
-        except (StorageError, ValueError) as exc:
-            return {}, (f"replay figures left out: {exc}",)
+
+def _replay_parts(report: _Once) -> tuple[dict[str, RuleRecord], EmailRecord | None, tuple[str, ...]]:
+    """The rules' records and the series' email record from one read of the replay report, with a note per part
+    left out.
+
+    The two parts are read apart: a malformed email record (written by a newer or broken training run) leaves the
+    rules' records in the email, and the other way round. An unreadable report leaves both out, with one note.
+    """
+    try:
+        stored = report.get()
+    except StorageError as exc:
+        return {}, None, (f"replay figures left out: {exc}",)
+    if stored is None:
+        return {}, None, ()
+    no_records: dict[str, RuleRecord] = {}
+    records, record_notes = _part(rule_records, stored, no_records, "replay figures")
+    record, email_notes = _part(email_record, stored, None, "email record")
+    return records, record, record_notes + email_notes
+
+
+def _part(
+    read: Callable[[Mapping[str, Any]], _T], stored: Mapping[str, Any], empty: _T, what: str
+) -> tuple[_T, tuple[str, ...]]:
+    """``read(stored)``, or ``empty`` with a note naming ``what`` was left out and why."""
+    try:
+        return read(stored), ()
+    except ValueError as exc:
+        return empty, (f"{what} left out: {exc}",)

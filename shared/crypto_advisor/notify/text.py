@@ -16,6 +16,8 @@ from crypto_advisor.notify.links import EmailLinks
 LINKS_TITLE = "Your alerts"
 #: One unsubscribe stops both: the alerts and the digest go to the same list of recipients.
 UNSUBSCRIBE_LABEL = "Unsubscribe from these alerts and the digest"
+#: The section of the series' email record, right after what fired: how far to trust this kind of email.
+PAST_ALERTS_TITLE = "How past alerts on this series fared"
 
 
 def text_document(content: EmailContent, *, has_chart: bool) -> str:
@@ -25,6 +27,8 @@ def text_document(content: EmailContent, *, has_chart: bool) -> str:
         blocks.append(f"DATA HEALTH: {content.warning}")
     fired = [_firing(i, item) for i, item in enumerate(content.firings, start=1)]
     blocks.append(section("What fired", "\n\n".join(fired) or "No rule fired."))
+    if content.past_alerts:
+        blocks.append(section(PAST_ALERTS_TITLE, content.past_alerts))
     if content.context:
         blocks.append(section("Market context", "\n".join(content.context)))
     if has_chart:

@@ -51,6 +51,47 @@ class RuleRecord:
     strength: tuple[int, tuple[float, ...]] | None = None
 
 
+@dataclass(frozen=True)
+class EmailHorizon:
+    """How the series' directional emails fared ``candles`` candles after they were sent.
+
+    ``hit_rate`` is the share of the ``n`` emails with a known outcome after
+    which the price went the way the headline pointed (an unchanged close
+    counting half), ``base_rate`` the same share over every analysed candle.
+    ``verdict`` is the out-of-sample edge test's over ``blocks``
+    non-overlapping emails, with its ``t``; ``detectable_edge`` is the
+    smallest edge (a share: 0.08 is 8 points) that test could have found,
+    which is what "no evidence" is worth.
+    """
+
+    candles: int
+    n: int
+    blocks: int
+    hit_rate: float
+    base_rate: float
+    verdict: str = NO_EVIDENCE
+    t: float | None = None
+    detectable_edge: float | None = None
+
+
+@dataclass(frozen=True)
+class EmailRecord:
+    """How the emails the live policy would have sent on this series fared, over the replayed range.
+
+    A rule's own record (:class:`RuleRecord`) says nothing about the emails
+    as sent: the policy picks among firings, and its picks can point the
+    wrong way more often than chance even when no single rule does. So the
+    replay also judges the emails themselves (``email_record`` in the replay
+    report). ``horizons`` holds only those with an outcome, shortest first.
+    """
+
+    emails: int
+    directional: int
+    from_ts: int
+    to_ts: int
+    horizons: tuple[EmailHorizon, ...]
+
+
 #: Which rule makes the headline when several of the same severity fire on one candle: moves of the price
 #: itself first, then the classic signals traders act on, then context (trend strength, volatility, news),
 #: then the noisiest level crossings.
@@ -106,7 +147,8 @@ class AlertView:
     first. ``rule_records`` maps a rule id to its replay figures on this
     series, for the rules that have them. ``live_records`` maps a model name
     to how its emailed predictions on this series fared (the forecast
-    ledger), for the models that have graded ones.
+    ledger), for the models that have graded ones. ``email_record`` is how
+    the series' past emails as a whole fared, when the replay judged them.
     """
 
     signal: Signal
@@ -121,6 +163,8 @@ class AlertView:
     #: sent over the series' spent weekly cap (the policy's :class:`~crypto_advisor.notify.policy.Send` says so):
     #: the email says why it came; None: within the budget
     over_budget: OverBudget | None = None
+    #: how the series' past emails fared (the replay report's ``email_record``); None: not judged yet
+    email_record: EmailRecord | None = None
 
     @property
     def ordered_firings(self) -> tuple[FiringRecord, ...]:

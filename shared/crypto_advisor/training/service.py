@@ -7,8 +7,10 @@ Per series (a failure stops that series alone and is reported with its error):
    the replay's forward returns count candles, and a hole would join two
    distant prices) and store the figures where the notifier reads them
    (``stats/replay/...``), as ``make demo`` does, with the rarity bar
-   calibrated on the trailing :data:`CALIBRATION_DAYS` of them
-   (:func:`calibrate_trailing`, which ``make alert-quality`` calls too).
+   calibrated on the trailing :data:`~crypto_advisor.training.calibration.CALIBRATION_DAYS` of them
+   (:func:`~crypto_advisor.training.calibration.calibrate_trailing`, which ``make alert-quality`` calls too),
+   and the series' email record: the emails the live policy would have sent
+   over the replay and how their headlines fared (:func:`replay_with_bar`).
 3. Train the models on the **whole history, run by run** (:func:`model_candles`):
    the features (lags, EMAs, the LSTM window) assume consecutive candles, so
    the dataset computes features and targets per gap-free run and joins the
@@ -61,25 +63,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from crypto_advisor.analysis.alert_budget import AlertBar, Candidate, calibrate, candidate_of
+from crypto_advisor.analysis.alert_budget import candidate_of
 from crypto_advisor.analysis.firing_strength import strength_quantiles
 from crypto_advisor.analysis.replay import firings_of, replay_report, walk
 from crypto_advisor.analysis.rules import Rule, with_conditions
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.errors import CorruptObjectError, StorageError
 from crypto_advisor.contracts.series import Series
-from crypto_advisor.contracts.units import DAY_MS
-from crypto_advisor.contracts.watchlist import AlertPolicy, WatchedSeries
+from crypto_advisor.contracts.watchlist import AlertPolicy, UserCondition, WatchedSeries
 from crypto_advisor.forecast.card import ModelCard, card_losses
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.dataset import gap_free_runs, min_run_candles
+from crypto_advisor.training.calibration import calibrate_trailing
+from crypto_advisor.training.email_record import decide_over, email_record
 from crypto_advisor.training.ports import Ports
 
 #: Candles of history before the replay's first analysis (the indicators' warm-up), as in ``make demo``.
 REPLAY_WARMUP = 200
-#: History the rarity bar is calibrated on, live and in ``make alert-quality``: the market as it is now (a
-#: year holds every season of volatility), not a calm or wild stretch years ago that a whole archive would weigh in.
-CALIBRATION_DAYS = 365
 #: Losses within this of each other are equal (float noise between two evaluations of one model).
 TOLERANCE = 1e-12
 #: Configuration fields that decide which rows are scored and what is predicted: if any differs,
@@ -216,7 +216,16 @@ def run_training(
         try:
             item.config = own = config if config is not None else ForecastConfig.for_timeframe(series.timeframe)
             judged = with_conditions(rules, watched.conditions)
-            _train_one(series, item, now_ms=now_ms, config=own, rules=judged, policy=watched.alerts, ports=ports)
+            _train_one(
+                series,
+                item,
+                now_ms=now_ms,
+                config=own,
+                rules=judged,
+                policy=watched.alerts,
+                conditions=watched.conditions,
+                ports=ports,
+            )
         except StorageError as exc:
             item.status, item.error, item.error_kind = "failed", str(exc), "storage"
         except Exception as exc:  # noqa: BLE001 - one series' bug must not stop the others; it is reported
@@ -233,6 +242,7 @@ def _train_one(
     config: ForecastConfig,
     rules: Sequence[Rule],
     policy: AlertPolicy,
+    conditions: Sequence[UserCondition],
     ports: Ports,
 ) -> None:
     archived = ports.archive.read(series)
@@ -242,7 +252,8 @@ def _train_one(
         return
     replayed = trailing_run(archived, series.timeframe_ms)
     if len(replayed) > REPLAY_WARMUP:
-        item.replay_key = ports.replay_figures.write(series, replay_with_bar(series, replayed, rules, policy))
+        figures = replay_with_bar(series, replayed, rules, policy, conditions)
+        item.replay_key = ports.replay_figures.write(series, figures)
         item.replay_candles = len(replayed)
     candles, item.segments = model_candles(archived, series.timeframe_ms, config)
     item.used, item.dropped = len(candles), len(archived) - len(candles)
@@ -283,12 +294,23 @@ def _prune_old_versions(series: Series, item: SeriesTraining, *, keep: str, now_
         item.prune_error = str(exc)
 
 
-def replay_with_bar(series: Series, candles: Sequence[Candle], rules: Sequence[Rule], policy: AlertPolicy) -> dict:
-    """The replay report of ``candles``, with the series' rarity bar calibrated on the same walk (``alert_bar``).
+def replay_with_bar(
+    series: Series,
+    candles: Sequence[Candle],
+    rules: Sequence[Rule],
+    policy: AlertPolicy,
+    conditions: Sequence[UserCondition] = (),
+) -> dict:
+    """The replay report of ``candles``, with the series' rarity bar calibrated on the same walk (``alert_bar``) and
+    the record of the emails the live policy would have sent over it (``email_record``).
 
-    One walk of the live analysis serves both: the rules' records and the
+    One walk of the live analysis serves all three: the rules' records, the
     candidates the alert budget is calibrated on (the notifier reads the bar
-    from this report).
+    from this report), and the emails decided candle by candle with a
+    walk-forward bar (:func:`~crypto_advisor.training.email_record.decide_over`, as ``make alert-quality``
+    decides them), whose headlines' record the alert email quotes. ``rules``
+    include the series' ``conditions`` (:func:`~crypto_advisor.analysis.rules.with_conditions`); the conditions'
+    own cooldowns apply to the emails as live.
     """
     # Without rules nothing can fire: the walk's signals would hold no firing and make no candidate.
     signals = list(walk(series, candles, rules, first=REPLAY_WARMUP)) if rules else []
@@ -303,28 +325,10 @@ def replay_with_bar(series: Series, candles: Sequence[Candle], rules: Sequence[R
     )
     report["alert_bar"] = bar.as_dict()
     report["strength"] = strength_quantiles(signals)
+    if signals:
+        emails = decide_over(series, candles, signals, policy, first=REPLAY_WARMUP, conditions=conditions)
+        report["email_record"] = email_record(emails)
     return report
-
-
-def calibrate_trailing(
-    candidates: Sequence[Candidate], *, first_ts: int, end_ts: int, timeframe_ms: int, policy: AlertPolicy
-) -> AlertBar:
-    """The bar calibrated on the candidates of the :data:`CALIBRATION_DAYS` before ``end_ts`` (none before
-    ``first_ts``, the first analysed candle): the one window the live training run and ``make alert-quality`` share,
-    so the simulated bar cannot drift from the live one.
-
-    ``end_ts`` is where the history ends (the close of its last candle); the
-    span calibrated on is from the window's start to it.
-    """
-    since = max(end_ts - CALIBRATION_DAYS * DAY_MS, first_ts)
-    return calibrate(
-        [c for c in candidates if since <= c.ts < end_ts],
-        span_ms=end_ts - since,
-        timeframe_ms=timeframe_ms,
-        max_per_week=policy.max_per_week,
-        cooldown_ms=policy.cooldown_ms,
-        weekly_cap=policy.weekly_cap,
-    )
 
 
 def _gate(

@@ -12,15 +12,7 @@ from crypto_advisor.analysis.alert_budget import Candidate, candidate_of
 from crypto_advisor.analysis.edge_verdicts import NO_EVIDENCE, TOO_FEW, VERDICTS
 from crypto_advisor.analysis.rule_edge import MIN_BLOCKS, EdgeRecord
 from crypto_advisor.cli.alert_quality import main
-from crypto_advisor.cli.alert_simulation import (
-    Email,
-    Simulation,
-    decide_over,
-    headline_record,
-    measure,
-    quoted_records,
-    skill_words,
-)
+from crypto_advisor.cli.alert_simulation import measure, quoted_records
 from crypto_advisor.cli.replay import demo_candles
 from crypto_advisor.cli.replay import main as replay_main
 from crypto_advisor.contracts.candle import Candle
@@ -29,6 +21,7 @@ from crypto_advisor.contracts.signal import FiringRecord, Health, Rarity, Signal
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, WEEK_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy
 from crypto_advisor.notify.policy import SUPPRESS_REASONS
+from crypto_advisor.training.email_record import Email, Simulation, decide_over, headline_record, skill_words
 from tests.unit.analysis.test_rule_edge import planted
 
 HOUR = HOUR_MS
@@ -293,7 +286,8 @@ def test_a_rule_without_any_outcome_yet_is_not_quoted():
 
 
 def test_repeats_count_the_emails_that_came_soon_after_the_previous_one():
-    from crypto_advisor.cli.alert_simulation import Email, repeats
+    from crypto_advisor.cli.alert_simulation import repeats
+    from crypto_advisor.training.email_record import Email
 
     hours = [0, 1, 5, 30, 60, 61]  # a burst of three, then one a day later, then two an hour apart
     emails = [Email(h * 3_600_000, h, "rsi_oversold", "bullish", "", ("rsi_oversold",)) for h in reversed(hours)]
@@ -302,7 +296,8 @@ def test_repeats_count_the_emails_that_came_soon_after_the_previous_one():
 
 
 def test_repeats_count_a_daily_series_emails_on_consecutive_candles():
-    from crypto_advisor.cli.alert_simulation import Email, repeats
+    from crypto_advisor.cli.alert_simulation import repeats
+    from crypto_advisor.training.email_record import Email
 
     # Given a daily series emailing on days 0, 1 and 3: the second came exactly one candle (24 h) after the first
     days = [0, 1, 3]
@@ -314,7 +309,8 @@ def test_repeats_count_a_daily_series_emails_on_consecutive_candles():
 
 
 def test_the_report_counts_the_emails_sent_over_the_budget_with_the_weeks_emails_before_them():
-    from crypto_advisor.cli.alert_simulation import Email, over_budget
+    from crypto_advisor.cli.alert_simulation import over_budget
+    from crypto_advisor.training.email_record import Email
 
     hour = 3_600_000
     week = [Email(h * hour, h, "volume_spike", "neutral", "", ("volume_spike",), move_sigma=3.0) for h in (0, 30, 80)]

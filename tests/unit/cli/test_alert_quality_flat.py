@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from crypto_advisor.analysis.edge_verdicts import EDGE, WORSE
-from crypto_advisor.cli.alert_simulation import Email, Simulation, measure
+from crypto_advisor.cli.alert_simulation import measure
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
+from crypto_advisor.training.email_record import Email, Simulation
 from tests.unit.analysis.test_flat_moves import thin_market
 
 HOUR = 3_600_000

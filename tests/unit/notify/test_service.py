@@ -304,6 +304,54 @@ def test_a_malformed_replay_report_is_left_out_with_a_note(parts, signal):
     assert isinstance(outcome, Sent) and "replay figures left out" in outcome.notes[0]
 
 
+#: The series' email record as the training run writes it: one horizon, no evidence of an edge.
+EMAIL_RECORD = {
+    "emails": 40,
+    "directional": 30,
+    "from_ts": 1_700_000_000_000,
+    "to_ts": 1_710_000_000_000,
+    "horizons": {"24": {"n": 30, "blocks": 12, "hit_rate": 0.5, "base_rate": 0.5, "t": 0.0, "verdict": "no evidence"}},
+}
+
+
+def test_the_series_email_record_reaches_the_email_from_the_same_read_as_the_rule_records(parts, signal):
+    rule = signal.active_firings[0].rule_id
+    stats = {"n": 12, "hit_rate": 0.61, "base_rate": 0.5}
+    report = {"replayed": 900, "rules": [{"rule_id": rule, "horizons": {"24": stats}}], "email_record": EMAIL_RECORD}
+    outcome = notifier(parts, figures=FakeFigures(report)).notify(signal, now_ms=NOW)
+    assert isinstance(outcome, Sent) and outcome.notes == ()
+    view = parts["render"].views[0]
+    assert view.rule_records[rule].hit_rate == 0.61
+    assert view.email_record is not None and view.email_record.emails == 40
+
+
+def test_a_malformed_email_record_is_left_out_with_a_note_and_the_rule_records_are_still_shown(parts, signal):
+    rule = signal.active_firings[0].rule_id
+    stats = {"n": 12, "hit_rate": 0.61, "base_rate": 0.5}
+    broken = {**EMAIL_RECORD, "directional": 41}
+    report = {"replayed": 900, "rules": [{"rule_id": rule, "horizons": {"24": stats}}], "email_record": broken}
+    outcome = notifier(parts, figures=FakeFigures(report)).notify(signal, now_ms=NOW)
+    assert isinstance(outcome, Sent)
+    assert outcome.notes == ("email record left out: email_record.directional 41 is more than its 40 emails",)
+    view = parts["render"].views[0]
+    assert view.email_record is None and view.rule_records[rule].hit_rate == 0.61
+
+
+def test_malformed_rule_records_leave_the_email_record_in_the_email(parts, signal):
+    report = {"rules": "nope", "email_record": EMAIL_RECORD}
+    outcome = notifier(parts, figures=FakeFigures(report)).notify(signal, now_ms=NOW)
+    assert isinstance(outcome, Sent) and len(outcome.notes) == 1 and "replay figures left out" in outcome.notes[0]
+    view = parts["render"].views[0]
+    assert view.rule_records == {} and view.email_record is not None
+
+
+def test_a_report_written_before_emails_were_judged_gives_no_email_record_and_no_note(parts, signal):
+    report = {"replayed": 900, "rules": []}
+    outcome = notifier(parts, figures=FakeFigures(report)).notify(signal, now_ms=NOW)
+    assert isinstance(outcome, Sent) and outcome.notes == ()
+    assert parts["render"].views[0].email_record is None
+
+
 # ----------------------------------------------------------------------------- SES's answer lost
 
 

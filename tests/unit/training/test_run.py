@@ -17,8 +17,9 @@ from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.forecast.card import BREAKOUT_RF, PATH_LINEAR
 from crypto_advisor.forecast.config import ForecastConfig
+from crypto_advisor.training.calibration import CALIBRATION_DAYS
 from crypto_advisor.training.ports import Ports
-from crypto_advisor.training.service import CALIBRATION_DAYS, SeriesTraining, run_training, trailing_run
+from crypto_advisor.training.service import SeriesTraining, run_training, trailing_run
 from tests.fakes.training import FakeArchive, FakeForecaster, FakeModels, FakeReplayStats
 
 HOUR = 3_600_000

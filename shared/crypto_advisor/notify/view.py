@@ -9,7 +9,7 @@ without any AWS.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from crypto_advisor.analysis.edge_verdicts import NO_EVIDENCE
@@ -18,6 +18,7 @@ from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import FiringRecord, Signal
 from crypto_advisor.notify.grading import LiveRecord
+from crypto_advisor.notify.headline import headline_order
 from crypto_advisor.notify.links import EmailLinks
 
 #: The horizon an email quotes when the replay has data for it: a day of hourly candles.
@@ -92,51 +93,6 @@ class EmailRecord:
     horizons: tuple[EmailHorizon, ...]
 
 
-#: Which rule makes the headline when several of the same severity fire on one candle: moves of the price
-#: itself first, then the classic signals traders act on, then context (trend strength, volatility, news),
-#: then the noisiest level crossings.
-HEADLINE_ORDER: tuple[str, ...] = (
-    "price_change_24h",
-    "price_change_1h",
-    "bb_breakout",
-    "golden_death_cross",
-    "rsi_oversold",
-    "rsi_overbought",
-    "macd_cross",
-    "volume_spike",
-    "ema_cross",
-    "obv_divergence",
-    "adx_trend",
-    "atr_spike",
-    "bb_squeeze",
-    "news_sentiment",
-    "sma20_cross",
-    "fib_cross",
-)
-
-
-_RANK = {rule_id: i for i, rule_id in enumerate(HEADLINE_ORDER)}
-
-
-def headline_order(firings: Iterable[FiringRecord]) -> tuple[FiringRecord, ...]:
-    """Most important first: the rarest (record length, :mod:`crypto_advisor.analysis.rarity`), then the highest
-    severity, then :data:`HEADLINE_ORDER`.
-
-    Rarity leads because it is the one measure comparable across rules: what
-    the email is news about is the most unusual event. Distances are not
-    compared: they are in different units (price, %, RSI points, VADER
-    points). Firings without a rarity (signals stored before it) tie at 0.
-    Unknown rules come last, by id, so the same inputs always give the same
-    subject.
-    """
-
-    def key(f: FiringRecord) -> tuple[float, int, int, str, float]:
-        score = f.rarity.score if f.rarity is not None else 0.0
-        return (-score, -f.severity, _RANK.get(f.rule_id, len(_RANK)), f.rule_id, -f.distance)
-
-    return tuple(sorted(firings, key=key))
-
-
 @dataclass(frozen=True)
 class AlertView:
     """Everything one email says.
@@ -168,7 +124,7 @@ class AlertView:
 
     @property
     def ordered_firings(self) -> tuple[FiringRecord, ...]:
-        """The firings, most important first (:func:`headline_order`)."""
+        """The firings, most important first (:func:`~crypto_advisor.notify.headline.headline_order`)."""
         return headline_order(self.firings)
 
     @property

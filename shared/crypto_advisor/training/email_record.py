@@ -48,8 +48,8 @@ from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.signal import Signal
 from crypto_advisor.contracts.units import DAY_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy, UserCondition
+from crypto_advisor.notify.headline import headline_order
 from crypto_advisor.notify.policy import Send, cooldown_window, decide, longest_cooldown
-from crypto_advisor.notify.view import headline_order
 from crypto_advisor.training.calibration import calibrate_trailing
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from crypto_advisor.contracts.signal import Rarity
+from crypto_advisor.notify.headline import headline_order
 from crypto_advisor.notify.render import render_email
-from crypto_advisor.notify.view import headline_order
 from tests.unit.notify.conftest import bare_signal, firing, record
 
 VOLUME = Rarity(score=288, measure="volume", words="the largest hourly volume in 12 days (4.2x its average)")

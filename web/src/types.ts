@@ -168,6 +168,8 @@ export interface SeriesDetail {
   indicators: Indicators;
   markers: Marker[];
   predictions: Prediction[];
+  /** how the series' past alerts fared: the alert email's own sentence; null until the training run judged them */
+  past_alerts?: string | null;
   rule_records: RuleRecord[];
   model_cards: ModelCard[];
   live_records: LiveRecord[];

@@ -212,6 +212,12 @@ class SeriesDetail(_Answer):
     indicators: Indicators
     markers: list[Marker]
     predictions: list[dict[str, Any]] = Field(description="the newest signal's predictions (forecast/prediction.py)")
+    past_alerts: str | None = Field(
+        default=None,
+        description="how the series' past alerts fared: the alert email's own sentence (its section 'How past alerts"
+        " on this series fared', from the replay report's email_record); null when the training run has not judged"
+        " the emails yet or none has an outcome",
+    )
     rule_records: list[RuleRecordAnswer]
     model_cards: list[ModelCardAnswer]
     live_records: list[LiveRecordAnswer]

@@ -21,8 +21,8 @@ email) from the stored signal, the candles up to its candle, the rules that
 the decision names and the replay figures, **without the chart**
 (``source: "re-rendered"``): drawing it needs matplotlib, which
 DashboardFunction no longer carries (issue 12's 100 MB). What else can differ
-from the email as it arrived: the rules' records and the models' live records
-are today's, not the day's. The answer says so in ``note``. Images are inlined
+from the email as it arrived: the rules' records, how the series' past alerts
+fared and the models' live records are today's, not the day's. The answer says so in ``note``. Images are inlined
 as ``data:`` URLs, since a browser cannot resolve ``cid:`` references.
 """
 
@@ -45,12 +45,12 @@ from crypto_advisor.notify.grading import LiveRecord
 from crypto_advisor.notify.market import market_move
 from crypto_advisor.notify.market_email import render_market_email
 from crypto_advisor.notify.render import RenderedEmail, render_email
-from crypto_advisor.notify.view import AlertView, RuleRecord
+from crypto_advisor.notify.view import AlertView, EmailRecord, RuleRecord
 
 NOTE = (
     "Re-rendered from the stored signal, candles and replay figures (the sent message was not archived: it went out"
-    " before the archive began, or keeping it failed): without its chart, and the rules' records and the models'"
-    " live records are as of now, not as of the send."
+    " before the archive began, or keeping it failed): without its chart, and the rules' records, how past alerts"
+    " fared and the models' live records are as of now, not as of the send."
 )
 
 
@@ -139,8 +139,10 @@ def alert_email(
     candles: Sequence[Candle],
     records: Mapping[str, RuleRecord],
     live: Mapping[str, LiveRecord],
+    past: EmailRecord | None,
 ) -> RenderedEmail:
-    """The alert email of ``decision``: the firings it named (all of the signal's when it names none)."""
+    """The alert email of ``decision``: the firings it named (all of the signal's when it names none), with how the
+    series' past alerts fared (``past``, the replay report's email record) as a sent one has it."""
     named = set(decision.rules)
     firings = tuple(f for f in signal.firings if not named or f.rule_id in named)
     view = AlertView(
@@ -151,6 +153,7 @@ def alert_email(
         rule_records=records,
         coin_name=watched.coin_name,
         live_records=live,
+        email_record=past,
     )
     return render_email(view, chart=False)
 

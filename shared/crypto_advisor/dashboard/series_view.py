@@ -6,7 +6,8 @@ and the same arithmetic), computed by :func:`chart_lines` without pandas (:mod:`
 DashboardFunction carries numpy alone), so the chart shows what the rules saw;
 ``tests/unit/dashboard/test_lines_without_pandas.py`` holds the two equal on the demo's market.
 Rule records are worded by the email's
-:func:`~crypto_advisor.notify.format.track_record`, live records by its
+:func:`~crypto_advisor.notify.format.track_record`, how past alerts fared by its
+:func:`~crypto_advisor.notify.format.email_record_words`, live records by its
 :func:`~crypto_advisor.notify.format.live_record`, and the news mood by the
 digest's :func:`~crypto_advisor.digest.content.news_mood`.
 """
@@ -40,9 +41,9 @@ from crypto_advisor.digest.content import news_mood
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS, IndicatorParams
 from crypto_advisor.market.windows import ewm_mean, rolling, rolling_std, shift
 from crypto_advisor.news.mood import digest as news_digest
-from crypto_advisor.notify.format import live_record, rule_title, track_record
+from crypto_advisor.notify.format import email_record_words, live_record, rule_title, track_record
 from crypto_advisor.notify.grading import LiveRecord
-from crypto_advisor.notify.view import RuleRecord
+from crypto_advisor.notify.view import EmailRecord, RuleRecord
 
 #: The chart's lines, by indicator column (the tests compare them with the analysis' own frame).
 EMA_COLUMNS = tuple(DEFAULT_PARAMS.ema_column(n) for n in (9, 21, 50))
@@ -168,6 +169,12 @@ def rule_record_answers(records: Mapping[str, RuleRecord], series: Series) -> li
         )
         for rule_id, record in sorted(records.items())
     ]
+
+
+def past_alerts(record: EmailRecord | None, series: Series) -> str | None:
+    """How the series' past alerts fared, the very sentence its alert emails quote, so the page and the inbox agree;
+    None when the replay has not judged the emails yet or none of them has an outcome."""
+    return email_record_words(record, series.label, series.timeframe_ms) if record is not None else None
 
 
 def card_answers(cards: Sequence[Any], importances: Mapping[str, float] | None) -> list[ModelCardAnswer]:

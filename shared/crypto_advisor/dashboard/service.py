@@ -14,7 +14,7 @@ without them, and each page loads only its own (issue 9's cold import; the READM
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -53,6 +53,7 @@ from crypto_advisor.market.indicator_spec import WINDOW_CANDLES
 
 if TYPE_CHECKING:
     from crypto_advisor.notify.grading import LiveRecord
+    from crypto_advisor.notify.view import EmailRecord, RuleRecord
 
 #: Decisions read back per series for the overview's "last alert" (the newest email is usually among them).
 LAST_ALERT_SCAN = 50
@@ -221,7 +222,6 @@ class Dashboard:
     ) -> SeriesDetail:
         from crypto_advisor.dashboard import overview, series_view  # on first use: the module's docstring (cold start)
         from crypto_advisor.notify.grading import live_records
-        from crypto_advisor.notify.replay_figures import rule_records
 
         series = watched.series
         key = series.key
@@ -233,8 +233,8 @@ class Dashboard:
         decisions = [
             d for d in self.decisions.page(key, before_ts=_read_bound(now), limit=1000) if d.candle_ts >= shown_from
         ]
-        report = _or_note(notes, "rule records", lambda: self.figures.read(series), None)
-        records = rule_records(report) if report is not None else {}
+        report = _or_note(notes, "rule records and past alerts", lambda: self.figures.read(series), None)
+        records, past = _replay_parts(report, notes)
         no_cards: tuple[Sequence[Any], dict[str, float] | None] = ((), None)
         cards, importances = _or_note(notes, "model cards", lambda: self.models.served_cards(series), no_cards)
         live: dict[str, LiveRecord] = _or_note(
@@ -251,6 +251,7 @@ class Dashboard:
             indicators=series_view.indicator_lines(candles, shown_from),
             markers=series_view.markers(signals, decisions),
             predictions=list(latest.predictions) if latest is not None else [],
+            past_alerts=series_view.past_alerts(past, series),
             rule_records=series_view.rule_record_answers(records, series),
             model_cards=series_view.card_answers(cards, importances),
             live_records=series_view.live_answers(live),
@@ -323,10 +324,10 @@ class Dashboard:
     def _rerendered(self, alert_id: str, decision: Decision, unreadable: str) -> EmailAnswer:
         from crypto_advisor.dashboard import email_view
         from crypto_advisor.notify.grading import live_records
-        from crypto_advisor.notify.replay_figures import rule_records
 
         key, candle_ts = parse_alert_id(alert_id)
         watchlist = self.watchlist()
+        left_out: list[str] = []
         if is_market_key(key):
             timeframe = key.partition("#")[2]
             peers = [w.series for w in watchlist.of_timeframe(timeframe)]
@@ -341,14 +342,9 @@ class Dashboard:
                 raise NotFoundError(f"the signal of alert {alert_id} is no longer stored")
             series = watched.series
             candles = self.candles.window(series, since_ts=candle_ts - (WINDOW_CANDLES - 1) * series.timeframe_ms)
-            report = self.figures.read(series)
+            records, past = _replay_parts(self.figures.read(series), left_out)
             rendered = email_view.alert_email(
-                watched,
-                signal,
-                decision,
-                candles,
-                rule_records(report) if report is not None else {},
-                live_records(self.ledger.read(key)),
+                watched, signal, decision, candles, records, live_records(self.ledger.read(key)), past
             )
         return EmailAnswer(
             id=alert_id,
@@ -357,7 +353,7 @@ class Dashboard:
             subject=decision.subject or rendered.subject,
             html=email_view.inline_images(rendered),
             text=rendered.text,
-            note=email_view.NOTE + unreadable,
+            note=email_view.NOTE + unreadable + "".join(f" Left out: {part}." for part in left_out),
         )
 
     def _watched(self, key: str, watchlist: Watchlist | None = None) -> WatchedSeries:
@@ -400,6 +396,20 @@ def _or_note(notes: list[str], what: str, read: Callable[[], T], default: T) -> 
     except StorageError as exc:
         notes.append(f"{what} unreadable: {exc}")
         return default
+
+
+def _replay_parts(
+    report: Mapping[str, Any] | None, notes: list[str]
+) -> tuple[dict[str, RuleRecord], EmailRecord | None]:
+    """The rules' records and the series' email record from one read of its replay report (None: none written yet),
+    as the notifier reads them for the email it sends (:func:`~crypto_advisor.notify.replay_figures.replay_parts`):
+    a malformed part is left out with a note in ``notes``, and the other is still shown."""
+    from crypto_advisor.notify.replay_figures import replay_parts
+
+    parts = replay_parts(report)
+    errors = (("rule records", parts.rules_error), ("past alerts", parts.email_error))
+    notes.extend(f"{what} unreadable: {why}" for what, why in errors if why)
+    return parts.rule_records, parts.email_record
 
 
 def _unreadable(watched: WatchedSeries, error: str) -> SeriesRow:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from crypto_advisor.analysis.edge_verdicts import NO_EVIDENCE, VERDICTS
@@ -195,3 +196,34 @@ def _share(fields: Mapping[str, Any], name: str, where: str) -> float | None:
     if value is not None and not 0 <= value <= 1:
         raise ValueError(f"{where}.{name} is {value!r}, not a share in [0, 1]")
     return value
+
+
+@dataclass(frozen=True)
+class ReplayParts:
+    """What an email (sent or re-rendered) and the series page quote from one replay report, each part read apart.
+
+    A malformed part (a newer or broken training run wrote it) is left out with why (``rules_error``,
+    ``email_error``: the ValueError's message naming the field) and the other part is still quoted.
+    """
+
+    rule_records: dict[str, RuleRecord] = field(default_factory=dict)
+    email_record: EmailRecord | None = None
+    rules_error: str | None = None
+    email_error: str | None = None
+
+
+def replay_parts(report: Mapping[str, Any] | None) -> ReplayParts:
+    """The rules' records and the series' email record of ``report`` (None: no report written yet: neither)."""
+    if report is None:
+        return ReplayParts()
+    records: dict[str, RuleRecord] = {}
+    record = rules_error = email_error = None
+    try:
+        records = rule_records(report)
+    except ValueError as exc:
+        rules_error = str(exc)
+    try:
+        record = email_record(report)
+    except ValueError as exc:
+        email_error = str(exc)
+    return ReplayParts(records, record, rules_error, email_error)

@@ -45,7 +45,7 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from crypto_advisor.analysis.alert_budget import AlertBar, current_bar, default_bar
 from crypto_advisor.contracts.alerts import LEASE_MS, Existing, SentAlert
@@ -79,10 +79,8 @@ from crypto_advisor.notify.ports import (
     WatchedLookup,
 )
 from crypto_advisor.notify.render import RenderedEmail, render_email
-from crypto_advisor.notify.replay_figures import email_record, rule_records
+from crypto_advisor.notify.replay_figures import replay_parts
 from crypto_advisor.notify.view import AlertView, EmailRecord, RuleRecord
-
-_T = TypeVar("_T")
 
 
 class _Once:
@@ -349,28 +347,12 @@ class Notifier:
 
 def _replay_parts(report: _Once) -> tuple[dict[str, RuleRecord], EmailRecord | None, tuple[str, ...]]:
     """The rules' records and the series' email record from one read of the replay report, with a note per part
-    left out.
-
-    The two parts are read apart: a malformed email record (written by a newer or broken training run) leaves the
-    rules' records in the email, and the other way round. An unreadable report leaves both out, with one note.
+    left out (:func:`~crypto_advisor.notify.replay_figures.replay_parts`: a malformed part leaves the other in the
+    email). An unreadable report leaves both out, with one note.
     """
     try:
-        stored = report.get()
+        parts = replay_parts(report.get())
     except StorageError as exc:
         return {}, None, (f"replay figures left out: {exc}",)
-    if stored is None:
-        return {}, None, ()
-    no_records: dict[str, RuleRecord] = {}
-    records, record_notes = _part(rule_records, stored, no_records, "replay figures")
-    record, email_notes = _part(email_record, stored, None, "email record")
-    return records, record, record_notes + email_notes
-
-
-def _part(
-    read: Callable[[Mapping[str, Any]], _T], stored: Mapping[str, Any], empty: _T, what: str
-) -> tuple[_T, tuple[str, ...]]:
-    """``read(stored)``, or ``empty`` with a note naming ``what`` was left out and why."""
-    try:
-        return read(stored), ()
-    except ValueError as exc:
-        return empty, (f"{what} left out: {exc}",)
+    errors = (("replay figures", parts.rules_error), ("email record", parts.email_error))
+    return parts.rule_records, parts.email_record, tuple(f"{what} left out: {why}" for what, why in errors if why)

@@ -1,6 +1,7 @@
 // Series: the interactive chart, then what the advisor knows about the series:
-// the prediction, the rules' records, the model cards with the forest's feature
-// importances, the forecast ledger's live record and the news with its mood.
+// the prediction, how its past alerts fared, the rules' records, the model cards
+// with the forest's feature importances, the forecast ledger's live record and
+// the news with its mood.
 
 import { get, pathPart } from "../api";
 import { drawChart, type DrawnChart } from "../chart";
@@ -10,6 +11,9 @@ import { dataWarnings, NO_CANDLE_WHY } from "../health";
 import type { DataHealth, Marker, ModelCard, NewsArticle, SeriesDetail } from "../types";
 
 let drawn: DrawnChart | null = null;
+
+/** The alert email's own title for its past alerts' record (notify/text.py: PAST_ALERTS_TITLE), so both say it alike. */
+const PAST_ALERTS_TITLE = "How past alerts on this series fared";
 
 window.addEventListener("hashchange", () => {
   drawn?.dispose();
@@ -127,6 +131,7 @@ export async function renderSeries(view: HTMLElement, key: string): Promise<void
           )
         : h("p", { class: "muted" }, "No rule fired over these candles."),
     ),
+    detail.past_alerts ? section(PAST_ALERTS_TITLE, h("p", { class: "past-alerts" }, detail.past_alerts)) : null,
     section(
       "The rules' records",
       detail.rule_records.length

@@ -24,7 +24,7 @@ from crypto_advisor.contracts.errors import StorageError
 from crypto_advisor.contracts.training_task import TaskError, TrainingTask
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.telemetry.observability import logger, metrics
-from crypto_advisor.telemetry.training import record, record_scans, record_task, record_task_failure
+from crypto_advisor.telemetry.training import record, record_handoff, record_scans, record_task, record_task_failure
 from crypto_advisor.training.fan_out import plan_run, work_task
 from crypto_advisor.training.scan import train_scans
 from crypto_advisor.training.service import run_training
@@ -55,16 +55,28 @@ def lambda_handler(
     record_scans(scans)
     if deps.queue is not None and len(deps.watchlist) > settings.inline_series:
         planned = plan_run(
-            deps.watchlist,
+            deps.watchlist.series,
             run_ms=run_ms,
             series_per_task=settings.series_per_task,
             queue=deps.queue,
             reports=deps.reports,
         )
         return {**planned, "scans": scans} if scans else planned
-    report = run_training(deps.watchlist, now_ms=run_ms, config=config, rules=deps.rules, ports=deps.ports)
+    # With a queue, the series this invocation's time would not cover are handed to it rather than cut off at the
+    # timeout: a series' training grows with its archive.
+    time_left = (lambda: context.get_remaining_time_in_millis() / 1000) if deps.queue is not None else None
+    report = run_training(
+        deps.watchlist, now_ms=run_ms, config=config, rules=deps.rules, ports=deps.ports, time_left=time_left
+    )
     record(report)
-    return {**report.as_dict(), "scans": scans} if scans else report.as_dict()
+    answer = report.as_dict()
+    if report.deferred and deps.queue is not None:
+        handed = [w for w in deps.watchlist if w.series.key in set(report.deferred)]
+        answer["handed_to_queue"] = planned = plan_run(
+            handed, run_ms=run_ms, series_per_task=settings.series_per_task, queue=deps.queue, reports=deps.reports
+        )
+        record_handoff(planned)
+    return {**answer, "scans": scans} if scans else answer
 
 
 def _work(records: list[dict[str, Any]], *, deps: Any, config: ForecastConfig | None) -> dict[str, Any]:

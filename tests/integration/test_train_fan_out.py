@@ -22,7 +22,7 @@ series:
   - {source: kraken, symbol: ETH/USD}
   - {source: kraken, symbol: SOL/USD}
 """
-BTC, ETH = Series.parse("kraken:BTC-USD:1h"), Series.parse("kraken:ETH-USD:1h")
+BTC, ETH, SOL = (Series.parse(f"kraken:{coin}-USD:1h") for coin in ("BTC", "ETH", "SOL"))
 
 
 def queue_url(deployed, logical_id: str) -> str:
@@ -90,3 +90,42 @@ def test_a_message_that_is_not_a_task_is_retried_then_dead_lettered_and_the_othe
         line.get("message") == "training task failed" and "crypto-advisor/training-task" in line["error"]
         for line in lines
     )
+
+
+def test_series_an_inline_run_has_no_time_for_are_handed_to_the_queue_and_reported_by_its_tasks(deploy_stack):
+    # Given three series, few enough to train inline, in a TrainFunction with 61 s: one series and the 60 s handoff
+    # reserve (a stand-in for an invocation whose series' archives have grown over the months)
+    deployed = deploy_stack()
+    deployed.upload_watchlist(WATCHLIST)
+    functions = deployed.aws.client("lambda")
+    name = deployed.stack.physical_ids["TrainFunction"]
+    functions.update_function_configuration(FunctionName=name, Timeout=61)
+    s3 = deployed.aws.client("s3")
+    candles = simulated(1_500)
+    # BTC with a history to train on; ETH and SOL with too little (their tasks are quick, and say so)
+    CandleArchive(s3, deployed.bucket).put(BTC, candles)
+    for series in (ETH, SOL):
+        CandleArchive(s3, deployed.bucket).put(series, candles[-60:])
+    at = datetime.fromtimestamp(candles[-1].ts / 1000, tz=UTC) + timedelta(hours=1, minutes=5)
+
+    # When the daily schedule fires
+    answer = deployed.runtime.tick("TrainFunction", at, config=SMALL)
+    run_ms = int(at.timestamp() * 1000)
+
+    # Then BTC is trained inline; ETH and SOL, which the time left would not cover, are handed to the queue
+    assert [(s["series"], s["status"]) for s in answer["series"]] == [
+        ("kraken:BTC-USD:1h", "trained"),
+        ("kraken:ETH-USD:1h", "deferred"),
+        ("kraken:SOL-USD:1h", "deferred"),
+    ]
+    assert answer["handed_to_queue"] == {"run_ms": run_ms, "mode": "fanned_out", "series": 2, "tasks": 2}
+    assert visible(deployed, "TrainQueue") == 2
+    assert model_store(s3, deployed.bucket).latest_pointer(BTC) is not None
+    # And the queue's mapping works their tasks, and the run's report covers them
+    assert deployed.runtime.deliver_sqs("TrainFunction", config=SMALL) == [{"batchItemFailures": []}] * 2
+    report = json.loads(s3.get_object(Bucket=deployed.bucket, Key=f"reports/train/{run_ms}/report.json")["Body"].read())
+    assert [(s["series"], s["status"]) for s in report["skipped"]] == [
+        ("kraken:ETH-USD:1h", "too_little_history"),
+        ("kraken:SOL-USD:1h", "too_little_history"),
+    ]
+    assert report["failed"] == [] and report["chunks"] == 2

@@ -26,6 +26,8 @@ def record(report: TrainingReport) -> None:
             logger.info("old model versions deleted", series=item.series, versions=len(item.pruned))
         if item.status == "failed":
             logger.error("series training failed", series=item.series, error=item.error, kind=item.error_kind)
+        elif item.status == "deferred":
+            logger.info("series deferred to the training queue", series=item.series, reason=item.error)
         elif item.status != "trained":
             logger.warning("series not trained", series=item.series, status=item.status, reason=item.error)
         else:
@@ -45,6 +47,7 @@ def record(report: TrainingReport) -> None:
         promoted=sum(1 for r in report.series if r.pointer == "moved"),
         kept=sum(1 for r in report.series if r.pointer == "kept"),
         failed=len(report.failed),
+        deferred=len(report.deferred),
     )
     if report.failed:
         # Its own name: ingest's SeriesFailed alarm wants three failing runs in a row, which a daily run never makes.
@@ -54,6 +57,12 @@ def record(report: TrainingReport) -> None:
 def record_history_read(series: Series, reason: str, unexpected: bool) -> None:
     """Why the refit read a series' whole archive, or could not store its history (``adapters.training_history``)."""
     (logger.warning if unexpected else logger.info)("training history", series=series.key, reason=reason)
+
+
+def record_handoff(planned: dict) -> None:
+    """The series an inline run's time did not cover, handed to the training queue (normal as archives grow: no
+    alarm; the run's report of them is written by its last task)."""
+    logger.info("series handed to the training queue", **planned)
 
 
 def record_task(outcome: TaskOutcome) -> None:

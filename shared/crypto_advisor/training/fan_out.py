@@ -1,7 +1,8 @@
 """The daily refit, fanned out when the watchlist is too large for one 15-minute invocation.
 
 The scheduled run plans: a watchlist of at most ``inline_series`` series is
-trained in that invocation, as always; a larger one is cut into tasks of
+trained in that invocation, as long as its time covers them (the series it would
+not cover are handed to the queue as below); a larger one is cut into tasks of
 ``series_per_task`` series, put on the training queue, and the queue's event
 source mapping runs them with at most its ``MaximumConcurrency`` invocations at
 once (AWS's own machinery: no scheduler or worker pool of ours). Each task
@@ -14,13 +15,13 @@ the same model versions (named by the run's time).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from crypto_advisor.analysis.rules import Rule
 from crypto_advisor.contracts.training_task import TrainingTask
-from crypto_advisor.contracts.watchlist import Watchlist
+from crypto_advisor.contracts.watchlist import WatchedSeries, Watchlist
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.training.ports import Ports, RunReports, TaskQueue
 from crypto_advisor.training.service import TrainingReport, run_training
@@ -28,24 +29,29 @@ from crypto_advisor.training.service import TrainingReport, run_training
 SKIPPED = ("too_little_history", "no_candles")
 
 
-def plan_tasks(watchlist: Watchlist, *, run_ms: int, series_per_task: int) -> list[TrainingTask]:
-    """The run's tasks: the watchlist's series in order, ``series_per_task`` to a task."""
+def plan_tasks(watched: Iterable[WatchedSeries], *, run_ms: int, series_per_task: int) -> list[TrainingTask]:
+    """The run's tasks: the watched series in order, ``series_per_task`` to a task."""
     if series_per_task < 1:
         raise ValueError(f"series_per_task must be at least 1, got {series_per_task}")
-    keys = [w.series.key for w in watchlist]
+    keys = [w.series.key for w in watched]
     chunks = [keys[i : i + series_per_task] for i in range(0, len(keys), series_per_task)]
     return [TrainingTask(run_ms, i, len(chunks), tuple(chunk)) for i, chunk in enumerate(chunks)]
 
 
 def plan_run(
-    watchlist: Watchlist, *, run_ms: int, series_per_task: int, queue: TaskQueue, reports: RunReports
+    watched: Sequence[WatchedSeries], *, run_ms: int, series_per_task: int, queue: TaskQueue, reports: RunReports
 ) -> dict[str, Any]:
-    """Write the run's plan, then enqueue its tasks (in that order: a task's report needs the plan's size)."""
-    tasks = plan_tasks(watchlist, run_ms=run_ms, series_per_task=series_per_task)
+    """Write the run's plan, then enqueue its tasks (in that order: a task's report needs the plan's size).
+
+    ``watched`` is the whole watchlist when the scheduled run plans instead of training, or the series an inline run's
+    time did not cover (:attr:`~crypto_advisor.training.service.TrainingReport.deferred`): the run's report
+    (``reports/train/<run time>/report.json``) then covers those, and the inline part is in the run's own log.
+    """
+    tasks = plan_tasks(watched, run_ms=run_ms, series_per_task=series_per_task)
     plan = {"run_ms": run_ms, "chunks": len(tasks), "series": [list(t.series) for t in tasks]}
     reports.put_plan(run_ms, plan)
     queue.send(tasks)
-    return {"run_ms": run_ms, "mode": "fanned_out", "series": len(watchlist), "tasks": len(tasks)}
+    return {"run_ms": run_ms, "mode": "fanned_out", "series": len(watched), "tasks": len(tasks)}
 
 
 @dataclass(frozen=True)

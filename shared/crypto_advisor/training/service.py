@@ -59,7 +59,8 @@ a fake, so the gate is tested without training anything.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -80,6 +81,9 @@ from crypto_advisor.training.ports import Ports
 
 #: Candles of history before the replay's first analysis (the indicators' warm-up), as in ``make demo``.
 REPLAY_WARMUP = 200
+#: Seconds an inline run keeps, beyond twice its slowest series so far, to hand the series it cannot cover to the
+#: training queue (the plan's write and the messages, with room for a slow S3 or SQS answer).
+HANDOFF_RESERVE_S = 60.0
 #: Losses within this of each other are equal (float noise between two evaluations of one model).
 TOLERANCE = 1e-12
 #: Configuration fields that decide which rows are scored and what is predicted: if any differs,
@@ -94,7 +98,7 @@ COMPARABLE_ONLY_IF_EQUAL = (
     "lstm_window",
 )
 
-Status = Literal["trained", "too_little_history", "no_candles", "failed"]
+Status = Literal["trained", "too_little_history", "no_candles", "failed", "deferred"]
 PointerMove = Literal["moved", "kept"]
 
 
@@ -170,6 +174,11 @@ class TrainingReport:
     def failed(self) -> list[SeriesTraining]:
         return [r for r in self.series if r.status == "failed"]
 
+    @property
+    def deferred(self) -> list[str]:
+        """The series this run's time did not cover (:func:`run_training`'s ``time_left``), in watchlist order."""
+        return [r.series for r in self.series if r.status == "deferred"]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "now_ms": self.now_ms,
@@ -177,6 +186,7 @@ class TrainingReport:
             "trained": sum(1 for r in self.series if r.status == "trained"),
             "moved": sum(1 for r in self.series if r.pointer == "moved"),
             "failed": len(self.failed),
+            "deferred": len(self.deferred),
             "series": [r.as_dict() for r in self.series],
         }
 
@@ -202,36 +212,65 @@ def run_training(
     config: ForecastConfig | None,
     rules: Sequence[Rule],
     ports: Ports,
+    time_left: Callable[[], float] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> TrainingReport:
     """Train every watched series (a watchlist, or a task's share of it); ``now_ms`` names the versions written.
 
     ``config`` is every series' forecast configuration (the demo's and the tests' smaller models); None trains each
     with its own timeframe's defaults (:meth:`ForecastConfig.for_timeframe`: a daily series is asked about a week
     ahead, an hourly one a day), so one watchlist may mix timeframes.
+
+    With ``time_left`` (seconds left in the invocation), a series starts only while the time left covers it: twice
+    the slowest series so far, and :data:`HANDOFF_RESERVE_S` to hand the rest on. The ones it would not cover are
+    ``deferred``, not started: the scheduled run puts them on the training queue (a series' training grows with its
+    archive, so a watchlist that fit in one invocation when deployed stops fitting months later). ``clock`` times each
+    series (seconds; a test's clock may be fake, with ``time_left`` read from it).
     """
     report = TrainingReport(now_ms=now_ms, config=config, series=[])
+    slowest_s = 0.0
     for watched in watchlist:
         series = watched.series
-        item = SeriesTraining(series=series.key, status="failed")
-        try:
-            item.config = own = config if config is not None else ForecastConfig.for_timeframe(series.timeframe)
-            judged = with_conditions(rules, watched.conditions)
-            _train_one(
-                series,
-                item,
-                now_ms=now_ms,
-                config=own,
-                rules=judged,
-                policy=watched.alerts,
-                conditions=watched.conditions,
-                ports=ports,
-            )
-        except StorageError as exc:
-            item.status, item.error, item.error_kind = "failed", str(exc), "storage"
-        except Exception as exc:  # noqa: BLE001 - one series' bug must not stop the others; it is reported
-            item.status, item.error, item.error_kind = "failed", f"{type(exc).__name__}: {exc}", "bug"
-        report.series.append(item)
+        if report.deferred or (time_left is not None and time_left() < HANDOFF_RESERVE_S + 2 * slowest_s):
+            report.series.append(SeriesTraining(series=series.key, status="deferred", error=_deferred(slowest_s)))
+            continue
+        started = clock()
+        report.series.append(_train_series(watched, now_ms=now_ms, config=config, rules=rules, ports=ports))
+        slowest_s = max(slowest_s, clock() - started)
     return report
+
+
+def _deferred(slowest_s: float) -> str:
+    return (
+        f"not started: the invocation's time left would not cover twice the slowest series so far "
+        f"({slowest_s:.0f} s) and {HANDOFF_RESERVE_S:.0f} s to hand the rest on"
+    )
+
+
+def _train_series(
+    watched: WatchedSeries, *, now_ms: int, config: ForecastConfig | None, rules: Sequence[Rule], ports: Ports
+) -> SeriesTraining:
+    """One series trained, or failed with why (one series' failure never stops the others)."""
+    series = watched.series
+    item = SeriesTraining(series=series.key, status="failed")
+    try:
+        item.config = own = config if config is not None else ForecastConfig.for_timeframe(series.timeframe)
+        judged = with_conditions(rules, watched.conditions)
+        _train_one(
+            series,
+            item,
+            now_ms=now_ms,
+            config=own,
+            rules=judged,
+            policy=watched.alerts,
+            conditions=watched.conditions,
+            ports=ports,
+        )
+    except StorageError as exc:
+        item.status, item.error, item.error_kind = "failed", str(exc), "storage"
+    except Exception as exc:  # noqa: BLE001 - one series' bug must not stop the others; it is reported
+        item.status, item.error, item.error_kind = "failed", f"{type(exc).__name__}: {exc}", "bug"
+    return item
 
 
 def _train_one(

@@ -19,7 +19,7 @@ from crypto_advisor.forecast.card import BREAKOUT_RF, PATH_LINEAR
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.training.calibration import CALIBRATION_DAYS
 from crypto_advisor.training.ports import Ports
-from crypto_advisor.training.service import SeriesTraining, run_training, trailing_run
+from crypto_advisor.training.service import SeriesTraining, TrainingReport, run_training, trailing_run
 from tests.fakes.training import FakeArchive, FakeForecaster, FakeModels, FakeReplayStats
 
 HOUR = 3_600_000
@@ -29,6 +29,11 @@ ETH = Series.parse("kraken:ETH-USD:1h")
 WATCHLIST = parse_watchlist(
     "defaults: {timeframe: 1h}\nseries:\n  - {source: kraken, symbol: BTC/USD}\n  - {source: kraken, symbol: ETH/USD}\n"
 )
+WATCHLIST_OF_THREE = parse_watchlist(
+    "defaults: {timeframe: 1h}\nseries:\n  - {source: kraken, symbol: BTC/USD}\n  - {source: kraken, symbol: ETH/USD}\n"
+    "  - {source: kraken, symbol: SOL/USD}\n"
+)
+SOL = Series.parse("kraken:SOL-USD:1h")
 GOOD = ForecastConfig()
 #: Fewer trees: the fake scores it worse on the breakout model (the real forest would be noisier).
 WORSE = replace(GOOD, rf_trees=3)
@@ -227,3 +232,66 @@ def test_the_live_bar_is_calibrated_on_the_trailing_year_as_make_alert_quality_c
     # Then it looked back over the trailing CALIBRATION_DAYS only (52.14 weeks), not the whole archive (57.14)
     bar = world.stats.written[btc.key]["alert_bar"]
     assert bar["source"] == "calibrated" and bar["weeks"] == pytest.approx(CALIBRATION_DAYS / 7, abs=0.01)
+
+
+class Invocation:
+    """A 900 s invocation on a fake clock, whose series take ``costs`` seconds each, in turn."""
+
+    def __init__(self, *costs: float) -> None:
+        self.now, self.costs, self.running = 0.0, iter(costs), False
+
+    def clock(self) -> float:
+        """Read at each series' start and end: an end comes its series' cost after its start."""
+        if self.running:
+            self.now += next(self.costs)
+        self.running = not self.running
+        return self.now
+
+    def time_left(self) -> float:
+        return 900.0 - self.now
+
+
+def run_in(invocation: Invocation, world: World, watchlist=WATCHLIST_OF_THREE) -> TrainingReport:
+    ports = Ports(archive=world.archive, replay_figures=world.stats, models=world.models, forecaster=world.forecaster)
+    return run_training(
+        watchlist,
+        now_ms=NOW,
+        config=GOOD,
+        rules=[],
+        ports=ports,
+        time_left=invocation.time_left,
+        clock=invocation.clock,
+    )
+
+
+def test_series_the_invocation_time_would_not_cover_are_deferred_not_started() -> None:
+    # Given three series, the first of which takes 500 s of a 900 s invocation (an archive grown over the months)
+    world = World(FakeArchive({BTC.key: candles(500), ETH.key: candles(500), SOL.key: candles(500)}))
+    # When the inline run trains them
+    report = run_in(Invocation(500.0), world)
+    # Then BTC is trained; ETH is not started (400 s left would not cover twice 500 s and the handoff), nor is SOL
+    # after it, so the queue gets the rest of the watchlist in its order
+    assert [(s.series, s.status) for s in report.series] == [
+        (BTC.key, "trained"),
+        (ETH.key, "deferred"),
+        (SOL.key, "deferred"),
+    ]
+    assert report.deferred == [ETH.key, SOL.key] and report.as_dict()["deferred"] == 2
+    assert "twice the slowest series so far (500 s)" in (report.series[1].error or "")
+    # and nothing of theirs was read or written
+    assert ETH.key not in world.models.pointers and ETH.key not in world.stats.written
+
+
+def test_a_watchlist_the_invocation_covers_is_trained_whole() -> None:
+    world = World(FakeArchive({BTC.key: candles(500), ETH.key: candles(500), SOL.key: candles(500)}))
+    # Series of 200 s each: after two, 500 s are left, which covers twice 200 s and the 60 s handoff
+    report = run_in(Invocation(200.0, 200.0, 200.0), world)
+    assert [s.status for s in report.series] == ["trained"] * 3 and report.deferred == []
+
+
+def test_a_run_started_too_late_for_any_series_defers_them_all() -> None:
+    # Given an invocation the market scans' fit left under a minute of
+    invocation = Invocation()
+    invocation.now = 850.0
+    report = run_in(invocation, World(FakeArchive({BTC.key: candles(500)})))
+    assert report.deferred == [BTC.key, ETH.key, SOL.key]

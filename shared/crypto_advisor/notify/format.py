@@ -399,31 +399,42 @@ def email_record_words(record: EmailRecord, label: str, timeframe_ms: int) -> st
     sent = (
         f"With your settings, {count(record.emails, 'alert')} would have been emailed on {one_line(label)} "
         f"from {utc_date(record.from_ts)} to {utc_date(record.to_ts)}, {record.directional:,} of them pointing up "
-        "or down."
+        "or down"
     )
-    groups = _verdict_groups(record.horizons)
+    judged = [h for h in record.horizons if h.verdict != TOO_FEW]
+    too_few = [h for h in record.horizons if h.verdict == TOO_FEW]
+    # Rates over a handful of emails (75% of 4) read as a claim whatever words follow: only the count is given.
+    if not judged:
+        return f"{sent}: {_unjudged(too_few)} how they fared yet."
+    groups = _verdict_groups(judged)
     first = groups[0][0][0]
     clauses = [
         f"{', '.join(_email_figures(h, timeframe_ms, lead=h is first) for h in group)}: {words}."
         for group, words in groups
     ]
     lead = "After the alerts that pointed up or down, the price went their way, counting an unchanged close as half,"
-    return " ".join([sent, f"{lead} {clauses[0]}", *clauses[1:]])
+    parts = [f"{sent}.", f"{lead} {clauses[0]}", *clauses[1:]]
+    if too_few:
+        later = ", ".join(candles_later(h.candles, timeframe_ms) for h in too_few)
+        parts.append(f"{later[0].upper()}{later[1:]}: {_unjudged(too_few)}.")
+    return " ".join(parts)
 
 
 def _verdict_groups(horizons: Sequence[EmailHorizon]) -> list[tuple[list[EmailHorizon], str]]:
-    """The horizons under their verdict's words: each significant one on its own, then no evidence, then too few."""
+    """The judged horizons under their verdict's words: each significant one on its own, then no evidence."""
     groups = [([h], _significant_words(h)) for h in horizons if h.verdict in EDGE_WORDS]
-    no_evidence = [h for h in horizons if h.verdict not in EDGE_WORDS and h.verdict != TOO_FEW]
+    no_evidence = [h for h in horizons if h.verdict not in EDGE_WORDS]
     if no_evidence:
         groups.append((no_evidence, _no_evidence_words(no_evidence)))
-    too_few = [h for h in horizons if h.verdict == TOO_FEW]
-    if too_few:
-        # One count when every horizon has it (a young series' usual case), else each horizon's in turn.
-        blocks = [f"{h.blocks:,}" for h in too_few]
-        listed = blocks[0] if len(set(blocks)) == 1 else f"{', '.join(blocks[:-1])} and {blocks[-1]}"
-        groups.append((too_few, f"too few non-overlapping emails to judge ({listed})"))
     return groups
+
+
+def _unjudged(horizons: Sequence[EmailHorizon]) -> str:
+    """``too few non-overlapping emails to judge (8 and 5)``: one count when every horizon has it (a young series'
+    usual case), else each horizon's in turn."""
+    blocks = [f"{h.blocks:,}" for h in horizons]
+    listed = blocks[0] if len(set(blocks)) == 1 else f"{', '.join(blocks[:-1])} and {blocks[-1]}"
+    return f"too few non-overlapping emails to judge ({listed})"
 
 
 def _email_figures(horizon: EmailHorizon, timeframe_ms: int, *, lead: bool) -> str:

@@ -27,6 +27,9 @@ from typing import Any
 from crypto_advisor.cli.alert_simulation import measure, simulate
 from crypto_advisor.cli.replay import announced_history, rule_setup, write_report
 from crypto_advisor.contracts.units import DAY_MS
+from crypto_advisor.notify.format import email_record_words
+from crypto_advisor.notify.replay_figures import email_record as read_email_record
+from crypto_advisor.training.email_record import email_record
 
 
 def _day_ms(text: str | None, *, end: bool = False) -> int | None:
@@ -115,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
         "cooldown_ms": policy.cooldown_ms,
     }
     print(format_report(report))
+    # What every alert email on this series would quote under "How past alerts on this series fared", were this
+    # range the replay's (the daily training run replays the series' trailing gap-free run with the same decisions).
+    record = read_email_record({"email_record": email_record(simulation)})
+    said = email_record_words(record, series.label, series.timeframe_ms) if record is not None else None
+    if said:
+        print(f"  the emails would say: {said}")
     write_report(report, args.out)
     return 0
 

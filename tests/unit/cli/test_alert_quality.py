@@ -185,7 +185,7 @@ def test_a_follow_up_beyond_a_week_but_within_the_cooldown_must_be_rarer():
     assert [e.index for e in sim.emails] == [first]
 
 
-def test_the_command_reads_a_csv_and_writes_the_documented_keys(tmp_path):
+def test_the_command_reads_a_csv_and_writes_the_documented_keys(tmp_path, capsys):
     candles = demo_candles(count=600)
     spike = candles[590]
     candles[590] = replace(spike, close=spike.close * 1.2, high=spike.high * 1.25, volume=spike.volume * 30)
@@ -205,6 +205,9 @@ def test_the_command_reads_a_csv_and_writes_the_documented_keys(tmp_path):
     # The planted 20% jump on the largest volume of the file is the one event worth an email.
     assert report["emails"] >= 1
     assert any(example["at"].startswith(_iso_hour(candles[590].ts)) for example in report["examples"])
+    # and the summary ends with what the emails' "How past alerts on this series fared" would say over the range
+    said = capsys.readouterr().out.split("the emails would say: ")[1]
+    assert said.startswith(f"With your settings, {report['emails']} alert") and "BTC/USD 1h" in said
 
 
 def _iso_hour(ts: int) -> str:

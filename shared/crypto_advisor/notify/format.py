@@ -383,16 +383,21 @@ def candles_later(candles: int, timeframe_ms: int) -> str:
 
 
 def email_record_words(record: EmailRecord, label: str, timeframe_ms: int) -> str | None:
-    """How the series' past alerts fared, in two or three sentences; None when no horizon has an outcome.
+    """How the series' past alerts fared, in two sentences; None when no horizon has an outcome.
 
     A rule's record (:func:`track_record`) cannot tell whether the emails as
     sent point the right way: the policy picks among firings. This is the
     record of those picks, the headlines of every email the live policy would
     have sent (:class:`~crypto_advisor.notify.view.EmailRecord`), so it only
     speaks of the alerts that pointed up or down, whatever this email's own
-    headline is. As in :func:`track_record`, the verdict is the out-of-sample
-    test's and never the gap between the two shares: horizons the test backs
-    come first, each with its t; the others are grouped under one verdict.
+    headline is. Each horizon's share is over the alerts its test counts, those
+    whose outcome windows do not overlap (a burst of alerts on one move is one
+    outcome), and says how many: "42.8% of 577" (over all of them the share can
+    differ by a few points). As in :func:`track_record`, the verdict is the
+    out-of-sample test's and never the gap between the two shares: horizons the
+    test backs come first, each with its t; the others are grouped under one
+    verdict; a horizon with too few alerts to test gives its count, not its
+    share (75% of 4 reads as a claim whatever words follow).
     """
     if not record.horizons:
         return None
@@ -403,21 +408,19 @@ def email_record_words(record: EmailRecord, label: str, timeframe_ms: int) -> st
     )
     judged = [h for h in record.horizons if h.verdict != TOO_FEW]
     too_few = [h for h in record.horizons if h.verdict == TOO_FEW]
-    # Rates over a handful of emails (75% of 4) read as a claim whatever words follow: only the count is given.
     if not judged:
         return f"{sent}: {_unjudged(too_few)} how they fared yet."
-    groups = _verdict_groups(judged)
-    first = groups[0][0][0]
     clauses = [
-        f"{', '.join(_email_figures(h, timeframe_ms, lead=h is first) for h in group)}: {words}."
-        for group, words in groups
+        f"{', '.join(_email_figures(h, timeframe_ms) for h in group)}, {words}"
+        for group, words in _verdict_groups(judged)
     ]
-    lead = "After the alerts that pointed up or down, the price went their way, counting an unchanged close as half,"
-    parts = [f"{sent}.", f"{lead} {clauses[0]}", *clauses[1:]]
     if too_few:
-        later = ", ".join(candles_later(h.candles, timeframe_ms) for h in too_few)
-        parts.append(f"{later[0].upper()}{later[1:]}: {_unjudged(too_few)}.")
-    return " ".join(parts)
+        clauses.append(f"{', '.join(candles_later(h.candles, timeframe_ms) for h in too_few)}, {_unjudged(too_few)}")
+    lead = (
+        "How often the price then went their way (an unchanged close counting half; alerts whose outcomes overlap "
+        "counted once), against any candle:"
+    )
+    return f"{sent}. {lead} {'; '.join(clauses)}."
 
 
 def _verdict_groups(horizons: Sequence[EmailHorizon]) -> list[tuple[list[EmailHorizon], str]]:
@@ -437,18 +440,15 @@ def _unjudged(horizons: Sequence[EmailHorizon]) -> str:
     return f"too few non-overlapping emails to judge ({listed})"
 
 
-def _email_figures(horizon: EmailHorizon, timeframe_ms: int, *, lead: bool) -> str:
-    """``42.8% of the time 1 candle (1 day) later vs 50.0% for any candle`` (the first), ``4 candles (4 days) later
-    47.3% vs 50.1%`` (the others)."""
+def _email_figures(horizon: EmailHorizon, timeframe_ms: int) -> str:
+    """``1 candle (1 day) later 42.8% of 577 vs 50.0%``: the share of the alerts the test counts, and of any candle."""
     later = candles_later(horizon.candles, timeframe_ms)
-    hit, base = share(horizon.hit_rate, 1), share(horizon.base_rate, 1)
-    return f"{hit} of the time {later} vs {base} for any candle" if lead else f"{later} {hit} vs {base}"
+    return f"{later} {share(horizon.hit_rate, 1)} of {horizon.blocks:,} vs {share(horizon.base_rate, 1)}"
 
 
 def _significant_words(horizon: EmailHorizon) -> str:
-    """``worse than chance (t = -3.5 over 577 non-overlapping emails)``."""
-    t = f"t = {horizon.t:.1f} over " if horizon.t is not None else ""
-    return f"{EDGE_WORDS[horizon.verdict]} ({t}{count(horizon.blocks, 'non-overlapping email')})"
+    """``worse than chance (t = -3.5)``."""
+    return EDGE_WORDS[horizon.verdict] + (f" (t = {horizon.t:.1f})" if horizon.t is not None else "")
 
 
 def _no_evidence_words(horizons: Sequence[EmailHorizon]) -> str:

@@ -175,11 +175,11 @@ def test_a_record_that_is_not_a_mapping_is_an_error():
 def test_a_horizon_worse_than_chance_leads_with_its_t_and_the_others_are_grouped_as_no_evidence():
     assert words(ltc()) == (
         "With your settings, 592 alerts would have been emailed on LTC/USD 1d from 2018-01-12 to 2024-03-30, "
-        "577 of them pointing up or down. After the alerts that pointed up or down, the price went their way, "
-        "counting an unchanged close as half, 42.8% of the time 1 candle (1 day) later vs 50.0% for any candle: "
-        "worse than chance (t = -3.5 over 577 non-overlapping emails). 4 candles (4 days) later 47.3% vs 50.1%, "
-        "24 candles (24 days) later 51.0% vs 50.6%: no evidence of an edge (an edge under about 16 percentage "
-        "points could have gone unseen)."
+        "577 of them pointing up or down. How often the price then went their way (an unchanged close counting "
+        "half; alerts whose outcomes overlap counted once), against any candle: 1 candle (1 day) later 42.8% of 577 "
+        "vs 50.0%, worse than chance (t = -3.5); 4 candles (4 days) later 47.3% of 150 vs 50.1%, 24 candles "
+        "(24 days) later 51.0% of 40 vs 50.6%, no evidence of an edge (an edge under about 16 percentage points "
+        "could have gone unseen)."
     )
 
 
@@ -194,9 +194,8 @@ def test_a_horizon_better_than_chance_comes_first_whatever_its_length():
     text = words(record, "BTC/USD 1h", HOUR)
     assert text is not None
     assert (
-        "went their way, counting an unchanged close as half, 58.0% of the time 24 candles (1 day) later vs 50.0% "
-        "for any candle: better than chance (t = 2.4 over 120 non-overlapping emails). "
-        "1 candle (1 hour) later 52.0% vs 50.0%: no evidence of an edge"
+        "against any candle: 24 candles (1 day) later 58.0% of 120 vs 50.0%, better than chance (t = 2.4); "
+        "1 candle (1 hour) later 52.0% of 577 vs 50.0%, no evidence of an edge"
     ) in text
 
 
@@ -205,9 +204,7 @@ def test_the_verdict_comes_from_the_test_never_from_the_gap_between_the_shares()
     record = {**ltc(), "horizons": {"24": horizon(560, blocks=20, hit_rate=0.7, base_rate=0.5, detectable_edge=None)}}
     text = words(record)
     assert text is not None
-    assert text.endswith(
-        "70.0% of the time 24 candles (24 days) later vs 50.0% for any candle: no evidence of an edge."
-    )
+    assert text.endswith("against any candle: 24 candles (24 days) later 70.0% of 20 vs 50.0%, no evidence of an edge.")
     assert "better" not in text and "t =" not in text
 
 
@@ -215,7 +212,9 @@ def test_the_edge_no_evidence_could_miss_is_said_only_when_every_grouped_test_me
     record = ltc()
     record["horizons"]["24"]["detectable_edge"] = None
     text = words(record)
-    assert text is not None and text.endswith("24 candles (24 days) later 51.0% vs 50.6%: no evidence of an edge.")
+    assert text is not None and text.endswith(
+        "24 candles (24 days) later 51.0% of 40 vs 50.6%, no evidence of an edge."
+    )
 
 
 def test_no_evidence_says_how_large_an_edge_the_weakest_test_could_have_missed():
@@ -252,8 +251,8 @@ def test_a_horizon_too_young_to_judge_is_named_without_its_rates_beside_the_judg
     text = words(record)
     assert text is not None
     assert text.endswith(
-        "4 candles (4 days) later 47.3% vs 50.1%: no evidence of an edge (an edge under about 8 percentage points "
-        "could have gone unseen). 24 candles (24 days) later: too few non-overlapping emails to judge (12)."
+        "4 candles (4 days) later 47.3% of 150 vs 50.1%, no evidence of an edge (an edge under about 8 percentage "
+        "points could have gone unseen); 24 candles (24 days) later, too few non-overlapping emails to judge (12)."
     )
 
 
@@ -316,5 +315,5 @@ def test_an_email_whose_own_headline_is_neutral_still_speaks_of_the_alerts_that_
         signal=bare_signal([squeeze]), firings=(squeeze,), candles=(), email_record=email_record(report(ltc()))
     )
     said = email_content(view).past_alerts
-    assert said is not None and "After the alerts that pointed up or down, the price went their way" in said
+    assert said is not None and "How often the price then went their way" in said and "up or down" in said
     assert said in render_email(view, chart=False).text

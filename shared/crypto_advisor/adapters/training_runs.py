@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from crypto_advisor.adapters.chunk_queue import ChunkQueue
-from crypto_advisor.adapters.objects import S3Objects, write_json_object
+from crypto_advisor.adapters.objects import S3Objects, read_json_object, write_json_object
 from crypto_advisor.contracts.archive_keys import training_run_prefix
 from crypto_advisor.contracts.errors import StorageError
 
@@ -23,6 +23,10 @@ class TrainingRunReports:
 
     def put_plan(self, run_ms: int, plan: dict[str, Any]) -> None:
         self._put(training_run_prefix(run_ms) + "plan.json", plan)
+
+    def plan(self, run_ms: int) -> dict[str, Any] | None:
+        """The run's plan, None when the run planned nothing (yet)."""
+        return read_json_object(S3Objects(self._s3, self._bucket), training_run_prefix(run_ms) + "plan.json")
 
     def put_part(self, run_ms: int, chunk: int, part: dict[str, Any]) -> None:
         self._put(f"{training_run_prefix(run_ms)}parts/{chunk:06d}.json", part)

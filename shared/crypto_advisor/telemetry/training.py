@@ -65,6 +65,11 @@ def record_handoff(planned: dict) -> None:
     logger.info("series handed to the training queue", **planned)
 
 
+def record_handoff_skipped(run_ms: int, deferred: list[str]) -> None:
+    """A run whose plan already exists (its scheduled event delivered again) hands nothing on a second time."""
+    logger.warning("series not handed on: the run already has a plan", run_ms=run_ms, deferred=deferred)
+
+
 def record_task(outcome: TaskOutcome) -> None:
     """One line per training task of a fanned-out run (its series have their own lines from :func:`record`)."""
     logger.info(

@@ -81,9 +81,13 @@ from crypto_advisor.training.ports import Ports
 
 #: Candles of history before the replay's first analysis (the indicators' warm-up), as in ``make demo``.
 REPLAY_WARMUP = 200
-#: Seconds an inline run keeps, beyond twice its slowest series so far, to hand the series it cannot cover to the
+#: Seconds an inline run keeps, beyond twice a series' estimated time, to hand the series it cannot cover to the
 #: training queue (the plan's write and the messages, with room for a slow S3 or SQS answer).
 HANDOFF_RESERVE_S = 60.0
+#: Seconds a series' training takes per archived candle before one is timed: 1.5 times the slowest measured (a year
+#: of hourly ETH/USD, 8,760 candles in 59 s with ``make train`` on the 2-core machine).
+PER_CANDLE_GUESS_S = 0.01
+AFTER_DEFERRED = "not started: a series before it did not fit in the invocation's time left"
 #: Losses within this of each other are equal (float noise between two evaluations of one model).
 TOLERANCE = 1e-12
 #: Configuration fields that decide which rows are scored and what is predicted: if any differs,
@@ -221,34 +225,56 @@ def run_training(
     with its own timeframe's defaults (:meth:`ForecastConfig.for_timeframe`: a daily series is asked about a week
     ahead, an hourly one a day), so one watchlist may mix timeframes.
 
-    With ``time_left`` (seconds left in the invocation), a series starts only while the time left covers it: twice
-    the slowest series so far, and :data:`HANDOFF_RESERVE_S` to hand the rest on. The ones it would not cover are
-    ``deferred``, not started: the scheduled run puts them on the training queue (a series' training grows with its
-    archive, so a watchlist that fit in one invocation when deployed stops fitting months later). ``clock`` times each
-    series (seconds; a test's clock may be fake, with ``time_left`` read from it).
+    With ``time_left`` (seconds left in the invocation), a series is trained only while the time left covers it, once
+    its archive is read: twice its estimate (its candles at the slowest rate per candle of the series timed so far,
+    or :data:`PER_CANDLE_GUESS_S` for the first) and :data:`HANDOFF_RESERVE_S` to hand the rest on. It and the ones
+    after it are then ``deferred``: the scheduled run puts them on the training queue (a series' training grows with
+    its archive, so a watchlist that fit in one invocation when deployed stops fitting months later). ``clock`` times
+    each series (seconds; a test's clock may be fake, with ``time_left`` read from it).
     """
     report = TrainingReport(now_ms=now_ms, config=config, series=[])
-    slowest_s = 0.0
+    per_candle_s = PER_CANDLE_GUESS_S
+    timed = False
     for watched in watchlist:
         series = watched.series
-        if report.deferred or (time_left is not None and time_left() < HANDOFF_RESERVE_S + 2 * slowest_s):
-            report.series.append(SeriesTraining(series=series.key, status="deferred", error=_deferred(slowest_s)))
+        if report.deferred:
+            report.series.append(SeriesTraining(series=series.key, status="deferred", error=AFTER_DEFERRED))
             continue
+        fits = None if time_left is None else _fits(time_left, per_candle_s)
         started = clock()
-        report.series.append(_train_series(watched, now_ms=now_ms, config=config, rules=rules, ports=ports))
-        slowest_s = max(slowest_s, clock() - started)
+        item = _train_series(watched, now_ms=now_ms, config=config, rules=rules, ports=ports, fits=fits)
+        report.series.append(item)
+        if item.status != "deferred" and item.archived:
+            rate = (clock() - started) / item.archived
+            per_candle_s, timed = (max(per_candle_s, rate) if timed else rate), True
     return report
 
 
-def _deferred(slowest_s: float) -> str:
-    return (
-        f"not started: the invocation's time left would not cover twice the slowest series so far "
-        f"({slowest_s:.0f} s) and {HANDOFF_RESERVE_S:.0f} s to hand the rest on"
-    )
+def _fits(time_left: Callable[[], float], per_candle_s: float) -> Callable[[int], str | None]:
+    """Whether a series of ``candles`` archived candles fits in the time left: twice its estimate (the slowest rate
+    per candle so far, or :data:`PER_CANDLE_GUESS_S`) and :data:`HANDOFF_RESERVE_S`; None when it does, else why."""
+
+    def fits(candles: int) -> str | None:
+        need = HANDOFF_RESERVE_S + 2 * per_candle_s * candles
+        left = time_left()
+        if left >= need:
+            return None
+        return (
+            f"not started: {candles:,} candles at {per_candle_s * 1000:.1f} ms a candle need {need:.0f} s with the "
+            f"handoff's {HANDOFF_RESERVE_S:.0f} s (twice the estimate), and the invocation has {left:.0f} s left"
+        )
+
+    return fits
 
 
 def _train_series(
-    watched: WatchedSeries, *, now_ms: int, config: ForecastConfig | None, rules: Sequence[Rule], ports: Ports
+    watched: WatchedSeries,
+    *,
+    now_ms: int,
+    config: ForecastConfig | None,
+    rules: Sequence[Rule],
+    ports: Ports,
+    fits: Callable[[int], str | None] | None = None,
 ) -> SeriesTraining:
     """One series trained, or failed with why (one series' failure never stops the others)."""
     series = watched.series
@@ -265,6 +291,7 @@ def _train_series(
             policy=watched.alerts,
             conditions=watched.conditions,
             ports=ports,
+            fits=fits,
         )
     except StorageError as exc:
         item.status, item.error, item.error_kind = "failed", str(exc), "storage"
@@ -283,11 +310,15 @@ def _train_one(
     policy: AlertPolicy,
     conditions: Sequence[UserCondition],
     ports: Ports,
+    fits: Callable[[int], str | None] | None = None,
 ) -> None:
     archived = ports.archive.read(series)
     item.archived = len(archived)
     if not archived:
         item.status = "no_candles"
+        return
+    if fits is not None and (why := fits(len(archived))) is not None:
+        item.status, item.error = "deferred", why
         return
     replayed = trailing_run(archived, series.timeframe_ms)
     if len(replayed) > REPLAY_WARMUP:

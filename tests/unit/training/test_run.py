@@ -264,34 +264,44 @@ def run_in(invocation: Invocation, world: World, watchlist=WATCHLIST_OF_THREE) -
     )
 
 
-def test_series_the_invocation_time_would_not_cover_are_deferred_not_started() -> None:
+def test_series_the_invocation_time_would_not_cover_are_deferred_not_trained() -> None:
     # Given three series, the first of which takes 500 s of a 900 s invocation (an archive grown over the months)
     world = World(FakeArchive({BTC.key: candles(500), ETH.key: candles(500), SOL.key: candles(500)}))
     # When the inline run trains them
     report = run_in(Invocation(500.0), world)
-    # Then BTC is trained; ETH is not started (400 s left would not cover twice 500 s and the handoff), nor is SOL
-    # after it, so the queue gets the rest of the watchlist in its order
+    # Then BTC is trained; ETH is not (its 500 candles at BTC's 1 s a candle, twice, and the handoff's 60 s need
+    # 1,060 s; 400 are left), nor SOL after it, so the queue gets the rest of the watchlist in its order
     assert [(s.series, s.status) for s in report.series] == [
         (BTC.key, "trained"),
         (ETH.key, "deferred"),
         (SOL.key, "deferred"),
     ]
     assert report.deferred == [ETH.key, SOL.key] and report.as_dict()["deferred"] == 2
-    assert "twice the slowest series so far (500 s)" in (report.series[1].error or "")
-    # and nothing of theirs was read or written
+    assert "500 candles at 1000.0 ms a candle need 1060 s" in (report.series[1].error or "")
+    # and nothing of theirs was written
     assert ETH.key not in world.models.pointers and ETH.key not in world.stats.written
 
 
 def test_a_watchlist_the_invocation_covers_is_trained_whole() -> None:
     world = World(FakeArchive({BTC.key: candles(500), ETH.key: candles(500), SOL.key: candles(500)}))
-    # Series of 200 s each: after two, 500 s are left, which covers twice 200 s and the 60 s handoff
+    # Series of 200 s each (0.4 s a candle): after two, 500 s are left, which covers twice 200 s and the 60 s handoff
     report = run_in(Invocation(200.0, 200.0, 200.0), world)
     assert [s.status for s in report.series] == ["trained"] * 3 and report.deferred == []
 
 
-def test_a_run_started_too_late_for_any_series_defers_them_all() -> None:
-    # Given an invocation the market scans' fit left under a minute of
+def test_a_series_is_judged_by_its_own_archive_not_by_the_last_series_time() -> None:
+    # Given a short first series (500 candles in 100 s) and a second with four times its archive
+    world = World(FakeArchive({BTC.key: candles(500), ETH.key: candles(2_000), SOL.key: candles(500)}))
+    report = run_in(Invocation(100.0), world)
+    # Then ETH is not started with 800 s left: its 2,000 candles at 0.2 s need twice 400 s and the handoff
+    assert [s.status for s in report.series] == ["trained", "deferred", "deferred"]
+
+
+def test_a_first_series_too_long_for_the_time_the_scans_left_is_not_started() -> None:
+    # Given an invocation the market scans' fit left 200 s of, and a year of hourly candles to train first
     invocation = Invocation()
-    invocation.now = 850.0
-    report = run_in(invocation, World(FakeArchive({BTC.key: candles(500)})))
+    invocation.now = 700.0
+    report = run_in(invocation, World(FakeArchive({BTC.key: candles(8_760)})))
+    # Then nothing is timed yet, and the guess (10 ms a candle, twice, and the handoff: 235 s) defers it and the rest
     assert report.deferred == [BTC.key, ETH.key, SOL.key]
+    assert "8,760 candles at 10.0 ms a candle need 235 s" in (report.series[0].error or "")

@@ -57,6 +57,7 @@ from typing import Any
 from crypto_advisor.adapters.archive import CandleArchive
 from crypto_advisor.adapters.candle_store import CandleStore
 from crypto_advisor.adapters.config_source import load_watchlist
+from crypto_advisor.analysis.edge_verdicts import TOO_FEW
 from crypto_advisor.analysis.replay import format_table
 from crypto_advisor.contracts.alerts import is_market_key
 from crypto_advisor.contracts.market_scan import SCAN_SOURCE
@@ -293,13 +294,15 @@ def print_email_records(reports: list[dict[str, Any]]) -> None:
         return
     print(
         "\nemail records (the emails the live policy would have sent over each archive; directional headlines right "
-        "1 / 4 / 24 candles later vs any candle, and the test's verdict), quoted by each alert email:"
+        "1 / 4 / 24 candles later, of the non-overlapping ones, vs any candle, and the test's verdict), quoted by each "
+        "alert email:"
     )
     for key, record in records:
+        # As the email words them: a share over the non-overlapping emails its test counts, only once there are enough
         cells = [
-            f"{h}: {skill['hit_rate']:.0%} vs {skill['base_rate']:.0%} {skill['verdict']}"
-            if skill["hit_rate"] is not None
-            else f"{h}: -"
+            f"{h}: {skill['verdict']} ({skill['blocks']})"
+            if skill["verdict"] == TOO_FEW or skill["hit_rate"] is None
+            else f"{h}: {skill['hit_rate']:.0%} of {skill['blocks']} vs {skill['base_rate']:.0%} {skill['verdict']}"
             for h, skill in record["horizons"].items()
         ]
         print(f"  {key:<24} {record['emails']:>3} emails ({record['directional']} directional)  " + "  ".join(cells))

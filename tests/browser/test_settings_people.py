@@ -52,3 +52,13 @@ def test_a_mute_set_in_settings_names_the_user_by_their_email_address(dashboard:
     expect(change).to_contain_text(dashboard.user)
     assert watched.violations == [] and watched.errors == []
     shot(page, "settings-people-desktop-light")
+
+
+def test_settings_say_which_series_wait_longer_than_the_cooldown_shown(dashboard: Served, browse: Any) -> None:
+    # Given the demo, whose ETH/USD 4h waits two of its candles (8h), longer than the watchlist's 6h
+    # When the user opens Settings
+    watched = _settings(dashboard, browse)
+    # Then beside the 6h the page names that series and what it waits, and no hourly series
+    items = watched.page.locator("#series-cooldowns li")
+    expect(items).to_have_text(["ETH/USD 4h · kraken: cooldown 8h (at least two of its candles)"])
+    assert watched.violations == [] and watched.errors == []

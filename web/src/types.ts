@@ -254,6 +254,10 @@ export interface WatchedSeries {
   recipients: string[] | null;
   /** whom the series' alerts go to */
   effective_recipients: string[];
+  /** the series' cooldown where it differs from the top level's; null: it follows it */
+  cooldown: string | null;
+  /** why it differs: its own alerts.cooldown, or the floor of two of its candles */
+  cooldown_from: "alerts.cooldown" | "two candles" | null;
 }
 
 /** Where the alerts' recipients come from: the watchlist's list, else the stack's parameter, else nobody. */

@@ -84,6 +84,27 @@ function seriesRecipients(s: SettingsAnswer): HTMLElement | null {
   );
 }
 
+/**
+ * Each series whose cooldown differs from the one above, and why: its own alerts.cooldown, or two of its candles (a
+ * daily series under the default 6h waits 2d); nothing when every series follows it.
+ */
+function seriesCooldowns(s: SettingsAnswer): HTMLElement | null {
+  const own = s.series.filter((w) => w.cooldown !== null);
+  if (!own.length) return null;
+  return h(
+    "ul",
+    { class: "plain small", id: "series-cooldowns" },
+    own.map((w) =>
+      h(
+        "li",
+        { "data-key": w.key },
+        `${seriesLabel(w.key)}: cooldown ${w.cooldown} `,
+        h("span", { class: "muted" }, w.cooldown_from === "two candles" ? "(at least two of its candles)" : "(its own alerts.cooldown)"),
+      ),
+    ),
+  );
+}
+
 function policy(s: SettingsAnswer, rerender: Rerender): HTMLElement {
   const severity = h("select", { name: "min_severity" }, [1, 2, 3].map((n) => h("option", { value: n, selected: n === s.alerts.min_severity }, String(n))));
   const cooldown = h("input", { name: "cooldown", value: s.alerts.cooldown, size: 6, required: true });
@@ -124,6 +145,7 @@ function policy(s: SettingsAnswer, rerender: Rerender): HTMLElement {
       },
       rerender,
     ),
+    seriesCooldowns(s),
   );
 }
 

@@ -63,25 +63,34 @@ function recipients(s: SettingsAnswer): HTMLElement {
   return h("p", { class: "muted small", id: "recipients" }, `Recipients: ${who} (${RECIPIENTS_FROM[s.alerts.recipients_from]})`);
 }
 
+/** A list of the series ``own`` selects, each with what it has of its own and, muted, why; nothing when none. */
+function seriesOwn(
+  s: SettingsAnswer,
+  id: string,
+  own: (w: WatchedSeries) => boolean,
+  line: (w: WatchedSeries) => [string, string],
+): HTMLElement | null {
+  const listed = s.series.filter(own);
+  if (!listed.length) return null;
+  return h(
+    "ul",
+    { class: "plain small", id },
+    listed.map((w) => {
+      const [what, why] = line(w);
+      return h("li", { "data-key": w.key }, `${seriesLabel(w.key)}: ${what} `, h("span", { class: "muted" }, why));
+    }),
+  );
+}
+
 /**
  * Each series whose own alerts.recipients override the list above, and whom its alerts go to instead (an empty list
  * of its own sends them to the stack's RecipientEmails, as the notifier does); nothing when no series overrides it.
  */
 function seriesRecipients(s: SettingsAnswer): HTMLElement | null {
-  const own = s.series.filter((w) => w.recipients !== null);
-  if (!own.length) return null;
-  return h(
-    "ul",
-    { class: "plain small", id: "series-recipients" },
-    own.map((w) =>
-      h(
-        "li",
-        { "data-key": w.key },
-        `${seriesLabel(w.key)}: ${w.effective_recipients.join(", ") || "none"} `,
-        h("span", { class: "muted" }, w.recipients?.length ? "(its own alerts.recipients)" : "(its own alerts.recipients are empty: the stack's RecipientEmails)"),
-      ),
-    ),
-  );
+  return seriesOwn(s, "series-recipients", (w) => w.recipients !== null, (w) => [
+    w.effective_recipients.join(", ") || "none",
+    w.recipients?.length ? "(its own alerts.recipients)" : "(its own alerts.recipients are empty: the stack's RecipientEmails)",
+  ]);
 }
 
 /**
@@ -89,20 +98,10 @@ function seriesRecipients(s: SettingsAnswer): HTMLElement | null {
  * daily series under the default 6h waits 2d); nothing when every series follows it.
  */
 function seriesCooldowns(s: SettingsAnswer): HTMLElement | null {
-  const own = s.series.filter((w) => w.cooldown !== null);
-  if (!own.length) return null;
-  return h(
-    "ul",
-    { class: "plain small", id: "series-cooldowns" },
-    own.map((w) =>
-      h(
-        "li",
-        { "data-key": w.key },
-        `${seriesLabel(w.key)}: cooldown ${w.cooldown} `,
-        h("span", { class: "muted" }, w.cooldown_from === "two candles" ? "(at least two of its candles)" : "(its own alerts.cooldown)"),
-      ),
-    ),
-  );
+  return seriesOwn(s, "series-cooldowns", (w) => w.cooldown !== null, (w) => [
+    `cooldown ${w.cooldown}`,
+    w.cooldown_from === "two candles" ? "(at least two of its candles)" : "(its own alerts.cooldown)",
+  ]);
 }
 
 function policy(s: SettingsAnswer, rerender: Rerender): HTMLElement {

@@ -191,6 +191,7 @@ conditions: ["close > 1"]
                 # the top-level policy, its 6 h cooldown raised to two of its daily candles (6 h holds back none)
                 alerts=AlertPolicy(recipients=("me@example.com",), max_per_week=2, cooldown_ms=48 * HOUR_MS),
                 conditions=(condition,),
+                cooldown_floored=True,
             ),
         ),
         rules={"rsi_oversold": {"level": 25}},

@@ -473,6 +473,9 @@ class WatchedSeries(BaseModel):
     alerts: AlertPolicy = AlertPolicy()
     #: the user's conditions on this series: the top-level ones and its own (analysis/rules/conditions.py)
     conditions: tuple[UserCondition, ...] = ()
+    #: whether its cooldown is the floor of two of its candles, longer than the one the watchlist gives it
+    #: (:meth:`AlertPolicy.on_timeframe`): what the Settings page says of it
+    cooldown_floored: bool = False
 
     def condition(self, rule_id: str) -> UserCondition | None:
         """The user condition whose firings carry ``rule_id``; None for a built-in rule or a condition since removed."""

@@ -215,13 +215,16 @@ def _watched(
         return None
     if series is None:
         return None
+    written = inherited.policy.merged(entry.alerts)
+    alerts = written.on_timeframe(series.timeframe_ms)
     return WatchedSeries(
         series=series,
         backfill_candles=entry.backfill_candles or inherited.backfill_candles,
         coingecko_id=entry.coingecko_id,
         name=entry.name,
-        alerts=inherited.policy.merged(entry.alerts).on_timeframe(series.timeframe_ms),
+        alerts=alerts,
         conditions=conditions,
+        cooldown_floored=alerts.cooldown_ms > written.cooldown_ms,
     )
 
 

@@ -409,7 +409,7 @@ def email_record_words(record: EmailRecord, label: str, timeframe_ms: int) -> st
     judged = [h for h in record.horizons if h.verdict != TOO_FEW]
     too_few = [h for h in record.horizons if h.verdict == TOO_FEW]
     if not judged:
-        return f"{sent}: {_unjudged(too_few)} how they fared yet."
+        return f"{sent}: too few non-overlapping emails to judge how they fared yet ({_counts(too_few, named=True)})."
     clauses = [
         f"{', '.join(_email_figures(h, timeframe_ms) for h in group)}, {words}"
         for group, words in _verdict_groups(judged)
@@ -433,11 +433,22 @@ def _verdict_groups(horizons: Sequence[EmailHorizon]) -> list[tuple[list[EmailHo
 
 
 def _unjudged(horizons: Sequence[EmailHorizon]) -> str:
-    """``too few non-overlapping emails to judge (8 and 5)``: one count when every horizon has it (a young series'
-    usual case), else each horizon's in turn."""
+    """``too few non-overlapping emails to judge (8 and 5)``, of the horizons named just before it."""
+    return f"too few non-overlapping emails to judge ({_counts(horizons)})"
+
+
+def _counts(horizons: Sequence[EmailHorizon], *, named: bool = False) -> str:
+    """The horizons' non-overlapping emails: one count when every horizon has it (a young series' usual case), else
+    each horizon's in turn (``8 and 5``), ``named`` with its horizon when no horizon was named before it (``13, 8
+    and 2 at 1, 4 and 24 candles``)."""
     blocks = [f"{h.blocks:,}" for h in horizons]
-    listed = blocks[0] if len(set(blocks)) == 1 else f"{', '.join(blocks[:-1])} and {blocks[-1]}"
-    return f"too few non-overlapping emails to judge ({listed})"
+    if len(set(blocks)) == 1:
+        return blocks[0]
+    listed = f"{', '.join(blocks[:-1])} and {blocks[-1]}"
+    if not named:
+        return listed
+    candles = [str(h.candles) for h in horizons]
+    return f"{listed} at {', '.join(candles[:-1])} and {candles[-1]} candles"
 
 
 def _email_figures(horizon: EmailHorizon, timeframe_ms: int) -> str:

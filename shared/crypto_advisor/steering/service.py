@@ -57,10 +57,10 @@ from crypto_advisor.contracts.steering import (
 )
 from crypto_advisor.contracts.units import DAY_MS
 from crypto_advisor.contracts.watchlist import (
-    MIN_COOLDOWN_CANDLES,
     AlertPolicyOverrides,
     DigestSettings,
     Entry,
+    WatchedSeries,
     Watchlist,
     WatchlistError,
     duration_text,
@@ -216,7 +216,7 @@ class Steering:
                     # page would name only the top level's, and one series' alerts going elsewhere would not show.
                     "recipients": list(w.alerts.recipients) if w.alerts.recipients != policy.recipients else None,
                     "effective_recipients": list(recipients_in_effect(w.alerts.recipients, default_recipients)[0]),
-                    **_cooldown_in_effect(w.alerts.cooldown_ms, policy.cooldown_ms, w.series.timeframe_ms),
+                    **_cooldown_in_effect(w, policy.cooldown_ms),
                 }
                 for w in watchlist
             ],
@@ -475,12 +475,15 @@ def _raw_key(raw: Any, default_timeframe: str) -> str | None:
         return None
 
 
-def _cooldown_in_effect(own_ms: int, top_ms: int, timeframe_ms: int) -> dict[str, str | None]:
-    """A series' cooldown where it differs from the top level's (None: it follows it), and why: its own
-    ``alerts.cooldown``, or the floor of two of its candles (a daily series under the default 6 h waits 2 days,
-    :meth:`~crypto_advisor.contracts.watchlist.AlertPolicy.on_timeframe`), so the Settings page does not show 6 h
-    for a series that waits two days."""
+def _cooldown_in_effect(watched: WatchedSeries, top_ms: int) -> dict[str, str | None]:
+    """A series' cooldown where it differs from the top level's (None: it follows it), and why: the floor of two of
+    its candles (a daily series under the default 6 h waits 2 days,
+    :meth:`~crypto_advisor.contracts.watchlist.AlertPolicy.on_timeframe`), or its own ``alerts.cooldown``, so the
+    Settings page does not show 6 h for a series that waits two days."""
+    own_ms = watched.alerts.cooldown_ms
     if own_ms == top_ms:
         return {"cooldown": None, "cooldown_from": None}
-    floor = own_ms == MIN_COOLDOWN_CANDLES * timeframe_ms and top_ms < own_ms
-    return {"cooldown": duration_text(own_ms), "cooldown_from": "two candles" if floor else "alerts.cooldown"}
+    return {
+        "cooldown": duration_text(own_ms),
+        "cooldown_from": "two candles" if watched.cooldown_floored else "alerts.cooldown",
+    }

@@ -226,8 +226,8 @@ def run_training(
     ahead, an hourly one a day), so one watchlist may mix timeframes.
 
     With ``time_left`` (seconds left in the invocation), a series is trained only while the time left covers it, once
-    its archive is read: twice its estimate (its candles at the slowest rate per candle of the series timed so far,
-    or :data:`PER_CANDLE_GUESS_S` for the first) and :data:`HANDOFF_RESERVE_S` to hand the rest on. It and the ones
+    its archive is read: twice its estimate (its candles at the slowest rate per candle of the series trained so
+    far, or :data:`PER_CANDLE_GUESS_S` before one is) and :data:`HANDOFF_RESERVE_S` to hand the rest on. It and the ones
     after it are then ``deferred``: the scheduled run puts them on the training queue (a series' training grows with
     its archive, so a watchlist that fit in one invocation when deployed stops fitting months later). ``clock`` times
     each series (seconds; a test's clock may be fake, with ``time_left`` read from it).
@@ -244,7 +244,9 @@ def run_training(
         started = clock()
         item = _train_series(watched, now_ms=now_ms, config=config, rules=rules, ports=ports, fits=fits)
         report.series.append(item)
-        if item.status != "deferred" and item.archived:
+        # Only a trained series says what training costs: one that stopped at too little history or a failure read
+        # its archive and little else, and its rate would make the next large archive look cheap.
+        if item.status == "trained" and item.archived:
             rate = (clock() - started) / item.archived
             per_candle_s, timed = (max(per_candle_s, rate) if timed else rate), True
     return report

@@ -34,3 +34,21 @@ def test_a_series_whose_cooldown_differs_from_the_top_levels_says_what_it_waits_
 def test_a_top_level_cooldown_of_two_days_leaves_a_daily_series_nothing_of_its_own(monkeypatch):
     series = series_of(monkeypatch, "alerts: {cooldown: 2d}\n" + WATCHLIST)
     assert series["kraken:ETH-USD:1d"]["cooldown"] is None
+
+
+def test_the_reason_is_the_floor_only_when_the_floor_raised_what_the_watchlist_wrote(monkeypatch):
+    # Given a 4h series whose own cooldown is 8h (two of its candles, written on purpose), and a 4h and a 1d series
+    # whose own 1h the floor raised, under a top level of 12h
+    watchlist = """alerts: {cooldown: 12h}
+series:
+  - {source: kraken, symbol: BTC/USD, timeframe: 4h, alerts: {cooldown: 8h}}
+  - {source: kraken, symbol: ETH/USD, timeframe: 4h, alerts: {cooldown: 1h}}
+  - {source: kraken, symbol: SOL/USD, timeframe: 1d, alerts: {cooldown: 1h}}
+"""
+    series = series_of(monkeypatch, watchlist)
+    cooldowns = {key: (s["cooldown"], s["cooldown_from"]) for key, s in series.items()}
+    assert cooldowns == {
+        "kraken:BTC-USD:4h": ("8h", "alerts.cooldown"),
+        "kraken:ETH-USD:4h": ("8h", "two candles"),
+        "kraken:SOL-USD:1d": ("2d", "two candles"),
+    }

@@ -238,12 +238,13 @@ def test_too_few_non_overlapping_emails_are_not_judged():
     # Then it says so, with the counts and no rates: 75% of 8 emails would read as a claim whatever words followed
     assert text == (
         "With your settings, 9 alerts would have been emailed on LTC/USD 1d from 2018-01-12 to 2024-03-30, 8 of "
-        "them pointing up or down: too few non-overlapping emails to judge (8 and 5) how they fared yet."
+        "them pointing up or down: too few non-overlapping emails to judge how they fared yet (8 and 5 at 1 and 4 "
+        "candles)."
     )
     # The same count at every horizon is said once
     record["horizons"]["4"]["blocks"] = 8
     text = words(record)
-    assert text is not None and text.endswith("too few non-overlapping emails to judge (8) how they fared yet.")
+    assert text is not None and text.endswith("too few non-overlapping emails to judge how they fared yet (8).")
 
 
 def test_a_horizon_too_young_to_judge_is_named_without_its_rates_beside_the_judged_ones():

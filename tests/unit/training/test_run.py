@@ -305,3 +305,16 @@ def test_a_first_series_too_long_for_the_time_the_scans_left_is_not_started() ->
     # Then nothing is timed yet, and the guess (10 ms a candle, twice, and the handoff: 235 s) defers it and the rest
     assert report.deferred == [BTC.key, ETH.key, SOL.key]
     assert "8,760 candles at 10.0 ms a candle need 235 s" in (report.series[0].error or "")
+
+
+def test_a_series_with_too_little_history_does_not_make_the_next_large_one_look_cheap() -> None:
+    # Given a first series that stops at too little history in half a second (its archive read, nothing trained:
+    # 5 ms a candle), then a large one, with 300 s left
+    world = World(FakeArchive({BTC.key: candles(100), ETH.key: candles(20_000), SOL.key: candles(500)}))
+    invocation = Invocation(0.5)
+    invocation.now = 600.0
+    report = run_in(invocation, world)
+    # Then ETH is judged by the guess (20,000 candles at 10 ms, twice, and the handoff: 460 s), not by BTC's reading
+    # (260 s, which 300 s would have covered): it is handed on, not started
+    assert [s.status for s in report.series] == ["too_little_history", "deferred", "deferred"]
+    assert "20,000 candles at 10.0 ms a candle need 460 s" in (report.series[1].error or "")

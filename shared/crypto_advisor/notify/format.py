@@ -382,6 +382,10 @@ def candles_later(candles: int, timeframe_ms: int) -> str:
     return f"{count(candles, 'candle')} ({duration(candles * timeframe_ms)}) later"
 
 
+#: Why a record starts later than the archive: its replay (and the rules' records) begin after the archive's last gap.
+AFTER_GAP = " (after the last gap in its candles)"
+
+
 def email_record_words(record: EmailRecord, label: str, timeframe_ms: int) -> str | None:
     """How the series' past alerts fared, in two sentences; None when no horizon has an outcome.
 
@@ -403,8 +407,8 @@ def email_record_words(record: EmailRecord, label: str, timeframe_ms: int) -> st
         return None
     sent = (
         f"With your settings, {count(record.emails, 'alert')} would have been emailed on {one_line(label)} "
-        f"from {utc_date(record.from_ts)} to {utc_date(record.to_ts)}, {record.directional:,} of them pointing up "
-        "or down"
+        f"from {utc_date(record.from_ts)}{AFTER_GAP if record.after_gap else ''} to {utc_date(record.to_ts)}, "
+        f"{record.directional:,} of them pointing up or down"
     )
     judged = [h for h in record.horizons if h.verdict != TOO_FEW]
     too_few = [h for h in record.horizons if h.verdict == TOO_FEW]

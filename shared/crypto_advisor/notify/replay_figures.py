@@ -139,7 +139,10 @@ def email_record(report: Mapping[str, Any]) -> EmailRecord | None:
     if not isinstance(horizons, Mapping):
         raise ValueError(f"{EMAIL_RECORD}.horizons is {horizons!r:.80}, not a mapping of horizons")
     kept = [h for key, stats in horizons.items() if (h := _email_horizon(key, stats, directional)) is not None]
-    return EmailRecord(emails, directional, from_ts, to_ts, tuple(sorted(kept, key=lambda h: h.candles)))
+    after_gap = raw.get("after_gap", False)  # absent in the reports written before it
+    if not isinstance(after_gap, bool):
+        raise ValueError(f"{EMAIL_RECORD}.after_gap is {after_gap!r}, not true or false")
+    return EmailRecord(emails, directional, from_ts, to_ts, tuple(sorted(kept, key=lambda h: h.candles)), after_gap)
 
 
 def _email_horizon(key: object, stats: object, directional: int) -> EmailHorizon | None:

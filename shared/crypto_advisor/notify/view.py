@@ -91,6 +91,8 @@ class EmailRecord:
     from_ts: int
     to_ts: int
     horizons: tuple[EmailHorizon, ...]
+    #: the replay began after a gap in the archive (its records restart there, as the rules' records do)
+    after_gap: bool = False
 
 
 @dataclass(frozen=True)

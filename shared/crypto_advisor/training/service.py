@@ -324,7 +324,8 @@ def _train_one(
         return
     replayed = trailing_run(archived, series.timeframe_ms)
     if len(replayed) > REPLAY_WARMUP:
-        figures = replay_with_bar(series, replayed, rules, policy, conditions)
+        after_gap = len(replayed) < len(archived)
+        figures = replay_with_bar(series, replayed, rules, policy, conditions, after_gap=after_gap)
         item.replay_key = ports.replay_figures.write(series, figures)
         item.replay_candles = len(replayed)
     candles, item.segments = model_candles(archived, series.timeframe_ms, config)
@@ -372,6 +373,8 @@ def replay_with_bar(
     rules: Sequence[Rule],
     policy: AlertPolicy,
     conditions: Sequence[UserCondition] = (),
+    *,
+    after_gap: bool = False,
 ) -> dict:
     """The replay report of ``candles``, with the series' rarity bar calibrated on the same walk (``alert_bar``) and
     the record of the emails the live policy would have sent over it (``email_record``).
@@ -382,7 +385,8 @@ def replay_with_bar(
     walk-forward bar (:func:`~crypto_advisor.training.email_record.decide_over`, as ``make alert-quality``
     decides them), whose headlines' record the alert email quotes. ``rules``
     include the series' ``conditions`` (:func:`~crypto_advisor.analysis.rules.with_conditions`); the conditions'
-    own cooldowns apply to the emails as live.
+    own cooldowns apply to the emails as live. ``after_gap``: ``candles`` are the archive's stretch after its last
+    gap, which the email says when it gives the record's dates.
     """
     # Without rules nothing can fire: the walk's signals would hold no firing and make no candidate.
     signals = list(walk(series, candles, rules, first=REPLAY_WARMUP)) if rules else []
@@ -399,7 +403,7 @@ def replay_with_bar(
     report["strength"] = strength_quantiles(signals)
     if signals:
         emails = decide_over(series, candles, signals, policy, first=REPLAY_WARMUP, conditions=conditions)
-        report["email_record"] = email_record(emails)
+        report["email_record"] = email_record(emails) | {"after_gap": after_gap}
     return report
 
 

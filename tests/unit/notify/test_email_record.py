@@ -318,3 +318,14 @@ def test_an_email_whose_own_headline_is_neutral_still_speaks_of_the_alerts_that_
     said = email_content(view).past_alerts
     assert said is not None and "How often the price then went their way" in said and "up or down" in said
     assert said in render_email(view, chart=False).text
+
+
+def test_a_record_after_a_gap_says_so_beside_its_first_date():
+    text = words({**ltc(), "after_gap": True})
+    assert text is not None and "from 2018-01-12 (after the last gap in its candles) to 2024-03-30" in text
+    assert "after the last gap" not in (words(ltc()) or "")
+
+
+def test_an_after_gap_that_is_not_true_or_false_is_refused_naming_it():
+    with pytest.raises(ValueError, match=r"email_record.after_gap is 'yes', not true or false"):
+        email_record(report({**ltc(), "after_gap": "yes"}))

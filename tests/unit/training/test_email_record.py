@@ -93,3 +93,15 @@ def test_a_replay_without_any_rule_writes_no_email_record() -> None:
     report = train_on(bare, demo_candles(count=300), [])
     # Then the report has no email record (the email then says nothing, rather than quoting "0 emails")
     assert "email_record" not in report and report["alert_bar"]["source"] == "default"
+
+
+def test_a_record_that_starts_after_a_gap_in_the_archive_says_so() -> None:
+    # Given an archive with three hours missing early on (the replay, like the rules' records, starts after them)
+    candles = demo_candles(count=450)
+    gappy = candles[:80] + candles[83:]
+    # When the training run replays it, and a gap-free one
+    after_gap = train(gappy)["email_record"]
+    whole = train(candles)["email_record"]
+    # Then the record says it starts after the gap (its dates alone would not say why), and the other that it does not
+    assert after_gap["after_gap"] is True and after_gap["from_ts"] == gappy[80 + REPLAY_WARMUP].ts
+    assert whole["after_gap"] is False

@@ -84,6 +84,8 @@ class Simulation:
     analysed: int = 0
     #: every firing of the range, ``rule -> [(candle index, direction)]``: what the rule records are judged on
     fired: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    #: the candles whose firings passed health and severity, in order: what the rarity bar is calibrated on
+    candidates: list[Candidate] = field(default_factory=list)
 
 
 def decide_over(
@@ -104,7 +106,7 @@ def decide_over(
     """
     tf = series.timeframe_ms
     sim = Simulation(series=series, candles=candles, first_index=first)
-    candidates: list[Candidate] = []
+    candidates = sim.candidates
     sends: list[SentAlert] = []
     bar = default_bar(tf, policy.max_per_week)
     calibrated_day: int | None = None
@@ -266,13 +268,14 @@ def _headline_outcomes(
     return indices, hits, np.where(sign > 0, base.up, base.down), np.full(len(known), base.variance)
 
 
-def email_record(sim: Simulation) -> dict[str, Any]:
+def email_record(sim: Simulation, *, after_gap: bool = False) -> dict[str, Any]:
     """The series' email record as the replay report stores it and the alert email quotes it.
 
     ``emails`` counts every email of the range, ``directional`` those whose
     headline pointed up or down, ``from_ts`` and ``to_ts`` the first and last
     candle decided; ``horizons`` is :func:`headline_skill` (per horizon of
-    :data:`~crypto_advisor.analysis.replay.HORIZONS`, as a string key).
+    :data:`~crypto_advisor.analysis.replay.HORIZONS`, as a string key);
+    ``after_gap`` that the range is the archive's stretch after its last gap.
     """
     first_ts = sim.candles[sim.first_index].ts if sim.analysed else None
     last_ts = sim.candles[sim.first_index + sim.analysed - 1].ts if sim.analysed else None
@@ -282,4 +285,5 @@ def email_record(sim: Simulation) -> dict[str, Any]:
         "from_ts": first_ts,
         "to_ts": last_ts,
         "horizons": headline_skill(sim),
+        "after_gap": after_gap,
     }

@@ -64,7 +64,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from crypto_advisor.analysis.alert_budget import candidate_of
 from crypto_advisor.analysis.firing_strength import strength_quantiles
 from crypto_advisor.analysis.replay import firings_of, replay_report, walk
 from crypto_advisor.analysis.rules import Rule, with_conditions
@@ -391,9 +390,10 @@ def replay_with_bar(
     # Without rules nothing can fire: the walk's signals would hold no firing and make no candidate.
     signals = list(walk(series, candles, rules, first=REPLAY_WARMUP)) if rules else []
     report = replay_report(series, candles, rules, firings_of(signals), warmup=REPLAY_WARMUP)
-    candidates = [c for _, signal in signals if (c := candidate_of(signal, policy)) is not None]
+    # The emails' decisions collect the candidates on their way: the bar the notifier applies is calibrated on them.
+    emails = decide_over(series, candles, signals, policy, first=REPLAY_WARMUP, conditions=conditions)
     bar = calibrate_trailing(
-        candidates,
+        emails.candidates,
         first_ts=candles[REPLAY_WARMUP].ts,
         end_ts=candles[-1].ts + series.timeframe_ms,
         timeframe_ms=series.timeframe_ms,
@@ -402,8 +402,7 @@ def replay_with_bar(
     report["alert_bar"] = bar.as_dict()
     report["strength"] = strength_quantiles(signals)
     if signals:
-        emails = decide_over(series, candles, signals, policy, first=REPLAY_WARMUP, conditions=conditions)
-        report["email_record"] = email_record(emails) | {"after_gap": after_gap}
+        report["email_record"] = email_record(emails, after_gap=after_gap)
     return report
 
 

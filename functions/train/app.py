@@ -27,12 +27,11 @@ from crypto_advisor.telemetry.observability import logger, metrics
 from crypto_advisor.telemetry.training import (
     record,
     record_handoff,
-    record_handoff_skipped,
     record_scans,
     record_task,
     record_task_failure,
 )
-from crypto_advisor.training.fan_out import plan_run, work_task
+from crypto_advisor.training.fan_out import hand_on, plan_run, work_task
 from crypto_advisor.training.scan import train_scans
 from crypto_advisor.training.service import run_training
 from crypto_advisor.wiring.schedule import ScheduledEvent
@@ -77,16 +76,13 @@ def lambda_handler(
     )
     record(report)
     answer = report.as_dict()
-    if report.deferred and deps.queue is not None and deps.reports.plan(run_ms) is not None:
-        # The same scheduled event delivered again (EventBridge delivers at least once): the first delivery has
-        # already handed its series on, and a second plan under the same run would train them twice.
-        record_handoff_skipped(run_ms, report.deferred)
-    elif report.deferred and deps.queue is not None:
-        handed = [w for w in deps.watchlist if w.series.key in set(report.deferred)]
-        answer["handed_to_queue"] = planned = plan_run(
-            handed, run_ms=run_ms, series_per_task=settings.series_per_task, queue=deps.queue, reports=deps.reports
+    if report.deferred and deps.queue is not None:
+        handed = hand_on(
+            report, deps.watchlist, series_per_task=settings.series_per_task, queue=deps.queue, reports=deps.reports
         )
-        record_handoff(planned)
+        record_handoff(run_ms, report.deferred, handed)
+        if handed is not None:
+            answer["handed_to_queue"] = handed
     return {**answer, "scans": scans} if scans else answer
 
 

@@ -59,15 +59,14 @@ def record_history_read(series: Series, reason: str, unexpected: bool) -> None:
     (logger.warning if unexpected else logger.info)("training history", series=series.key, reason=reason)
 
 
-def record_handoff(planned: dict) -> None:
+def record_handoff(run_ms: int, deferred: list[str], planned: dict | None) -> None:
     """The series an inline run's time did not cover, handed to the training queue (normal as archives grow: no
-    alarm; the run's report of them is written by its last task)."""
-    logger.info("series handed to the training queue", **planned)
-
-
-def record_handoff_skipped(run_ms: int, deferred: list[str]) -> None:
-    """A run whose plan already exists (its scheduled event delivered again) hands nothing on a second time."""
-    logger.warning("series not handed on: the run already has a plan", run_ms=run_ms, deferred=deferred)
+    alarm; the run's report of them is written by its last task), or not handed on again because the run already
+    has a plan (its scheduled event delivered twice)."""
+    if planned is not None:
+        logger.info("series handed to the training queue", **planned)
+    else:
+        logger.warning("series not handed on: the run already has a plan", run_ms=run_ms, deferred=deferred)
 
 
 def record_task(outcome: TaskOutcome) -> None:

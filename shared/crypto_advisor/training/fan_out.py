@@ -54,6 +54,25 @@ def plan_run(
     return {"run_ms": run_ms, "mode": "fanned_out", "series": len(watched), "tasks": len(tasks)}
 
 
+def hand_on(
+    report: TrainingReport,
+    watchlist: Iterable[WatchedSeries],
+    *,
+    series_per_task: int,
+    queue: TaskQueue,
+    reports: RunReports,
+) -> dict[str, Any] | None:
+    """Put the series an inline run deferred (:attr:`TrainingReport.deferred`) on the queue as a plan of their own;
+    None when none was deferred, or when the run already has a plan: the same scheduled event delivered again
+    (EventBridge delivers at least once), whose first delivery handed its series on, and a second plan under the same
+    run would train them twice."""
+    deferred = set(report.deferred)
+    if not deferred or reports.plan(report.now_ms) is not None:
+        return None
+    handed = [w for w in watchlist if w.series.key in deferred]
+    return plan_run(handed, run_ms=report.now_ms, series_per_task=series_per_task, queue=queue, reports=reports)
+
+
 @dataclass(frozen=True)
 class TaskOutcome:
     task: TrainingTask

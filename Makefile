@@ -22,8 +22,8 @@ venv: $(VENV)/.installed  ## create .venv with the app, test and lint dependenci
 demo: venv web  ## run the whole pipeline locally on the embedded AWS (no account, no network), picture the dashboard, then serve it at http://127.0.0.1:8765 until Ctrl-C [PORT= NO_SERVE=1]
 	$(PY) -m crypto_advisor.local.demo $(if $(PORT),--port $(PORT)) $(if $(NO_SERVE),--no-serve)
 
-test: venv web  ## run the whole test suite (unit, integration, e2e, browser)
-	$(PY) -m pytest
+test: venv web  ## run the whole test suite (unit, integration, e2e, browser) on every core [JOBS=auto: pytest-xdist workers]
+	$(PY) -m pytest -n $(or $(JOBS),auto)
 
 test-unit: venv  ## unit tests: no sockets, no AWS
 	$(PY) -m pytest tests/unit

@@ -24,6 +24,26 @@ os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "crypto-advisor")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CryptoAdvisor")
 
 
+#: The tests that share the demo's run (``demo_run`` below; the browser tests reach it through their conftest).
+DEMO_TESTS = ("tests/browser/", "tests/e2e/")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """How ``make test`` spreads the suite over every core (pytest-xdist, ``-n``): a test file goes whole to one
+    worker, so its module fixtures (a trained model, a stack's run) are made once; and every test of the demo's run
+    goes to one worker, so the run (a minute or more, a session fixture each worker would make again) is made once,
+    as on one core. xdist's own ``--dist loadgroup`` would say it with markers, but it renames the test ids, which
+    pytest 9 no longer lets a plugin do."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class DemoRunTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "the demo's run" if path.startswith(DEMO_TESTS) else path
+
+    return DemoRunTogether(config, log)
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

@@ -37,6 +37,7 @@ from typing import Any
 from crypto_advisor.contracts.signal import FiringRecord, Signal
 from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy
+from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 
 #: The share of the weekly budget the calibrated bar aims at on the past.
 BUDGET_FILL = 0.75
@@ -54,6 +55,14 @@ MIN_CALIBRATION_WEEKS = 4.0
 #: about three times rarer. The next candles of a slide move about as much as the first, and are measured against a
 #: volatility the first one already raised, so they stay one email.
 FOLLOW_UP_MOVE_RATIO = 1.5
+#: A candle whose close moved less than this (a fraction: 0.1%), on a coin whose candles span less than this on average
+#: (ATR 14 over the close), is too small to trade on, however rare it is for that coin: a stablecoin's hourly wiggle
+#: of 0.03% is "7.7 sigma" of its own volatility, and a round trip on an exchange costs more than the move (Kraken's
+#: fees alone are 0.5% or more). Rarity is measured on the coin's own history, so without this floor the budget fills
+#: a pegged coin's week with noise. No candle of the volatile series it was checked on falls under it (Kraken's
+#: ETH/USD hourly, 2015-2023, at its quietest: ATR 0.16% of the close; ETH, LTC and XRP daily: 1.8% and more), so
+#: they alert as before; a peg that breaks (a move of 0.1% or more) is judged by its rarity like any other candle.
+MIN_MOVE = 0.001
 #: ... and at least this many sigmas more: among small moves (a capped range record on a quiet candle) a ratio alone
 #: would count noise, a fraction of a sigma, as a larger move.
 FOLLOW_UP_MOVE_SIGMAS = 1.0
@@ -201,10 +210,34 @@ def is_capped(firing: FiringRecord) -> bool:
     return firing.rarity is not None and firing.rarity.capped
 
 
+def too_small(signal: Signal) -> str | None:
+    """Why the signal's candle is too small to trade on (:data:`MIN_MOVE`), in words; None when it is not, or when
+    neither its move nor its coin's average candle was measured (a signal without them is judged as before)."""
+    move = abs(signal.market.move) if signal.market is not None and math.isfinite(signal.market.move) else None
+    atr = signal.indicators.get(DEFAULT_PARAMS.atr_column)
+    span = atr / signal.close if atr is not None and math.isfinite(atr) and atr >= 0 else None
+    if move is None and span is None:
+        return None
+    if (move is not None and move >= MIN_MOVE) or (span is not None and span >= MIN_MOVE):
+        return None
+    said = [f"the candle moved {_pct(move)}"] if move is not None else []
+    said += [f"its candles span {_pct(span)} on average (ATR 14)"] if span is not None else []
+    return f"too small to trade on: {' and '.join(said)}, under the {_pct(MIN_MOVE)} an alert needs"
+
+
+def _pct(fraction: float) -> str:
+    """A small percentage with two significant digits (``0.031%``, ``0.1%``), never in scientific notation."""
+    pct = fraction * 100
+    if pct == 0:
+        return "0%"
+    return "under 0.001%" if pct < 0.001 else f"{pct:.2g}%"
+
+
 def candidate_of(signal: Signal, policy: AlertPolicy) -> Candidate | None:
     """The signal as the budget's calibration sees it: its healthy firings of enough severity with their scores,
-    which of them are capped records, and its candle's move in sigmas (the follow-up's tie-break)."""
-    if not signal.health.healthy:
+    which of them are capped records, and its candle's move in sigmas (the follow-up's tie-break). A candle too small
+    to trade on (:func:`too_small`) is none: the live policy never emails it, so it spends none of the budget."""
+    if not signal.health.healthy or too_small(signal) is not None:
         return None
     eligible = [f for f in signal.active_firings if f.severity >= policy.min_severity]
     scores: dict[str, float] = {}

@@ -70,6 +70,7 @@ NORMAL_MS = 30 * DAY_MS
 #: Why a firing did not make an alert, in words, per the notifier's recorded reason.
 HELD_REASONS: dict[str, str] = {
     "below_severity": "below the alert severity",
+    "too_small": "too small a move to trade on",
     "cooldown": "in cooldown after an earlier alert",
     "below_threshold": "not rare enough for an alert",
     "budget_spent": "the week's alert budget was spent",

@@ -16,6 +16,10 @@ exactly one recorded reason:
    one-click link (:class:`~crypto_advisor.contracts.steering.Mute`); muted
    firings are dropped from an email that has others, like cooled ones.
 5. ``below_severity``: no active firing reaches the policy's ``min_severity``.
+   ``too_small``: the candle's close moved less than 0.1%, on a coin whose
+   candles span less than that on average: too small to trade on, however
+   rare for a pegged coin (:func:`~crypto_advisor.analysis.alert_budget.too_small`).
+   The user's own conditions are not held back by it.
 6. ``below_threshold``: no firing left is rare enough: its rarity score (the
    record length of its event, :mod:`crypto_advisor.analysis.rarity`) is under
    the series' bar, which the daily training run sets so that the series' own
@@ -94,6 +98,7 @@ from crypto_advisor.analysis.alert_budget import (
     over_budget,
     rarest,
     score_of,
+    too_small,
 )
 from crypto_advisor.contracts.alerts import OverBudget, SentAlert
 from crypto_advisor.contracts.conditions import is_user_condition
@@ -108,6 +113,7 @@ SuppressReason = Literal[
     "no_firings",
     "unhealthy_data",
     "below_severity",
+    "too_small",
     "below_threshold",
     "cooldown",
     "budget_spent",
@@ -310,6 +316,9 @@ def _judge(
         return Suppress(
             "below_severity", f"highest severity {top} is below the policy's minimum {policy.min_severity}", fired
         )
+    small = too_small(signal)
+    if small is not None:
+        return Suppress("too_small", small, fired)
     rare = [f for f in strong_enough if score_of(f) >= bar]
     if not rare:
         top_firing = max(strong_enough, key=score_of)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crypto_advisor.cli.alert_simulation import measure, simulate
+from crypto_advisor.cli.alert_simulation import measure, nothing_to_decide, simulate
 from crypto_advisor.cli.replay import announced_history, rule_setup, write_report
 from crypto_advisor.contracts.units import DAY_MS
 from crypto_advisor.notify.format import email_record_words
@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         start, end = _day_ms(args.start), _day_ms(args.end, end=True)
     except ValueError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    if (why := nothing_to_decide(candles, start, end)) is not None:
+        print(why, file=sys.stderr)
         return 2
     began = time.perf_counter()
 

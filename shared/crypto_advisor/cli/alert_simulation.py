@@ -44,6 +44,47 @@ def index_range(candles: Sequence[Candle], start_ts: int | None, end_ts: int | N
     return first, last
 
 
+def nothing_to_decide(candles: Sequence[Candle], start_ts: int | None, end_ts: int | None) -> str | None:
+    """Why ``[start_ts, end_ts]`` holds no candle to decide, with the numbers a user can act on; None when it holds one.
+
+    Asked before :func:`simulate`: a young coin's file or a range outside the
+    file would otherwise be walked for nothing and reported without a figure
+    (``make replay`` says "need more than 200 candles, got 119"; this says as
+    much, and for a range, where the decidable candles lie).
+    """
+    first, last = index_range(candles, start_ts, end_ts)
+    if first <= last:
+        return None
+    if len(candles) <= WARMUP:
+        return (
+            f"need more than {WARMUP} candles, got {len(candles):,}: the first {WARMUP} are history for the "
+            f"indicators, so {WARMUP + 1 - len(candles):,} more are needed before one candle can be decided"
+        )
+    decidable = f"{_moment(candles[WARMUP].ts)}..{_moment(candles[-1].ts)}"
+    held = f"the first {WARMUP} of the {len(candles):,} candles are history for the indicators"
+    if start_ts is not None and end_ts is not None and start_ts > end_ts:
+        return f"the range {_moment(start_ts)}..{_moment(end_ts)} ends before it starts"
+    if start_ts is not None and start_ts > candles[-1].ts:
+        return f"the range starts {_moment(start_ts)}, after the last candle ({_moment(candles[-1].ts)})"
+    if end_ts is not None and end_ts < candles[WARMUP].ts:
+        return (
+            f"the range ends {_moment(end_ts)}, before the first candle that can be decided "
+            f"({_moment(candles[WARMUP].ts)}: {held}); candles can be decided {decidable}"
+        )
+    since = _moment(start_ts) if start_ts is not None else "the start"
+    until = _moment(end_ts) if end_ts is not None else "the end"
+    window = f"{since}..{until}"
+    return f"no candle in the range {window}: candles can be decided {decidable} ({held})"
+
+
+def _moment(ts: int) -> str:
+    """A UTC day, with the time for a candle opening within the day; a range's end (the day's last ms) is its day."""
+    moment = datetime.fromtimestamp(ts / 1000, tz=UTC)
+    if ts % DAY_MS == DAY_MS - 1:  # the range's end: the day's last millisecond
+        return moment.strftime("%Y-%m-%d")
+    return moment.strftime("%Y-%m-%d" if ts % DAY_MS == 0 else "%Y-%m-%d %H:%M")
+
+
 def simulate(
     series: Series,
     candles: Sequence[Candle],
@@ -156,7 +197,10 @@ def over_budget(emails: Sequence[Email], *, examples: int = 5) -> dict[str, Any]
 def measure(sim: Simulation) -> dict[str, Any]:
     """The figures ``make alert-quality`` reports and writes as JSON (keys documented in the README)."""
     if not sim.analysed:
-        raise ValueError("nothing was analysed: the range holds no candle after the warm-up")
+        raise ValueError(
+            f"nothing was analysed: none of the {len(sim.candles):,} candles from index {sim.first_index:,} (after "
+            f"the {WARMUP}-candle warm-up) is in the range"
+        )
     tf = sim.series.timeframe_ms
     first_ts = sim.candles[sim.first_index].ts
     last_ts = sim.candles[sim.first_index + sim.analysed - 1].ts

@@ -50,8 +50,23 @@ The rules, the same for every shape:
 - **duplicates**: one candle per timestamp. The row whose epoch was written with
   the finer unit wins (milliseconds over seconds: in CryptoDataDownload files
   that is the newer export, with full precision and a trade count); between
-  rows of the same unit, the first in the file. The rows dropped are counted,
-  and how many of them differed in value from the row kept.
+  rows of the same unit, the one with the larger volume. That is the rule for
+  two exports joined (``cat older.csv newer.csv``): the older one's newest row
+  may have been exported while its candle was still open, and an open candle
+  has traded less than the same candle closed (its volume only grows), so the
+  closed candle is kept whichever file comes first, where "the first in the
+  file" kept the partial one. A known volume ranks above a missing one; rows
+  alike in unit and volume keep the first in the file. The rows dropped are
+  counted, and every one that differed in value from the row kept is a
+  :class:`Conflict`: the summary counts them by the rule that decided and names
+  the first ones with their time and both lines (one for the epoch unit, which
+  settles CryptoDataDownload's routine overlap by the thousand, up to three for
+  each other rule), e.g. ``2021-06-01 12:00 line 11002 (volume 39,785.8) kept
+  over line 2 (volume 7,957.16)``.
+- **volume**: an empty volume cell is a missing volume (``None``, as the candle
+  contract has it for a source without one; never 0, which says nothing
+  traded); the summary counts those rows. A file without a volume column is
+  refused (it names the columns it has).
 - **the last row**: the newest candle may still have been open when the file
   was exported (the export time is unknown), so it is always dropped and
   reported in :attr:`History.dropped_last`.
@@ -60,10 +75,15 @@ The rules, the same for every shape:
 - **gaps**: missing candles between consecutive timestamps (Kraken writes no
   candle for an hour without trades) are reported, never filled.
 - **the candle contract**: every row, duplicates included, must pass
-  :func:`crypto_advisor.contracts.candle.check` (prices > 0, volume >= 0, a
-  consistent range, a time aligned to the timeframe), and the result passes
-  :func:`~crypto_advisor.contracts.candle.screen`. The first row that does not
-  raises :class:`CsvError` naming its line: nothing is returned half-read.
+  :func:`crypto_advisor.contracts.candle.check` (prices > 0, volume >= 0 or
+  missing, a consistent range, a time aligned to the timeframe), and the result
+  passes :func:`~crypto_advisor.contracts.candle.screen`. The first row that
+  does not raises :class:`CsvError` naming its line: nothing is returned
+  half-read. Alignment is the Unix epoch's grid (weeks open on Thursday 00:00
+  UTC, days at 00:00 UTC, 4h candles at 00:00, 04:00, ...); exchanges that cut
+  elsewhere (Binance's weeks open on Monday, some daily candles at 04:00 UTC)
+  are refused with what the grid expects, where the file's candles open, and
+  whether all rows or only some do.
 
 What it says of the real files in ``../shared/data`` (their README gives each origin), one line each,
 wrapped here, from ``python -m crypto_advisor.cli.history_csv ../shared/data/*.csv``::
@@ -71,9 +91,11 @@ wrapped here, from ``python -m crypto_advisor.cli.history_csv ../shared/data/*.c
     binance_LTCUSDT_1h_cdd.csv: format cryptodatadownload (header on line 1; date not used for time; Volume USDT not
         used; volume from column Volume LTC, the base currency of LTC/USDT, like Kraken's); time column unix, epoch
         s (25,758 rows), epoch ms (11,000 rows); rows descending, sorted ascending; 2,649 duplicate timestamps
-        resolved (one candle each: the row with the finer epoch unit, ms over s, else the first in the file; 2,649
-        of the rows dropped differed in value); last row 2021-11-04 00:00 dropped (it may still have been open when
-        exported); timeframe 1h (the most common step); 10 gaps (1,969 candles missing, not filled): largest 1,951
+        resolved (one candle each: the row with the finer epoch unit, ms over s, else the larger volume, as a candle
+        still open when exported has traded less, else the first in the file; 2,649 of the rows dropped differed in
+        value: 2,649 by epoch unit, e.g. 2020-08-01 23:00 line 13649 (epoch ms) kept over line 13650 (epoch s)); last
+        row 2021-11-04 00:00 dropped (it may still have been open when exported); timeframe 1h (the most common
+        step); 10 gaps (1,969 candles missing, not filled): largest 1,951
         after 2017-09-22 19:00, 4 after 2021-08-13 01:00, 3 after 2020-12-21 14:00; first after 2017-09-22 19:00,
         last after 2021-09-29 06:00; 36,758 rows read, 34,108 candles kept, 2017-09-22 19:00..2021-11-03 23:00 UTC
     kraken_ADAUSD_1440.csv: format plain (header on line 1; volume from column volume); time column time, epoch s
@@ -123,7 +145,7 @@ from pathlib import Path
 
 from crypto_advisor.contracts.candle import Candle, check, screen
 from crypto_advisor.contracts.series import TIMEFRAME_MS
-from crypto_advisor.contracts.units import DAY_MS
+from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
 
 FORMATS = ("kraken-ohlcvt", "binance-klines", "cryptodatadownload", "plain")
 #: Time column names, the epoch-like first: when several are present the first whose
@@ -161,6 +183,8 @@ _EPOCH_UNITS: tuple[tuple[float, str, Decimal], ...] = (
 _TICKS_PER_MS = {"ms": Decimal(1), "us": Decimal(1000)}
 #: Precision rank of a time unit: the lower wins a duplicate timestamp.
 _UNIT_RANK = {"us": 0, "ms": 1, "s": 2}
+#: Where the volume is in :attr:`_Row.values` (open, high, low, close, volume).
+_VOLUME = 4
 _UNIT_LABEL = {
     "s": "epoch s",
     "ms": "epoch ms",
@@ -190,6 +214,55 @@ class Gap:
     missing: int
 
 
+#: How many conflicts of each rule the summary names: the unit rule settles CryptoDataDownload's routine overlap
+#: (thousands of hours in a real file, one example shows the pattern); the other two are rare, each a candle to check.
+_CONFLICTS_NAMED = {"unit": 1, "volume": 3, "first": 3}
+_CONFLICT_RULES = {"unit": "by epoch unit", "volume": "by volume", "first": "by file order (same volume)"}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two rows of one timestamp that differ in value: the one kept, the one dropped, and the rule that chose.
+
+    ``rule`` is the step of the preference that decided: ``unit`` (the finer
+    epoch unit), ``volume`` (the larger volume), ``first`` (the earlier line,
+    when unit and volume are alike). Lines are 1-based, as in the file.
+    """
+
+    ts: int
+    rule: str
+    kept_line: int
+    dropped_line: int
+    kept: Candle
+    dropped: Candle
+    kept_unit: str
+    dropped_unit: str
+
+    def words(self) -> str:
+        """Both lines and what told them apart: ``line 11002 (volume 39,785.8) kept over line 2 (volume 7,957.16)``."""
+        if self.rule == "unit":
+            kept, dropped = (_UNIT_LABEL.get(u, u) for u in (self.kept_unit, self.dropped_unit))
+        elif self.rule == "volume":
+            kept, dropped = (_volume_words(c.volume) for c in (self.kept, self.dropped))
+        else:
+            name, kept, dropped = _first_difference(self.kept, self.dropped)
+            return f"line {self.kept_line} kept over line {self.dropped_line} ({name} {kept} over {dropped})"
+        return f"line {self.kept_line} ({kept}) kept over line {self.dropped_line} ({dropped})"
+
+
+def _volume_words(volume: float | None) -> str:
+    return "no volume" if volume is None else f"volume {volume:,.6g}"
+
+
+def _first_difference(kept: Candle, dropped: Candle) -> tuple[str, str, str]:
+    """The first price that differs between two candles of one time (their volumes are alike), both as written."""
+    for name in ("open", "high", "low", "close"):
+        a, b = getattr(kept, name), getattr(dropped, name)
+        if a != b:
+            return name, f"{a:g}", f"{b:g}"
+    return "values", "", ""  # unreachable: the candles differ and their volumes do not
+
+
 @dataclass(frozen=True)
 class History:
     """The closed candles of one CSV and every choice made reading it.
@@ -197,12 +270,13 @@ class History:
     ``candles`` are ascending, one per timestamp, closed; ``dropped_last`` is
     the newest row, left out because it may have been open at export;
     ``duplicates`` counts the rows dropped because their timestamp was already
-    taken (``differing``: how many of those differed in value from the row
-    kept); ``gaps`` lie between consecutive ``candles``. The fields after
-    ``gaps`` describe the reading for :meth:`summary`: ``rows`` is the number of
-    data rows in the file, ``time_units`` how many rows wrote their time in
-    each unit, ``order`` the order the rows came in, ``window`` the days
-    :func:`between` kept.
+    taken (``conflicts``: those of them that differed in value from the row
+    kept, each with both lines); ``gaps`` lie between consecutive ``candles``.
+    The fields after ``gaps`` describe the reading for :meth:`summary`:
+    ``rows`` is the number of data rows in the file, ``time_units`` how many
+    rows wrote their time in each unit, ``order`` the order the rows came in,
+    ``without_volume`` how many rows left the volume cell empty (read as a
+    missing volume), ``window`` the days :func:`between` kept.
     """
 
     candles: list[Candle]
@@ -217,29 +291,31 @@ class History:
     time_units: tuple[tuple[str, int], ...] = ()
     order: str = "ascending"
     volume: str = "from column volume"
-    differing: int = 0
+    conflicts: tuple[Conflict, ...] = ()
     notes: tuple[str, ...] = ()
+    without_volume: int = 0
     window: tuple[str | None, str | None] | None = None
 
     @property
     def timeframe_ms(self) -> int:
         return TIMEFRAME_MS[self.timeframe]
 
+    @property
+    def differing(self) -> int:
+        """How many of the rows dropped as duplicates differed in value from the row kept."""
+        return len(self.conflicts)
+
     def summary(self) -> str:
         """One line a person can check the reading against: every rule applied and what it did."""
         at = self._when
         units = ", ".join(f"{_UNIT_LABEL.get(unit, unit)} ({count:,} rows)" for unit, count in self.time_units)
         parts = [f"{self.origin}: format {self.format} ({'; '.join((*self.notes, f'volume {self.volume}'))})"]
+        if self.without_volume:
+            rows = f"{self.without_volume:,} row{'s' if self.without_volume > 1 else ''}"
+            parts.append(f"{rows} with an empty volume cell (volume unknown, not 0)")
         parts.append(f"time column {self.time_column}" + (f", {units}" if units else ""))
         parts.append(f"rows {self.order}" + ("" if self.order == "ascending" else ", sorted ascending"))
-        if self.duplicates:
-            parts.append(
-                f"{self.duplicates:,} duplicate timestamps resolved (one candle each: the row with the finer epoch "
-                f"unit, ms over s, else the first in the file; {self.differing:,} of the rows dropped differed "
-                "in value)"
-            )
-        else:
-            parts.append("no duplicate timestamps")
+        parts.append(self._duplicates_text())
         if self.dropped_last is not None:
             parts.append(f"last row {at(self.dropped_last.ts)} dropped (it may still have been open when exported)")
         parts.append(f"timeframe {self.timeframe} (the most common step)")
@@ -255,6 +331,26 @@ class History:
     def _when(self, ts: int) -> str:
         moment = datetime.fromtimestamp(ts / 1000, tz=UTC)
         return moment.strftime("%Y-%m-%d" if self.timeframe_ms >= DAY_MS else "%Y-%m-%d %H:%M")
+
+    def _duplicates_text(self) -> str:
+        if not self.duplicates:
+            return "no duplicate timestamps"
+        text = (
+            f"{self.duplicates:,} duplicate timestamps resolved (one candle each: the row with the finer epoch unit, "
+            "ms over s, else the larger volume, as a candle still open when exported has traded less, else the "
+            f"first in the file; {self.differing:,} of the rows dropped differed in value"
+        )
+        by_rule = [(rule, [c for c in self.conflicts if c.rule == rule]) for rule in _CONFLICT_RULES]
+        named = [self._conflicts_text(rule, found) for rule, found in by_rule if found]
+        return text + (f": {'; '.join(named)})" if named else ")")
+
+    def _conflicts_text(self, rule: str, conflicts: Sequence[Conflict]) -> str:
+        """``n by <rule>`` and the first few of them, each with both lines."""
+        shown = conflicts[: _CONFLICTS_NAMED[rule]]
+        examples = ", ".join(f"{self._when(c.ts)} {c.words()}" for c in shown)
+        lead = "e.g. " if len(conflicts) > len(shown) else ""
+        more = ", ..." if len(conflicts) > len(shown) and len(shown) > 1 else ""
+        return f"{len(conflicts):,} {_CONFLICT_RULES[rule]}, {lead}{examples}{more}"
 
     def _gaps_text(self) -> str:
         if not self.gaps:
@@ -322,18 +418,9 @@ def read_history(text: str, *, origin: str = "CSV") -> History:
     tf = TIMEFRAME_MS[timeframe]
     if layout.close_index is not None:
         _check_close_times(rows, timeframe)
-    checked = [_checked(r, tf) for r in rows]
-    kept: dict[int, tuple[_Row, Candle]] = {}
-    differing = 0
-    for row, candle in checked:
-        held = kept.get(row.ts)
-        if held is None:
-            kept[row.ts] = (row, candle)
-            continue
-        finer = _UNIT_RANK.get(row.unit, 2) < _UNIT_RANK.get(held[0].unit, 2)
-        winner, loser = ((row, candle), held) if finer else (held, (row, candle))
-        kept[row.ts] = winner
-        differing += loser[1] != winner[1]
+    offsets = Counter(r.ts % tf for r in rows)
+    checked = [_checked(r, timeframe, offsets) for r in rows]
+    kept, conflicts = _one_per_time(checked)
     ordered = [kept[ts] for ts in distinct]
     screened = screen([c.as_row() for _, c in ordered], timeframe_ms=tf, now_ms=distinct[-1])
     if screened.rejected:  # check() passed every row, so only a broken invariant lands here
@@ -354,8 +441,9 @@ def read_history(text: str, *, origin: str = "CSV") -> History:
         time_units=tuple(sorted(Counter(r.unit for r in rows).items(), key=lambda item: -item[1])),
         order=_order([r.ts for r in rows]),
         volume=layout.volume,
-        differing=differing,
+        conflicts=conflicts,
         notes=layout.notes,
+        without_volume=sum(1 for r in rows if not r.values[_VOLUME]),
     )
 
 
@@ -622,11 +710,115 @@ def _timeframe(distinct: Sequence[int]) -> str:
     )
 
 
-def _checked(row: _Row, timeframe_ms: int) -> tuple[_Row, Candle]:
-    candle, reason = check([row.ts, *row.values], timeframe_ms)
+def _checked(row: _Row, timeframe: str, offsets: Counter[int]) -> tuple[_Row, Candle]:
+    """The row as a candle by the candle contract; an empty volume cell is a missing volume (``None``), not 0.
+
+    ``offsets`` counts the file's rows by how far they open past the epoch's
+    grid, so that a misaligned row's error can say whether the whole file is
+    cut elsewhere or this row alone is off.
+    """
+    tf = TIMEFRAME_MS[timeframe]
+    if row.ts % tf:
+        raise CsvError(_misaligned(row.ts, timeframe, offsets), line=row.line)
+    volume = row.values[_VOLUME] or None
+    candle, reason = check([row.ts, *row.values[:_VOLUME], volume], tf)
     if candle is None:
         raise CsvError(reason or "not a candle", line=row.line)
     return row, candle
+
+
+def _misaligned(ts: int, timeframe: str, offsets: Counter[int]) -> str:
+    """Why a candle's open time breaks the contract's grid, in the words of a calendar rather than a modulus.
+
+    The contract (:func:`~crypto_advisor.contracts.candle.check`) wants every
+    candle to open on a whole number of timeframes since the Unix epoch: weeks
+    open on Thursday (1970-01-01 was one), days at 00:00 UTC. Exchanges cut
+    otherwise (Binance's weeks open on Monday; some daily candles at New York
+    midnight), and a bare modulus does not tell the user which it is.
+    """
+    tf = TIMEFRAME_MS[timeframe]
+    moment = datetime.fromtimestamp(ts / 1000, tz=UTC)
+    clock = moment.strftime("%H:%M:%S" if moment.second or moment.microsecond else "%H:%M")
+    opens = f"on {moment:%A} {clock} UTC" if tf > DAY_MS else f"at {clock} UTC"
+    same, total = offsets[ts % tf], sum(offsets.values())
+    if same == total:
+        found = (
+            f"this file's candles open {opens} (all {total:,} rows), and re-cutting them needs the shorter candles "
+            "they were made of"
+        )
+    elif same == 1:
+        found = f"this row opens {opens}, the only one of the file's {total:,} rows that does"
+    else:
+        found = f"this row opens {opens}, as {same:,} of the file's {total:,} rows do"
+    expected = f"{timeframe} candles must open {_grid(timeframe)}"
+    return f"timestamp {ts} is not aligned to the {timeframe} timeframe: {expected}; {found}"
+
+
+def _grid(timeframe: str) -> str:
+    """Where candles of ``timeframe`` open on the Unix epoch's grid, as a person reads a clock and a calendar."""
+    tf = TIMEFRAME_MS[timeframe]
+    if tf == WEEK_MS:
+        return "on Thursday 00:00 UTC (the Unix epoch's weeks: 1970-01-01 was a Thursday)"
+    if tf >= DAY_MS:
+        return "at 00:00 UTC"
+    first, second = (datetime.fromtimestamp(n * tf / 1000, tz=UTC).strftime("%H:%M") for n in (0, 1))
+    return f"every {timeframe} from 00:00 UTC ({first}, {second}, ...)"
+
+
+def _one_per_time(
+    checked: Sequence[tuple[_Row, Candle]],
+) -> tuple[dict[int, tuple[_Row, Candle]], tuple[Conflict, ...]]:
+    """One candle per timestamp by :func:`_preference`, and every dropped row that disagreed with the one kept.
+
+    The winner is chosen among all the rows of a time at once, so a conflict
+    always names the row actually kept.
+    """
+    by_ts: dict[int, list[tuple[_Row, Candle]]] = {}
+    for pair in checked:
+        by_ts.setdefault(pair[0].ts, []).append(pair)
+    kept: dict[int, tuple[_Row, Candle]] = {}
+    conflicts: list[Conflict] = []
+    for ts, pairs in by_ts.items():
+        winner = min(pairs, key=_preference)
+        kept[ts] = winner
+        conflicts.extend(_conflict(winner, pair) for pair in pairs if pair is not winner and pair[1] != winner[1])
+    return kept, tuple(sorted(conflicts, key=lambda c: (c.ts, c.dropped_line)))
+
+
+def _preference(pair: tuple[_Row, Candle]) -> tuple[int, bool, float, int]:
+    """Sort key of the rows of one time, the one to keep first: finer epoch unit, then larger volume, then file order.
+
+    The finer unit is CryptoDataDownload's newer export (full precision, a
+    trade count). Between rows of the same unit, the larger volume: a candle
+    still open when its export was made has traded less than the closed one
+    (so ``cat old.csv new.csv`` keeps the new export's closed hour, whichever
+    file comes first); a known volume ranks above a missing one. Only rows
+    alike in both are decided by the order of the file.
+    """
+    row, candle = pair
+    volume = candle.volume
+    return _UNIT_RANK.get(row.unit, 2), volume is None, -(volume or 0.0), row.line
+
+
+def _conflict(winner: tuple[_Row, Candle], loser: tuple[_Row, Candle]) -> Conflict:
+    """The dropped row that differed from the kept one, and which step of :func:`_preference` decided."""
+    (kept_row, kept), (dropped_row, dropped) = winner, loser
+    if _UNIT_RANK.get(kept_row.unit, 2) != _UNIT_RANK.get(dropped_row.unit, 2):
+        rule = "unit"
+    elif kept.volume != dropped.volume:
+        rule = "volume"
+    else:
+        rule = "first"
+    return Conflict(
+        ts=kept.ts,
+        rule=rule,
+        kept_line=kept_row.line,
+        dropped_line=dropped_row.line,
+        kept=kept,
+        dropped=dropped,
+        kept_unit=kept_row.unit,
+        dropped_unit=dropped_row.unit,
+    )
 
 
 def _gaps(candles: Sequence[Candle], timeframe_ms: int) -> tuple[Gap, ...]:

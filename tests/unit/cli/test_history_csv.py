@@ -98,6 +98,113 @@ def test_duplicates_written_in_the_same_unit_keep_the_first_row_in_the_file():
     assert history.duplicates == 2 and history.order == "in no order"
 
 
+# Two CryptoDataDownload exports joined as `cat older.csv newer.csv` (one header kept): the older one was exported
+# while 02:00 was still open, so its newest row is partial (less volume, a narrower range, another close); the newer
+# export has the closed hour. Both write epoch ms, so the unit cannot tell them apart.
+OLDER_EXPORT = """\
+1700013600000,2023-11-15 02:00:00,LTC/USDT,72.5,73.0,72.3,72.6,20.0,1450.0,50
+1700010000000,2023-11-15 01:00:00,LTC/USDT,72.0,72.8,71.5,72.4,90.0,6500.0,200
+1700006400000,2023-11-15 00:00:00,LTC/USDT,71.0,72.2,70.9,72.0,80.0,5700.0,180
+"""
+NEWER_EXPORT = """\
+1700020800000,2023-11-15 04:00:00,LTC/USDT,74.0,75.0,73.5,74.5,120.5,8900.1,310
+1700017200000,2023-11-15 03:00:00,LTC/USDT,73.0,74.2,72.8,74.0,110.0,8100.0,290
+1700013600000,2023-11-15 02:00:00,LTC/USDT,72.5,73.5,72.0,73.0,100.0,7300.0,250
+1700010000000,2023-11-15 01:00:00,LTC/USDT,72.0,72.8,71.5,72.4,90.0,6500.0,200
+"""
+CDD_HEADER = "unix,date,symbol,open,high,low,close,Volume LTC,Volume USDT,tradecount\n"
+CLOSED_0200 = Candle(T22 + 4 * HOUR, 72.5, 73.5, 72.0, 73.0, 100.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "dropped"),
+    [(CDD_HEADER + OLDER_EXPORT + NEWER_EXPORT, 7, 2), (CDD_HEADER + NEWER_EXPORT + OLDER_EXPORT, 4, 6)],
+    ids=["older export first", "newer export first"],
+)
+def test_joined_exports_keep_the_closed_candle_over_the_one_still_open_at_export(text, kept, dropped):
+    # Given two exports joined, the older one's newest hour (02:00) partial, in either order
+    # When the file is read
+    history = read_history(text, origin="joined.csv")
+    # Then 02:00 is the closed candle (the row with the larger volume), whichever export came first
+    assert {c.ts: c for c in history.candles}[T22 + 4 * HOUR] == CLOSED_0200
+    # and the summary names the conflict with its time and both lines, not only a count
+    assert (
+        f"1 of the rows dropped differed in value: 1 by volume, 2023-11-15 02:00 line {kept} (volume 100) kept over "
+        f"line {dropped} (volume 20)" in history.summary()
+    )
+    assert history.duplicates == 2 and history.differing == 1
+
+
+def test_rows_alike_in_unit_and_volume_keep_the_first_and_the_summary_names_both_lines():
+    # Given an hour written twice in seconds with the same volume and another close
+    text = (
+        "timestamp,open,high,low,close,volume\n"
+        "1699999200,10,12,9,11,1\n1700002800,11,13,10,12,1\n1700006400,12,14,11,13,1\n"
+        "1700002800,11,13,10,12.5,1\n1700010000,13,15,12,14,1\n"
+    )
+    history = read_history(text)
+    # Then the first row stands, and the summary says which rule chose and names both lines and what differed
+    assert [c.close for c in history.candles] == [11.0, 12.0, 13.0]
+    assert "1 by file order (same volume), 2023-11-14 23:00 line 3 kept over line 5 (close 12 over 12.5)" in (
+        history.summary()
+    )
+
+
+def test_an_empty_volume_cell_is_a_missing_volume_and_the_summary_counts_it():
+    # Given a plain export whose 23:00 and 00:00 rows leave the volume cell empty (the source had none)
+    text = (
+        "timestamp,open,high,low,close,volume\n"
+        "1699999200,10,12,9,11,5\n1700002800,11,13,10,12,\n1700006400,12,14,11,13, \n1700010000,13,15,12,14,7\n"
+        "1700013600,14,16,13,15,8\n"
+    )
+    # When it is read
+    history = read_history(text)
+    # Then those candles have no volume (None: unknown, not 0) and the summary says how many rows had none
+    assert [c.volume for c in history.candles] == [5.0, None, None, 7.0]
+    assert "2 rows with an empty volume cell (volume unknown, not 0)" in history.summary()
+
+
+def test_a_volume_that_is_no_number_is_still_refused():
+    text = "timestamp,open,high,low,close,volume\n1699999200,10,12,9,11,5\n1700002800,11,13,10,12,n/a\n"
+    with pytest.raises(CsvError, match="line 3: volume 'n/a' is not a number"):
+        read_history(text + "1700006400,12,14,11,13,1\n")
+
+
+def _rows(first_s: int, step_s: int, count: int) -> str:
+    return "".join(f"{first_s + i * step_s},10,12,9,11,1\n" for i in range(count))
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        # Binance's weekly candles open on Monday; the contract's weeks are the Unix epoch's (Thursday)
+        (
+            "timestamp,open,high,low,close,volume\n" + _rows(1_699_833_600, 7 * 86_400, 4),
+            "line 2: timestamp 1699833600000 is not aligned to the 1w timeframe: 1w candles must open on Thursday "
+            "00:00 UTC (the Unix epoch's weeks: 1970-01-01 was a Thursday); this file's candles open on Monday 00:00 "
+            "UTC (all 4 rows)",
+        ),
+        # daily candles cut at 04:00 UTC (New York's midnight)
+        (
+            "timestamp,open,high,low,close,volume\n" + _rows(1_699_833_600 + 4 * 3_600, 86_400, 4),
+            "line 2: timestamp 1699848000000 is not aligned to the 1d timeframe: 1d candles must open at 00:00 UTC; "
+            "this file's candles open at 04:00 UTC (all 4 rows)",
+        ),
+        # one hourly row half an hour off among aligned ones
+        (
+            KRAKEN.replace("1700013600,", "1700015400,"),
+            "line 3: timestamp 1700015400000 is not aligned to the 1h timeframe: 1h candles must open every 1h from "
+            "00:00 UTC (00:00, 01:00, ...); this row opens at 02:30 UTC, the only one of the file's 5 rows that does",
+        ),
+    ],
+    ids=["weekly on Monday", "daily at 04:00", "one hour off"],
+)
+def test_candles_off_the_epoch_grid_are_refused_saying_where_they_should_open_and_where_they_do(text, says):
+    with pytest.raises(CsvError) as raised:
+        read_history(text)
+    assert says in str(raised.value)
+
+
 def test_a_plain_header_is_read_in_any_case_and_order_with_iso_dates_and_extra_columns():
     text = (
         "Close,VOLUME,Open,Date,High,Low,Exchange\n"
@@ -148,7 +255,9 @@ def test_the_summary_is_one_line_that_says_every_choice():
         "time column unix, epoch s (4 rows), epoch ms (3 rows)",
         "rows descending, sorted ascending",
         "2 duplicate timestamps resolved",
-        "ms over s, else the first in the file; 2 of the rows dropped differed",
+        "ms over s, else the larger volume, as a candle still open when exported has traded less, else the first "
+        "in the file; 2 of the rows dropped differed in value: 2 by epoch unit, e.g. 2023-11-15 02:00 line 7 "
+        "(epoch ms) kept over line 6 (epoch s)",
         "last row 2023-11-15 04:00 dropped",
         "timeframe 1h",
         "no gaps",

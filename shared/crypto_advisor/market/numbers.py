@@ -47,3 +47,20 @@ def plain(x: float, decimals: int) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def num(x: float, decimals: int = 1) -> str:
+    """A plain number: ``30``, ``27.4``, ``0.04``; small values keep two significant digits."""
+    if x != 0 and abs(x) < 1:
+        decimals = max(decimals, 1 - math.floor(math.log10(abs(x))))
+    return plain(x, decimals)
+
+
+def qty(x: float) -> str:
+    """A volume-like quantity with a suffix: ``1.23M``, ``4.5K``, ``12.35``; ``13.82T`` for a micro-priced coin's
+    trillions (``13,816.04B`` read badly). The rules' sentences, the email's volume row and the chart's volume axis
+    write volumes with it, so one email reads one volume one way."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(x) >= size:
+            return f"{num(x / size, 2)}{suffix}"
+    return num(x, 2)

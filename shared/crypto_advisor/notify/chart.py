@@ -36,7 +36,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 from PIL import Image
 
 from crypto_advisor.contracts.candle import Candle
@@ -45,7 +45,7 @@ from crypto_advisor.contracts.units import HOUR_MS
 from crypto_advisor.market.frame import to_frame
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.market.indicators import compute
-from crypto_advisor.market.numbers import price
+from crypto_advisor.market.numbers import MAX_DECIMALS, plain, price, qty
 from crypto_advisor.notify.format import number, rule_title
 
 #: Candles shown: five days of hourly candles, about 5 px per candle on a phone.
@@ -64,6 +64,10 @@ EMA_COLOURS = {9: "#0969da", 21: "#bf8700", 50: "#8250df"}
 GRID = "#d0d7de"
 #: Steps between time ticks, smallest first: from an hour to a quarter of a year.
 TICK_STEPS_MS = tuple(h * HOUR_MS for h in (1, 2, 3, 6, 12, 24, 48, 72, 7 * 24, 14 * 24, 28 * 24, 56 * 24, 91 * 24))
+#: Where the panels end (figure fraction): room on the right for price labels as wide as ``95,123.45``.
+RIGHT = 0.88
+#: Pixels kept clear between the widest right-hand label and the picture's edge.
+LABEL_ROOM_PX = 6
 #: Charts kept per process: a retried send re-uses its chart; a handful is enough and stays a few hundred KB.
 CACHED_CHARTS = 4
 
@@ -117,6 +121,13 @@ def _chart_key(candles: Sequence[Candle], firings: Sequence[FiringRecord], title
 
 def _render(candles: Sequence[Candle], firings: Sequence[FiringRecord], *, title: str, last: int) -> bytes:
     """The chart as :func:`chart_png` describes it, drawn (the slow part: matplotlib's Agg canvas)."""
+    return _png(chart_figure(candles, firings, title=title, last=last))
+
+
+def chart_figure(
+    candles: Sequence[Candle], firings: Sequence[FiringRecord], *, title: str, last: int = CHART_CANDLES
+) -> Figure:
+    """The figure :func:`chart_png` rasterises, on its Agg canvas: its axes carry the labels a trader reads."""
     frame = compute(to_frame(candles)).iloc[-last:].reset_index(drop=True)
     figure = Figure(figsize=FIGSIZE, dpi=DPI, facecolor="white")
     FigureCanvasAgg(figure)
@@ -150,8 +161,24 @@ def _render(candles: Sequence[Candle], firings: Sequence[FiringRecord], *, title
     subtitle = f"{len(frame)} candles, {shown_from} to {shown_to} (UTC, open times)"
     figure.text(0.06, 0.962, subtitle, fontsize=10, color=NEUTRAL, va="top")
     figure.text(0.06, 0.94, _firings_line(firings), fontsize=10.5, va="top", parse_math=False)
-    figure.subplots_adjust(left=0.06, right=0.88, top=0.905 - 0.016 * _extra_lines(firings), bottom=0.055)
-    return _png(figure)
+    figure.subplots_adjust(left=0.06, right=RIGHT, top=0.905 - 0.016 * _extra_lines(firings), bottom=0.055)
+    _fit_right_labels(figure, axes)
+    return figure
+
+
+def _fit_right_labels(figure: Figure, axes: Sequence[Axes]) -> None:
+    """Pull the panels' right edge in until every label right of them fits in the picture.
+
+    The labels are as wide as the coin's price scale makes them: ``95,123.45`` fits the usual margin, a
+    nano-priced coin's close ``0.000000006146`` and MACD ticks ``-0.0000000003`` do not, and a cut label reads as
+    another number. Measuring lays the labels out without drawing the candles.
+    """
+    renderer = cast(FigureCanvasAgg, figure.canvas).get_renderer()
+    boxes = [ax.yaxis.get_tightbbox(renderer) for ax in axes] + [t.get_window_extent(renderer) for t in axes[0].texts]
+    widest = max((box.x1 for box in boxes if box is not None), default=0.0)
+    overflow = widest + LABEL_ROOM_PX - figure.bbox.x1
+    if overflow > 0:
+        figure.subplots_adjust(right=RIGHT - overflow / figure.bbox.width)
 
 
 # --- panels ------------------------------------------------------------------------------
@@ -233,7 +260,7 @@ def _volume_panel(ax: Axes, frame: pd.DataFrame, x: np.ndarray) -> None:
     ax.plot(x, frame[average], color=NEUTRAL, linewidth=1.0, label=f"Volume, {DEFAULT_PARAMS.volume_ma}-candle avg")
     ax.yaxis.tick_right()
     ax.yaxis.set_major_locator(MaxNLocator(nbins=3))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _compact(value)))
+    ax.yaxis.set_major_formatter(CompactTicks())
     ax.legend(loc="upper left", fontsize=9, frameon=True, framealpha=0.85, edgecolor=GRID)
 
 
@@ -257,7 +284,7 @@ def _macd_panel(ax: Axes, frame: pd.DataFrame, x: np.ndarray) -> None:
     ax.axhline(0, color=NEUTRAL, linewidth=0.6)
     ax.yaxis.tick_right()
     ax.yaxis.set_major_locator(MaxNLocator(nbins=3))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _compact(value)))
+    ax.yaxis.set_major_formatter(CompactTicks())
     ax.legend(loc="upper left", fontsize=9, ncol=2, frameon=True, framealpha=0.85, edgecolor=GRID)
 
 
@@ -298,13 +325,38 @@ def _utc(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def _compact(value: float) -> str:
-    """Axis numbers short enough for a narrow panel: ``1.2M``, ``350k``, ``-0.004``."""
-    magnitude = abs(value)
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if magnitude >= size:
-            return f"{value / size:.3g}{suffix}"
-    return f"{value:.3g}"
+class CompactTicks(Formatter):
+    """Axis numbers short enough for a narrow panel: ``4T``, ``1.2M``, ``350K`` (volumes as the emails write them),
+    ``-0.0000003``; never ``4e+03B`` or ``3e-07``.
+
+    Below a thousand a tick is written with the decimals its axis' step needs (the emails' plain decimals, never
+    scientific notation): a micro-priced coin's MACD reads ``0.00000025`` beside ``0.0000005``, and a tick that
+    float arithmetic left a hair off zero reads ``0``, which no single value could tell from a real tiny one.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.step = 0.0
+
+    def set_locs(self, locs: list[float]) -> None:
+        super().set_locs(locs)
+        gaps = np.diff(np.sort(np.asarray(locs, dtype=float)))
+        gaps = gaps[np.isfinite(gaps) & (gaps > 0)]
+        self.step = float(gaps.min()) if gaps.size else 0.0
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return compact(x, self.step)
+
+
+def compact(value: float, step: float = 0.0) -> str:
+    """``value`` as an axis label whose ticks are ``step`` apart (0: unknown), as :class:`CompactTicks` writes it."""
+    if not math.isfinite(value):
+        return ""
+    if abs(value) >= 1e3:
+        return qty(value)
+    if step <= 0 or not math.isfinite(step):
+        return number(value, 3)
+    return plain(value, min(max(0, 1 - math.floor(math.log10(step))), MAX_DECIMALS))
 
 
 def _png(figure: Figure) -> bytes:

@@ -32,7 +32,7 @@ from crypto_advisor.contracts.news import Headline, NewsDigest, is_web_url
 from crypto_advisor.contracts.signal import FiringRecord
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
-from crypto_advisor.market.numbers import MAX_DECIMALS, plain, price
+from crypto_advisor.market.numbers import MAX_DECIMALS, plain, price, qty
 from crypto_advisor.notify.context_words import context_lines
 from crypto_advisor.notify.grading import CALL_PROBABILITY, LiveRecord
 from crypto_advisor.notify.links import EmailLinks
@@ -130,6 +130,11 @@ def ordinal(n: int) -> str:
 def count(n: int, noun: str) -> str:
     """``1 article``, ``12 articles``, ``1,800 candles``."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def more_rules(n: int) -> str:
+    """``1 more rule``, ``3 more rules``: the firings a subject does not name."""
+    return f"{n:,} more rule{'' if n == 1 else 's'}"
 
 
 def rule_title(rule_id: str, direction: str) -> str:
@@ -258,7 +263,10 @@ def email_content(view: AlertView) -> EmailContent:
 
 
 def subject(view: AlertView) -> str:
-    """``BTC/USD 1h: RSI oversold (bullish) at 95,123.45 and 2 more``: one line, at most :data:`MAX_SUBJECT`."""
+    """``BTC/USD 1h: RSI oversold (bullish) at 95,123.45 (+2 more rules)``: one line, at most :data:`MAX_SUBJECT`.
+
+    The count names its noun: after a rarity ("the lowest close in 25 weeks") a bare "and 3 more" read as 3 more
+    weeks."""
     ordered = view.ordered_firings
     where = view.series.label
     at = f"at {price(view.signal.close)}"
@@ -267,7 +275,7 @@ def subject(view: AlertView) -> str:
     else:
         first = ordered[0]
         direction = f" ({first.direction})" if first.direction != "neutral" else ""
-        more = f" and {len(ordered) - 1} more" if len(ordered) > 1 else ""
+        more = f" (+{more_rules(len(ordered) - 1)})" if len(ordered) > 1 else ""
         rare = f", {first.rarity.words}" if first.rarity is not None and first.rarity.measure != "none" else ""
         text = f"{where}: {rule_title(first.rule_id, first.direction)}{direction} {at}{rare}{more}"
     text = one_line(text)
@@ -499,7 +507,7 @@ def change_since(candles: Sequence[Candle], candle_ts: int, close: float, ago_ms
 
 
 def snapshot(view: AlertView) -> tuple[Fact, ...]:
-    """Close, 1h and 24h change, volume against its average, RSI, trend (ADX) and volatility (ATR).
+    """Close, 1h and 24h change, volume against the candles before it, RSI, trend (ADX) and volatility (ATR).
 
     A change over less than one of the series' candles is left out: no candle opened an hour before a 4h or daily
     one, so its "1h change" could only ever read n/a."""
@@ -511,7 +519,7 @@ def snapshot(view: AlertView) -> tuple[Fact, ...]:
     for label, ago in (("1h change", HOUR_MS), ("24h change", DAY_MS)):
         if ago >= view.series.timeframe_ms:
             facts.append(Fact(label, signed_pct(change_since(candles, signal.candle_ts, close, ago))))
-    facts.append(_volume(candles, signal.candle_ts, ind.get(p.volume_ma_column), p.volume_ma))
+    facts.append(_volume(candles, signal.candle_ts, p.volume_ma))
     rsi = ind.get(p.rsi_column)
     facts.append(Fact(f"RSI({p.rsi})", number(rsi, 3), _rsi_note(rsi)))
     facts.append(_trend(ind.get(p.adx_column), ind.get(p.plus_di_column), ind.get(p.minus_di_column), p.adx))
@@ -519,17 +527,37 @@ def snapshot(view: AlertView) -> tuple[Fact, ...]:
     return tuple(facts)
 
 
-def _volume(candles: Sequence[Candle], candle_ts: int, average: float | None, period: int) -> Fact:
+def _volume(candles: Sequence[Candle], candle_ts: int, period: int) -> Fact:
+    """The candle's volume against the average of the ``period`` candles before it, in the volume rule's words.
+
+    The volume spike rule and the rarity line judge a volume against the candles *before* it (a spike must not
+    inflate its own baseline); an average that included the candle would put a second, smaller ratio in the same
+    email ("5.8x" in the rule, "4.57x" here). The volume reads like the rule's sentence too: ``31.76M``, ``3.18T``.
+    """
     label = "Volume"
-    candle = next((c for c in reversed(candles) if c.ts == candle_ts), None)
-    if candle is None:
+    at = next((i for i in range(len(candles) - 1, -1, -1) if candles[i].ts == candle_ts), None)
+    if at is None:
         return Fact(label, "n/a")
-    current = candle.volume
+    current = candles[at].volume
     if current is None:
         return Fact(label, "missing", "the source had no volume for this candle; the volume rules skipped it")
-    if average is None or not math.isfinite(average) or average <= 0:
-        return Fact(label, number(current), f"no {period}-candle average yet")
-    return Fact(label, number(current), f"{current / average:.2f}x its {period}-candle average of {number(average)}")
+    before = [c.volume for c in candles[max(0, at - period) : at]]
+    return Fact(label, qty(current), _against_before(current, before, period))
+
+
+def _against_before(current: float, before: Sequence[float | None], period: int) -> str:
+    """``5.77x the average of the 20 candles before it, 5.51M``, or why there is no such average (as the rule has
+    none: too little history, a missing volume among them, nothing traded)."""
+    baseline = f"average of the {period} candles before it"
+    if len(before) < period:
+        return f"no {baseline} yet: only {count(len(before), 'candle')} of history"
+    unknown = sum(v is None for v in before)
+    if unknown:
+        return f"no {baseline}: {unknown} of them {'has' if unknown == 1 else 'have'} no volume"
+    average = math.fsum(v for v in before if v is not None) / period
+    if average <= 0:
+        return f"nothing traded in the {period} candles before it"
+    return f"{current / average:.2f}x the {baseline}, {qty(average)}"
 
 
 def _rsi_note(rsi: float | None) -> str:

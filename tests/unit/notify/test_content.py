@@ -153,8 +153,9 @@ def test_the_snapshot_reads_the_signal_and_its_candles(make_view):
     assert facts["Close"].value == f"{price(signal.close)} USD"
     assert facts["1h change"].value == f"{(last.close / hour_ago.close - 1) * 100:+.2f}%"
     assert facts["24h change"].value == f"{(last.close / day_ago.close - 1) * 100:+.2f}%"
-    ratio = last.volume / signal.indicators[p.volume_ma_column]
-    assert facts["Volume"].note.startswith(f"{ratio:.2f}x its 20-candle average")
+    before = [c.volume for c in view.candles[-21:-1]]
+    ratio = last.volume / (sum(before) / len(before))
+    assert facts["Volume"].note.startswith(f"{ratio:.2f}x the average of the 20 candles before it, ")
     atr = signal.indicators[p.atr_column]
     assert facts["Volatility (ATR 14)"].value == price(atr)
     assert facts["Volatility (ATR 14)"].note == f"{atr / signal.close * 100:.2f}% of the close per candle"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crypto_advisor.contracts.signal import Rarity
 from crypto_advisor.notify.format import MAX_SUBJECT, subject
 from crypto_advisor.notify.view import AlertView
 
@@ -20,7 +21,25 @@ def test_the_subject_names_pair_timeframe_headline_direction_price_and_how_many_
         firing("sma20_cross", severity=1, distance=0.9),
     )
     # Then the subject leads with the most severe firing and counts the others
-    assert subject(view) == "BTC/USD 1h: RSI oversold (bullish) at 95,123.45 and 2 more"
+    assert subject(view) == "BTC/USD 1h: RSI oversold (bullish) at 95,123.45 (+2 more rules)"
+
+
+def test_the_count_of_other_rules_cannot_be_read_as_part_of_the_rarity():
+    # Given a rare breakout headlining three other firings: "..., the lowest close in 25 weeks and 3 more" read as
+    # 28 weeks
+    rare = Rarity(score=179, measure="range", words="the lowest close in 25 weeks")
+    breakout = firing("bb_breakout", severity=3, direction="bearish", unit="%", rarity=rare)
+    others = [firing(), firing("volume_spike", direction="bearish"), firing("price_change_24h", direction="bearish")]
+    view = view_of(breakout, *others, close=0.63781)
+    # Then the count says what it counts, apart from the rarity's words
+    assert subject(view) == (
+        "BTC/USD 1h: Bollinger breakout (bearish) at 0.63781, the lowest close in 25 weeks (+3 more rules)"
+    )
+
+
+def test_one_other_firing_is_counted_as_one_rule():
+    view = view_of(firing("bb_breakout", severity=3, unit="%"), firing())
+    assert subject(view).endswith(" (+1 more rule)")
 
 
 def test_the_headline_is_the_most_severe_firing_then_the_rule_that_matters_most():

@@ -27,6 +27,7 @@ from crypto_advisor.dashboard.answers import Correlation, DataHealth, LastAlert,
 from crypto_advisor.forecast.prediction import format_price
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.notify.format import change_since, snapshot
+from crypto_advisor.notify.format import volume_ratio as volume_against_before
 from crypto_advisor.notify.view import AlertView
 
 #: The correlation matrix's span, and the fewest common returns a coefficient is computed from.
@@ -60,9 +61,8 @@ def series_row(
         trend = _words(facts.get("Trend"))
         volatility = _words(facts.get("Volatility"))
         rsi = _finite(latest.indicators.get(DEFAULT_PARAMS.rsi_column))
-        average = _finite(latest.indicators.get(DEFAULT_PARAMS.volume_ma_column))
-        volume = next((c.volume for c in reversed(candles) if c.ts == latest.candle_ts), None)
-        volume_ratio = volume / average if volume is not None and average else None
+        # the email's volume row's ratio: against the candles before this one, as the volume spike rule reads it
+        volume_ratio = volume_against_before(candles, latest.candle_ts, DEFAULT_PARAMS.volume_ma)
 
     def change(ago_ms: int) -> float | None:
         return change_since(candles, last.ts, last.close, ago_ms) if last is not None else None

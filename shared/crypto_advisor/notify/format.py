@@ -535,7 +535,7 @@ def _volume(candles: Sequence[Candle], candle_ts: int, period: int) -> Fact:
     email ("5.8x" in the rule, "4.57x" here). The volume reads like the rule's sentence too: ``31.76M``, ``3.18T``.
     """
     label = "Volume"
-    at = next((i for i in range(len(candles) - 1, -1, -1) if candles[i].ts == candle_ts), None)
+    at = _index_of(candles, candle_ts)
     if at is None:
         return Fact(label, "n/a")
     current = candles[at].volume
@@ -545,19 +545,42 @@ def _volume(candles: Sequence[Candle], candle_ts: int, period: int) -> Fact:
     return Fact(label, qty(current), _against_before(current, before, period))
 
 
+def volume_ratio(candles: Sequence[Candle], candle_ts: int, period: int) -> float | None:
+    """The candle's volume over the average of the ``period`` candles before it, as the email's volume row and the
+    volume spike rule read it (the dashboard's overview shows the same ratio); None where the row gives none."""
+    at = _index_of(candles, candle_ts)
+    current = candles[at].volume if at is not None else None
+    if at is None or current is None:
+        return None
+    average = _average_before([c.volume for c in candles[max(0, at - period) : at]], period)
+    return current / average if average is not None else None
+
+
+def _index_of(candles: Sequence[Candle], candle_ts: int) -> int | None:
+    return next((i for i in range(len(candles) - 1, -1, -1) if candles[i].ts == candle_ts), None)
+
+
+def _average_before(before: Sequence[float | None], period: int) -> float | None:
+    """The average volume of ``period`` candles; None with fewer, a missing volume among them, or nothing traded."""
+    if len(before) < period or any(v is None for v in before):
+        return None
+    average = math.fsum(v for v in before if v is not None) / period
+    return average if average > 0 else None
+
+
 def _against_before(current: float, before: Sequence[float | None], period: int) -> str:
     """``5.77x the average of the 20 candles before it, 5.51M``, or why there is no such average (as the rule has
     none: too little history, a missing volume among them, nothing traded)."""
     baseline = f"average of the {period} candles before it"
+    average = _average_before(before, period)
+    if average is not None:
+        return f"{current / average:.2f}x the {baseline}, {qty(average)}"
     if len(before) < period:
         return f"no {baseline} yet: only {count(len(before), 'candle')} of history"
     unknown = sum(v is None for v in before)
     if unknown:
         return f"no {baseline}: {unknown} of them {'has' if unknown == 1 else 'have'} no volume"
-    average = math.fsum(v for v in before if v is not None) / period
-    if average <= 0:
-        return f"nothing traded in the {period} candles before it"
-    return f"{current / average:.2f}x the {baseline}, {qty(average)}"
+    return f"nothing traded in the {period} candles before it"
 
 
 def _rsi_note(rsi: float | None) -> str:

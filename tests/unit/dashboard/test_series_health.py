@@ -12,6 +12,8 @@ from crypto_advisor.contracts.signal import Health, Signal
 from crypto_advisor.contracts.units import HOUR_MS, MINUTE_MS
 from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.dashboard.overview import data_health, last_alert_of, series_row
+from crypto_advisor.notify.format import snapshot
+from crypto_advisor.notify.view import AlertView
 
 WATCHED = parse_watchlist("series:\n  - {source: kraken, symbol: ETH/USD}\n").series[0]
 ETH = WATCHED.series
@@ -94,3 +96,15 @@ def test_a_last_alert_names_its_timeframe_so_the_page_can_name_the_candles_close
     market_alert = Decision(key="market#4h", candle_ts=LAST, status="sent")
     assert last_alert_of(series_alert).timeframe == "1h"  # type: ignore[union-attr]
     assert last_alert_of(market_alert).timeframe == "4h"  # type: ignore[union-attr]
+
+
+def test_the_overviews_volume_ratio_is_the_emails_against_the_candles_before():
+    # Given 30 hourly candles of volume 10, the newest one 60: 6x the 20 before it, 60 / 12.5 = 4.8x a 20-candle
+    # average that counts it in
+    spiked = [*candles()[:-1], Candle(LAST, 100.0, 101.0, 99.0, 129.0, 60.0)]
+    # When the overview row is made
+    row = series_row(WATCHED, spiked, signal(), None, now=LAST + HOUR_MS)
+    # Then its heatmap's ratio is the email's volume row's (and the volume spike rule's): 6x, not 4.8x
+    assert row.volume_ratio == pytest.approx(6.0)
+    volume = next(f for f in snapshot(AlertView(signal(), ETH, (), tuple(spiked))) if f.label == "Volume")
+    assert volume.note.startswith("6.00x the average of the 20 candles before it")

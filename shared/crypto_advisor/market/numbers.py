@@ -37,6 +37,19 @@ def price(x: float | None, *, significant: int = 5, cents: bool = True) -> str:
     return f"{whole}.{frac.rstrip('0').ljust(2, '0')}"
 
 
+def prices(*xs: float) -> tuple[str, ...]:
+    """Prices compared in one sentence (a close and the level it crossed, two averages), each as :func:`price` writes
+    it, or all with the same, larger number of decimals where :func:`price` would make two different prices read
+    alike: a stablecoin's EMAs 1.00003 and 1.00001 both read ``1.00``, and "1.00 vs 1.00" says nothing crossed."""
+    texts = tuple(price(x) for x in xs)
+    distinct = len({x for x in xs if math.isfinite(x)})
+    decimals = 2
+    while len({t for t, x in zip(texts, xs, strict=True) if math.isfinite(x)}) < distinct and decimals < MAX_DECIMALS:
+        decimals += 1
+        texts = tuple(f"{x:,.{decimals}f}" if math.isfinite(x) else price(x) for x in xs)
+    return texts
+
+
 def plain(x: float, decimals: int) -> str:
     """``x`` to ``decimals`` places, thousands separated, without the trailing zeros a reader skips: ``27.4``, ``30``.
 

@@ -11,7 +11,7 @@ from crypto_advisor.analysis.firing import INFO, NOTABLE, Direction, Firing
 from crypto_advisor.analysis.rules.reading import pct_past, side, tail
 from crypto_advisor.analysis.rules.wording import pct
 from crypto_advisor.contracts.rule_params import NoParams
-from crypto_advisor.market.numbers import price
+from crypto_advisor.market.numbers import prices
 
 #: Fibonacci levels traders watch most; crossing one of them is notable.
 KEY_FIB_LEVELS = frozenset({"fib_382", "fib_500", "fib_618"})
@@ -55,6 +55,7 @@ class FibCross:
         column, label, level = min(crossed, key=lambda c: abs(now - c[2]))
         others = [c[1] for c in crossed if c[0] != column]
         distance = pct_past(now, level, direction)
+        said_now, said_level = prices(now, level)
         also = f"; it also crossed the {' and '.join(others)} level{'s' if len(others) > 1 else ''}" if others else ""
         return Firing(
             rule_id=self.id,
@@ -65,7 +66,7 @@ class FibCross:
             distance=distance,
             unit="%",
             sentence=(
-                f"Close {price(now)} crossed {side(direction)} the {label} Fibonacci retracement level at "
-                f"{price(level)} ({pct(distance)} past it{also})."
+                f"Close {said_now} crossed {side(direction)} the {label} Fibonacci retracement level at "
+                f"{said_level} ({pct(distance)} past it{also})."
             ),
         )

@@ -17,7 +17,7 @@ from crypto_advisor.analysis.firing import INFO, NOTABLE, STRONG, Direction, Fir
 from crypto_advisor.analysis.rules.reading import cross, pct_past, side, tail
 from crypto_advisor.analysis.rules.wording import pct
 from crypto_advisor.contracts.rule_params import NoParams
-from crypto_advisor.market.numbers import price
+from crypto_advisor.market.numbers import prices
 
 
 def _price_line_cross(
@@ -69,7 +69,7 @@ class EmaCross:
             frame,
             "ema_9",
             "ema_21",
-            lambda d, v, t, dist: f"EMA 9 crossed {side(d)} EMA 21 ({price(v)} vs {price(t)}, {pct(dist)} past it).",
+            lambda d, v, t, dist: f"EMA 9 crossed {side(d)} EMA 21 ({' vs '.join(prices(v, t))}, {pct(dist)} past it).",
             severity,
         )
 
@@ -89,7 +89,7 @@ class GoldenDeathCross:
             "sma_200",
             lambda d, v, t, dist: (
                 f"{'Golden' if d == 'bullish' else 'Death'} cross: SMA 50 crossed {side(d)} SMA 200 "
-                f"({price(v)} vs {price(t)}, {pct(dist)} past it)."
+                f"({' vs '.join(prices(v, t))}, {pct(dist)} past it)."
             ),
             lambda d: STRONG,
         )
@@ -108,6 +108,11 @@ class Sma20Cross:
             frame,
             "close",
             "sma_20",
-            lambda d, v, t, dist: f"Close {price(v)} crossed {side(d)} SMA 20 at {price(t)} ({pct(dist)} past it).",
+            _close_crossed_sma20,
             lambda d: INFO,
         )
+
+
+def _close_crossed_sma20(direction: Direction, close: float, line: float, distance: float) -> str:
+    said_close, said_line = prices(close, line)
+    return f"Close {said_close} crossed {side(direction)} SMA 20 at {said_line} ({pct(distance)} past it)."

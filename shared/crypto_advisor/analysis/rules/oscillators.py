@@ -18,7 +18,7 @@ from crypto_advisor.contracts.rule_params import (
     RsiOversoldParams,
     RsiZoneParams,
 )
-from crypto_advisor.market.numbers import price
+from crypto_advisor.market.numbers import price, prices
 
 
 def _rsi_zone_entry(rule_id: str, frame: pd.DataFrame, p: RsiZoneParams, *, oversold: bool) -> Firing | None:
@@ -114,6 +114,7 @@ class MacdCross:
         if macd is None or signal is None or close is None or (direction := cross(macd, signal)) is None:
             return None
         value, threshold = float(macd[-1]), float(signal[-1])
+        said_value, said_signal = prices(value, threshold)
         far_side = value < 0 if direction == "bullish" else value > 0
         side = "above" if direction == "bullish" else "below"
         zero = "below" if value < 0 else "above" if value > 0 else "at"
@@ -127,7 +128,7 @@ class MacdCross:
             unit="% of the price",
             sentence=(
                 f"MACD crossed {side} its signal line {zero} the zero line "
-                f"(MACD {price(value)} vs signal {price(threshold)}, {price(abs(value - threshold))} apart)."
+                f"(MACD {said_value} vs signal {said_signal}, {price(abs(value - threshold))} apart)."
             ),
         )
 

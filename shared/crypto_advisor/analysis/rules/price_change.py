@@ -17,7 +17,7 @@ from crypto_advisor.analysis.rules.reading import tail
 from crypto_advisor.analysis.rules.wording import pct
 from crypto_advisor.contracts.rule_params import PriceChange1hParams, PriceChange24hParams, PriceChangeParams
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS
-from crypto_advisor.market.numbers import price
+from crypto_advisor.market.numbers import prices
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class _PriceChange:
         else:
             return None
         value = float(change)
+        said_from, said_to = prices(float(close[-1 - n]), float(close[-1]))
         return Firing(
             rule_id=self.id,
             direction=direction,
@@ -64,7 +65,7 @@ class _PriceChange:
             unit="%",
             sentence=(
                 f"Price {'rose' if direction == 'bullish' else 'fell'} {pct(abs(value))} over {self.window_words} "
-                f"(from {price(float(close[-1 - n]))} to {price(float(close[-1]))}), past the {pct(x)} line."
+                f"(from {said_from} to {said_to}), past the {pct(x)} line."
             ),
         )
 

@@ -11,7 +11,7 @@ from crypto_advisor.analysis.firing import INFO, NOTABLE, STRONG, Direction, Fir
 from crypto_advisor.analysis.rules.reading import cross, pct_past, side, tail
 from crypto_advisor.analysis.rules.wording import num, pct
 from crypto_advisor.contracts.rule_params import AtrSpikeParams, NoParams, SqueezeParams
-from crypto_advisor.market.numbers import price
+from crypto_advisor.market.numbers import prices
 
 #: Volume at least this many times its 20-candle average confirms a breakout.
 CONFIRMING_VOLUME = 1.5
@@ -42,6 +42,7 @@ class BollingerBreakout:
             return None
         value = float(close[-1])
         distance = pct_past(value, band, direction)
+        said_close, said_band = prices(value, band)
         volume, average = tail(frame, "volume", 1, self.id), tail(frame, "volume_ma_20", 2, self.id)
         on_volume = volume is not None and average is not None and volume[-1] >= CONFIRMING_VOLUME * average[0] > 0
         return Firing(
@@ -53,8 +54,8 @@ class BollingerBreakout:
             distance=distance,
             unit="%",
             sentence=(
-                f"Close {price(value)} broke {side(direction)} the {name} "
-                f"Bollinger band at {price(band)} ({pct(distance)} past it"
+                f"Close {said_close} broke {side(direction)} the {name} "
+                f"Bollinger band at {said_band} ({pct(distance)} past it"
                 f"{', on heavy volume' if on_volume else ''})."
             ),
         )
@@ -123,6 +124,7 @@ class AtrSpike:
         ratio = float(atr[-1]) / mean
         if not (ratio > k >= atr[-2] / mean_before):
             return None
+        said_atr, said_mean = prices(float(atr[-1]), mean)
         return Firing(
             rule_id=self.id,
             direction="neutral",
@@ -132,7 +134,7 @@ class AtrSpike:
             distance=ratio - k,
             unit="x average",
             sentence=(
-                f"ATR(14) jumped to {price(float(atr[-1]))}, {num(ratio)}x its average of {price(mean)} "
+                f"ATR(14) jumped to {said_atr}, {num(ratio)}x its average of {said_mean} "
                 f"over the previous {n} candles (spike line {num(k)}x): volatility is expanding."
             ),
         )

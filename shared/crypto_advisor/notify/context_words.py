@@ -19,6 +19,7 @@ import math
 
 from crypto_advisor.contracts.market_context import BetaReading, MarketContext, TrendReading
 from crypto_advisor.contracts.series import Series
+from crypto_advisor.market.numbers import num
 
 #: An own move within this many sigmas of the usual own moves reads "about what BTC implies".
 ABOUT_SIGMA = 1.0
@@ -78,7 +79,9 @@ def _trend(reading: TrendReading) -> str:
         return f"{label} (too little history: {reading.candles} {reading.timeframe} closes)"
     assert reading.close is not None and reading.ema is not None  # a direction comes with both
     distance = abs(reading.close / reading.ema - 1) * 100
-    where = f"{reading.direction}, {distance:.1f}% {'above' if reading.direction == 'up' else 'below'} its EMA 20"
+    # one decimal, as "1.2%"; a pegged coin's hair (0.0031%) keeps two significant digits rather than read 0.0%
+    said = f"{distance:.1f}" if distance >= 0.05 else num(distance)
+    where = f"{reading.direction}, {said}% {'above' if reading.direction == 'up' else 'below'} its EMA 20"
     if reading.agrees is None:
         return f"{label} ({where})"
     return f"{'with' if reading.agrees else 'against'} {label} ({where})"

@@ -66,3 +66,12 @@ def test_the_alert_email_shows_the_context_in_text_and_html(make_view):
 def test_an_email_of_a_signal_without_context_has_no_such_section(make_view):
     email = render_email(make_view(signal_changes={"market": None}))
     assert "MARKET CONTEXT" not in email.text and "Market context" not in email.html
+
+
+def test_a_pegged_coins_trend_reads_how_far_from_its_ema_not_zero():
+    # Given a 1d trend whose close is 0.0031% above its EMA 20 (a stablecoin's), and one 1.2% above
+    hair = TrendReading(timeframe="1d", direction="up", close=1.000031, ema=1.0, candles=60, resampled=False)
+    # Then the line says how far, not "0.0% above", which reads as no trend with a direction
+    assert trend_line(MarketContext(move=0.0, trends=[hair])) == (
+        "Trend before this candle: the 1d trend (up, 0.0031% above its EMA 20)."
+    )

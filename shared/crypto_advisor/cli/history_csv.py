@@ -410,6 +410,8 @@ def read_history(text: str, *, origin: str = "CSV") -> History:
     if not records:
         raise CsvError("the file holds no rows", line=1)
     layout, data = _layout(records)
+    data, repeated = _without_repeated_heads(records[: len(records) - len(data)], data)
+    notes = (*layout.notes, repeated) if repeated else layout.notes
     rows = [_row(line, cells, layout) for line, cells in data]
     distinct = sorted({r.ts for r in rows})
     if len(distinct) < 3:
@@ -442,8 +444,29 @@ def read_history(text: str, *, origin: str = "CSV") -> History:
         order=_order([r.ts for r in rows]),
         volume=layout.volume,
         conflicts=conflicts,
-        notes=layout.notes,
+        notes=notes,
         without_volume=sum(1 for r in rows if not r.values[_VOLUME]),
+    )
+
+
+def _without_repeated_heads(
+    head: list[tuple[int, list[str]]], data: list[tuple[int, list[str]]]
+) -> tuple[list[tuple[int, list[str]]], str | None]:
+    """``data`` without the lines that repeat the file's banner or header, and a note naming them (None: none).
+
+    Two exports joined as ``cat older.csv newer.csv`` carry the second file's banner and header in the middle; they
+    are the first file's lines again, not rows, and reading them as rows would refuse the file ("cannot read time
+    'unix'")."""
+    seen = {tuple(c.strip() for c in cells) for _, cells in head}
+    repeats = [line for line, cells in data if tuple(c.strip() for c in cells) in seen]
+    if not repeats:
+        return data, None
+    kept = [(line, cells) for line, cells in data if tuple(c.strip() for c in cells) not in seen]
+    lines = ", ".join(str(line) for line in repeats[:4]) + (", ..." if len(repeats) > 4 else "")
+    plural = "s" if len(repeats) > 1 else ""
+    return (
+        kept,
+        f"{len(repeats)} line{plural} repeating the banner or header skipped (line{plural} {lines}: files joined)",
     )
 
 

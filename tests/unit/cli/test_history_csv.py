@@ -135,6 +135,17 @@ def test_joined_exports_keep_the_closed_candle_over_the_one_still_open_at_export
     assert history.duplicates == 2 and history.differing == 1
 
 
+def test_two_whole_exports_joined_with_cat_skip_the_second_banner_and_header():
+    # Given two CryptoDataDownload files joined as they are, each with its banner line and its header
+    banner = "https://www.CryptoDataDownload.com\n"
+    text = banner + CDD_HEADER + OLDER_EXPORT + banner + CDD_HEADER + NEWER_EXPORT
+    # When the file is read
+    history = read_history(text, origin="joined.csv")
+    # Then the second banner and header are skipped and named (they are no rows), and 02:00 is the closed candle
+    assert {c.ts: c for c in history.candles}[T22 + 4 * HOUR] == CLOSED_0200
+    assert "2 lines repeating the banner or header skipped (lines 6, 7: files joined)" in history.summary()
+
+
 def test_rows_alike_in_unit_and_volume_keep_the_first_and_the_summary_names_both_lines():
     # Given an hour written twice in seconds with the same volume and another close
     text = (

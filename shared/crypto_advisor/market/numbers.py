@@ -38,16 +38,18 @@ def price(x: float | None, *, significant: int = 5, cents: bool = True) -> str:
 
 
 def prices(*xs: float) -> tuple[str, ...]:
-    """Prices compared in one sentence (a close and the level it crossed, two averages), each as :func:`price` writes
-    it, or all with the same, larger number of decimals where :func:`price` would make two different prices read
-    alike: a stablecoin's EMAs 1.00003 and 1.00001 both read ``1.00``, and "1.00 vs 1.00" says nothing crossed."""
-    texts = tuple(price(x) for x in xs)
-    distinct = len({x for x in xs if math.isfinite(x)})
-    decimals = 2
-    while len({t for t, x in zip(texts, xs, strict=True) if math.isfinite(x)}) < distinct and decimals < MAX_DECIMALS:
-        decimals += 1
+    """Prices compared in one sentence (a close and the level it crossed, two averages, from and to), all with the
+    same number of decimals: the most :func:`price` gives any of them ("from 0.72000 to 0.63781", not "from 0.72 to
+    0.63781"), more where even those would make two different prices read alike (a stablecoin's EMAs 1.00003 and
+    1.00001 both read ``1.00``, and "1.00 vs 1.00" says nothing crossed)."""
+    shown = [x for x in xs if math.isfinite(x)]
+    decimals = max((len(price(x).partition(".")[2]) for x in shown), default=2)
+    while True:
         texts = tuple(f"{x:,.{decimals}f}" if math.isfinite(x) else price(x) for x in xs)
-    return texts
+        told_apart = len({f"{x:,.{decimals}f}" for x in shown}) == len(set(shown))
+        if told_apart or decimals >= MAX_DECIMALS:
+            return texts
+        decimals += 1
 
 
 def plain(x: float, decimals: int) -> str:

@@ -18,6 +18,8 @@ def test_prices_that_differ_get_the_decimals_that_tell_them_apart_and_no_more():
     # Two EMAs of a pegged coin that price() writes alike get the same, larger number of decimals
     assert (price(1.00003), price(1.00001)) == ("1.00", "1.00")
     assert prices(1.00003, 1.00001) == ("1.00003", "1.00001")
+    # Prices compared keep the same decimals, the most any of them needs: not "from 0.72 to 0.63781"
+    assert prices(0.72, 0.63781) == ("0.72000", "0.63781")
     # Equal prices stay alike, and a price that cannot be shown stays n/a
     assert prices(1.5, 1.5) == ("1.50", "1.50")
     assert prices(float("nan"), 2.0) == ("n/a", "2.00")

@@ -4,8 +4,9 @@ One wording for the alert email's "Market context" section and the market
 email's list of coins, from the Signal's
 :class:`~crypto_advisor.contracts.market_context.MarketContext`. Moves read as
 percentages with one decimal, the way a trader quotes them ("ETH -5.1%, about
-what BTC's -3.9% implies at beta 1.3"); the gap to the implied move is in
-percentage points ("4.0 points worse than BTC's -3.9% implies").
+the -5.1% that BTC's -3.9% implies at beta 1.3"); the gap to the implied move
+is in percentage points ("3.9 points worse than the -5.1% that BTC's -3.9%
+implies").
 
 "About what BTC implies" means the coin's own move is within one sigma of the
 own moves of the candles the beta was measured on: a gap that size is what a
@@ -21,7 +22,7 @@ from crypto_advisor.contracts.market_context import BetaReading, MarketContext, 
 from crypto_advisor.contracts.series import Series
 from crypto_advisor.market.numbers import num
 
-#: An own move within this many sigmas of the usual own moves reads "about what BTC implies".
+#: An own move within this many sigmas of the usual own moves reads "about the move BTC's implies".
 ABOUT_SIGMA = 1.0
 #: Without a sigma to judge by (no spread measured), an own move under this many points reads "about".
 ABOUT_POINTS = 0.5
@@ -50,10 +51,13 @@ def about_what_btc_implies(beta: BetaReading) -> bool:
 
 
 def beta_phrase(beta: BetaReading) -> str:
-    """``about what BTC's -3.9% implies at beta 1.3`` or ``4.0 points worse than BTC's -3.9% implies at beta 1.3``."""
-    btc = f"{_coin(beta.reference)}'s {move_pct(beta.btc_move)} implies at beta {beta.beta:.2g}"
+    """``about the -5.1% that BTC's -3.9% implies at beta 1.3`` or ``3.9 points worse than the -5.1% that BTC's -3.9%
+    implies at beta 1.3``: the implied move stands next to "worse than", so "ETH -27.7%, 6.5 points worse than the
+    -21.2% that LTC's -36.8% implies" does not read as 6.5 points worse than -36.8%."""
+    implied = f"the {move_pct(beta.implied_move)} that {_coin(beta.reference)}'s {move_pct(beta.btc_move)} implies"
+    btc = f"{implied} at beta {beta.beta:.2g}"
     if about_what_btc_implies(beta):
-        return f"about what {btc}"
+        return f"about {btc}"
     points = abs(beta.own_move) * 100
     return f"{points:.1f} points {'better' if beta.own_move > 0 else 'worse'} than {btc}"
 
@@ -67,7 +71,7 @@ def beta_line(series: Series, context: MarketContext) -> str | None:
         return f"Against {_coin(context.reference)}: no reading ({context.beta_note or 'not measured'})."
     own = f" Its own part of the move is {sigmas(beta.own_sigma)}." if not about_what_btc_implies(beta) else ""
     return (
-        f"{series.base} {move_pct(context.move)}, {beta_phrase(beta)} ({move_pct(beta.implied_move)}).{own} "
+        f"{series.base} {move_pct(context.move)}, {beta_phrase(beta)}.{own} "
         f"Beta from {beta.returns:,} common {series.timeframe} candles of the last 30 days, "
         f"correlation {beta.correlation:.2f}."
     )

@@ -100,7 +100,7 @@ def _followed(coin: CoinMove, move: MarketMove) -> str:
     if move.reference is not None and coin.series == move.reference.series:
         return f"{line}: the reference"
     if coin.beta is not None:
-        return f"{line}: {beta_phrase(coin.beta)} ({move_pct(coin.beta.implied_move)})"
+        return f"{line}: {beta_phrase(coin.beta)}"
     if coin.context is not None and coin.context.beta_note:
         return f"{line} (no beta: {one_line(coin.context.beta_note)})"
     return line
@@ -116,7 +116,7 @@ def _other(coin: CoinMove) -> str:
         return f"{pair}: no move measured"
     line = f"{pair} {_size(coin)}"
     if coin.beta is not None:
-        line += f": {beta_phrase(coin.beta)} ({move_pct(coin.beta.implied_move)})"
+        line += f": {beta_phrase(coin.beta)}"
     return line
 
 

@@ -121,15 +121,15 @@ def test_the_market_email_names_btcs_move_who_followed_and_who_did_not():
     assert "3 of the 5 coins you watch on 1h candles fell by 2 sigma or more" in text
     assert "BTC/USD -3.9% (3.2 sigma) on the candle." in text
     assert "Trend before this candle: the drop goes against the 1d trend (up, 1.0% above its EMA 20)." in text
-    assert "- ETH/USD -5.1% (2.8 sigma): about what BTC's -3.9% implies at beta 1.3 (-5.1%)" in text
-    assert "- SOL/USD -9.0% (4.5 sigma): 3.9 points worse than BTC's -3.9% implies at beta 1.3 (-5.1%)" in text
+    assert "- ETH/USD -5.1% (2.8 sigma): about the -5.1% that BTC's -3.9% implies at beta 1.3" in text
+    assert "- SOL/USD -9.0% (4.5 sigma): 3.9 points worse than the -5.1% that BTC's -3.9% implies at beta 1.3" in text
     assert "DID NOT FOLLOW" in text and "- XRP/USD +0.2% (0.1 sigma): 5.3 points better than" in text
     assert "- HYPE/USD: no signal for this candle yet" in text
     # A coin that followed still gets its own email when one of the user's conditions fired: the email says so
     assert "no alert of their own for this candle, except where one of your own conditions fired" in text
     [image] = email.images
     assert image.png.startswith(b"\x89PNG") and f'src="cid:{image.cid}"' in email.html
-    assert "3.9 points worse than BTC&#x27;s -3.9% implies" in email.html
+    assert "3.9 points worse than the -5.1% that BTC&#x27;s -3.9% implies" in email.html
 
 
 # ------------------------------------------------------------------------------------------------ the notifier

@@ -277,7 +277,10 @@ def subject(view: AlertView) -> str:
         direction = f" ({first.direction})" if first.direction != "neutral" else ""
         more = f" (+{more_rules(len(ordered) - 1)})" if len(ordered) > 1 else ""
         rare = f", {first.rarity.words}" if first.rarity is not None and first.rarity.measure != "none" else ""
-        text = f"{where}: {rule_title(first.rule_id, first.direction)}{direction} {at}{rare}{more}"
+        head = one_line(f"{where}: {rule_title(first.rule_id, first.direction)}{direction} {at}{rare}")
+        # a long rarity is what is cut, never the count of the other rules, which says the email holds more
+        room = MAX_SUBJECT - len(more)
+        return (head if len(head) <= room else head[: room - 1].rstrip() + "…") + more
     text = one_line(text)
     return text if len(text) <= MAX_SUBJECT else text[: MAX_SUBJECT - 1].rstrip() + "…"
 

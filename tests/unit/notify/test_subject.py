@@ -78,3 +78,14 @@ def test_a_long_subject_is_cut_to_what_an_inbox_shows():
     view = view_of(firing("x" * 300))
     text = subject(view)
     assert len(text) == MAX_SUBJECT and text.endswith("…")
+
+
+def test_a_long_rarity_is_cut_before_the_count_of_the_other_rules():
+    # Given a headline with a long rarity and three other firings: the cut once took "(+3 more rules)" with it
+    words = "the largest daily drop beyond what BTC implied in 26 days (2.1 sigma)"
+    rare = Rarity(score=26, measure="move", words=words)
+    headline = firing("price_change_24h", severity=3, direction="bearish", unit="%", rarity=rare)
+    view = view_of(headline, firing(), firing("volume_spike"), firing("obv_divergence"), close=1_234.5678)
+    # Then the subject fits an inbox and still says the email holds three more rules
+    text = subject(view)
+    assert len(text) <= MAX_SUBJECT and text.endswith("… (+3 more rules)")

@@ -286,8 +286,14 @@ def subject(view: AlertView) -> str:
 
 
 def _intro(view: AlertView, fired: int) -> str:
+    """``2 rules fired on the ... candle``; where more fired than the email carries (weaker, not rare enough, in
+    cooldown or muted), it says how many in all and where the rest went, so "1 rule fired" never stands under a
+    candle on which three did."""
     closed = utc(view.signal.candle_ts + view.series.timeframe_ms)
+    in_all = len({f.rule_id for f in view.signal.active_firings} | {f.rule_id for f in view.firings})
     what = "Nothing fired" if fired == 0 else f"{count(fired, 'rule')} fired"
+    if in_all > fired > 0:
+        what = f"{what} for this alert ({in_all} in all; the others were weaker, less rare, in cooldown or muted)"
     said = (
         f"{what} on the {view.series.label} candle that closed at {closed} "
         f"({view.series.source}), close {price(view.signal.close)} {view.series.quote}."

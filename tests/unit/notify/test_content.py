@@ -279,3 +279,17 @@ def test_healthy_data_carries_no_warning_and_every_email_the_footer(make_view):
     content = email_content(make_view())
     assert content.warning is None
     assert content.footer == FOOTER
+
+
+def test_the_intro_says_how_many_fired_in_all_when_the_email_carries_fewer():
+    # Given three rules that fired on the candle, of which the policy emailed one (the others too weak to alert)
+    emailed = firing("bb_breakout", severity=3, unit="%")
+    signal = bare_signal([emailed, firing(severity=1), firing("obv_divergence", severity=1)])
+    view = AlertView(signal=signal, series=SERIES, firings=(emailed,), candles=())
+    # Then the email does not say "1 rule fired" under a candle on which three did
+    intro = email_content(view).intro
+    assert intro.startswith("1 rule fired for this alert (3 in all; the others were weaker, less rare, in cooldown")
+    # and an email that carries every firing says just how many
+    assert email_content(
+        AlertView(signal=signal, series=SERIES, firings=tuple(signal.firings), candles=())
+    ).intro.startswith("3 rules fired on the")

@@ -19,3 +19,6 @@ NO_EVIDENCE = "no evidence"
 TOO_FEW = "too few"
 
 VERDICTS = frozenset({EDGE, WORSE, NO_EVIDENCE, TOO_FEW})
+#: The model cards' significance standard: |t| of at least 2 over independent blocks (before Benjamini-Hochberg:
+#: a t past it can still read no evidence once every rule and horizon tested is counted).
+T_MIN = 2.0

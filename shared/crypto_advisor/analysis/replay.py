@@ -34,14 +34,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from crypto_advisor.analysis.closed_candle import analyze
-from crypto_advisor.analysis.edge_verdicts import EDGE, WORSE
+from crypto_advisor.analysis.edge_verdicts import EDGE, T_MIN, WORSE
 from crypto_advisor.analysis.rule_edge import (
     DIRECTIONAL,
     FDR_Q,
     MIN_BLOCKS,
     NEUTRAL,
     SIGN,
-    T_MIN,
     Firing,
     FiringHistory,
     base_rate,

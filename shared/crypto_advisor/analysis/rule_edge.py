@@ -103,13 +103,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, TOO_FEW, WORSE
+from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, T_MIN, TOO_FEW, WORSE
 
 #: One firing: the candle index it fired on and its direction ("bullish", "bearish" or "neutral").
 Firing = tuple[int, str]
 
-#: The model cards' significance standard: |t| of at least 2 over independent blocks.
-T_MIN = 2.0
 #: Fewer non-overlapping firings than this are not tested: the normal p-value would be too rough.
 MIN_BLOCKS = 20
 #: Benjamini-Hochberg false discovery rate over a report's rules x horizons (shared by its two families).

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from crypto_advisor.analysis.edge_verdicts import EDGE, TOO_FEW, WORSE
+from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, T_MIN, TOO_FEW, WORSE
 from crypto_advisor.analysis.firing import SEVERITY_NAMES
 from crypto_advisor.analysis.firing_strength import stronger_than
 from crypto_advisor.analysis.rule_titles import title_of
@@ -382,8 +382,13 @@ def track_record(record: RuleRecord, direction: str, timeframe_ms: int) -> str:
     blocks = None if record.blocks is None else count(record.blocks, "non-overlapping firing")
     if record.verdict == TOO_FEW and blocks is not None:
         verdict += f" (only {blocks}, too few to test)"
+    elif blocks is not None and record.t is not None:
+        # a t past the bar that Benjamini-Hochberg did not keep would read as a contradiction: say why
+        short = ", short of significance once every rule and horizon tested is counted"
+        corrected = short if record.verdict == NO_EVIDENCE and abs(record.t) >= T_MIN else ""
+        verdict += f" (t = {record.t:.1f} over {blocks}{corrected})"
     elif blocks is not None:
-        verdict += f" (t = {record.t:.1f} over {blocks})" if record.t is not None else f" ({blocks})"
+        verdict += f" ({blocks})"
     # A directional record counts an unchanged close as half either way (analysis.rule_edge.directional_hits): say
     # so, or a thin pair's 50% would read as a claim about moves that mostly did not happen.
     half = "" if direction == "neutral" else ", counting an unchanged close as half"

@@ -28,12 +28,11 @@ from typing import Any
 import numpy as np
 
 from crypto_advisor.analysis.alert_budget import AlertBar, Candidate, candidate_of, default_bar
-from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, TOO_FEW, WORSE
+from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, T_MIN, TOO_FEW, WORSE
 from crypto_advisor.analysis.replay import HORIZONS
 from crypto_advisor.analysis.rule_edge import (
     MIN_BLOCKS,
     SIGN,
-    T_MIN,
     EdgeRecord,
     base_rate,
     directional_hits,

@@ -293,3 +293,17 @@ def test_the_intro_says_how_many_fired_in_all_when_the_email_carries_fewer():
     assert email_content(
         AlertView(signal=signal, series=SERIES, firings=tuple(signal.firings), candles=())
     ).intro.startswith("3 rules fired on the")
+
+
+def test_a_t_past_the_bar_that_the_correction_did_not_keep_says_why_it_is_no_evidence():
+    # Given a rule whose t is 2.003 over 86 firings, dropped by Benjamini-Hochberg over every rule and horizon tested
+    dropped = track_record(record(verdict=NO_EVIDENCE, t=2.003, blocks=86), "bullish", HOUR)
+    # Then "t = 2.0" does not stand beside "no evidence" unexplained
+    assert dropped.endswith(
+        ": no evidence of an edge (t = 2.0 over 86 non-overlapping firings, short of significance once every rule "
+        "and horizon tested is counted)."
+    )
+    # and a t short of the bar needs no such words
+    assert track_record(record(verdict=NO_EVIDENCE, t=1.4, blocks=86), "bullish", HOUR).endswith(
+        ": no evidence of an edge (t = 1.4 over 86 non-overlapping firings)."
+    )

@@ -386,7 +386,12 @@ def track_record(record: RuleRecord, direction: str, timeframe_ms: int) -> str:
         # a t past the bar that Benjamini-Hochberg did not keep would read as a contradiction: say why
         short = ", short of significance once every rule and horizon tested is counted"
         corrected = short if record.verdict == NO_EVIDENCE and abs(record.t) >= T_MIN else ""
-        verdict += f" (t = {record.t:.1f} over {blocks}{corrected})"
+        # the shares above are over every firing, the test over the non-overlapping ones: its own gap says which
+        # way they went, so "56% vs 49%" beside "t = -0.1" is not a riddle
+        own = ""
+        if record.excess is not None:
+            own = f": {abs(record.excess) * 100:.1f} points {'above' if record.excess >= 0 else 'below'} any candle"
+        verdict += f" (t = {record.t:.1f} over {blocks}{own}{corrected})"
     elif blocks is not None:
         verdict += f" ({blocks})"
     # A directional record counts an unchanged close as half either way (analysis.rule_edge.directional_hits): say

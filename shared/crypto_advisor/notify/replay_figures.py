@@ -77,17 +77,24 @@ def rule_records(report: Mapping[str, Any]) -> dict[str, RuleRecord]:
 
 
 def _verdict(rule_id: str, stats: Mapping[str, Any]) -> dict[str, Any]:
-    """The edge test's verdict, t and blocks of one horizon; no evidence when the report predates the test."""
+    """The edge test's verdict, t, blocks and excess of one horizon; no evidence when the report predates the test."""
     if "verdict" not in stats:
-        return {"verdict": NO_EVIDENCE, "t": None, "blocks": None}
-    verdict, t, blocks = stats["verdict"], stats.get("t"), stats.get("blocks")
+        return {"verdict": NO_EVIDENCE, "t": None, "blocks": None, "excess": None}
+    verdict, t, blocks, excess = stats["verdict"], stats.get("t"), stats.get("blocks"), stats.get("excess")
     if not isinstance(verdict, str) or verdict not in VERDICTS:
         raise ValueError(f"{rule_id}: unknown edge verdict {verdict!r} in replay report")
     if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float))):
         raise ValueError(f"{rule_id}: edge t {t!r} is not a number")
     if isinstance(blocks, bool) or not isinstance(blocks, int) or blocks < 0:
         raise ValueError(f"{rule_id}: edge blocks {blocks!r} is not a count of firings")
-    return {"verdict": verdict, "t": None if t is None else float(t), "blocks": blocks}
+    if excess is not None and (isinstance(excess, bool) or not isinstance(excess, (int, float))):
+        raise ValueError(f"{rule_id}: edge excess {excess!r} is not a number")
+    return {
+        "verdict": verdict,
+        "t": None if t is None else float(t),
+        "blocks": blocks,
+        "excess": None if excess is None else float(excess),
+    }
 
 
 def _horizon(key: object) -> int:

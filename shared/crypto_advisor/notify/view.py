@@ -48,6 +48,9 @@ class RuleRecord:
     verdict: str = NO_EVIDENCE
     t: float | None = None
     blocks: int | None = None
+    #: the test's own share of hits over ``blocks`` minus any candle's (its sign is t's; ``hit_rate`` and
+    #: ``base_rate`` are over every firing, and can differ the other way); None in reports without it
+    excess: float | None = None
     #: the rule's past firings on this series (how many, and quantiles of their distances), when enough to compare
     strength: tuple[int, tuple[float, ...]] | None = None
 

@@ -307,3 +307,16 @@ def test_a_t_past_the_bar_that_the_correction_did_not_keep_says_why_it_is_no_evi
     assert track_record(record(verdict=NO_EVIDENCE, t=1.4, blocks=86), "bullish", HOUR).endswith(
         ": no evidence of an edge (t = 1.4 over 86 non-overlapping firings)."
     )
+
+
+def test_shares_over_every_firing_and_a_t_over_the_blocks_read_together():
+    # Given 56% vs 49% over all 63 firings, while the 21 non-overlapping ones the test counts did 0.4 points worse
+    said = track_record(
+        record(hit_rate=0.56, base_rate=0.49, firings=63, verdict=NO_EVIDENCE, t=-0.1, blocks=21, excess=-0.004),
+        "bullish",
+        HOUR,
+    )
+    # Then the sentence gives the test's own gap, whose sign is t's, so the two do not contradict each other
+    assert said.endswith(
+        ": no evidence of an edge (t = -0.1 over 21 non-overlapping firings: 0.4 points below any candle)."
+    )

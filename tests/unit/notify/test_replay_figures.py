@@ -121,3 +121,13 @@ def test_the_strength_of_past_firings_is_carried_when_there_are_enough_and_a_bad
     figures["strength"] = ["rsi_oversold"]
     with pytest.raises(ValueError, match="'strength' is not a mapping"):
         rule_records(figures)
+
+
+def test_the_tests_own_gap_over_its_blocks_is_carried_and_a_gap_that_is_no_number_is_an_error():
+    # Given a horizon whose firings beat any candle (56% vs 49% over all 63) while its non-overlapping ones did not
+    horizon = {**judged(63, NO_EVIDENCE, -0.1, 21, hit=0.56), "base_rate": 0.49, "excess": -0.004}
+    record = rule_records(report(rule("obv_divergence", {"24": horizon})))["obv_divergence"]
+    # Then the record keeps the test's own gap beside the shares over every firing
+    assert (record.hit_rate, record.base_rate, record.t, record.excess) == (0.56, 0.49, -0.1, -0.004)
+    with pytest.raises(ValueError, match="edge excess"):
+        rule_records(report(rule("obv_divergence", {"24": {**horizon, "excess": "-0.004"}})))

@@ -124,14 +124,25 @@ class CandleMeasures:
     own_sigma: float | None = None
     #: own moves before the candle (the beta's common candles), the cap of the own records
     own_candles_before: int = 0
+    #: moves (close-to-close returns) before the candle's: one fewer than the candles, the cap of the move records
+    moves_before: int | None = None
+    #: Bollinger widths known before the candle's (the first candles have none), the cap of the calm record
+    widths_before: int | None = None
 
     @property
     def has_own(self) -> bool:
         return self.own_move_record is not None
 
     def capped(self, record: int | None, kind: RarityMeasure = "move") -> bool:
-        before = self.own_candles_before if kind == "own_move" else self.candles_before
-        return record is not None and record >= before
+        """Whether ``record`` reached the start of what its measure can see: a move record counts moves, one fewer
+        than the candles, so it reached the start at ``candles_before - 1`` (compared with ``candles_before`` it was
+        never capped, and the window's largest move read "in 29 days" where the lowest close read "in at least")."""
+        before = {
+            "own_move": self.own_candles_before,
+            "move": self.moves_before,
+            "calm": self.widths_before,
+        }.get(kind)
+        return record is not None and record >= (self.candles_before if before is None else before)
 
 
 def record_length(values: np.ndarray, *, largest: bool) -> int | None:
@@ -192,6 +203,8 @@ def measure(frame: pd.DataFrame, own: np.ndarray | None = None, own_sigma: float
         low_record=record_length(close, largest=False),
         calm_record=record_length(width, largest=False) if len(width) >= 2 else None,
         **_own_records(own, own_sigma),
+        moves_before=max(len(returns) - 1, 0),
+        widths_before=max(len(width) - 1, 0),
     )
 
 

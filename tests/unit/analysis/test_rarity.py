@@ -47,6 +47,19 @@ def test_the_record_is_capped_at_the_window_and_says_at_least():
     assert "at least 8 days" in got.words
 
 
+def test_the_windows_largest_move_is_a_capped_record_too():
+    # Given 200 closes climbing from 100 to about 270 by 0.5% a candle, then the largest drop of the window (-10%) to
+    # a close far above the window's lowest
+    closes = [100 * 1.005**i for i in range(200)]
+    closes.append(closes[-1] * 0.90)
+    # When a 1h price move rule is measured (its measures are the move's)
+    got = rarity("price_change_1h", "bearish", measure(frame(closes)), HOUR)
+    # Then the drop's record reaches the start of the moves the window holds (199, one fewer than the candles), so it
+    # is capped and says "at least", as the range record does at the start of the candles
+    assert (got.measure, got.score, got.capped) == ("move", 199.0, True)
+    assert got.words.startswith("the largest hourly drop in at least 8 days")
+
+
 def test_a_volume_rule_is_judged_by_its_volume_and_says_the_multiple():
     closes = wiggle(120)
     volumes = [100.0 + (i % 7) for i in range(119)] + [900.0]
@@ -110,8 +123,9 @@ def test_a_short_window_says_the_way_the_candle_moved(closes, rule_id, direction
     # When the firing's rarity is worded
     got = rarity(rule_id, direction, m, HOUR)
 
-    # Then it names the candle's own move: a rise a rise, a drop a drop
-    assert got.measure == "move" and got.words == f"the largest hourly {way} in 10 hours"
+    # Then it names the candle's own move: a rise a rise, a drop a drop; the largest of the 11 moves the window holds,
+    # so "at least" (it read "in 10 hours" while a move record could never reach its cap)
+    assert got.measure == "move" and got.words == f"the largest hourly {way} in at least 10 hours"
 
 
 def test_the_own_move_without_a_sigma_says_the_way_it_moved():

@@ -209,7 +209,7 @@ def _words(fact: object) -> str:
     value = getattr(fact, "value", "n/a")
     if fact is None or value == "n/a":
         return "n/a"
-    indicator = str(getattr(fact, "label", "")).partition("(")[2].split(" ")[0]  # "Trend (ADX 14)" -> "ADX"
+    indicator = str(getattr(fact, "label", "")).partition("(")[2].split(" ")[0]  # "Trend (ADX 14, ...)" -> "ADX"
     note = getattr(fact, "note", "")
     return f"{note} ({indicator} {value})" if note else f"{indicator} {value}"
 

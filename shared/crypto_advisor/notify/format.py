@@ -32,7 +32,7 @@ from crypto_advisor.contracts.news import Headline, NewsDigest, is_web_url
 from crypto_advisor.contracts.signal import FiringRecord
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
-from crypto_advisor.market.numbers import MAX_DECIMALS, plain, price, qty
+from crypto_advisor.market.numbers import MAX_DECIMALS, num, plain, price, qty
 from crypto_advisor.notify.context_words import context_lines
 from crypto_advisor.notify.grading import CALL_PROBABILITY, LiveRecord
 from crypto_advisor.notify.links import EmailLinks
@@ -613,13 +613,16 @@ def _rsi_note(rsi: float | None) -> str:
 
 
 def _trend(adx: float | None, plus_di: float | None, minus_di: float | None, period: int) -> Fact:
-    label = f"Trend (ADX {period})"
+    """The trend's strength and side on the series' own candles, this one included: the market context's trend line
+    is the 4h and 1d trends *before* this candle, so the two can differ on a candle that turned, and the label says
+    which this is. The DIs with one decimal, as the ADX ("+DI 9.6 vs -DI 36.5", not "9.59 vs 36.5")."""
+    label = f"Trend (ADX {period}, this candle included)"
     if adx is None or not math.isfinite(adx):
         return Fact(label, "n/a")
     di = ""
     side = ""
     if plus_di is not None and minus_di is not None and math.isfinite(plus_di) and math.isfinite(minus_di):
-        di = f"+DI {number(plus_di, 3)} vs -DI {number(minus_di, 3)}"
+        di = f"+DI {num(plus_di)} vs -DI {num(minus_di)}"
         side = "up" if plus_di > minus_di else "down" if plus_di < minus_di else "sideways"
     if adx < ADX_NO_TREND:
         regime = "no clear trend"

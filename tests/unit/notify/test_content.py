@@ -167,6 +167,7 @@ def test_the_snapshot_reads_the_signal_and_its_candles(make_view):
         (15.0, 30.0, 10.0, "no clear trend, +DI 30 vs -DI 10"),
         (22.0, 30.0, 10.0, "weak trend up, +DI 30 vs -DI 10"),
         (31.0, 12.0, 28.0, "trending down, +DI 12 vs -DI 28"),
+        (28.7, 9.59, 36.54, "trending down, +DI 9.6 vs -DI 36.5"),
     ],
 )
 def test_the_trend_regime_comes_from_adx_and_its_direction_from_the_directional_indicators(adx, plus, minus, note):
@@ -174,7 +175,7 @@ def test_the_trend_regime_comes_from_adx_and_its_direction_from_the_directional_
     signal = bare_signal([], indicators={p.adx_column: adx, p.plus_di_column: plus, p.minus_di_column: minus})
     view = AlertView(signal=signal, series=SERIES, firings=(), candles=())
     facts = {f.label: f for f in snapshot(view)}
-    assert facts["Trend (ADX 14)"].note == note
+    assert facts["Trend (ADX 14, this candle included)"].note == note
 
 
 def test_missing_indicators_read_as_not_available_rather_than_failing():
@@ -182,7 +183,8 @@ def test_missing_indicators_read_as_not_available_rather_than_failing():
     signal = bare_signal([], indicators={})
     view = AlertView(signal=signal, series=Series.parse("kraken:ETH-USD:1h"), firings=(), candles=())
     facts = {f.label: f.value for f in snapshot(view)}
-    assert facts["1h change"] == facts["24h change"] == facts["Volume"] == facts["Trend (ADX 14)"] == "n/a"
+    trend = facts["Trend (ADX 14, this candle included)"]
+    assert facts["1h change"] == facts["24h change"] == facts["Volume"] == trend == "n/a"
 
 
 @pytest.mark.parametrize(

@@ -503,10 +503,17 @@ def _no_evidence_words(horizons: Sequence[EmailHorizon]) -> str:
     dozen cannot rule out a 15-point one. Rounded like the CLI's words, "about".
     """
     edges = [h.detectable_edge for h in horizons]
+    # a t past the bar that the horizons' joint correction did not keep would read as a contradiction: say why
+    past_bar = [h for h in horizons if h.t is not None and abs(h.t) >= T_MIN]
+    short = ""
+    if past_bar:
+        which = " and ".join(f"{h.candles}-candle" for h in past_bar)
+        short = f"; the {which} t of {past_bar[0].t:.1f} falls short once the horizons are tested together"
     if not edges or any(e is None for e in edges):
-        return "no evidence of an edge"
+        return f"no evidence of an edge{short}"
     points = round(max(e for e in edges if e is not None) * 100)
-    return f"no evidence of an edge (an edge under about {count(points, 'percentage point')} could have gone unseen)"
+    unseen = f"an edge under about {count(points, 'percentage point')} could have gone unseen"
+    return f"no evidence of an edge ({unseen}{short})"
 
 
 # --- the snapshot ---------------------------------------------------------------------------

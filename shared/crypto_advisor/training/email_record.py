@@ -219,10 +219,16 @@ def skill_words(skill: dict[str, Any]) -> str:
         return "better than chance"
     if skill["verdict"] == WORSE:
         return "worse than chance"
+    t = skill.get("t")
+    short = (
+        f"; t = {t:.2f} falls short of significance once the {len(HORIZONS)} horizons are tested together"
+        if t is not None and abs(t) >= T_MIN
+        else ""
+    )
     if skill["detectable_edge"] is None:
-        return "no evidence of an edge"
+        return f"no evidence of an edge{short}"
     points = 100 * skill["detectable_edge"]
-    return f"no evidence of an edge; an edge under about {points:.0f} points would not be detected"
+    return f"no evidence of an edge; an edge under about {points:.0f} points would not be detected{short}"
 
 
 def headline_skill(sim: Simulation) -> dict[str, Any]:

@@ -132,6 +132,9 @@ def test_the_report_says_how_large_an_edge_could_have_gone_unnoticed():
     assert record.t == pytest.approx(0.4, abs=0.01) and detectable == pytest.approx(0.1, abs=0.001)
     words = skill_words({"blocks": record.blocks, "detectable_edge": detectable, "verdict": NO_EVIDENCE})
     assert words == "no evidence of an edge; an edge under about 10 points would not be detected"
+    # and a t past 2 that the three horizons' correction did not keep says so (ETH 1h's 4 candles: t = 2.04)
+    dropped = skill_words({"blocks": 335, "detectable_edge": 0.05, "verdict": NO_EVIDENCE, "t": 2.04})
+    assert dropped.endswith("; t = 2.04 falls short of significance once the 3 horizons are tested together")
     # and too few emails are not tested at all
     too_few, nothing = headline([100 * i for i in range(5)], [1.0] * 5)
     assert too_few.t is None and too_few.verdict == TOO_FEW and nothing is None

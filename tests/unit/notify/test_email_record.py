@@ -329,3 +329,20 @@ def test_a_record_after_a_gap_says_so_beside_its_first_date():
 def test_an_after_gap_that_is_not_true_or_false_is_refused_naming_it():
     with pytest.raises(ValueError, match=r"email_record.after_gap is 'yes', not true or false"):
         email_record(report({**ltc(), "after_gap": "yes"}))
+
+
+def test_a_t_past_the_bar_that_the_horizons_correction_did_not_keep_says_why_it_is_no_evidence():
+    # Given ETH 1h's record: 55.5% of 335 vs 50.0% 4 candles later, t = 2.04, not kept once 3 horizons are corrected
+    record = {
+        **ltc(),
+        "horizons": {
+            "1": horizon(357, hit_rate=0.501, base_rate=0.5, t=0.06, detectable_edge=0.05),
+            "4": horizon(335, hit_rate=0.555, base_rate=0.5, t=2.04, detectable_edge=0.05),
+        },
+    }
+    text = words(record)
+    # Then "no evidence" does not stand beside 55.5% vs 50.0% unexplained
+    assert text is not None and text.endswith(
+        "no evidence of an edge (an edge under about 5 percentage points could have gone unseen; the 4-candle t of "
+        "2.0 falls short once the horizons are tested together)."
+    )

@@ -22,3 +22,10 @@ VERDICTS = frozenset({EDGE, WORSE, NO_EVIDENCE, TOO_FEW})
 #: The model cards' significance standard: |t| of at least 2 over independent blocks (before Benjamini-Hochberg:
 #: a t past it can still read no evidence once every rule and horizon tested is counted).
 T_MIN = 2.0
+
+
+def dropped_by_correction(verdict: str, t: float | None) -> bool:
+    """Whether a test's ``t`` passed :data:`T_MIN` yet its verdict is no evidence: Benjamini-Hochberg over the tests
+    made together did not keep it. Every place that quotes such a t says why, or "t = 2.0" beside "no evidence"
+    reads as a contradiction."""
+    return verdict == NO_EVIDENCE and t is not None and abs(t) >= T_MIN

@@ -458,10 +458,15 @@ def _without_repeated_heads(
     are the first file's lines again, not rows, and reading them as rows would refuse the file ("cannot read time
     'unix'")."""
     seen = {tuple(c.strip() for c in cells) for _, cells in head}
-    repeats = [line for line, cells in data if tuple(c.strip() for c in cells) in seen]
+    kept: list[tuple[int, list[str]]] = []
+    repeats: list[int] = []
+    for line, cells in data:
+        if tuple(c.strip() for c in cells) in seen:
+            repeats.append(line)
+        else:
+            kept.append((line, cells))
     if not repeats:
         return data, None
-    kept = [(line, cells) for line, cells in data if tuple(c.strip() for c in cells) not in seen]
     lines = ", ".join(str(line) for line in repeats[:4]) + (", ..." if len(repeats) > 4 else "")
     plural = "s" if len(repeats) > 1 else ""
     return (

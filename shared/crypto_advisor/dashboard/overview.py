@@ -26,8 +26,7 @@ from crypto_advisor.contracts.watchlist import WatchedSeries
 from crypto_advisor.dashboard.answers import Correlation, DataHealth, LastAlert, ModelVerdict, SeriesRow
 from crypto_advisor.forecast.prediction import format_price
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
-from crypto_advisor.notify.format import change_since, snapshot
-from crypto_advisor.notify.format import volume_ratio as volume_against_before
+from crypto_advisor.notify.format import change_since, snapshot, volume_ratio
 from crypto_advisor.notify.view import AlertView
 
 #: The correlation matrix's span, and the fewest common returns a coefficient is computed from.
@@ -55,14 +54,14 @@ def series_row(
     last = candles[-1] if candles else None
     health = data_health(series, last.ts if last is not None else None, latest, now)
     trend = volatility = "n/a"
-    rsi = volume_ratio = None
+    rsi = volume_against_before = None
     if latest is not None:
         facts = {f.label.split(" (")[0]: f for f in snapshot(AlertView(latest, series, (), tuple(candles)))}
         trend = _words(facts.get("Trend"))
         volatility = _words(facts.get("Volatility"))
         rsi = _finite(latest.indicators.get(DEFAULT_PARAMS.rsi_column))
         # the email's volume row's ratio: against the candles before this one, as the volume spike rule reads it
-        volume_ratio = volume_against_before(candles, latest.candle_ts, DEFAULT_PARAMS.volume_ma)
+        volume_against_before = volume_ratio(candles, latest.candle_ts, DEFAULT_PARAMS.volume_ma)
 
     def change(ago_ms: int) -> float | None:
         return change_since(candles, last.ts, last.close, ago_ms) if last is not None else None
@@ -81,7 +80,7 @@ def series_row(
         rsi=rsi,
         trend=trend,
         volatility=volatility,
-        volume_ratio=volume_ratio,
+        volume_ratio=volume_against_before,
         healthy=health.healthy,
         stale=health.stale,
         health_reasons=health.reasons,

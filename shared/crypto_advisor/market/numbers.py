@@ -42,14 +42,11 @@ def prices(*xs: float) -> tuple[str, ...]:
     same number of decimals: the most :func:`price` gives any of them ("from 0.72000 to 0.63781", not "from 0.72 to
     0.63781"), more where even those would make two different prices read alike (a stablecoin's EMAs 1.00003 and
     1.00001 both read ``1.00``, and "1.00 vs 1.00" says nothing crossed)."""
-    shown = [x for x in xs if math.isfinite(x)]
+    shown = {x for x in xs if math.isfinite(x)}
     decimals = max((len(price(x).partition(".")[2]) for x in shown), default=2)
-    while True:
-        texts = tuple(f"{x:,.{decimals}f}" if math.isfinite(x) else price(x) for x in xs)
-        told_apart = len({f"{x:,.{decimals}f}" for x in shown}) == len(set(shown))
-        if told_apart or decimals >= MAX_DECIMALS:
-            return texts
+    while len({f"{x:,.{decimals}f}" for x in shown}) < len(shown) and decimals < MAX_DECIMALS:
         decimals += 1
+    return tuple(f"{x:,.{decimals}f}" if math.isfinite(x) else price(x) for x in xs)
 
 
 def plain(x: float, decimals: int) -> str:

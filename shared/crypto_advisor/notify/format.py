@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, T_MIN, TOO_FEW, WORSE
+from crypto_advisor.analysis.edge_verdicts import EDGE, TOO_FEW, WORSE, dropped_by_correction
 from crypto_advisor.analysis.firing import SEVERITY_NAMES
 from crypto_advisor.analysis.firing_strength import stronger_than
 from crypto_advisor.analysis.rule_titles import title_of
@@ -385,7 +385,7 @@ def track_record(record: RuleRecord, direction: str, timeframe_ms: int) -> str:
     elif blocks is not None and record.t is not None:
         # a t past the bar that Benjamini-Hochberg did not keep would read as a contradiction: say why
         short = ", short of significance once every rule and horizon tested is counted"
-        corrected = short if record.verdict == NO_EVIDENCE and abs(record.t) >= T_MIN else ""
+        corrected = short if dropped_by_correction(record.verdict, record.t) else ""
         # the shares above are over every firing, the test over the non-overlapping ones: its own gap says which
         # way they went, so "56% vs 49%" beside "t = -0.1" is not a riddle
         own = ""
@@ -504,7 +504,7 @@ def _no_evidence_words(horizons: Sequence[EmailHorizon]) -> str:
     """
     edges = [h.detectable_edge for h in horizons]
     # a t past the bar that the horizons' joint correction did not keep would read as a contradiction: say why
-    past_bar = [h for h in horizons if h.t is not None and abs(h.t) >= T_MIN]
+    past_bar = [h for h in horizons if dropped_by_correction(h.verdict, h.t)]
     short = ""
     if past_bar:
         which = " and ".join(f"{h.candles}-candle" for h in past_bar)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from crypto_advisor.analysis.alert_budget import AlertBar, Candidate, candidate_of, default_bar
-from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, T_MIN, TOO_FEW, WORSE
+from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, T_MIN, TOO_FEW, WORSE, dropped_by_correction
 from crypto_advisor.analysis.replay import HORIZONS
 from crypto_advisor.analysis.rule_edge import (
     MIN_BLOCKS,
@@ -222,7 +222,7 @@ def skill_words(skill: dict[str, Any]) -> str:
     t = skill.get("t")
     short = (
         f"; t = {t:.2f} falls short of significance once the {len(HORIZONS)} horizons are tested together"
-        if t is not None and abs(t) >= T_MIN
+        if dropped_by_correction(skill["verdict"], t)
         else ""
     )
     if skill["detectable_edge"] is None:

@@ -26,7 +26,10 @@ exactly one recorded reason:
    history fits the weekly budget (:mod:`crypto_advisor.analysis.alert_budget`).
    A routine firing never emails on its own; it goes to the daily digest.
 7. ``cooldown``: every firing left was emailed for this series within
-   ``cooldown_ms`` of this candle. Firings in cooldown are dropped from the
+   ``cooldown_ms`` of this candle, and is no rarer than what each email that
+   named its rule carried (a rule whose event became rarer is telling
+   something new: a coin up 10% one day and 44% the next, its largest daily
+   rise in two years). Firings in cooldown are dropped from the
    email when others remain, so several triggers on one candle still make one
    email, without repeating what the user was just told. And, across rules,
    a follow-up: within ``cooldown_ms`` of an alert of this series, another
@@ -330,7 +333,7 @@ def _judge(
             fired,
         )
     sends = recent.all()
-    cooling = _rules_in_cooldown(signal.candle_ts, policy.cooldown_ms, sends)
+    cooling = _cooling(signal.candle_ts, policy.cooldown_ms, sends, rare, move_size(signal))
     fresh = tuple(f for f in rare if f.rule_id not in cooling)
     if not fresh:
         names = ", ".join(sorted({f.rule_id for f in rare}))
@@ -388,6 +391,35 @@ def _no_rarer(sent: SentAlert, told: Rarest, here: Rarest, rule: str, cooldown_m
         f"{here.move_sigma:.1f} sigma is short of the {move_needed(told.move_sigma):.1f} needed after {whose} "
         f"{told.move_sigma:.1f}"
     )
+
+
+def _cooling(
+    candle_ts: int,
+    cooldown_ms: int,
+    recent: Iterable[SentAlert],
+    firings: Iterable[FiringRecord],
+    move_sigma: float | None,
+) -> set[str]:
+    """The rules of ``firings`` in cooldown: emailed for this series within ``cooldown_ms``, and no rarer here
+    (:meth:`~crypto_advisor.analysis.alert_budget.Rarest.rarer_than`) than an email that named them carried.
+
+    The cooldown keeps a rule that stays true, or flips back and forth on a line, from repeating what the user was
+    just told. A rule whose event here is rarer than anything that email carried is telling something new: XRP/USD
+    rose 10% on 2021-04-04 (emailed) and 44% on the 5th, its largest daily rise in two years; the price-change rule's
+    firing of the 5th was dropped as "in cooldown", and the email headlined "RSI overbought". Such a firing stays.
+    """
+    sends = [s for s in recent if s.candle_ts != candle_ts and abs(candle_ts - s.candle_ts) < cooldown_ms]
+    cooling: set[str] = set()
+    for firing in firings:
+        here = rarest_told((firing,), move_sigma)
+        for sent in sends:
+            if firing.rule_id not in sent.rules:
+                continue
+            told = _told_by(sent)
+            if here is None or told is None or not here.rarer_than(told):
+                cooling.add(firing.rule_id)
+                break
+    return cooling
 
 
 def _rules_in_cooldown(candle_ts: int, cooldown_ms: int, recent: Iterable[SentAlert]) -> set[str]:

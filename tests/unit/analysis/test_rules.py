@@ -19,6 +19,7 @@ from tests.unit.analysis.test_news_rule import news_turning_negative
 HOUR = 3_600_000
 QUARTER_HOUR = 900_000
 FOUR_HOURS = 4 * HOUR
+DAY = 24 * HOUR
 WEEK = 7 * 24 * HOUR
 
 FrameOf = Callable[..., pd.DataFrame]
@@ -581,6 +582,64 @@ def test_price_change_24h_fires_when_the_day_move_passes_8_percent(frame_of):
     assert firing.value == pytest.approx(change.iloc[t])
     assert firing.threshold == 8.0
     assert firing.distance > 0
+
+
+@pytest.mark.parametrize(
+    ("rule", "timeframe_ms", "moves"),
+    [
+        # a coin up 10% one day and 44% the next (XRP/USD, 2021-04-04 and 05, in shape)
+        (r.PriceChange24h(), DAY, (1.10, 1.44)),
+        # two 4% hourly drops in a row
+        (r.PriceChange1h(), HOUR, (0.96, 0.96)),
+    ],
+)
+def test_price_change_over_one_candle_fires_on_each_candle_past_the_line(frame_of, rule, timeframe_ms, moves):
+    # Given candles at 100, then two candles each moving past the rule's line, its window being one candle
+    closes = [100.0] * 30
+    for move in moves:
+        closes.append(closes[-1] * move)
+    frame = frame_of(closes, timeframe_ms=timeframe_ms)
+
+    # When every candle is judged
+    found = replay(rule, frame, timeframe_ms)
+
+    # Then each move fired on its own candle: the second shares no candle with the first, it is a move of its own
+    assert [t for t, _ in found] == [30, 31]
+    assert [f.value for _, f in found] == pytest.approx([(m - 1) * 100 for m in moves])
+    assert found[1][1].severity == (3 if moves[1] >= 1.2 else 2)
+
+
+def test_price_change_24h_fires_again_when_the_day_move_passes_twice_its_line(frame_of):
+    # Given hourly candles at 100, then a climb of 1 per hour for 24 hours, then 3% a candle for three hours, then a
+    # slide back
+    climb = [100.0 + i for i in range(1, 25)]
+    surge = [climb[-1] * 1.03**i for i in range(1, 4)]
+    frame = frame_of([100.0] * 30 + climb + surge + [surge[-1] * 0.99**i for i in range(1, 6)])
+
+    # When every candle is judged
+    found = replay(r.PriceChange24h(), frame)
+
+    # Then it fired when the day's move passed 8%, again (strong) when it passed 16%, and not while it kept above 16%
+    # or fell back towards 8%
+    change = (frame["close"] / frame["close"].shift(24) - 1) * 100
+    assert [t for t, _ in found] == [first_index(change > 8), first_index(change >= 16)]
+    assert [f.severity for _, f in found] == [2, 3]
+    assert [f.direction for _, f in found] == ["bullish", "bullish"]
+    assert (change.iloc[first_index(change >= 16) + 1 :] > 8).all()  # the move stayed past the line throughout
+
+
+def test_price_change_24h_names_a_reversal_past_the_other_line(frame_of):
+    # Given hourly candles that rose 20% in a day and then fell 20% in the next
+    up = [100.0 * 1.2 ** (i / 24) for i in range(1, 25)]
+    down = [up[-1] * 0.8 ** (i / 24) for i in range(1, 25)]
+    frame = frame_of([100.0] * 30 + up + down)
+
+    # When every candle is judged
+    found = replay(r.PriceChange24h(), frame)
+
+    # Then the rise fired twice (8%, 16%) and the fall twice, once it was past -8% then -16% over 24 hours
+    assert [f.direction for _, f in found] == ["bullish", "bullish", "bearish", "bearish"]
+    assert [f.severity for _, f in found] == [2, 3, 2, 3]
 
 
 def test_price_change_24h_does_not_apply_to_weekly_candles(frame_of):

@@ -12,8 +12,8 @@ from crypto_advisor.analysis.alert_budget import Candidate, candidate_of
 from crypto_advisor.analysis.edge_verdicts import NO_EVIDENCE, TOO_FEW, VERDICTS
 from crypto_advisor.analysis.rule_edge import MIN_BLOCKS, EdgeRecord
 from crypto_advisor.cli.alert_quality import main
-from crypto_advisor.cli.alert_simulation import measure, quoted_records
-from crypto_advisor.cli.replay import demo_candles
+from crypto_advisor.cli.alert_simulation import measure, quoted_records, simulate
+from crypto_advisor.cli.replay import demo_candles, rule_setup
 from crypto_advisor.cli.replay import main as replay_main
 from crypto_advisor.contracts.candle import Candle
 from crypto_advisor.contracts.series import Series
@@ -327,3 +327,36 @@ def test_the_report_counts_the_emails_sent_over_the_budget_with_the_weeks_emails
     assert example["move_sigma"] == 608.04 and example["rule"] == "price_change_1h"
     assert [e["at"][:13] for e in example["week"]] == ["1970-01-01T00", "1970-01-02T06", "1970-01-04T08"]
     assert over_budget(week) == {"emails": 0, "examples": []}
+
+
+def test_a_second_big_day_in_a_row_is_emailed_as_the_move_it_is():
+    # Given 400 quiet daily candles (a seeded walk of about 1.5% a day), then a coin up 10% one day and 44% the next
+    # (XRP/USD, 2021-04-04 and 05, in shape)
+    series = Series.parse("kraken:XRP-USD:1d")
+    rng = np.random.default_rng(7)
+    closes = list(100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.015, 400))))
+    closes += [closes[-1] * 1.10, closes[-1] * 1.10 * 1.44]
+    t0 = 1_600_000_000_000 // DAY_MS * DAY_MS
+    candles = [
+        Candle(
+            ts=t0 + i * DAY_MS,
+            open=closes[i - 1] if i else close,
+            high=max(close, closes[i - 1] if i else close) * 1.005,
+            low=min(close, closes[i - 1] if i else close) * 0.995,
+            close=close,
+            volume=1_000.0,
+        )
+        for i, close in enumerate(closes)
+    ]
+    setup = rule_setup(None, series)
+
+    # When the live policy decides the last three days
+    sim = simulate(series, candles, setup.rules, setup.policy.on_timeframe(DAY_MS), start_ts=candles[-3].ts)
+
+    # Then both big days were emailed, and the second is headlined by its own move: no repeat of the first but the
+    # larger move (before, the 24 h rule stayed silent on it, having been past its line the day before, and in
+    # cooldown besides)
+    emailed = {e.index: e for e in sim.emails}
+    assert "price_change_24h" in emailed[len(candles) - 2].rules
+    second = emailed[len(candles) - 1]
+    assert (second.headline_rule, second.direction) == ("price_change_24h", "bullish")

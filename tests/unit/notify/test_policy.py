@@ -333,6 +333,38 @@ def test_a_follow_up_rarer_than_the_alert_before_is_emailed_with_its_other_fresh
     assert decision.score == 900
 
 
+def test_a_rule_in_cooldown_that_fires_on_a_rarer_event_than_its_email_carried_is_news_and_heads_the_email():
+    # XRP/USD 1d in shape: "rose 10%" emailed the day before (a record of 119 candles); today it rose 44%, its largest
+    # daily rise in two years, and RSI crossed 70 on the same candle
+    recent = [SentAlert(T0 - HOUR, ("price_change_1h",), score=119.0)]
+    decision = decide(signal(T0, rare("price_change_1h", 700), rare("rsi_overbought", 300)), POLICY, recent, bar=10)
+    assert isinstance(decision, Send)
+    assert set(decision.rules) == {"price_change_1h", "rsi_overbought"} and decision.cooled_rules == ()
+    assert decision.score == 700
+
+
+def test_a_rule_in_cooldown_rarer_than_its_email_emails_on_its_own():
+    recent = [SentAlert(T0 - HOUR, ("price_change_1h",), score=119.0)]
+    decision = decide(signal(T0, rare("price_change_1h", 700)), POLICY, recent, bar=10)
+    assert isinstance(decision, Send) and decision.rules == ("price_change_1h",)
+
+
+def test_a_rule_in_cooldown_no_rarer_than_its_email_stays_out_while_a_rarer_rule_emails():
+    recent = [SentAlert(T0 - HOUR, ("price_change_1h",), score=119.0)]
+    decision = decide(signal(T0, rare("price_change_1h", 119), rare("volume_spike", 400)), POLICY, recent, bar=10)
+    assert isinstance(decision, Send)
+    assert decision.rules == ("volume_spike",) and decision.cooled_rules == ("price_change_1h",)
+
+
+def test_a_rule_in_cooldown_must_beat_every_email_within_it_that_named_it():
+    recent = [
+        SentAlert(T0 - 3 * HOUR, ("price_change_1h",), score=800.0),
+        SentAlert(T0 - HOUR, ("price_change_1h",), score=119.0),
+    ]
+    decision = decide(signal(T0, rare("price_change_1h", 700)), POLICY, recent, bar=10)
+    assert isinstance(decision, Suppress) and decision.reason == "cooldown"
+
+
 @pytest.mark.parametrize(("sent_before_ms", "held"), [(6 * HOUR - 1, True), (6 * HOUR, False), (-2 * HOUR, True)])
 def test_the_follow_up_reaches_as_far_as_the_cooldown_either_way(sent_before_ms: int, held: bool):
     recent = [SentAlert(T0 - sent_before_ms, ("obv_divergence",), score=500.0)]

@@ -28,9 +28,18 @@ class _PriceChange:
     timeframe longer than the window means the rule does not apply. Counting
     candles assumes a gap-free frame, which the data-health checks upstream
     guarantee before any rule runs. Up and down are separate lines (+x% and
-    -x%): a rise fires when the change is above +x% and was not on the candle
-    before, a fall likewise below -x%. Severity: notable; strong at twice the
-    threshold or more.
+    -x%), and twice the threshold is a second line on each side (the strong
+    severity). When the window is longer than one candle, the changes of
+    neighbouring candles share all but one of its candles, so the rule fires on
+    crossing: a rise fires when the change passes +x% and was not past it on the
+    candle before, or passes +2x% and was not past that (a move still growing:
+    +9% in 24 hours, then +20%, is news twice; +20% then +22% is not). A fall
+    likewise. When the window is one candle (the 1h rule on hourly candles, the
+    24h rule on daily ones), consecutive changes share no candle: each candle
+    past the line is its own move and fires, even right after another (a
+    coin up 10% one day and 44% the next made two moves, and the second, its
+    largest daily rise in two years, must be named). Severity: notable; strong
+    at twice the threshold or more.
     """
 
     id: ClassVar[str]
@@ -47,12 +56,12 @@ class _PriceChange:
             return None
         change, change_before = (close[-1] / close[-1 - n] - 1) * 100, (close[-2] / close[-2 - n] - 1) * 100
         x = self.params.threshold_pct
-        if change > x >= change_before:
-            direction: Direction = "bullish"
-        elif change < -x <= change_before:
-            direction = "bearish"
-        else:
+        level, level_before = _level(change, x), _level(change_before, x)
+        if level == 0:
             return None
+        if n > 1 and level * level_before > 0 and abs(level) <= abs(level_before):
+            return None  # the same move, already named on a candle before (see the class docstring)
+        direction: Direction = "bullish" if level > 0 else "bearish"
         value = float(change)
         said_from, said_to = prices(float(close[-1 - n]), float(close[-1]))
         return Firing(
@@ -68,6 +77,13 @@ class _PriceChange:
                 f"(from {said_from} to {said_to}), past the {pct(x)} line."
             ),
         )
+
+
+def _level(change: float, x: float) -> int:
+    """Which line a change is past: 0 none, 1 the threshold, 2 twice it; negative for a fall."""
+    size = abs(change)
+    past = 2 if size >= 2 * x else 1 if size > x else 0
+    return past if change > 0 else -past
 
 
 @dataclass(frozen=True)

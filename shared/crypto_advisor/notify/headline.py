@@ -6,6 +6,7 @@ Apart from :mod:`crypto_advisor.notify.view` so that the daily training run, whi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from crypto_advisor.contracts.signal import FiringRecord
@@ -46,10 +47,21 @@ def headline_order(firings: Iterable[FiringRecord]) -> tuple[FiringRecord, ...]:
     points). Firings without a rarity (signals stored before it) tie at 0.
     Unknown rules come last, by id, so the same inputs always give the same
     subject.
+
+    A capped record ("in at least 30 days") says only that the event is the
+    most extreme its measure could see, so records longer than the shortest
+    capped one on the candle cannot be ranked against it: they tie with it,
+    and severity and :data:`HEADLINE_ORDER` decide. Records can be capped
+    short: a coin's own move beyond BTC's is measured over the candles its
+    beta was (30 on daily candles), and a -10% day's capped "largest daily
+    drop beyond what BTC implied in at least 30 days" lost the headline to a
+    37-day volume record that read "OBV divergence (bullish)".
     """
+    listed = tuple(firings)
+    cap = min((f.rarity.score for f in listed if f.rarity is not None and f.rarity.capped), default=math.inf)
 
     def key(f: FiringRecord) -> tuple[float, int, int, str, float]:
-        score = f.rarity.score if f.rarity is not None else 0.0
+        score = min(f.rarity.score, cap) if f.rarity is not None else 0.0
         return (-score, -f.severity, _RANK.get(f.rule_id, len(_RANK)), f.rule_id, -f.distance)
 
-    return tuple(sorted(firings, key=key))
+    return tuple(sorted(listed, key=key))

@@ -69,6 +69,10 @@ class OverBudget:
     nth: int
     #: the series' weekly cap (:attr:`~crypto_advisor.contracts.watchlist.AlertPolicy.weekly_cap`)
     cap: int
+    #: how far this candle moved, in sigmas of the coin's own volatility (the override needs it measured)
+    move_sigma: float | None = None
+    #: the largest move among the week's alerts, in the same sigmas; None when none of them kept one
+    week_sigma: float | None = None
 
 
 @dataclass(frozen=True)

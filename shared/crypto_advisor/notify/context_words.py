@@ -36,8 +36,10 @@ def move_pct(fraction: float | None) -> str:
 
 
 def sigmas(value: float | None) -> str:
-    """``2.8 sigma`` (unsigned: the sign is the move's), or an empty string when not measured."""
-    return f"{abs(value):.1f} sigma" if value is not None and math.isfinite(value) else ""
+    """``2.8 sigma``, ``608 sigma`` (unsigned: the sign is the move's), or an empty string when not measured."""
+    if value is None or not math.isfinite(value):
+        return ""
+    return f"{abs(value):.{0 if abs(value) >= 100 else 1}f} sigma"
 
 
 def _coin(key: str) -> str:

@@ -33,7 +33,7 @@ from crypto_advisor.contracts.signal import FiringRecord
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS
 from crypto_advisor.market.indicator_spec import DEFAULT_PARAMS
 from crypto_advisor.market.numbers import MAX_DECIMALS, num, plain, price, qty
-from crypto_advisor.notify.context_words import context_lines
+from crypto_advisor.notify.context_words import context_lines, sigmas
 from crypto_advisor.notify.grading import CALL_PROBABILITY, LiveRecord
 from crypto_advisor.notify.links import EmailLinks
 from crypto_advisor.notify.view import AlertView, EmailHorizon, EmailRecord, RuleRecord
@@ -303,12 +303,17 @@ def _intro(view: AlertView, fired: int) -> str:
 
 
 def over_budget_line(pair: str, over: OverBudget) -> str:
-    """Why an alert came although the series' weekly budget was spent: ``Your 4th ETH/USD alert in 7 days, over the
-    weekly budget of 3: this move is more unusual than each of them.`` (the policy's over-budget test)."""
-    return (
-        f"Your {ordinal(over.nth)} {pair} alert in 7 days, over the weekly budget of {over.cap}: "
-        "this move is more unusual than each of them."
-    )
+    """Why an alert came although the series' weekly budget was spent, with the figures the policy compared:
+    ``Your 4th ETH/USD alert in 7 days, over the weekly budget of 3: this candle moved 12.4 sigma of the coin's own
+    volatility, beyond each of them (the largest 4.0 sigma).`` (the over-budget test,
+    :func:`~crypto_advisor.analysis.alert_budget.over_budget`). A user who set a few emails a week judges the
+    exception by these numbers; without them, "more unusual" was a claim to take on trust."""
+    said = f"Your {ordinal(over.nth)} {pair} alert in 7 days, over the weekly budget of {over.cap}: "
+    if over.move_sigma is None:
+        return said + "this move is more unusual than each of them."
+    moved = f"this candle moved {sigmas(over.move_sigma)} of the coin's own volatility, beyond each of them"
+    largest = f" (the largest {sigmas(over.week_sigma)})" if over.week_sigma is not None else ""
+    return f"{said}{moved}{largest}, on a record as long as the analysis can see."
 
 
 def _warning(view: AlertView) -> str | None:

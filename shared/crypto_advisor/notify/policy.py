@@ -353,8 +353,14 @@ def _judge(
             fired,
         )
     cooled = tuple(sorted({f.rule_id for f in rare if f.rule_id in cooling}))
-    over = OverBudget(nth=len(week) + 1, cap=policy.weekly_cap) if spent else None
+    over = _over_budget(len(week) + 1, policy.weekly_cap, here, week) if spent else None
     return Send(firings=fresh, recipients=(), cooled_rules=cooled, over_budget=over)
+
+
+def _over_budget(nth: int, cap: int, here: Rarest, week: Sequence[SentAlert]) -> OverBudget:
+    """What the email says of an alert over the spent cap: its place in the week, and the moves it was compared by."""
+    moves = [s.move_sigma for s in week if s.move_sigma is not None]
+    return OverBudget(nth=nth, cap=cap, move_sigma=here.move_sigma, week_sigma=max(moves, default=None))
 
 
 def _told_by(sent: SentAlert) -> Rarest | None:

@@ -524,7 +524,8 @@ def test_a_depeg_after_a_full_week_is_emailed_over_the_budget_saying_so():
     decision = decide(capped("price_change_1h", -608.0), POLICY, ROUTINE_WEEK, bar=100)
     # Then it is emailed all the same, as the 4th of the week over the cap of 3
     assert isinstance(decision, Send) and decision.rules == ("price_change_1h",)
-    assert decision.over_budget == OverBudget(nth=4, cap=3)
+    # ... with the moves it was compared by: this candle's and the largest of the week's
+    assert decision.over_budget == OverBudget(nth=4, cap=3, move_sigma=608.0, week_sigma=9.6)
     # A send within the budget carries no marker
     within = decide(capped("price_change_1h", -608.0), POLICY, ROUTINE_WEEK[1:], bar=100)
     assert isinstance(within, Send) and within.over_budget is None
@@ -541,7 +542,7 @@ def test_an_escalating_crash_emails_again_over_the_budget_and_a_similar_candle_o
     assert held.detail == "4 emails in the 7 days before this candle; the cap is 3"  # the detail as before
     # A collapse of another order (1.5x the largest of the week's moves, and more) emails again, the 5th
     again = decide(capped("rsi_oversold", -950.0, later), POLICY, week, bar=100)
-    assert isinstance(again, Send) and again.over_budget == OverBudget(nth=5, cap=3)
+    assert isinstance(again, Send) and again.over_budget == OverBudget(nth=5, cap=3, move_sigma=950.0, week_sigma=608.0)
 
 
 def test_a_rare_firing_that_is_not_a_capped_record_is_still_held_back_by_a_spent_budget():

@@ -140,9 +140,17 @@ def test_the_same_view_renders_the_same_email(make_view):
 
 
 def test_an_email_sent_over_the_weekly_budget_says_why_in_both_parts(make_view):
-    line = "Your 4th BTC/USD alert in 7 days, over the weekly budget of 3: this move is more unusual than each of them."
-    email = render_email(make_view(over_budget=OverBudget(nth=4, cap=3)))
+    line = (
+        "Your 4th BTC/USD alert in 7 days, over the weekly budget of 3: this candle moved 608 sigma of the coin's own"
+        " volatility, beyond each of them (the largest 9.6 sigma), on a record as long as the analysis can see."
+    )
+    email = render_email(make_view(over_budget=OverBudget(nth=4, cap=3, move_sigma=608.0, week_sigma=9.6)))
     assert line in email.text and line in Page(email.html).text
+    # Without the week's moves it says what it knows; without this candle's, it keeps the claim it can make
+    some = render_email(make_view(over_budget=OverBudget(nth=4, cap=3, move_sigma=12.4)))
+    assert "this candle moved 12.4 sigma of the coin's own volatility, beyond each of them, on a record" in some.text
+    none = render_email(make_view(over_budget=OverBudget(nth=4, cap=3)))
+    assert "over the weekly budget of 3: this move is more unusual than each of them." in none.text
     # An email within the budget says nothing of it
     within = render_email(make_view())
     assert "weekly budget" not in within.text and "weekly budget" not in Page(within.html).text

@@ -213,11 +213,15 @@ def test_a_collapse_after_a_weeks_spent_budget_is_emailed_saying_it_came_over_th
     # When the coin collapses 10% (608 sigma), the lowest close in at least 29 days
     collapse = notifier(parts).notify(capped_at(signal, "price_change_1h", -608.0, hours_before=0), now_ms=NOW)
     # Then it is emailed anyway, and the email says why it came over the budget
-    assert isinstance(collapse, Sent) and collapse.send.over_budget == OverBudget(nth=4, cap=3)
-    assert parts["render"].views[-1].over_budget == OverBudget(nth=4, cap=3)
+    over = OverBudget(nth=4, cap=3, move_sigma=608.0, week_sigma=12.6)
+    assert isinstance(collapse, Sent) and collapse.send.over_budget == over
+    assert parts["render"].views[-1].over_budget == over
     message = email.message_from_bytes(parts["mailer"].sent[-1][2], policy=email.policy.default)
     text = message.get_body(("plain",)).get_content()  # type: ignore[attr-defined]
-    assert "Your 4th BTC/USD alert in 7 days, over the weekly budget of 3: this move is more unusual" in text
+    assert (
+        "Your 4th BTC/USD alert in 7 days, over the weekly budget of 3: this candle moved 608 sigma of the coin's own"
+        " volatility, beyond each of them (the largest 12.6 sigma)"
+    ) in text
     # And the next candle of the slide, no clearly larger move, is held back by the budget as before
     slide = capped_at(signal, "golden_death_cross", -650.0, hours_before=0)
     later = slide.model_copy(update={"candle_ts": signal.candle_ts + 7 * HOUR})

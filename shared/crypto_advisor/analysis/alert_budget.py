@@ -66,6 +66,10 @@ MIN_MOVE = 0.001
 #: ... and at least this many sigmas more: among small moves (a capped range record on a quiet candle) a ratio alone
 #: would count noise, a fraction of a sigma, as a larger move.
 FOLLOW_UP_MOVE_SIGMAS = 1.0
+#: A rule emailed within its cooldown emails again only on a record at least this many times as long as the email's
+#: (or, both capped, a move :func:`move_needed` beyond it): half as likely, where merely longer is what every candle
+#: of a rally brings to a range record (the highest close in 10 days, then in 11).
+AGAIN_RECORD_RATIO = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,14 @@ class Rarest:
             assert self.move_sigma is not None and told.move_sigma is not None  # by_move says so
             return self.move_sigma >= move_needed(told.move_sigma)
         return self.score > told.score
+
+
+def again_rarer_than(here: Rarest, told: Rarest) -> bool:
+    """Whether a rule's firing within its cooldown tells more than the email that named it: both records capped, a
+    move :func:`move_needed` beyond it; otherwise a record at least :data:`AGAIN_RECORD_RATIO` times as long."""
+    if here.by_move(told):
+        return here.rarer_than(told)
+    return here.score >= AGAIN_RECORD_RATIO * told.score and here.score > told.score
 
 
 def move_needed(told_sigma: float) -> float:

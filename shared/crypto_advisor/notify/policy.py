@@ -26,8 +26,8 @@ exactly one recorded reason:
    history fits the weekly budget (:mod:`crypto_advisor.analysis.alert_budget`).
    A routine firing never emails on its own; it goes to the daily digest.
 7. ``cooldown``: every firing left was emailed for this series within
-   ``cooldown_ms`` of this candle, and is no rarer than what each email that
-   named its rule carried (a rule whose event became rarer is telling
+   ``cooldown_ms`` of this candle, and is not clearly rarer than what each
+   email that named its rule carried (a record at least twice as long tells
    something new: a coin up 10% one day and 44% the next, its largest daily
    rise in two years). Firings in cooldown are dropped from the
    email when others remain, so several triggers on one candle still make one
@@ -95,6 +95,7 @@ from typing import Literal, get_args
 
 from crypto_advisor.analysis.alert_budget import (
     Rarest,
+    again_rarer_than,
     is_capped,
     move_needed,
     move_size,
@@ -406,13 +407,15 @@ def _cooling(
     firings: Iterable[FiringRecord],
     move_sigma: float | None,
 ) -> set[str]:
-    """The rules of ``firings`` in cooldown: emailed for this series within ``cooldown_ms``, and no rarer here
-    (:meth:`~crypto_advisor.analysis.alert_budget.Rarest.rarer_than`) than an email that named them carried.
+    """The rules of ``firings`` in cooldown: emailed for this series within ``cooldown_ms``, and not clearly rarer
+    here (:func:`~crypto_advisor.analysis.alert_budget.again_rarer_than`: a record twice as long) than an email that
+    named them carried.
 
     The cooldown keeps a rule that stays true, or flips back and forth on a line, from repeating what the user was
-    just told. A rule whose event here is rarer than anything that email carried is telling something new: XRP/USD
-    rose 10% on 2021-04-04 (emailed) and 44% on the 5th, its largest daily rise in two years; the price-change rule's
-    firing of the 5th was dropped as "in cooldown", and the email headlined "RSI overbought". Such a firing stays.
+    just told. A rule whose event here is far rarer than anything that email carried is telling something new:
+    XRP/USD rose 10% on 2021-04-04 (emailed, the highest close in 17 weeks) and 44% on the 5th, its largest daily rise
+    in two years; the price-change rule's firing of the 5th was dropped as "in cooldown", and the email headlined "RSI
+    overbought". Such a firing stays. Merely longer is not enough: every candle of a rally lengthens a range record.
     """
     sends = [s for s in recent if s.candle_ts != candle_ts and abs(candle_ts - s.candle_ts) < cooldown_ms]
     cooling: set[str] = set()
@@ -422,7 +425,7 @@ def _cooling(
             if firing.rule_id not in sent.rules:
                 continue
             told = _told_by(sent)
-            if here is None or told is None or not here.rarer_than(told):
+            if here is None or told is None or not again_rarer_than(here, told):
                 cooling.add(firing.rule_id)
                 break
     return cooling

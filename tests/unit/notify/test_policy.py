@@ -349,11 +349,15 @@ def test_a_rule_in_cooldown_rarer_than_its_email_emails_on_its_own():
     assert isinstance(decision, Send) and decision.rules == ("price_change_1h",)
 
 
-def test_a_rule_in_cooldown_no_rarer_than_its_email_stays_out_while_a_rarer_rule_emails():
+@pytest.mark.parametrize(("score", "cooled"), [(119, True), (200, True), (237, True), (238, False)])
+def test_a_rule_in_cooldown_needs_a_record_twice_its_emails_to_come_back(score: float, cooled: bool):
+    # A rally lengthens a range record on every candle (the highest close in 10 days, then 11): merely longer is the
+    # same news; a record twice as long is half as likely
     recent = [SentAlert(T0 - HOUR, ("price_change_1h",), score=119.0)]
-    decision = decide(signal(T0, rare("price_change_1h", 119), rare("volume_spike", 400)), POLICY, recent, bar=10)
+    decision = decide(signal(T0, rare("price_change_1h", score), rare("volume_spike", 400)), POLICY, recent, bar=10)
     assert isinstance(decision, Send)
-    assert decision.rules == ("volume_spike",) and decision.cooled_rules == ("price_change_1h",)
+    assert decision.cooled_rules == (("price_change_1h",) if cooled else ())
+    assert decision.rules == (("volume_spike",) if cooled else ("price_change_1h", "volume_spike"))
 
 
 def test_a_rule_in_cooldown_must_beat_every_email_within_it_that_named_it():

@@ -186,10 +186,13 @@ def _band(interval: tuple[float, float, float], coverage: float | None, *, aroun
 def interval_text(
     *, level: float, low: float, high: float, horizon_label: str, card: dict[str, Any], timeframe: str
 ) -> str:
+    """The volatility model's interval and how often it held. It is the band the linear model's line shows (the GARCH
+    width around that price, where the evaluation scored it), and says so: the same bounds under a second name read
+    as a second, agreeing forecast."""
     scores = card["scores"]
     text = (
         f"{level * 100:.0f}% interval for {horizon_label}: {format_price(low)} to {format_price(high)}"
-        " (GARCH volatility);"
+        f" (GARCH volatility around the {MODEL_NAMES['path_linear']}'s price: the band its line shows);"
         f" out of sample on {sample_label(card, timeframe, horizon_label)} it held"
         f" {scores['model']['coverage'] * 100:.0f}%"
         f" of the time (historical volatility: {scores['historical']['coverage'] * 100:.0f}%)"

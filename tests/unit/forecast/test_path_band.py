@@ -7,7 +7,7 @@ coverage, and says "nominal" when there is none.
 
 from __future__ import annotations
 
-from crypto_advisor.forecast.prediction import path_text
+from crypto_advisor.forecast.prediction import interval_text, path_text
 
 CARD = {
     "model": "path_linear",
@@ -39,3 +39,20 @@ def test_a_band_scored_around_another_models_price_says_so() -> None:
     assert "(80% band, held 66% out of sample around the linear model's price: 120.1 to 336.4) by the LSTM" in text
     # and the linear model's own line needs no such note
     assert "around" not in path_text(card=CARD, coverage=0.66, scored_around="path_linear", **COMMON)
+
+
+def test_the_interval_card_names_the_band_as_the_linear_lines_not_a_second_forecast() -> None:
+    """The GARCH interval is the band around the linear model's price: the email showed its bounds twice, once on the
+    linear model's line and once as "80% interval (GARCH volatility)", as if two models agreed."""
+    garch = {
+        "model": "vol_garch",
+        "n": 700,
+        "horizon": 7,
+        "verdict": "no skill",
+        "scores": {"model": {"coverage": 0.66}, "historical": {"coverage": 0.7}},
+    }
+    text = interval_text(level=0.8, low=120.1, high=336.4, horizon_label="7d", card=garch, timeframe="1d")
+    assert text.startswith(
+        "80% interval for 7d: 120.1 to 336.4 (GARCH volatility around the linear model's price: the band its line"
+        " shows); out of sample on 700 days (100 non-overlapping 7d periods) it held 66% of the time"
+    )

@@ -67,6 +67,9 @@ The rules, the same for every shape:
   contract has it for a source without one; never 0, which says nothing
   traded); the summary counts those rows. A file without a volume column is
   refused (it names the columns it has).
+- **the pair**: a ``symbol`` column's first row (``LTC/USDT``, ``ltc-usdt``, or
+  ``LTCUSDT`` beside ``Volume LTC`` and ``Volume USDT``) is :attr:`History.symbol`,
+  which names a command's series when it is given no ``--series``.
 - **the last row**: the newest candle may still have been open when the file
   was exported (the export time is unknown), so it is always dropped and
   reported in :attr:`History.dropped_last`.
@@ -144,7 +147,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from crypto_advisor.contracts.candle import Candle, check, screen
-from crypto_advisor.contracts.series import TIMEFRAME_MS
+from crypto_advisor.contracts.series import TIMEFRAME_MS, SeriesError, normalize_symbol
 from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
 
 FORMATS = ("kraken-ohlcvt", "binance-klines", "cryptodatadownload", "plain")
@@ -295,6 +298,8 @@ class History:
     notes: tuple[str, ...] = ()
     without_volume: int = 0
     window: tuple[str | None, str | None] | None = None
+    #: the pair the file's ``symbol`` column names on its first row, as a series symbol (``LTC-USDT``); None: none
+    symbol: str | None = None
 
     @property
     def timeframe_ms(self) -> int:
@@ -378,6 +383,7 @@ class _Layout:
     notes: tuple[str, ...]
     width: int  # the fewest fields a data row may have
     close_index: int | None = None  # Binance's close time, checked against the open time and the timeframe
+    symbol: str | None = None  # the pair a symbol column names (``LTC-USDT``), for a run given no series
 
 
 @dataclass(frozen=True)
@@ -446,6 +452,7 @@ def read_history(text: str, *, origin: str = "CSV") -> History:
         conflicts=conflicts,
         notes=notes,
         without_volume=sum(1 for r in rows if not r.values[_VOLUME]),
+        symbol=layout.symbol,
     )
 
 
@@ -614,7 +621,28 @@ def _header_layout(
         volume=volume,
         notes=tuple(notes),
         width=max(o, h, lo, c, volume_index, time_index) + 1,
+        symbol=_pair_of(names, sample),
     )
+
+
+def _pair_of(names: list[str], sample: list[str]) -> str | None:
+    """The pair the ``symbol`` column names on the first row, as a series symbol: ``LTC/USDT``, ``ltc-usdt``, or
+    ``LTCUSDT`` when ``Volume <BASE>`` columns name both currencies. None without the column, or when it cannot be
+    split into base and quote (a run then needs ``--series`` to be named)."""
+    if "symbol" not in names or names.index("symbol") >= len(sample):
+        return None
+    written = sample[names.index("symbol")].strip()
+    try:
+        return normalize_symbol(written.replace("_", "/"))
+    except SeriesError:
+        pass
+    squashed = re.sub(r"[^a-z0-9]", "", written.lower())
+    currencies = [m.group(1) for n in names if (m := _VOLUME_OF.match(n))]
+    for base in currencies:
+        quote = squashed[len(base) :]
+        if squashed.startswith(base) and quote != base and quote in currencies:
+            return normalize_symbol(f"{base}/{quote}")
+    return None
 
 
 def _volume(line: int, shown: list[str], sample: list[str]) -> tuple[int, str, bool]:

@@ -60,8 +60,14 @@ def history(
         read = read_history_file(csv)
         if start is not None or end is not None:
             read = between(read, start, end)
-        named = Series.parse(series_key) if series_key else Series("kraken", "UNKNOWN-USD", read.timeframe)
-        return Series(named.source, named.symbol, read.timeframe), read.candles, read.summary()
+        if series_key:
+            named = Series.parse(series_key)
+            return Series(named.source, named.symbol, read.timeframe), read.candles, read.summary()
+        # Named from the file's own symbol column where it has one (a CryptoDataDownload export's LTC/USDT); the source
+        # is a label only here (the series' own source, Binance's, is not one the stack fetches from): --series sets it.
+        named = Series("kraken", read.symbol or "UNKNOWN-USD", read.timeframe)
+        told = "from the file's symbol column" if read.symbol else "(the file names no pair)"
+        return named, read.candles, f"{read.summary()}; series {named.key} {told}, --series to name it otherwise"
     if start is not None or end is not None:
         raise ValueError("--from/--to select a window of a CSV: give --csv too")
     series = Series.parse(series_key or "kraken:BTC-USD:1h")

@@ -13,6 +13,7 @@ import pytest
 
 from crypto_advisor.cli.history_csv import CsvError, Gap, between, read_history, read_history_file
 from crypto_advisor.cli.replay import demo_candles, main
+from crypto_advisor.cli.replay import history as history_of
 from crypto_advisor.contracts.candle import Candle
 
 HOUR = 3_600_000
@@ -471,3 +472,27 @@ def test_a_12_column_file_that_is_not_binance_says_so(text, says):
     with pytest.raises(CsvError) as raised:
         read_history(text)
     assert says in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("symbol", "named"),
+    [("LTC/USDT", "LTC-USDT"), ("ltc-usdt", "LTC-USDT"), ("LTCUSDT", "LTC-USDT"), ("LTC", None), ("", None)],
+)
+def test_a_run_given_no_series_is_named_from_the_files_symbol_column(tmp_path, symbol, named):
+    # Given a CryptoDataDownload export whose symbol column names its pair (written as exports write it)
+    rows = "".join(
+        f"{1700020800000 - i * HOUR},2023-11-15,{symbol},74.0,75.0,73.5,74.5,120.5,8900.1,310\n" for i in range(5)
+    )
+    path = tmp_path / "Binance_LTCUSDT_1h.csv"
+    path.write_text("https://www.CryptoDataDownload.com\n" + CDD_HEADER + rows)
+    # When it is read, and a command over history is given no --series
+    assert read_history_file(path).symbol == named
+    series, _, summary = history_of(path, None, count=0)
+    # Then the series carries the file's pair, and the summary line says where the name came from; a symbol that
+    # cannot be split into base and quote leaves the placeholder, saying so
+    assert series.key == f"kraken:{named or 'UNKNOWN-USD'}:1h"
+    told = "from the file's symbol column" if named else "(the file names no pair)"
+    assert summary is not None and summary.endswith(f"; series {series.key} {told}, --series to name it otherwise")
+    # A --series given wins, and the summary is the reader's alone
+    given, _, said = history_of(path, "kraken:ETH-USD:1h", count=0)
+    assert given.key == "kraken:ETH-USD:1h" and said is not None and "--series" not in said

@@ -65,8 +65,10 @@ The rules, the same for every shape:
   over line 2 (volume 7,957.16)``.
 - **volume**: an empty volume cell is a missing volume (``None``, as the candle
   contract has it for a source without one; never 0, which says nothing
-  traded); the summary counts those rows. A file without a volume column is
-  refused (it names the columns it has).
+  traded); the summary counts those rows. A file without a volume column (a
+  chart's price export) reads as a missing volume on every row, and the
+  summary says so: the rules that need volume stay silent, the others judge
+  the prices as they would a CoinGecko series'.
 - **the pair**: a ``symbol`` column's first row (``LTC/USDT``, ``ltc-usdt``, or
   ``LTCUSDT`` beside ``Volume LTC`` and ``Volume USDT``) is :attr:`History.symbol`,
   which names a command's series when it is given no ``--series``.
@@ -188,6 +190,12 @@ _TICKS_PER_MS = {"ms": Decimal(1), "us": Decimal(1000)}
 _UNIT_RANK = {"us": 0, "ms": 1, "s": 2}
 #: Where the volume is in :attr:`_Row.values` (open, high, low, close, volume).
 _VOLUME = 4
+#: The index of a column the file does not have (only the volume may be missing: read as an empty cell on every row).
+_NO_COLUMN = -1
+#: :attr:`History.volume` of a file without a volume column.
+NO_VOLUME_COLUMN = (
+    "none: the file has no volume column (volume unknown on every row, not 0; the volume rules stay silent)"
+)
 _UNIT_LABEL = {
     "s": "epoch s",
     "ms": "epoch ms",
@@ -315,7 +323,7 @@ class History:
         at = self._when
         units = ", ".join(f"{_UNIT_LABEL.get(unit, unit)} ({count:,} rows)" for unit, count in self.time_units)
         parts = [f"{self.origin}: format {self.format} ({'; '.join((*self.notes, f'volume {self.volume}'))})"]
-        if self.without_volume:
+        if self.without_volume and self.volume != NO_VOLUME_COLUMN:
             rows = f"{self.without_volume:,} row{'s' if self.without_volume > 1 else ''}"
             parts.append(f"{rows} with an empty volume cell (volume unknown, not 0)")
         parts.append(f"time column {self.time_column}" + (f", {units}" if units else ""))
@@ -532,7 +540,7 @@ def _layout(records: list[tuple[int, list[str]]]) -> tuple[_Layout, list[tuple[i
             return _header_layout(line, shown, banner, records[position + 1 :]), records[position + 1 :]
     raise CsvError(
         f"{first[:3]!r}... is neither Kraken's headerless OHLCVT row (6 or 7 numbers) nor a header naming "
-        f"open, high, low, close, volume and a time column ({', '.join(TIME_COLUMNS)}) "
+        f"open, high, low, close (volume if it has one) and a time column ({', '.join(TIME_COLUMNS)}) "
         f"in the first {_HEADER_SEARCH_LINES} lines",
         line=first_line,
     )
@@ -652,7 +660,7 @@ def _volume(line: int, shown: list[str], sample: list[str]) -> tuple[int, str, b
         return names.index("volume"), f"from column {shown[names.index('volume')]}", False
     currencies = {m.group(1): i for i, n in enumerate(names) if (m := _VOLUME_OF.match(n))}
     if not currencies:
-        raise CsvError(f"no volume column: expected volume or Volume <BASE> among {shown}", line=line)
+        return _NO_COLUMN, NO_VOLUME_COLUMN, False
     symbol = ""
     if "symbol" in names and names.index("symbol") < len(sample):
         symbol = sample[names.index("symbol")].strip().lower()
@@ -671,7 +679,8 @@ def _row(line: int, cells: list[str], layout: _Layout) -> _Row:
         raise CsvError(f"{len(cells)} fields, expected at least {layout.width}", line=line)
     ts, unit = _time(cells[layout.time_index].strip(), line)
     close = None if layout.close_index is None else _close_time(cells[layout.close_index].strip(), line)
-    return _Row(line, ts, unit, tuple(cells[i].strip() for i in layout.value_indexes), close)
+    values = tuple("" if i == _NO_COLUMN else cells[i].strip() for i in layout.value_indexes)
+    return _Row(line, ts, unit, values, close)
 
 
 def _close_time(text: str, line: int) -> Decimal:
@@ -695,7 +704,7 @@ def _check_close_times(rows: Sequence[_Row], timeframe: str) -> None:
         raise CsvError(
             f"not Binance's klines: on none of the {len(rows):,} rows is column 7 the close time (the open time + "
             f"{timeframe} - 1 ms, or - 1 µs in µs rows), e.g. line {row.line}: {why}; other 12-column files need a "
-            "header naming open, high, low, close, volume and a time column"
+            "header naming open, high, low, close (volume if they have one) and a time column"
         )
     raise CsvError(f"{why}: Binance's klines end 1 tick before the next open", line=row.line)
 

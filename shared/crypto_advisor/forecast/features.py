@@ -41,6 +41,10 @@ BASE_FEATURES: tuple[str, ...] = (
 )
 
 
+#: The features read off the candles' volume: a history without volume has none of its rows usable.
+VOLUME_FEATURES: tuple[str, ...] = ("mfi", "volume_ratio")
+
+
 def feature_names(lags: int) -> tuple[str, ...]:
     """The feature columns for ``lags`` log-return lags, in the order models see them."""
     return (*BASE_FEATURES, *(f"return_lag_{k}" for k in range(1, lags + 1)))

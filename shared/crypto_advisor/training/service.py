@@ -74,6 +74,7 @@ from crypto_advisor.contracts.watchlist import AlertPolicy, UserCondition, Watch
 from crypto_advisor.forecast.card import ModelCard, card_losses
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.forecast.dataset import gap_free_runs, min_run_candles
+from crypto_advisor.forecast.features import VOLUME_FEATURES
 from crypto_advisor.training.calibration import calibrate_trailing
 from crypto_advisor.training.email_record import decide_over, email_record
 from crypto_advisor.training.ports import Ports
@@ -339,6 +340,9 @@ def _train_one(
         cards, artifacts = ports.forecaster.train(candles, config, series=series.key)
     except ValueError as exc:
         item.status, item.error = "too_little_history", f"too little history: {len(candles)} candles ({exc})"
+        if all(c.volume is None for c in candles):
+            # Not the length: every row lacks the volume features (a price-only history), however long it is.
+            item.error += f"; no candle has a volume, which the features {' and '.join(VOLUME_FEATURES)} need"
         return
     item.cards = cards
     version = ports.models.write_version(series, now_ms, artifacts, cards, config)

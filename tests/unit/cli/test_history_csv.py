@@ -176,6 +176,31 @@ def test_an_empty_volume_cell_is_a_missing_volume_and_the_summary_counts_it():
     assert "2 rows with an empty volume cell (volume unknown, not 0)" in history.summary()
 
 
+def test_a_file_without_a_volume_column_reads_every_volume_as_unknown_and_the_rules_without_volume_still_judge(
+    tmp_path,
+):
+    # Given a chart's price export: time, open, high, low, close and no volume (1,000 hourly candles of the demo market)
+    candles = demo_candles(count=1001)
+    path = tmp_path / "chart_export.csv"
+    path.write_text(
+        "time,open,high,low,close\n" + "".join(f"{c.ts},{c.open},{c.high},{c.low},{c.close}\n" for c in candles)
+    )
+    # When it is read
+    history = read_history_file(path)
+    # Then every candle has its prices and an unknown volume (None, not 0), and the summary says why, once
+    assert len(history.candles) == 1000 and all(c.volume is None for c in history.candles)
+    assert [c.close for c in history.candles] == [c.close for c in candles[:-1]]
+    summary = history.summary()
+    assert "volume none: the file has no volume column (volume unknown on every row, not 0" in summary
+    assert "empty volume cell" not in summary
+    # And a replay over it judges every rule: the price rules fire, the rules that need a volume never do
+    out = tmp_path / "replay.json"
+    assert main(["--csv", str(path), "--series", "kraken:ETH-USD:1h", "--out", str(out), "--warmup", "300"]) == 0
+    fired = {r["rule_id"]: r["firings"] for r in json.loads(out.read_text())["rules"]}
+    assert fired["rsi_oversold"] + fired["bb_breakout"] + fired["macd_cross"] > 0
+    assert fired["volume_spike"] == fired["obv_divergence"] == 0
+
+
 def test_a_volume_that_is_no_number_is_still_refused():
     text = "timestamp,open,high,low,close,volume\n1699999200,10,12,9,11,5\n1700002800,11,13,10,12,n/a\n"
     with pytest.raises(CsvError, match="line 3: volume 'n/a' is not a number"):
@@ -308,7 +333,8 @@ def test_between_rejects_a_malformed_or_reversed_window(start, end):
         (KRAKEN.replace("1700013600,", "1700015400,"), "line 3: timestamp 1700015400000 is not aligned"),
         (KRAKEN.replace("1700017200,103.0,105.0,102.0,104.0,8.0,11", "1700017200,103.0,105.0"), "line 4: 3 fields"),
         ("1,2,3,4,5,6,7,8,9,10,11,12\n", "line 1: 12 numbers and no header"),
-        ("\n\ntimestamp,open,high,low,close\n1,1,1,1,1\n", "line 3: no volume column"),
+        # without a volume column the prices must still be there
+        ("\n\ntimestamp,open,high,close\n1,1,1,1\n", "nor a header naming open, high, low, close (volume if it has"),
         ("ts;open;high;low;close;volume\n", "line 1: "),
         ("", "line 1: the file holds no rows"),
         ("1699999200,1,2,0.5,1,1,1\n1699999200,1,2,0.5,1,1,1\n1700002800,1,2,0.5,1,1,1\n", "2 distinct times"),

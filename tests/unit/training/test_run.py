@@ -18,6 +18,7 @@ from crypto_advisor.contracts.watchlist_file import parse_watchlist
 from crypto_advisor.forecast.card import BREAKOUT_RF, PATH_LINEAR
 from crypto_advisor.forecast.config import ForecastConfig
 from crypto_advisor.training.calibration import CALIBRATION_DAYS
+from crypto_advisor.training.forecaster import LibraryForecaster
 from crypto_advisor.training.ports import Ports
 from crypto_advisor.training.service import SeriesTraining, TrainingReport, run_training, trailing_run
 from tests.fakes.training import FakeArchive, FakeForecaster, FakeModels, FakeReplayStats
@@ -318,3 +319,15 @@ def test_a_series_with_too_little_history_does_not_make_the_next_large_one_look_
     # (260 s, which 300 s would have covered): it is handed on, not started
     assert [s.status for s in report.series] == ["too_little_history", "deferred", "deferred"]
     assert "20,000 candles at 10.0 ms a candle need 460 s" in (report.series[1].error or "")
+
+
+def test_a_history_without_volume_says_that_is_why_no_model_trains() -> None:
+    # Given 600 hourly candles whose volume is unknown on every one (a price-only history), and the real training stack
+    no_volume = [replace(c, volume=None) for c in candles(600)]
+    world = World(FakeArchive({BTC.key: no_volume, ETH.key: candles(500)}), forecaster=LibraryForecaster())
+    # When the training run reaches it
+    btc = world.run(GOOD).series[0]
+    # Then it is not trained, and the reason names the missing volume, not the length alone
+    assert btc.status == "too_little_history"
+    assert btc.error is not None and btc.error.startswith("too little history: 600 candles (0 usable rows")
+    assert btc.error.endswith("; no candle has a volume, which the features mfi and volume_ratio need")

@@ -36,8 +36,14 @@ Shapes (never the file name):
     like Kraken's. ``tradecount`` (NULL in older exports) is not read.
 ``plain``
     A header (case-insensitive, any order, extra columns ignored) with open,
-    high, low, close, volume and a time column named timestamp, date, datetime,
-    time, ts, open_time or unix.
+    high, low, close, volume (if the file has one) and a time column named
+    timeOpen, time_open, timestamp, date, datetime, time, ts, open_time or unix.
+    CoinMarketCap's export is one: ``;`` between quoted fields, ISO times, its
+    ``timeOpen`` the candle's open (its ``timestamp`` is the day's last
+    millisecond), its volume in the quote currency (named in the summary).
+
+Fields may be separated by ``,``, ``;`` or tabs: the one most used on the first
+lines is taken, and the summary names any but the comma.
 
 The rules, the same for every shape:
 
@@ -154,8 +160,12 @@ from crypto_advisor.contracts.units import DAY_MS, WEEK_MS
 
 FORMATS = ("kraken-ohlcvt", "binance-klines", "cryptodatadownload", "plain")
 #: Time column names, the epoch-like first: when several are present the first whose
-#: first value is a number is used, else the first present.
-TIME_COLUMNS = ("unix", "timestamp", "ts", "open_time", "time", "date", "datetime")
+#: first value is a number is used, else the first present. An open time named as one
+#: (CoinMarketCap's ``timeOpen``) comes before all: its ``timestamp`` is the day's last
+#: millisecond, the candle contract's time is its open.
+TIME_COLUMNS = ("timeopen", "time_open", "unix", "timestamp", "ts", "open_time", "time", "date", "datetime")
+#: Field separators a file may use, tried in this order (CoinMarketCap's exports use ``;``).
+DELIMITERS = (",", ";", "\t")
 _PRICES = ("open", "high", "low", "close")
 _KRAKEN_COLUMNS = ("time", "open", "high", "low", "close", "volume", "trades")
 #: Binance's kline columns, as named in the header of its futures files.
@@ -420,12 +430,16 @@ def read_history(text: str, *, origin: str = "CSV") -> History:
     Raises :class:`CsvError` naming the line (or the column) and why, before
     anything is returned.
     """
-    records = [(line, cells) for line, cells in _records(text.lstrip("\ufeff")) if any(c.strip() for c in cells)]
+    text = text.lstrip("\ufeff")
+    delimiter = _delimiter(text)
+    records = [(line, cells) for line, cells in _records(text, delimiter) if any(c.strip() for c in cells)]
     if not records:
         raise CsvError("the file holds no rows", line=1)
     layout, data = _layout(records)
     data, repeated = _without_repeated_heads(records[: len(records) - len(data)], data)
     notes = (*layout.notes, repeated) if repeated else layout.notes
+    if delimiter != ",":
+        notes = (f"fields separated by {'tabs' if delimiter == chr(9) else repr(delimiter)}", *notes)
     rows = [_row(line, cells, layout) for line, cells in data]
     distinct = sorted({r.ts for r in rows})
     if len(distinct) < 3:
@@ -515,8 +529,14 @@ def _day_ms(text: str, name: str) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
 
 
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text))
+def _delimiter(text: str) -> str:
+    """The field separator: the one of :data:`DELIMITERS` most used on the file's first lines (a comma on a tie)."""
+    head = "\n".join(text.splitlines()[:_HEADER_SEARCH_LINES])
+    return max(DELIMITERS, key=lambda d: (head.count(d), d == ","))
+
+
+def _records(text: str, delimiter: str = ",") -> list[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     out: list[tuple[int, list[str]]] = []
     try:
         for cells in reader:
@@ -618,6 +638,11 @@ def _header_layout(
         others = [shown[i] for i, n in enumerate(names) if _VOLUME_OF.match(n) and i != volume_index]
         if others:
             notes.append(f"{', '.join(others)} not used")
+    if "marketcap" in names and not cdd_volume:
+        notes.append(
+            f"{shown[names.index('marketcap')]} not used; its volume is read as written (CoinMarketCap's is in "
+            "the quote currency, Kraken's in the base: the volume rules compare a candle with its own series)"
+        )
     mentions_cdd = any("cryptodatadownload" in ",".join(cells).lower() for _, cells in banner)
     o, h, lo, c = (names.index(p) for p in _PRICES)
     time_index = names.index(time_column)

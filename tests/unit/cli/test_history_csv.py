@@ -335,7 +335,8 @@ def test_between_rejects_a_malformed_or_reversed_window(start, end):
         ("1,2,3,4,5,6,7,8,9,10,11,12\n", "line 1: 12 numbers and no header"),
         # without a volume column the prices must still be there
         ("\n\ntimestamp,open,high,close\n1,1,1,1\n", "nor a header naming open, high, low, close (volume if it has"),
-        ("ts;open;high;low;close;volume\n", "line 1: "),
+        # a header (';'-separated, as CoinMarketCap's) and no rows
+        ("ts;open;high;low;close;volume\n", "0 distinct times in 0 rows: need at least 3"),
         ("", "line 1: the file holds no rows"),
         ("1699999200,1,2,0.5,1,1,1\n1699999200,1,2,0.5,1,1,1\n1700002800,1,2,0.5,1,1,1\n", "2 distinct times"),
     ],
@@ -522,3 +523,38 @@ def test_a_run_given_no_series_is_named_from_the_files_symbol_column(tmp_path, s
     # A --series given wins, and the summary is the reader's alone
     given, _, said = history_of(path, "kraken:ETH-USD:1h", count=0)
     assert given.key == "kraken:ETH-USD:1h" and said is not None and "--series" not in said
+
+
+# CoinMarketCap's historical export: ';' between quoted fields, ISO times, newest first; its "timestamp" is the day's
+# last millisecond (a snapshot), "timeOpen" the candle's open.
+CMC = """\
+"timeOpen";"timeClose";"timeHigh";"timeLow";"name";"open";"high";"low";"close";"volume";"marketCap";"timestamp"
+"2024-01-04T00:00:00.000Z";"2024-01-04T23:59:59.999Z";"2024-01-04T10:00:00.000Z";"2024-01-04T01:00:00.000Z";"2781";42850.0;44700.0;42600.0;44180.0;30448.1;865548309128.2;"2024-01-04T23:59:59.999Z"
+"2024-01-03T00:00:00.000Z";"2024-01-03T23:59:59.999Z";"2024-01-03T08:10:00.000Z";"2024-01-03T12:05:00.000Z";"2781";44961.6;45503.2;40813.5;42848.2;46342.3;839391917047.6;"2024-01-03T23:59:59.999Z"
+"2024-01-02T00:00:00.000Z";"2024-01-02T23:59:59.999Z";"2024-01-02T20:00:00.000Z";"2024-01-02T00:00:00.000Z";"2781";44187.1;45899.7;44176.9;44958.0;39335.2;880533745379.1;"2024-01-02T23:59:59.999Z"
+"2024-01-01T00:00:00.000Z";"2024-01-01T23:59:59.999Z";"2024-01-01T23:50:00.000Z";"2024-01-01T00:01:00.000Z";"2781";42280.2;44200.0;42214.9;44187.1;18426.9;865548309128.2;"2024-01-01T23:59:59.999Z"
+"""
+
+
+def test_a_coinmarketcap_export_is_read_by_its_open_times_with_its_semicolons():
+    # When CoinMarketCap's export is read
+    history = read_history(CMC)
+    # Then each candle opens at its day's 00:00 UTC (timeOpen, not the end-of-day snapshot), oldest first, the newest
+    # dropped as for any export, and the summary says how the fields were separated and what was not used
+    day = 24 * HOUR
+    first = 1_704_067_200_000  # 2024-01-01 00:00 UTC
+    assert history.timeframe == "1d"
+    assert [c.ts for c in history.candles] == [first, first + day, first + 2 * day]
+    assert history.candles[0] == Candle(first, 42280.2, 44200.0, 42214.9, 44187.1, 18426.9)
+    summary = history.summary()
+    assert summary.startswith(
+        "CSV: format plain (fields separated by ';'; header on line 1; timestamp not used for time"
+    )
+    assert "marketCap not used; its volume is read as written (CoinMarketCap's is in the quote currency" in summary
+    assert "time column timeOpen" in summary
+
+
+def test_a_tab_separated_export_is_read_like_a_comma_separated_one():
+    tabbed = KRAKEN.replace(",", "\t")
+    assert read_history(tabbed).candles == read_history(KRAKEN).candles
+    assert read_history(tabbed).summary().startswith("CSV: format kraken-ohlcvt (fields separated by tabs;")

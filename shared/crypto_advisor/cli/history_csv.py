@@ -86,9 +86,7 @@ The rules, the same for every shape:
 - **gaps**: missing candles between consecutive timestamps (Kraken writes no
   candle for an hour without trades) are reported, never filled.
 - **the candle contract**: every row, duplicates included, must pass
-  :func:`crypto_advisor.contracts.candle.check` (after an open or close at most
-  :data:`MAX_RANGE_WIDENING` outside the high-low range has the range widened
-  to hold it, counted in the summary; see :func:`_checked`) (prices > 0, volume >= 0 or
+  :func:`crypto_advisor.contracts.candle.check` (prices > 0, volume >= 0 or
   missing, a consistent range, a time aligned to the timeframe), and the result
   passes :func:`~crypto_advisor.contracts.candle.screen`. The first row that
   does not raises :class:`CsvError` naming its line: nothing is returned
@@ -166,9 +164,6 @@ FORMATS = ("kraken-ohlcvt", "binance-klines", "cryptodatadownload", "plain")
 #: (CoinMarketCap's ``timeOpen``) comes before all: its ``timestamp`` is the day's last
 #: millisecond, the candle contract's time is its open.
 TIME_COLUMNS = ("timeopen", "time_open", "unix", "timestamp", "ts", "open_time", "time", "date", "datetime")
-#: How far outside its high-low range a row's open or close may lie and be read, the range widened to hold it
-#: (relative to the high above, the low below): a snapshot close's slip, not a broken row.
-MAX_RANGE_WIDENING = 0.01
 #: Field separators a file may use, tried in this order (CoinMarketCap's exports use ``;``).
 DELIMITERS = (",", ";", "\t")
 _PRICES = ("open", "high", "low", "close")
@@ -454,15 +449,7 @@ def read_history(text: str, *, origin: str = "CSV") -> History:
     if layout.close_index is not None:
         _check_close_times(rows, timeframe)
     offsets = Counter(r.ts % tf for r in rows)
-    widened: list[float] = []
-    checked = [_checked(r, timeframe, offsets, widened) for r in rows]
-    if widened:
-        rows_word = f"{len(widened):,} row{'s' if len(widened) > 1 else ''}"
-        notes = (
-            *notes,
-            f"{rows_word} with the open or close outside the high-low range, by at most {max(widened):.3%}: the range "
-            "widened to hold them (a close taken after the high and low were sampled)",
-        )
+    checked = [_checked(r, timeframe, offsets) for r in rows]
     kept, conflicts = _one_per_time(checked)
     ordered = [kept[ts] for ts in distinct]
     screened = screen([c.as_row() for _, c in ordered], timeframe_ms=tf, now_ms=distinct[-1])
@@ -813,43 +800,21 @@ def _timeframe(distinct: Sequence[int]) -> str:
     )
 
 
-def _checked(row: _Row, timeframe: str, offsets: Counter[int], widened: list[float]) -> tuple[_Row, Candle]:
+def _checked(row: _Row, timeframe: str, offsets: Counter[int]) -> tuple[_Row, Candle]:
     """The row as a candle by the candle contract; an empty volume cell is a missing volume (``None``), not 0.
 
     ``offsets`` counts the file's rows by how far they open past the epoch's
     grid, so that a misaligned row's error can say whether the whole file is
-    cut elsewhere or this row alone is off. A row whose open or close lies
-    outside its high-low range by at most :data:`MAX_RANGE_WIDENING` has the
-    range widened to hold them, and how far is appended to ``widened``: the
-    close of CoinMarketCap's and Yahoo's daily rows is a snapshot taken after
-    the high and low were sampled (BTC's 2024-01-01 closed at 44,187.14 on a
-    high of 44,175.44), and refusing the file for it left those sources
-    unusable. Anything further out is refused, naming the line.
+    cut elsewhere or this row alone is off.
     """
     tf = TIMEFRAME_MS[timeframe]
     if row.ts % tf:
         raise CsvError(_misaligned(row.ts, timeframe, offsets), line=row.line)
     volume = row.values[_VOLUME] or None
-    prices = _within_range(row.values[:_VOLUME], widened)
-    candle, reason = check([row.ts, *prices, volume], tf)
+    candle, reason = check([row.ts, *row.values[:_VOLUME], volume], tf)
     if candle is None:
         raise CsvError(reason or "not a candle", line=row.line)
     return row, candle
-
-
-def _within_range(written: Sequence[str], widened: list[float]) -> Sequence[str | float]:
-    """Open, high, low, close, the range widened to hold an open or close just outside it (see :func:`_checked`)."""
-    if not all(_is_number(v) for v in written):
-        return written  # the contract names what is wrong
-    o, h, lo, c = (float(v) for v in written)
-    if not (min(o, c, h, lo) > 0 and h >= lo):
-        return written
-    top, bottom = max(h, o, c), min(lo, o, c)
-    excess = max(top / h - 1, 1 - bottom / lo)
-    if excess == 0 or excess > MAX_RANGE_WIDENING:
-        return written
-    widened.append(excess)
-    return (o, top, bottom, c)
 
 
 def _misaligned(ts: int, timeframe: str, offsets: Counter[int]) -> str:

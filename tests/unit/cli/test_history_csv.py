@@ -558,33 +558,3 @@ def test_a_tab_separated_export_is_read_like_a_comma_separated_one():
     tabbed = KRAKEN.replace(",", "\t")
     assert read_history(tabbed).candles == read_history(KRAKEN).candles
     assert read_history(tabbed).summary().startswith("CSV: format kraken-ohlcvt (fields separated by tabs;")
-
-
-# Yahoo Finance's BTC-USD daily rows of 2024-01-01..04 as exported: the first day closed above its high (a snapshot
-# close, as CoinMarketCap's, from which they come).
-YAHOO = """\
-Date,Open,High,Low,Close,Adj Close,Volume
-2024-01-01,42280.234375,44175.437500,42214.976563,44187.140625,44187.140625,18426978443
-2024-01-02,44187.140625,45899.707031,44176.949219,44957.968750,44957.968750,39335274536
-2024-01-03,44961.601563,45503.242188,40813.535156,42848.175781,42848.175781,46342323118
-2024-01-04,42855.816406,44770.023438,42675.175781,44179.921875,44179.921875,30448091210
-"""
-
-
-def test_a_close_just_above_its_high_widens_the_range_and_the_summary_says_how_far():
-    # When Yahoo's export is read
-    history = read_history(YAHOO)
-    # Then the day that closed 0.026% above its high keeps its prices, its high raised to the close, and the summary
-    # counts the row and says by how much
-    first = history.candles[0]
-    assert (first.open, first.high, first.low, first.close) == (42280.234375, 44187.140625, 42214.976563, 44187.140625)
-    assert history.candles[1].high == 45899.707031  # the others as written
-    assert "1 row with the open or close outside the high-low range, by at most 0.026%: the range widened" in (
-        history.summary()
-    )
-
-
-def test_an_open_or_close_far_outside_its_range_is_still_refused_naming_the_line():
-    far = YAHOO.replace("2024-01-02,44187.140625,45899.707031", "2024-01-02,46500.0,45899.707031")  # 1.3% above
-    with pytest.raises(CsvError, match="line 3: inconsistent range"):
-        read_history(far)

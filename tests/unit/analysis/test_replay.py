@@ -47,8 +47,11 @@ def test_a_csv_with_iso_dates_is_read():
 
 
 def test_a_csv_without_volume_names_what_is_missing():
-    with pytest.raises(CsvError, match="volume"):
-        read_history("timestamp,open,high,low,close\n1,1,1,1,1\n")
+    # (session 17: read as a missing volume on every row, no longer refused; the summary names what is missing)
+    rows = "".join(f"{1740787200 + i * 3600},1,2,0.5,1\n" for i in range(4))
+    history = read_history("timestamp,open,high,low,close\n" + rows)
+    assert all(c.volume is None for c in history.candles)
+    assert "the file has no volume column (volume unknown on every row" in history.summary()
 
 
 def test_a_csv_with_an_inconsistent_row_names_it():

@@ -625,6 +625,9 @@ def test_price_change_24h_fires_again_when_the_day_move_passes_twice_its_line(fr
     assert [t for t, _ in found] == [first_index(change > 8), first_index(change >= 16)]
     assert [f.severity for _, f in found] == [2, 3]
     assert [f.direction for _, f in found] == ["bullish", "bullish"]
+    # ... each saying which line it passed
+    assert found[0][1].sentence.endswith(", past the 8% line.")
+    assert found[1][1].sentence.endswith(", past twice the 8% line.")
     assert (change.iloc[first_index(change >= 16) + 1 :] > 8).all()  # the move stayed past the line throughout
 
 

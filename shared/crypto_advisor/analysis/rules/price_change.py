@@ -74,7 +74,7 @@ class _PriceChange:
             unit="%",
             sentence=(
                 f"Price {'rose' if direction == 'bullish' else 'fell'} {pct(abs(value))} over {self.window_words} "
-                f"(from {said_from} to {said_to}), past the {pct(x)} line."
+                f"(from {said_from} to {said_to}), past {'twice ' if abs(level) == 2 else ''}the {pct(x)} line."
             ),
         )
 

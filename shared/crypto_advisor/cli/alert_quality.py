@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crypto_advisor.analysis.edge_verdicts import EDGE, TOO_FEW, WORSE
 from crypto_advisor.cli.alert_simulation import measure, nothing_to_decide, simulate
 from crypto_advisor.cli.replay import announced_history, rule_setup, write_report
 from crypto_advisor.contracts.units import DAY_MS
@@ -60,6 +61,7 @@ def format_report(report: dict[str, Any]) -> str:
                 f"vs base {skill['base_rate']:.1%} (n={skill['n']}, {skill['blocks']} blocks, t={skill['t']})"
             )
             lines.append(f"    {skill['reading']}")
+    lines.append(_by_rule_line(report["headline"].get("by_rule") or {}))
     quoted = ", ".join(f"{verdict} {n:,}" for verdict, n in report["quoted_records"].items()) or "none"
     lines.append(f"  rule records quoted in the emails (out of sample, 24 candles): {quoted}")
     suppressed = ", ".join(f"{reason} {n:,}" for reason, n in report["suppressed"].items())
@@ -75,6 +77,20 @@ def format_report(report: dict[str, Any]) -> str:
             f"range {bar['min_candles']:g}..{bar['max_candles']:g} over {bar['calibrations']} daily calibrations"
         )
     return "\n".join(lines)
+
+
+def _by_rule_line(by_rule: dict[str, dict[str, Any]]) -> str:
+    """The headline rules judged apart: those better or worse than chance after the correction, or that none is."""
+    said = [
+        f"{rule} {h} candle(s) later {skill['hit_rate']:.1%} vs {skill['base_rate']:.1%} "
+        f"(n={skill['n']}, t={skill['t']}): {skill['reading']}"
+        for rule, horizons in by_rule.items()
+        for h, skill in horizons.items()
+        if skill["verdict"] in (EDGE, WORSE)
+    ]
+    tests = sum(1 for horizons in by_rule.values() for skill in horizons.values() if skill["verdict"] != TOO_FEW)
+    head = f"  headline rules judged apart ({len(by_rule)} rules, {tests} tests corrected together): "
+    return head + ("; ".join(said) if said else "none better or worse than chance")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,13 @@ from crypto_advisor.contracts.series import Series
 from crypto_advisor.contracts.units import DAY_MS, HOUR_MS, WEEK_MS
 from crypto_advisor.contracts.watchlist import AlertPolicy, UserCondition
 from crypto_advisor.notify.replay_figures import rule_records
-from crypto_advisor.training.email_record import Email, Simulation, decide_over, headline_skill
+from crypto_advisor.training.email_record import (
+    Email,
+    Simulation,
+    decide_over,
+    headline_skill,
+    headline_skill_by_rule,
+)
 
 #: Candles of history an analysis needs before it can judge anything (the indicators' warm-up).
 WARMUP = 200
@@ -231,6 +237,7 @@ def measure(sim: Simulation) -> dict[str, Any]:
             if sim.emails
             else None,
             "skill": headline_skill(sim),
+            "by_rule": headline_skill_by_rule(sim),
         },
         "quoted_records": quoted_records(sim),
         "suppressed": dict(sim.reasons.most_common()),

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from crypto_advisor.analysis.alert_budget import Candidate, candidate_of
-from crypto_advisor.analysis.edge_verdicts import NO_EVIDENCE, TOO_FEW, VERDICTS
+from crypto_advisor.analysis.edge_verdicts import EDGE, NO_EVIDENCE, TOO_FEW, VERDICTS, WORSE
 from crypto_advisor.analysis.rule_edge import MIN_BLOCKS, EdgeRecord
-from crypto_advisor.cli.alert_quality import main
+from crypto_advisor.cli.alert_quality import format_report, main
 from crypto_advisor.cli.alert_simulation import measure, quoted_records, simulate
 from crypto_advisor.cli.replay import demo_candles, rule_setup
 from crypto_advisor.cli.replay import main as replay_main
@@ -360,3 +360,39 @@ def test_a_second_big_day_in_a_row_is_emailed_as_the_move_it_is():
     assert "price_change_24h" in emailed[len(candles) - 2].rules
     second = emailed[len(candles) - 1]
     assert (second.headline_rule, second.direction) == ("price_change_24h", "bullish")
+
+
+def test_the_headlines_are_also_judged_rule_by_rule_every_rule_and_horizon_corrected_together():
+    # Given a random walk of 2,000 hourly candles, one rule whose 60 bullish emails were each followed by a fall the
+    # next hour (always wrong), and another whose 60 emails point at random
+    rng = np.random.default_rng(11)
+    closes = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.01, 2000)))
+    candles = [Candle(i * HOUR, c, c, c, c, 1.0) for i, c in enumerate(closes.tolist())]
+    falls = [i for i in range(60, 1960) if closes[i + 1] < closes[i]]
+    wrong = [falls[k] for k in np.linspace(0, len(falls) - 1, 60).astype(int)]
+    anywhere = sorted(rng.choice(np.arange(60, 1960), 60, replace=False).tolist())
+    emails = sorted(
+        [Email(candles[i].ts, i, "obv_divergence", "bullish", "", ("obv_divergence",)) for i in wrong]
+        + [
+            Email(candles[i].ts, i, "bb_breakout", str(rng.choice(["bullish", "bearish"])), "", ("bb_breakout",))
+            for i in anywhere
+        ],
+        key=lambda e: e.index,
+    )
+    sim = Simulation(SERIES, candles, first_index=50, emails=emails, analysed=1900)
+
+    # When the report is measured
+    report = measure(sim)
+
+    # Then each rule is judged on its own emails: the always-wrong one is worse than chance a candle later, after the
+    # correction over both rules and the three horizons; the random one is not; and the report prints the finding
+    by_rule = report["headline"]["by_rule"]
+    assert set(by_rule) == {"bb_breakout", "obv_divergence"}
+    assert by_rule["obv_divergence"]["1"]["hit_rate"] == 0.0 and by_rule["obv_divergence"]["1"]["n"] == 60
+    assert by_rule["obv_divergence"]["1"]["verdict"] == WORSE
+    assert all(skill["verdict"] not in (EDGE, WORSE) for skill in by_rule["bb_breakout"].values())
+    line = next(x for x in format_report(report).splitlines() if x.startswith("  headline rules judged apart"))
+    assert line.startswith(
+        "  headline rules judged apart (2 rules, 6 tests corrected together): obv_divergence 1 candle"
+    )
+    assert "0.0% vs" in line and "worse than chance" in line and "bb_breakout" not in line

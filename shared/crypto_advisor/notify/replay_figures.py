@@ -149,16 +149,38 @@ def email_record(report: Mapping[str, Any]) -> EmailRecord | None:
     after_gap = raw.get("after_gap", False)  # absent in the reports written before it
     if not isinstance(after_gap, bool):
         raise ValueError(f"{EMAIL_RECORD}.after_gap is {after_gap!r}, not true or false")
-    return EmailRecord(emails, directional, from_ts, to_ts, tuple(sorted(kept, key=lambda h: h.candles)), after_gap)
+    by_rule = _by_rule(raw.get("by_rule", {}), directional)  # absent in the reports written before it
+    ordered = tuple(sorted(kept, key=lambda h: h.candles))
+    return EmailRecord(emails, directional, from_ts, to_ts, ordered, after_gap, by_rule)
 
 
-def _email_horizon(key: object, stats: object, directional: int) -> EmailHorizon | None:
-    """One horizon of the email record; None when it has no outcome to quote."""
-    where = f"{EMAIL_RECORD}.horizons[{key!r}]"
+def _by_rule(raw: object, directional: int) -> dict[str, tuple[EmailHorizon, ...]]:
+    """``email_record.by_rule``: each headline rule's horizons with an outcome, shortest first."""
+    where = f"{EMAIL_RECORD}.by_rule"
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{where} is {raw!r:.80}, not a mapping of rules")
+    out: dict[str, tuple[EmailHorizon, ...]] = {}
+    for rule, horizons in raw.items():
+        if not isinstance(horizons, Mapping):
+            raise ValueError(f"{where}[{rule!r}] is {horizons!r:.80}, not a mapping of horizons")
+        kept = [
+            h
+            for key, stats in horizons.items()
+            if (h := _email_horizon(key, stats, directional, within=f"{where}[{rule!r}]")) is not None
+        ]
+        out[str(rule)] = tuple(sorted(kept, key=lambda h: h.candles))
+    return out
+
+
+def _email_horizon(
+    key: object, stats: object, directional: int, *, within: str = f"{EMAIL_RECORD}.horizons"
+) -> EmailHorizon | None:
+    """One horizon of the email record (or of one headline rule's, ``within`` it); None when it has no outcome."""
+    where = f"{within}[{key!r}]"
     try:
         candles = _horizon(key)
     except ValueError as exc:
-        raise ValueError(f"{EMAIL_RECORD}.horizons: {exc}") from None
+        raise ValueError(f"{within}: {exc}") from None
     if not isinstance(stats, Mapping):
         raise ValueError(f"{where} is {stats!r:.80}, not a mapping")
     n, blocks = _count(stats, "n", where), _count(stats, "blocks", where)

@@ -96,6 +96,9 @@ class EmailRecord:
     horizons: tuple[EmailHorizon, ...]
     #: the replay began after a gap in the archive (its records restart there, as the rules' records do)
     after_gap: bool = False
+    #: the same record of each headline rule's own emails, every rule and horizon tested together (absent in reports
+    #: written before it: empty)
+    by_rule: Mapping[str, tuple[EmailHorizon, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

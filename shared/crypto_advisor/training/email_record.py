@@ -308,7 +308,8 @@ def email_record(sim: Simulation, *, after_gap: bool = False) -> dict[str, Any]:
     headline pointed up or down, ``from_ts`` and ``to_ts`` the first and last
     candle decided; ``horizons`` is :func:`headline_skill` (per horizon of
     :data:`~crypto_advisor.analysis.replay.HORIZONS`, as a string key);
-    ``after_gap`` that the range is the archive's stretch after its last gap.
+    ``after_gap`` that the range is the archive's stretch after its last gap; ``by_rule`` is
+    :func:`headline_skill_by_rule`, which an email quotes for its own headline rule when a horizon is significant.
     """
     first_ts = sim.candles[sim.first_index].ts if sim.analysed else None
     last_ts = sim.candles[sim.first_index + sim.analysed - 1].ts if sim.analysed else None
@@ -319,4 +320,5 @@ def email_record(sim: Simulation, *, after_gap: bool = False) -> dict[str, Any]:
         "to_ts": last_ts,
         "horizons": headline_skill(sim),
         "after_gap": after_gap,
+        "by_rule": headline_skill_by_rule(sim),
     }

@@ -9,6 +9,7 @@ each email quoted only its rules' records.
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -346,3 +347,67 @@ def test_a_t_past_the_bar_that_the_horizons_correction_did_not_keep_says_why_it_
         "no evidence of an edge (an edge under about 5 percentage points could have gone unseen; the 4-candle t of "
         "2.0 falls short once the horizons are tested together)."
     )
+
+
+# --- the headline rule's own record ------------------------------------------------------------
+
+
+def with_rules() -> dict[str, Any]:
+    """LTC's record, with RSI oversold's headlines worse than chance a candle later on their own (XRP/USD 1d's 24 h
+    moves, in shape) and MACD's without a finding."""
+    return {
+        **ltc(),
+        "by_rule": {
+            "rsi_oversold": {
+                "1": horizon(90, verdict=WORSE, hit_rate=0.356, base_rate=0.5, t=-2.74, detectable_edge=None),
+                "4": horizon(90, blocks=60),
+                "24": horizon(0, blocks=0, hit_rate=None, base_rate=None),
+            },
+            "macd_cross": {"1": horizon(47)},
+        },
+    }
+
+
+def test_the_headline_rules_own_records_are_read_shortest_first_and_a_horizon_without_outcome_left_out():
+    read = email_record(report(with_rules()))
+    assert read is not None
+    assert [h.candles for h in read.by_rule["rsi_oversold"]] == [1, 4]
+    assert read.by_rule["rsi_oversold"][0] == EmailHorizon(1, 90, 90, 0.356, 0.5, WORSE, -2.74, None)
+    assert [h.verdict for h in read.by_rule["macd_cross"]] == [NO_EVIDENCE]
+    # A report written before the split reads as no split
+    before = email_record(report(ltc()))
+    assert before is not None and dict(before.by_rule) == {}
+
+
+@pytest.mark.parametrize(
+    ("by_rule", "named"),
+    [
+        ([1, 2], "email_record.by_rule is [1, 2], not a mapping of rules"),
+        ({"macd_cross": 3}, "email_record.by_rule['macd_cross'] is 3, not a mapping of horizons"),
+        ({"macd_cross": {"1": horizon(600)}}, "email_record.by_rule['macd_cross']['1'].n 600 is more than the"),
+    ],
+)
+def test_a_malformed_rule_record_is_an_error_naming_it(by_rule: Any, named: str):
+    with pytest.raises(ValueError, match=re.escape(named)):
+        email_record(report({**ltc(), "by_rule": by_rule}))
+
+
+def test_an_email_whose_headline_rule_fared_worse_than_chance_on_its_own_says_so_last(make_view):
+    # Given the series' record, with the headlines of this email's rule (RSI oversold) worse than chance on their own
+    rsi = firing("rsi_oversold", severity=3)
+    view = make_view(signal_changes={"firings": [rsi]}, firings=(rsi,), email_record=email_record(report(with_rules())))
+    assert view.headline is not None and view.headline.rule_id == "rsi_oversold"
+    # When the email is written / Then the series-wide record is followed by the rule's own finding
+    said = email_content(view).past_alerts
+    assert said is not None and said.startswith("With your settings, 592 alerts would have been emailed")
+    assert said.endswith(
+        " Alerts headlined by this email's rule on their own: 1 candle (1 hour) later 35.6% of 90 vs 50.0%, worse"
+        " than chance (t = -2.7), with every headline rule and horizon tested together."
+    )
+    # And an email headlined by a rule without such a finding says only the series-wide record, as before
+    macd = firing("macd_cross", severity=3)
+    other = make_view(
+        signal_changes={"firings": [macd]}, firings=(macd,), email_record=email_record(report(with_rules()))
+    )
+    plain = make_view(signal_changes={"firings": [macd]}, firings=(macd,), email_record=email_record(report(ltc())))
+    assert email_content(other).past_alerts == email_content(plain).past_alerts

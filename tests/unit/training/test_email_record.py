@@ -64,6 +64,7 @@ def test_the_training_run_writes_the_emails_make_alert_quality_counts_over_the_s
     assert record["emails"] == expected["emails"] > 20
     assert expected["headline"]["rules"]["condition:up"] > 0
     assert record["horizons"] == expected["headline"]["skill"]
+    assert record["by_rule"] == expected["headline"]["by_rule"]
     assert record["directional"] == round(expected["headline"]["directional_share"] * expected["emails"])
     assert (record["from_ts"], record["to_ts"]) == (candles[REPLAY_WARMUP].ts, candles[-1].ts)
     # and it is stored as JSON, as S3 holds it
@@ -84,6 +85,11 @@ def test_headlines_that_pointed_the_wrong_way_read_worse_than_chance() -> None:
     assert one["base_rate"] == pytest.approx(0.5, abs=0.01)
     assert (record["emails"], record["directional"]) == (400, 400)
     assert (record["from_ts"], record["to_ts"]) == (candles[100].ts, candles[999].ts)
+    # ... and so does the record of their one headline rule, which an email headlined by it quotes
+    assert (record["by_rule"]["rsi_oversold"]["1"]["hit_rate"], record["by_rule"]["rsi_oversold"]["1"]["verdict"]) == (
+        0.0,
+        WORSE,
+    )
 
 
 def test_a_replay_without_any_rule_writes_no_email_record() -> None:

@@ -245,16 +245,8 @@ def headline_skill(sim: Simulation) -> dict[str, Any]:
     Benjamini-Hochberg (:func:`~crypto_advisor.analysis.rule_edge.judge`) as a
     rule's horizons are.
     """
-    closes = np.array([c.close for c in sim.candles])
-    analysed = np.arange(sim.first_index, sim.first_index + sim.analysed)
     directional = [e for e in sim.emails if e.direction in ("bullish", "bearish")]
-    records: dict[int, EdgeRecord] = {}
-    detectable: dict[int, float | None] = {}
-    for h in HORIZONS:
-        indices, hits, shares, floors = _headline_outcomes(closes, directional, analysed[analysed + h < len(closes)], h)
-        records[h], detectable[h] = headline_record(indices, hits, shares, h, null_variances=floors)
-    judged = judge({"headline": records})["headline"]
-    return {str(h): _skill_figures(judged[h], detectable[h]) for h in HORIZONS}
+    return _judged_skill(sim, {"headline": directional})["headline"]
 
 
 def headline_skill_by_rule(sim: Simulation) -> dict[str, dict[str, Any]]:
@@ -268,21 +260,26 @@ def headline_skill_by_rule(sim: Simulation) -> dict[str, dict[str, Any]]:
     rule named better or worse than chance here is so after testing every rule and horizon of the series. Rules by
     how many directional emails they headlined, most first.
     """
-    closes = np.array([c.close for c in sim.candles])
-    analysed = np.arange(sim.first_index, sim.first_index + sim.analysed)
     by_rule: dict[str, list[Email]] = {}
     for email in sim.emails:
         if email.direction in SIGN:
             by_rule.setdefault(email.headline_rule, []).append(email)
+    return _judged_skill(sim, dict(sorted(by_rule.items(), key=lambda item: (-len(item[1]), item[0]))))
+
+
+def _judged_skill(sim: Simulation, groups: dict[str, list[Email]]) -> dict[str, dict[str, Any]]:
+    """Each group of directional emails tested at every horizon, all groups and horizons corrected together."""
+    closes = np.array([c.close for c in sim.candles])
+    analysed = np.arange(sim.first_index, sim.first_index + sim.analysed)
     records: dict[str, dict[int, EdgeRecord]] = {}
     detectable: dict[str, dict[int, float | None]] = {}
-    for rule, emails in sorted(by_rule.items(), key=lambda item: (-len(item[1]), item[0])):
-        records[rule], detectable[rule] = {}, {}
+    for name, emails in groups.items():
+        records[name], detectable[name] = {}, {}
         for h in HORIZONS:
             indices, hits, shares, floors = _headline_outcomes(closes, emails, analysed[analysed + h < len(closes)], h)
-            records[rule][h], detectable[rule][h] = headline_record(indices, hits, shares, h, null_variances=floors)
+            records[name][h], detectable[name][h] = headline_record(indices, hits, shares, h, null_variances=floors)
     judged = judge(records)
-    return {rule: {str(h): _skill_figures(judged[rule][h], detectable[rule][h]) for h in HORIZONS} for rule in records}
+    return {name: {str(h): _skill_figures(judged[name][h], detectable[name][h]) for h in HORIZONS} for name in records}
 
 
 def _headline_outcomes(

@@ -56,3 +56,16 @@ def test_the_interval_card_names_the_band_as_the_linear_lines_not_a_second_forec
         "80% interval for 7d: 120.1 to 336.4 (GARCH volatility around the linear model's price: the band its line"
         " shows); out of sample on 700 days (100 non-overlapping 7d periods) it held 66% of the time"
     )
+
+
+def test_the_interval_card_gives_every_baseline_it_was_scored_against() -> None:
+    """GARCH's verdict counts EWMA too: on XRP/USD 1d it beat historical volatility (t = +3.11) and not EWMA."""
+    garch = {
+        "model": "vol_garch",
+        "n": 1362,
+        "horizon": 7,
+        "verdict": "beats baseline",
+        "scores": {"model": {"coverage": 0.8429}, "historical": {"coverage": 0.8333}, "ewma": {"coverage": 0.8128}},
+    }
+    text = interval_text(level=0.8, low=0.5, high=0.7, horizon_label="7d", card=garch, timeframe="1d")
+    assert text.endswith("it held 84% of the time (historical volatility: 83%, EWMA: 81%)")

@@ -378,7 +378,7 @@ def _not_beaten(
     held: list[tuple[SentAlert, Rarest]] = []
     for sent in recent:
         told = _told_by(sent)
-        if told is None or sent.candle_ts == candle_ts or abs(candle_ts - sent.candle_ts) >= cooldown_ms:
+        if told is None or not _within_cooldown(sent, candle_ts, cooldown_ms):
             continue
         if not here.rarer_than(told):
             held.append((sent, told))
@@ -417,7 +417,7 @@ def _cooling(
     in two years; the price-change rule's firing of the 5th was dropped as "in cooldown", and the email headlined "RSI
     overbought". Such a firing stays. Merely longer is not enough: every candle of a rally lengthens a range record.
     """
-    sends = [s for s in recent if s.candle_ts != candle_ts and abs(candle_ts - s.candle_ts) < cooldown_ms]
+    sends = [s for s in recent if _within_cooldown(s, candle_ts, cooldown_ms)]
     cooling: set[str] = set()
     for firing in firings:
         here = rarest_told((firing,), move_sigma)
@@ -432,9 +432,10 @@ def _cooling(
 
 
 def _rules_in_cooldown(candle_ts: int, cooldown_ms: int, recent: Iterable[SentAlert]) -> set[str]:
-    return {
-        rule
-        for sent in recent
-        if sent.candle_ts != candle_ts and abs(candle_ts - sent.candle_ts) < cooldown_ms
-        for rule in sent.rules
-    }
+    return {rule for sent in recent if _within_cooldown(sent, candle_ts, cooldown_ms) for rule in sent.rules}
+
+
+def _within_cooldown(sent: SentAlert, candle_ts: int, cooldown_ms: int) -> bool:
+    """Whether ``sent`` was for another candle less than ``cooldown_ms`` from ``candle_ts``, either way (candle
+    time): the sends a cooldown and the follow-up look at. The send for this very candle is a redelivery, not one."""
+    return sent.candle_ts != candle_ts and abs(candle_ts - sent.candle_ts) < cooldown_ms

@@ -245,7 +245,7 @@ def headline_skill(sim: Simulation) -> dict[str, Any]:
     Benjamini-Hochberg (:func:`~crypto_advisor.analysis.rule_edge.judge`) as a
     rule's horizons are.
     """
-    directional = [e for e in sim.emails if e.direction in ("bullish", "bearish")]
+    directional = [e for e in sim.emails if e.direction in SIGN]
     return _judged_skill(sim, {"headline": directional})["headline"]
 
 
